@@ -1,0 +1,37 @@
+# Rapport — see README.md. Every target sets up .venv first.
+PYTHON ?= $(shell command -v python3.12 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench lint venv clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Rapport needs Python 3.12 or newer (found " + sys.version.split()[0] + ")")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: venv
+	@mkdir -p var
+	RAPPORT_DEBUG=1 $(BIN)/rapport migrate --no-input
+	RAPPORT_DEBUG=1 $(BIN)/rapport demo --if-empty
+	RAPPORT_DEBUG=1 $(BIN)/rapport runserver 127.0.0.1:$(PORT)
+
+test: venv
+	$(BIN)/python -m pytest -n auto --dist loadgroup
+
+bench: venv
+	$(BIN)/python -m rapport.bench
+
+lint: venv
+	$(BIN)/ruff check rapport tests
+	$(BIN)/ruff format --check rapport tests
+	$(BIN)/mypy rapport/core
+
+clean:
+	rm -rf $(VENV) var staticfiles

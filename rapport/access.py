@@ -1,0 +1,181 @@
+"""Object-level access. Every clinical object is loaded through one of these helpers.
+
+Rules (deny by default, scoped to the user's practice):
+- clinicians see clients with an episode on which they are primary clinician or team member;
+- supervisors see those of their own episodes and of every episode that involves a clinician of
+  a team they supervise;
+- practice admins see clinical content only through an active, reasoned break-glass grant,
+  and only to read;
+- clients and guardians never load staff pages; the portal has its own helpers below.
+
+A user who may not see an object gets 404, exactly as if it did not exist, and the attempt is
+audited. Successful loads are audited as reads (or as the action the caller names).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from rapport.accounts.models import Role, User
+from rapport.audit.models import AuditEvent, BreakGlassGrant
+from rapport.audit.services import audit_record
+from rapport.care.models import Episode, Session
+from rapport.people.models import Client, GuardianLink
+
+
+def _episodes_in_care_of(user: User) -> QuerySet[Episode]:
+    """Episodes a clinical staff member is involved in, directly or as supervisor."""
+    involved = Q(primary_clinician=user) | Q(team_members=user)
+    if user.role == Role.SUPERVISOR:
+        involved |= Q(primary_clinician__team__supervisor=user) | Q(
+            team_members__team__supervisor=user
+        )
+    return Episode.objects.filter(involved, practice_id=user.practice_id)
+
+
+def caseload_episodes(user: User) -> QuerySet[Episode]:
+    """The episodes on a clinician's own caseload (primary clinician or team member)."""
+    if not user.is_authenticated or not user.is_clinical_staff:
+        return Episode.objects.none()
+    return Episode.objects.filter(
+        Q(primary_clinician=user) | Q(team_members=user), practice_id=user.practice_id
+    )
+
+
+def team_episodes(user: User) -> QuerySet[Episode]:
+    """Episodes of the clinicians in the teams a supervisor supervises."""
+    if not user.is_authenticated or user.role != Role.SUPERVISOR:
+        return Episode.objects.none()
+    return Episode.objects.filter(
+        Q(primary_clinician__team__supervisor=user) | Q(team_members__team__supervisor=user),
+        practice_id=user.practice_id,
+    )
+
+
+def clients_in_care_of(user: User) -> QuerySet[Client]:
+    """Clients whose clinical record the user may read and write as a clinician."""
+    if not user.is_authenticated or not user.is_clinical_staff or user.practice_id is None:
+        return Client.objects.none()
+    episode_client_ids = _episodes_in_care_of(user).values("client_id")
+    return Client.objects.filter(practice_id=user.practice_id, id__in=episode_client_ids)
+
+
+def clients_readable_by(user: User) -> QuerySet[Client]:
+    """Clients whose clinical record the user may read: care relationship or break-glass."""
+    if not user.is_authenticated or user.practice_id is None:
+        return Client.objects.none()
+    if user.role == Role.ADMIN:
+        granted = BreakGlassGrant.objects.filter(
+            user=user, expires_at__gt=timezone.now()
+        ).values("client_id")
+        return Client.objects.filter(practice_id=user.practice_id, id__in=granted)
+    return clients_in_care_of(user)
+
+
+def _deny(user: User, object_type: str, object_id: object, action: str) -> Http404:
+    audit_record(
+        actor=user,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        outcome=AuditEvent.Outcome.DENIED,
+    )
+    return Http404("Not found")
+
+
+def get_client_for_user(
+    user: User, client_id: int, *, write: bool = False, action: str | None = None
+) -> Client:
+    action = action or ("write" if write else "read")
+    client = clients_readable_by(user).filter(pk=client_id).first()
+    if client is None:
+        raise _deny(user, "people.client", client_id, action)
+    if write and not clients_in_care_of(user).filter(pk=client.pk).exists():
+        audit_record(actor=user, action=action, obj=client, outcome=AuditEvent.Outcome.DENIED)
+        raise PermissionDenied("Break-glass access is read-only.")
+    audit_record(actor=user, action=action, obj=client)
+    return client
+
+
+def get_episode_for_user(
+    user: User, episode_id: int, *, write: bool = False, action: str | None = None
+) -> Episode:
+    action = action or ("write" if write else "read")
+    visible = clients_in_care_of(user) if write else clients_readable_by(user)
+    episode = (
+        Episode.objects.select_related("client", "primary_clinician")
+        .filter(pk=episode_id, client__in=visible)
+        .first()
+    )
+    if episode is None:
+        if write and clients_readable_by(user).filter(episodes__pk=episode_id).exists():
+            raise PermissionDenied("Break-glass access is read-only.")
+        raise _deny(user, "care.episode", episode_id, action)
+    audit_record(actor=user, action=action, obj=episode)
+    return episode
+
+
+def get_session_for_user(
+    user: User, session_id: int, *, write: bool = False, action: str | None = None
+) -> Session:
+    action = action or ("write" if write else "read")
+    visible = clients_in_care_of(user) if write else clients_readable_by(user)
+    session = (
+        Session.objects.select_related("episode", "episode__client", "clinician")
+        .filter(pk=session_id, episode__client__in=visible)
+        .first()
+    )
+    if session is None:
+        if write and clients_readable_by(user).filter(episodes__sessions__pk=session_id).exists():
+            raise PermissionDenied("Break-glass access is read-only.")
+        raise _deny(user, "care.session", session_id, action)
+    audit_record(actor=user, action=action, obj=session, client_id=session.episode.client_id)
+    return session
+
+
+def get_guardian_link_for_user(user: User, link_id: int, *, write: bool = False) -> GuardianLink:
+    """Staff load a guardian link through the client it belongs to."""
+    action = "write" if write else "read"
+    visible = clients_in_care_of(user) if write else clients_readable_by(user)
+    link = (
+        GuardianLink.objects.select_related("client", "guardian")
+        .filter(pk=link_id, client__in=visible)
+        .first()
+    )
+    if link is None:
+        raise _deny(user, "people.guardianlink", link_id, action)
+    audit_record(actor=user, action=action, obj=link)
+    return link
+
+
+# --- Portal: clients and guardians ----------------------------------------------------------
+
+
+def portal_clients_for(user: User) -> QuerySet[Client]:
+    """The client records a portal user may open: their own, or the children they are linked to."""
+    if not user.is_authenticated:
+        return Client.objects.none()
+    if user.role == Role.CLIENT:
+        return Client.objects.filter(user=user)
+    if user.role == Role.GUARDIAN:
+        return Client.objects.filter(
+            guardian_links__guardian=user, guardian_links__is_active=True
+        ).distinct()
+    return Client.objects.none()
+
+
+def get_portal_client_for_user(user: User, client_id: int) -> Client:
+    client = portal_clients_for(user).filter(pk=client_id).first()
+    if client is None:
+        raise _deny(user, "people.client", client_id, "portal_read")
+    audit_record(actor=user, action="portal_read", obj=client)
+    return client
+
+
+def guardian_link_of(user: User, client: Client) -> GuardianLink | None:
+    if user.role != Role.GUARDIAN:
+        return None
+    return GuardianLink.objects.filter(guardian=user, client=client, is_active=True).first()

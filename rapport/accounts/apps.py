@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "rapport.accounts"
+    label = "accounts"
+
+    def ready(self) -> None:
+        from rapport.accounts import signals  # noqa: F401

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from rapport.accounts.models import Role, User
+from rapport.practices.models import Team
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    error_messages = {
+        # One message whether or not the email is known: no account enumeration.
+        "invalid_login": "That email and password do not match an account. Please try again.",
+        "inactive": "That email and password do not match an account. Please try again.",
+    }
+
+    def clean_username(self) -> str:
+        return str(self.cleaned_data["username"]).strip().lower()
+
+
+class TokenForm(forms.Form):
+    token = forms.RegexField(
+        label="Six-digit code",
+        regex=r"^\d{6}$",
+        error_messages={"invalid": "Enter the six digits your authenticator app shows."},
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": "6"}
+        ),
+    )
+
+
+class UserForm(forms.ModelForm[User]):
+    """An admin creates or edits an account in their own practice."""
+
+    class Meta:
+        model = User
+        fields = ["full_name", "email", "role", "team", "is_active"]
+        labels = {"full_name": "Full name", "is_active": "Account active"}
+
+    def __init__(self, *args: Any, practice_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.filter(practice_id=practice_id)  # type: ignore[attr-defined]
+        self.fields["team"].required = False
+
+    def clean_email(self) -> str:
+        email = str(self.cleaned_data["email"]).strip().lower()
+        clash = User.objects.filter(email=email).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError("Another account already uses this email address.")
+        return email
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("team") and data.get("role") not in {Role.CLINICIAN, Role.SUPERVISOR}:
+            self.add_error("team", "Only clinicians and supervisors belong to a team.")
+        return data

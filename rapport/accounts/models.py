@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.db.models import Q
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Practice admin"
+    SUPERVISOR = "supervisor", "Supervisor"
+    CLINICIAN = "clinician", "Clinician"
+    CLIENT = "client", "Client"
+    GUARDIAN = "guardian", "Parent or guardian"
+
+
+STAFF_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.CLINICIAN})
+CLINICAL_STAFF_ROLES = frozenset({Role.SUPERVISOR, Role.CLINICIAN})
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+
+
+class User(AbstractBaseUser):
+    """A person who signs in. A user belongs to one practice and holds one role there."""
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=200)
+    practice = models.ForeignKey(
+        "practices.Practice", on_delete=models.PROTECT, related_name="users", null=True
+    )
+    role = models.CharField(max_length=16, choices=Role.choices)
+    team = models.ForeignKey(
+        "practices.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+        help_text="The clinician's team; its supervisor sees the clinician's caseload.",
+    )
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(auto_now_add=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role__in=[r.value for r in Role]), name="user_role_known"
+            ),
+            # Staff always belong to a practice; a person's single staff role therefore binds
+            # them to exactly one practice.
+            models.CheckConstraint(
+                condition=~Q(role__in=[r.value for r in STAFF_ROLES]) | Q(practice__isnull=False),
+                name="staff_user_has_practice",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    # Rapport has no all-powerful account and does not use Django's admin site.
+    is_staff = False
+    is_superuser = False
+
+    def has_perm(self, perm: str, obj: object = None) -> bool:
+        return False
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return False
+
+    @property
+    def is_practice_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_clinical_staff(self) -> bool:
+        return self.role in CLINICAL_STAFF_ROLES
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def first_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email

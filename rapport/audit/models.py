@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from rapport.core.auditchain import ChainedEvent
+
+
+class AppendOnlyError(RuntimeError):
+    pass
+
+
+class AuditEvent(models.Model):
+    """One read or write of clinical data. Append-only and hash-chained (see core.auditchain)."""
+
+    class Outcome(models.TextChoices):
+        OK = "ok", "Allowed"
+        DENIED = "denied", "Denied"
+        INVALID = "invalid", "Rejected input"
+
+    sequence = models.PositiveBigIntegerField(unique=True)
+    occurred_at = models.DateTimeField()
+    practice_id = models.BigIntegerField(null=True, db_index=True)
+    actor_id = models.BigIntegerField(null=True)
+    actor_email = models.CharField(max_length=254, blank=True)
+    actor_role = models.CharField(max_length=16, blank=True)
+    action = models.CharField(max_length=40)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=64, blank=True)
+    client_id = models.BigIntegerField(null=True, db_index=True)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.OK)
+    request_id = models.CharField(max_length=64, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    previous_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["sequence"]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("Audit events cannot be deleted.")
+
+    def hashed_payload(self) -> dict[str, Any]:
+        return {
+            "sequence": self.sequence,
+            "occurred_at": self.occurred_at.isoformat(),
+            "practice_id": self.practice_id,
+            "actor_id": self.actor_id,
+            "actor_email": self.actor_email,
+            "actor_role": self.actor_role,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "client_id": self.client_id,
+            "outcome": self.outcome,
+            "request_id": self.request_id,
+            "detail": self.detail,
+        }
+
+    def as_chained(self) -> ChainedEvent:
+        return ChainedEvent(self.sequence, self.hashed_payload(), self.previous_hash, self.hash)
+
+
+class AuditChainHead(models.Model):
+    """A single row holding the newest sequence and hash; locking it serialises appends."""
+
+    last_sequence = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64)
+
+
+class BreakGlassGrant(models.Model):
+    """An admin's time-limited, reasoned access to one client's clinical record."""
+
+    user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey("people.Client", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    granted_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "client", "expires_at"])]

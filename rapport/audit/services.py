@@ -1,0 +1,135 @@
+"""Appending to and checking the audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from rapport.accounts.models import User
+from rapport.audit.context import current_request_id
+from rapport.audit.models import AuditChainHead, AuditEvent, BreakGlassGrant
+from rapport.core.auditchain import GENESIS_HASH, ChainBreak, event_hash, find_first_break
+
+
+def _client_id_of(obj: models.Model | None) -> int | None:
+    if obj is None:
+        return None
+    if obj._meta.label == "people.Client":
+        return obj.pk
+    client_id = getattr(obj, "client_id", None)
+    if client_id is None and hasattr(obj, "episode"):
+        client_id = obj.episode.client_id
+    return client_id
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str | int | None = None,
+    client_id: int | None = None,
+    practice_id: int | None = None,
+    outcome: str = AuditEvent.Outcome.OK,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event. Runs inside the caller's transaction, so a failed write leaves none."""
+    if actor is not None and not actor.is_authenticated:
+        actor = None
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = obj.pk if object_id is None else object_id
+        client_id = client_id if client_id is not None else _client_id_of(obj)
+        practice_id = practice_id or getattr(obj, "practice_id", None)
+    if practice_id is None and actor is not None:
+        practice_id = actor.practice_id
+    with transaction.atomic():
+        head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+        if head is None:
+            head = AuditChainHead.objects.create(pk=1, last_sequence=0, last_hash=GENESIS_HASH)
+        event = AuditEvent(
+            sequence=head.last_sequence + 1,
+            occurred_at=timezone.now(),
+            practice_id=practice_id,
+            actor_id=actor.pk if actor else None,
+            actor_email=actor.email if actor else "",
+            actor_role=actor.role if actor else "",
+            action=action,
+            object_type=object_type,
+            object_id="" if object_id is None else str(object_id),
+            client_id=client_id,
+            outcome=outcome,
+            request_id=current_request_id.get(),
+            detail=detail or {},
+            previous_hash=head.last_hash,
+        )
+        event.hash = event_hash(event.previous_hash, event.hashed_payload())
+        event.save()
+        AuditChainHead.objects.filter(pk=1).update(
+            last_sequence=event.sequence, last_hash=event.hash
+        )
+    return event
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    events_checked: int
+    first_break: ChainBreak | None
+
+
+def audit_verify(*, batch_size: int = 5000) -> ChainReport:
+    head = AuditChainHead.objects.filter(pk=1).first()
+    checked = 0
+
+    def events() -> Any:
+        nonlocal checked
+        for event in AuditEvent.objects.order_by("sequence").iterator(chunk_size=batch_size):
+            checked += 1
+            yield event.as_chained()
+
+    first_break = find_first_break(
+        events(),
+        head_sequence=head.last_sequence if head else 0,
+        head_hash=head.last_hash if head else GENESIS_HASH,
+    )
+    return ChainReport(events_checked=checked, first_break=first_break)
+
+
+def break_glass_grant(*, actor: User, client_id: int, reason: str) -> BreakGlassGrant:
+    """Let a practice admin read one client's record for a limited time, with a reason."""
+    from django.conf import settings
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from rapport.accounts.models import Role
+    from rapport.people.models import Client
+
+    if actor.role != Role.ADMIN:
+        raise PermissionDenied("Only practice admins use break-glass access.")
+    reason = reason.strip()
+    if len(reason) < 10:
+        raise ValidationError("Give the reason for opening this record (at least 10 characters).")
+    with transaction.atomic():
+        client = Client.objects.filter(pk=client_id, practice_id=actor.practice_id).first()
+        if client is None:
+            audit_record(
+                actor=actor,
+                action="break_glass",
+                object_type="people.client",
+                object_id=client_id,
+                outcome=AuditEvent.Outcome.DENIED,
+            )
+            raise Client.DoesNotExist
+        now = timezone.now()
+        grant = BreakGlassGrant.objects.create(
+            user=actor,
+            client=client,
+            reason=reason,
+            granted_at=now,
+            expires_at=now + settings.RAPPORT_BREAK_GLASS_DURATION,
+        )
+        audit_record(actor=actor, action="break_glass", obj=client, detail={"reason": reason})
+    return grant

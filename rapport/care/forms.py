@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from rapport.accounts.models import CLINICAL_STAFF_ROLES, User
+from rapport.care.models import Attendance, ClosureReason, Episode, Modality, Session
+
+
+class SessionScheduleForm(forms.Form):
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), initial=time(9, 0))
+    duration_minutes = forms.IntegerField(min_value=5, max_value=480, initial=50, label="Minutes")
+    modality = forms.ChoiceField(choices=Modality.choices, initial=Modality.IN_PERSON)
+
+    def __init__(self, *args: Any, episode: Episode | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.episode = episode
+
+    def scheduled_start(self) -> datetime:
+        naive = datetime.combine(self.cleaned_data["date"], self.cleaned_data["start_time"])
+        return timezone.make_aware(naive)  # the practice's zone is the active one
+
+
+class SessionRecordForm(forms.ModelForm[Session]):
+    class Meta:
+        model = Session
+        fields = ["attendance", "modality", "duration_minutes", "private_notes"]
+        labels = {"duration_minutes": "Minutes", "private_notes": "Private notes"}
+        widgets = {
+            "attendance": forms.RadioSelect,
+            "modality": forms.RadioSelect,
+            "private_notes": forms.Textarea(attrs={"rows": 6}),
+        }
+
+
+class EpisodeCloseForm(forms.Form):
+    reason = forms.ChoiceField(choices=ClosureReason.choices, label="Reason for closing")
+    end_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class EpisodeTransferForm(forms.Form):
+    to_clinician = forms.ModelChoiceField(queryset=User.objects.none(), label="New clinician")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Reason")
+
+    def __init__(self, *args: Any, episode: Episode, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_clinician"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            practice_id=episode.practice_id, role__in=CLINICAL_STAFF_ROLES, is_active=True
+        ).exclude(pk=episode.primary_clinician_id)
+
+
+class EpisodeStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=[("active", "Active"), ("on_hold", "On hold")])
+
+
+ATTENDANCE_CHOICES = Attendance.choices

@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import models
+from django.db.models import Q
+
+
+class EpisodeStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    ON_HOLD = "on_hold", "On hold"
+    CLOSED = "closed", "Closed"
+
+
+class ClosureReason(models.TextChoices):
+    COMPLETED = "completed", "Completed"
+    DROPPED_OUT = "dropped_out", "Dropped out"
+    REFERRED_OUT = "referred_out", "Referred out"
+    TRANSFERRED = "transferred", "Transferred"
+
+
+class Episode(models.Model):
+    """An episode of care: one client, a primary clinician and possibly a wider team."""
+
+    practice = models.ForeignKey(
+        "practices.Practice", on_delete=models.PROTECT, related_name="episodes"
+    )
+    client = models.ForeignKey("people.Client", on_delete=models.PROTECT, related_name="episodes")
+    primary_clinician = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="primary_episodes"
+    )
+    team_members = models.ManyToManyField(
+        "accounts.User", blank=True, related_name="member_episodes"
+    )
+    referral_reason = models.TextField(blank=True)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=16, choices=EpisodeStatus.choices, default=EpisodeStatus.ACTIVE
+    )
+    closure_reason = models.CharField(max_length=16, choices=ClosureReason.choices, blank=True)
+    closure_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-start_date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(status=EpisodeStatus.CLOSED, end_date__isnull=False)
+                    & ~Q(closure_reason="")
+                )
+                | (~Q(status=EpisodeStatus.CLOSED) & Q(closure_reason="")),
+                name="episode_closed_has_reason_and_end",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="episode_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Episode {self.start_date:%d %b %Y} — {self.client}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != EpisodeStatus.CLOSED
+
+
+class EpisodeTransfer(models.Model):
+    """History of who was primary clinician: a transfer never rewrites the episode's past."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="transfers")
+    from_clinician = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+"
+    )
+    to_clinician = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    transferred_at = models.DateTimeField()
+    transferred_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["transferred_at"]
+
+
+class Modality(models.TextChoices):
+    IN_PERSON = "in_person", "In person"
+    VIDEO = "video", "Video"
+    PHONE = "phone", "Phone"
+    TEXT = "text", "Text / chat"
+
+
+class Attendance(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    ATTENDED = "attended", "Attended"
+    CANCELLED_CLIENT = "cancelled_client", "Cancelled by client"
+    CANCELLED_CLINICIAN = "cancelled_clinician", "Cancelled by clinician"
+    NO_SHOW = "no_show", "Did not attend"
+
+
+class Session(models.Model):
+    """One appointment or encounter within an episode."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="sessions")
+    clinician = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="sessions"
+    )
+    scheduled_start = models.DateTimeField()
+    duration_minutes = models.PositiveSmallIntegerField(default=50)
+    modality = models.CharField(max_length=16, choices=Modality.choices)
+    attendance = models.CharField(
+        max_length=24, choices=Attendance.choices, default=Attendance.SCHEDULED
+    )
+    private_notes = models.TextField(
+        blank=True, help_text="Visible only to clinicians on the episode and their supervisor."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["scheduled_start"]
+        indexes = [models.Index(fields=["episode", "scheduled_start"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=5) & Q(duration_minutes__lte=480),
+                name="session_duration_sensible",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Session {self.scheduled_start:%Y-%m-%d %H:%M}"
+
+    @property
+    def scheduled_end(self) -> datetime:
+        return self.scheduled_start + timedelta(minutes=self.duration_minutes)
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.attendance in {Attendance.CANCELLED_CLIENT, Attendance.CANCELLED_CLINICIAN}

@@ -1,0 +1,182 @@
+"""Workflows over episodes and sessions. Each is atomic and audited."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from rapport.accounts.models import CLINICAL_STAFF_ROLES, User
+from rapport.audit.services import audit_record
+from rapport.care.models import (
+    Attendance,
+    ClosureReason,
+    Episode,
+    EpisodeStatus,
+    EpisodeTransfer,
+    Modality,
+    Session,
+)
+
+
+def _require_clinician_in_practice(user: User, practice_id: int, what: str) -> None:
+    if user.practice_id != practice_id or user.role not in CLINICAL_STAFF_ROLES or not user.is_active:
+        raise ValidationError(f"The {what} must be an active clinician in this practice.")
+
+
+@transaction.atomic
+def episode_set_status(*, actor: User, episode: Episode, status: str) -> Episode:
+    if status not in {EpisodeStatus.ACTIVE, EpisodeStatus.ON_HOLD}:
+        raise ValidationError("Use episode_close to close an episode.")
+    if not episode.is_open:
+        raise ValidationError("A closed episode cannot be put on hold or resumed.")
+    previous = episode.status
+    episode.status = status
+    episode.save(update_fields=["status"])
+    audit_record(
+        actor=actor, action="update", obj=episode, detail={"status": [previous, status]}
+    )
+    return episode
+
+
+@transaction.atomic
+def episode_close(
+    *, actor: User, episode: Episode, reason: str, end_date: date, note: str = ""
+) -> Episode:
+    if not episode.is_open:
+        raise ValidationError("This episode is already closed.")
+    if reason not in ClosureReason.values:
+        raise ValidationError("Choose why the episode is closing.")
+    if end_date < episode.start_date:
+        raise ValidationError("The end date cannot be before the episode started.")
+    episode.status = EpisodeStatus.CLOSED
+    episode.closure_reason = reason
+    episode.closure_note = note
+    episode.end_date = end_date
+    episode.save(update_fields=["status", "closure_reason", "closure_note", "end_date"])
+    # Future appointments of a closed episode would otherwise linger on calendars.
+    cancelled = episode.sessions.filter(
+        attendance=Attendance.SCHEDULED, scheduled_start__gt=timezone.now()
+    ).update(attendance=Attendance.CANCELLED_CLINICIAN)
+    audit_record(
+        actor=actor,
+        action="close",
+        obj=episode,
+        detail={"reason": reason, "future_sessions_cancelled": cancelled},
+    )
+    return episode
+
+
+@transaction.atomic
+def episode_transfer(
+    *, actor: User, episode: Episode, to_clinician: User, reason: str
+) -> EpisodeTransfer:
+    """Hand the episode to another clinician in the practice, keeping the history."""
+    _require_clinician_in_practice(to_clinician, episode.practice_id, "new clinician")
+    if not episode.is_open:
+        raise ValidationError("A closed episode cannot be transferred.")
+    if to_clinician.pk == episode.primary_clinician_id:
+        raise ValidationError("The episode is already with this clinician.")
+    if not reason.strip():
+        raise ValidationError("Say why the episode is being transferred.")
+    transfer = EpisodeTransfer.objects.create(
+        episode=episode,
+        from_clinician_id=episode.primary_clinician_id,
+        to_clinician=to_clinician,
+        reason=reason.strip(),
+        transferred_at=timezone.now(),
+        transferred_by=actor,
+    )
+    episode.primary_clinician = to_clinician
+    episode.save(update_fields=["primary_clinician"])
+    episode.team_members.remove(to_clinician)
+    # Future appointments move with the client.
+    moved = episode.sessions.filter(
+        attendance=Attendance.SCHEDULED, scheduled_start__gt=timezone.now()
+    ).update(clinician=to_clinician)
+    audit_record(
+        actor=actor,
+        action="transfer",
+        obj=episode,
+        detail={
+            "from_clinician": transfer.from_clinician_id,
+            "to_clinician": to_clinician.pk,
+            "future_sessions_moved": moved,
+        },
+    )
+    return transfer
+
+
+@transaction.atomic
+def session_schedule(
+    *,
+    actor: User,
+    episode: Episode,
+    scheduled_start: datetime,
+    duration_minutes: int,
+    modality: str,
+    clinician: User | None = None,
+) -> Session:
+    clinician = clinician or episode.primary_clinician
+    _require_clinician_in_practice(clinician, episode.practice_id, "session's clinician")
+    if not episode.is_open:
+        raise ValidationError("Sessions cannot be added to a closed episode.")
+    if modality not in Modality.values:
+        raise ValidationError("Choose how the session takes place.")
+    session = Session(
+        episode=episode,
+        clinician=clinician,
+        scheduled_start=scheduled_start,
+        duration_minutes=duration_minutes,
+        modality=modality,
+    )
+    session.full_clean()
+    session.save()
+    audit_record(actor=actor, action="create", obj=session, client_id=episode.client_id)
+    return session
+
+
+@transaction.atomic
+def session_record(
+    *,
+    actor: User,
+    session: Session,
+    attendance: str,
+    modality: str,
+    duration_minutes: int,
+    private_notes: str,
+) -> Session:
+    """Record what happened: attendance, modality, length and the clinician's private notes."""
+    if attendance not in Attendance.values:
+        raise ValidationError("Choose an attendance outcome.")
+    if modality not in Modality.values:
+        raise ValidationError("Choose how the session took place.")
+    if attendance == Attendance.ATTENDED and session.scheduled_start > timezone.now():
+        raise ValidationError("A session cannot be marked attended before it has started.")
+    changed = [
+        field
+        for field, value in (
+            ("attendance", attendance),
+            ("modality", modality),
+            ("duration_minutes", duration_minutes),
+            ("private_notes", private_notes),
+        )
+        if getattr(session, field) != value
+    ]
+    session.attendance = attendance
+    session.modality = modality
+    session.duration_minutes = duration_minutes
+    session.private_notes = private_notes
+    session.full_clean()
+    session.save()
+    # Field names only: the audit trail must not become a second copy of clinical notes.
+    audit_record(
+        actor=actor,
+        action="update",
+        obj=session,
+        client_id=session.episode.client_id,
+        detail={"changed": changed, "attendance": attendance},
+    )
+    return session

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from rapport import access
+from rapport.accounts.decorators import clinical_staff_required, role_required
+from rapport.accounts.models import Role
+from rapport.care.forms import (
+    EpisodeCloseForm,
+    EpisodeStatusForm,
+    EpisodeTransferForm,
+    SessionRecordForm,
+    SessionScheduleForm,
+)
+from rapport.care.models import Session
+from rapport.care.services import (
+    episode_close,
+    episode_set_status,
+    episode_transfer,
+    session_record,
+    session_schedule,
+)
+
+
+@role_required(Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
+    write = request.method == "POST"
+    session = access.get_session_for_user(request.user, session_id, write=write)
+    can_write = write or access.clients_in_care_of(request.user).filter(
+        pk=session.episode.client_id
+    ).exists()
+    form = SessionRecordForm(request.POST or None, instance=Session.objects.get(pk=session.pk))
+    if write and form.is_valid():
+        try:
+            session_record(actor=request.user, session=session, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Session recorded.")
+            return redirect("care:session_detail", session_id=session.pk)
+    return render(
+        request,
+        "care/session_detail.html",
+        {"session": session, "client": session.episode.client, "form": form, "can_write": can_write},
+        status=400 if write else 200,
+    )
+
+
+@clinical_staff_required
+@require_POST
+def session_new(request: HttpRequest, episode_id: int) -> HttpResponse:
+    episode = access.get_episode_for_user(request.user, episode_id, write=True)
+    form = SessionScheduleForm(request.POST, episode=episode)
+    if form.is_valid():
+        try:
+            session = session_schedule(
+                actor=request.user,
+                episode=episode,
+                scheduled_start=form.scheduled_start(),
+                duration_minutes=form.cleaned_data["duration_minutes"],
+                modality=form.cleaned_data["modality"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Session booked for {timezone.localtime(session.scheduled_start):%a %d %b, %H:%M}.")
+            return redirect("people:client_detail", client_id=episode.client_id)
+    return render(
+        request, "care/session_schedule.html", {"form": form, "episode": episode}, status=400
+    )
+
+
+@clinical_staff_required
+@require_http_methods(["GET", "POST"])
+def episode_close_view(request: HttpRequest, episode_id: int) -> HttpResponse:
+    episode = access.get_episode_for_user(request.user, episode_id, write=request.method == "POST")
+    form = EpisodeCloseForm(request.POST or None, initial={"end_date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            episode_close(actor=request.user, episode=episode, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Episode closed.")
+            return redirect("people:client_detail", client_id=episode.client_id)
+    return render(request, "care/episode_close.html", {"form": form, "episode": episode})
+
+
+@clinical_staff_required
+@require_http_methods(["GET", "POST"])
+def episode_transfer_view(request: HttpRequest, episode_id: int) -> HttpResponse:
+    episode = access.get_episode_for_user(request.user, episode_id, write=request.method == "POST")
+    form = EpisodeTransferForm(request.POST or None, episode=episode)
+    if request.method == "POST" and form.is_valid():
+        try:
+            episode_transfer(actor=request.user, episode=episode, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Episode transferred. The history is kept on the client page.")
+            if access.clients_in_care_of(request.user).filter(pk=episode.client_id).exists():
+                return redirect("people:client_detail", client_id=episode.client_id)
+            return redirect("people:caseload")
+    return render(request, "care/episode_transfer.html", {"form": form, "episode": episode})
+
+
+@clinical_staff_required
+@require_POST
+def episode_status_view(request: HttpRequest, episode_id: int) -> HttpResponse:
+    episode = access.get_episode_for_user(request.user, episode_id, write=True)
+    form = EpisodeStatusForm(request.POST)
+    if form.is_valid():
+        try:
+            episode_set_status(actor=request.user, episode=episode, status=form.cleaned_data["status"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Episode status updated.")
+    else:
+        messages.error(request, "Choose active or on hold.")
+    return redirect("people:client_detail", client_id=episode.client_id)

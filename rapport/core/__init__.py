@@ -1,0 +1,1 @@
+"""Rapport's functional core: pure, typed functions with no Django import."""

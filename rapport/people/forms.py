@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from rapport.accounts.models import CLINICAL_STAFF_ROLES, User
+from rapport.people.models import Client, GuardianLink
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class ClientForm(forms.ModelForm[Client]):
+    class Meta:
+        model = Client
+        fields = [
+            "full_name",
+            "preferred_name",
+            "pronouns",
+            "date_of_birth",
+            "email",
+            "phone",
+            "address",
+            "preferred_language",
+            "status",
+        ]
+        widgets = {"date_of_birth": DateInput(), "address": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_date_of_birth(self) -> date:
+        value: date = self.cleaned_data["date_of_birth"]
+        today = timezone.localdate()
+        if value > today:
+            raise forms.ValidationError("The date of birth cannot be in the future.")
+        if value.year < today.year - 120:
+            raise forms.ValidationError("Check the year of birth.")
+        return value
+
+
+class NewClientForm(ClientForm):
+    primary_clinician = forms.ModelChoiceField(queryset=User.objects.none())
+    start_date = forms.DateField(widget=DateInput(), label="Episode start")
+    referral_reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Reason for referral"
+    )
+
+    class Meta(ClientForm.Meta):
+        fields = [f for f in ClientForm.Meta.fields if f != "status"]
+
+    def __init__(self, *args: Any, practice_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["primary_clinician"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            practice_id=practice_id, role__in=CLINICAL_STAFF_ROLES, is_active=True
+        )
+
+
+class GuardianLinkForm(forms.ModelForm[GuardianLink]):
+    class Meta:
+        model = GuardianLink
+        fields = [
+            "relationship",
+            "has_parental_responsibility",
+            "consent_to_treatment",
+            "consent_to_contact",
+            "may_see_schedule",
+            "may_see_plan_summary",
+            "may_see_client_answers",
+            "may_see_client_free_text",
+            "is_active",
+        ]
+        labels = {
+            "may_see_schedule": "May see the appointment schedule",
+            "may_see_plan_summary": "May see shared plan summaries",
+            "may_see_client_answers": "May see the young person's own scores",
+            "may_see_client_free_text": "May see the young person's written answers",
+            "is_active": "Link active",
+        }
+
+
+class BreakGlassForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        min_length=10,
+        label="Why do you need to open this record?",
+        help_text="Recorded in the audit trail with your name. Access lasts 60 minutes, read-only.",
+    )
+
+
+class CaseloadSearchForm(forms.Form):
+    q = forms.CharField(required=False, max_length=100, label="Search by name")

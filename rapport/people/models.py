@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import models
+from django.utils import timezone
+
+from rapport.core.ages import AgeBand, age_band
+
+
+class ClientStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    WAITING = "waiting", "Waiting list"
+    INACTIVE = "inactive", "Inactive"
+    DISCHARGED = "discharged", "Discharged"
+
+
+class Client(models.Model):
+    """A person receiving care. They may or may not have a portal login (`user`)."""
+
+    practice = models.ForeignKey(
+        "practices.Practice", on_delete=models.PROTECT, related_name="clients"
+    )
+    user = models.OneToOneField(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="client_record",
+        help_text="The client's own portal login, if they have one.",
+    )
+    full_name = models.CharField(max_length=200)
+    preferred_name = models.CharField(max_length=100, blank=True)
+    pronouns = models.CharField(max_length=40, blank=True)
+    date_of_birth = models.DateField()
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    address = models.TextField(blank=True)
+    preferred_language = models.CharField(max_length=60, default="English")
+    status = models.CharField(
+        max_length=16, choices=ClientStatus.choices, default=ClientStatus.ACTIVE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["full_name"]
+        indexes = [models.Index(fields=["practice", "full_name"])]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        if self.preferred_name and self.preferred_name not in self.full_name.split(" "):
+            return f"{self.full_name} ({self.preferred_name})"
+        return self.full_name
+
+    def age_band(self, on: date | None = None) -> AgeBand:
+        return age_band(self.date_of_birth, on or timezone.localdate())
+
+    @property
+    def is_minor(self) -> bool:
+        return self.age_band() != AgeBand.ADULT
+
+
+class GuardianLink(models.Model):
+    """A parent or guardian of a child or adolescent client, and what they may see."""
+
+    class Relationship(models.TextChoices):
+        MOTHER = "mother", "Mother"
+        FATHER = "father", "Father"
+        PARENT = "parent", "Parent"
+        STEP_PARENT = "step_parent", "Step-parent"
+        GRANDPARENT = "grandparent", "Grandparent"
+        FOSTER_CARER = "foster_carer", "Foster carer"
+        LEGAL_GUARDIAN = "legal_guardian", "Legal guardian"
+        OTHER = "other", "Other"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="guardian_links")
+    guardian = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="guardian_links"
+    )
+    relationship = models.CharField(max_length=20, choices=Relationship.choices)
+    has_parental_responsibility = models.BooleanField(default=True)
+    consent_to_treatment = models.BooleanField(
+        default=False, help_text="The guardian has consented to the child's treatment."
+    )
+    consent_to_contact = models.BooleanField(
+        default=True, help_text="Rapport may email this guardian reminders and forms."
+    )
+    # What the guardian may see. Defaults follow adolescent confidentiality: their own forms and
+    # shared plan summaries, never the young person's own answers or free text.
+    may_see_plan_summary = models.BooleanField(default=True)
+    may_see_client_answers = models.BooleanField(
+        default=False, help_text="Scores from the young person's own measures."
+    )
+    may_see_client_free_text = models.BooleanField(
+        default=False, help_text="What the young person wrote in free-text answers."
+    )
+    may_see_schedule = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "guardian"], name="guardian_link_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.guardian} — {self.get_relationship_display()} of {self.client}"

@@ -1,0 +1,67 @@
+"""Read models for pages that list many clients: one query per list, no N+1."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from rapport.care.models import Attendance, Episode, EpisodeStatus, Session
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    episode: Episode
+    next_session: datetime | None
+    next_modality: str | None
+    last_session: datetime | None
+    last_modality: str | None
+    flags: tuple[str, ...]  # filled in by later features (alerts, off-track, plan review due)
+
+
+def _flags(episode: Episode) -> tuple[str, ...]:
+    flags = []
+    if episode.status == EpisodeStatus.ON_HOLD:
+        flags.append("On hold")
+    elif episode.next_at is None:  # type: ignore[attr-defined]
+        flags.append("No session booked")
+    return tuple(flags)
+
+
+def caseload_rows(episodes: QuerySet[Episode], *, search: str = "") -> list[CaseloadRow]:
+    now = timezone.now()
+    upcoming = Session.objects.filter(
+        episode=OuterRef("pk"), attendance=Attendance.SCHEDULED, scheduled_start__gte=now
+    ).order_by("scheduled_start")
+    past = Session.objects.filter(
+        episode=OuterRef("pk"), attendance=Attendance.ATTENDED, scheduled_start__lt=now
+    ).order_by("-scheduled_start")
+    episodes = episodes.filter(status__in=[EpisodeStatus.ACTIVE, EpisodeStatus.ON_HOLD])
+    if search:
+        episodes = episodes.filter(
+            Q(client__full_name__icontains=search) | Q(client__preferred_name__icontains=search)
+        )
+    episodes = (
+        episodes.select_related("client", "primary_clinician")
+        .annotate(
+            next_at=Subquery(upcoming.values("scheduled_start")[:1]),
+            next_mod=Subquery(upcoming.values("modality")[:1]),
+            last_at=Subquery(past.values("scheduled_start")[:1]),
+            last_mod=Subquery(past.values("modality")[:1]),
+        )
+        .order_by("client__full_name")
+        .distinct()
+    )
+    return [
+        CaseloadRow(
+            episode=e,
+            next_session=e.next_at,  # type: ignore[attr-defined]
+            next_modality=e.next_mod,  # type: ignore[attr-defined]
+            last_session=e.last_at,  # type: ignore[attr-defined]
+            last_modality=e.last_mod,  # type: ignore[attr-defined]
+            flags=_flags(e),
+        )
+        for e in episodes
+    ]

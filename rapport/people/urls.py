@@ -1,0 +1,15 @@
+from django.urls import path
+
+from rapport.people import views
+
+app_name = "people"
+
+urlpatterns = [
+    path("caseload/", views.caseload, name="caseload"),
+    path("clients/new/", views.client_new, name="client_new"),
+    path("clients/<int:client_id>/", views.client_detail, name="client_detail"),
+    path("clients/<int:client_id>/edit/", views.client_edit, name="client_edit"),
+    path("clients/<int:client_id>/break-glass/", views.break_glass, name="break_glass"),
+    path("guardians/<int:link_id>/", views.guardian_link_edit, name="guardian_link_edit"),
+    path("manage/clients/", views.client_directory, name="client_directory"),
+]

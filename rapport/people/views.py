@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from rapport import access
+from rapport.accounts.decorators import clinical_staff_required, role_required
+from rapport.accounts.models import Role
+from rapport.audit.services import audit_record, break_glass_grant
+from rapport.care.forms import SessionScheduleForm
+from rapport.people.forms import (
+    BreakGlassForm,
+    CaseloadSearchForm,
+    ClientForm,
+    GuardianLinkForm,
+    NewClientForm,
+)
+from rapport.people.models import Client
+from rapport.people.queries import caseload_rows
+from rapport.people.services import client_create, client_update, guardian_link_update
+
+
+@clinical_staff_required
+def caseload(request: HttpRequest) -> HttpResponse:
+    form = CaseloadSearchForm(request.GET)
+    search = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    rows = caseload_rows(access.caseload_episodes(request.user), search=search)
+    audit_record(
+        actor=request.user,
+        action="list",
+        object_type="people.client",
+        detail={"view": "caseload", "clients": [row.episode.client_id for row in rows]},
+    )
+    context = {"form": form, "rows": rows, "search": search}
+    if request.htmx:
+        return render(request, "people/caseload.html#caseload-table", context)
+    return render(request, "people/caseload.html", context)
+
+
+@clinical_staff_required
+@require_http_methods(["GET", "POST"])
+def client_new(request: HttpRequest) -> HttpResponse:
+    form = NewClientForm(
+        request.POST or None,
+        practice_id=request.user.practice_id,
+        initial={"primary_clinician": request.user, "start_date": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            client = client_create(
+                actor=request.user,
+                details=data,
+                primary_clinician=data["primary_clinician"],
+                start_date=data["start_date"],
+                referral_reason=data["referral_reason"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{client.full_name} is registered.")
+            return redirect("people:client_detail", client_id=client.pk)
+    return render(request, "people/client_form.html", {"form": form, "creating": True})
+
+
+@role_required(Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN)
+def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = access.get_client_for_user(request.user, client_id)
+    episodes = list(
+        client.episodes.select_related("primary_clinician")
+        .prefetch_related("team_members", "transfers__from_clinician", "transfers__to_clinician")
+    )
+    current = next((e for e in episodes if e.is_open), None)
+    sessions = (
+        list(current.sessions.select_related("clinician").order_by("-scheduled_start"))
+        if current
+        else []
+    )
+    can_write = access.clients_in_care_of(request.user).filter(pk=client.pk).exists()
+    context = {
+        "client": client,
+        "episodes": episodes,
+        "current": current,
+        "sessions": sessions,
+        "guardian_links": client.guardian_links.select_related("guardian"),
+        "can_write": can_write,
+        "schedule_form": SessionScheduleForm(episode=current) if current and can_write else None,
+        "today": timezone.localdate(),
+    }
+    return render(request, "people/client_detail.html", context)
+
+
+@clinical_staff_required
+@require_http_methods(["GET", "POST"])
+def client_edit(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = access.get_client_for_user(request.user, client_id, write=True)
+    form = ClientForm(request.POST or None, instance=Client.objects.get(pk=client.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            client_update(actor=request.user, client=client, details=form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Details saved.")
+            return redirect("people:client_detail", client_id=client.pk)
+    return render(request, "people/client_form.html", {"form": form, "client": client})
+
+
+@clinical_staff_required
+@require_http_methods(["GET", "POST"])
+def guardian_link_edit(request: HttpRequest, link_id: int) -> HttpResponse:
+    link = access.get_guardian_link_for_user(request.user, link_id, write=True)
+    form = GuardianLinkForm(request.POST or None, instance=type(link).objects.get(pk=link.pk))
+    if request.method == "POST" and form.is_valid():
+        guardian_link_update(actor=request.user, link=link, settings=form.cleaned_data)
+        messages.success(request, "Guardian settings saved.")
+        return redirect("people:client_detail", client_id=link.client_id)
+    return render(request, "people/guardian_link_form.html", {"form": form, "link": link})
+
+
+@role_required(Role.ADMIN)
+def client_directory(request: HttpRequest) -> HttpResponse:
+    """Admins see who is registered (to manage accounts), never clinical content."""
+    form = CaseloadSearchForm(request.GET)
+    search = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    clients = Client.objects.filter(practice_id=request.user.practice_id)
+    if search:
+        clients = clients.filter(full_name__icontains=search)
+    clients = clients.only("id", "full_name", "preferred_name", "status")[:200]
+    audit_record(actor=request.user, action="list", object_type="people.client",
+                 detail={"view": "directory", "search": bool(search)})
+    return render(request, "people/client_directory.html", {"form": form, "clients": clients})
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def break_glass(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = Client.objects.filter(pk=client_id, practice_id=request.user.practice_id).first()
+    if client is None:
+        raise Http404("Not found")
+    form = BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            break_glass_grant(actor=request.user, client_id=client.pk, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error("reason", error)
+        else:
+            messages.warning(request, "Break-glass access granted for 60 minutes. It is audited.")
+            return redirect("people:client_detail", client_id=client.pk)
+    return render(request, "people/break_glass.html", {"form": form, "client": client})

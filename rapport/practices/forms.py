@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any
+
+from django import forms
+
+from rapport.accounts.models import Role, User
+from rapport.practices.models import Practice, Team
+
+
+class PracticeSettingsForm(forms.ModelForm[Practice]):
+    time_zone = forms.ChoiceField(choices=[(z, z) for z in sorted(zoneinfo.available_timezones())])
+
+    class Meta:
+        model = Practice
+        fields = ["name", "time_zone"]
+
+
+class TeamForm(forms.ModelForm[Team]):
+    class Meta:
+        model = Team
+        fields = ["name", "supervisor"]
+
+    def __init__(self, *args: Any, practice_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.practice_id = practice_id
+        self.fields["supervisor"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            practice_id=practice_id, role=Role.SUPERVISOR
+        )
+
+    def clean_name(self) -> str:
+        name = str(self.cleaned_data["name"]).strip()
+        clash = Team.objects.filter(practice_id=self.practice_id, name__iexact=name)
+        if clash.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("There is already a team with this name.")
+        return name

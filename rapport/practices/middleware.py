@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+
+class PracticeTimezoneMiddleware:
+    """Pages show times in the practice's own time zone; storage stays in UTC."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        practice = getattr(request.user, "practice", None) if request.user.is_authenticated else None
+        if practice is None and request.user.is_authenticated:
+            practice = _portal_practice(request)
+        if practice is not None:
+            timezone.activate(practice.zone)
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+
+def _portal_practice(request: HttpRequest):  # type: ignore[no-untyped-def]
+    from rapport.people.models import Client
+
+    client = Client.objects.filter(user=request.user).select_related("practice").first()
+    return client.practice if client else None

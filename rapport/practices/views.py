@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from rapport import access
+from rapport.accounts.decorators import role_required
+from rapport.accounts.forms import UserForm
+from rapport.accounts.models import STAFF_ROLES, Role, User
+from rapport.accounts.services import user_invite, user_update
+from rapport.audit.services import audit_record
+from rapport.people.queries import caseload_rows
+from rapport.practices.forms import PracticeSettingsForm, TeamForm
+from rapport.practices.models import Practice, Team
+from rapport.practices.services import practice_update, team_save
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not user.is_authenticated:
+        return redirect("accounts:login")
+    if user.role in {Role.CLINICIAN}:
+        return redirect("people:caseload")
+    if user.role == Role.SUPERVISOR:
+        return redirect("practices:team")
+    if user.role == Role.ADMIN:
+        return redirect("practices:manage")
+    return redirect("portal:home")
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    Practice.objects.exists()  # proves the database answers
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@role_required(Role.SUPERVISOR)
+def team(request: HttpRequest) -> HttpResponse:
+    """A supervisor's teams: each clinician's caseload, one table per clinician."""
+    rows = caseload_rows(access.team_episodes(request.user))
+    by_clinician: dict[User, list] = {}
+    for row in rows:
+        by_clinician.setdefault(row.episode.primary_clinician, []).append(row)
+    teams = Team.objects.filter(supervisor=request.user).prefetch_related("members")
+    audit_record(
+        actor=request.user,
+        action="list",
+        object_type="people.client",
+        detail={"view": "team", "clients": sorted({r.episode.client_id for r in rows})},
+    )
+    return render(
+        request,
+        "practices/team.html",
+        {"teams": teams, "caseloads": sorted(by_clinician.items(), key=lambda kv: kv[0].full_name)},
+    )
+
+
+@role_required(Role.ADMIN)
+def manage(request: HttpRequest) -> HttpResponse:
+    users = User.objects.filter(practice_id=request.user.practice_id)
+    counts = {row["role"]: row["n"] for row in users.values("role").annotate(n=Count("id"))}
+    return render(request, "practices/manage.html", {"counts": counts, "roles": Role.choices})
+
+
+@role_required(Role.ADMIN)
+def user_list(request: HttpRequest) -> HttpResponse:
+    role = request.GET.get("role", "")
+    users = User.objects.filter(practice_id=request.user.practice_id).select_related("team")
+    if role in Role.values:
+        users = users.filter(role=role)
+    return render(
+        request, "practices/user_list.html", {"users": users, "roles": Role.choices, "role": role}
+    )
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def user_new(request: HttpRequest) -> HttpResponse:
+    form = UserForm(request.POST or None, practice_id=request.user.practice_id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = user_invite(
+                actor=request.user,
+                details=form.cleaned_data,
+                base_url=request.build_absolute_uri("/"),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Account created; an invitation was emailed to {user.email}.")
+            return redirect("practices:user_list")
+    return render(request, "practices/user_form.html", {"form": form, "creating": True})
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
+    account = User.objects.filter(pk=user_id, practice_id=request.user.practice_id).first()
+    if account is None:
+        raise Http404("Not found")
+    form = UserForm(request.POST or None, instance=account, practice_id=request.user.practice_id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user_update(
+                actor=request.user,
+                user=User.objects.get(pk=account.pk),
+                details=form.cleaned_data,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Account saved.")
+            return redirect("practices:user_list")
+    return render(request, "practices/user_form.html", {"form": form, "account": account})
+
+
+@role_required(Role.ADMIN)
+def team_list(request: HttpRequest) -> HttpResponse:
+    teams = (
+        Team.objects.filter(practice_id=request.user.practice_id)
+        .select_related("supervisor")
+        .annotate(n_members=Count("members", filter=Q(members__role__in=STAFF_ROLES)))
+    )
+    return render(request, "practices/team_list.html", {"teams": teams})
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def team_edit(request: HttpRequest, team_id: int | None = None) -> HttpResponse:
+    team_obj = None
+    if team_id is not None:
+        team_obj = Team.objects.filter(pk=team_id, practice_id=request.user.practice_id).first()
+        if team_obj is None:
+            raise Http404("Not found")
+    form = TeamForm(request.POST or None, instance=team_obj, practice_id=request.user.practice_id)
+    if request.method == "POST" and form.is_valid():
+        team_save(actor=request.user, team=team_obj, details=form.cleaned_data)
+        messages.success(request, "Team saved.")
+        return redirect("practices:team_list")
+    return render(request, "practices/team_form.html", {"form": form, "team": team_obj})
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def practice_settings(request: HttpRequest) -> HttpResponse:
+    practice = Practice.objects.get(pk=request.user.practice_id)
+    form = PracticeSettingsForm(request.POST or None, instance=practice)
+    if request.method == "POST" and form.is_valid():
+        practice_update(actor=request.user, details=form.cleaned_data)
+        messages.success(request, "Practice settings saved.")
+        return redirect("practices:settings")
+    return render(request, "practices/settings.html", {"form": form})

@@ -1,0 +1,276 @@
+"""Rapport settings, driven by environment variables.
+
+Without RAPPORT_DEBUG=1 everything is production-safe: DEBUG off, secure cookies, HSTS, HTTPS
+redirect, two-factor authentication required for staff. See README "Configuration".
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+BASE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BASE_DIR.parent
+
+DEBUG = env_bool("RAPPORT_DEBUG", False)
+TESTING = env_bool("RAPPORT_TESTING", False)
+
+SECRET_KEY = os.environ.get("RAPPORT_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "RAPPORT_SECRET_KEY must be set (50+ random characters) unless RAPPORT_DEBUG=1."
+        )
+    # Development only: a fixed key keeps sessions across restarts of `make run`.
+    SECRET_KEY = "rapport-development-only-key-not-for-production-use-0123456789"
+
+ALLOWED_HOSTS = env_list("RAPPORT_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
+CSRF_TRUSTED_ORIGINS = env_list("RAPPORT_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "django_tasks_db",
+    "rapport.practices",
+    "rapport.accounts",
+    "rapport.people",
+    "rapport.care",
+    "rapport.audit",
+    "rapport.portal",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "rapport.audit.middleware.RequestIdMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "rapport.accounts.middleware.SessionPolicyMiddleware",
+    "rapport.accounts.middleware.TwoFactorRequiredMiddleware",
+    "rapport.practices.middleware.PracticeTimezoneMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    # Last, so that it sees the response of the authentication backend.
+    "axes.middleware.AxesMiddleware",
+]
+
+if not DEBUG:
+    # Production serves its own static files; in development runserver does.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+
+ROOT_URLCONF = "rapport.urls"
+WSGI_APPLICATION = "rapport.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
+                "rapport.practices.context_processors.rapport",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+# SQLite (WAL) is the embedded default; DATABASE_URL selects PostgreSQL in production.
+SQLITE_PATH = Path(os.environ.get("RAPPORT_SQLITE_PATH", PROJECT_DIR / "var" / "rapport.sqlite3"))
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+else:
+    SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": SQLITE_PATH,
+            "OPTIONS": {
+                # IMMEDIATE transactions take the write lock at BEGIN, so two writers never
+                # both read the same audit-chain head.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                ),
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Authentication -------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "rapport.accounts.hashers.OwaspArgon2PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3
+
+# Lockout: 5 failures per email address (known or not) or 20 per IP address, for 15 minutes.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_LOCKOUT_CALLABLE = "rapport.accounts.views.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("RAPPORT_PROXY_COUNT", "0")) or None
+
+RAPPORT_REQUIRE_STAFF_2FA = env_bool("RAPPORT_REQUIRE_STAFF_2FA", not DEBUG)
+RAPPORT_STAFF_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("RAPPORT_STAFF_IDLE_MINUTES", "15")))
+RAPPORT_SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+RAPPORT_BREAK_GLASS_DURATION = timedelta(minutes=60)
+OTP_TOTP_ISSUER = "Rapport"
+
+# --- Sessions and cookies -------------------------------------------------------------------
+SESSION_COOKIE_AGE = int(RAPPORT_SESSION_ABSOLUTE_TIMEOUT.total_seconds())
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_NAME = "__Host-rapport_session" if not DEBUG else "rapport_session"
+CSRF_COOKIE_NAME = "__Host-rapport_csrf" if not DEBUG else "rapport_csrf"
+
+# --- Transport security and headers ---------------------------------------------------------
+SECURE_SSL_REDIRECT = env_bool("RAPPORT_SSL_REDIRECT", not DEBUG)
+if env_bool("RAPPORT_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = 0 if DEBUG else int(os.environ.get("RAPPORT_HSTS_SECONDS", "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = env_bool("RAPPORT_HSTS_PRELOAD", not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CSP = {
+    "default-src": [CSP.NONE],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
+
+# --- Internationalisation and time ----------------------------------------------------------
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"  # storage and the audit trail; pages use the practice's own time zone
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files ---------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(os.environ.get("RAPPORT_STATIC_ROOT", PROJECT_DIR / "staticfiles"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+# --- Email ----------------------------------------------------------------------------------
+# RAPPORT_EMAIL_HOST selects SMTP; otherwise mail is printed to the console (development) or,
+# with RAPPORT_EMAIL_BACKEND=file, written under RAPPORT_EMAIL_FILE_PATH.
+_EMAIL_HOST = os.environ.get("RAPPORT_EMAIL_HOST", "")
+_EMAIL_KIND = os.environ.get("RAPPORT_EMAIL_BACKEND", "smtp" if _EMAIL_HOST else "console")
+_MAILER_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+}
+if _EMAIL_KIND not in _MAILER_BACKENDS:
+    raise ImproperlyConfigured("RAPPORT_EMAIL_BACKEND must be one of smtp, console, file.")
+_MAILER_OPTIONS: dict[str, object] = {}
+if _EMAIL_KIND == "smtp":
+    _MAILER_OPTIONS = {
+        "host": _EMAIL_HOST,
+        "port": int(os.environ.get("RAPPORT_EMAIL_PORT", "587")),
+        "username": os.environ.get("RAPPORT_EMAIL_USER", ""),
+        "password": os.environ.get("RAPPORT_EMAIL_PASSWORD", ""),
+        "use_tls": env_bool("RAPPORT_EMAIL_USE_TLS", True),
+        "timeout": 20,
+    }
+elif _EMAIL_KIND == "file":
+    _MAILER_OPTIONS = {
+        "file_path": os.environ.get("RAPPORT_EMAIL_FILE_PATH", str(PROJECT_DIR / "var" / "mail"))
+    }
+MAILERS = {"default": {"BACKEND": _MAILER_BACKENDS[_EMAIL_KIND], "OPTIONS": _MAILER_OPTIONS}}
+DEFAULT_FROM_EMAIL = os.environ.get("RAPPORT_DEFAULT_FROM_EMAIL", "Rapport <rapport@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Background tasks -----------------------------------------------------------------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- Logging --------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("RAPPORT_LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
+}
+
+if TESTING:
+    # Argon2 at OWASP cost makes every test login ~50 ms; the hasher itself is tested directly.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]

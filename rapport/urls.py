@@ -1,0 +1,14 @@
+from django.urls import include, path
+
+from rapport.practices import views as practice_views
+
+urlpatterns = [
+    path("", practice_views.home, name="home"),
+    path("healthz", practice_views.healthz, name="healthz"),
+    path("accounts/", include("rapport.accounts.urls")),
+    path("", include("rapport.people.urls")),
+    path("", include("rapport.care.urls")),
+    path("", include("rapport.practices.urls")),
+    path("", include("rapport.audit.urls")),
+    path("", include("rapport.portal.urls")),
+]

@@ -1,0 +1,166 @@
+"""The fixed cast of people every web test uses.
+
+Practice "Northside": team A (supervised by `supervisor`) holds `clinician` and `co_clinician`;
+team B (supervised by `other_supervisor`) holds `outsider_clinician`.
+- `adult_client` (with a portal login) is in the care of `clinician`, with `co_clinician` on the
+  episode as a team member;
+- `adolescent_client` (15, portal login) is in the care of `clinician`; `guardian` is their parent;
+- `other_client` is in the care of `outsider_clinician` — "another object" for everyone in team A;
+- `foreign_client` belongs to a different practice altogether.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.test import Client as WebClient
+from django.utils import timezone
+
+from rapport.accounts.models import Role, User
+from rapport.care.models import Episode, Modality, Session
+from rapport.people.models import Client, GuardianLink
+from rapport.practices.models import Practice, Team
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@dataclass
+class Cast:
+    practice: Practice
+    other_practice: Practice
+    team_a: Team
+    team_b: Team
+    admin: User
+    supervisor: User
+    other_supervisor: User
+    clinician: User
+    co_clinician: User
+    outsider_clinician: User
+    adult_client_user: User
+    adolescent_client_user: User
+    guardian: User
+    foreign_clinician: User
+    adult_client: Client
+    adolescent_client: Client
+    other_client: Client
+    foreign_client: Client
+    adult_episode: Episode
+    adolescent_episode: Episode
+    other_episode: Episode
+    foreign_episode: Episode
+    adult_session: Session
+    other_session: Session
+    foreign_session: Session
+    guardian_link: GuardianLink
+    other_guardian_link: GuardianLink
+
+    def person(self, role_name: str) -> User | None:
+        """The cast member for a role name used in the authorization matrix."""
+        return {
+            "admin": self.admin,
+            "supervisor": self.supervisor,
+            "other_supervisor": self.other_supervisor,
+            "clinician": self.clinician,
+            "co_clinician": self.co_clinician,
+            "outsider_clinician": self.outsider_clinician,
+            "adult_client": self.adult_client_user,
+            "adolescent_client": self.adolescent_client_user,
+            "guardian": self.guardian,
+            "anonymous": None,
+        }[role_name]
+
+
+def make_user(practice: Practice | None, email: str, role: str, **extra: Any) -> User:
+    return User.objects.create_user(
+        email, PASSWORD, full_name=email.split("@")[0].replace(".", " ").title(),
+        practice=practice, role=role, **extra,
+    )
+
+
+def years_ago(years: int, days: int = 30) -> date:
+    today = timezone.localdate()
+    return today.replace(year=today.year - years) - timedelta(days=days)
+
+
+def make_episode(practice: Practice, client: Client, clinician: User) -> Episode:
+    return Episode.objects.create(
+        practice=practice, client=client, primary_clinician=clinician,
+        start_date=timezone.localdate() - timedelta(weeks=8),
+    )
+
+
+def make_session(episode: Episode, *, days_from_now: int) -> Session:
+    return Session.objects.create(
+        episode=episode, clinician=episode.primary_clinician, modality=Modality.VIDEO,
+        scheduled_start=timezone.now() + timedelta(days=days_from_now),
+    )
+
+
+@pytest.fixture
+def cast(db: None) -> Cast:
+    practice = Practice.objects.create(name="Northside Therapy", time_zone="Europe/London")
+    other_practice = Practice.objects.create(name="Elsewhere Clinic", time_zone="America/New_York")
+    team_a = Team.objects.create(practice=practice, name="Team A")
+    team_b = Team.objects.create(practice=practice, name="Team B")
+    supervisor = make_user(practice, "supervisor@northside.test", Role.SUPERVISOR)
+    other_supervisor = make_user(practice, "other.supervisor@northside.test", Role.SUPERVISOR)
+    team_a.supervisor, team_b.supervisor = supervisor, other_supervisor
+    team_a.save()
+    team_b.save()
+    clinician = make_user(practice, "clinician@northside.test", Role.CLINICIAN, team=team_a)
+    co_clinician = make_user(practice, "co.clinician@northside.test", Role.CLINICIAN, team=team_a)
+    outsider = make_user(practice, "outsider@northside.test", Role.CLINICIAN, team=team_b)
+    admin = make_user(practice, "admin@northside.test", Role.ADMIN)
+    adult_user = make_user(practice, "adult.client@example.com", Role.CLIENT)
+    teen_user = make_user(practice, "teen.client@example.com", Role.CLIENT)
+    guardian = make_user(practice, "parent@example.com", Role.GUARDIAN)
+    foreign_clinician = make_user(other_practice, "clinician@elsewhere.test", Role.CLINICIAN)
+
+    adult = Client.objects.create(practice=practice, user=adult_user, full_name="Alex Adult",
+                                  date_of_birth=years_ago(34), pronouns="they/them")
+    teen = Client.objects.create(practice=practice, user=teen_user, full_name="Tia Teen",
+                                 preferred_name="Ti", date_of_birth=years_ago(15))
+    other = Client.objects.create(practice=practice, full_name="Olive Other",
+                                  date_of_birth=years_ago(41))
+    foreign = Client.objects.create(practice=other_practice, full_name="Fay Foreign",
+                                    date_of_birth=years_ago(29))
+    adult_episode = make_episode(practice, adult, clinician)
+    adult_episode.team_members.add(co_clinician)
+    teen_episode = make_episode(practice, teen, clinician)
+    other_episode = make_episode(practice, other, outsider)
+    foreign_episode = make_episode(other_practice, foreign, foreign_clinician)
+    link = GuardianLink.objects.create(client=teen, guardian=guardian, relationship="mother",
+                                       consent_to_treatment=True)
+    other_guardian = make_user(practice, "other.parent@example.com", Role.GUARDIAN)
+    other_link = GuardianLink.objects.create(client=other, guardian=other_guardian,
+                                             relationship="father")
+    return Cast(
+        practice=practice, other_practice=other_practice, team_a=team_a, team_b=team_b,
+        admin=admin, supervisor=supervisor, other_supervisor=other_supervisor,
+        clinician=clinician, co_clinician=co_clinician, outsider_clinician=outsider,
+        adult_client_user=adult_user, adolescent_client_user=teen_user, guardian=guardian,
+        foreign_clinician=foreign_clinician, adult_client=adult, adolescent_client=teen,
+        other_client=other, foreign_client=foreign, adult_episode=adult_episode,
+        adolescent_episode=teen_episode, other_episode=other_episode,
+        foreign_episode=foreign_episode,
+        adult_session=make_session(adult_episode, days_from_now=-2),
+        other_session=make_session(other_episode, days_from_now=-2),
+        foreign_session=make_session(foreign_episode, days_from_now=-2),
+        guardian_link=link, other_guardian_link=other_link,
+    )
+
+
+def signed_in(user: User | None) -> WebClient:
+    """A browser-like test client signed in as `user` (or anonymous for None)."""
+    web = WebClient()
+    if user is not None:
+        web.force_login(user)
+    return web
+
+
+@pytest.fixture
+def web_as():
+    return signed_in
