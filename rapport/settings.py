@@ -69,15 +69,15 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "rapport.accounts.middleware.SessionPolicyMiddleware",
     "rapport.accounts.middleware.TwoFactorRequiredMiddleware",
     "rapport.practices.middleware.PracticeTimezoneMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
     # Last, so that it sees the response of the authentication backend.
     "axes.middleware.AxesMiddleware",
 ]
@@ -230,10 +230,12 @@ STORAGES = {
 }
 
 # --- Email ----------------------------------------------------------------------------------
-# RAPPORT_EMAIL_HOST selects SMTP; otherwise mail is printed to the console (development) or,
-# with RAPPORT_EMAIL_BACKEND=file, written under RAPPORT_EMAIL_FILE_PATH.
+# Production sends through SMTP (RAPPORT_EMAIL_HOST, default a local mail server on port 25);
+# development prints mail to the console, or writes files with RAPPORT_EMAIL_BACKEND=file.
 _EMAIL_HOST = os.environ.get("RAPPORT_EMAIL_HOST", "")
-_EMAIL_KIND = os.environ.get("RAPPORT_EMAIL_BACKEND", "smtp" if _EMAIL_HOST else "console")
+_EMAIL_KIND = os.environ.get(
+    "RAPPORT_EMAIL_BACKEND", "smtp" if _EMAIL_HOST or not DEBUG else "console"
+)
 _MAILER_BACKENDS = {
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
     "console": "django.core.mail.backends.console.EmailBackend",
@@ -244,11 +246,11 @@ if _EMAIL_KIND not in _MAILER_BACKENDS:
 _MAILER_OPTIONS: dict[str, object] = {}
 if _EMAIL_KIND == "smtp":
     _MAILER_OPTIONS = {
-        "host": _EMAIL_HOST,
-        "port": int(os.environ.get("RAPPORT_EMAIL_PORT", "587")),
+        "host": _EMAIL_HOST or "localhost",
+        "port": int(os.environ.get("RAPPORT_EMAIL_PORT", "587" if _EMAIL_HOST else "25")),
         "username": os.environ.get("RAPPORT_EMAIL_USER", ""),
         "password": os.environ.get("RAPPORT_EMAIL_PASSWORD", ""),
-        "use_tls": env_bool("RAPPORT_EMAIL_USE_TLS", True),
+        "use_tls": env_bool("RAPPORT_EMAIL_USE_TLS", bool(_EMAIL_HOST)),
         "timeout": 20,
     }
 elif _EMAIL_KIND == "file":

@@ -1,0 +1,93 @@
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.urls import reverse
+
+from rapport.audit.models import AppendOnlyError, AuditEvent
+from rapport.audit.services import audit_record, audit_verify
+
+
+def run_verify() -> str:
+    from io import StringIO
+
+    out = StringIO()
+    call_command("audit", "verify", stdout=out)
+    return out.getvalue()
+
+
+def test_reading_a_client_page_appends_an_audit_event_with_who_role_object_and_request(cast, web_as):
+    response = web_as(cast.clinician).get(
+        reverse("people:client_detail", args=[cast.adult_client.pk]), HTTP_X_REQUEST_ID="req-12345678"
+    )
+    assert response.status_code == 200
+    event = AuditEvent.objects.filter(action="read", object_type="people.client").latest("sequence")
+    assert event.actor_id == cast.clinician.pk
+    assert event.actor_role == "clinician"
+    assert event.object_id == str(cast.adult_client.pk)
+    assert event.client_id == cast.adult_client.pk
+    assert event.practice_id == cast.practice.pk
+    assert event.outcome == "ok"
+    assert event.request_id == "req-12345678"
+    assert event.occurred_at.utcoffset().total_seconds() == 0
+    assert response["X-Request-ID"] == "req-12345678"
+
+
+def test_verify_reports_an_intact_chain(cast):
+    for _ in range(3):
+        audit_record(actor=cast.clinician, action="read", obj=cast.adult_client)
+    assert "intact" in run_verify()
+
+
+def test_verify_finds_an_edited_row_and_exits_non_zero(cast):
+    events = [audit_record(actor=cast.clinician, action="read", obj=cast.adult_client) for _ in range(4)]
+    target = events[1]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {AuditEvent._meta.db_table} SET action = %s WHERE id = %s", ["nothing", target.pk]
+        )
+    with pytest.raises(CommandError) as raised:
+        run_verify()
+    assert raised.value.returncode == 1
+    assert f"event {target.sequence}" in str(raised.value)
+
+
+def test_verify_finds_a_deleted_row(cast):
+    events = [audit_record(actor=cast.clinician, action="read", obj=cast.adult_client) for _ in range(4)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {AuditEvent._meta.db_table} WHERE id = %s", [events[2].pk])
+    report = audit_verify()
+    assert report.first_break is not None
+    assert report.first_break.sequence == events[2].sequence
+
+
+def test_verify_finds_the_newest_row_deleted(cast):
+    events = [audit_record(actor=cast.clinician, action="read", obj=cast.adult_client) for _ in range(3)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {AuditEvent._meta.db_table} WHERE id = %s", [events[-1].pk])
+    report = audit_verify()
+    assert report.first_break is not None
+
+
+def test_audit_events_cannot_be_changed_or_deleted_through_the_orm(cast):
+    event = audit_record(actor=cast.clinician, action="read", obj=cast.adult_client)
+    event.action = "changed"
+    with pytest.raises(AppendOnlyError):
+        event.save()
+    with pytest.raises(AppendOnlyError):
+        event.delete()
+
+
+def test_admin_filters_the_audit_trail_by_client(cast, web_as):
+    audit_record(actor=cast.clinician, action="read", obj=cast.adult_client)
+    audit_record(actor=cast.outsider_clinician, action="read", obj=cast.other_client)
+    response = web_as(cast.admin).get(reverse("audit:trail"), {"client": cast.adult_client.pk})
+    assert response.status_code == 200
+    rows = list(response.context["page"])
+    assert rows and all(event.client_id == cast.adult_client.pk for event in rows)
+
+
+def test_the_audit_trail_shows_only_the_admins_own_practice(cast, web_as):
+    audit_record(actor=cast.foreign_clinician, action="read", obj=cast.foreign_client)
+    response = web_as(cast.admin).get(reverse("audit:trail"))
+    assert all(event.practice_id == cast.practice.pk for event in response.context["page"])
