@@ -68,9 +68,9 @@ def clients_readable_by(user: User) -> QuerySet[Client]:
     if not user.is_authenticated or user.practice_id is None:
         return Client.objects.none()
     if user.role == Role.ADMIN:
-        granted = BreakGlassGrant.objects.filter(
-            user=user, expires_at__gt=timezone.now()
-        ).values("client_id")
+        granted = BreakGlassGrant.objects.filter(user=user, expires_at__gt=timezone.now()).values(
+            "client_id"
+        )
         return Client.objects.filter(practice_id=user.practice_id, id__in=granted)
     return clients_in_care_of(user)
 

@@ -169,7 +169,9 @@ AXES_ENABLE_ADMIN = False
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("RAPPORT_PROXY_COUNT", "0")) or None
 
 RAPPORT_REQUIRE_STAFF_2FA = env_bool("RAPPORT_REQUIRE_STAFF_2FA", not DEBUG)
-RAPPORT_STAFF_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("RAPPORT_STAFF_IDLE_MINUTES", "15")))
+RAPPORT_STAFF_IDLE_TIMEOUT = timedelta(
+    minutes=int(os.environ.get("RAPPORT_STAFF_IDLE_MINUTES", "15"))
+)
 RAPPORT_SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
 RAPPORT_BREAK_GLASS_DURATION = timedelta(minutes=60)
 OTP_TOTP_ISSUER = "Rapport"

@@ -75,8 +75,12 @@ class Cast:
 
 def make_user(practice: Practice | None, email: str, role: str, **extra: Any) -> User:
     return User.objects.create_user(
-        email, PASSWORD, full_name=email.split("@")[0].replace(".", " ").title(),
-        practice=practice, role=role, **extra,
+        email,
+        PASSWORD,
+        full_name=email.split("@")[0].replace(".", " ").title(),
+        practice=practice,
+        role=role,
+        **extra,
     )
 
 
@@ -87,14 +91,18 @@ def years_ago(years: int, days: int = 30) -> date:
 
 def make_episode(practice: Practice, client: Client, clinician: User) -> Episode:
     return Episode.objects.create(
-        practice=practice, client=client, primary_clinician=clinician,
+        practice=practice,
+        client=client,
+        primary_clinician=clinician,
         start_date=timezone.localdate() - timedelta(weeks=8),
     )
 
 
 def make_session(episode: Episode, *, days_from_now: int) -> Session:
     return Session.objects.create(
-        episode=episode, clinician=episode.primary_clinician, modality=Modality.VIDEO,
+        episode=episode,
+        clinician=episode.primary_clinician,
+        modality=Modality.VIDEO,
         scheduled_start=timezone.now() + timedelta(days=days_from_now),
     )
 
@@ -119,37 +127,66 @@ def cast(db: None) -> Cast:
     guardian = make_user(practice, "parent@example.com", Role.GUARDIAN)
     foreign_clinician = make_user(other_practice, "clinician@elsewhere.test", Role.CLINICIAN)
 
-    adult = Client.objects.create(practice=practice, user=adult_user, full_name="Alex Adult",
-                                  date_of_birth=years_ago(34), pronouns="they/them")
-    teen = Client.objects.create(practice=practice, user=teen_user, full_name="Tia Teen",
-                                 preferred_name="Ti", date_of_birth=years_ago(15))
-    other = Client.objects.create(practice=practice, full_name="Olive Other",
-                                  date_of_birth=years_ago(41))
-    foreign = Client.objects.create(practice=other_practice, full_name="Fay Foreign",
-                                    date_of_birth=years_ago(29))
+    adult = Client.objects.create(
+        practice=practice,
+        user=adult_user,
+        full_name="Alex Adult",
+        date_of_birth=years_ago(34),
+        pronouns="they/them",
+    )
+    teen = Client.objects.create(
+        practice=practice,
+        user=teen_user,
+        full_name="Tia Teen",
+        preferred_name="Ti",
+        date_of_birth=years_ago(15),
+    )
+    other = Client.objects.create(
+        practice=practice, full_name="Olive Other", date_of_birth=years_ago(41)
+    )
+    foreign = Client.objects.create(
+        practice=other_practice, full_name="Fay Foreign", date_of_birth=years_ago(29)
+    )
     adult_episode = make_episode(practice, adult, clinician)
     adult_episode.team_members.add(co_clinician)
     teen_episode = make_episode(practice, teen, clinician)
     other_episode = make_episode(practice, other, outsider)
     foreign_episode = make_episode(other_practice, foreign, foreign_clinician)
-    link = GuardianLink.objects.create(client=teen, guardian=guardian, relationship="mother",
-                                       consent_to_treatment=True)
+    link = GuardianLink.objects.create(
+        client=teen, guardian=guardian, relationship="mother", consent_to_treatment=True
+    )
     other_guardian = make_user(practice, "other.parent@example.com", Role.GUARDIAN)
-    other_link = GuardianLink.objects.create(client=other, guardian=other_guardian,
-                                             relationship="father")
+    other_link = GuardianLink.objects.create(
+        client=other, guardian=other_guardian, relationship="father"
+    )
     return Cast(
-        practice=practice, other_practice=other_practice, team_a=team_a, team_b=team_b,
-        admin=admin, supervisor=supervisor, other_supervisor=other_supervisor,
-        clinician=clinician, co_clinician=co_clinician, outsider_clinician=outsider,
-        adult_client_user=adult_user, adolescent_client_user=teen_user, guardian=guardian,
-        foreign_clinician=foreign_clinician, adult_client=adult, adolescent_client=teen,
-        other_client=other, foreign_client=foreign, adult_episode=adult_episode,
-        adolescent_episode=teen_episode, other_episode=other_episode,
+        practice=practice,
+        other_practice=other_practice,
+        team_a=team_a,
+        team_b=team_b,
+        admin=admin,
+        supervisor=supervisor,
+        other_supervisor=other_supervisor,
+        clinician=clinician,
+        co_clinician=co_clinician,
+        outsider_clinician=outsider,
+        adult_client_user=adult_user,
+        adolescent_client_user=teen_user,
+        guardian=guardian,
+        foreign_clinician=foreign_clinician,
+        adult_client=adult,
+        adolescent_client=teen,
+        other_client=other,
+        foreign_client=foreign,
+        adult_episode=adult_episode,
+        adolescent_episode=teen_episode,
+        other_episode=other_episode,
         foreign_episode=foreign_episode,
         adult_session=make_session(adult_episode, days_from_now=-2),
         other_session=make_session(other_episode, days_from_now=-2),
         foreign_session=make_session(foreign_episode, days_from_now=-2),
-        guardian_link=link, other_guardian_link=other_link,
+        guardian_link=link,
+        other_guardian_link=other_link,
     )
 
 

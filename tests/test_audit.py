@@ -16,9 +16,12 @@ def run_verify() -> str:
     return out.getvalue()
 
 
-def test_reading_a_client_page_appends_an_audit_event_with_who_role_object_and_request(cast, web_as):
+def test_reading_a_client_page_appends_an_audit_event_with_who_role_object_and_request(
+    cast, web_as
+):
     response = web_as(cast.clinician).get(
-        reverse("people:client_detail", args=[cast.adult_client.pk]), HTTP_X_REQUEST_ID="req-12345678"
+        reverse("people:client_detail", args=[cast.adult_client.pk]),
+        HTTP_X_REQUEST_ID="req-12345678",
     )
     assert response.status_code == 200
     event = AuditEvent.objects.filter(action="read", object_type="people.client").latest("sequence")
@@ -40,11 +43,14 @@ def test_verify_reports_an_intact_chain(cast):
 
 
 def test_verify_finds_an_edited_row_and_exits_non_zero(cast):
-    events = [audit_record(actor=cast.clinician, action="read", obj=cast.adult_client) for _ in range(4)]
+    events = [
+        audit_record(actor=cast.clinician, action="read", obj=cast.adult_client) for _ in range(4)
+    ]
     target = events[1]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {AuditEvent._meta.db_table} SET action = %s WHERE id = %s", ["nothing", target.pk]
+            f"UPDATE {AuditEvent._meta.db_table} SET action = %s WHERE id = %s",
+            ["nothing", target.pk],
         )
     with pytest.raises(CommandError) as raised:
         run_verify()
@@ -53,7 +59,9 @@ def test_verify_finds_an_edited_row_and_exits_non_zero(cast):
 
 
 def test_verify_finds_a_deleted_row(cast):
-    events = [audit_record(actor=cast.clinician, action="read", obj=cast.adult_client) for _ in range(4)]
+    events = [
+        audit_record(actor=cast.clinician, action="read", obj=cast.adult_client) for _ in range(4)
+    ]
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {AuditEvent._meta.db_table} WHERE id = %s", [events[2].pk])
     report = audit_verify()
@@ -62,7 +70,9 @@ def test_verify_finds_a_deleted_row(cast):
 
 
 def test_verify_finds_the_newest_row_deleted(cast):
-    events = [audit_record(actor=cast.clinician, action="read", obj=cast.adult_client) for _ in range(3)]
+    events = [
+        audit_record(actor=cast.clinician, action="read", obj=cast.adult_client) for _ in range(3)
+    ]
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {AuditEvent._meta.db_table} WHERE id = %s", [events[-1].pk])
     report = audit_verify()

@@ -93,11 +93,16 @@ def test_staff_must_set_up_two_factor_when_required(cast, web_as, settings):
     setup = web.get(reverse("accounts:two_factor_setup"))
     assert setup.status_code == 200 and "<svg" in setup.text
     device = TOTPDevice.objects.get(user=cast.clinician)
-    wrong = web.post(reverse("accounts:two_factor_setup"), {"token": "000000" if totp(device.bin_key) != 0 else "111111"})
+    wrong = web.post(
+        reverse("accounts:two_factor_setup"),
+        {"token": "000000" if totp(device.bin_key) != 0 else "111111"},
+    )
     assert wrong.status_code == 200 and "did not match" in wrong.text
     device.refresh_from_db()
     device.throttle_reset()  # a failure throttles the next try; the user would wait a second
-    response = web.post(reverse("accounts:two_factor_setup"), {"token": f"{totp(device.bin_key):06d}"})
+    response = web.post(
+        reverse("accounts:two_factor_setup"), {"token": f"{totp(device.bin_key):06d}"}
+    )
     assert response.status_code == 302
     assert web.get("/caseload/").status_code == 200
 
@@ -125,7 +130,9 @@ def test_pages_carry_a_strict_content_security_policy(db):
 def test_unsafe_methods_need_a_csrf_token(cast):
     web = WebClient(enforce_csrf_checks=True)
     web.force_login(cast.clinician)
-    response = web.post(reverse("care:session_detail", args=[cast.adult_session.pk]), {"attendance": "attended"})
+    response = web.post(
+        reverse("care:session_detail", args=[cast.adult_session.pk]), {"attendance": "attended"}
+    )
     assert response.status_code == 403
 
 

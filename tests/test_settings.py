@@ -28,15 +28,24 @@ def read_settings(env: dict[str, str], *names: str) -> dict[str, object]:
         "import json, django; django.setup(); from django.conf import settings as s; "
         f"print(json.dumps({{n: repr(getattr(s, n)) for n in {list(names)!r}}}))"
     )
-    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=PROJECT, capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout)
 
 
 def test_deploy_check_is_clean_under_production_settings(tmp_path):
     result = subprocess.run(
         [str(RAPPORT), "check", "--deploy", "--fail-level", "WARNING"],
-        env=production_env(tmp_path), cwd=PROJECT, capture_output=True, text=True,
+        env=production_env(tmp_path),
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
@@ -45,20 +54,33 @@ def test_deploy_check_is_clean_under_production_settings(tmp_path):
 def test_production_is_the_default_and_is_locked_down(tmp_path):
     values = read_settings(
         production_env(tmp_path),
-        "DEBUG", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY",
-        "SECURE_HSTS_SECONDS", "SECURE_SSL_REDIRECT", "RAPPORT_REQUIRE_STAFF_2FA", "USE_TZ",
+        "DEBUG",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SESSION_COOKIE_HTTPONLY",
+        "SECURE_HSTS_SECONDS",
+        "SECURE_SSL_REDIRECT",
+        "RAPPORT_REQUIRE_STAFF_2FA",
+        "USE_TZ",
     )
     assert values == {
-        "DEBUG": "False", "SESSION_COOKIE_SECURE": "True", "CSRF_COOKIE_SECURE": "True",
-        "SESSION_COOKIE_HTTPONLY": "True", "SECURE_HSTS_SECONDS": "31536000",
-        "SECURE_SSL_REDIRECT": "True", "RAPPORT_REQUIRE_STAFF_2FA": "True", "USE_TZ": "True",
+        "DEBUG": "False",
+        "SESSION_COOKIE_SECURE": "True",
+        "CSRF_COOKIE_SECURE": "True",
+        "SESSION_COOKIE_HTTPONLY": "True",
+        "SECURE_HSTS_SECONDS": "31536000",
+        "SECURE_SSL_REDIRECT": "True",
+        "RAPPORT_REQUIRE_STAFF_2FA": "True",
+        "USE_TZ": "True",
     }
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     env = production_env(tmp_path)
     del env["RAPPORT_SECRET_KEY"]
-    result = subprocess.run([str(RAPPORT), "check"], env=env, cwd=PROJECT, capture_output=True, text=True)
+    result = subprocess.run(
+        [str(RAPPORT), "check"], env=env, cwd=PROJECT, capture_output=True, text=True
+    )
     assert result.returncode != 0
     assert "RAPPORT_SECRET_KEY must be set" in result.stderr
     assert "Traceback" not in result.stderr
@@ -74,6 +96,8 @@ def test_database_url_selects_postgresql(tmp_path):
 def test_the_demo_refuses_to_run_under_production_settings(tmp_path):
     env = production_env(tmp_path)
     subprocess.run([str(RAPPORT), "migrate", "-v0"], env=env, cwd=PROJECT, check=True)
-    result = subprocess.run([str(RAPPORT), "demo"], env=env, cwd=PROJECT, capture_output=True, text=True)
+    result = subprocess.run(
+        [str(RAPPORT), "demo"], env=env, cwd=PROJECT, capture_output=True, text=True
+    )
     assert result.returncode != 0
     assert "development only" in result.stderr

@@ -22,7 +22,12 @@ def test_clinician_sees_client_page_and_records_a_session(cast, web_as):
     assert "Alex Adult" in page.text
     response = web.post(
         reverse("care:session_detail", args=[cast.adult_session.pk]),
-        {"attendance": "attended", "modality": "phone", "duration_minutes": 45, "private_notes": "ok"},
+        {
+            "attendance": "attended",
+            "modality": "phone",
+            "duration_minutes": 45,
+            "private_notes": "ok",
+        },
     )
     assert response.status_code == 302
     cast.adult_session.refresh_from_db()

@@ -58,7 +58,11 @@ class SessionPolicyMiddleware:
         return self.get_response(request)
 
 
-TWO_FACTOR_EXEMPT_URLS = ("accounts:two_factor_setup", "accounts:two_factor_verify", "accounts:logout")
+TWO_FACTOR_EXEMPT_URLS = (
+    "accounts:two_factor_setup",
+    "accounts:two_factor_verify",
+    "accounts:logout",
+)
 
 
 class TwoFactorRequiredMiddleware:
@@ -82,9 +86,7 @@ class TwoFactorRequiredMiddleware:
                 settings.RAPPORT_REQUIRE_STAFF_2FA and user.is_practice_staff  # type: ignore[union-attr]
             )
             if required and not self._is_exempt(request.path):
-                target = (
-                    "accounts:two_factor_verify" if has_device else "accounts:two_factor_setup"
-                )
+                target = "accounts:two_factor_verify" if has_device else "accounts:two_factor_setup"
                 return redirect(f"{reverse(target)}?next={request.path}")
         return self.get_response(request)
 

@@ -32,7 +32,6 @@ class UserManager(BaseUserManager["User"]):
         return user
 
 
-
 class User(AbstractBaseUser):
     """A person who signs in. A user belongs to one practice and holds one role there."""
 
@@ -68,7 +67,7 @@ class User(AbstractBaseUser):
             # Staff always belong to a practice; a person's single staff role therefore binds
             # them to exactly one practice.
             models.CheckConstraint(
-                condition=~Q(role__in=[r.value for r in STAFF_ROLES]) | Q(practice__isnull=False),
+                condition=~Q(role__in=sorted(r.value for r in STAFF_ROLES)) | Q(practice__isnull=False),
                 name="staff_user_has_practice",
             ),
         ]

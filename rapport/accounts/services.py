@@ -35,7 +35,9 @@ def set_password_link(user: User, *, base_url: str) -> str:
 def user_invite(*, actor: User, details: dict[str, Any], base_url: str) -> User:
     """Create an account without a password and email the person a link to choose one."""
     _require_admin(actor)
-    user = User(practice_id=actor.practice_id, **{k: details[k] for k in USER_FIELDS if k in details})
+    user = User(
+        practice_id=actor.practice_id, **{k: details[k] for k in USER_FIELDS if k in details}
+    )
     user.set_unusable_password()
     user.full_clean(exclude=["password"])
     user.save()

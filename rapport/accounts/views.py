@@ -26,7 +26,9 @@ class SignInView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-def locked_out(request: HttpRequest, response: Any = None, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
+def locked_out(
+    request: HttpRequest, response: Any = None, credentials: Any = None, *args: Any, **kwargs: Any
+) -> HttpResponse:
     """Shown after too many failures, for known and unknown emails alike."""
     form = EmailAuthenticationForm(request)
     return render(request, "accounts/login.html", {"form": form, "locked_out": True}, status=429)
@@ -66,13 +68,19 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             audit_record(actor=user, action="two_factor_enabled", obj=user)  # type: ignore[arg-type]
             messages.success(request, "Two-step sign-in is on for your account.")
             return redirect(_safe_next(request))
-        form.add_error("token", "That code did not match. Check the time on your phone and try again.")
+        form.add_error(
+            "token", "That code did not match. Check the time on your phone and try again."
+        )
     secret = base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
     return render(
         request,
         "accounts/two_factor_setup.html",
-        {"form": form, "qr_svg": _qr_svg(device.config_url), "secret": secret,
-         "required": settings.RAPPORT_REQUIRE_STAFF_2FA and user.is_practice_staff},  # type: ignore[union-attr]
+        {
+            "form": form,
+            "qr_svg": _qr_svg(device.config_url),
+            "secret": secret,
+            "required": settings.RAPPORT_REQUIRE_STAFF_2FA and user.is_practice_staff,
+        },  # type: ignore[union-attr]
     )
 
 

@@ -38,6 +38,9 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["sequence"]
 
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.actor_email or 'system'} {self.action} {self.object_type}"
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise AppendOnlyError("Audit events cannot be changed.")
@@ -73,6 +76,9 @@ class AuditChainHead(models.Model):
     last_sequence = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64)
 
+    def __str__(self) -> str:
+        return f"audit head at {self.last_sequence}"
+
 
 class BreakGlassGrant(models.Model):
     """An admin's time-limited, reasoned access to one client's clinical record."""
@@ -85,3 +91,6 @@ class BreakGlassGrant(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["user", "client", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"break-glass by {self.user} until {self.expires_at:%Y-%m-%d %H:%M}"

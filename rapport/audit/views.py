@@ -48,7 +48,11 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
         action="audit_view",
         object_type="audit.auditevent",
         client_id=client.pk if client else None,
-        detail={"filters": {k: str(v) for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v}},
+        detail={
+            "filters": {
+                k: str(v) for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v
+            }
+        },
     )
     query = request.GET.copy()
     query.pop("page", None)

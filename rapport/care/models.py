@@ -46,8 +46,7 @@ class Episode(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(status=EpisodeStatus.CLOSED, end_date__isnull=False)
-                    & ~Q(closure_reason="")
+                    Q(status=EpisodeStatus.CLOSED, end_date__isnull=False) & ~Q(closure_reason="")
                 )
                 | (~Q(status=EpisodeStatus.CLOSED) & Q(closure_reason="")),
                 name="episode_closed_has_reason_and_end",
@@ -70,9 +69,7 @@ class EpisodeTransfer(models.Model):
     """History of who was primary clinician: a transfer never rewrites the episode's past."""
 
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="transfers")
-    from_clinician = models.ForeignKey(
-        "accounts.User", on_delete=models.PROTECT, related_name="+"
-    )
+    from_clinician = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     to_clinician = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     reason = models.TextField()
     transferred_at = models.DateTimeField()
@@ -80,6 +77,9 @@ class EpisodeTransfer(models.Model):
 
     class Meta:
         ordering = ["transferred_at"]
+
+    def __str__(self) -> str:
+        return f"Transfer on {self.transferred_at:%Y-%m-%d}"
 
 
 class Modality(models.TextChoices):

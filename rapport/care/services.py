@@ -22,7 +22,11 @@ from rapport.care.models import (
 
 
 def _require_clinician_in_practice(user: User, practice_id: int, what: str) -> None:
-    if user.practice_id != practice_id or user.role not in CLINICAL_STAFF_ROLES or not user.is_active:
+    if (
+        user.practice_id != practice_id
+        or user.role not in CLINICAL_STAFF_ROLES
+        or not user.is_active
+    ):
         raise ValidationError(f"The {what} must be an active clinician in this practice.")
 
 
@@ -35,9 +39,7 @@ def episode_set_status(*, actor: User, episode: Episode, status: str) -> Episode
     previous = episode.status
     episode.status = status
     episode.save(update_fields=["status"])
-    audit_record(
-        actor=actor, action="update", obj=episode, detail={"status": [previous, status]}
-    )
+    audit_record(actor=actor, action="update", obj=episode, detail={"status": [previous, status]})
     return episode
 
 

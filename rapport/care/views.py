@@ -32,9 +32,10 @@ from rapport.care.services import (
 def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
     write = request.method == "POST"
     session = access.get_session_for_user(request.user, session_id, write=write)
-    can_write = write or access.clients_in_care_of(request.user).filter(
-        pk=session.episode.client_id
-    ).exists()
+    can_write = (
+        write
+        or access.clients_in_care_of(request.user).filter(pk=session.episode.client_id).exists()
+    )
     form = SessionRecordForm(request.POST or None, instance=Session.objects.get(pk=session.pk))
     if write and form.is_valid():
         try:
@@ -47,7 +48,12 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
     return render(
         request,
         "care/session_detail.html",
-        {"session": session, "client": session.episode.client, "form": form, "can_write": can_write},
+        {
+            "session": session,
+            "client": session.episode.client,
+            "form": form,
+            "can_write": can_write,
+        },
         status=400 if write else 200,
     )
 
@@ -69,7 +75,8 @@ def session_new(request: HttpRequest, episode_id: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"Session booked for {timezone.localtime(session.scheduled_start):%a %d %b, %H:%M}.")
+            when = timezone.localtime(session.scheduled_start)
+            messages.success(request, f"Session booked for {when:%a %d %b, %H:%M}.")
             return redirect("people:client_detail", client_id=episode.client_id)
     return render(
         request, "care/session_schedule.html", {"form": form, "episode": episode}, status=400
@@ -103,7 +110,9 @@ def episode_transfer_view(request: HttpRequest, episode_id: int) -> HttpResponse
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Episode transferred. The history is kept on the client page.")
+            messages.success(
+                request, "Episode transferred. The history is kept on the client page."
+            )
             if access.clients_in_care_of(request.user).filter(pk=episode.client_id).exists():
                 return redirect("people:client_detail", client_id=episode.client_id)
             return redirect("people:caseload")
@@ -117,7 +126,9 @@ def episode_status_view(request: HttpRequest, episode_id: int) -> HttpResponse:
     form = EpisodeStatusForm(request.POST)
     if form.is_valid():
         try:
-            episode_set_status(actor=request.user, episode=episode, status=form.cleaned_data["status"])
+            episode_set_status(
+                actor=request.user, episode=episode, status=form.cleaned_data["status"]
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:

@@ -55,7 +55,9 @@ def client_create(
         or primary_clinician.role not in CLINICAL_STAFF_ROLES
     ):
         raise ValidationError("The primary clinician must be a clinician in this practice.")
-    client = Client(practice_id=actor.practice_id, **{k: details[k] for k in details if k in CLIENT_FIELDS})
+    client = Client(
+        practice_id=actor.practice_id, **{k: details[k] for k in details if k in CLIENT_FIELDS}
+    )
     client.full_clean()
     client.save()
     episode = Episode.objects.create(

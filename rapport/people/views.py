@@ -71,8 +71,9 @@ def client_new(request: HttpRequest) -> HttpResponse:
 def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
     client = access.get_client_for_user(request.user, client_id)
     episodes = list(
-        client.episodes.select_related("primary_clinician")
-        .prefetch_related("team_members", "transfers__from_clinician", "transfers__to_clinician")
+        client.episodes.select_related("primary_clinician").prefetch_related(
+            "team_members", "transfers__from_clinician", "transfers__to_clinician"
+        )
     )
     current = next((e for e in episodes if e.is_open), None)
     sessions = (
@@ -131,8 +132,12 @@ def client_directory(request: HttpRequest) -> HttpResponse:
     if search:
         clients = clients.filter(full_name__icontains=search)
     clients = clients.only("id", "full_name", "preferred_name", "status")[:200]
-    audit_record(actor=request.user, action="list", object_type="people.client",
-                 detail={"view": "directory", "search": bool(search)})
+    audit_record(
+        actor=request.user,
+        action="list",
+        object_type="people.client",
+        detail={"view": "directory", "search": bool(search)},
+    )
     return render(request, "people/client_directory.html", {"form": form, "clients": clients})
 
 
@@ -145,7 +150,9 @@ def break_glass(request: HttpRequest, client_id: int) -> HttpResponse:
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            break_glass_grant(actor=request.user, client_id=client.pk, reason=form.cleaned_data["reason"])
+            break_glass_grant(
+                actor=request.user, client_id=client.pk, reason=form.cleaned_data["reason"]
+            )
         except ValidationError as error:
             form.add_error("reason", error)
         else:

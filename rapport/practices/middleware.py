@@ -13,7 +13,9 @@ class PracticeTimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        practice = getattr(request.user, "practice", None) if request.user.is_authenticated else None
+        practice = (
+            getattr(request.user, "practice", None) if request.user.is_authenticated else None
+        )
         if practice is None and request.user.is_authenticated:
             practice = _portal_practice(request)
         if practice is not None:

@@ -42,7 +42,9 @@ class Team(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["practice", "name"], name="team_name_unique_in_practice")
+            models.UniqueConstraint(
+                fields=["practice", "name"], name="team_name_unique_in_practice"
+            )
         ]
         ordering = ["name"]
 

@@ -90,7 +90,9 @@ def user_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"Account created; an invitation was emailed to {user.email}.")
+            messages.success(
+                request, f"Account created; an invitation was emailed to {user.email}."
+            )
             return redirect("practices:user_list")
     return render(request, "practices/user_form.html", {"form": form, "creating": True})
 

@@ -21,7 +21,9 @@ def build_chain(n: int) -> list[ChainedEvent]:
 
 def test_event_hash_is_sha256_of_previous_hash_and_canonical_json() -> None:
     payload = {"b": 1, "a": "é"}
-    expected = hashlib.sha256(GENESIS_HASH.encode() + b"\n" + '{"a":"é","b":1}'.encode()).hexdigest()
+    expected = hashlib.sha256(
+        GENESIS_HASH.encode() + b"\n" + '{"a":"é","b":1}'.encode()
+    ).hexdigest()
     assert canonical_json(payload) == '{"a":"é","b":1}'.encode()
     assert event_hash(GENESIS_HASH, payload) == expected
 
@@ -34,7 +36,9 @@ def test_an_intact_chain_has_no_break() -> None:
 def test_an_altered_event_is_reported_at_its_sequence() -> None:
     chain = build_chain(5)
     altered = chain[2]
-    chain[2] = ChainedEvent(3, {**altered.payload, "action": "write"}, altered.previous_hash, altered.stored_hash)
+    chain[2] = ChainedEvent(
+        3, {**altered.payload, "action": "write"}, altered.previous_hash, altered.stored_hash
+    )
     brk = find_first_break(chain)
     assert brk is not None and brk.sequence == 3 and "altered" in brk.reason
 
@@ -56,6 +60,11 @@ def test_deleting_the_newest_event_is_caught_by_the_chain_head() -> None:
 def test_a_rehashed_forgery_breaks_the_link_of_the_next_event() -> None:
     chain = build_chain(4)
     forged_payload = {**chain[1].payload, "action": "nothing to see"}
-    chain[1] = ChainedEvent(2, forged_payload, chain[1].previous_hash, event_hash(chain[1].previous_hash, forged_payload))
+    chain[1] = ChainedEvent(
+        2,
+        forged_payload,
+        chain[1].previous_hash,
+        event_hash(chain[1].previous_hash, forged_payload),
+    )
     brk = find_first_break(chain)
     assert brk is not None and brk.sequence == 3

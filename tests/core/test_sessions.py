@@ -7,7 +7,9 @@ IDLE = timedelta(minutes=15)
 ABSOLUTE = timedelta(hours=12)
 
 
-def verdict(now_offset: timedelta, last_seen_offset: timedelta, idle: timedelta | None = IDLE) -> SessionVerdict:
+def verdict(
+    now_offset: timedelta, last_seen_offset: timedelta, idle: timedelta | None = IDLE
+) -> SessionVerdict:
     return session_verdict(
         now=START + now_offset,
         signed_in_at=START,
@@ -26,5 +28,11 @@ def test_staff_session_ends_at_fifteen_idle_minutes() -> None:
 
 
 def test_any_session_ends_after_twelve_hours_even_when_active() -> None:
-    assert verdict(timedelta(hours=12), timedelta(hours=11, minutes=59), idle=None) == SessionVerdict.EXPIRED
-    assert verdict(timedelta(hours=11, minutes=59), timedelta(hours=1), idle=None) == SessionVerdict.CONTINUE
+    assert (
+        verdict(timedelta(hours=12), timedelta(hours=11, minutes=59), idle=None)
+        == SessionVerdict.EXPIRED
+    )
+    assert (
+        verdict(timedelta(hours=11, minutes=59), timedelta(hours=1), idle=None)
+        == SessionVerdict.CONTINUE
+    )
