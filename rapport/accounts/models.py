@@ -67,7 +67,8 @@ class User(AbstractBaseUser):
             # Staff always belong to a practice; a person's single staff role therefore binds
             # them to exactly one practice.
             models.CheckConstraint(
-                condition=~Q(role__in=sorted(r.value for r in STAFF_ROLES)) | Q(practice__isnull=False),
+                condition=~Q(role__in=sorted(r.value for r in STAFF_ROLES))
+                | Q(practice__isnull=False),
                 name="staff_user_has_practice",
             ),
         ]

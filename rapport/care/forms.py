@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from rapport.accounts.models import CLINICAL_STAFF_ROLES, User
-from rapport.care.models import Attendance, ClosureReason, Episode, Modality, Session
+from rapport.care.models import ClosureReason, Episode, Modality, Session
 
 
 class SessionScheduleForm(forms.Form):
@@ -36,6 +36,11 @@ class SessionRecordForm(forms.ModelForm[Session]):
             "private_notes": forms.Textarea(attrs={"rows": 6}),
         }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A radio list needs no "select an option" entry: one choice is always checked.
+        self.fields["modality"].choices = Modality.choices  # type: ignore[attr-defined]
+
 
 class EpisodeCloseForm(forms.Form):
     reason = forms.ChoiceField(choices=ClosureReason.choices, label="Reason for closing")
@@ -56,6 +61,3 @@ class EpisodeTransferForm(forms.Form):
 
 class EpisodeStatusForm(forms.Form):
     status = forms.ChoiceField(choices=[("active", "Active"), ("on_hold", "On hold")])
-
-
-ATTENDANCE_CHOICES = Attendance.choices

@@ -111,7 +111,11 @@ class Session(models.Model):
         max_length=24, choices=Attendance.choices, default=Attendance.SCHEDULED
     )
     private_notes = models.TextField(
-        blank=True, help_text="Visible only to clinicians on the episode and their supervisor."
+        blank=True,
+        help_text=(
+            "Seen only by clinicians on this episode and their supervisor — never by the client "
+            "or their family."
+        ),
     )
     updated_at = models.DateTimeField(auto_now=True)
 

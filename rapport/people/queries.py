@@ -8,7 +8,7 @@ from datetime import datetime
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from rapport.care.models import Attendance, Episode, EpisodeStatus, Session
+from rapport.care.models import Attendance, Episode, EpisodeStatus, Modality, Session
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,10 @@ class CaseloadRow:
     last_session: datetime | None
     last_modality: str | None
     flags: tuple[str, ...]  # filled in by later features (alerts, off-track, plan review due)
+
+
+def _label(modality: str | None) -> str | None:
+    return Modality(modality).label if modality else None
 
 
 def _flags(episode: Episode) -> tuple[str, ...]:
@@ -58,9 +62,9 @@ def caseload_rows(episodes: QuerySet[Episode], *, search: str = "") -> list[Case
         CaseloadRow(
             episode=e,
             next_session=e.next_at,  # type: ignore[attr-defined]
-            next_modality=e.next_mod,  # type: ignore[attr-defined]
+            next_modality=_label(e.next_mod),  # type: ignore[attr-defined]
             last_session=e.last_at,  # type: ignore[attr-defined]
-            last_modality=e.last_mod,  # type: ignore[attr-defined]
+            last_modality=_label(e.last_mod),  # type: ignore[attr-defined]
             flags=_flags(e),
         )
         for e in episodes
