@@ -86,6 +86,30 @@ def _deny(user: User, object_type: str, object_id: object, action: str) -> Http4
     return Http404("Not found")
 
 
+def _read_only(user: User, object_type: str, object_id: int, action: str) -> PermissionDenied:
+    """A break-glass reader trying to write: refused (403, they know the record) and audited."""
+    client_id = None
+    if object_type == "people.client":
+        client_id = object_id
+    elif object_type == "care.episode":
+        client_id = Episode.objects.filter(pk=object_id).values_list("client_id", flat=True).first()
+    elif object_type == "care.session":
+        client_id = (
+            Session.objects.filter(pk=object_id)
+            .values_list("episode__client_id", flat=True)
+            .first()
+        )
+    audit_record(
+        actor=user,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        client_id=client_id,
+        outcome=AuditEvent.Outcome.DENIED,
+    )
+    return PermissionDenied("Break-glass access is read-only.")
+
+
 def get_client_for_user(
     user: User, client_id: int, *, write: bool = False, action: str | None = None
 ) -> Client:
@@ -94,8 +118,7 @@ def get_client_for_user(
     if client is None:
         raise _deny(user, "people.client", client_id, action)
     if write and not clients_in_care_of(user).filter(pk=client.pk).exists():
-        audit_record(actor=user, action=action, obj=client, outcome=AuditEvent.Outcome.DENIED)
-        raise PermissionDenied("Break-glass access is read-only.")
+        raise _read_only(user, "people.client", client.pk, action)
     audit_record(actor=user, action=action, obj=client)
     return client
 
@@ -112,7 +135,7 @@ def get_episode_for_user(
     )
     if episode is None:
         if write and clients_readable_by(user).filter(episodes__pk=episode_id).exists():
-            raise PermissionDenied("Break-glass access is read-only.")
+            raise _read_only(user, "care.episode", episode_id, action)
         raise _deny(user, "care.episode", episode_id, action)
     audit_record(actor=user, action=action, obj=episode)
     return episode
@@ -130,7 +153,7 @@ def get_session_for_user(
     )
     if session is None:
         if write and clients_readable_by(user).filter(episodes__sessions__pk=session_id).exists():
-            raise PermissionDenied("Break-glass access is read-only.")
+            raise _read_only(user, "care.session", session_id, action)
         raise _deny(user, "care.session", session_id, action)
     audit_record(actor=user, action=action, obj=session, client_id=session.episode.client_id)
     return session

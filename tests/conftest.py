@@ -109,6 +109,10 @@ def make_session(episode: Episode, *, days_from_now: int) -> Session:
 
 @pytest.fixture
 def cast(db: None) -> Cast:
+    return build_cast()
+
+
+def build_cast() -> Cast:
     practice = Practice.objects.create(name="Northside Therapy", time_zone="Europe/London")
     other_practice = Practice.objects.create(name="Elsewhere Clinic", time_zone="America/New_York")
     team_a = Team.objects.create(practice=practice, name="Team A")

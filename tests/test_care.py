@@ -119,3 +119,14 @@ def test_putting_an_episode_on_hold_and_resuming_it(cast, web_as):
     web.post(url, {"status": "active"})
     cast.adult_episode.refresh_from_db()
     assert cast.adult_episode.status == EpisodeStatus.ACTIVE
+
+
+def test_a_co_clinician_added_to_the_episode_team_sees_the_client_on_their_caseload(cast, web_as):
+    url = reverse("care:episode_team", args=[cast.other_episode.pk])
+    response = web_as(cast.outsider_clinician).post(url, {"members": [cast.clinician.pk]})
+    assert response.status_code == 302
+    rows = web_as(cast.clinician).get(reverse("people:caseload")).context["rows"]
+    assert "Olive Other" in {row.episode.client.full_name for row in rows}
+    web_as(cast.outsider_clinician).post(url, {"members": []})
+    rows = web_as(cast.clinician).get(reverse("people:caseload")).context["rows"]
+    assert "Olive Other" not in {row.episode.client.full_name for row in rows}

@@ -135,3 +135,102 @@ def test_a_guardian_who_may_not_see_the_schedule_is_told_so(cast, web_as):
     cast.guardian_link.save()
     response = web_as(cast.guardian).get(reverse("portal:home"))
     assert "The schedule is not shared with you." in response.text
+
+
+def test_adding_a_new_guardian_invites_them_by_email_and_links_them(cast, web_as):
+    from django.core import mail
+
+    from rapport.accounts.models import User
+    from rapport.people.models import GuardianLink
+
+    response = web_as(cast.clinician).post(
+        reverse("people:guardian_new", args=[cast.adolescent_client.pk]),
+        {
+            "full_name": "Dana Teen",
+            "email": "Dana@Example.com",
+            "relationship": "father",
+            "consent_to_treatment": "on",
+        },
+    )
+    assert response.status_code == 302
+    dana = User.objects.get(email="dana@example.com")
+    assert dana.role == "guardian" and not dana.has_usable_password()
+    link = GuardianLink.objects.get(client=cast.adolescent_client, guardian=dana)
+    assert link.consent_to_treatment and not link.may_see_client_free_text
+    assert mail.outbox[0].to == ["dana@example.com"] and "password-reset" in mail.outbox[0].body
+
+
+def test_guardians_are_only_linked_to_clients_under_eighteen(cast, web_as):
+    response = web_as(cast.clinician).post(
+        reverse("people:guardian_new", args=[cast.adult_client.pk]),
+        {"full_name": "Pat Parent", "email": "pat@example.com", "relationship": "mother"},
+    )
+    assert response.status_code == 200
+    assert "under 18" in response.text
+
+
+def test_a_staff_email_cannot_be_reused_for_a_guardian(cast, web_as):
+    response = web_as(cast.clinician).post(
+        reverse("people:guardian_new", args=[cast.adolescent_client.pk]),
+        {"full_name": "X", "email": cast.outsider_clinician.email, "relationship": "mother"},
+    )
+    assert response.status_code == 200
+    assert "cannot be used" in response.text
+    cast.outsider_clinician.refresh_from_db()
+    assert cast.outsider_clinician.role == "clinician"
+
+
+def test_a_client_is_invited_to_the_portal_with_the_email_on_their_record(cast, web_as):
+    from django.core import mail
+
+    cast.other_client.email = "olive@example.com"
+    cast.other_client.save()
+    web = web_as(cast.outsider_clinician)
+    response = web.post(reverse("people:portal_invite", args=[cast.other_client.pk]))
+    assert response.status_code == 302
+    cast.other_client.refresh_from_db()
+    assert cast.other_client.user.email == "olive@example.com"
+    assert cast.other_client.user.role == "client"
+    assert mail.outbox[0].to == ["olive@example.com"]
+    again = web.post(reverse("people:portal_invite", args=[cast.other_client.pk]), follow=True)
+    assert "already has a portal login" in again.text
+    assert len(mail.outbox) == 1
+
+
+def test_an_existing_parent_is_linked_to_a_sibling_only_when_the_name_matches(cast, web_as):
+    from rapport.people.models import GuardianLink
+
+    sibling = Client.objects.create(
+        practice=cast.practice, full_name="Theo Teen", date_of_birth=date(2015, 5, 5)
+    )
+    Episode.objects.create(
+        practice=cast.practice,
+        client=sibling,
+        primary_clinician=cast.clinician,
+        start_date=timezone.localdate(),
+    )
+    url = reverse("people:guardian_new", args=[sibling.pk])
+    web = web_as(cast.clinician)
+    wrong = web.post(
+        url, {"full_name": "Someone Else", "email": cast.guardian.email, "relationship": "mother"}
+    )
+    assert "different name" in wrong.text
+    assert not GuardianLink.objects.filter(client=sibling).exists()
+    right = web.post(
+        url,
+        {
+            "full_name": cast.guardian.full_name,
+            "email": cast.guardian.email,
+            "relationship": "mother",
+        },
+    )
+    assert right.status_code == 302
+    assert GuardianLink.objects.filter(client=sibling, guardian=cast.guardian).exists()
+
+
+def test_a_wrong_role_visit_is_refused_and_audited(cast, web_as):
+    response = web_as(cast.guardian).get(reverse("people:caseload"))
+    assert response.status_code == 403
+    assert AuditEvent.objects.filter(
+        actor_id=cast.guardian.pk, outcome="denied", object_type="route"
+    ).exists()

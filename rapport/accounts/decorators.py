@@ -23,6 +23,16 @@ def role_required(*roles: Role) -> Callable[[View], View]:
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if user.role not in roles:  # type: ignore[union-attr]
+                from rapport.audit.models import AuditEvent
+                from rapport.audit.services import audit_record
+
+                audit_record(
+                    actor=user,  # type: ignore[arg-type]
+                    action="open_page",
+                    object_type="route",
+                    object_id=request.path[:64],
+                    outcome=AuditEvent.Outcome.DENIED,
+                )
                 raise PermissionDenied("This page is not available to your account.")
             return view(request, *args, **kwargs)
 

@@ -61,3 +61,18 @@ class EpisodeTransferForm(forms.Form):
 
 class EpisodeStatusForm(forms.Form):
     status = forms.ChoiceField(choices=[("active", "Active"), ("on_hold", "On hold")])
+
+
+class EpisodeTeamForm(forms.Form):
+    members = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Clinicians working with the primary clinician",
+    )
+
+    def __init__(self, *args: Any, episode: Episode, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            practice_id=episode.practice_id, role__in=CLINICAL_STAFF_ROLES, is_active=True
+        ).exclude(pk=episode.primary_clinician_id)

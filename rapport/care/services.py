@@ -182,3 +182,20 @@ def session_record(
         detail={"changed": changed, "attendance": attendance},
     )
     return session
+
+
+@transaction.atomic
+def episode_set_team(*, actor: User, episode: Episode, members: list[User]) -> Episode:
+    """Set the clinicians who work on the episode besides the primary clinician."""
+    for member in members:
+        _require_clinician_in_practice(member, episode.practice_id, "team member")
+    wanted = {m.pk for m in members} - {episode.primary_clinician_id}
+    before = set(episode.team_members.values_list("pk", flat=True))
+    episode.team_members.set(wanted)
+    audit_record(
+        actor=actor,
+        action="update",
+        obj=episode,
+        detail={"team_added": sorted(wanted - before), "team_removed": sorted(before - wanted)},
+    )
+    return episode

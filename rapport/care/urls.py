@@ -11,5 +11,6 @@ urlpatterns = [
     path(
         "episodes/<int:episode_id>/transfer/", views.episode_transfer_view, name="episode_transfer"
     ),
+    path("episodes/<int:episode_id>/team/", views.episode_team_view, name="episode_team"),
     path("episodes/<int:episode_id>/status/", views.episode_status_view, name="episode_status"),
 ]

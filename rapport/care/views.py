@@ -13,6 +13,7 @@ from rapport.accounts.models import Role
 from rapport.care.forms import (
     EpisodeCloseForm,
     EpisodeStatusForm,
+    EpisodeTeamForm,
     EpisodeTransferForm,
     SessionRecordForm,
     SessionScheduleForm,
@@ -21,6 +22,7 @@ from rapport.care.models import Session
 from rapport.care.services import (
     episode_close,
     episode_set_status,
+    episode_set_team,
     episode_transfer,
     session_record,
     session_schedule,
@@ -36,7 +38,10 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
         write
         or access.clients_in_care_of(request.user).filter(pk=session.episode.client_id).exists()
     )
-    form = SessionRecordForm(request.POST or None, instance=Session.objects.get(pk=session.pk))
+    form = SessionRecordForm(
+        request.POST if request.method == "POST" else None,
+        instance=Session.objects.get(pk=session.pk),
+    )
     if write and form.is_valid():
         try:
             session_record(actor=request.user, session=session, **form.cleaned_data)
@@ -87,7 +92,10 @@ def session_new(request: HttpRequest, episode_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def episode_close_view(request: HttpRequest, episode_id: int) -> HttpResponse:
     episode = access.get_episode_for_user(request.user, episode_id, write=request.method == "POST")
-    form = EpisodeCloseForm(request.POST or None, initial={"end_date": timezone.localdate()})
+    form = EpisodeCloseForm(
+        request.POST if request.method == "POST" else None,
+        initial={"end_date": timezone.localdate()},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             episode_close(actor=request.user, episode=episode, **form.cleaned_data)
@@ -103,7 +111,7 @@ def episode_close_view(request: HttpRequest, episode_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def episode_transfer_view(request: HttpRequest, episode_id: int) -> HttpResponse:
     episode = access.get_episode_for_user(request.user, episode_id, write=request.method == "POST")
-    form = EpisodeTransferForm(request.POST or None, episode=episode)
+    form = EpisodeTransferForm(request.POST if request.method == "POST" else None, episode=episode)
     if request.method == "POST" and form.is_valid():
         try:
             episode_transfer(actor=request.user, episode=episode, **form.cleaned_data)
@@ -136,3 +144,25 @@ def episode_status_view(request: HttpRequest, episode_id: int) -> HttpResponse:
     else:
         messages.error(request, "Choose active or on hold.")
     return redirect("people:client_detail", client_id=episode.client_id)
+
+
+@clinical_staff_required
+@require_http_methods(["GET", "POST"])
+def episode_team_view(request: HttpRequest, episode_id: int) -> HttpResponse:
+    episode = access.get_episode_for_user(request.user, episode_id, write=request.method == "POST")
+    form = EpisodeTeamForm(
+        request.POST if request.method == "POST" else None,
+        episode=episode,
+        initial={"members": episode.team_members.all()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            episode_set_team(
+                actor=request.user, episode=episode, members=list(form.cleaned_data["members"])
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Episode team saved.")
+            return redirect("people:client_detail", client_id=episode.client_id)
+    return render(request, "care/episode_team.html", {"form": form, "episode": episode})

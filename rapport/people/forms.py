@@ -91,3 +91,12 @@ class BreakGlassForm(forms.Form):
 
 class CaseloadSearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, label="Search by name")
+
+
+class GuardianAddForm(forms.Form):
+    full_name = forms.CharField(max_length=200, label="Full name")
+    email = forms.EmailField(label="Email")
+    relationship = forms.ChoiceField(choices=GuardianLink.Relationship.choices)
+    consent_to_treatment = forms.BooleanField(
+        required=False, label="Has consented to the young person's treatment"
+    )

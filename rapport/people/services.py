@@ -100,3 +100,114 @@ def guardian_link_update(
         link.save(update_fields=list(changed))
     audit_record(actor=actor, action="update", obj=link, detail={"changed": changed})
     return link
+
+
+def _invite(
+    user: User, *, practice_name: str, base_url: str, template: str, extra: dict[str, Any]
+) -> None:
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+
+    from rapport.accounts.services import set_password_link
+
+    body = render_to_string(
+        template,
+        {
+            "user": user,
+            "practice_name": practice_name,
+            **extra,
+            "link": set_password_link(user, base_url=base_url),
+        },
+    )
+    send_mail(f"Your Rapport account at {practice_name}", body, None, [user.email])
+
+
+@transaction.atomic
+def guardian_add(
+    *,
+    actor: User,
+    client: Client,
+    full_name: str,
+    email: str,
+    relationship: str,
+    consent_to_treatment: bool,
+    base_url: str,
+) -> GuardianLink:
+    """Link a parent or guardian to a child or adolescent client, inviting them if new."""
+    from rapport.accounts.models import Role
+
+    if not client.is_minor:
+        raise ValidationError("Guardians are linked to clients under 18 only.")
+    email = email.strip().lower()
+    guardian = User.objects.filter(email=email).first()
+    if guardian is None:
+        guardian = User(
+            email=email,
+            full_name=full_name.strip(),
+            role=Role.GUARDIAN,
+            practice_id=client.practice_id,
+        )
+        guardian.set_unusable_password()
+        guardian.full_clean(exclude=["password"])
+        guardian.save()
+        _invite(
+            guardian,
+            practice_name=client.practice.name,
+            base_url=base_url,
+            template="people/email/guardian_invitation.txt",
+            extra={"client": client},
+        )
+        audit_record(actor=actor, action="create", obj=guardian, client_id=client.pk)
+    elif guardian.role != Role.GUARDIAN or guardian.practice_id != client.practice_id:
+        # Do not reveal anything about the existing account.
+        raise ValidationError("This email address cannot be used for a guardian here.")
+    elif guardian.full_name.strip().casefold() != full_name.strip().casefold():
+        # Brothers and sisters share a parent's account, but a mistyped address must not hand
+        # one family's schedule to another family's parent.
+        raise ValidationError(
+            "This email address belongs to a parent account under a different name. "
+            "Check the address, or type the name exactly as on that account."
+        )
+    if GuardianLink.objects.filter(client=client, guardian=guardian).exists():
+        raise ValidationError(f"{guardian.full_name} is already linked to this client.")
+    link = GuardianLink(
+        client=client,
+        guardian=guardian,
+        relationship=relationship,
+        consent_to_treatment=consent_to_treatment,
+    )
+    link.full_clean()
+    link.save()
+    audit_record(actor=actor, action="create", obj=link)
+    return link
+
+
+@transaction.atomic
+def client_portal_invite(*, actor: User, client: Client, base_url: str) -> User:
+    """Give a client their own portal login, sent to the email on their record."""
+    from rapport.accounts.models import Role
+
+    if client.user_id is not None:
+        raise ValidationError("This client already has a portal login.")
+    if not client.email:
+        raise ValidationError("Add the client's email address first.")
+    email = client.email.strip().lower()
+    if User.objects.filter(email=email).exists():
+        raise ValidationError("This email address cannot be used for a portal login here.")
+    user = User(
+        email=email, full_name=client.full_name, role=Role.CLIENT, practice_id=client.practice_id
+    )
+    user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    client.user = user
+    client.save(update_fields=["user"])
+    _invite(
+        user,
+        practice_name=client.practice.name,
+        base_url=base_url,
+        template="people/email/client_invitation.txt",
+        extra={"client": client},
+    )
+    audit_record(actor=actor, action="portal_invite", obj=client)
+    return user

@@ -5,23 +5,31 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from rapport import access
 from rapport.accounts.decorators import clinical_staff_required, role_required
 from rapport.accounts.models import Role
+from rapport.audit.models import AuditEvent
 from rapport.audit.services import audit_record, break_glass_grant
 from rapport.care.forms import SessionScheduleForm
 from rapport.people.forms import (
     BreakGlassForm,
     CaseloadSearchForm,
     ClientForm,
+    GuardianAddForm,
     GuardianLinkForm,
     NewClientForm,
 )
 from rapport.people.models import Client
 from rapport.people.queries import caseload_rows
-from rapport.people.services import client_create, client_update, guardian_link_update
+from rapport.people.services import (
+    client_create,
+    client_portal_invite,
+    client_update,
+    guardian_add,
+    guardian_link_update,
+)
 
 
 @clinical_staff_required
@@ -45,7 +53,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def client_new(request: HttpRequest) -> HttpResponse:
     form = NewClientForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         practice_id=request.user.practice_id,
         initial={"primary_clinician": request.user, "start_date": timezone.localdate()},
     )
@@ -98,8 +106,11 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
 def client_edit(request: HttpRequest, client_id: int) -> HttpResponse:
-    client = access.get_client_for_user(request.user, client_id, write=True)
-    form = ClientForm(request.POST or None, instance=Client.objects.get(pk=client.pk))
+    client = access.get_client_for_user(request.user, client_id, write=request.method == "POST")
+    form = ClientForm(
+        request.POST if request.method == "POST" else None,
+        instance=Client.objects.get(pk=client.pk),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             client_update(actor=request.user, client=client, details=form.cleaned_data)
@@ -114,8 +125,11 @@ def client_edit(request: HttpRequest, client_id: int) -> HttpResponse:
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
 def guardian_link_edit(request: HttpRequest, link_id: int) -> HttpResponse:
-    link = access.get_guardian_link_for_user(request.user, link_id, write=True)
-    form = GuardianLinkForm(request.POST or None, instance=type(link).objects.get(pk=link.pk))
+    link = access.get_guardian_link_for_user(request.user, link_id, write=request.method == "POST")
+    form = GuardianLinkForm(
+        request.POST if request.method == "POST" else None,
+        instance=type(link).objects.get(pk=link.pk),
+    )
     if request.method == "POST" and form.is_valid():
         guardian_link_update(actor=request.user, link=link, settings=form.cleaned_data)
         messages.success(request, "Guardian settings saved.")
@@ -146,8 +160,15 @@ def client_directory(request: HttpRequest) -> HttpResponse:
 def break_glass(request: HttpRequest, client_id: int) -> HttpResponse:
     client = Client.objects.filter(pk=client_id, practice_id=request.user.practice_id).first()
     if client is None:
+        audit_record(
+            actor=request.user,
+            action="break_glass",
+            object_type="people.client",
+            object_id=client_id,
+            outcome=AuditEvent.Outcome.DENIED,
+        )
         raise Http404("Not found")
-    form = BreakGlassForm(request.POST or None)
+    form = BreakGlassForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             break_glass_grant(
@@ -159,3 +180,39 @@ def break_glass(request: HttpRequest, client_id: int) -> HttpResponse:
             messages.warning(request, "Break-glass access granted for 60 minutes. It is audited.")
             return redirect("people:client_detail", client_id=client.pk)
     return render(request, "people/break_glass.html", {"form": form, "client": client})
+
+
+@clinical_staff_required
+@require_http_methods(["GET", "POST"])
+def guardian_new(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = access.get_client_for_user(request.user, client_id, write=request.method == "POST")
+    form = GuardianAddForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            guardian_add(
+                actor=request.user,
+                client=client,
+                base_url=request.build_absolute_uri("/"),
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Guardian linked. New accounts get an email invitation.")
+            return redirect("people:client_detail", client_id=client.pk)
+    return render(request, "people/guardian_new.html", {"form": form, "client": client})
+
+
+@clinical_staff_required
+@require_POST
+def portal_invite(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = access.get_client_for_user(request.user, client_id, write=True)
+    try:
+        user = client_portal_invite(
+            actor=request.user, client=client, base_url=request.build_absolute_uri("/")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Portal invitation emailed to {user.email}.")
+    return redirect("people:client_detail", client_id=client.pk)

@@ -213,8 +213,11 @@ class _Planner:
                     start_date=self.start_on(slot[0], weeks),
                     sessions_until=self.today,
                     guardians=(
-                        sibling_guardians if family is siblings
-                        else self.guardians_for(*family) if family else ()
+                        sibling_guardians
+                        if family is siblings
+                        else self.guardians_for(*family)
+                        if family
+                        else ()
                     ),
                     has_login=role == "portal",
                 )
@@ -314,8 +317,7 @@ def build_demo_practice(*, today: date | None = None, seed: int = 7) -> DemoSumm
             phone=s.phone,
             preferred_language=s.preferred_language,
             status=(
-                ClientStatus.DISCHARGED if s.status == EpisodeStatus.CLOSED
-                else ClientStatus.ACTIVE
+                ClientStatus.DISCHARGED if s.status == EpisodeStatus.CLOSED else ClientStatus.ACTIVE
             ),
         )
         for s in plan
@@ -391,8 +393,9 @@ def build_demo_practice(*, today: date | None = None, seed: int = 7) -> DemoSumm
     }
     # One event for the whole load: a per-record trail of invented people would only be noise.
     detail = {"clients": counts["clients"]}
-    audit_record(actor=None, action="demo_created", obj=practice, practice_id=practice.pk,
-                 detail=detail)
+    audit_record(
+        actor=None, action="demo_created", obj=practice, practice_id=practice.pk, detail=detail
+    )
     logins = [
         DemoLogin(u.email, u.role, DEMO_PASSWORD) for u in users.values() if u.has_usable_password()
     ]

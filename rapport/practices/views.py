@@ -79,7 +79,9 @@ def user_list(request: HttpRequest) -> HttpResponse:
 @role_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
 def user_new(request: HttpRequest) -> HttpResponse:
-    form = UserForm(request.POST or None, practice_id=request.user.practice_id)
+    form = UserForm(
+        request.POST if request.method == "POST" else None, practice_id=request.user.practice_id
+    )
     if request.method == "POST" and form.is_valid():
         try:
             user = user_invite(
@@ -103,7 +105,11 @@ def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
     account = User.objects.filter(pk=user_id, practice_id=request.user.practice_id).first()
     if account is None:
         raise Http404("Not found")
-    form = UserForm(request.POST or None, instance=account, practice_id=request.user.practice_id)
+    form = UserForm(
+        request.POST if request.method == "POST" else None,
+        instance=account,
+        practice_id=request.user.practice_id,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             user_update(
@@ -137,7 +143,11 @@ def team_edit(request: HttpRequest, team_id: int | None = None) -> HttpResponse:
         team_obj = Team.objects.filter(pk=team_id, practice_id=request.user.practice_id).first()
         if team_obj is None:
             raise Http404("Not found")
-    form = TeamForm(request.POST or None, instance=team_obj, practice_id=request.user.practice_id)
+    form = TeamForm(
+        request.POST if request.method == "POST" else None,
+        instance=team_obj,
+        practice_id=request.user.practice_id,
+    )
     if request.method == "POST" and form.is_valid():
         team_save(actor=request.user, team=team_obj, details=form.cleaned_data)
         messages.success(request, "Team saved.")
@@ -149,7 +159,9 @@ def team_edit(request: HttpRequest, team_id: int | None = None) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def practice_settings(request: HttpRequest) -> HttpResponse:
     practice = Practice.objects.get(pk=request.user.practice_id)
-    form = PracticeSettingsForm(request.POST or None, instance=practice)
+    form = PracticeSettingsForm(
+        request.POST if request.method == "POST" else None, instance=practice
+    )
     if request.method == "POST" and form.is_valid():
         practice_update(actor=request.user, details=form.cleaned_data)
         messages.success(request, "Practice settings saved.")

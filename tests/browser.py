@@ -1,0 +1,113 @@
+"""Shared Playwright helpers for the browser tests (Debian's Chromium, sync API).
+
+Import the fixtures `browser` and `page` into a test module with
+`from tests.browser import browser_fixture, page_fixture  # noqa: F401`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--no-sandbox",  # the sandbox cannot run as root
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+TIMEOUT_MS = 10_000
+
+
+def require_chromium() -> None:
+    """Fail in CI, skip elsewhere, when Debian's Chromium is not installed."""
+    if CHROMIUM.exists():
+        return
+    reason = f"{CHROMIUM} is missing: install it with `apt-get install -y chromium`"
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(name="browser", scope="module")
+def browser_fixture() -> Iterator[object]:
+    """One headless Chromium per test module."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    # The sync API keeps an event loop running in this thread, so Django's ORM would refuse
+    # every query the test makes while the browser is up.
+    with pytest.MonkeyPatch.context() as mp, sync_playwright() as pw:
+        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        chromium = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@dataclass
+class Watch:
+    """What a page saw: CSP headers of the HTML documents it loaded, console errors."""
+
+    csp_headers: dict[str, str | None] = field(default_factory=dict)
+    console_errors: list[str] = field(default_factory=list)
+
+    def csp_console_errors(self) -> list[str]:
+        return [text for text in self.console_errors if "Content Security Policy" in text]
+
+
+@pytest.fixture(name="page")
+def page_fixture(browser) -> Iterator[object]:
+    """A fresh desktop-sized browser context and page; `page.watch` records headers/console."""
+    context = browser.new_context(viewport=DESKTOP, locale="en-GB")
+    context.set_default_timeout(TIMEOUT_MS)
+    tab = context.new_page()
+    watch = Watch()
+
+    def on_response(response) -> None:
+        if response.request.resource_type == "document" and response.status < 300:
+            watch.csp_headers[response.url] = response.headers.get("content-security-policy")
+
+    def on_console(message) -> None:
+        if message.type == "error":
+            watch.console_errors.append(message.text)
+
+    tab.on("response", on_response)
+    tab.on("console", on_console)
+    tab.watch = watch
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
+def sign_in(page, base_url: str, email: str, password: str) -> None:
+    """Sign in through the real form and wait for the caseload page."""
+    from playwright.sync_api import expect
+
+    page.goto(base_url + "/accounts/login/")
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Your caseload")).to_be_visible()
+
+
+def assert_strict_csp(watch: Watch) -> None:
+    """Every page carried a CSP without 'unsafe-inline', and nothing violated it."""
+    assert watch.csp_headers, "no HTML page was loaded"
+    for url, policy in watch.csp_headers.items():
+        assert policy, f"{url} has no Content-Security-Policy header"
+        assert "unsafe-inline" not in policy, f"{url}: {policy}"
+    assert not watch.csp_console_errors(), watch.csp_console_errors()
