@@ -64,7 +64,13 @@ def test_every_demo_login_signs_in_with_the_published_password(demo: DemoSummary
     assert emails == {
         f"{local}@demo.rapport.test"
         for local in (
-            "admin", "supervisor", "clinician", "clinician2", "clinician3", "client", "guardian"
+            "admin",
+            "supervisor",
+            "clinician",
+            "clinician2",
+            "clinician3",
+            "client",
+            "guardian",
         )
     }
     request = RequestFactory().post("/accounts/login/")
@@ -99,15 +105,20 @@ def test_demo_sessions_span_six_months_with_every_modality_and_attendance(
     assert span["first"].date() <= TODAY - dt.timedelta(weeks=25)
     assert TODAY < span["last"].date() <= TODAY + dt.timedelta(days=14)
     assert set(sessions.values_list("modality", flat=True)) == {
-        "in_person", "video", "phone", "text"
+        "in_person",
+        "video",
+        "phone",
+        "text",
     }
     assert set(sessions.values_list("attendance", flat=True)) == set(Attendance.values)
     # Only the future is still to be recorded.
     cutoff = dt.datetime.combine(TODAY, dt.time(), tzinfo=demo.practice.zone)
     assert not sessions.filter(scheduled_start__lt=cutoff, attendance=Attendance.SCHEDULED).exists()
-    assert not sessions.filter(scheduled_start__gte=cutoff).exclude(
-        attendance=Attendance.SCHEDULED
-    ).exists()
+    assert (
+        not sessions.filter(scheduled_start__gte=cutoff)
+        .exclude(attendance=Attendance.SCHEDULED)
+        .exists()
+    )
     # Clinicians are never double-booked.
     starts = list(sessions.values_list("clinician_id", "scheduled_start"))
     assert len(starts) == len(set(starts))
