@@ -190,3 +190,15 @@ def test_demo_if_empty_loads_into_an_empty_database(settings: Settings) -> None:
     settings.DEBUG = True
     call_command("demo", "--if-empty", "--seed", "3", stdout=StringIO())
     assert Practice.objects.get().is_demo
+
+
+@pytest.mark.django_db
+def test_demo_if_empty_prints_the_logins_again_for_an_existing_demo(settings: Settings) -> None:
+    settings.DEBUG = True
+    call_command("demo", "--if-empty", stdout=StringIO())
+    out = StringIO()
+    call_command("demo", "--if-empty", stdout=out)
+    assert "demo not loaded" in out.getvalue()
+    assert "clinician@demo.rapport.test" in out.getvalue()
+    assert "rapport-demo-2026" in out.getvalue()
+    assert Practice.objects.count() == 1

@@ -5,7 +5,13 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from rapport.practices.demo import DemoAlreadyLoaded, build_demo_practice
+from rapport.accounts.models import User
+from rapport.practices.demo import (
+    DEMO_PASSWORD,
+    DemoAlreadyLoaded,
+    DemoLogin,
+    build_demo_practice,
+)
 from rapport.practices.models import Practice
 
 
@@ -28,6 +34,17 @@ class Command(BaseCommand):
             raise CommandError("The demo practice is for development only; set RAPPORT_DEBUG=1.")
         if options["if_empty"] and Practice.objects.exists():
             self.stdout.write("Database already has data; demo not loaded.")
+            demo = Practice.objects.filter(is_demo=True).first()
+            if demo is not None:
+                # `make run` on an existing demo database still tells people how to sign in.
+                users = User.objects.filter(practice=demo, email__endswith="@demo.rapport.test")
+                self._print_logins(
+                    [
+                        DemoLogin(u.email, u.role, DEMO_PASSWORD)
+                        for u in users.order_by("pk")
+                        if u.has_usable_password()
+                    ]
+                )
             return
         try:
             summary = build_demo_practice(seed=options["seed"])
@@ -43,7 +60,12 @@ class Command(BaseCommand):
                 f"{counts['sessions']} sessions."
             )
         )
+        self._print_logins(summary.logins)
+
+    def _print_logins(self, logins: list[DemoLogin]) -> None:
+        if not logins:
+            return
         self.stdout.write("Demo logins:")
-        width = max(len(login.email) for login in summary.logins) + 3
-        for login in summary.logins:
+        width = max(len(login.email) for login in logins) + 3
+        for login in logins:
             self.stdout.write(f"  {login.email:<{width}}{login.role:<12}{login.password}")
