@@ -128,6 +128,9 @@ else:
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
                 ),
             },
+            # A file, not Django's shared in-memory database: tests then see the same locking
+            # (and WAL) as the app does.
+            "TEST": {"NAME": str(SQLITE_PATH.parent / "test-rapport.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

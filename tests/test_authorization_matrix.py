@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import re
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -77,7 +78,9 @@ class Case:
         return reverse(route, kwargs={k: resolve(cast, ref) for k, ref in self.kwargs.items()})
 
     def payload(self, cast: Cast) -> dict[str, Any]:
-        return self.data(cast) if callable(self.data) else dict(self.data)
+        data = self.data(cast) if callable(self.data) else dict(self.data)
+        # Create-forms carry a one-time key (see accounts.services.submission_once).
+        return {"submission_key": str(uuid.uuid4()), **data}
 
 
 def resolve(cast: Cast, ref: Ref) -> Any:

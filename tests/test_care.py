@@ -1,4 +1,5 @@
 from datetime import timedelta
+from uuid import uuid4
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -98,6 +99,7 @@ def test_booking_a_session_uses_the_practice_time_zone(cast, web_as):
     response = web_as(cast.clinician).post(
         reverse("care:session_new", args=[cast.adult_episode.pk]),
         {
+            "submission_key": uuid4(),
             "date": day.isoformat(),
             "start_time": "09:30",
             "duration_minutes": 50,

@@ -1,4 +1,5 @@
 from datetime import date
+from uuid import uuid4
 
 from django.urls import reverse
 from django.utils import timezone
@@ -11,6 +12,7 @@ from rapport.people.models import Client
 
 def client_payload(**overrides):
     data = {
+        "submission_key": uuid4(),
         "full_name": "Noor Newcomer",
         "preferred_name": "",
         "pronouns": "she/her",
@@ -146,6 +148,7 @@ def test_adding_a_new_guardian_invites_them_by_email_and_links_them(cast, web_as
     response = web_as(cast.clinician).post(
         reverse("people:guardian_new", args=[cast.adolescent_client.pk]),
         {
+            "submission_key": uuid4(),
             "full_name": "Dana Teen",
             "email": "Dana@Example.com",
             "relationship": "father",
@@ -163,7 +166,12 @@ def test_adding_a_new_guardian_invites_them_by_email_and_links_them(cast, web_as
 def test_guardians_are_only_linked_to_clients_under_eighteen(cast, web_as):
     response = web_as(cast.clinician).post(
         reverse("people:guardian_new", args=[cast.adult_client.pk]),
-        {"full_name": "Pat Parent", "email": "pat@example.com", "relationship": "mother"},
+        {
+            "submission_key": uuid4(),
+            "full_name": "Pat Parent",
+            "email": "pat@example.com",
+            "relationship": "mother",
+        },
     )
     assert response.status_code == 200
     assert "under 18" in response.text
@@ -172,7 +180,12 @@ def test_guardians_are_only_linked_to_clients_under_eighteen(cast, web_as):
 def test_a_staff_email_cannot_be_reused_for_a_guardian(cast, web_as):
     response = web_as(cast.clinician).post(
         reverse("people:guardian_new", args=[cast.adolescent_client.pk]),
-        {"full_name": "X", "email": cast.outsider_clinician.email, "relationship": "mother"},
+        {
+            "submission_key": uuid4(),
+            "full_name": "X",
+            "email": cast.outsider_clinician.email,
+            "relationship": "mother",
+        },
     )
     assert response.status_code == 200
     assert "cannot be used" in response.text
@@ -212,13 +225,20 @@ def test_an_existing_parent_is_linked_to_a_sibling_only_when_the_name_matches(ca
     url = reverse("people:guardian_new", args=[sibling.pk])
     web = web_as(cast.clinician)
     wrong = web.post(
-        url, {"full_name": "Someone Else", "email": cast.guardian.email, "relationship": "mother"}
+        url,
+        {
+            "submission_key": uuid4(),
+            "full_name": "Someone Else",
+            "email": cast.guardian.email,
+            "relationship": "mother",
+        },
     )
     assert "different name" in wrong.text
     assert not GuardianLink.objects.filter(client=sibling).exists()
     right = web.post(
         url,
         {
+            "submission_key": uuid4(),
             "full_name": cast.guardian.full_name,
             "email": cast.guardian.email,
             "relationship": "mother",
@@ -234,3 +254,29 @@ def test_a_wrong_role_visit_is_refused_and_audited(cast, web_as):
     assert AuditEvent.objects.filter(
         actor_id=cast.guardian.pk, outcome="denied", object_type="route"
     ).exists()
+
+
+def test_a_double_clicked_registration_creates_one_client(cast, web_as):
+    web = web_as(cast.clinician)
+    payload = client_payload(primary_clinician=cast.clinician.pk)
+    first = web.post(reverse("people:client_new"), payload)
+    second = web.post(reverse("people:client_new"), payload, follow=True)
+    assert Client.objects.filter(full_name="Noor Newcomer").count() == 1
+    assert second.redirect_chain[-1][0] == first["Location"]
+    assert "already saved" in second.text
+
+
+def test_a_failed_submission_can_be_corrected_and_sent_again_with_the_same_key(cast, web_as):
+    web = web_as(cast.clinician)
+    payload = client_payload(primary_clinician=cast.clinician.pk, date_of_birth="2999-01-01")
+    assert web.post(reverse("people:client_new"), payload).status_code == 200
+    payload["date_of_birth"] = "1990-04-02"
+    assert web.post(reverse("people:client_new"), payload).status_code == 302
+    assert Client.objects.filter(full_name="Noor Newcomer").count() == 1
+
+
+def test_another_user_cannot_replay_someone_elses_submission_key(cast, web_as):
+    payload = client_payload(primary_clinician=cast.clinician.pk)
+    web_as(cast.clinician).post(reverse("people:client_new"), payload)
+    replay = web_as(cast.co_clinician).post(reverse("people:client_new"), payload)
+    assert replay.status_code == 403

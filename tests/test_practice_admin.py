@@ -1,4 +1,5 @@
 import re
+from uuid import uuid4
 
 from django.core import mail
 from django.test import Client as WebClient
@@ -11,6 +12,7 @@ def test_an_admin_invites_a_clinician_who_sets_a_password_from_the_email(cast, w
     response = web_as(cast.admin).post(
         reverse("practices:user_new"),
         {
+            "submission_key": uuid4(),
             "full_name": "Robin Newhire",
             "email": "Robin@Northside.test",
             "role": "clinician",
@@ -45,6 +47,7 @@ def test_an_email_already_in_use_is_a_form_error(cast, web_as):
     response = web_as(cast.admin).post(
         reverse("practices:user_new"),
         {
+            "submission_key": uuid4(),
             "full_name": "Dup",
             "email": cast.clinician.email,
             "role": "clinician",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -64,3 +65,13 @@ class UserForm(forms.ModelForm[User]):
         if data.get("team") and data.get("role") not in {Role.CLINICIAN, Role.SUPERVISOR}:
             self.add_error("team", "Only clinicians and supervisors belong to a team.")
         return data
+
+
+class SubmitOnceMixin(forms.Form):
+    """A hidden random key per rendered form: see accounts.services.submission_once."""
+
+    submission_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+
+class InviteUserForm(SubmitOnceMixin, UserForm):
+    pass

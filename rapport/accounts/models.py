@@ -101,3 +101,16 @@ class User(AbstractBaseUser):
     @property
     def first_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Submission(models.Model):
+    """A form submission already carried out, so that a retried or double-clicked submit is
+    carried out once. The key is a random UUID rendered into the form."""
+
+    key = models.UUIDField(unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    result_url = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"submission {self.key}"

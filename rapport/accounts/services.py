@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from rapport.accounts.models import Role, User
+from rapport.accounts.models import Role, Submission, User
 from rapport.audit.services import audit_record
 
 USER_FIELDS = ("full_name", "email", "role", "team", "is_active")
@@ -70,3 +72,29 @@ def user_update(*, actor: User, user: User, details: dict[str, Any]) -> User:
         user.save()
     audit_record(actor=actor, action="update", obj=user, detail={"changed": sorted(changed)})
     return user
+
+
+@transaction.atomic
+def submission_once(*, user: User, key: uuid.UUID, perform: Callable[[], str]) -> tuple[str, bool]:
+    """Carry out a submission once per key; `perform` does the work and returns the URL to show.
+
+    Returns that URL and whether this call did the work. A repeat (double click, retry after a
+    lost response) gets the first call's URL. If `perform` fails, nothing is kept, so the person
+    can correct the form and submit the same key again.
+    """
+    existing = Submission.objects.filter(key=key).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                submission = Submission.objects.create(key=key, user=user)
+        except IntegrityError:
+            # A concurrent duplicate committed first (PostgreSQL waits for it on the unique key).
+            existing = Submission.objects.get(key=key)
+    if existing is not None:
+        if existing.user_id != user.pk:
+            raise PermissionDenied("This form was submitted by someone else.")
+        return existing.result_url, False
+    url = perform()
+    submission.result_url = url
+    submission.save(update_fields=["result_url"])
+    return url, True

@@ -98,3 +98,11 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
                 return redirect(_safe_next(request))
         form.add_error("token", "That code did not match. Please try again.")
     return render(request, "accounts/two_factor_verify.html", {"form": form})
+
+
+def say_saved(request: HttpRequest, first_time: bool, message: str) -> None:
+    """Confirm a submission; a repeated one is told it was already done, not done twice."""
+    if first_time:
+        messages.success(request, message)
+    else:
+        messages.info(request, "This was already saved; it has not been saved twice.")

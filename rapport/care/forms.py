@@ -6,11 +6,12 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from rapport.accounts.forms import SubmitOnceMixin
 from rapport.accounts.models import CLINICAL_STAFF_ROLES, User
 from rapport.care.models import ClosureReason, Episode, Modality, Session
 
 
-class SessionScheduleForm(forms.Form):
+class SessionScheduleForm(SubmitOnceMixin):
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     start_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), initial=time(9, 0))
     duration_minutes = forms.IntegerField(min_value=5, max_value=480, initial=50, label="Minutes")

@@ -4,12 +4,15 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rapport import access
 from rapport.accounts.decorators import clinical_staff_required, role_required
 from rapport.accounts.models import Role
+from rapport.accounts.services import submission_once
+from rapport.accounts.views import say_saved
 from rapport.care.forms import (
     EpisodeCloseForm,
     EpisodeStatusForm,
@@ -69,20 +72,27 @@ def session_new(request: HttpRequest, episode_id: int) -> HttpResponse:
     episode = access.get_episode_for_user(request.user, episode_id, write=True)
     form = SessionScheduleForm(request.POST, episode=episode)
     if form.is_valid():
-        try:
-            session = session_schedule(
+
+        def book() -> str:
+            session_schedule(
                 actor=request.user,
                 episode=episode,
                 scheduled_start=form.scheduled_start(),
                 duration_minutes=form.cleaned_data["duration_minutes"],
                 modality=form.cleaned_data["modality"],
             )
+            return reverse("people:client_detail", args=[episode.client_id])
+
+        try:
+            url, first = submission_once(
+                user=request.user, key=form.cleaned_data["submission_key"], perform=book
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            when = timezone.localtime(session.scheduled_start)
-            messages.success(request, f"Session booked for {when:%a %d %b, %H:%M}.")
-            return redirect("people:client_detail", client_id=episode.client_id)
+            when = timezone.localtime(form.scheduled_start())
+            say_saved(request, first, f"Session booked for {when:%a %d %b, %H:%M}.")
+            return redirect(url)
     return render(
         request, "care/session_schedule.html", {"form": form, "episode": episode}, status=400
     )

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from rapport.accounts.forms import SubmitOnceMixin
 from rapport.accounts.models import CLINICAL_STAFF_ROLES, User
 from rapport.people.models import Client, GuardianLink
 
@@ -40,7 +41,7 @@ class ClientForm(forms.ModelForm[Client]):
         return value
 
 
-class NewClientForm(ClientForm):
+class NewClientForm(SubmitOnceMixin, ClientForm):
     primary_clinician = forms.ModelChoiceField(queryset=User.objects.none())
     start_date = forms.DateField(widget=DateInput(), label="Episode start")
     referral_reason = forms.CharField(
@@ -93,7 +94,7 @@ class CaseloadSearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, label="Search by name")
 
 
-class GuardianAddForm(forms.Form):
+class GuardianAddForm(SubmitOnceMixin):
     full_name = forms.CharField(max_length=200, label="Full name")
     email = forms.EmailField(label="Email")
     relationship = forms.ChoiceField(choices=GuardianLink.Relationship.choices)

@@ -4,12 +4,15 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rapport import access
 from rapport.accounts.decorators import clinical_staff_required, role_required
 from rapport.accounts.models import Role
+from rapport.accounts.services import submission_once
+from rapport.accounts.views import say_saved
 from rapport.audit.models import AuditEvent
 from rapport.audit.services import audit_record, break_glass_grant
 from rapport.care.forms import SessionScheduleForm
@@ -59,7 +62,8 @@ def client_new(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+
+        def register() -> str:
             client = client_create(
                 actor=request.user,
                 details=data,
@@ -67,11 +71,17 @@ def client_new(request: HttpRequest) -> HttpResponse:
                 start_date=data["start_date"],
                 referral_reason=data["referral_reason"],
             )
+            return reverse("people:client_detail", args=[client.pk])
+
+        try:
+            url, first = submission_once(
+                user=request.user, key=data["submission_key"], perform=register
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"{client.full_name} is registered.")
-            return redirect("people:client_detail", client_id=client.pk)
+            say_saved(request, first, f"{data['full_name']} is registered.")
+            return redirect(url)
     return render(request, "people/client_form.html", {"form": form, "creating": True})
 
 
@@ -188,18 +198,26 @@ def guardian_new(request: HttpRequest, client_id: int) -> HttpResponse:
     client = access.get_client_for_user(request.user, client_id, write=request.method == "POST")
     form = GuardianAddForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
+        details = {k: v for k, v in form.cleaned_data.items() if k != "submission_key"}
+
+        def link() -> str:
             guardian_add(
                 actor=request.user,
                 client=client,
                 base_url=request.build_absolute_uri("/"),
-                **form.cleaned_data,
+                **details,
+            )
+            return reverse("people:client_detail", args=[client.pk])
+
+        try:
+            url, first = submission_once(
+                user=request.user, key=form.cleaned_data["submission_key"], perform=link
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Guardian linked. New accounts get an email invitation.")
-            return redirect("people:client_detail", client_id=client.pk)
+            say_saved(request, first, "Guardian linked. New accounts get an email invitation.")
+            return redirect(url)
     return render(request, "people/guardian_new.html", {"form": form, "client": client})
 
 

@@ -5,13 +5,15 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from rapport import access
 from rapport.accounts.decorators import role_required
-from rapport.accounts.forms import UserForm
+from rapport.accounts.forms import InviteUserForm, UserForm
 from rapport.accounts.models import STAFF_ROLES, Role, User
-from rapport.accounts.services import user_invite, user_update
+from rapport.accounts.services import submission_once, user_invite, user_update
+from rapport.accounts.views import say_saved
 from rapport.audit.services import audit_record
 from rapport.people.queries import caseload_rows
 from rapport.practices.forms import PracticeSettingsForm, TeamForm
@@ -79,23 +81,29 @@ def user_list(request: HttpRequest) -> HttpResponse:
 @role_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
 def user_new(request: HttpRequest) -> HttpResponse:
-    form = UserForm(
+    form = InviteUserForm(
         request.POST if request.method == "POST" else None, practice_id=request.user.practice_id
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            user = user_invite(
+
+        def invite() -> str:
+            user_invite(
                 actor=request.user,
                 details=form.cleaned_data,
                 base_url=request.build_absolute_uri("/"),
             )
+            return reverse("practices:user_list")
+
+        try:
+            url, first = submission_once(
+                user=request.user, key=form.cleaned_data["submission_key"], perform=invite
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(
-                request, f"Account created; an invitation was emailed to {user.email}."
-            )
-            return redirect("practices:user_list")
+            email = form.cleaned_data["email"]
+            say_saved(request, first, f"Account created; an invitation was emailed to {email}.")
+            return redirect(url)
     return render(request, "practices/user_form.html", {"form": form, "creating": True})
 
 
