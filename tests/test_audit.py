@@ -101,3 +101,11 @@ def test_the_audit_trail_shows_only_the_admins_own_practice(cast, web_as):
     audit_record(actor=cast.foreign_clinician, action="read", obj=cast.foreign_client)
     response = web_as(cast.admin).get(reverse("audit:trail"))
     assert all(event.practice_id == cast.practice.pk for event in response.context["page"])
+
+
+def test_the_audit_trail_page_lists_every_event_including_the_oldest(cast, web_as):
+    first = audit_record(actor=cast.clinician, action="read", obj=cast.adult_client)
+    response = web_as(cast.admin).get(reverse("audit:trail"))
+    sequences = [event.sequence for event in response.context["page"]]
+    assert first.sequence in sequences
+    assert len(sequences) == response.context["page"].paginator.count

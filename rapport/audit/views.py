@@ -41,8 +41,8 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
         if data["until"]:
             end = datetime.combine(data["until"] + timedelta(days=1), time.min, tzinfo=zone)
             events = events.filter(occurred_at__lt=end)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    # Looking at who looked at a record is itself worth recording.
+    # Looking at who looked at a record is itself worth recording. Recorded before the page is
+    # counted and fetched, so the page does not shift by one between the two queries.
     audit_record(
         actor=request.user,
         action="audit_view",
@@ -54,6 +54,7 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
             }
         },
     )
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
