@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from rapport.accounts.models import User
@@ -23,6 +23,19 @@ def _client_id_of(obj: models.Model | None) -> int | None:
     if client_id is None and hasattr(obj, "episode"):
         client_id = obj.episode.client_id
     return client_id
+
+
+def _start_chain() -> AuditChainHead:
+    """Create the chain head (normally done by a migration); safe when several start at once."""
+    if AuditEvent.objects.exists():
+        # Never restart the chain over existing events: fail closed, `audit verify` explains.
+        raise RuntimeError("The audit chain head is missing; run `rapport audit verify`.")
+    try:
+        with transaction.atomic():
+            AuditChainHead.objects.create(pk=1, last_sequence=0, last_hash=GENESIS_HASH)
+    except IntegrityError:
+        pass  # another writer created it first; PostgreSQL made us wait for its commit
+    return AuditChainHead.objects.select_for_update().get(pk=1)
 
 
 def audit_record(
@@ -50,7 +63,7 @@ def audit_record(
     with transaction.atomic():
         head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
         if head is None:
-            head = AuditChainHead.objects.create(pk=1, last_sequence=0, last_hash=GENESIS_HASH)
+            head = _start_chain()
         event = AuditEvent(
             sequence=head.last_sequence + 1,
             occurred_at=timezone.now(),
