@@ -21,9 +21,9 @@ from rapport.audit.services import audit_record
 USER_FIELDS = ("full_name", "email", "role", "team", "is_active")
 
 
-def _require_admin(actor: User) -> None:
+def require_admin(actor: User) -> None:
     if actor.role != Role.ADMIN or actor.practice_id is None:
-        raise PermissionDenied("Only practice admins manage accounts.")
+        raise PermissionDenied("Only practice admins manage the practice.")
 
 
 def set_password_link(user: User, *, base_url: str) -> str:
@@ -36,7 +36,7 @@ def set_password_link(user: User, *, base_url: str) -> str:
 @transaction.atomic
 def user_invite(*, actor: User, details: dict[str, Any], base_url: str) -> User:
     """Create an account without a password and email the person a link to choose one."""
-    _require_admin(actor)
+    require_admin(actor)
     user = User(
         practice_id=actor.practice_id, **{k: details[k] for k in USER_FIELDS if k in details}
     )
@@ -55,7 +55,7 @@ def user_invite(*, actor: User, details: dict[str, Any], base_url: str) -> User:
 
 @transaction.atomic
 def user_update(*, actor: User, user: User, details: dict[str, Any]) -> User:
-    _require_admin(actor)
+    require_admin(actor)
     if user.practice_id != actor.practice_id:
         raise PermissionDenied("That account belongs to another practice.")
     if user.pk == actor.pk and (

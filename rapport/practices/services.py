@@ -5,19 +5,15 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from rapport.accounts.models import Role, User
+from rapport.accounts.models import User
+from rapport.accounts.services import require_admin
 from rapport.audit.services import audit_record
 from rapport.practices.models import Practice, Team
 
 
-def _require_admin(actor: User) -> None:
-    if actor.role != Role.ADMIN or actor.practice_id is None:
-        raise PermissionDenied("Only practice admins change practice settings.")
-
-
 @transaction.atomic
 def practice_update(*, actor: User, details: dict[str, Any]) -> Practice:
-    _require_admin(actor)
+    require_admin(actor)
     practice = Practice.objects.select_for_update().get(pk=actor.practice_id)
     for field in ("name", "time_zone"):
         if field in details:
@@ -30,7 +26,7 @@ def practice_update(*, actor: User, details: dict[str, Any]) -> Practice:
 
 @transaction.atomic
 def team_save(*, actor: User, team: Team | None, details: dict[str, Any]) -> Team:
-    _require_admin(actor)
+    require_admin(actor)
     if team is None:
         team = Team(practice_id=actor.practice_id)
     elif team.practice_id != actor.practice_id:
