@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "rapport.accounts",
     "rapport.people",
     "rapport.care",
+    "rapport.measures",
     "rapport.audit",
     "rapport.portal",
 ]
