@@ -20,6 +20,9 @@ run: venv
 	@mkdir -p var
 	RAPPORT_DEBUG=1 $(BIN)/rapport migrate --no-input
 	RAPPORT_DEBUG=1 $(BIN)/rapport demo --if-empty
+	@# The background worker (emailed measure links, reminders) runs beside the web server.
+	RAPPORT_DEBUG=1 $(BIN)/rapport worker --interval 30 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	RAPPORT_DEBUG=1 $(BIN)/rapport runserver 127.0.0.1:$(PORT)
 
 test: venv

@@ -202,3 +202,115 @@ def guardian_link_of(user: User, client: Client) -> GuardianLink | None:
     if user.role != Role.GUARDIAN:
         return None
     return GuardianLink.objects.filter(guardian=user, client=client, is_active=True).first()
+
+
+# --- Measures and alerts --------------------------------------------------------------------
+
+
+def _load_in_care(
+    user: User,
+    queryset: QuerySet,  # type: ignore[type-arg]
+    object_id: int,
+    *,
+    client_path: str,
+    object_type: str,
+    write: bool,
+    action: str | None = None,
+):  # type: ignore[no-untyped-def]
+    """Shared loader for objects that hang off an episode: same rules as sessions."""
+    action = action or ("write" if write else "read")
+    visible = clients_in_care_of(user) if write else clients_readable_by(user)
+    obj = queryset.filter(pk=object_id, **{f"{client_path}__in": visible}).first()
+    if obj is None:
+        readable = clients_readable_by(user)
+        if write and queryset.filter(pk=object_id, **{f"{client_path}__in": readable}).exists():
+            raise _read_only(user, object_type, object_id, action)
+        raise _deny(user, object_type, object_id, action)
+    client_id = queryset.filter(pk=obj.pk).values_list(client_path, flat=True).first()
+    audit_record(actor=user, action=action, obj=obj, client_id=client_id)
+    return obj
+
+
+def get_assignment_for_user(user: User, assignment_id: int, *, write: bool = False):  # type: ignore[no-untyped-def]
+    from rapport.measures.models import Assignment
+
+    return _load_in_care(
+        user,
+        Assignment.objects.select_related("episode__client", "episode__practice", "session"),
+        assignment_id,
+        client_path="episode__client",
+        object_type="measures.assignment",
+        write=write,
+    )
+
+
+def get_response_for_user(user: User, response_id: int):  # type: ignore[no-untyped-def]
+    from rapport.measures.models import Response
+
+    return _load_in_care(
+        user,
+        Response.objects.select_related("episode__client", "assignment"),
+        response_id,
+        client_path="episode__client",
+        object_type="measures.response",
+        write=False,
+    )
+
+
+def get_plan_for_user(user: User, plan_id: int, *, write: bool = False):  # type: ignore[no-untyped-def]
+    from rapport.measures.models import MeasurePlan
+
+    return _load_in_care(
+        user,
+        MeasurePlan.objects.select_related("episode__client"),
+        plan_id,
+        client_path="episode__client",
+        object_type="measures.measureplan",
+        write=write,
+    )
+
+
+def get_alert_for_user(user: User, alert_id: int, *, write: bool = False):  # type: ignore[no-untyped-def]
+    from rapport.alerts.models import Alert
+
+    return _load_in_care(
+        user,
+        Alert.objects.select_related("client", "episode"),
+        alert_id,
+        client_path="client",
+        object_type="alerts.alert",
+        write=write,
+    )
+
+
+def portal_assignments_for(user: User):  # type: ignore[no-untyped-def]
+    """Assignments a client or guardian answers themself."""
+    from rapport.measures.models import Assignment
+
+    if not user.is_authenticated:
+        return Assignment.objects.none()
+    if user.role == Role.CLIENT:
+        return Assignment.objects.filter(respondent="client", episode__client__user=user)
+    if user.role == Role.GUARDIAN:
+        return Assignment.objects.filter(
+            respondent="guardian",
+            respondent_user=user,
+            episode__client__guardian_links__guardian=user,
+            episode__client__guardian_links__is_active=True,
+        )
+    return Assignment.objects.none()
+
+
+def get_portal_assignment_for_user(user: User, assignment_id: int):  # type: ignore[no-untyped-def]
+    assignment = (
+        portal_assignments_for(user)
+        .select_related("episode__client", "episode__practice")
+        .filter(pk=assignment_id)
+        .first()
+    )
+    if assignment is None:
+        raise _deny(user, "measures.assignment", assignment_id, "portal_read")
+    audit_record(
+        actor=user, action="portal_read", obj=assignment, client_id=assignment.episode.client_id
+    )
+    return assignment

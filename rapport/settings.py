@@ -41,6 +41,8 @@ if not SECRET_KEY:
     # Development only: a fixed key keeps sessions across restarts of `make run`.
     SECRET_KEY = "rapport-development-only-key-not-for-production-use-0123456789"
 
+# Where people reach Rapport, for links in emails sent by the background worker.
+RAPPORT_BASE_URL = os.environ.get("RAPPORT_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "")
 ALLOWED_HOSTS = env_list("RAPPORT_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("RAPPORT_CSRF_TRUSTED_ORIGINS")
 
@@ -60,6 +62,7 @@ INSTALLED_APPS = [
     "rapport.people",
     "rapport.care",
     "rapport.measures",
+    "rapport.alerts",
     "rapport.audit",
     "rapport.portal",
 ]
@@ -77,6 +80,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "rapport.accounts.middleware.SessionPolicyMiddleware",
     "rapport.accounts.middleware.TwoFactorRequiredMiddleware",
+    "rapport.measures.middleware.ClientModeMiddleware",
     "rapport.practices.middleware.PracticeTimezoneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so that it sees the response of the authentication backend.

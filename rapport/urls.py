@@ -11,4 +11,6 @@ urlpatterns = [
     path("", include("rapport.practices.urls")),
     path("", include("rapport.audit.urls")),
     path("", include("rapport.portal.urls")),
+    path("", include("rapport.measures.urls")),
+    path("", include("rapport.alerts.urls")),
 ]

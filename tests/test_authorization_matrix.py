@@ -207,7 +207,13 @@ def team_details(cast: Cast) -> dict[str, Any]:
 
 
 NEW_TEAM = {"name": "Team C"}
-PRACTICE_SETTINGS = {"name": "Northside Therapy", "time_zone": "Europe/London"}
+PRACTICE_SETTINGS = {
+    "name": "Northside Therapy",
+    "time_zone": "Europe/London",
+    "link_lead_hours": 24,
+    "link_reminder_hours": 2,
+    "link_valid_hours": 72,
+}
 BAD_SIGN_IN = {"username": "nobody@example.com", "password": "not-the-password"}
 NEW_PASSWORD = {"new_password1": "a-new-long-passphrase", "new_password2": "a-new-long-passphrase"}
 RESET_LINK = {"uidb64": const("MQ"), "token": const("not-a-real-token")}

@@ -87,11 +87,15 @@ def test_an_admin_changes_the_practice_time_zone(cast, web_as):
         {
             "name": "Northside Therapy",
             "time_zone": "Europe/Dublin",
+            "link_lead_hours": 48,
+            "link_reminder_hours": 3,
+            "link_valid_hours": 72,
         },
     )
     assert response.status_code == 302
     cast.practice.refresh_from_db()
     assert cast.practice.time_zone == "Europe/Dublin"
+    assert cast.practice.link_lead_hours == 48
 
 
 def test_an_unknown_time_zone_is_rejected(cast, web_as):

@@ -30,6 +30,7 @@ from rapport.care.services import (
     session_record,
     session_schedule,
 )
+from rapport.measures.services import session_assignments_ensure
 
 
 @role_required(Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN)
@@ -53,6 +54,11 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
         else:
             messages.success(request, "Session recorded.")
             return redirect("care:session_detail", session_id=session.pk)
+    assignments = (
+        session_assignments_ensure(session=session)
+        if can_write
+        else list(session.assignments.all())
+    )
     return render(
         request,
         "care/session_detail.html",
@@ -61,6 +67,7 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
             "client": session.episode.client,
             "form": form,
             "can_write": can_write,
+            "assignments": assignments,
         },
         status=400 if write else 200,
     )

@@ -1,6 +1,12 @@
 from __future__ import annotations
 
+from functools import cached_property
+from typing import TYPE_CHECKING
+
 from django.db import models
+
+if TYPE_CHECKING:
+    from rapport.core.instruments import Instrument
 
 
 class InstrumentDefinition(models.Model):
@@ -32,3 +38,169 @@ class InstrumentDefinition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.instrument_id} v{self.version})"
+
+
+class Respondent(models.TextChoices):
+    CLIENT = "client", "Client"
+    GUARDIAN = "guardian", "Parent or guardian"
+    THERAPIST = "therapist", "Therapist"
+
+
+class Schedule(models.TextChoices):
+    EVERY_SESSION = "every_session", "Every session"
+    EVERY_N_SESSIONS = "every_n_sessions", "Every N sessions"
+    INTAKE_DISCHARGE = "intake_discharge", "At intake and discharge"
+    BETWEEN_SESSIONS = "between_sessions", "Between sessions, from home"
+
+
+class MeasurePlan(models.Model):
+    """One measure an episode uses, who completes it, and when."""
+
+    episode = models.ForeignKey("care.Episode", on_delete=models.CASCADE, related_name="measures")
+    family = models.CharField(
+        max_length=64, help_text="The measure; the age-appropriate version is chosen per person."
+    )
+    respondent = models.CharField(max_length=16, choices=Respondent.choices)
+    schedule = models.CharField(max_length=24, choices=Schedule.choices)
+    every_n = models.PositiveSmallIntegerField(default=1)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode", "family", "respondent"],
+                condition=models.Q(is_active=True),
+                name="one_active_plan_per_measure_and_respondent",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(every_n__gte=1) & models.Q(every_n__lte=52),
+                name="measure_plan_every_n_sensible",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.family} ({self.respondent}, {self.get_schedule_display()})"
+
+
+class Assignment(models.Model):
+    """One measure for one person to complete, in session or from home."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        COMPLETED = "completed", "Completed"
+        EXPIRED = "expired", "Expired"
+        CANCELLED = "cancelled", "Cancelled"
+
+    episode = models.ForeignKey(
+        "care.Episode", on_delete=models.CASCADE, related_name="assignments"
+    )
+    session = models.ForeignKey(
+        "care.Session", on_delete=models.SET_NULL, null=True, blank=True, related_name="assignments"
+    )
+    plan = models.ForeignKey(
+        MeasurePlan, on_delete=models.SET_NULL, null=True, blank=True, related_name="assignments"
+    )
+    instrument_id = models.CharField(max_length=64)
+    respondent = models.CharField(max_length=16, choices=Respondent.choices)
+    respondent_user = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assignments",
+        help_text="The guardian (or clinician) who answers; empty for the client themself.",
+    )
+    # "client", "guardian:<user id>" or "therapist:<user id>": one assignment per person.
+    respondent_key = models.CharField(max_length=40)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    remote = models.BooleanField(default=False, help_text="Completed from home through a link.")
+    draft = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    due_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        indexes = [models.Index(fields=["episode", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "plan", "respondent_key"],
+                condition=models.Q(session__isnull=False, plan__isnull=False),
+                name="one_assignment_per_session_plan_and_person",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_id} for {self.get_respondent_display()} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.PENDING
+
+    @cached_property
+    def instrument(self) -> Instrument:
+        from rapport.measures.registry import get_instrument
+
+        return get_instrument(self.instrument_id, practice_id=self.episode.practice_id)
+
+
+class Response(models.Model):
+    """A completed administration: the answers as given and their scores at that time."""
+
+    class Mode(models.TextChoices):
+        IN_SESSION = "in_session", "In session"
+        LINK = "link", "From home (link)"
+        PORTAL = "portal", "Portal"
+        CLINICIAN = "clinician", "Entered by clinician"
+
+    assignment = models.OneToOneField(Assignment, on_delete=models.PROTECT, related_name="response")
+    episode = models.ForeignKey("care.Episode", on_delete=models.PROTECT, related_name="responses")
+    instrument_id = models.CharField(max_length=64)
+    instrument_version = models.CharField(max_length=32)
+    respondent = models.CharField(max_length=16, choices=Respondent.choices)
+    answers = models.JSONField()
+    total = models.FloatField(null=True)
+    subscales = models.JSONField(default=dict)
+    band = models.CharField(max_length=60, blank=True)
+    severity = models.PositiveSmallIntegerField(null=True)
+    prorated = models.BooleanField(default=False)
+    flags = models.JSONField(default=list)
+    mode = models.CharField(max_length=12, choices=Mode.choices)
+    completed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["completed_at"]
+        indexes = [models.Index(fields=["episode", "instrument_id", "completed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_id} {self.total} on {self.completed_at:%Y-%m-%d}"
+
+
+class AccessLink(models.Model):
+    """A single-use link that opens one assignment from home. Only a hash of the token is kept."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"link for assignment {self.assignment_id}"
+
+
+class LinkAttempt(models.Model):
+    """Requests to link URLs per client address, for rate limiting token guessing."""
+
+    ip_address = models.GenericIPAddressField()
+    at = models.DateTimeField(db_index=True)
+    valid = models.BooleanField()
+
+    class Meta:
+        indexes = [models.Index(fields=["ip_address", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.ip_address} at {self.at:%H:%M:%S}"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from rapport.alerts.models import Alert
 from rapport.care.models import Attendance, Episode, EpisodeStatus, Modality, Session
 
 
@@ -27,6 +28,11 @@ def _label(modality: str | None) -> str | None:
 
 def _flags(episode: Episode) -> tuple[str, ...]:
     flags = []
+    if episode.at_risk:  # type: ignore[attr-defined]
+        flags.append("Risk")
+    if episode.open_alerts:  # type: ignore[attr-defined]
+        count = episode.open_alerts  # type: ignore[attr-defined]
+        flags.append(f"{count} open alert{'s' if count != 1 else ''}")
     if episode.status == EpisodeStatus.ON_HOLD:
         flags.append("On hold")
     elif episode.next_at is None:  # type: ignore[attr-defined]
@@ -54,6 +60,10 @@ def caseload_rows(episodes: QuerySet[Episode], *, search: str = "") -> list[Case
             next_mod=Subquery(upcoming.values("modality")[:1]),
             last_at=Subquery(past.values("scheduled_start")[:1]),
             last_mod=Subquery(past.values("modality")[:1]),
+            at_risk=Exists(
+                Alert.objects.filter(episode=OuterRef("pk"), urgent=True, status=Alert.Status.OPEN)
+            ),
+            open_alerts=Count("alerts", filter=Q(alerts__status=Alert.Status.OPEN), distinct=True),
         )
         .order_by("client__full_name")
         .distinct()

@@ -16,6 +16,7 @@ from rapport.accounts.views import say_saved
 from rapport.audit.models import AuditEvent
 from rapport.audit.services import audit_record, break_glass_grant
 from rapport.care.forms import SessionScheduleForm
+from rapport.measures.queries import score_histories
 from rapport.people.forms import (
     BreakGlassForm,
     CaseloadSearchForm,
@@ -108,6 +109,8 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
         "guardian_links": client.guardian_links.select_related("guardian"),
         "can_write": can_write,
         "schedule_form": SessionScheduleForm(episode=current) if current and can_write else None,
+        "alerts": client.alerts.exclude(status="resolved").select_related("acknowledged_by"),
+        "histories": score_histories(current) if current else [],
         "today": timezone.localdate(),
     }
     return render(request, "people/client_detail.html", context)

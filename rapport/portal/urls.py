@@ -6,4 +6,5 @@ app_name = "portal"
 
 urlpatterns = [
     path("portal/", views.home, name="home"),
+    path("portal/forms/<int:assignment_id>/", views.assignment, name="assignment"),
 ]

@@ -1,21 +1,48 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 
 from rapport import access
 from rapport.accounts.decorators import role_required
-from rapport.accounts.models import Role
+from rapport.accounts.models import Role, User
 from rapport.audit.services import audit_record
 from rapport.care.models import Attendance, Session
+from rapport.measures.models import Assignment, Response
+from rapport.measures.queries import MeasureHistory, score_histories
+from rapport.measures.views import answer
+from rapport.people.models import Client, GuardianLink
+
+
+def _visible_histories(
+    user: User, client: Client, link: GuardianLink | None
+) -> list[MeasureHistory]:
+    """A client sees their own scores; a guardian their own forms, and the young person's
+    scores only when the clinician allows it. Free text is never part of a score."""
+    episode = client.episodes.filter(status__in=["active", "on_hold"]).first()
+    if episode is None:
+        return []
+    if link is None:
+        return score_histories(episode, respondents=("client",))
+    histories = score_histories(episode, respondents=("client", "guardian"))
+    own_key = f"guardian:{user.pk}"
+    return [
+        h
+        for h in histories
+        if (h.respondent == "client" and link.may_see_client_answers)
+        or (h.respondent == "guardian" and h.rows[0].response.assignment.respondent_key == own_key)
+    ]
 
 
 @role_required(Role.CLIENT, Role.GUARDIAN)
 def home(request: HttpRequest) -> HttpResponse:
-    """What is waiting for a client or guardian: upcoming sessions now, forms and plans later."""
+    """What is waiting for a client or guardian, their appointments and their progress."""
     user = request.user
     cards = []
+    mine = access.portal_assignments_for(user).filter(status=Assignment.Status.PENDING)
     for client in access.portal_clients_for(user).select_related("practice"):
         link = access.guardian_link_of(user, client)
         show_schedule = link is None or link.may_see_schedule
@@ -31,5 +58,36 @@ def home(request: HttpRequest) -> HttpResponse:
             else []
         )
         audit_record(actor=user, action="portal_read", obj=client)
-        cards.append({"client": client, "link": link, "upcoming": list(upcoming), "waiting": []})
+        cards.append(
+            {
+                "client": client,
+                "link": link,
+                "upcoming": list(upcoming),
+                "waiting": list(mine.filter(episode__client=client).select_related("episode")),
+                "histories": _visible_histories(user, client, link),
+            }
+        )
     return render(request, "portal/home.html", {"cards": cards})
+
+
+@never_cache
+@role_required(Role.CLIENT, Role.GUARDIAN)
+@require_http_methods(["GET", "POST"])
+def assignment(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    """A client or guardian fills in a form while signed in to the portal."""
+    item = access.get_portal_assignment_for_user(request.user, assignment_id)
+    if not item.is_open:
+        return redirect("portal:home")
+    result = answer(
+        request,
+        item,
+        mode=Response.Mode.PORTAL,
+        template="portal/answer.html",
+        context={"form_action": request.path, "show_draft": True},
+    )
+    if isinstance(result, Response):
+        from django.contrib import messages
+
+        messages.success(request, "Thank you — your answers have been sent to your therapist.")
+        return redirect("portal:home")
+    return result

@@ -14,7 +14,7 @@ class PracticeSettingsForm(forms.ModelForm[Practice]):
 
     class Meta:
         model = Practice
-        fields = ["name", "time_zone"]
+        fields = ["name", "time_zone", "link_lead_hours", "link_reminder_hours", "link_valid_hours"]
 
 
 class TeamForm(forms.ModelForm[Team]):

@@ -19,6 +19,16 @@ class Practice(models.Model):
         max_length=64, default="Europe/London", validators=[validate_time_zone]
     )
     is_demo = models.BooleanField(default=False)
+    # Telehealth links for measures completed from home.
+    link_lead_hours = models.PositiveSmallIntegerField(
+        default=24, help_text="How long before a video or phone session the link is emailed."
+    )
+    link_reminder_hours = models.PositiveSmallIntegerField(
+        default=2, help_text="One reminder this long before the session, if still not done."
+    )
+    link_valid_hours = models.PositiveSmallIntegerField(
+        default=72, help_text="How long a link works (it also stops working once used)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

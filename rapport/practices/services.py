@@ -15,7 +15,13 @@ from rapport.practices.models import Practice, Team
 def practice_update(*, actor: User, details: dict[str, Any]) -> Practice:
     require_admin(actor)
     practice = Practice.objects.select_for_update().get(pk=actor.practice_id)
-    for field in ("name", "time_zone"):
+    for field in (
+        "name",
+        "time_zone",
+        "link_lead_hours",
+        "link_reminder_hours",
+        "link_valid_hours",
+    ):
         if field in details:
             setattr(practice, field, details[field])
     practice.full_clean()

@@ -8,7 +8,9 @@ def test_every_session_measures_are_due_at_every_session() -> None:
 
 
 def test_every_third_session_falls_on_sessions_one_four_and_seven() -> None:
-    due = [n for n in range(1, 10) if due_at_session("every_n_sessions", session_number=n, every_n=3)]
+    due = [
+        n for n in range(1, 10) if due_at_session("every_n_sessions", session_number=n, every_n=3)
+    ]
     assert due == [1, 4, 7]
 
 

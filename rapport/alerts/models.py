@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class Alert(models.Model):
+    """Something about a client that a clinician must look at, acknowledge and resolve.
+
+    Opened by rules (a risk item, later: off track, low alliance, ...), never typed by hand; each
+    carries its reason in words. Acknowledging needs a note of what was done.
+    """
+
+    class Kind(models.TextChoices):
+        RISK = "risk", "Risk item"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        RESOLVED = "resolved", "Resolved"
+
+    practice = models.ForeignKey("practices.Practice", on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey("people.Client", on_delete=models.PROTECT, related_name="alerts")
+    episode = models.ForeignKey("care.Episode", on_delete=models.PROTECT, related_name="alerts")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    urgent = models.BooleanField(default=False)
+    reason = models.TextField()
+    source_response = models.ForeignKey(
+        "measures.Response", on_delete=models.PROTECT, null=True, blank=True, related_name="alerts"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    opened_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    acknowledgement_note = models.TextField(blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolution_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-urgent", "-opened_at"]
+        indexes = [models.Index(fields=["episode", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} alert for {self.client} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN

@@ -1,0 +1,94 @@
+"""FHIR R4 documents built from instruments and answers: plain dicts, ready for json.dumps.
+
+The total score is deliberately not put into the QuestionnaireResponse: a response holds what the
+respondent answered, and derived values belong to an Observation (code = the instrument's
+`loinc_total`, for example 44261-6 for the PHQ-9, with `derivedFrom` pointing at the response),
+as FHIR's guidance on questionnaire scores describes. That keeps the response valid against the
+Questionnaire, whose items are only the questions.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from rapport.core.instruments import Instrument, clean_answers, item_text
+
+RESPONSE_STATUSES = frozenset(
+    {"in-progress", "completed", "amended", "entered-in-error", "stopped"}
+)
+_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+
+
+def canonical(instrument: Instrument) -> str:
+    """The Questionnaire's canonical URL with its version: `url|version`."""
+    return f"{instrument.questionnaire['url']}|{instrument.version}"
+
+
+def questionnaire_json(instrument: Instrument) -> dict[str, Any]:
+    """The instrument's FHIR R4 Questionnaire (a copy; it always carries url and version)."""
+    document = copy.deepcopy(instrument.questionnaire)
+    document["version"] = instrument.version
+    return document
+
+
+def questionnaire_response_json(
+    instrument: Instrument,
+    answers: Mapping[str, object],
+    *,
+    response_id: str,
+    subject_reference: str,
+    authored: datetime,
+    status: str = "completed",
+    context: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """A FHIR R4 QuestionnaireResponse for one administration.
+
+    Choice answers become valueCoding (the option's system, code and display), sliders
+    valueInteger, free text valueString; unanswered items are left out. `context` fills in
+    template items (for goal progress: {"goal": "<the goal's words>"}) in the item text.
+    Raises ValueError for a bad status, id, reference or a naive `authored`, and AnswerError
+    (a ValueError) for answers the instrument does not allow.
+    """
+    if status not in RESPONSE_STATUSES:
+        raise ValueError(f"status {status!r} is not one of {', '.join(sorted(RESPONSE_STATUSES))}")
+    if not _FHIR_ID.fullmatch(response_id):
+        raise ValueError("response_id must be 1-64 letters, digits, '-' or '.'")
+    if not subject_reference.strip():
+        raise ValueError("subject_reference is empty")
+    if authored.tzinfo is None or authored.utcoffset() is None:
+        raise ValueError("authored must carry a time zone (FHIR dateTime with a time needs one)")
+    cleaned = clean_answers(instrument, answers)
+    items: list[dict[str, Any]] = []
+    for item in instrument.items:
+        value = cleaned[item.link_id]
+        if value is None:
+            continue
+        answer: dict[str, Any]
+        if item.kind == "choice":
+            option = item.option(int(value))
+            if option is None:  # cannot happen: clean_answers accepted the value
+                raise ValueError(f"item '{item.link_id}' has no answer {value}")
+            coding: dict[str, Any] = {"code": option.code, "display": option.label}
+            if option.system:
+                coding = {"system": option.system, **coding}
+            answer = {"valueCoding": coding}
+        elif item.kind == "slider":
+            answer = {"valueInteger": int(value)}
+        else:
+            answer = {"valueString": str(value)}
+        items.append({"linkId": item.link_id, "text": item_text(item, context), "answer": [answer]})
+    response: dict[str, Any] = {
+        "resourceType": "QuestionnaireResponse",
+        "id": response_id,
+        "questionnaire": canonical(instrument),
+        "status": status,
+        "subject": {"reference": subject_reference},
+        "authored": authored.isoformat(),
+    }
+    if items:
+        response["item"] = items
+    return response

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from rapport.core.instruments import Instrument
+from rapport.measures.models import Respondent, Schedule
+
+ITEM_PREFIX = "item:"
+
+
+def posted_answers(data: Any) -> dict[str, str]:
+    """The answers in a POST, by linkId (unknown ones included, so they can be refused)."""
+    return {
+        key[len(ITEM_PREFIX) :]: value
+        for key, value in data.items()
+        if key.startswith(ITEM_PREFIX) and value != ""
+    }
+
+
+class AnswerField:
+    """What a template needs to draw one item: its text, choices, value and error."""
+
+    def __init__(self, instrument: Instrument, link_id: str, value: Any, error: str | None) -> None:
+        self.item = instrument.item(link_id)
+        self.name = f"{ITEM_PREFIX}{link_id}"
+        self.id = "q-" + "".join(ch if ch.isalnum() else "-" for ch in link_id)
+        self.value = "" if value is None else str(value)
+        self.error = error
+
+    @property
+    def choices(self) -> list[tuple[str, str]]:
+        item = self.item
+        if item.kind == "choice":
+            return [(str(option.value), option.label) for option in item.options]
+        if item.kind == "slider":
+            low, high = item.min_value or 0, item.max_value if item.max_value is not None else 10
+            return [(str(n), str(n)) for n in range(low, high + 1)]
+        return []
+
+
+def answer_fields(
+    instrument: Instrument, values: dict[str, Any], errors: dict[str, str]
+) -> list[AnswerField]:
+    return [
+        AnswerField(instrument, item.link_id, values.get(item.link_id), errors.get(item.link_id))
+        for item in instrument.items
+    ]
+
+
+class MeasurePlanForm(forms.Form):
+    family = forms.ChoiceField(label="Measure")
+    respondent = forms.ChoiceField(choices=Respondent.choices, label="Who answers")
+    schedule = forms.ChoiceField(choices=Schedule.choices, label="When")
+    every_n = forms.IntegerField(
+        min_value=1, max_value=52, initial=1, label="N (for every N sessions)"
+    )
+
+    def __init__(self, *args: Any, families: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["family"].choices = families  # type: ignore[attr-defined]
+
+
+class AcknowledgeForm(forms.Form):
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        min_length=5,
+        label="What you did",
+        help_text="For example: phoned the client, did a risk assessment, agreed a safety plan.",
+    )

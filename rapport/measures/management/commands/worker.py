@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import close_old_connections
+from django_tasks_db.management.commands.db_worker import Worker
+
+from rapport.measures.tasks import send_due_links
+
+
+class Command(BaseCommand):
+    help = (
+        "Run background work: every interval, queue the periodic jobs (measure links and "
+        "reminders) and run everything queued. Run one or more per installation."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--interval", type=float, default=60.0, help="Seconds between rounds.")
+        parser.add_argument("--once", action="store_true", help="One round, then exit (for cron).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.RAPPORT_BASE_URL:
+            raise CommandError(
+                "Set RAPPORT_BASE_URL (for example https://rapport.example.org) so that emailed "
+                "links point to this installation."
+            )
+        while True:
+            close_old_connections()
+            send_due_links.enqueue()
+            Worker(
+                queue_names=["default"],
+                interval=0,
+                batch=True,
+                backend_name="default",
+                startup_delay=False,
+                max_tasks=None,
+                worker_id="rapport-worker",
+                excluded_queue_names=[],
+            ).run()
+            if options["once"]:
+                return
+            time.sleep(options["interval"])

@@ -1,0 +1,435 @@
+"""Administering measures: plans, assignments, links from home, submitting answers."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from rapport.accounts.models import User
+from rapport.alerts.models import Alert
+from rapport.audit.services import audit_record
+from rapport.care.models import Attendance, Episode, Modality, Session
+from rapport.core.instruments import Instrument, clean_answers, score, validate_answers
+from rapport.core.schedules import completed_remotely, due_at_session
+from rapport.measures.models import AccessLink, Assignment, LinkAttempt, MeasurePlan, Response
+from rapport.measures.registry import choose_version, get_instrument
+
+# 32 random bytes: 256 bits, well above the 128 the threat model asks for.
+TOKEN_BYTES = 32
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
+# --- Plans ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def measure_plan_set(
+    *,
+    actor: User,
+    episode: Episode,
+    family: str,
+    respondent: str,
+    schedule: str,
+    every_n: int = 1,
+) -> MeasurePlan:
+    """Start using a measure in an episode, replacing any earlier plan for the same measure."""
+    if not episode.is_open:
+        raise ValidationError("Measures cannot be planned for a closed episode.")
+    # Fails early, with a clear message, if no version suits this person.
+    instrument_for(episode, family=family, respondent=respondent)
+    MeasurePlan.objects.filter(
+        episode=episode, family=family, respondent=respondent, is_active=True
+    ).update(is_active=False)
+    plan = MeasurePlan(
+        episode=episode, family=family, respondent=respondent, schedule=schedule, every_n=every_n
+    )
+    plan.full_clean()
+    plan.save()
+    audit_record(
+        actor=actor,
+        action="create",
+        obj=plan,
+        client_id=episode.client_id,
+        detail={"family": family, "respondent": respondent, "schedule": schedule},
+    )
+    return plan
+
+
+@transaction.atomic
+def measure_plan_stop(*, actor: User, plan: MeasurePlan) -> None:
+    plan.is_active = False
+    plan.save(update_fields=["is_active"])
+    plan.assignments.filter(status=Assignment.Status.PENDING, session__isnull=False).update(
+        status=Assignment.Status.CANCELLED
+    )
+    audit_record(actor=actor, action="stop", obj=plan, client_id=plan.episode.client_id)
+
+
+def instrument_for(episode: Episode, *, family: str, respondent: str) -> Instrument:
+    client = episode.client
+    try:
+        return choose_version(
+            family,
+            respondent=respondent,
+            age_band=str(client.age_band()),
+            practice_id=episode.practice_id,
+        )
+    except LookupError as error:
+        raise ValidationError(str(error)) from error
+
+
+# --- Assignments ----------------------------------------------------------------------------
+
+
+def session_number(session: Session) -> int:
+    """1-based position among the episode's sessions that took or will take place."""
+    earlier = session.episode.sessions.filter(scheduled_start__lt=session.scheduled_start).exclude(
+        attendance__in=[Attendance.CANCELLED_CLIENT, Attendance.CANCELLED_CLINICIAN]
+    )
+    return earlier.count() + 1
+
+
+@dataclass(frozen=True)
+class Person:
+    key: str
+    respondent: str
+    user: User | None
+
+
+def people_for(plan: MeasurePlan, session: Session | None) -> list[Person]:
+    episode = plan.episode
+    if plan.respondent == "client":
+        return [Person("client", "client", episode.client.user)]
+    if plan.respondent == "guardian":
+        links = episode.client.guardian_links.filter(is_active=True).select_related("guardian")
+        return [Person(f"guardian:{link.guardian_id}", "guardian", link.guardian) for link in links]
+    clinician = session.clinician if session else episode.primary_clinician
+    return [Person(f"therapist:{clinician.pk}", "therapist", clinician)]
+
+
+@transaction.atomic
+def session_assignments_ensure(*, session: Session) -> list[Assignment]:
+    """Create (once) the assignments due at this session from the episode's active plans."""
+    episode = session.episode
+    if session.is_cancelled or not episode.is_open:
+        return list(session.assignments.all())
+    number = session_number(session)
+    for plan in episode.measures.filter(is_active=True):
+        if not due_at_session(plan.schedule, session_number=number, every_n=plan.every_n):
+            continue
+        for person in people_for(plan, session):
+            instrument = instrument_for(episode, family=plan.family, respondent=person.respondent)
+            assignment, created = Assignment.objects.get_or_create(
+                session=session,
+                plan=plan,
+                respondent_key=person.key,
+                defaults={
+                    "episode": episode,
+                    "instrument_id": instrument.id,
+                    "respondent": person.respondent,
+                    "respondent_user": person.user if person.respondent != "client" else None,
+                    "remote": completed_remotely(plan.schedule),
+                    "due_at": session.scheduled_start,
+                },
+            )
+            if created:
+                audit_record(
+                    actor=None,
+                    action="create",
+                    obj=assignment,
+                    client_id=episode.client_id,
+                    practice_id=episode.practice_id,
+                    detail={"instrument": instrument.id, "session": session.pk},
+                )
+    return list(
+        session.assignments.select_related(
+            "plan", "episode", "respondent_user", "response"
+        ).order_by("pk")
+    )
+
+
+# --- Links from home ------------------------------------------------------------------------
+
+
+class LinkUnusable(Exception):
+    """A link that does not (or no longer) open anything; the message is safe to show."""
+
+
+@transaction.atomic
+def link_issue(*, actor: User | None, assignment: Assignment) -> tuple[AccessLink, str]:
+    """A fresh single-use link for an assignment. Earlier links for it stop working.
+
+    Returns the link and its token; the token exists only here and in the email or the page
+    that shows it once — the database keeps its hash.
+    """
+    if not assignment.is_open:
+        raise ValidationError("This measure is no longer waiting to be completed.")
+    if assignment.respondent == "therapist":
+        raise ValidationError("Therapist ratings are completed on the session page.")
+    now = timezone.now()
+    assignment.links.filter(used_at__isnull=True, revoked_at__isnull=True).update(revoked_at=now)
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    hours = assignment.episode.practice.link_valid_hours
+    link = AccessLink.objects.create(
+        assignment=assignment,
+        token_hash=hash_token(token),
+        expires_at=now + timedelta(hours=hours),
+    )
+    audit_record(
+        actor=actor,
+        action="link_issue",
+        obj=assignment,
+        client_id=assignment.episode.client_id,
+        practice_id=assignment.episode.practice_id,
+    )
+    return link, token
+
+
+LINK_ATTEMPT_WINDOW = timedelta(minutes=10)
+LINK_MAX_ATTEMPTS = 60  # per address and window: generous for a family behind one router
+LINK_MAX_INVALID = 10  # guesses per address and window
+
+
+def link_rate_limited(ip_address: str, *, now: datetime | None = None) -> bool:
+    since = (now or timezone.now()) - LINK_ATTEMPT_WINDOW
+    attempts = LinkAttempt.objects.filter(ip_address=ip_address, at__gte=since)
+    return (
+        attempts.count() >= LINK_MAX_ATTEMPTS
+        or attempts.filter(valid=False).count() >= LINK_MAX_INVALID
+    )
+
+
+def link_resolve(token: str, *, ip_address: str) -> AccessLink:
+    """The link a token opens, or LinkUnusable with a reason that reveals nothing clinical."""
+    now = timezone.now()
+    link = (
+        AccessLink.objects.select_related("assignment", "assignment__episode__client")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+    LinkAttempt.objects.create(ip_address=ip_address, at=now, valid=link is not None)
+    if link is None:
+        raise LinkUnusable("This link is not valid. Please use the most recent link you were sent.")
+    if link.used_at is not None or not link.assignment.is_open:
+        raise LinkUnusable("This form has already been completed. Thank you!")
+    if link.revoked_at is not None:
+        raise LinkUnusable("This link was replaced by a newer one. Please use your latest email.")
+    if link.expires_at <= now:
+        raise LinkUnusable("This link has expired. Please ask your therapist for a new one.")
+    return link
+
+
+# --- Submitting -----------------------------------------------------------------------------
+
+
+class AnswersInvalid(Exception):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("Some answers need attention.")
+        self.errors = errors
+
+
+@transaction.atomic
+def draft_save(*, assignment: Assignment, answers: dict[str, Any]) -> None:
+    """Keep what was typed so far, so that a reload or a dropped connection loses nothing."""
+    instrument = get_instrument(
+        assignment.instrument_id, practice_id=assignment.episode.practice_id
+    )
+    known = {item.link_id for item in instrument.items}
+    draft = {key: str(value)[:4000] for key, value in answers.items() if key in known}
+    Assignment.objects.filter(pk=assignment.pk, status=Assignment.Status.PENDING).update(
+        draft=draft
+    )
+
+
+@transaction.atomic
+def response_submit(
+    *,
+    assignment: Assignment,
+    answers: dict[str, Any],
+    mode: str,
+    actor: User | None,
+    link: AccessLink | None = None,
+) -> Response:
+    """Store a completed form once, score it and raise alerts; all or nothing.
+
+    A repeated submit (double click, retry after a network error) finds the stored response
+    and returns it instead of storing a second one.
+    """
+    locked = Assignment.objects.select_for_update().select_related("episode").get(pk=assignment.pk)
+    existing = Response.objects.filter(assignment=locked).first()
+    if existing is not None:
+        return existing
+    if locked.status != Assignment.Status.PENDING:
+        raise ValidationError("This form is no longer waiting to be completed.")
+    episode = locked.episode
+    instrument = get_instrument(locked.instrument_id, practice_id=episode.practice_id)
+    errors = validate_answers(instrument, answers)
+    if errors:
+        raise AnswersInvalid(errors)
+    cleaned = clean_answers(instrument, answers)
+    result = score(instrument, cleaned)
+    now = timezone.now()
+    response = Response.objects.create(
+        assignment=locked,
+        episode=episode,
+        instrument_id=instrument.id,
+        instrument_version=instrument.version,
+        respondent=locked.respondent,
+        answers=cleaned,
+        total=result.total,
+        subscales=result.subscales,
+        band=result.band.label if result.band else "",
+        severity=result.band.severity if result.band else None,
+        prorated=result.prorated,
+        flags=[
+            {"item": flag.link_id, "message": flag.message, "urgent": flag.urgent}
+            for flag in result.flags
+        ],
+        mode=mode,
+        completed_at=now,
+    )
+    locked.status = Assignment.Status.COMPLETED
+    locked.draft = {}
+    locked.save(update_fields=["status", "draft"])
+    if link is not None:
+        AccessLink.objects.filter(pk=link.pk).update(used_at=now)
+    audit_record(
+        actor=actor,
+        action="submit",
+        obj=response,
+        client_id=episode.client_id,
+        practice_id=episode.practice_id,
+        detail={"instrument": instrument.id, "mode": mode},
+    )
+    for flag in result.flags:
+        alert = Alert.objects.create(
+            practice_id=episode.practice_id,
+            client_id=episode.client_id,
+            episode=episode,
+            kind=Alert.Kind.RISK,
+            urgent=flag.urgent,
+            reason=f"{instrument.short_title}: {flag.message}",
+            source_response=response,
+            opened_at=now,
+        )
+        audit_record(
+            actor=None,
+            action="open",
+            obj=alert,
+            client_id=episode.client_id,
+            practice_id=episode.practice_id,
+            detail={"kind": alert.kind, "urgent": alert.urgent},
+        )
+    return response
+
+
+# --- Sending links before remote sessions ---------------------------------------------------
+
+REMOTE_MODALITIES = (Modality.VIDEO, Modality.PHONE)
+
+
+def _recipient(assignment: Assignment) -> str | None:
+    """Who gets the link by email; None when there is nobody we may email."""
+    client = assignment.episode.client
+    if assignment.respondent == "client":
+        return client.email or None
+    if assignment.respondent == "guardian" and assignment.respondent_user is not None:
+        link = client.guardian_links.filter(
+            guardian=assignment.respondent_user, is_active=True, consent_to_contact=True
+        ).first()
+        return assignment.respondent_user.email if link else None
+    return None
+
+
+def link_email(
+    *, assignment: Assignment, token: str, base_url: str, reminder: bool = False
+) -> bool:
+    """Email a link; no clinical content in the message, only who asks and when."""
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+
+    to = _recipient(assignment)
+    if to is None:
+        return False
+    episode = assignment.episode
+    session = assignment.session
+    zone = episode.practice.zone
+    context = {
+        "practice": episode.practice,
+        "clinician": session.clinician if session else episode.primary_clinician,
+        "session_start": timezone.localtime(session.scheduled_start, zone) if session else None,
+        "link": f"{base_url.rstrip('/')}{reverse('measures:link_form', args=[token])}",
+        "valid_hours": episode.practice.link_valid_hours,
+        "reminder": reminder,
+        "for_child": assignment.respondent == "guardian",
+    }
+    subject = ("Reminder: " if reminder else "") + "A short form before your next session"
+    send_mail(subject, render_to_string("measures/email/link.txt", context), None, [to])
+    return True
+
+
+def links_send_due(*, now: datetime | None = None, base_url: str) -> int:
+    """Send links ahead of video/phone sessions (and for between-session measures) and one
+    reminder if still not done. Safe to run from several workers: each assignment is locked."""
+    now = now or timezone.now()
+    horizon = now + timedelta(hours=168)
+    sent = 0
+    upcoming = Session.objects.filter(
+        attendance=Attendance.SCHEDULED,
+        scheduled_start__gt=now,
+        scheduled_start__lte=horizon,
+        episode__status__in=["active"],
+    ).select_related("episode__practice", "episode__client", "clinician")
+    for session in upcoming:
+        practice = session.episode.practice
+        if session.scheduled_start - timedelta(hours=practice.link_lead_hours) > now:
+            continue
+        remind_from = session.scheduled_start - timedelta(hours=practice.link_reminder_hours)
+        for assignment in session_assignments_ensure(session=session):
+            if not assignment.is_open or assignment.respondent == "therapist":
+                continue
+            if not (assignment.remote or session.modality in REMOTE_MODALITIES):
+                continue
+            sent += _send_or_remind(
+                assignment.pk, now=now, remind_from=remind_from, base_url=base_url
+            )
+    return sent
+
+
+@transaction.atomic
+def _send_or_remind(
+    assignment_id: int, *, now: datetime, remind_from: datetime, base_url: str
+) -> int:
+    assignment = (
+        Assignment.objects.select_for_update()
+        .select_related("episode__practice", "episode__client", "session__clinician")
+        .get(pk=assignment_id)
+    )
+    if not assignment.is_open:
+        return 0
+    sent_links = assignment.links.filter(sent_at__isnull=False)
+    if not sent_links.exists():
+        reminder = False
+    elif now >= remind_from and not sent_links.filter(reminder_sent_at__isnull=False).exists():
+        reminder = True
+    else:
+        return 0
+    if _recipient(assignment) is None:
+        return 0
+    link, token = link_issue(actor=None, assignment=assignment)
+    link_email(assignment=assignment, token=token, base_url=base_url, reminder=reminder)
+    AccessLink.objects.filter(pk=link.pk).update(
+        sent_at=now, reminder_sent_at=now if reminder else None
+    )
+    return 1
