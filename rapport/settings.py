@@ -134,8 +134,8 @@ else:
                 ),
             },
             # A file, not Django's shared in-memory database: tests then see the same locking
-            # (and WAL) as the app does.
-            "TEST": {"NAME": str(SQLITE_PATH.parent / "test-rapport.sqlite3")},
+            # (and WAL) as the app does. One per process, so that parallel runs never share.
+            "TEST": {"NAME": str(SQLITE_PATH.parent / f"test-rapport-{os.getpid()}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -239,3 +239,13 @@ def test_another_client_cannot_open_someone_elses_form(phq9_due, cast, web_as):
     )
     assert response.status_code == 404
     assert Assignment.objects.get(pk=phq9_due.pk).status == "pending"
+
+
+def test_an_autosave_keeps_a_draft_without_sending_a_page(phq9_due, client):
+    _, token = link_issue(actor=None, assignment=phq9_due)
+    url = reverse("measures:link_form", args=[token])
+    saved = client.post(url, {"item:phq9-2": "3", "action": "draft"}, HTTP_X_RAPPORT_AUTOSAVE="1")
+    assert saved.status_code == 204 and saved.content == b""
+    phq9_due.refresh_from_db()
+    assert phq9_due.draft == {"phq9-2": "3"}
+    assert not Response.objects.exists()

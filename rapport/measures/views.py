@@ -65,6 +65,8 @@ def answer(
         values = posted_answers(request.POST)
         if request.POST.get("action") == "draft":
             draft_save(assignment=assignment, answers=values)
+            if request.headers.get("X-Rapport-Autosave"):
+                return HttpResponse(status=204)
             saved_draft = True
         else:
             actor = request.user if request.user.is_authenticated else None
