@@ -249,3 +249,34 @@ def test_an_autosave_keeps_a_draft_without_sending_a_page(phq9_due, client):
     phq9_due.refresh_from_db()
     assert phq9_due.draft == {"phq9-2": "3"}
     assert not Response.objects.exists()
+
+
+def test_rapport_worker_once_sends_the_due_links(transactional_db, cast, settings):
+    # The worker closes stale connections as a long-running process should; outside a test
+    # transaction that is harmless.
+    from django.core.management import call_command
+
+    settings.RAPPORT_BASE_URL = "https://rapport.example.org"
+    cast.adult_client.email = "alex@example.com"
+    cast.adult_client.save()
+    measure_plan_set(
+        actor=cast.clinician,
+        episode=cast.adult_episode,
+        family="phq9",
+        respondent="client",
+        schedule="every_session",
+    )
+    soon = make_session(cast.adult_episode, days_from_now=0)
+    soon.scheduled_start = timezone.now() + timedelta(hours=3)
+    soon.save()  # the cast's sessions are video calls
+    call_command("worker", "--once")
+    assert [m.to for m in mail.outbox] == [["alex@example.com"]]
+
+
+def test_rapport_worker_refuses_to_start_without_a_base_url(db, settings):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings.RAPPORT_BASE_URL = ""
+    with pytest.raises(CommandError, match="RAPPORT_BASE_URL"):
+        call_command("worker", "--once")
