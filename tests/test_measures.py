@@ -280,3 +280,28 @@ def test_rapport_worker_refuses_to_start_without_a_base_url(db, settings):
     settings.RAPPORT_BASE_URL = ""
     with pytest.raises(CommandError, match="RAPPORT_BASE_URL"):
         call_command("worker", "--once")
+
+
+def test_closing_an_episode_sends_the_discharge_measures_from_home(cast):
+    from rapport.care.services import episode_close
+
+    cast.adult_client.email = "alex@example.com"
+    cast.adult_client.save()
+    measure_plan_set(
+        actor=cast.clinician,
+        episode=cast.adult_episode,
+        family="phq9",
+        respondent="client",
+        schedule="intake_discharge",
+    )
+    episode_close(
+        actor=cast.clinician,
+        episode=cast.adult_episode,
+        reason="completed",
+        end_date=timezone.localdate(),
+    )
+    [discharge] = Assignment.objects.filter(episode=cast.adult_episode, session__isnull=True)
+    assert discharge.remote and discharge.instrument_id == "phq9"
+    assert links_send_due(base_url="https://rapport.example.org") == 1
+    assert mail.outbox[0].to == ["alex@example.com"]
+    assert links_send_due(base_url="https://rapport.example.org") == 0

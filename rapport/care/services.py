@@ -68,6 +68,10 @@ def episode_close(
         obj=episode,
         detail={"reason": reason, "future_sessions_cancelled": cancelled},
     )
+    # Deferred import: measures build on care, not the other way round.
+    from rapport.measures.services import discharge_assignments_create
+
+    discharge_assignments_create(episode=episode)
     return episode
 
 

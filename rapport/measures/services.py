@@ -158,6 +158,45 @@ def session_assignments_ensure(*, session: Session) -> list[Assignment]:
     )
 
 
+def discharge_assignments_create(*, episode: Episode) -> list[Assignment]:
+    """At the end of an episode, the intake-and-discharge measures once more, from home.
+
+    The worker emails their links like any other remote measure; they also wait in the portal.
+    """
+    created = []
+    now = timezone.now()
+    for plan in episode.measures.filter(is_active=True, schedule="intake_discharge"):
+        for person in people_for(plan, None):
+            if person.respondent == "therapist":
+                continue
+            exists = Assignment.objects.filter(
+                plan=plan, session__isnull=True, respondent_key=person.key
+            ).exists()
+            if exists:
+                continue
+            instrument = instrument_for(episode, family=plan.family, respondent=person.respondent)
+            assignment = Assignment.objects.create(
+                episode=episode,
+                plan=plan,
+                instrument_id=instrument.id,
+                respondent=person.respondent,
+                respondent_key=person.key,
+                respondent_user=person.user if person.respondent != "client" else None,
+                remote=True,
+                due_at=now,
+            )
+            audit_record(
+                actor=None,
+                action="create",
+                obj=assignment,
+                client_id=episode.client_id,
+                practice_id=episode.practice_id,
+                detail={"instrument": instrument.id, "discharge": True},
+            )
+            created.append(assignment)
+    return created
+
+
 # --- Links from home ------------------------------------------------------------------------
 
 
@@ -404,6 +443,13 @@ def links_send_due(*, now: datetime | None = None, base_url: str) -> int:
             sent += _send_or_remind(
                 assignment.pk, now=now, remind_from=remind_from, base_url=base_url
             )
+    # Discharge measures have no session: sent once, with a reminder a day later.
+    discharge = Assignment.objects.filter(
+        status=Assignment.Status.PENDING, session__isnull=True, remote=True, due_at__lte=now
+    ).exclude(respondent="therapist")
+    for assignment in discharge.only("pk", "due_at"):
+        remind_from = assignment.due_at + timedelta(hours=24)
+        sent += _send_or_remind(assignment.pk, now=now, remind_from=remind_from, base_url=base_url)
     return sent
 
 
