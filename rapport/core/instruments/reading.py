@@ -1,21 +1,4 @@
-"""Instruments as data: reading a definition, checking answers, and scoring them.
-
-A definition is `{"questionnaire": <FHIR R4 Questionnaire>, "scoring": {...}}`; the format is
-described in `rapport/instruments/__init__.py`. `parse_instrument` checks the whole document and
-reports every problem at once; the rest works on the resulting `Instrument`.
-
-Scoring conventions (the same for every instrument, so results are comparable):
-- A reverse-scored item counts as (lowest + highest possible value - answer).
-- Missing items: when at most `max_missing` of the items in the total are unanswered and the
-  definition allows proration, the total is the mean of the answered items times the number of
-  items (the PHQ-9 rule in the NHS Data Dictionary: missing items take the average of the answered
-  ones), rounded half up to a whole number so that it falls on the published integer bands
-  (8 answers summing to 13 on the PHQ-9: 13 / 8 * 9 = 14.625, reported as 15). The arithmetic is
-  exact (fractions), so no floating-point error moves a total across a band boundary. With more
-  items missing the total is None. Subscales follow the same rule over their own items.
-- Risk rules compare the raw answer (before any reverse scoring) and fire whatever the total, even
-  when the total cannot be computed.
-"""
+"""Reading a definition file: every problem is collected and reported at once."""
 
 from __future__ import annotations
 
@@ -23,255 +6,41 @@ import copy
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from fractions import Fraction
-from typing import Any, Literal, cast
+from dataclasses import dataclass, replace
+from typing import Any, cast
 
-from rapport.core.ages import AgeBand
-
-ItemKind = Literal["choice", "slider", "text"]
-Direction = Literal["lower", "higher"]
-
-ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
-MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"
-MAX_VALUE = "http://hl7.org/fhir/StructureDefinition/maxValue"
-ITEM_CONTROL = "http://hl7.org/fhir/StructureDefinition/questionnaire-itemControl"
-ITEM_CONTROL_SYSTEM = "http://hl7.org/fhir/questionnaire-item-control"
-SLIDER_STEP = "http://hl7.org/fhir/StructureDefinition/questionnaire-sliderStepValue"
-LOINC = "http://loinc.org"
-RAPPORT_FHIR_BASE = "https://rapport.example/fhir"
-ITEM_CONTEXT = f"{RAPPORT_FHIR_BASE}/StructureDefinition/item-context"
-
-# FHIR R4 code sets we check ourselves (fhir.resources does not enforce code bindings).
-PUBLICATION_STATUSES = frozenset({"draft", "active", "retired", "unknown"})
-FHIR_ITEM_TYPES = frozenset(
-    {
-        "group",
-        "display",
-        "boolean",
-        "decimal",
-        "integer",
-        "date",
-        "dateTime",
-        "time",
-        "string",
-        "text",
-        "url",
-        "choice",
-        "open-choice",
-        "attachment",
-        "reference",
-        "quantity",
-    }
+from rapport.core.instruments.model import (
+    _FHIR_ID,
+    _FHIR_NAME,
+    _LINK_ID,
+    _LOINC_CODE,
+    _SLUG,
+    AGE_BANDS,
+    DIRECTIONS,
+    FHIR_ITEM_TYPES,
+    INSTRUMENT_KINDS,
+    ITEM_CONTEXT,
+    ITEM_CONTROL,
+    ITEM_KINDS,
+    LOINC,
+    MAX_VALUE,
+    MIN_VALUE,
+    NORM_KEYS,
+    ORDINAL_VALUE,
+    PUBLICATION_STATUSES,
+    RESPONDENTS,
+    SCORING_KEYS,
+    SLIDER_STEP,
+    SOURCE_TOPICS,
+    AnswerOption,
+    Band,
+    Direction,
+    Instrument,
+    InstrumentError,
+    Item,
+    ItemKind,
+    RiskRule,
 )
-ITEM_KINDS: dict[str, ItemKind] = {
-    "choice": "choice",
-    "integer": "slider",
-    "text": "text",
-    "string": "text",
-}
-INSTRUMENT_KINDS = ("outcome", "alliance", "goal")
-RESPONDENTS = ("client", "guardian", "therapist")
-AGE_BANDS = tuple(band.value for band in AgeBand)
-DIRECTIONS = ("lower", "higher")
-SOURCE_TOPICS = (
-    "items",
-    "loinc",
-    "bands",
-    "cutoff",
-    "reliability",
-    "clinical_norms",
-    "functional_norms",
-    "missing",
-    "risk",
-)
-SCORING_KEYS = frozenset(
-    {
-        "short_title",
-        "kind",
-        "respondent",
-        "age_bands",
-        "family",
-        "total_items",
-        "subscales",
-        "reverse_items",
-        "missing",
-        "direction",
-        "bands",
-        "cutoff",
-        "reliability",
-        "norms",
-        "risk_rules",
-        "loinc_total",
-        "attribution",
-        "sources",
-    }
-)
-NORM_KEYS = ("clinical_mean", "clinical_sd", "functional_mean", "functional_sd")
-
-MAX_TEXT_LENGTH = 4000
-
-_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
-_FHIR_NAME = re.compile(r"[A-Z][A-Za-z0-9_]{0,254}")
-_LINK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
-_LOINC_CODE = re.compile(r"\d{1,8}-\d")
-_INTEGER_TEXT = re.compile(r"[+-]?\d{1,9}")
-
-
-class InstrumentError(ValueError):
-    """A definition that cannot be used; `problems` lists every problem, one line each."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        self.problems: list[str] = list(problems)
-        count = len(self.problems)
-        summary = f"{count} problem{'s' if count != 1 else ''} in the instrument definition"
-        super().__init__(summary + ":\n" + "\n".join(self.problems))
-
-
-class AnswerError(ValueError):
-    """Answers that cannot be stored or scored; `errors` maps a linkId to what is wrong."""
-
-    def __init__(self, errors: Mapping[str, str]) -> None:
-        self.errors: dict[str, str] = dict(errors)
-        super().__init__("; ".join(f"{key}: {message}" for key, message in self.errors.items()))
-
-
-@dataclass(frozen=True)
-class AnswerOption:
-    value: int
-    label: str
-    code: str
-    system: str | None = None
-
-
-@dataclass(frozen=True)
-class Item:
-    link_id: str
-    text: str
-    kind: ItemKind
-    options: tuple[AnswerOption, ...]
-    min_value: int | None
-    max_value: int | None
-    min_label: str
-    max_label: str
-    required: bool
-    scored: bool
-    reverse: bool
-    loinc: str | None
-    # A name (for example "goal") whose text is filled in when the form is given; see item_text.
-    context: str | None = None
-
-    @property
-    def numeric(self) -> bool:
-        return self.kind != "text"
-
-    def option(self, value: int) -> AnswerOption | None:
-        return next((option for option in self.options if option.value == value), None)
-
-
-@dataclass(frozen=True)
-class Band:
-    min: float
-    max: float
-    label: str
-    severity: int
-
-
-@dataclass(frozen=True)
-class RiskRule:
-    link_id: str
-    min_value: int
-    message: str
-    urgent: bool
-
-
-@dataclass(frozen=True)
-class Instrument:
-    id: str
-    version: str
-    title: str
-    short_title: str
-    kind: str
-    respondent: str
-    family: str
-    age_bands: frozenset[str]
-    items: tuple[Item, ...]
-    total_items: tuple[str, ...]
-    subscales: dict[str, tuple[str, ...]] = field(hash=False)
-    max_missing: int
-    prorate: bool
-    direction: Direction
-    bands: tuple[Band, ...]
-    risk_rules: tuple[RiskRule, ...]
-    cutoff: float | None
-    reliability: float | None
-    clinical_mean: float | None
-    clinical_sd: float | None
-    functional_mean: float | None
-    functional_sd: float | None
-    loinc_panel: str | None
-    loinc_total: str | None
-    attribution: str
-    sources: tuple[str, ...]
-    questionnaire: dict[str, Any] = field(hash=False, compare=False, repr=False)
-    description: str = ""
-
-    def item(self, link_id: str) -> Item:
-        for item in self.items:
-            if item.link_id == link_id:
-                return item
-        raise KeyError(f"{self.id} has no item '{link_id}'")
-
-    @property
-    def score_range(self) -> tuple[float, float]:
-        """Lowest and highest possible total (reverse scoring maps an item's range onto itself)."""
-        low = high = 0
-        for link_id in self.total_items:
-            item = self.item(link_id)
-            low += item.min_value or 0
-            high += item.max_value or 0
-        return float(low), float(high)
-
-    @property
-    def scored_items(self) -> tuple[Item, ...]:
-        """Items that count towards the total or a subscale, in form order."""
-        return tuple(item for item in self.items if item.scored)
-
-    @property
-    def text_items(self) -> tuple[Item, ...]:
-        return tuple(item for item in self.items if item.kind == "text")
-
-
-@dataclass(frozen=True)
-class Flag:
-    link_id: str
-    message: str
-    urgent: bool
-
-
-@dataclass(frozen=True)
-class ScoreResult:
-    total: float | None
-    subscales: dict[str, float | None] = field(hash=False)
-    band: Band | None
-    flags: tuple[Flag, ...]
-    missing: tuple[str, ...]
-    prorated: bool
-    complete: bool
-
-
-def item_text(item: Item, context: Mapping[str, str] | None = None) -> str:
-    """The item's question, with its context (for example the plan goal) when one is given.
-
-    `goal-progress` asks "How close are you to this goal?"; at administration time the goal's
-    own words are shown with it: item_text(item, {"goal": "Sleep through most nights"}) gives
-    'How close are you to this goal? (Sleep through most nights)'.
-    """
-    if item.context and context and context.get(item.context, "").strip():
-        return f"{item.text} ({context[item.context].strip()})"
-    return item.text
-
 
 # --- Reading a definition ------------------------------------------------------------------
 
@@ -978,174 +747,3 @@ def parse_instrument(document: Mapping[str, Any]) -> Instrument:
 
 def _as_list(value: object) -> list[Any]:
     return value if isinstance(value, list) else []
-
-
-# --- Answers -------------------------------------------------------------------------------
-
-
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _as_int(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and _INTEGER_TEXT.fullmatch(value.strip()):
-        return int(value.strip())
-    return None
-
-
-def _value_problem(item: Item, value: object) -> str | None:
-    """What is wrong with a non-blank answer to this item, or None."""
-    if item.kind == "text":
-        if not isinstance(value, str):
-            return "Write your answer as text"
-        if len(value.strip()) > MAX_TEXT_LENGTH:
-            return f"Keep this to {MAX_TEXT_LENGTH} characters or fewer"
-        return None
-    number = _as_int(value)
-    if item.kind == "choice":
-        if number is None or item.option(number) is None:
-            return "Choose one of the answers"
-        return None
-    if number is None:
-        return f"Choose a whole number from {item.min_value} to {item.max_value}"
-    if not cast(int, item.min_value) <= number <= cast(int, item.max_value):
-        return f"Choose a number from {item.min_value} to {item.max_value}"
-    return None
-
-
-def validate_answers(
-    instrument: Instrument, answers: Mapping[str, object], *, require: bool = True
-) -> dict[str, str]:
-    """An error message per linkId: unknown items, values that are not allowed, and (unless
-    `require` is False, as when scoring a data file) unanswered required items. Empty when fine.
-
-    Values may be ints or strings from an HTML form; a blank string counts as unanswered.
-    """
-    known = {item.link_id for item in instrument.items}
-    errors: dict[str, str] = {
-        str(key): "This question is not part of this form" for key in answers if key not in known
-    }
-    for item in instrument.items:
-        value = answers.get(item.link_id)
-        if _blank(value):
-            if require and item.required:
-                errors[item.link_id] = "Please answer this question"
-            continue
-        problem = _value_problem(item, value)
-        if problem is not None:
-            errors[item.link_id] = problem
-    return errors
-
-
-def clean_answers(
-    instrument: Instrument, answers: Mapping[str, object]
-) -> dict[str, int | str | None]:
-    """Every item's answer as an int (choice, slider), trimmed text, or None when unanswered.
-
-    Raises AnswerError for unknown items or values that are not allowed (not for unanswered
-    required items: check those with validate_answers first).
-    """
-    errors = validate_answers(instrument, answers, require=False)
-    if errors:
-        raise AnswerError(errors)
-    cleaned: dict[str, int | str | None] = {}
-    for item in instrument.items:
-        value = answers.get(item.link_id)
-        if _blank(value):
-            cleaned[item.link_id] = None
-        elif item.kind == "text":
-            cleaned[item.link_id] = cast(str, value).strip()
-        else:
-            cleaned[item.link_id] = _as_int(value)
-    return cleaned
-
-
-# --- Scoring -------------------------------------------------------------------------------
-
-
-def _round_half_up(value: Fraction) -> int:
-    return math.floor(value + Fraction(1, 2))
-
-
-def _sum_with_rule(
-    instrument: Instrument, link_ids: Sequence[str], values: Mapping[str, int | None]
-) -> tuple[float | None, bool]:
-    """(score, prorated) for a set of items under the instrument's missing-item rule."""
-    answered = [values[link] for link in link_ids if values.get(link) is not None]
-    missing = len(link_ids) - len(answered)
-    total = sum(cast(list[int], answered))
-    if missing == 0:
-        return float(total), False
-    if not instrument.prorate or missing > instrument.max_missing or not answered:
-        return None, False
-    return float(_round_half_up(Fraction(total * len(link_ids), len(answered)))), True
-
-
-def band_for(instrument: Instrument, total: float | None) -> Band | None:
-    """The severity band holding a total; None without bands, total, or outside the range."""
-    if total is None or not instrument.bands:
-        return None
-    low, high = instrument.score_range
-    if not low <= total <= high:
-        return None
-    chosen: Band | None = None
-    for band in instrument.bands:  # sorted by min; a fractional total goes with the band below
-        if band.min <= total:
-            chosen = band
-    return chosen
-
-
-def score(instrument: Instrument, answers: Mapping[str, int | str | None]) -> ScoreResult:
-    """Total, subscales, band, risk flags and missing items for one administration.
-
-    Accepts cleaned answers (or strings of whole numbers); raises AnswerError for a value the
-    item does not allow, so a bad value is never scored. Unknown keys are ignored.
-    """
-    raw: dict[str, int | None] = {}
-    errors: dict[str, str] = {}
-    for item in instrument.items:
-        value = answers.get(item.link_id)
-        if item.kind == "text" or _blank(value):
-            raw[item.link_id] = None
-            continue
-        problem = _value_problem(item, value)
-        if problem is not None:
-            errors[item.link_id] = problem
-        raw[item.link_id] = _as_int(value) if problem is None else None
-    if errors:
-        raise AnswerError(errors)
-
-    scored: dict[str, int | None] = {}
-    for item in instrument.items:
-        value = raw[item.link_id]
-        if value is not None and item.reverse:
-            value = cast(int, item.min_value) + cast(int, item.max_value) - value
-        scored[item.link_id] = value
-
-    total, prorated = _sum_with_rule(instrument, instrument.total_items, scored)
-    subscales: dict[str, float | None] = {}
-    for name, link_ids in instrument.subscales.items():
-        subscales[name], sub_prorated = _sum_with_rule(instrument, link_ids, scored)
-        prorated = prorated or sub_prorated
-    missing = tuple(item.link_id for item in instrument.scored_items if raw[item.link_id] is None)
-    unanswered_required = any(
-        item.required and _blank(answers.get(item.link_id)) for item in instrument.items
-    )
-    flags = tuple(
-        Flag(rule.link_id, rule.message, rule.urgent)
-        for rule in instrument.risk_rules
-        if (value := raw.get(rule.link_id)) is not None and value >= rule.min_value
-    )
-    return ScoreResult(
-        total=total,
-        subscales=subscales,
-        band=band_for(instrument, total),
-        flags=flags,
-        missing=missing,
-        prorated=prorated,
-        complete=not missing and not unanswered_required,
-    )
