@@ -11,7 +11,12 @@ Every named URL route is listed in MATRIX with the status each role must get:
 
 Objects are named from the cast's point of view (tests/conftest.py): "own" is the record in the
 care of `clinician` (team A), "other" the one in the care of `outsider_clinician` (team B, same
-practice), "foreign" one from another practice.
+practice), "foreign" one from another practice. For the measures and alerts routes this module
+adds, per episode, a PHQ-9 plan, a pending assignment and a completed response with its urgent
+alert, plus the adolescent's and the guardian's own forms (MatrixCast, below).
+
+Measure links (/m/<token>/) are public, like the sign-in page: whoever holds a valid token opens
+the form, signed in or not; any other token gets 410.
 
 The cast is built once for this module (with the conftest's own `cast` fixture function) inside a
 transaction, and each test runs in a savepoint rolled back afterwards: hundreds of cases stay fast.
@@ -23,7 +28,7 @@ import copy
 import re
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,12 +42,23 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from rapport.accounts.models import Role, User
+from rapport.alerts.models import Alert
 from rapport.audit.models import AuditEvent, BreakGlassGrant
 from rapport.care.models import Attendance, Episode, EpisodeTransfer, Session
+from rapport.measures.models import AccessLink, Assignment, LinkAttempt, MeasurePlan
+from rapport.measures.models import Response as MeasureResponse
+from rapport.measures.services import (
+    draft_save,
+    link_issue,
+    measure_plan_set,
+    response_submit,
+    session_assignments_ensure,
+)
+from rapport.measures.views import CLIENT_MODE
 from rapport.people.models import Client, GuardianLink
 from rapport.practices.models import Practice, Team
 from tests import conftest
-from tests.conftest import Cast, make_session, make_user, signed_in
+from tests.conftest import PASSWORD, Cast, make_session, make_user, signed_in
 
 ROLES = [
     "admin",
@@ -62,8 +78,8 @@ LOGIN = "login"  # 302 to the sign-in page
 
 # --- How a case is written ---------------------------------------------------------------------
 
-Ref = str | Callable[[Cast], Any]  # a Cast attribute (its pk is used) or a function of the cast
-Payload = dict[str, Any] | Callable[[Cast], dict[str, Any]]
+Ref = str | Callable[["MatrixCast"], Any]  # a cast attribute (its pk is used) or a function of it
+Payload = dict[str, Any] | Callable[["MatrixCast"], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -74,16 +90,16 @@ class Case:
     expected: dict[str, int | str]
     data: Payload = field(default_factory=dict)
 
-    def url(self, route: str, cast: Cast) -> str:
+    def url(self, route: str, cast: MatrixCast) -> str:
         return reverse(route, kwargs={k: resolve(cast, ref) for k, ref in self.kwargs.items()})
 
-    def payload(self, cast: Cast) -> dict[str, Any]:
+    def payload(self, cast: MatrixCast) -> dict[str, Any]:
         data = self.data(cast) if callable(self.data) else dict(self.data)
         # Create-forms carry a one-time key (see accounts.services.submission_once).
         return {"submission_key": str(uuid.uuid4()), **data}
 
 
-def resolve(cast: Cast, ref: Ref) -> Any:
+def resolve(cast: MatrixCast, ref: Ref) -> Any:
     return ref(cast) if callable(ref) else getattr(cast, ref).pk
 
 
@@ -119,6 +135,114 @@ def foreign_guardian_link(cast: Cast) -> int:
 def foreign_team(cast: Cast) -> int:
     team, _ = Team.objects.get_or_create(practice=cast.other_practice, name="Elsewhere team")
     return team.pk
+
+
+# Measures and alerts: the conftest's cast has none, so this module adds them (add_measures).
+PHQ9_NONE = {f"phq9-{n}": "0" for n in range(1, 10)}
+PHQ9_RISK = {**PHQ9_NONE, "phq9-9": "1"}  # item 9 answered: an urgent risk alert
+FEEDBACK = {"feedback-bond": "8", "feedback-goals": "8", "feedback-approach": "8"}
+# What the adolescent wrote (and is still writing): never for the guardian's eyes.
+TEEN_FREE_TEXT = "TEEN-FREE-TEXT-5d0e"
+TEEN_DRAFT_TEXT = "TEEN-DRAFT-TEXT-a4b7"
+
+
+@dataclass
+class MatrixCast(Cast):
+    """The conftest's cast and, for each of its three episodes (own, other, foreign), a PHQ-9
+    plan, a pending assignment at the episode's session and a response completed earlier through
+    a link, which answered item 9 and so opened an urgent alert. The adolescent has a session
+    feedback with free text and a pending one; the guardian a pending check-in of their own."""
+
+    own_plan: MeasurePlan
+    own_assignment: Assignment
+    own_response: MeasureResponse
+    own_alert: Alert
+    other_plan: MeasurePlan
+    other_assignment: Assignment
+    other_response: MeasureResponse
+    other_alert: Alert
+    foreign_plan: MeasurePlan
+    foreign_assignment: Assignment
+    foreign_response: MeasureResponse
+    foreign_alert: Alert
+    link_token: str  # a valid link to own_assignment
+    used_link_token: str  # the link own_response was submitted through
+    adolescent_response: MeasureResponse  # session feedback, with TEEN_FREE_TEXT
+    adolescent_assignment: Assignment  # the adolescent's next feedback: pending, TEEN_DRAFT_TEXT
+    guardian_assignment: Assignment  # the guardian's own check-in about the adolescent
+
+
+def phq9_in_episode(
+    episode: Episode, session: Session
+) -> tuple[MeasurePlan, Assignment, MeasureResponse, Alert, str]:
+    plan = measure_plan_set(
+        actor=episode.primary_clinician,
+        episode=episode,
+        family="phq9",
+        respondent="client",
+        schedule="every_session",
+    )
+    [done] = session_assignments_ensure(session=make_session(episode, days_from_now=-9))
+    link, token = link_issue(actor=None, assignment=done)
+    response = response_submit(
+        assignment=done, answers=PHQ9_RISK, mode=MeasureResponse.Mode.LINK, actor=None, link=link
+    )
+    [pending] = session_assignments_ensure(session=session)
+    alert = Alert.objects.get(source_response=response, urgent=True)
+    return plan, pending, response, alert, token
+
+
+def add_measures(cast: Cast) -> MatrixCast:
+    own = phq9_in_episode(cast.adult_episode, cast.adult_session)
+    other = phq9_in_episode(cast.other_episode, cast.other_session)
+    foreign = phq9_in_episode(cast.foreign_episode, cast.foreign_session)
+    _, link_token = link_issue(actor=None, assignment=own[1])
+
+    # The adolescent rates each session; from the second one on, the guardian checks in too.
+    teen = cast.adolescent_episode
+    teen_plan = {"actor": cast.clinician, "episode": teen, "schedule": "every_session"}
+    measure_plan_set(family="feedback", respondent="client", **teen_plan)
+    [first] = session_assignments_ensure(session=make_session(teen, days_from_now=-9))
+    teen_response = response_submit(
+        assignment=first,
+        answers={**FEEDBACK, "feedback-overall": "7", "feedback-better": TEEN_FREE_TEXT},
+        mode=MeasureResponse.Mode.PORTAL,
+        actor=cast.adolescent_client_user,
+    )
+    measure_plan_set(family="checkin", respondent="guardian", **teen_plan)
+    second = session_assignments_ensure(session=make_session(teen, days_from_now=-2))
+    by_respondent = {assignment.respondent: assignment for assignment in second}
+    assert set(by_respondent) == {"client", "guardian"}, second
+    draft_save(assignment=by_respondent["client"], answers={"feedback-better": TEEN_DRAFT_TEXT})
+
+    return MatrixCast(
+        **{f.name: getattr(cast, f.name) for f in fields(Cast)},
+        own_plan=own[0],
+        own_assignment=own[1],
+        own_response=own[2],
+        own_alert=own[3],
+        other_plan=other[0],
+        other_assignment=other[1],
+        other_response=other[2],
+        other_alert=other[3],
+        foreign_plan=foreign[0],
+        foreign_assignment=foreign[1],
+        foreign_response=foreign[2],
+        foreign_alert=foreign[3],
+        link_token=link_token,
+        used_link_token=own[4],
+        adolescent_response=teen_response,
+        adolescent_assignment=by_respondent["client"],
+        guardian_assignment=by_respondent["guardian"],
+    )
+
+
+def valid_link(cast: MatrixCast) -> str:
+    return cast.link_token
+
+
+def used_link(cast: MatrixCast) -> str:
+    return cast.used_link_token
 
 
 # --- Payloads: minimal, valid-looking submissions -----------------------------------------------
@@ -219,6 +343,20 @@ NEW_PASSWORD = {"new_password1": "a-new-long-passphrase", "new_password2": "a-ne
 RESET_LINK = {"uidb64": const("MQ"), "token": const("not-a-real-token")}
 
 
+def form(answers: dict[str, str]) -> dict[str, str]:
+    """Answers as an answer page posts them."""
+    return {f"item:{link_id}": value for link_id, value in answers.items()}
+
+
+PHQ9_FORM = form(PHQ9_NONE)
+FEEDBACK_FORM = form({**FEEDBACK, "feedback-overall": "9"})
+CHECKIN_FORM = form({f"checkin-{item}": "6" for item in ("feeling", "home", "school", "overall")})
+BAD_LINK = {"token": const("not-a-real-token")}
+MEASURE_PLAN = {"family": "gad7", "respondent": "client", "schedule": "every_session", "every_n": 1}
+ALERT_NOTE = {"note": "Matrix: phoned the client, safety plan agreed."}
+UNLOCK = {"password": PASSWORD}
+
+
 # --- The matrix ---------------------------------------------------------------------------------
 # Columns:        adm  sup  osup cli  co   out  adult teen grd  anon
 
@@ -233,6 +371,19 @@ CLINICAL_302 = row(403, 302, 302, 302, 302, 302, 403, 403, 403, LOGIN)
 CLINICAL_405 = row(403, 405, 405, 405, 405, 405, 403, 403, 403, LOGIN)
 # Clinical staff on an object in nobody's care but another practice's.
 CLINICAL_404 = row(403, 404, 404, 404, 404, 404, 403, 403, 403, LOGIN)
+EVERYONE_410 = row(410, 410, 410, 410, 410, 410, 410, 410, 410, 410)  # a link that opens nothing
+# Measures and alerts follow the care of their episode, like sessions: the adult's ("own") is
+# clinician's with co_clinician on the team, under supervisor; the "other" one is outsider's.
+OWN_200 = row(403, 200, 404, 200, 200, 404, 403, 403, 403, LOGIN)
+OWN_302 = row(403, 302, 404, 302, 302, 404, 403, 403, 403, LOGIN)
+OTHER_200 = row(403, 404, 200, 404, 404, 200, 403, 403, 403, LOGIN)
+OTHER_302 = row(403, 404, 302, 404, 404, 302, 403, 403, 403, LOGIN)
+# Responses are open to admins as well, but only under break-glass: without a grant, 404.
+READ_OWN_200 = row(404, 200, 404, 200, 200, 404, 403, 403, 403, LOGIN)
+READ_OTHER_200 = row(404, 404, 200, 404, 404, 200, 403, 403, 403, LOGIN)
+READ_FOREIGN_404 = row(404, 404, 404, 404, 404, 404, 403, 403, 403, LOGIN)
+# Portal forms: each client and guardian opens only the forms they answer themself.
+PORTAL_NOBODY_404 = row(403, 403, 403, 403, 403, 403, 404, 404, 404, LOGIN)
 
 MATRIX: dict[str, list[Case]] = {
     # Public and account pages.
@@ -553,6 +704,117 @@ MATRIX: dict[str, list[Case]] = {
     "practices:settings": [get("", ADMIN_200), post("", ADMIN_302, PRACTICE_SETTINGS)],
     "audit:trail": [get("", ADMIN_200)],
     "portal:home": [get("", row(403, 403, 403, 403, 403, 403, 200, 200, 200, LOGIN))],
+    "portal:assignment": [
+        get(
+            "own",
+            row(403, 403, 403, 403, 403, 403, 200, 404, 404, LOGIN),
+            assignment_id="own_assignment",
+        ),
+        get(
+            "adolescent",
+            row(403, 403, 403, 403, 403, 403, 404, 200, 404, LOGIN),
+            assignment_id="adolescent_assignment",
+        ),
+        get(
+            "guardian",
+            row(403, 403, 403, 403, 403, 403, 404, 404, 200, LOGIN),
+            assignment_id="guardian_assignment",
+        ),
+        get("other", PORTAL_NOBODY_404, assignment_id="other_assignment"),
+        get("foreign", PORTAL_NOBODY_404, assignment_id="foreign_assignment"),
+        post(
+            "own",
+            row(403, 403, 403, 403, 403, 403, 302, 404, 404, LOGIN),
+            PHQ9_FORM,
+            assignment_id="own_assignment",
+        ),
+        post(
+            "adolescent",
+            row(403, 403, 403, 403, 403, 403, 404, 302, 404, LOGIN),
+            FEEDBACK_FORM,
+            assignment_id="adolescent_assignment",
+        ),
+        post(
+            "guardian",
+            row(403, 403, 403, 403, 403, 403, 404, 404, 302, LOGIN),
+            CHECKIN_FORM,
+            assignment_id="guardian_assignment",
+        ),
+        post("other", PORTAL_NOBODY_404, PHQ9_FORM, assignment_id="other_assignment"),
+    ],
+    # Measures.     adm  sup  osup cli  co   out  adult teen grd  anon
+    "measures:link_form": [
+        get("valid", EVERYONE_200, token=valid_link),
+        get("used", EVERYONE_410, token=used_link),
+        get("bad_link", EVERYONE_410, **BAD_LINK),
+        post("bad_link", EVERYONE_410, PHQ9_FORM, **BAD_LINK),
+    ],
+    "measures:link_done": [get("", EVERYONE_200)],
+    # Without the state client_mode_start leaves in the session: 404.
+    "measures:client_mode_form": [get("", CLINICAL_404), post("", CLINICAL_404, PHQ9_FORM)],
+    "measures:client_mode_unlock": [get("", CLINICAL_404), post("", CLINICAL_404, UNLOCK)],
+    "measures:client_mode_start": [
+        get("own", CLINICAL_405, assignment_id="own_assignment"),  # POST only
+        post("own", OWN_302, {}, assignment_id="own_assignment"),
+        post("other", OTHER_302, {}, assignment_id="other_assignment"),
+        post("foreign", CLINICAL_404, {}, assignment_id="foreign_assignment"),
+    ],
+    "measures:assignment_link": [
+        get("own", CLINICAL_405, assignment_id="own_assignment"),  # POST only
+        post("own", OWN_200, {}, assignment_id="own_assignment"),  # shows the new link once
+        post("other", OTHER_200, {}, assignment_id="other_assignment"),
+        post("foreign", CLINICAL_404, {}, assignment_id="foreign_assignment"),
+    ],
+    "measures:assignment_complete": [
+        get("own", OWN_200, assignment_id="own_assignment"),
+        get("other", OTHER_200, assignment_id="other_assignment"),
+        get("foreign", CLINICAL_404, assignment_id="foreign_assignment"),
+        post("own", OWN_302, PHQ9_FORM, assignment_id="own_assignment"),
+        post("other", OTHER_302, PHQ9_FORM, assignment_id="other_assignment"),
+        post("foreign", CLINICAL_404, PHQ9_FORM, assignment_id="foreign_assignment"),
+    ],
+    "measures:episode_measures": [
+        get("own", OWN_200, episode_id="adult_episode"),
+        get("other", OTHER_200, episode_id="other_episode"),
+        get("foreign", CLINICAL_404, episode_id="foreign_episode"),
+        post("own", OWN_302, MEASURE_PLAN, episode_id="adult_episode"),
+        post("other", OTHER_302, MEASURE_PLAN, episode_id="other_episode"),
+        post("foreign", CLINICAL_404, MEASURE_PLAN, episode_id="foreign_episode"),
+    ],
+    "measures:plan_stop": [
+        get("own", CLINICAL_405, plan_id="own_plan"),  # POST only
+        post("own", OWN_302, {}, plan_id="own_plan"),
+        post("other", OTHER_302, {}, plan_id="other_plan"),
+        post("foreign", CLINICAL_404, {}, plan_id="foreign_plan"),
+    ],
+    "measures:response_detail": [
+        get("own", READ_OWN_200, response_id="own_response"),
+        get("other", READ_OTHER_200, response_id="other_response"),
+        get("foreign", READ_FOREIGN_404, response_id="foreign_response"),
+    ],
+    "measures:response_fhir": [
+        get("own", READ_OWN_200, response_id="own_response"),
+        get("other", READ_OTHER_200, response_id="other_response"),
+        get("foreign", READ_FOREIGN_404, response_id="foreign_response"),
+    ],
+    # Alerts.       adm  sup  osup cli  co   out  adult teen grd  anon
+    "alerts:inbox": [get("", CLINICAL_200)],
+    "alerts:acknowledge": [
+        get("own", OWN_200, alert_id="own_alert"),
+        get("other", OTHER_200, alert_id="other_alert"),
+        get("foreign", CLINICAL_404, alert_id="foreign_alert"),
+        post("own", OWN_302, ALERT_NOTE, alert_id="own_alert"),
+        post("other", OTHER_302, ALERT_NOTE, alert_id="other_alert"),
+        post("foreign", CLINICAL_404, ALERT_NOTE, alert_id="foreign_alert"),
+    ],
+    "alerts:resolve": [
+        get("own", OWN_200, alert_id="own_alert"),
+        get("other", OTHER_200, alert_id="other_alert"),
+        get("foreign", CLINICAL_404, alert_id="foreign_alert"),
+        post("own", OWN_302, ALERT_NOTE, alert_id="own_alert"),
+        post("other", OTHER_302, ALERT_NOTE, alert_id="other_alert"),
+        post("foreign", CLINICAL_404, ALERT_NOTE, alert_id="foreign_alert"),
+    ],
 }
 
 # Routes that load a clinical object through rapport.access: (object type, URL kwarg).
@@ -568,6 +830,16 @@ CLINICAL_OBJECT_ROUTES = {
     "care:episode_transfer": ("care.episode", "episode_id"),
     "care:episode_team": ("care.episode", "episode_id"),
     "care:episode_status": ("care.episode", "episode_id"),
+    "measures:client_mode_start": ("measures.assignment", "assignment_id"),
+    "measures:assignment_link": ("measures.assignment", "assignment_id"),
+    "measures:assignment_complete": ("measures.assignment", "assignment_id"),
+    "measures:episode_measures": ("care.episode", "episode_id"),
+    "measures:plan_stop": ("measures.measureplan", "plan_id"),
+    "measures:response_detail": ("measures.response", "response_id"),
+    "measures:response_fhir": ("measures.response", "response_id"),
+    "alerts:acknowledge": ("alerts.alert", "alert_id"),
+    "alerts:resolve": ("alerts.alert", "alert_id"),
+    "portal:assignment": ("measures.assignment", "assignment_id"),  # audited as "portal_read"
 }
 
 
@@ -590,19 +862,19 @@ def matrix_params(
 
 @dataclass
 class Prepared:
-    cast: Cast
+    cast: MatrixCast
     session_keys: dict[str, str]  # role -> key of a session already signed in as that role
 
 
 @pytest.fixture(scope="module")
 def prepared(django_db_setup: None, django_db_blocker: Any) -> Iterator[Prepared]:
-    """The conftest's cast and one signed-in session per role, created once for this module
-    inside a transaction that is rolled back when the module is done."""
+    """The conftest's cast with this module's measures objects, and one signed-in session per
+    role, created once for this module inside a transaction rolled back when the module is done."""
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            cast = conftest.build_cast()
+            cast = add_measures(conftest.build_cast())
             keys = {}
             for role in ROLES:
                 if (user := cast.person(role)) is not None:
@@ -614,7 +886,7 @@ def prepared(django_db_setup: None, django_db_blocker: Any) -> Iterator[Prepared
 
 
 @pytest.fixture
-def cast(prepared: Prepared, db: None) -> Cast:
+def cast(prepared: Prepared, db: None) -> MatrixCast:
     """Each test runs in a savepoint inside the module's transaction, on its own copy."""
     return copy.deepcopy(prepared.cast)
 
@@ -633,7 +905,7 @@ def web_for(prepared: Prepared, role: str) -> tuple[User | None, WebClient]:
     return prepared.cast.person(role), web
 
 
-def send(web: WebClient, case: Case, url: str, cast: Cast) -> Any:
+def send(web: WebClient, case: Case, url: str, cast: MatrixCast) -> Any:
     if case.method == "POST":
         return web.post(url, case.payload(cast))
     return web.get(url)
@@ -653,12 +925,23 @@ def recorded_state() -> dict[str, list[dict[str, Any]]]:
         "transfers": list(EpisodeTransfer.objects.order_by("pk").values()),
         "sessions": list(Session.objects.order_by("pk").values()),
         "break_glass": list(BreakGlassGrant.objects.order_by("pk").values()),
+        "measure_plans": list(MeasurePlan.objects.order_by("pk").values()),
+        "assignments": list(Assignment.objects.order_by("pk").values()),
+        "access_links": list(AccessLink.objects.order_by("pk").values()),
+        "responses": list(MeasureResponse.objects.order_by("pk").values()),
+        "alerts": list(Alert.objects.order_by("pk").values()),
     }
 
 
 WRITE_STATEMENT = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
-# What any request may write, allowed or not: the audit trail and the sign-in session.
-BOOKKEEPING_TABLES = {"audit_auditevent", "audit_auditchainhead", "django_session"}
+# What any request may write, allowed or not: the audit trail, the sign-in session and the count
+# of tries at measure links (their rate limit).
+BOOKKEEPING_TABLES = {
+    "audit_auditevent",
+    "audit_auditchainhead",
+    "django_session",
+    "measures_linkattempt",
+}
 
 
 def tables_written(queries: CaptureQueriesContext) -> set[str]:
@@ -670,8 +953,8 @@ def tables_written(queries: CaptureQueriesContext) -> set[str]:
 
 
 def is_denial(expected: int | str, role: str) -> bool:
-    """Refused: by role, by object, by method, or (anonymous) sent to sign in first."""
-    return expected in {403, 404, 405} or (expected == LOGIN and role == "anonymous")
+    """Refused: by role, by object, by method, a dead link, or (anonymous) sent to sign in."""
+    return expected in {403, 404, 405, 410} or (expected == LOGIN and role == "anonymous")
 
 
 def assert_status(response: Any, expected: int | str) -> None:
@@ -749,6 +1032,120 @@ def test_every_matrix_case_states_a_status_for_every_role() -> None:
             assert case.method in {"GET", "POST"}, (route, case.method)
 
 
+def test_the_matrix_tries_at_bad_links_leave_nothing_behind(shared: Prepared) -> None:
+    """Each bad-link case counts towards the per-address limit (10 in 10 minutes) only inside its
+    own test: the matrix has more of them than the limit, and a valid link still opens."""
+    _, web = web_for(shared, "anonymous")
+
+    assert not LinkAttempt.objects.exists()
+    assert web.get(reverse("measures:link_form", args=[shared.cast.link_token])).status_code == 200
+
+
+# --- Measures: client mode, alerts and the portal's forms ---------------------------------------
+
+
+def start_client_mode(web: WebClient, assignment: Assignment) -> Any:
+    return web.post(reverse("measures:client_mode_start", args=[assignment.pk]))
+
+
+def test_client_mode_opens_only_for_the_staff_member_who_started_it(cast: MatrixCast) -> None:
+    web = signed_in(cast.co_clinician)
+    started = start_client_mode(web, cast.own_assignment)
+    outsider = signed_in(cast.outsider_clinician)
+    refused = start_client_mode(outsider, cast.own_assignment)
+
+    assert started.status_code == 302
+    assert started["Location"] == reverse("measures:client_mode_form")
+    assert web.get(reverse("measures:client_mode_form")).status_code == 200
+    assert web.get(reverse("measures:client_mode_unlock")).status_code == 200
+    assert refused.status_code == 404
+    assert CLIENT_MODE not in outsider.session
+    assert outsider.get(reverse("measures:client_mode_form")).status_code == 404
+    assert outsider.get(reverse("measures:client_mode_unlock")).status_code == 404
+
+
+def test_client_mode_checks_access_again_on_every_request(cast: MatrixCast) -> None:
+    """Taken off the episode's team while the client holds the device: the form is gone."""
+    web = signed_in(cast.co_clinician)
+    assert start_client_mode(web, cast.own_assignment).status_code == 302
+    cast.adult_episode.team_members.remove(cast.co_clinician)
+    before = recorded_state()
+
+    assert web.get(reverse("measures:client_mode_form")).status_code == 404
+    assert web.post(reverse("measures:client_mode_form"), PHQ9_FORM).status_code == 404
+    assert recorded_state() == before
+    assert AuditEvent.objects.filter(
+        actor_id=cast.co_clinician.pk,
+        outcome=AuditEvent.Outcome.DENIED,
+        object_type="measures.assignment",
+        object_id=str(cast.own_assignment.pk),
+    ).exists()
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("clinician", {"own_alert"}),
+        ("co_clinician", {"own_alert"}),
+        ("supervisor", {"own_alert"}),
+        ("other_supervisor", {"other_alert"}),
+        ("outsider_clinician", {"other_alert"}),
+    ],
+)
+def test_alert_inbox_lists_only_the_alerts_of_clients_in_care(
+    shared: Prepared, role: str, expected: set[str]
+) -> None:
+    cast = shared.cast
+    _, web = web_for(shared, role)
+
+    page = web.get(reverse("alerts:inbox"), {"show": "all"})
+
+    assert page.status_code == 200
+    assert {alert.pk for alert in page.context["alerts"]} == {
+        getattr(cast, name).pk for name in expected
+    }
+
+
+def portal_forms_on(page: Any) -> set[int]:
+    """The assignments a portal page links to."""
+    return {
+        pk
+        for pk in Assignment.objects.values_list("pk", flat=True)
+        if f'href="{reverse("portal:assignment", args=[pk])}"' in page.text
+    }
+
+
+@pytest.mark.parametrize(
+    ("role", "own"),
+    [
+        ("adult_client", "own_assignment"),
+        ("adolescent_client", "adolescent_assignment"),
+        ("guardian", "guardian_assignment"),
+    ],
+)
+def test_portal_home_lists_only_the_forms_the_user_answers(
+    shared: Prepared, role: str, own: str
+) -> None:
+    """Not another client's forms, nor (for a guardian) the young person's own."""
+    _, web = web_for(shared, role)
+
+    page = web.get(reverse("portal:home"))
+
+    assert page.status_code == 200
+    assert portal_forms_on(page) == {getattr(shared.cast, own).pk}
+
+
+def test_inactive_guardian_link_closes_the_guardians_forms(cast: MatrixCast) -> None:
+    GuardianLink.objects.filter(pk=cast.guardian_link.pk).update(is_active=False)
+    web = signed_in(cast.guardian)
+    url = reverse("portal:assignment", args=[cast.guardian_assignment.pk])
+
+    assert web.get(url).status_code == 404
+    assert web.post(url, CHECKIN_FORM).status_code == 404
+    assert not portal_forms_on(web.get(reverse("portal:home")))
+    assert Assignment.objects.get(pk=cast.guardian_assignment.pk).status == "pending"
+
+
 # --- Audit of clinical access -------------------------------------------------------------------
 
 
@@ -760,6 +1157,11 @@ def clinical_read(route: str, case: Case, role: str) -> bool:
     return route in CLINICAL_OBJECT_ROUTES and case.method == "GET" and case.expected[role] == 200
 
 
+def last_audit_event_id() -> int:
+    """Events after this one were left by the request under test (the cast's set-up left some)."""
+    return AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
 def client_id_of(object_type: str, pk: int) -> int:
     if object_type == "people.client":
         return pk
@@ -767,7 +1169,15 @@ def client_id_of(object_type: str, pk: int) -> int:
         return GuardianLink.objects.get(pk=pk).client_id
     if object_type == "care.episode":
         return Episode.objects.get(pk=pk).client_id
-    return Session.objects.select_related("episode").get(pk=pk).episode.client_id
+    if object_type == "alerts.alert":
+        return Alert.objects.get(pk=pk).client_id
+    on_episode = {
+        "care.session": Session,
+        "measures.assignment": Assignment,
+        "measures.measureplan": MeasurePlan,
+        "measures.response": MeasureResponse,
+    }[object_type]
+    return on_episode.objects.select_related("episode").get(pk=pk).episode.client_id
 
 
 @pytest.mark.parametrize(("route", "case", "role"), matrix_params(clinical_denial))
@@ -778,17 +1188,17 @@ def test_denied_attempt_on_a_clinical_object_is_audited_as_denied(
     object_type, kwarg = CLINICAL_OBJECT_ROUTES[route]
     object_id = resolve(cast, case.kwargs[kwarg])
     user, web = web_for(shared, role)
+    before = last_audit_event_id()
 
     response = send(web, case, case.url(route, cast), cast)
 
     assert response.status_code == 404
-    denied = AuditEvent.objects.filter(actor_id=user.pk, outcome=AuditEvent.Outcome.DENIED)
+    events = AuditEvent.objects.filter(pk__gt=before, actor_id=user.pk)
+    denied = events.filter(outcome=AuditEvent.Outcome.DENIED)
     assert denied.filter(object_type=object_type, object_id=str(object_id)).exists(), list(
         denied.values("action", "object_type", "object_id")
     )
-    assert not AuditEvent.objects.filter(
-        actor_id=user.pk, outcome=AuditEvent.Outcome.OK, object_type=object_type
-    ).exists()
+    assert not events.filter(outcome=AuditEvent.Outcome.OK, object_type=object_type).exists()
 
 
 @pytest.mark.parametrize(("route", "case", "role"), matrix_params(clinical_read))
@@ -799,16 +1209,18 @@ def test_successful_clinical_read_is_audited_as_ok_with_the_client_id(
     object_type, kwarg = CLINICAL_OBJECT_ROUTES[route]
     object_id = resolve(cast, case.kwargs[kwarg])
     user, web = web_for(shared, role)
+    before = last_audit_event_id()
 
     response = send(web, case, case.url(route, cast), cast)
 
     assert response.status_code == 200
     event = AuditEvent.objects.filter(
-        actor_id=user.pk, object_type=object_type, object_id=str(object_id)
+        pk__gt=before, actor_id=user.pk, object_type=object_type, object_id=str(object_id)
     ).get()
     assert event.outcome == AuditEvent.Outcome.OK
     assert event.client_id == client_id_of(object_type, object_id)
-    assert event.action == "read"  # showing an edit form is a read; saving it is the write
+    # Showing an edit form is a read; saving it is the write. Portal users' reads are their own.
+    assert event.action == ("portal_read" if route.startswith("portal:") else "read")
 
 
 def test_clinician_reading_a_client_page_leaves_a_read_event_for_that_client(
@@ -824,10 +1236,11 @@ def test_clinician_reading_a_client_page_leaves_a_read_event_for_that_client(
 
 def test_outsider_opening_a_client_page_leaves_only_a_denied_event(cast: Cast) -> None:
     web = signed_in(cast.outsider_clinician)
+    before = last_audit_event_id()
 
     assert web.get(reverse("people:client_detail", args=[cast.adult_client.pk])).status_code == 404
 
-    events = AuditEvent.objects.filter(actor_id=cast.outsider_clinician.pk).exclude(
+    events = AuditEvent.objects.filter(pk__gt=before, actor_id=cast.outsider_clinician.pk).exclude(
         action="sign_in"
     )
     assert list(events.values_list("action", "outcome", "object_type", "object_id")) == [
@@ -914,6 +1327,28 @@ def test_break_glass_write_attempt_is_audited_as_denied(cast: Cast) -> None:
     ).exists()
 
 
+def test_break_glass_lets_the_admin_read_responses_but_not_act_on_measures(
+    cast: MatrixCast,
+) -> None:
+    web = signed_in(cast.admin)
+    open_break_glass(web, cast.adult_client)
+    before = recorded_state()
+
+    def status(route: str, obj: Any, data: dict[str, Any] | None = None) -> int:
+        url = reverse(route, args=[obj.pk])
+        return (web.get(url) if data is None else web.post(url, data)).status_code
+
+    assert status("measures:response_detail", cast.own_response) == 200
+    assert status("measures:response_fhir", cast.own_response) == 200
+    assert status("measures:response_detail", cast.other_response) == 404
+    assert status("measures:response_fhir", cast.other_response) == 404
+    # Acting on measures and alerts is for clinical staff: refused by role, even under a grant.
+    assert status("measures:assignment_complete", cast.own_assignment, PHQ9_FORM) == 403
+    assert status("measures:plan_stop", cast.own_plan, {}) == 403
+    assert status("alerts:resolve", cast.own_alert, ALERT_NOTE) == 403
+    assert recorded_state() == before
+
+
 def test_break_glass_covers_only_the_client_it_was_granted_for(cast: Cast) -> None:
     web = signed_in(cast.admin)
     open_break_glass(web, cast.adult_client)
@@ -937,19 +1372,27 @@ TEEN_SECRET = "TEEN-PRIVATE-NOTE-91c2"
 
 
 @pytest.fixture
-def notes_on_record(cast: Cast) -> Cast:
-    """Private notes on the adult's session and on two of the adolescent's (past and upcoming)."""
+def notes_on_record(cast: MatrixCast) -> MatrixCast:
+    """Private notes on the adult's session and on two of the adolescent's (past and upcoming).
+
+    The adolescent has also written free text in a session feedback (TEEN_FREE_TEXT, see
+    add_measures) and is half-way through the next one (TEEN_DRAFT_TEXT); the guardian may see
+    the young person's scores, not what they wrote.
+    """
     cast.adult_session.private_notes = ADULT_SECRET
     cast.adult_session.save()
     for days in (-3, 5):
         session = make_session(cast.adolescent_episode, days_from_now=days)
         session.private_notes = f"{TEEN_SECRET} ({days:+d} days)"
         session.save()
+    GuardianLink.objects.filter(pk=cast.guardian_link.pk).update(
+        may_see_client_answers=True, may_see_client_free_text=False
+    )
     return cast
 
 
 def test_guardian_portal_shows_the_adolescent_by_preferred_name_without_notes(
-    notes_on_record: Cast,
+    notes_on_record: MatrixCast,
 ) -> None:
     cast = notes_on_record
     page = signed_in(cast.guardian).get(reverse("portal:home"))
@@ -961,7 +1404,7 @@ def test_guardian_portal_shows_the_adolescent_by_preferred_name_without_notes(
         assert never not in page.text
 
 
-def test_private_notes_are_on_the_clinicians_session_page(notes_on_record: Cast) -> None:
+def test_private_notes_are_on_the_clinicians_session_page(notes_on_record: MatrixCast) -> None:
     """The secret strings really render somewhere, so their absence elsewhere means something."""
     cast = notes_on_record
     web = signed_in(cast.supervisor)
@@ -972,27 +1415,68 @@ def test_private_notes_are_on_the_clinicians_session_page(notes_on_record: Cast)
     assert ADULT_SECRET in page.text
 
 
+def test_the_adolescents_free_text_is_on_the_clinicians_response_page(
+    notes_on_record: MatrixCast,
+) -> None:
+    """The strings really render somewhere, so their absence elsewhere means something."""
+    cast = notes_on_record
+    web = signed_in(cast.clinician)
+
+    response_page = web.get(reverse("measures:response_detail", args=[cast.adolescent_response.pk]))
+    teen_form = signed_in(cast.adolescent_client_user).get(
+        reverse("portal:assignment", args=[cast.adolescent_assignment.pk])
+    )
+
+    assert response_page.status_code == 200
+    assert TEEN_FREE_TEXT in response_page.text
+    assert teen_form.status_code == 200
+    assert TEEN_DRAFT_TEXT in teen_form.text  # their own draft, kept for them
+
+
+def test_guardian_sees_the_adolescents_scores_but_not_their_words(
+    notes_on_record: MatrixCast,
+) -> None:
+    cast = notes_on_record
+    page = signed_in(cast.guardian).get(reverse("portal:home"))
+
+    assert page.status_code == 200
+    assert "Feedback</strong>" in page.text  # the young person's feedback score is shared
+    assert TEEN_FREE_TEXT not in page.text
+    assert TEEN_DRAFT_TEXT not in page.text
+
+
 @pytest.mark.parametrize("role", ["guardian", "adolescent_client", "adult_client"])
-def test_portal_users_never_see_private_notes_on_any_page(notes_on_record: Cast, role: str) -> None:
+def test_portal_users_never_see_private_notes_on_any_page(
+    notes_on_record: MatrixCast, role: str
+) -> None:
     cast = notes_on_record
     web = signed_in(cast.person(role))
     teen_sessions = Session.objects.filter(episode=cast.adolescent_episode)
     extra = [reverse("care:session_detail", args=[s.pk]) for s in teen_sessions]
+    teen_forms = Assignment.objects.filter(episode=cast.adolescent_episode)
+    extra += [reverse("portal:assignment", args=[a.pk]) for a in teen_forms]
+    extra += [reverse("measures:response_detail", args=[cast.adolescent_response.pk])]
     urls = {
         case.url(route, cast)
         for route, cases in MATRIX.items()
         for case in cases
         if case.method == "GET"
     } | set(extra)
+    # What the adolescent wrote is theirs and their clinician's: nobody else's in the portal.
+    never = [TEEN_SECRET, ADULT_SECRET]
+    if role != "adolescent_client":
+        never += [TEEN_FREE_TEXT, TEEN_DRAFT_TEXT]
 
     for url in sorted(urls):
         response = web.get(url, follow=True)
         body = response.content.decode(errors="replace")
-        assert TEEN_SECRET not in body, url
-        assert ADULT_SECRET not in body, url
+        for secret in never:
+            assert secret not in body, (url, secret)
 
 
-def test_adolescent_portal_shows_their_own_care_and_nobody_else(notes_on_record: Cast) -> None:
+def test_adolescent_portal_shows_their_own_care_and_nobody_else(
+    notes_on_record: MatrixCast,
+) -> None:
     cast = notes_on_record
     page = signed_in(cast.adolescent_client_user).get(reverse("portal:home"))
 

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import Counter
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.contrib.auth import authenticate
@@ -12,10 +14,16 @@ from django.db.models import Max, Min
 from django.test import RequestFactory
 from pytest_django import Settings
 
+from rapport.access import clients_in_care_of
 from rapport.accounts.models import STAFF_ROLES, Role, User
+from rapport.alerts.models import Alert
 from rapport.audit.models import AuditEvent
 from rapport.care.models import Attendance, Episode, EpisodeStatus, EpisodeTransfer, Session
 from rapport.core.ages import AgeBand, age_band
+from rapport.core.instruments import score, validate_answers
+from rapport.core.suddengains import sudden_gains
+from rapport.measures.models import Assignment, Response
+from rapport.measures.registry import get_instrument
 from rapport.people.models import Client, GuardianLink
 from rapport.practices.demo import DEMO_PASSWORD, DemoSummary, build_demo_practice, plan_demo
 from rapport.practices.models import Practice
@@ -202,3 +210,169 @@ def test_demo_if_empty_prints_the_logins_again_for_an_existing_demo(settings: Se
     assert "clinician@demo.rapport.test" in out.getvalue()
     assert "rapport-demo-2026" in out.getvalue()
     assert Practice.objects.count() == 1
+
+
+# --- Measure histories ---------------------------------------------------------------------
+
+
+def _phq9_series(practice: Practice) -> dict[int, list[float]]:
+    series: dict[int, list[float]] = {}
+    for episode_id, total in (
+        Response.objects.filter(episode__practice=practice, instrument_id="phq9")
+        .order_by("completed_at")
+        .values_list("episode_id", "total")
+    ):
+        series.setdefault(episode_id, []).append(total)
+    return series
+
+
+def test_demo_measures_cover_most_attended_sessions_of_planned_episodes(
+    demo: DemoSummary,
+) -> None:
+    episodes = Episode.objects.filter(practice=demo.practice)
+    planned = episodes.filter(measures__isnull=False).distinct()
+    assert planned.count() == episodes.count()  # every adult and every young person
+    for episode in planned.select_related("client"):
+        families = set(episode.measures.values_list("family", flat=True))
+        adult = episode.client.age_band(TODAY) == AgeBand.ADULT
+        assert ("phq9" in families) == adult and ("checkin" in families) == (not adult)
+    adults = [e for e in planned if e.measures.filter(family="gad7").exists()]
+    assert 0.35 <= len(adults) / planned.filter(measures__family="phq9").count() <= 0.65
+
+    attended = Session.objects.filter(episode__in=planned, attendance=Attendance.ATTENDED)
+    answered = attended.filter(
+        assignments__respondent_key="client", assignments__response__isnull=False
+    ).distinct()
+    assert answered.count() >= 0.9 * attended.count()
+    # Nothing is waiting: every past form was either completed or expired with its session.
+    assignments = Assignment.objects.filter(episode__practice=demo.practice)
+    assert set(assignments.values_list("status", flat=True)) == {
+        Assignment.Status.COMPLETED,
+        Assignment.Status.EXPIRED,
+    }
+    assert not assignments.filter(session__attendance=Attendance.SCHEDULED).exists()
+
+    responses = Response.objects.filter(episode__practice=demo.practice).select_related(
+        "assignment__session", "assignment__respondent_user", "episode__client"
+    )
+    guardians = {
+        (link.client_id, link.guardian_id)
+        for link in GuardianLink.objects.filter(client__practice=demo.practice)
+    }
+    for response in responses:
+        assignment = response.assignment
+        session = assignment.session
+        assert assignment.status == Assignment.Status.COMPLETED
+        assert assignment.due_at == session.scheduled_start
+        assert session.attendance == Attendance.ATTENDED
+        assert (
+            session.scheduled_start - dt.timedelta(days=1)
+            <= response.completed_at
+            <= session.scheduled_start
+        )
+        if response.respondent == "client":
+            assert assignment.respondent_key == "client" and assignment.respondent_user is None
+        else:
+            guardian = assignment.respondent_user
+            assert assignment.respondent_key == f"guardian:{guardian.pk}"
+            assert (response.episode.client_id, guardian.pk) in guardians
+    # Forms are filled in the room for in-person sessions and from home for remote ones.
+    modes = Counter(responses.values_list("assignment__session__modality", "mode"))
+    in_person = sum(n for (modality, _), n in modes.items() if modality == "in_person")
+    assert modes["in_person", "in_session"] >= 0.8 * in_person
+    remote = sum(n for (modality, _), n in modes.items() if modality in {"video", "phone"})
+    assert modes["video", "link"] + modes["phone", "link"] >= 0.7 * remote
+
+
+def test_demo_totals_are_what_scoring_the_stored_answers_gives(demo: DemoSummary) -> None:
+    responses = Response.objects.filter(episode__practice=demo.practice)
+    assert set(responses.values_list("instrument_id", flat=True)) == {
+        "phq9",
+        "gad7",
+        "checkin-child",
+        "checkin-adult",
+        "checkin-caregiver",
+    }
+    for response in responses:
+        instrument = get_instrument(response.instrument_id)
+        assert not validate_answers(instrument, response.answers), response.answers
+        result = score(instrument, response.answers)
+        assert response.total == result.total
+        assert response.band == (result.band.label if result.band else "")
+        assert response.severity == (result.band.severity if result.band else None)
+        assert [f["item"] for f in response.flags] == [f.link_id for f in result.flags]
+        assert response.instrument_version == instrument.version
+    # Every flag raised its alert, as a submitted form does.
+    flagged = [r for r in responses if r.flags]
+    assert {a.source_response_id for a in Alert.objects.all()} == {r.pk for r in flagged}
+
+
+def test_demo_has_an_open_urgent_risk_alert_on_the_first_clinicians_caseload(
+    demo: DemoSummary,
+) -> None:
+    clinician = _user("clinician")
+    alerts = Alert.objects.filter(client__in=clients_in_care_of(clinician), kind=Alert.Kind.RISK)
+    [open_alert] = alerts.filter(status=Alert.Status.OPEN)
+    assert open_alert.urgent
+    assert open_alert.reason.startswith("PHQ-9: ") and "item 9" in open_alert.reason
+    source = open_alert.source_response
+    assert source.answers["phq9-9"] >= 1 and source.episode == open_alert.episode
+    assert open_alert.episode.primary_clinician == clinician
+    assert open_alert.episode.status == EpisodeStatus.ACTIVE
+    assert TODAY - dt.timedelta(days=14) <= source.completed_at.date() < TODAY
+    latest = Response.objects.filter(episode=source.episode, instrument_id="phq9").latest(
+        "completed_at"
+    )
+    assert latest == source
+
+    [seen] = alerts.filter(status=Alert.Status.ACKNOWLEDGED)
+    assert seen.urgent and seen.acknowledged_by == clinician and len(seen.acknowledgement_note) > 20
+    assert seen.source_response.completed_at < seen.acknowledged_at
+    assert seen.opened_at.date() < TODAY - dt.timedelta(weeks=4)
+
+
+def test_demo_phq9_courses_mix_improvement_no_change_and_deterioration(
+    demo: DemoSummary,
+) -> None:
+    series = _phq9_series(demo.practice)
+    assert len(series) >= 25
+    change = {episode: s[-1] - s[0] for episode, s in series.items() if len(s) >= 4}
+    fell, rose = [c for c in change.values() if c <= -6], [c for c in change.values() if c >= 6]
+    flat = [c for c in change.values() if abs(c) <= 3]
+    assert 0.45 <= len(fell) / len(change) <= 0.8
+    assert 0.05 <= len(rose) / len(change) <= 0.2
+    assert 0.15 <= len(flat) / len(change) <= 0.4
+    # Most improvers start moderate or moderately severe.
+    assert all(series[e][0] >= 10 for e, c in change.items() if c <= -6)
+    # A few clients make a sudden gain that the analysis finds.
+    gains = [e for e, s in series.items() if len(s) >= 4 and sudden_gains(s).n_gains]
+    assert 2 <= len(gains) <= 6
+
+    portal = Client.objects.get(user=_user("client"))
+    mine = series[portal.episodes.get().pk]
+    assert len(mine) >= 6 and mine[-1] <= mine[0] - 6
+
+
+def test_demo_guardian_login_sees_check_in_histories_of_both_children(demo: DemoSummary) -> None:
+    guardian = _user("guardian")
+    for link in GuardianLink.objects.filter(guardian=guardian).select_related("client"):
+        episode = link.client.episodes.get()
+        own = Response.objects.filter(episode=episode, respondent="client")
+        assert own.count() >= 4
+        expected = "checkin-child" if link.may_see_client_answers else "checkin-adult"
+        assert set(own.values_list("instrument_id", flat=True)) == {expected}
+        carer = Response.objects.filter(
+            episode=episode, assignment__respondent_key=f"guardian:{guardian.pk}"
+        )
+        assert carer.count() >= 4
+        assert set(carer.values_list("instrument_id", flat=True)) == {"checkin-caregiver"}
+
+
+def test_demo_builds_with_few_queries_and_quickly(
+    db: None, django_assert_max_num_queries: Any
+) -> None:
+    started = time.perf_counter()
+    with django_assert_max_num_queries(40):  # bulk inserts only, nothing per row
+        summary = build_demo_practice(today=TODAY)
+    assert time.perf_counter() - started < 5
+    assert summary.counts["responses"] > 500 and summary.counts["alerts"] == 2

@@ -305,3 +305,27 @@ def test_closing_an_episode_sends_the_discharge_measures_from_home(cast):
     assert links_send_due(base_url="https://rapport.example.org") == 1
     assert mail.outbox[0].to == ["alex@example.com"]
     assert links_send_due(base_url="https://rapport.example.org") == 0
+
+
+def test_ending_a_guardian_link_withdraws_their_forms_and_kills_their_links(cast, client, web_as):
+    from rapport.people.services import guardian_link_update
+
+    measure_plan_set(
+        actor=cast.clinician,
+        episode=cast.adolescent_episode,
+        family="checkin",
+        respondent="guardian",
+        schedule="every_session",
+    )
+    session = make_session(cast.adolescent_episode, days_from_now=1)
+    [assignment] = session_assignments_ensure(session=session)
+    _, token = link_issue(actor=None, assignment=assignment)
+    guardian_link_update(
+        actor=cast.clinician, link=cast.guardian_link, settings={"is_active": False}
+    )
+    page = client.get(reverse("measures:link_form", args=[token]))
+    assert page.status_code == 410
+    assignment.refresh_from_db()
+    assert assignment.status == "cancelled"
+    with pytest.raises(Exception, match="no longer"):
+        link_issue(actor=None, assignment=assignment)

@@ -215,6 +215,8 @@ def link_issue(*, actor: User | None, assignment: Assignment) -> tuple[AccessLin
         raise ValidationError("This measure is no longer waiting to be completed.")
     if assignment.respondent == "therapist":
         raise ValidationError("Therapist ratings are completed on the session page.")
+    if not _respondent_still_linked(assignment):
+        raise ValidationError("This guardian is no longer linked to the client.")
     now = timezone.now()
     assignment.links.filter(used_at__isnull=True, revoked_at__isnull=True).update(revoked_at=now)
     token = secrets.token_urlsafe(TOKEN_BYTES)
@@ -265,7 +267,33 @@ def link_resolve(token: str, *, ip_address: str) -> AccessLink:
         raise LinkUnusable("This link was replaced by a newer one. Please use your latest email.")
     if link.expires_at <= now:
         raise LinkUnusable("This link has expired. Please ask your therapist for a new one.")
+    if not _respondent_still_linked(link.assignment):
+        raise LinkUnusable("This link is no longer active.")
     return link
+
+
+def _respondent_still_linked(assignment: Assignment) -> bool:
+    """A guardian answers only while their link to the young person is active."""
+    if assignment.respondent != "guardian":
+        return True
+    return assignment.episode.client.guardian_links.filter(
+        guardian_id=assignment.respondent_user_id, is_active=True
+    ).exists()
+
+
+@transaction.atomic
+def guardian_assignments_withdraw(*, client_id: int, guardian_id: int) -> int:
+    """When a guardian link ends, their waiting forms are cancelled and their links die."""
+    pending = Assignment.objects.filter(
+        episode__client_id=client_id,
+        respondent="guardian",
+        respondent_user_id=guardian_id,
+        status=Assignment.Status.PENDING,
+    )
+    AccessLink.objects.filter(
+        assignment__in=pending, used_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+    return pending.update(status=Assignment.Status.CANCELLED)
 
 
 # --- Submitting -----------------------------------------------------------------------------

@@ -99,6 +99,11 @@ def guardian_link_update(
         link.full_clean()
         link.save(update_fields=list(changed))
     audit_record(actor=actor, action="update", obj=link, detail={"changed": changed})
+    if "is_active" in changed and not link.is_active:
+        # Deferred import: measures build on people, not the other way round.
+        from rapport.measures.services import guardian_assignments_withdraw
+
+        guardian_assignments_withdraw(client_id=link.client_id, guardian_id=link.guardian_id)
     return link
 
 

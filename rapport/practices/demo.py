@@ -30,6 +30,7 @@ from rapport.core.ages import AgeBand
 from rapport.people.models import Client, ClientStatus, GuardianLink
 from rapport.practices import demo_data as data
 from rapport.practices.demo_data import ClientSpec, GuardianSpec, Slot
+from rapport.practices.demo_measures import build_demo_measures
 from rapport.practices.models import Practice, Team
 
 DEMO_PASSWORD = "rapport-demo-2026"
@@ -279,7 +280,7 @@ def _user(email: str, name: str, role: str, practice: Practice, usable: bool = T
 
 @transaction.atomic
 def build_demo_practice(*, today: date | None = None, seed: int = 7) -> DemoSummary:
-    """Create the demo practice, its people and six months of sessions."""
+    """Create the demo practice, its people, six months of sessions and their measures."""
     today = today or datetime.now(ZoneInfo(data.DEMO_TIME_ZONE)).date()
     if (
         Practice.objects.filter(is_demo=True).exists()
@@ -383,6 +384,14 @@ def build_demo_practice(*, today: date | None = None, seed: int = 7) -> DemoSumm
     Episode.team_members.through.objects.bulk_create(members)
     EpisodeTransfer.objects.bulk_create(transfers)
     Session.objects.bulk_create(sessions, batch_size=500)
+    measures = build_demo_measures(
+        plan=plan,
+        episodes=episodes,
+        sessions=sessions,
+        guardian_links=links,
+        today=today,
+        seed=seed,
+    )
 
     counts = {
         "clients": len(clients),
@@ -390,6 +399,7 @@ def build_demo_practice(*, today: date | None = None, seed: int = 7) -> DemoSumm
         "guardians": len(guardians),
         "episodes": len(episodes),
         "sessions": len(sessions),
+        **measures,
     }
     # One event for the whole load: a per-record trail of invented people would only be noise.
     detail = {"clients": counts["clients"]}
