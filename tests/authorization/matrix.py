@@ -1,0 +1,53 @@
+"""MATRIX: every named route with the status each role must get, and its parameters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.authorization.cases import ROLES, Case
+from tests.authorization.routes_measures import MEASURES_ROUTES
+from tests.authorization.routes_people_care import PEOPLE_CARE_ROUTES
+
+MATRIX: dict[str, list[Case]] = {**PEOPLE_CARE_ROUTES, **MEASURES_ROUTES}
+
+# Routes that load a clinical object through rapport.access: (object type, URL kwarg).
+CLINICAL_OBJECT_ROUTES = {
+    "people:client_detail": ("people.client", "client_id"),
+    "people:client_edit": ("people.client", "client_id"),
+    "people:guardian_new": ("people.client", "client_id"),
+    "people:portal_invite": ("people.client", "client_id"),
+    "people:guardian_link_edit": ("people.guardianlink", "link_id"),
+    "care:session_detail": ("care.session", "session_id"),
+    "care:session_new": ("care.episode", "episode_id"),
+    "care:episode_close": ("care.episode", "episode_id"),
+    "care:episode_transfer": ("care.episode", "episode_id"),
+    "care:episode_team": ("care.episode", "episode_id"),
+    "care:episode_status": ("care.episode", "episode_id"),
+    "measures:client_mode_start": ("measures.assignment", "assignment_id"),
+    "measures:assignment_link": ("measures.assignment", "assignment_id"),
+    "measures:assignment_complete": ("measures.assignment", "assignment_id"),
+    "measures:episode_measures": ("care.episode", "episode_id"),
+    "measures:plan_stop": ("measures.measureplan", "plan_id"),
+    "measures:response_detail": ("measures.response", "response_id"),
+    "measures:response_fhir": ("measures.response", "response_id"),
+    "alerts:acknowledge": ("alerts.alert", "alert_id"),
+    "alerts:resolve": ("alerts.alert", "alert_id"),
+    "portal:assignment": ("measures.assignment", "assignment_id"),  # audited as "portal_read"
+}
+
+
+def matrix_params(
+    keep: Callable[[str, Case, str], bool] = lambda route, case, role: True,
+) -> list[Any]:
+    params = []
+    for route, cases in MATRIX.items():
+        for case in cases:
+            for role in ROLES:
+                if keep(route, case, role):
+                    parts = [route, role, case.target, "POST" if case.method == "POST" else ""]
+                    test_id = "-".join(part for part in parts if part)
+                    params.append(pytest.param(route, case, role, id=test_id))
+    return params
