@@ -185,3 +185,27 @@ def test_a_client_completes_an_emailed_phq9_on_a_phone_once(
     expect(phone.locator("main")).to_contain_text("already been completed")
     assert Response.objects.count() == 1
     assert_strict_csp(phone.watch)
+
+
+def test_answers_survive_a_reload_because_the_form_saves_a_draft_as_you_go(
+    cast, transactional_db, live_server, phone
+):
+    from rapport.measures.models import Assignment
+    from rapport.measures.services import link_issue, session_assignments_ensure
+
+    measure_plan_set(
+        actor=cast.clinician,
+        episode=cast.adult_episode,
+        family="phq9",
+        respondent="client",
+        schedule="every_session",
+    )
+    [assignment] = session_assignments_ensure(session=cast.adult_session)
+    _, token = link_issue(actor=None, assignment=assignment)
+    phone.goto(f"{live_server.url}/m/{token}/")
+    phone.locator("fieldset.question").nth(1).locator("label.option").nth(2).click()
+    wait_until(lambda: Assignment.objects.get(pk=assignment.pk).draft.get("phq9-2") == "2")
+    phone.reload()
+    checked = phone.locator("fieldset.question").nth(1).locator("input:checked")
+    assert checked.get_attribute("value") == "2"
+    assert not phone.watch.console_errors

@@ -203,6 +203,10 @@ def discharge_assignments_create(*, episode: Episode) -> list[Assignment]:
 class LinkUnusable(Exception):
     """A link that does not (or no longer) open anything; the message is safe to show."""
 
+    def __init__(self, message: str, *, completed: bool = False) -> None:
+        super().__init__(message)
+        self.completed = completed
+
 
 @transaction.atomic
 def link_issue(*, actor: User | None, assignment: Assignment) -> tuple[AccessLink, str]:
@@ -262,7 +266,7 @@ def link_resolve(token: str, *, ip_address: str) -> AccessLink:
     if link is None:
         raise LinkUnusable("This link is not valid. Please use the most recent link you were sent.")
     if link.used_at is not None or not link.assignment.is_open:
-        raise LinkUnusable("This form has already been completed. Thank you!")
+        raise LinkUnusable("This form has already been completed. Thank you!", completed=True)
     if link.revoked_at is not None:
         raise LinkUnusable("This link was replaced by a newer one. Please use your latest email.")
     if link.expires_at <= now:

@@ -111,6 +111,9 @@ def link_form(request: HttpRequest, token: str) -> HttpResponse:
     try:
         link = link_resolve(token, ip_address=ip)
     except LinkUnusable as problem:
+        if problem.completed and request.method == "POST":
+            # A second submit (double click, retry) lands here after the first one was stored.
+            return redirect("measures:link_done")
         return render(request, "measures/link_problem.html", {"reason": str(problem)}, status=410)
     assignment = link.assignment
     result = answer(

@@ -61,11 +61,14 @@ ANXIOUS_WORDS = ("anxi", "panic", "worry", "fear", "checking", "intrusive", "fla
 PHQ9_WEIGHTS = (1.3, 1.4, 1.2, 1.3, 0.9, 1.0, 1.0, 0.5)
 GAD7_WEIGHTS = (1.3, 1.2, 1.3, 1.1, 0.7, 1.0, 0.8)
 
-EARLIER_RISK_NOTES = (
+# What the clinician did about an earlier flag: a form sent from home, or one filled in the room.
+ACKNOWLEDGEMENT_FROM_HOME = (
     "Phoned the same afternoon: passive thoughts only, no plan or intent. Safety plan reviewed, "
-    "crisis numbers shared, GP informed with consent.",
-    "Discussed at the start of the session: fleeting thoughts during a bad week, no intent. "
-    "Safety plan updated; agreed to check in by phone on Friday.",
+    "crisis numbers shared, GP informed with consent."
+)
+ACKNOWLEDGEMENT_IN_SESSION = (
+    "Discussed in the session: fleeting thoughts during a bad week, no plan or intent. Safety "
+    "plan updated; agreed to check in by phone on Friday."
 )
 # Older flagged forms than this were seen to by the clinician; newer ones are still open.
 OPEN_FOR = timedelta(days=14)
@@ -80,7 +83,6 @@ class _Course:
     band: AgeBand
     past: list[tuple[int, Session]]  # (session number, session): recorded and not cancelled
     guardians: list[GuardianLink]
-    users: dict[int, User]
     kind: str = ""
     gad7: bool = False
     flags: dict[int, int] = field(default_factory=dict)  # session pk -> PHQ-9 item 9
@@ -143,7 +145,7 @@ def _assign_courses(courses: list[_Course], rng: random.Random) -> None:
     rest = [kind for kind in deck if kind != SUDDEN_GAIN] + [IMPROVER] * deck.count(SUDDEN_GAIN)
     for course in adults:
         if not course.kind:
-            course.kind = rest.pop()
+            course.kind = rest.pop() if rest else IMPROVER
 
     young = [c for c in courses if not c.is_adult]
     for course, kind in zip(young, _deal(YOUNG_COURSES, len(young), rng), strict=True):
@@ -376,7 +378,6 @@ def build_demo_measures(
     by_client: dict[int, list[GuardianLink]] = defaultdict(list)
     for link in guardian_links:
         by_client[link.client_id].append(link)
-    users = {link.guardian_id: link.guardian for link in guardian_links}
     courses = [
         _Course(
             spec=spec,
@@ -384,14 +385,14 @@ def build_demo_measures(
             band=age_band(spec.date_of_birth, today),
             past=_numbered(by_episode[episode.pk]),
             guardians=[link for link in by_client[episode.client_id] if link.is_active],
-            users=users,
         )
         for spec, episode in zip(plan, episodes, strict=True)
     ]
     _assign_courses(courses, rng)
     _place_flags(courses, today, rng)
 
-    plans: list[tuple[_Course, MeasurePlan, list[tuple[_Person, Instrument]]]] = []
+    Planned = tuple[MeasurePlan, list[tuple[_Person, Instrument]]]
+    plans: dict[int, list[Planned]] = defaultdict(list)  # by episode
     for course in courses:
         episode, band = course.episode, str(course.band)
         wanted = (
@@ -419,8 +420,9 @@ def build_demo_measures(
                     _Person(f"guardian:{link.guardian_id}", "guardian", link.guardian, n == 0)
                     for n, link in enumerate(course.guardians)
                 ]
-            plans.append((course, measure, [(p, instrument) for p in people]))
-    MeasurePlan.objects.bulk_create([measure for _, measure, _ in plans])
+            plans[episode.pk].append((measure, [(p, instrument) for p in people]))
+    measures = [measure for planned in plans.values() for measure, _ in planned]
+    MeasurePlan.objects.bulk_create(measures)
 
     assignments: list[Assignment] = []
     pending: list[tuple[Assignment, Instrument, dict[str, Any], str, datetime]] = []
@@ -429,6 +431,7 @@ def build_demo_measures(
         crng = random.Random(f"{seed}:measures:{course.spec.full_name}")
         attended = course.attended
         progress = _progress(attended)
+        gad_targets: list[int] = []
         if course.is_adult:
             targets = phq9_course(
                 course.kind,
@@ -442,15 +445,13 @@ def build_demo_measures(
             targets = checkin_course(course.kind, progress, crng)
         target_at = {s.pk: i for i, s in enumerate(attended)}
         carer_shift = crng.randint(-4, 4)
-        for owner, measure, people in plans:
-            if owner is not course:
-                continue
+        for measure, respondents in plans[course.episode.pk]:
             for number, session in course.past:
                 if not due_at_session(
                     measure.schedule, session_number=number, every_n=measure.every_n
                 ):
                     continue
-                for person, instrument in people:
+                for person, instrument in respondents:
                     assignment = Assignment(
                         episode=course.episode,
                         session=session,
@@ -519,7 +520,7 @@ def build_demo_measures(
     alerts = _alerts(responses, pending, today, rng)
     Alert.objects.bulk_create(alerts)
     return {
-        "measure_plans": len(plans),
+        "measure_plans": len(measures),
         "assignments": len(assignments),
         "responses": len(responses),
         "alerts": len(alerts),
@@ -534,7 +535,6 @@ def _alerts(
 ) -> list[Alert]:
     """An alert for each flag, as `response_submit` raises them; older ones acknowledged."""
     alerts = []
-    notes = list(EARLIER_RISK_NOTES)
     for response, (assignment, instrument, *_rest) in zip(responses, pending, strict=True):
         if not response.flags:
             continue
@@ -557,6 +557,10 @@ def _alerts(
                     minutes=rng.randint(60, 240)
                 )
                 alert.acknowledged_by = assignment.session.clinician
-                alert.acknowledgement_note = notes.pop(0) if notes else EARLIER_RISK_NOTES[0]
+                alert.acknowledgement_note = (
+                    ACKNOWLEDGEMENT_FROM_HOME
+                    if response.mode in (Mode.LINK, Mode.PORTAL)
+                    else ACKNOWLEDGEMENT_IN_SESSION
+                )
             alerts.append(alert)
     return alerts

@@ -7,7 +7,7 @@
     function save() {
       var data = new FormData(form);
       data.set("action", "draft");
-      fetch(form.action, {
+      fetch(form.getAttribute("action") || window.location.href, {
         method: "POST",
         body: data,
         credentials: "same-origin",
