@@ -336,7 +336,11 @@ def response_submit(
     A repeated submit (double click, retry after a network error) finds the stored response
     and returns it instead of storing a second one.
     """
-    locked = Assignment.objects.select_for_update().select_related("episode").get(pk=assignment.pk)
+    locked = (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("episode")
+        .get(pk=assignment.pk)
+    )
     existing = Response.objects.filter(assignment=locked).first()
     if existing is not None:
         return existing
@@ -490,7 +494,7 @@ def _send_or_remind(
     assignment_id: int, *, now: datetime, remind_from: datetime, base_url: str
 ) -> int:
     assignment = (
-        Assignment.objects.select_for_update()
+        Assignment.objects.select_for_update(of=("self",))
         .select_related("episode__practice", "episode__client", "session__clinician")
         .get(pk=assignment_id)
     )
