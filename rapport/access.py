@@ -86,10 +86,13 @@ def _deny(user: User, object_type: str, object_id: object, action: str) -> Http4
     return Http404("Not found")
 
 
-def _read_only(user: User, object_type: str, object_id: int, action: str) -> PermissionDenied:
+def _read_only(
+    user: User, object_type: str, object_id: int, action: str, client_id: int | None = None
+) -> PermissionDenied:
     """A break-glass reader trying to write: refused (403, they know the record) and audited."""
-    client_id = None
-    if object_type == "people.client":
+    if client_id is not None:
+        pass
+    elif object_type == "people.client":
         client_id = object_id
     elif object_type == "care.episode":
         client_id = Episode.objects.filter(pk=object_id).values_list("client_id", flat=True).first()
@@ -223,8 +226,10 @@ def _load_in_care(
     obj = queryset.filter(pk=object_id, **{f"{client_path}__in": visible}).first()
     if obj is None:
         readable = clients_readable_by(user)
-        if write and queryset.filter(pk=object_id, **{f"{client_path}__in": readable}).exists():
-            raise _read_only(user, object_type, object_id, action)
+        readable_row = queryset.filter(pk=object_id, **{f"{client_path}__in": readable})
+        if write and readable_row.exists():
+            client_id = readable_row.values_list(client_path, flat=True).first()
+            raise _read_only(user, object_type, object_id, action, client_id)
         raise _deny(user, object_type, object_id, action)
     client_id = queryset.filter(pk=obj.pk).values_list(client_path, flat=True).first()
     audit_record(actor=user, action=action, obj=obj, client_id=client_id)
@@ -314,3 +319,16 @@ def get_portal_assignment_for_user(user: User, assignment_id: int):  # type: ign
         actor=user, action="portal_read", obj=assignment, client_id=assignment.episode.client_id
     )
     return assignment
+
+
+def get_rupture_for_user(user: User, rupture_id: int, *, write: bool = False):  # type: ignore[no-untyped-def]
+    from rapport.alliance.models import Rupture
+
+    return _load_in_care(
+        user,
+        Rupture.objects.select_related("episode__client", "session", "alert"),
+        rupture_id,
+        client_path="episode__client",
+        object_type="alliance.rupture",
+        write=write,
+    )

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "rapport.care",
     "rapport.measures",
     "rapport.alerts",
+    "rapport.alliance",
     "rapport.audit",
     "rapport.portal",
 ]

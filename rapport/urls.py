@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("rapport.portal.urls")),
     path("", include("rapport.measures.urls")),
     path("", include("rapport.alerts.urls")),
+    path("", include("rapport.alliance.urls")),
 ]

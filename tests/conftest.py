@@ -205,3 +205,10 @@ def signed_in(user: User | None) -> WebClient:
 @pytest.fixture
 def web_as():
     return signed_in
+
+
+def assignment_for(assignments, family: str, respondent: str = "client"):  # type: ignore[no-untyped-def]
+    """The one assignment of a measure family for a respondent, among a session's assignments
+    (session feedback is planned for every session, so sessions carry more than one)."""
+    [found] = [a for a in assignments if a.plan.family == family and a.respondent == respondent]
+    return found

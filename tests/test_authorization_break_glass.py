@@ -19,7 +19,14 @@ from tests.authorization.fixtures import (  # noqa: F401
     shared_fixture,
 )
 from tests.authorization.matrix_cast import MatrixCast
-from tests.authorization.payloads import ALERT_NOTE, PHQ9_FORM, SESSION_RECORD
+from tests.authorization.payloads import (
+    ALERT_NOTE,
+    NEW_RUPTURE,
+    PHQ9_FORM,
+    REPAIR_STEP,
+    RUPTURE_EDIT,
+    SESSION_RECORD,
+)
 from tests.conftest import Cast, signed_in
 
 # --- Break-glass --------------------------------------------------------------------------------
@@ -120,6 +127,25 @@ def test_break_glass_lets_the_admin_read_responses_but_not_act_on_measures(
     assert status("measures:assignment_complete", cast.own_assignment, PHQ9_FORM) == 403
     assert status("measures:plan_stop", cast.own_plan, {}) == 403
     assert status("alerts:resolve", cast.own_alert, ALERT_NOTE) == 403
+    assert recorded_state() == before
+
+
+def test_break_glass_does_not_open_the_alliance_pages_to_the_admin(cast: MatrixCast) -> None:
+    """Alliance pages are for clinical staff: refused by role (403), reading or writing."""
+    web = signed_in(cast.admin)
+    open_break_glass(web, cast.adult_client)
+    before = recorded_state()
+
+    def status(route: str, obj: Any, data: dict[str, Any] | None = None) -> int:
+        url = reverse(route, args=[obj.pk])
+        return (web.get(url) if data is None else web.post(url, data)).status_code
+
+    assert status("alliance:episode", cast.adult_episode) == 403
+    assert status("alliance:rupture_new", cast.adult_episode) == 403
+    assert status("alliance:rupture_new", cast.adult_episode, NEW_RUPTURE) == 403
+    assert status("alliance:rupture_detail", cast.own_rupture) == 403
+    assert status("alliance:rupture_detail", cast.own_rupture, RUPTURE_EDIT) == 403
+    assert status("alliance:repair_new", cast.own_rupture, REPAIR_STEP) == 403
     assert recorded_state() == before
 
 

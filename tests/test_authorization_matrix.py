@@ -39,6 +39,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from rapport.alerts.models import Alert
+from rapport.alliance.models import Rupture
 from rapport.audit.models import AuditEvent
 from rapport.care.models import Episode, Session
 from rapport.measures.models import Assignment, LinkAttempt, MeasurePlan
@@ -178,6 +179,7 @@ def client_id_of(object_type: str, pk: int) -> int:
         "measures.assignment": Assignment,
         "measures.measureplan": MeasurePlan,
         "measures.response": MeasureResponse,
+        "alliance.rupture": Rupture,
     }[object_type]
     return on_episode.objects.select_related("episode").get(pk=pk).episode.client_id
 

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from rapport.alliance.models import Rupture
 from rapport.care.models import Session
 from rapport.measures.models import Assignment
 from rapport.people.models import GuardianLink
@@ -90,11 +91,29 @@ def test_the_adolescents_free_text_is_on_the_clinicians_response_page(
 def test_guardian_sees_the_adolescents_scores_but_not_their_words(
     notes_on_record: MatrixCast,
 ) -> None:
+    from rapport.measures.services import (
+        measure_plan_set,
+        response_submit,
+        session_assignments_ensure,
+    )
+    from tests.conftest import assignment_for
+
     cast = notes_on_record
+    measure_plan_set(
+        actor=cast.clinician,
+        episode=cast.adolescent_episode,
+        family="checkin",
+        respondent="client",
+        schedule="every_session",
+    )
+    session = make_session(cast.adolescent_episode, days_from_now=-1)
+    checkin = assignment_for(session_assignments_ensure(session=session), "checkin")
+    answers = {f"checkin-{k}": "6" for k in ("feeling", "home", "school", "overall")}
+    response_submit(assignment=checkin, answers=answers, mode="portal", actor=None)
     page = signed_in(cast.guardian).get(reverse("portal:home"))
 
     assert page.status_code == 200
-    assert "Feedback</strong>" in page.text  # the young person's feedback score is shared
+    assert "Check-in</strong>" in page.text  # the young person's check-in score is shared
     assert TEEN_FREE_TEXT not in page.text
     assert TEEN_DRAFT_TEXT not in page.text
 
@@ -148,3 +167,56 @@ def test_inactive_guardian_link_hides_the_adolescent_from_the_guardian(cast: Cas
     assert page.status_code == 200
     assert "Tia Teen" not in page.text
     assert "<h2>Ti</h2>" not in page.text
+
+
+# --- Alliance: the feedback inbox and the overview -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "sees"),
+    [
+        ("clinician", True),
+        ("supervisor", True),
+        ("co_clinician", False),  # on the adult's episode only
+        ("outsider_clinician", False),
+        ("other_supervisor", False),
+    ],
+)
+def test_feedback_inbox_shows_the_adolescents_words_only_to_those_in_their_care(
+    cast: MatrixCast, role: str, sees: bool
+) -> None:
+    page = signed_in(cast.person(role)).get(reverse("alliance:inbox"))
+
+    assert page.status_code == 200
+    assert (TEEN_FREE_TEXT in page.text) is sees
+    clients = {response.episode.client_id for response, _ in page.context["items"]}
+    assert (cast.adolescent_client.pk in clients) is sees
+
+
+@pytest.mark.parametrize(
+    ("role", "therapists", "episodes"),
+    [
+        ("clinician", {"clinician"}, {"adult_episode", "adolescent_episode"}),
+        (
+            "supervisor",
+            {"clinician", "co_clinician", "supervisor"},
+            {"adult_episode", "adolescent_episode"},
+        ),
+        ("co_clinician", {"co_clinician"}, set()),  # a team member, not the primary clinician
+        ("outsider_clinician", {"outsider_clinician"}, {"other_episode"}),
+        ("other_supervisor", {"other_supervisor", "outsider_clinician"}, {"other_episode"}),
+    ],
+)
+def test_alliance_overview_counts_only_the_ruptures_in_the_viewers_care(
+    cast: MatrixCast, role: str, therapists: set[str], episodes: set[str]
+) -> None:
+    """Each episode has a rupture its clinician recorded (the adolescent's may have one more,
+    opened by an alert); the foreign one is never counted."""
+    page = signed_in(cast.person(role)).get(reverse("alliance:overview"))
+
+    assert page.status_code == 200
+    shown = {row["clinician"] for row in page.context["rows"]}
+    assert shown == {cast.person(name) for name in therapists}
+    in_view = Rupture.objects.filter(episode__in=[getattr(cast, e) for e in episodes])
+    assert page.context["total"].opened == in_view.count()
+    assert "Fay Foreign" not in page.text

@@ -24,7 +24,7 @@ from tests.browser import (  # noqa: F401 (fixtures)
     assert_strict_csp,
     browser_fixture,
 )
-from tests.conftest import make_session
+from tests.conftest import assignment_for, make_session
 
 pytestmark = [pytest.mark.browser]
 if os.environ.get("PYTEST_XDIST_WORKER"):
@@ -133,7 +133,7 @@ def test_a_client_completes_an_emailed_phq9_on_a_phone_once(
         option.click()
         expect(option.locator("input[type=radio]")).to_be_checked()
     phone.wait_for_timeout(800)  # let any autosave of the last answer land first
-    assignment = Assignment.objects.get(session=session)
+    assignment = Assignment.objects.get(session=session, plan__family="phq9")
     assert assignment.status == Assignment.Status.PENDING
 
     # Double submit: the same answers go to the server twice at once, as a second tap does —
@@ -200,7 +200,7 @@ def test_answers_survive_a_reload_because_the_form_saves_a_draft_as_you_go(
         respondent="client",
         schedule="every_session",
     )
-    [assignment] = session_assignments_ensure(session=cast.adult_session)
+    assignment = assignment_for(session_assignments_ensure(session=cast.adult_session), "phq9")
     _, token = link_issue(actor=None, assignment=assignment)
     phone.goto(f"{live_server.url}/m/{token}/")
     phone.locator("fieldset.question").nth(1).locator("label.option").nth(2).click()

@@ -12,6 +12,12 @@ class Alert(models.Model):
 
     class Kind(models.TextChoices):
         RISK = "risk", "Risk item"
+        LOW_ALLIANCE = "low_alliance", "Low alliance"
+        ALLIANCE_DROP = "alliance_drop", "Alliance drop"
+        DISAGREEMENT = "disagreement", "Therapist and client disagree"
+        CHILD_GUARDIAN = "child_guardian_discrepancy", "Young person and guardian disagree"
+        GOALS_LOW = "goals_low", "Goals item low: plan review suggested"
+        CEILING = "ceiling", "Always top scores: invite honest feedback"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -21,7 +27,10 @@ class Alert(models.Model):
     practice = models.ForeignKey("practices.Practice", on_delete=models.PROTECT, related_name="+")
     client = models.ForeignKey("people.Client", on_delete=models.PROTECT, related_name="alerts")
     episode = models.ForeignKey("care.Episode", on_delete=models.PROTECT, related_name="alerts")
-    kind = models.CharField(max_length=24, choices=Kind.choices)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    session = models.ForeignKey(
+        "care.Session", on_delete=models.PROTECT, null=True, blank=True, related_name="alerts"
+    )
     urgent = models.BooleanField(default=False)
     reason = models.TextField()
     source_response = models.ForeignKey(

@@ -50,7 +50,10 @@ class MeasureHistory:
 
 
 def score_histories(
-    episode: Episode, *, respondents: tuple[str, ...] = ("client", "guardian", "therapist")
+    episode: Episode,
+    *,
+    respondents: tuple[str, ...] = ("client", "guardian", "therapist"),
+    kinds: tuple[str, ...] = ("outcome", "goal"),
 ) -> list[MeasureHistory]:
     """Each scored measure's totals in order, with change since the first and its category."""
     responses = (
@@ -86,6 +89,5 @@ def score_histories(
                 category=category,
             )
         )
-    return sorted(
-        histories.values(), key=lambda h: (h.instrument.kind != "outcome", h.instrument.title)
-    )
+    wanted = [h for h in histories.values() if h.instrument.kind in kinds]
+    return sorted(wanted, key=lambda h: (h.instrument.kind != "outcome", h.instrument.title))

@@ -20,6 +20,7 @@ from rapport.core.instruments import Instrument, clean_answers, score, validate_
 from rapport.core.schedules import completed_remotely, due_at_session
 from rapport.measures.models import AccessLink, Assignment, LinkAttempt, MeasurePlan, Response
 from rapport.measures.registry import choose_version, get_instrument
+from rapport.measures.signals import assignments_preparing, response_submitted
 
 # 32 random bytes: 256 bits, well above the 128 the threat model asks for.
 TOKEN_BYTES = 32
@@ -123,6 +124,7 @@ def session_assignments_ensure(*, session: Session) -> list[Assignment]:
     episode = session.episode
     if session.is_cancelled or not episode.is_open:
         return list(session.assignments.all())
+    assignments_preparing.send(sender=Session, episode=episode)
     number = session_number(session)
     for plan in episode.measures.filter(is_active=True):
         if not due_at_session(plan.schedule, session_number=number, every_n=plan.every_n):
@@ -405,6 +407,7 @@ def response_submit(
             practice_id=episode.practice_id,
             detail={"kind": alert.kind, "urgent": alert.urgent},
         )
+    response_submitted.send(sender=Response, response=response)
     return response
 
 
@@ -448,6 +451,7 @@ def link_email(
         "valid_hours": episode.practice.link_valid_hours,
         "reminder": reminder,
         "for_child": assignment.respondent == "guardian",
+        "about_session": assignment.instrument.kind == "alliance",
     }
     subject = ("Reminder: " if reminder else "") + "A short form before your next session"
     send_mail(subject, render_to_string("measures/email/link.txt", context), None, [to])
@@ -476,9 +480,30 @@ def links_send_due(*, now: datetime | None = None, base_url: str) -> int:
                 continue
             if not (assignment.remote or session.modality in REMOTE_MODALITIES):
                 continue
+            if assignment.instrument.kind == "alliance":
+                continue  # feedback is about the session: asked for when it has ended
             sent += _send_or_remind(
                 assignment.pk, now=now, remind_from=remind_from, base_url=base_url
             )
+    # Session feedback after video and phone sessions that ended in the last day and were not
+    # called off; no reminder — an unanswered feedback request is itself worth noticing.
+    ended = Session.objects.filter(
+        modality__in=REMOTE_MODALITIES,
+        scheduled_start__gte=now - timedelta(hours=24),
+        scheduled_start__lt=now,
+        attendance__in=[Attendance.SCHEDULED, Attendance.ATTENDED],
+        episode__status__in=["active"],
+    )
+    for session in ended:
+        if session.scheduled_end > now:
+            continue
+        for assignment in session.assignments.filter(status=Assignment.Status.PENDING).exclude(
+            respondent="therapist"
+        ):
+            if assignment.instrument.kind == "alliance":
+                sent += _send_or_remind(
+                    assignment.pk, now=now, remind_from=now + timedelta(days=365), base_url=base_url
+                )
     # Discharge measures have no session: sent once, with a reminder a day later.
     discharge = Assignment.objects.filter(
         status=Assignment.Status.PENDING, session__isnull=True, remote=True, due_at__lte=now

@@ -16,6 +16,7 @@ from rapport.accounts.views import say_saved
 from rapport.audit.models import AuditEvent
 from rapport.audit.services import audit_record, break_glass_grant
 from rapport.care.forms import SessionScheduleForm
+from rapport.alliance.services import alliance_by_session
 from rapport.measures.queries import score_histories
 from rapport.people.forms import (
     BreakGlassForm,
@@ -111,6 +112,7 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
         "schedule_form": SessionScheduleForm(episode=current) if current and can_write else None,
         "alerts": client.alerts.exclude(status="resolved").select_related("acknowledged_by"),
         "histories": score_histories(current) if current else [],
+        "alliance_rows": alliance_by_session(current) if current else [],
         "today": timezone.localdate(),
     }
     return render(request, "people/client_detail.html", context)

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from rapport.accounts.models import User
 from rapport.alerts.models import Alert
+from rapport.alliance.models import AllianceSettings, RepairAction, Rupture
 from rapport.audit.models import BreakGlassGrant
 from rapport.care.models import Episode, EpisodeTransfer, Session
 from rapport.measures.models import AccessLink, Assignment, MeasurePlan
@@ -36,6 +37,9 @@ def recorded_state() -> dict[str, list[dict[str, Any]]]:
         "access_links": list(AccessLink.objects.order_by("pk").values()),
         "responses": list(MeasureResponse.objects.order_by("pk").values()),
         "alerts": list(Alert.objects.order_by("pk").values()),
+        "alliance_settings": list(AllianceSettings.objects.order_by("pk").values()),
+        "ruptures": list(Rupture.objects.order_by("pk").values()),
+        "repair_actions": list(RepairAction.objects.order_by("pk").values()),
     }
 
 

@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 
 from tests.authorization.cases import ROLES, Case
+from tests.authorization.routes_alliance import ALLIANCE_ROUTES
 from tests.authorization.routes_measures import MEASURES_ROUTES
 from tests.authorization.routes_people_care import PEOPLE_CARE_ROUTES
 
-MATRIX: dict[str, list[Case]] = {**PEOPLE_CARE_ROUTES, **MEASURES_ROUTES}
+MATRIX: dict[str, list[Case]] = {**PEOPLE_CARE_ROUTES, **MEASURES_ROUTES, **ALLIANCE_ROUTES}
 
 # Routes that load a clinical object through rapport.access: (object type, URL kwarg).
 CLINICAL_OBJECT_ROUTES = {
@@ -36,6 +37,10 @@ CLINICAL_OBJECT_ROUTES = {
     "alerts:acknowledge": ("alerts.alert", "alert_id"),
     "alerts:resolve": ("alerts.alert", "alert_id"),
     "portal:assignment": ("measures.assignment", "assignment_id"),  # audited as "portal_read"
+    "alliance:episode": ("care.episode", "episode_id"),
+    "alliance:rupture_new": ("care.episode", "episode_id"),
+    "alliance:rupture_detail": ("alliance.rupture", "rupture_id"),
+    "alliance:repair_new": ("alliance.rupture", "rupture_id"),
 }
 
 

@@ -1,10 +1,12 @@
-"""The measures and alerts objects this suite adds to the conftest's cast."""
+"""The measures, alerts and alliance objects this suite adds to the conftest's cast."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
 from rapport.alerts.models import Alert
+from rapport.alliance.models import Rupture
+from rapport.alliance.services import rupture_open
 from rapport.care.models import Episode, Session
 from rapport.measures.models import Assignment, MeasurePlan
 from rapport.measures.models import Response as MeasureResponse
@@ -15,7 +17,7 @@ from rapport.measures.services import (
     response_submit,
     session_assignments_ensure,
 )
-from tests.conftest import Cast, make_session
+from tests.conftest import Cast, assignment_for, make_session
 
 # Measures and alerts: the conftest's cast has none, so this module adds them (add_measures).
 PHQ9_NONE = {f"phq9-{n}": "0" for n in range(1, 10)}
@@ -31,7 +33,8 @@ class MatrixCast(Cast):
     """The conftest's cast and, for each of its three episodes (own, other, foreign), a PHQ-9
     plan, a pending assignment at the episode's session and a response completed earlier through
     a link, which answered item 9 and so opened an urgent alert. The adolescent has a session
-    feedback with free text and a pending one; the guardian a pending check-in of their own."""
+    feedback with free text and a pending one; the guardian a pending check-in of their own.
+    Each episode also has a rupture its primary clinician recorded (own, other, foreign)."""
 
     own_plan: MeasurePlan
     own_assignment: Assignment
@@ -50,6 +53,9 @@ class MatrixCast(Cast):
     adolescent_response: MeasureResponse  # session feedback, with TEEN_FREE_TEXT
     adolescent_assignment: Assignment  # the adolescent's next feedback: pending, TEEN_DRAFT_TEXT
     guardian_assignment: Assignment  # the guardian's own check-in about the adolescent
+    own_rupture: Rupture
+    other_rupture: Rupture
+    foreign_rupture: Rupture
 
 
 def phq9_in_episode(
@@ -62,14 +68,27 @@ def phq9_in_episode(
         respondent="client",
         schedule="every_session",
     )
-    [done] = session_assignments_ensure(session=make_session(episode, days_from_now=-9))
+    done = assignment_for(
+        session_assignments_ensure(session=make_session(episode, days_from_now=-9)), "phq9"
+    )
     link, token = link_issue(actor=None, assignment=done)
     response = response_submit(
         assignment=done, answers=PHQ9_RISK, mode=MeasureResponse.Mode.LINK, actor=None, link=link
     )
-    [pending] = session_assignments_ensure(session=session)
+    pending = assignment_for(session_assignments_ensure(session=session), "phq9")
     alert = Alert.objects.get(source_response=response, urgent=True)
     return plan, pending, response, alert, token
+
+
+def rupture_in_episode(episode: Episode) -> Rupture:
+    return rupture_open(
+        actor=episode.primary_clinician,
+        episode=episode,
+        session=None,
+        kind="unclear",
+        client_words="",
+        understanding="",
+    )
 
 
 def add_measures(cast: Cast) -> MatrixCast:
@@ -82,7 +101,9 @@ def add_measures(cast: Cast) -> MatrixCast:
     teen = cast.adolescent_episode
     teen_plan = {"actor": cast.clinician, "episode": teen, "schedule": "every_session"}
     measure_plan_set(family="feedback", respondent="client", **teen_plan)
-    [first] = session_assignments_ensure(session=make_session(teen, days_from_now=-9))
+    first = assignment_for(
+        session_assignments_ensure(session=make_session(teen, days_from_now=-9)), "feedback"
+    )
     teen_response = response_submit(
         assignment=first,
         answers={**FEEDBACK, "feedback-overall": "7", "feedback-better": TEEN_FREE_TEXT},
@@ -91,8 +112,10 @@ def add_measures(cast: Cast) -> MatrixCast:
     )
     measure_plan_set(family="checkin", respondent="guardian", **teen_plan)
     second = session_assignments_ensure(session=make_session(teen, days_from_now=-2))
-    by_respondent = {assignment.respondent: assignment for assignment in second}
-    assert set(by_respondent) == {"client", "guardian"}, second
+    by_respondent = {
+        "client": assignment_for(second, "feedback"),
+        "guardian": assignment_for(second, "checkin", "guardian"),
+    }
     draft_save(assignment=by_respondent["client"], answers={"feedback-better": TEEN_DRAFT_TEXT})
 
     return MatrixCast(
@@ -114,6 +137,9 @@ def add_measures(cast: Cast) -> MatrixCast:
         adolescent_response=teen_response,
         adolescent_assignment=by_respondent["client"],
         guardian_assignment=by_respondent["guardian"],
+        own_rupture=rupture_in_episode(cast.adult_episode),
+        other_rupture=rupture_in_episode(cast.other_episode),
+        foreign_rupture=rupture_in_episode(cast.foreign_episode),
     )
 
 

@@ -121,3 +121,20 @@ BAD_LINK = {"token": const("not-a-real-token")}
 MEASURE_PLAN = {"family": "gad7", "respondent": "client", "schedule": "every_session", "every_n": 1}
 ALERT_NOTE = {"note": "Matrix: phoned the client, safety plan agreed."}
 UNLOCK = {"password": PASSWORD}
+# Alliance: ruptures, repair and the practice's thresholds.
+NEW_RUPTURE = {"kind": "withdrawal", "client_words": "x", "understanding": "y"}
+RUPTURE_EDIT = {"kind": "unclear", "client_words": "", "understanding": ""}
+REPAIR_STEP = {"kind": "talked", "note": "n"}
+ALLIANCE_SETTINGS = {
+    "low_total_cutoff": 36,
+    "low_item_value": 7,
+    "drop_from_previous": 1,
+    "drop_from_recent_mean": 3,
+    "disagreement_total": 4,
+    "disagreement_item": 2,
+    "child_guardian_discrepancy": 6,
+    "goals_item_low": 6,
+    "ceiling_sessions": 4,
+    "repair_window_sessions": 3,
+    "overdue_alert_days": 7,
+}

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from rapport.alliance.models import AllianceSettings, RepairAction, Rupture
+from rapport.care.models import Episode, Session
+
+
+class RuptureForm(forms.Form):
+    session = forms.ModelChoiceField(queryset=Session.objects.none(), required=False)
+    kind = forms.ChoiceField(choices=Rupture.Kind.choices, label="What it looked like")
+    client_words = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="What the client said"
+    )
+    understanding = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Your understanding"
+    )
+
+    def __init__(self, *args: Any, episode: Episode, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["session"].queryset = episode.sessions.order_by("-scheduled_start")  # type: ignore[attr-defined]
+
+
+class RuptureEditForm(forms.ModelForm[Rupture]):
+    class Meta:
+        model = Rupture
+        fields = ["kind", "client_words", "understanding"]
+        labels = {"kind": "What it looked like"}
+        widgets = {
+            "client_words": forms.Textarea(attrs={"rows": 3}),
+            "understanding": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class RepairForm(forms.Form):
+    kind = forms.ChoiceField(choices=RepairAction.Kind.choices, label="What you did")
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class AllianceSettingsForm(forms.ModelForm[AllianceSettings]):
+    class Meta:
+        model = AllianceSettings
+        exclude = ["practice"]

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class AllianceSettings(models.Model):
+    """A practice's thresholds for alliance alerts; the defaults are Rapport's (see core.alliance)."""
+
+    practice = models.OneToOneField(
+        "practices.Practice", on_delete=models.CASCADE, related_name="alliance_settings"
+    )
+    low_total_cutoff = models.FloatField(
+        default=36, help_text="Alert when the client's total (0–40) is below this."
+    )
+    low_item_value = models.FloatField(
+        default=7, help_text="Alert when any single item (0–10) is at or below this."
+    )
+    drop_from_previous = models.FloatField(
+        default=1, help_text="Alert when the total falls this much below the previous session."
+    )
+    drop_from_recent_mean = models.FloatField(
+        default=3,
+        help_text="Alert when the total falls this much below the mean of the last three.",
+    )
+    disagreement_total = models.FloatField(
+        default=4, help_text="Alert when the therapist's total is this much above the client's."
+    )
+    disagreement_item = models.FloatField(
+        default=2, help_text="Alert when any therapist item is this much above the client's."
+    )
+    child_guardian_discrepancy = models.FloatField(
+        default=6, help_text="Alert when a young person's and a guardian's totals differ this much."
+    )
+    goals_item_low = models.FloatField(
+        default=6, help_text="A goals item at or below this suggests a plan review."
+    )
+    ceiling_sessions = models.PositiveSmallIntegerField(
+        default=4, help_text="Prompt after this many sessions in a row at the maximum score."
+    )
+    repair_window_sessions = models.PositiveSmallIntegerField(
+        default=3, help_text="Sessions within which a rupture must return to its baseline."
+    )
+    overdue_alert_days = models.PositiveSmallIntegerField(
+        default=7, help_text="Supervisors see alerts left open longer than this."
+    )
+
+    def __str__(self) -> str:
+        return f"Alliance settings of {self.practice}"
+
+    @classmethod
+    def for_practice(cls, practice_id: int) -> AllianceSettings:
+        settings, _ = cls.objects.get_or_create(practice_id=practice_id)
+        return settings
+
+
+class Rupture(models.Model):
+    """A strain in the relationship, opened by an alert or by the therapist, until repaired.
+
+    Whether it is repaired, and how many sessions that took, are computed from the client's
+    feedback after it (core.alliance.rupture_status), never typed in.
+    """
+
+    class Kind(models.TextChoices):
+        WITHDRAWAL = "withdrawal", "Withdrawal"
+        CONFRONTATION = "confrontation", "Confrontation"
+        UNCLEAR = "unclear", "Unclear"
+
+    episode = models.ForeignKey("care.Episode", on_delete=models.PROTECT, related_name="ruptures")
+    session = models.ForeignKey(
+        "care.Session", on_delete=models.PROTECT, related_name="ruptures", null=True, blank=True
+    )
+    alert = models.OneToOneField(
+        "alerts.Alert", on_delete=models.PROTECT, null=True, blank=True, related_name="rupture"
+    )
+    opened_at = models.DateTimeField()
+    opened_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.UNCLEAR)
+    client_words = models.TextField(blank=True, help_text="What the client said or showed.")
+    understanding = models.TextField(blank=True, help_text="Your understanding of what happened.")
+
+    class Meta:
+        ordering = ["-opened_at"]
+
+    def __str__(self) -> str:
+        return f"Rupture of {self.opened_at:%Y-%m-%d} in {self.episode}"
+
+
+class RepairAction(models.Model):
+    class Kind(models.TextChoices):
+        TALKED = "talked", "Talked about it in session"
+        ADJUSTED_GOALS = "adjusted_goals", "Adjusted the goals"
+        CHANGED_APPROACH = "changed_approach", "Changed the approach"
+        INVOLVED_SUPERVISOR = "involved_supervisor", "Involved the supervisor"
+        APOLOGISED = "apologised", "Acknowledged my part"
+        OTHER = "other", "Other"
+
+    rupture = models.ForeignKey(Rupture, on_delete=models.CASCADE, related_name="actions")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    note = models.TextField(blank=True)
+    taken_at = models.DateTimeField()
+    taken_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["taken_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.taken_at:%Y-%m-%d})"

@@ -1,0 +1,291 @@
+"""Alliance feedback: series per perspective, alerts after each rating, ruptures and repair."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from rapport.accounts.models import User
+from rapport.alerts.models import Alert
+from rapport.alliance.models import AllianceSettings, RepairAction, Rupture
+from rapport.audit.services import audit_record
+from rapport.care.models import Episode, Session
+from rapport.core import alliance as rules
+from rapport.measures.models import Assignment, MeasurePlan, Response
+
+FEEDBACK_FAMILY = "feedback"
+ITEMS = ("bond", "goals", "approach", "overall")
+# Low or falling alliance is what a rupture is; the other alerts ask for a conversation.
+RUPTURE_KINDS = frozenset({"low_alliance", "alliance_drop"})
+
+
+def rules_settings(practice_id: int) -> rules.AllianceSettings:
+    stored = AllianceSettings.for_practice(practice_id)
+    return rules.AllianceSettings(
+        low_total_cutoff=stored.low_total_cutoff,
+        low_item_value=stored.low_item_value,
+        drop_from_previous=stored.drop_from_previous,
+        drop_from_recent_mean=stored.drop_from_recent_mean,
+        disagreement_total=stored.disagreement_total,
+        disagreement_item=stored.disagreement_item,
+        child_guardian_discrepancy=stored.child_guardian_discrepancy,
+        goals_item_low=stored.goals_item_low,
+        ceiling_sessions=stored.ceiling_sessions,
+        repair_window_sessions=stored.repair_window_sessions,
+    )
+
+
+# --- Plans: feedback is asked for at every session unless a clinician stops it ----------------
+
+
+def feedback_plans_ensure(*, episode: Episode) -> None:
+    """Session feedback from the client and the therapist (and guardians of young clients).
+
+    A plan that a clinician stopped stays stopped: only a perspective never planned is added.
+    """
+    wanted = ["client", "therapist"]
+    if episode.client.is_minor and episode.client.guardian_links.filter(is_active=True).exists():
+        wanted.append("guardian")
+    planned = set(
+        MeasurePlan.objects.filter(episode=episode, family=FEEDBACK_FAMILY).values_list(
+            "respondent", flat=True
+        )
+    )
+    for respondent in wanted:
+        if respondent not in planned:
+            MeasurePlan.objects.create(
+                episode=episode,
+                family=FEEDBACK_FAMILY,
+                respondent=respondent,
+                schedule="every_session",
+            )
+
+
+# --- Series -----------------------------------------------------------------------------------
+
+
+def rating_of(response: Response, index: int) -> rules.AllianceRating:
+    items = {name: float(response.answers.get(f"feedback-{name}") or 0) for name in ITEMS}
+    return rules.AllianceRating(session_index=index, total=float(response.total or 0), items=items)
+
+
+@dataclass
+class SessionAlliance:
+    session: Session
+    client: Response | None = None
+    therapist: Response | None = None
+    guardians: list[Response] = field(default_factory=list)
+
+    @property
+    def gap(self) -> float | None:
+        """Therapist minus client: positive when the therapist sees it rosier."""
+        if self.client is None or self.therapist is None:
+            return None
+        return float(self.therapist.total or 0) - float(self.client.total or 0)
+
+    @property
+    def client_words(self) -> str:
+        return str(self.client.answers.get("feedback-better") or "") if self.client else ""
+
+
+def alliance_by_session(episode: Episode) -> list[SessionAlliance]:
+    """Every session with any feedback, in order, with each perspective's response."""
+    responses = (
+        Response.objects.filter(
+            episode=episode,
+            assignment__plan__family=FEEDBACK_FAMILY,
+            assignment__session__isnull=False,
+        )
+        .select_related("assignment__session", "assignment__respondent_user")
+        .order_by("assignment__session__scheduled_start", "pk")
+    )
+    rows: dict[int, SessionAlliance] = {}
+    for response in responses:
+        session = response.assignment.session
+        assert session is not None
+        row = rows.setdefault(session.pk, SessionAlliance(session))
+        if response.respondent == "client":
+            row.client = response
+        elif response.respondent == "therapist":
+            row.therapist = response
+        else:
+            row.guardians.append(response)
+    return list(rows.values())
+
+
+def client_ratings(rows: list[SessionAlliance]) -> list[rules.AllianceRating]:
+    rated = [row for row in rows if row.client is not None]
+    return [rating_of(row.client, i) for i, row in enumerate(rated) if row.client is not None]
+
+
+# --- Alerts after each rating ------------------------------------------------------------------
+
+
+@transaction.atomic
+def alliance_evaluate(*, response: Response) -> list[Alert]:
+    """Run the practice's alliance rules for the session this response belongs to."""
+    assignment: Assignment = response.assignment
+    session = assignment.session
+    if session is None or assignment.plan is None or assignment.plan.family != FEEDBACK_FAMILY:
+        return []
+    episode = response.episode
+    rows = alliance_by_session(episode)
+    upto = [row for row in rows if row.session.scheduled_start <= session.scheduled_start]
+    current = next((row for row in upto if row.session.pk == session.pk), None)
+    if current is None or current.client is None:
+        return []  # the client's rating is the anchor; the other side is checked when it comes
+    history = client_ratings(upto)
+    latest_index = history[-1].session_index
+    therapist = rating_of(current.therapist, latest_index) if current.therapist else None
+    guardian = rating_of(current.guardians[0], latest_index) if current.guardians else None
+    findings = rules.evaluate_session(
+        client_history=history,
+        therapist=therapist,
+        guardian=guardian,
+        settings=rules_settings(episode.practice_id),
+    )
+    created = []
+    now = timezone.now()
+    for finding in findings:
+        if Alert.objects.filter(episode=episode, session=session, kind=finding.kind).exists():
+            continue
+        alert = Alert.objects.create(
+            practice_id=episode.practice_id,
+            client_id=episode.client_id,
+            episode=episode,
+            session=session,
+            kind=finding.kind,
+            urgent=False,
+            reason=finding.reason,
+            source_response=response,
+            opened_at=now,
+        )
+        audit_record(
+            actor=None,
+            action="open",
+            obj=alert,
+            client_id=episode.client_id,
+            practice_id=episode.practice_id,
+            detail={"kind": alert.kind},
+        )
+        created.append(alert)
+        if finding.kind in RUPTURE_KINDS and not _open_rupture_exists(episode):
+            rupture = Rupture.objects.create(
+                episode=episode,
+                session=session,
+                alert=alert,
+                opened_at=now,
+                client_words=current.client_words,
+            )
+            audit_record(
+                actor=None,
+                action="open",
+                obj=rupture,
+                client_id=episode.client_id,
+                practice_id=episode.practice_id,
+            )
+    return created
+
+
+def _open_rupture_exists(episode: Episode) -> bool:
+    return any(status_of(r).state == "open" for r in episode.ruptures.all())
+
+
+# --- Ruptures ----------------------------------------------------------------------------------
+
+
+def status_of(rupture: Rupture, rows: list[SessionAlliance] | None = None) -> rules.RuptureStatus:
+    """Repaired / unresolved / open, computed from the client's ratings around the rupture."""
+    rows = alliance_by_session(rupture.episode) if rows is None else rows
+    rated = [row for row in rows if row.client is not None]
+    start = rupture.session.scheduled_start if rupture.session else rupture.opened_at
+    before = [row for row in rated if row.session.scheduled_start < start]
+    # The rupture session itself is the low point, not yet the repair.
+    after = [row for row in rated if row.session.scheduled_start > start]
+    index = {row.session.pk: i for i, row in enumerate(rated)}
+    return rules.rupture_status(
+        before=[rating_of(row.client, index[row.session.pk]) for row in before if row.client],
+        after=[rating_of(row.client, index[row.session.pk]) for row in after if row.client],
+        settings=rules_settings(rupture.episode.practice_id),
+    )
+
+
+@transaction.atomic
+def rupture_open(
+    *,
+    actor: User,
+    episode: Episode,
+    session: Session | None,
+    kind: str,
+    client_words: str,
+    understanding: str,
+) -> Rupture:
+    if kind not in Rupture.Kind.values:
+        raise ValidationError("Choose what kind of rupture this was.")
+    if session is not None and session.episode_id != episode.pk:
+        raise ValidationError("That session belongs to another episode.")
+    rupture = Rupture.objects.create(
+        episode=episode,
+        session=session,
+        opened_at=timezone.now(),
+        opened_by=actor,
+        kind=kind,
+        client_words=client_words.strip(),
+        understanding=understanding.strip(),
+    )
+    audit_record(actor=actor, action="create", obj=rupture, client_id=episode.client_id)
+    return rupture
+
+
+@transaction.atomic
+def rupture_update(
+    *, actor: User, rupture: Rupture, kind: str, client_words: str, understanding: str
+) -> Rupture:
+    if kind not in Rupture.Kind.values:
+        raise ValidationError("Choose what kind of rupture this was.")
+    rupture.kind = kind
+    rupture.client_words = client_words.strip()
+    rupture.understanding = understanding.strip()
+    rupture.save(update_fields=["kind", "client_words", "understanding"])
+    audit_record(actor=actor, action="update", obj=rupture, client_id=rupture.episode.client_id)
+    return rupture
+
+
+@transaction.atomic
+def repair_log(*, actor: User, rupture: Rupture, kind: str, note: str) -> RepairAction:
+    if kind not in RepairAction.Kind.values:
+        raise ValidationError("Choose what you did.")
+    action = RepairAction.objects.create(
+        rupture=rupture, kind=kind, note=note.strip(), taken_at=timezone.now(), taken_by=actor
+    )
+    audit_record(
+        actor=actor,
+        action="repair",
+        obj=rupture,
+        client_id=rupture.episode.client_id,
+        detail={"kind": kind},
+    )
+    return action
+
+
+@dataclass(frozen=True)
+class RuptureCounts:
+    opened: int
+    repaired: int
+    unresolved: int
+    still_open: int
+    median_sessions_to_repair: float | None
+
+
+def rupture_counts(ruptures: list[Rupture]) -> RuptureCounts:
+    """Ruptures opened, repaired and unresolved, and the median sessions to repair."""
+    statuses = []
+    cache: dict[int, list[SessionAlliance]] = {}
+    for rupture in ruptures:
+        rows = cache.setdefault(rupture.episode_id, alliance_by_session(rupture.episode))
+        statuses.append(status_of(rupture, rows))
+    opened, repaired, unresolved, median = rules.repair_summary(statuses)
+    return RuptureCounts(opened, repaired, unresolved, opened - repaired - unresolved, median)

@@ -1,0 +1,231 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from rapport import access
+from rapport.accounts.decorators import clinical_staff_required, role_required
+from rapport.accounts.models import Role, User
+from rapport.alerts.models import Alert
+from rapport.alliance.forms import AllianceSettingsForm, RepairForm, RuptureEditForm, RuptureForm
+from rapport.alliance.models import AllianceSettings, Rupture
+from rapport.alliance.services import (
+    alliance_by_session,
+    repair_log,
+    rupture_counts,
+    rupture_open,
+    rupture_update,
+    status_of,
+)
+from rapport.audit.services import audit_record
+from rapport.care.models import Episode
+from rapport.core.agreement import agreement
+from rapport.measures.models import Response
+
+
+def _agreement_or_none(pairs: list[tuple[float, float]]):  # type: ignore[no-untyped-def]
+    if len(pairs) < 3:
+        return None
+    try:
+        return agreement([a for a, _ in pairs], [b for _, b in pairs])
+    except ValueError:
+        return None
+
+
+@clinical_staff_required
+def episode_alliance(request: HttpRequest, episode_id: int) -> HttpResponse:
+    """The alliance from every side, session by session, with ruptures and agreement."""
+    episode = access.get_episode_for_user(request.user, episode_id)
+    rows = alliance_by_session(episode)
+    alerts = Alert.objects.filter(episode=episode, session__isnull=False).exclude(kind="risk")
+    alerts_by_session: dict[int, list[Alert]] = {}
+    for alert in alerts:
+        alerts_by_session.setdefault(alert.session_id or 0, []).append(alert)
+    ruptures = list(episode.ruptures.select_related("session", "alert").prefetch_related("actions"))
+    statuses = {r.pk: status_of(r, rows) for r in ruptures}
+    pairs = [
+        (float(row.therapist.total or 0), float(row.client.total or 0))
+        for row in rows
+        if row.client is not None and row.therapist is not None
+    ]
+    context = {
+        "episode": episode,
+        "client": episode.client,
+        "rows": [(row, alerts_by_session.get(row.session.pk, [])) for row in rows],
+        "ruptures": [(r, statuses[r.pk]) for r in ruptures],
+        "agreement": _agreement_or_none(pairs),
+        "can_write": access.clients_in_care_of(request.user).filter(pk=episode.client_id).exists(),
+    }
+    return render(request, "alliance/episode.html", context)
+
+
+@clinical_staff_required
+@require_http_methods(["GET", "POST"])
+def rupture_new(request: HttpRequest, episode_id: int) -> HttpResponse:
+    episode = access.get_episode_for_user(request.user, episode_id, write=request.method == "POST")
+    form = RuptureForm(request.POST if request.method == "POST" else None, episode=episode)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rupture = rupture_open(actor=request.user, episode=episode, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Rupture recorded. Log what you do to repair it.")
+            return redirect("alliance:rupture_detail", rupture_id=rupture.pk)
+    return render(request, "alliance/rupture_new.html", {"form": form, "episode": episode})
+
+
+@clinical_staff_required
+@require_http_methods(["GET", "POST"])
+def rupture_detail(request: HttpRequest, rupture_id: int) -> HttpResponse:
+    rupture = access.get_rupture_for_user(request.user, rupture_id, write=request.method == "POST")
+    form = RuptureEditForm(
+        request.POST if request.method == "POST" else None,
+        instance=Rupture.objects.get(pk=rupture.pk),
+    )
+    if request.method == "POST" and form.is_valid():
+        rupture_update(actor=request.user, rupture=rupture, **form.cleaned_data)
+        messages.success(request, "Saved.")
+        return redirect("alliance:rupture_detail", rupture_id=rupture.pk)
+    return render(
+        request,
+        "alliance/rupture_detail.html",
+        {
+            "rupture": rupture,
+            "status": status_of(rupture),
+            "form": form,
+            "repair_form": RepairForm(),
+            "client": rupture.episode.client,
+        },
+    )
+
+
+@clinical_staff_required
+@require_POST
+def repair_new(request: HttpRequest, rupture_id: int) -> HttpResponse:
+    rupture = access.get_rupture_for_user(request.user, rupture_id, write=True)
+    form = RepairForm(request.POST)
+    if form.is_valid():
+        try:
+            repair_log(actor=request.user, rupture=rupture, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Repair step logged.")
+    else:
+        messages.error(request, "Choose what you did.")
+    return redirect("alliance:rupture_detail", rupture_id=rupture.pk)
+
+
+@clinical_staff_required
+def feedback_inbox(request: HttpRequest) -> HttpResponse:
+    """What clients (and guardians) wrote under "what could have been better?"."""
+    since = timezone.now() - timedelta(days=60)
+    responses = (
+        Response.objects.filter(
+            episode__client__in=access.clients_in_care_of(request.user),
+            assignment__plan__family="feedback",
+            completed_at__gte=since,
+        )
+        .exclude(respondent="therapist")
+        .select_related("episode__client", "assignment__session")
+        .order_by("-completed_at")[:200]
+    )
+    items = [
+        (r, words)
+        for r in responses
+        if (words := str(r.answers.get("feedback-better") or "").strip())
+    ]
+    audit_record(
+        actor=request.user,
+        action="list",
+        object_type="measures.response",
+        detail={"view": "feedback_inbox", "responses": [r.pk for r, _ in items]},
+    )
+    return render(request, "alliance/inbox.html", {"items": items})
+
+
+def _clinicians_in_view(user: User) -> list[User]:
+    if user.role == Role.SUPERVISOR:
+        team = User.objects.filter(
+            team__supervisor=user, role__in=[Role.CLINICIAN, Role.SUPERVISOR]
+        )
+        return sorted({*team, user}, key=lambda u: u.full_name)
+    return [user]
+
+
+@clinical_staff_required
+def overview(request: HttpRequest) -> HttpResponse:
+    """Per therapist: ruptures and repair, and how their ratings agree with their clients'."""
+    settings = AllianceSettings.for_practice(request.user.practice_id)
+    rows = []
+    all_ruptures: list[Rupture] = []
+    for clinician in _clinicians_in_view(request.user):
+        episodes = Episode.objects.filter(primary_clinician=clinician)
+        ruptures = list(
+            Rupture.objects.filter(episode__in=episodes).select_related("episode", "session")
+        )
+        all_ruptures += ruptures
+        pairs: list[tuple[float, float]] = []
+        for episode in episodes:
+            pairs += [
+                (float(r.therapist.total or 0), float(r.client.total or 0))
+                for r in alliance_by_session(episode)
+                if r.client is not None and r.therapist is not None
+            ]
+        rows.append(
+            {
+                "clinician": clinician,
+                "counts": rupture_counts(ruptures),
+                "agreement": _agreement_or_none(pairs),
+            }
+        )
+    overdue = Alert.objects.none()
+    if request.user.role == Role.SUPERVISOR:
+        cutoff = timezone.now() - timedelta(days=settings.overdue_alert_days)
+        overdue = (
+            Alert.objects.filter(
+                client__in=access.clients_in_care_of(request.user),
+                status=Alert.Status.OPEN,
+                opened_at__lt=cutoff,
+            )
+            .select_related("client", "episode__primary_clinician")
+            .order_by("opened_at")
+        )
+    audit_record(
+        actor=request.user,
+        action="list",
+        object_type="alliance.rupture",
+        detail={"view": "overview"},
+    )
+    return render(
+        request,
+        "alliance/overview.html",
+        {
+            "rows": rows,
+            "total": rupture_counts(all_ruptures),
+            "overdue": overdue,
+            "settings": settings,
+        },
+    )
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def settings_edit(request: HttpRequest) -> HttpResponse:
+    settings = AllianceSettings.for_practice(request.user.practice_id)
+    form = AllianceSettingsForm(
+        request.POST if request.method == "POST" else None, instance=settings
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        audit_record(actor=request.user, action="update", obj=settings)
+        messages.success(request, "Alliance alert settings saved.")
+        return redirect("alliance:settings")
+    return render(request, "alliance/settings.html", {"form": form})

@@ -1,0 +1,174 @@
+"""Session feedback from every side: alerts, ruptures computed from later ratings, views."""
+
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+from rapport.alerts.models import Alert
+from rapport.alliance.models import Rupture
+from rapport.alliance.services import status_of
+from rapport.care.models import Attendance
+from rapport.measures.models import MeasurePlan, Response
+from rapport.measures.services import measure_plan_stop, response_submit, session_assignments_ensure
+from tests.conftest import make_session
+
+
+def feedback(total_each: int, words: str = "") -> dict[str, str]:
+    answers = {
+        f"item:feedback-{k}": str(total_each) for k in ("bond", "goals", "approach", "overall")
+    }
+    if words:
+        answers["item:feedback-better"] = words
+    return answers
+
+
+def plain(answers: dict[str, str]) -> dict[str, str]:
+    return {key.removeprefix("item:"): value for key, value in answers.items()}
+
+
+def rate(session, respondent: str, each: int, words: str = "") -> Response:
+    [assignment] = [
+        a
+        for a in session_assignments_ensure(session=session)
+        if a.respondent == respondent and a.plan.family == "feedback"
+    ]
+    return response_submit(
+        assignment=assignment, answers=plain(feedback(each, words)), mode="in_session", actor=None
+    )
+
+
+def past_sessions(episode, count: int):
+    sessions = []
+    for weeks in range(count, 0, -1):
+        session = make_session(episode, days_from_now=-7 * weeks)
+        session.attendance = Attendance.ATTENDED
+        session.save()
+        sessions.append(session)
+    return sessions
+
+
+def test_feedback_is_asked_of_client_and_therapist_at_every_session(cast):
+    assignments = session_assignments_ensure(session=cast.adult_session)
+    feedback_for = {
+        a.respondent: a.instrument_id for a in assignments if a.plan.family == "feedback"
+    }
+    assert feedback_for == {"client": "feedback-client", "therapist": "feedback-therapist"}
+
+
+def test_a_young_clients_guardian_rates_their_own_alliance_too(cast):
+    session = make_session(cast.adolescent_episode, days_from_now=-1)
+    assignments = session_assignments_ensure(session=session)
+    guardians = [
+        a for a in assignments if a.respondent == "guardian" and a.plan.family == "feedback"
+    ]
+    assert [(a.instrument_id, a.respondent_user) for a in guardians] == [
+        ("feedback-guardian", cast.guardian)
+    ]
+
+
+def test_a_stopped_feedback_plan_stays_stopped(cast):
+    session_assignments_ensure(session=cast.adult_session)
+    plan = MeasurePlan.objects.get(
+        episode=cast.adult_episode, family="feedback", respondent="therapist"
+    )
+    measure_plan_stop(actor=cast.clinician, plan=plan)
+    later = make_session(cast.adult_episode, days_from_now=3)
+    respondents = {a.respondent for a in session_assignments_ensure(session=later)}
+    assert "therapist" not in respondents
+
+
+def test_low_feedback_opens_an_alert_and_a_rupture_with_the_clients_words(cast):
+    rate(cast.adult_session, "client", 7, words="I felt rushed at the end.")
+    alert = Alert.objects.get(episode=cast.adult_episode, kind="low_alliance")
+    assert "below" in alert.reason and "36" in alert.reason
+    rupture = Rupture.objects.get(episode=cast.adult_episode)
+    assert rupture.alert == alert and rupture.client_words == "I felt rushed at the end."
+
+
+def test_a_therapist_rating_well_above_the_clients_raises_a_disagreement_alert(cast):
+    rate(cast.adult_session, "client", 9)  # 36: not low
+    rate(cast.adult_session, "therapist", 10)  # 40: 4 above
+    assert Alert.objects.filter(episode=cast.adult_episode, kind="disagreement").exists()
+
+
+def test_a_rupture_is_repaired_when_the_rating_returns_to_its_baseline(cast):
+    first, second, rupture_session, after = past_sessions(cast.adult_episode, 4)
+    rate(first, "client", 10)
+    rate(second, "client", 10)
+    rate(rupture_session, "client", 8)  # 32 after 40, 40: low and a drop
+    rupture = Rupture.objects.get(episode=cast.adult_episode)
+    assert status_of(rupture).state == "open"
+    rate(after, "client", 10)
+    status = status_of(rupture)
+    assert status.state == "repaired" and status.sessions_to_repair == 1
+
+
+def test_the_alliance_page_shows_each_side_and_the_gap(cast, web_as):
+    rate(cast.adult_session, "client", 9, words="More time for my questions.")
+    rate(cast.adult_session, "therapist", 10)
+    page = web_as(cast.clinician).get(reverse("alliance:episode", args=[cast.adult_episode.pk]))
+    assert page.status_code == 200
+    assert "+4" in page.text and "More time for my questions." in page.text
+
+
+def test_the_feedback_inbox_shows_what_clients_wrote(cast, web_as):
+    rate(cast.adult_session, "client", 9, words="Could we start on time?")
+    page = web_as(cast.co_clinician).get(reverse("alliance:inbox"))
+    assert "Could we start on time?" in page.text
+    other = web_as(cast.outsider_clinician).get(reverse("alliance:inbox"))
+    assert "Could we start on time?" not in other.text
+
+
+def test_a_clinician_records_a_rupture_and_logs_a_repair(cast, web_as):
+    web = web_as(cast.clinician)
+    response = web.post(
+        reverse("alliance:rupture_new", args=[cast.adult_episode.pk]),
+        {
+            "session": cast.adult_session.pk,
+            "kind": "withdrawal",
+            "client_words": "Went quiet after homework came up",
+            "understanding": "Felt judged",
+        },
+    )
+    rupture = Rupture.objects.get(episode=cast.adult_episode)
+    assert response["Location"] == reverse("alliance:rupture_detail", args=[rupture.pk])
+    web.post(
+        reverse("alliance:repair_new", args=[rupture.pk]), {"kind": "talked", "note": "Named it"}
+    )
+    assert list(rupture.actions.values_list("kind", flat=True)) == ["talked"]
+
+
+def test_the_overview_counts_ruptures_per_therapist(cast, web_as):
+    rate(cast.adult_session, "client", 7)
+    page = web_as(cast.supervisor).get(reverse("alliance:overview"))
+    row = next(r for r in page.context["rows"] if r["clinician"] == cast.clinician)
+    assert row["counts"].opened == 1
+
+
+def test_supervisors_see_alerts_left_open_too_long(cast, web_as):
+    rate(cast.adult_session, "client", 7)
+    Alert.objects.filter(episode=cast.adult_episode).update(
+        opened_at=timezone.now() - timedelta(days=10)
+    )
+    page = web_as(cast.supervisor).get(reverse("alliance:overview"))
+    assert list(page.context["overdue"])
+
+
+def test_feedback_links_go_out_after_a_video_session_not_before(cast):
+    from django.core import mail
+
+    from rapport.measures.services import links_send_due
+
+    cast.adult_client.email = "alex@example.com"
+    cast.adult_client.save()
+    session = make_session(cast.adult_episode, days_from_now=0)
+    session.scheduled_start = timezone.now() + timedelta(hours=2)
+    session.save()  # a video session
+    assert links_send_due(base_url="https://rapport.example.org") == 0
+    after = session.scheduled_end + timedelta(minutes=5)
+    assert links_send_due(now=after, base_url="https://rapport.example.org") == 1
+    assert "how your session" in mail.outbox[0].body
+    assert (
+        links_send_due(now=after + timedelta(hours=3), base_url="https://rapport.example.org") == 0
+    )
