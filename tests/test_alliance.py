@@ -134,7 +134,8 @@ def test_a_clinician_records_a_rupture_and_logs_a_repair(cast, web_as):
     rupture = Rupture.objects.get(episode=cast.adult_episode)
     assert response["Location"] == reverse("alliance:rupture_detail", args=[rupture.pk])
     web.post(
-        reverse("alliance:repair_new", args=[rupture.pk]), {"kind": "talked", "note": "Named it"}
+        reverse("alliance:repair_new", args=[rupture.pk]),
+        {"repair-kind": "talked", "repair-note": "Named it"},
     )
     assert list(rupture.actions.values_list("kind", flat=True)) == ["talked"]
 

@@ -17,6 +17,8 @@ from pytest_django import Settings
 from rapport.access import clients_in_care_of
 from rapport.accounts.models import STAFF_ROLES, Role, User
 from rapport.alerts.models import Alert
+from rapport.alliance.models import RepairAction, Rupture
+from rapport.alliance.services import FEEDBACK_FAMILY, alliance_by_session, status_of
 from rapport.audit.models import AuditEvent
 from rapport.care.models import Attendance, Episode, EpisodeStatus, EpisodeTransfer, Session
 from rapport.core.ages import AgeBand, age_band
@@ -241,7 +243,9 @@ def test_demo_measures_cover_most_attended_sessions_of_planned_episodes(
 
     attended = Session.objects.filter(episode__in=planned, attendance=Attendance.ATTENDED)
     answered = attended.filter(
-        assignments__respondent_key="client", assignments__response__isnull=False
+        assignments__respondent_key="client",
+        assignments__response__isnull=False,
+        assignments__plan__family__in=["phq9", "checkin"],
     ).distinct()
     assert answered.count() >= 0.9 * attended.count()
     # Nothing is waiting: every past form was either completed or expired with its session.
@@ -252,8 +256,10 @@ def test_demo_measures_cover_most_attended_sessions_of_planned_episodes(
     }
     assert not assignments.filter(session__attendance=Attendance.SCHEDULED).exists()
 
-    responses = Response.objects.filter(episode__practice=demo.practice).select_related(
-        "assignment__session", "assignment__respondent_user", "episode__client"
+    responses = (
+        Response.objects.filter(episode__practice=demo.practice)
+        .exclude(assignment__plan__family=FEEDBACK_FAMILY)  # asked after the session: below
+        .select_related("assignment__session", "assignment__respondent_user", "episode__client")
     )
     guardians = {
         (link.client_id, link.guardian_id)
@@ -292,6 +298,10 @@ def test_demo_totals_are_what_scoring_the_stored_answers_gives(demo: DemoSummary
         "checkin-child",
         "checkin-adult",
         "checkin-caregiver",
+        "feedback-client",
+        "feedback-child",
+        "feedback-guardian",
+        "feedback-therapist",
     }
     for response in responses:
         instrument = get_instrument(response.instrument_id)
@@ -304,7 +314,8 @@ def test_demo_totals_are_what_scoring_the_stored_answers_gives(demo: DemoSummary
         assert response.instrument_version == instrument.version
     # Every flag raised its alert, as a submitted form does.
     flagged = [r for r in responses if r.flags]
-    assert {a.source_response_id for a in Alert.objects.all()} == {r.pk for r in flagged}
+    risk = Alert.objects.filter(kind=Alert.Kind.RISK)
+    assert {a.source_response_id for a in risk} == {r.pk for r in flagged}
 
 
 def test_demo_has_an_open_urgent_risk_alert_on_the_first_clinicians_caseload(
@@ -357,13 +368,12 @@ def test_demo_guardian_login_sees_check_in_histories_of_both_children(demo: Demo
     guardian = _user("guardian")
     for link in GuardianLink.objects.filter(guardian=guardian).select_related("client"):
         episode = link.client.episodes.get()
-        own = Response.objects.filter(episode=episode, respondent="client")
+        checkins = Response.objects.filter(episode=episode, assignment__plan__family="checkin")
+        own = checkins.filter(respondent="client")
         assert own.count() >= 4
         expected = "checkin-child" if link.may_see_client_answers else "checkin-adult"
         assert set(own.values_list("instrument_id", flat=True)) == {expected}
-        carer = Response.objects.filter(
-            episode=episode, assignment__respondent_key=f"guardian:{guardian.pk}"
-        )
+        carer = checkins.filter(assignment__respondent_key=f"guardian:{guardian.pk}")
         assert carer.count() >= 4
         assert set(carer.values_list("instrument_id", flat=True)) == {"checkin-caregiver"}
 
@@ -372,7 +382,116 @@ def test_demo_builds_with_few_queries_and_quickly(
     db: None, django_assert_max_num_queries: Any
 ) -> None:
     started = time.perf_counter()
-    with django_assert_max_num_queries(40):  # bulk inserts only, nothing per row
+    with django_assert_max_num_queries(60):  # bulk inserts only, nothing per row
         summary = build_demo_practice(today=TODAY)
     assert time.perf_counter() - started < 5
     assert summary.counts["responses"] > 500 and summary.counts["alerts"] == 2
+
+
+# --- Session feedback --------------------------------------------------------------------------
+
+
+def test_demo_feedback_covers_most_attended_sessions_from_every_side(demo: DemoSummary) -> None:
+    episodes = Episode.objects.filter(practice=demo.practice).select_related("client")
+    for episode in episodes:
+        respondents = set(
+            episode.measures.filter(family=FEEDBACK_FAMILY).values_list("respondent", flat=True)
+        )
+        young = episode.client.age_band(TODAY) != AgeBand.ADULT
+        has_guardian = episode.client.guardian_links.filter(is_active=True).exists()
+        assert respondents == {"client", "therapist"} | (
+            {"guardian"} if young and has_guardian else set()
+        )
+    attended = Session.objects.filter(
+        episode__practice=demo.practice, attendance=Attendance.ATTENDED
+    )
+    feedback = Response.objects.filter(
+        episode__practice=demo.practice, assignment__plan__family=FEEDBACK_FAMILY
+    )
+    rated = attended.filter(
+        assignments__plan__family=FEEDBACK_FAMILY,
+        assignments__respondent_key="client",
+        assignments__response__isnull=False,
+    ).distinct()
+    assert rated.count() >= 0.85 * attended.count()
+    assert feedback.filter(respondent="therapist").count() >= 0.8 * rated.count()
+    assert feedback.filter(respondent="guardian").exists()
+    for response in feedback.select_related("assignment__session__clinician", "episode__client"):
+        session = response.assignment.session
+        assert session.attendance == Attendance.ATTENDED
+        assert response.completed_at >= session.scheduled_start
+        key = response.assignment.respondent_key
+        if response.respondent == "therapist":
+            assert key == f"therapist:{session.clinician_id}"
+        elif response.respondent == "client":
+            adult = response.episode.client.age_band(TODAY) != AgeBand.CHILD
+            assert response.instrument_id == ("feedback-client" if adult else "feedback-child")
+    # Most clients rate the session highly; some write what could have been better.
+    totals = list(feedback.filter(respondent="client").values_list("total", flat=True))
+    assert sum(36 <= t <= 40 for t in totals) >= 0.9 * len(totals)
+    assert sum(t >= 38 for t in totals) >= 0.3 * len(totals)
+    answers = feedback.filter(respondent="client").values_list("answers", flat=True)
+    written = [a["feedback-better"] for a in answers if a.get("feedback-better")]
+    assert 0.03 * len(totals) <= len(written) <= 0.3 * len(totals)
+
+
+def test_demo_has_repaired_and_unresolved_ruptures_with_repair_steps(demo: DemoSummary) -> None:
+    ruptures = list(Rupture.objects.filter(episode__practice=demo.practice))
+    states = Counter(status_of(r).state for r in ruptures)
+    assert states["repaired"] >= 2 and states["unresolved"] >= 1
+    for rupture in ruptures:
+        assert rupture.alert is not None and rupture.alert.kind in {"low_alliance", "alliance_drop"}
+        assert rupture.client_words
+        if status_of(rupture).state == "repaired":
+            assert rupture.actions.count() >= 1
+            assert rupture.alert.status == Alert.Status.RESOLVED
+    assert RepairAction.objects.filter(rupture__episode__practice=demo.practice).exists()
+
+
+def test_demo_alliance_alerts_from_the_last_two_weeks_are_the_only_open_ones(
+    demo: DemoSummary,
+) -> None:
+    alerts = Alert.objects.filter(practice=demo.practice).exclude(kind=Alert.Kind.RISK)
+    assert {"low_alliance", "alliance_drop", "disagreement", "ceiling"} <= set(
+        alerts.values_list("kind", flat=True)
+    )
+    cutoff = dt.datetime.combine(TODAY, dt.time(), tzinfo=demo.practice.zone) - dt.timedelta(
+        days=14
+    )
+    assert not alerts.filter(status=Alert.Status.OPEN, opened_at__lt=cutoff).exists()
+    assert alerts.filter(status=Alert.Status.OPEN).exists()
+    for alert in alerts.exclude(status=Alert.Status.OPEN):
+        assert alert.acknowledgement_note and alert.acknowledged_by_id
+
+
+def test_demo_clinician3_rates_the_alliance_well_above_their_clients(demo: DemoSummary) -> None:
+    clinician3 = _user("clinician3")
+    gaps = [
+        row.gap
+        for episode in Episode.objects.filter(practice=demo.practice)
+        for row in alliance_by_session(episode)
+        if row.session.clinician_id == clinician3.pk and row.gap is not None
+    ]
+    assert len(gaps) >= 10
+    assert sum(gaps) / len(gaps) >= 4
+    others = [
+        row.gap
+        for episode in Episode.objects.filter(practice=demo.practice)
+        for row in alliance_by_session(episode)
+        if row.session.clinician_id != clinician3.pk and row.gap is not None
+    ]
+    assert sum(others) / len(others) <= 0
+    assert Alert.objects.filter(
+        kind=Alert.Kind.DISAGREEMENT, session__clinician=clinician3
+    ).exists()
+
+
+def test_demo_has_a_client_who_always_gives_the_maximum(demo: DemoSummary) -> None:
+    longest = 0
+    for episode in Episode.objects.filter(practice=demo.practice):
+        run = 0
+        for row in alliance_by_session(episode):
+            run = run + 1 if row.client is not None and row.client.total == 40 else 0
+            longest = max(longest, run)
+    assert longest >= 4
+    assert Alert.objects.filter(practice=demo.practice, kind=Alert.Kind.CEILING).exists()

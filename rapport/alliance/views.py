@@ -100,7 +100,7 @@ def rupture_detail(request: HttpRequest, rupture_id: int) -> HttpResponse:
             "rupture": rupture,
             "status": status_of(rupture),
             "form": form,
-            "repair_form": RepairForm(),
+            "repair_form": RepairForm(prefix="repair"),
             "client": rupture.episode.client,
         },
     )
@@ -110,7 +110,7 @@ def rupture_detail(request: HttpRequest, rupture_id: int) -> HttpResponse:
 @require_POST
 def repair_new(request: HttpRequest, rupture_id: int) -> HttpResponse:
     rupture = access.get_rupture_for_user(request.user, rupture_id, write=True)
-    form = RepairForm(request.POST)
+    form = RepairForm(request.POST, prefix="repair")
     if form.is_valid():
         try:
             repair_log(actor=request.user, rupture=rupture, **form.cleaned_data)

@@ -29,6 +29,7 @@ from rapport.care.models import (
 from rapport.core.ages import AgeBand
 from rapport.people.models import Client, ClientStatus, GuardianLink
 from rapport.practices import demo_data as data
+from rapport.practices.demo_alliance import build_demo_alliance
 from rapport.practices.demo_data import ClientSpec, GuardianSpec, Slot
 from rapport.practices.demo_measures import build_demo_measures
 from rapport.practices.models import Practice, Team
@@ -392,6 +393,14 @@ def build_demo_practice(*, today: date | None = None, seed: int = 7) -> DemoSumm
         today=today,
         seed=seed,
     )
+    alliance = build_demo_alliance(
+        plan=plan,
+        episodes=episodes,
+        sessions=sessions,
+        guardian_links=links,
+        today=today,
+        seed=seed,
+    )
 
     counts = {
         "clients": len(clients),
@@ -400,6 +409,7 @@ def build_demo_practice(*, today: date | None = None, seed: int = 7) -> DemoSumm
         "episodes": len(episodes),
         "sessions": len(sessions),
         **measures,
+        **alliance,
     }
     # One event for the whole load: a per-record trail of invented people would only be noise.
     detail = {"clients": counts["clients"]}

@@ -124,7 +124,7 @@ UNLOCK = {"password": PASSWORD}
 # Alliance: ruptures, repair and the practice's thresholds.
 NEW_RUPTURE = {"kind": "withdrawal", "client_words": "x", "understanding": "y"}
 RUPTURE_EDIT = {"kind": "unclear", "client_words": "", "understanding": ""}
-REPAIR_STEP = {"kind": "talked", "note": "n"}
+REPAIR_STEP = {"repair-kind": "talked", "repair-note": "n"}
 ALLIANCE_SETTINGS = {
     "low_total_cutoff": 36,
     "low_item_value": 7,
