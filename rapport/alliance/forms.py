@@ -42,4 +42,16 @@ class RepairForm(forms.Form):
 class AllianceSettingsForm(forms.ModelForm[AllianceSettings]):
     class Meta:
         model = AllianceSettings
-        exclude = ["practice"]
+        fields = [
+            "low_total_cutoff",
+            "low_item_value",
+            "drop_from_previous",
+            "drop_from_recent_mean",
+            "disagreement_total",
+            "disagreement_item",
+            "child_guardian_discrepancy",
+            "goals_item_low",
+            "ceiling_sessions",
+            "repair_window_sessions",
+            "overdue_alert_days",
+        ]

@@ -4,7 +4,7 @@ from django.db import models
 
 
 class AllianceSettings(models.Model):
-    """A practice's thresholds for alliance alerts; the defaults are Rapport's (see core.alliance)."""
+    """A practice's thresholds for alliance alerts; defaults are Rapport's (see core.alliance)."""
 
     practice = models.OneToOneField(
         "practices.Practice", on_delete=models.CASCADE, related_name="alliance_settings"
