@@ -173,3 +173,9 @@ def test_feedback_links_go_out_after_a_video_session_not_before(cast):
     assert (
         links_send_due(now=after + timedelta(hours=3), base_url="https://rapport.example.org") == 0
     )
+
+
+def test_the_session_page_shows_what_the_client_wrote(cast, web_as):
+    rate(cast.adult_session, "client", 9, words="Please remind me about homework.")
+    page = web_as(cast.clinician).get(reverse("care:session_detail", args=[cast.adult_session.pk]))
+    assert "Please remind me about homework." in page.text

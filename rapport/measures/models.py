@@ -175,6 +175,15 @@ class Response(models.Model):
     def __str__(self) -> str:
         return f"{self.instrument_id} {self.total} on {self.completed_at:%Y-%m-%d}"
 
+    @property
+    def written_answers(self) -> list[str]:
+        """What the person wrote in free-text items (scored items are stored as numbers)."""
+        return [
+            value.strip()
+            for value in self.answers.values()
+            if isinstance(value, str) and value.strip()
+        ]
+
 
 class AccessLink(models.Model):
     """A single-use link that opens one assignment from home. Only a hash of the token is kept."""
