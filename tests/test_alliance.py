@@ -179,3 +179,15 @@ def test_the_session_page_shows_what_the_client_wrote(cast, web_as):
     rate(cast.adult_session, "client", 9, words="Please remind me about homework.")
     page = web_as(cast.clinician).get(reverse("care:session_detail", args=[cast.adult_session.pk]))
     assert "Please remind me about homework." in page.text
+
+
+def test_the_alliance_chart_is_an_svg_with_a_line_per_perspective(cast, web_as):
+    rate(cast.adult_session, "client", 8)
+    rate(cast.adult_session, "therapist", 9)
+    chart = web_as(cast.clinician).get(reverse("alliance:chart", args=[cast.adult_episode.pk]))
+    assert chart.status_code == 200 and chart["Content-Type"] == "image/svg+xml"
+    svg = chart.content.decode()
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    assert "Client" in svg and "Therapist" in svg and "practice cut-off" in svg
+    assert "<script" not in svg
+    assert chart["Content-Security-Policy"] == "default-src 'none'; style-src 'unsafe-inline'"

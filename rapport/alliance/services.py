@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -13,6 +14,7 @@ from rapport.alerts.models import Alert
 from rapport.alliance.models import AllianceSettings, RepairAction, Rupture
 from rapport.audit.services import audit_record
 from rapport.care.models import Episode, Session
+from rapport.charts.lines import LineChart, Marker, Series
 from rapport.core import alliance as rules
 from rapport.measures.models import Assignment, MeasurePlan, Response
 
@@ -289,3 +291,41 @@ def rupture_counts(ruptures: list[Rupture]) -> RuptureCounts:
         statuses.append(status_of(rupture, rows))
     opened, repaired, unresolved, median = rules.repair_summary(statuses)
     return RuptureCounts(opened, repaired, unresolved, opened - repaired - unresolved, median)
+
+
+def alliance_chart(episode: Episode) -> LineChart:
+    """Client, therapist and guardian totals over sessions, with alerts and ruptures marked."""
+    rows = alliance_by_session(episode)
+
+    def series(label: str, pick: Callable[[SessionAlliance], Response | None]) -> Series:
+        points = [(row.session.scheduled_start, pick(row)) for row in rows]
+        kept = [(x, float(r.total or 0)) for x, r in points if r is not None]
+        return Series(label, [x for x, _ in kept], [y for _, y in kept])
+
+    alerts = Alert.objects.filter(episode=episode, session__isnull=False).exclude(kind="risk")
+    cutoff = AllianceSettings.for_practice(episode.practice_id).low_total_cutoff
+    lines = [
+        series("Client", lambda row: row.client),
+        series("Therapist", lambda row: row.therapist),
+        series("Guardian", lambda row: row.guardians[0] if row.guardians else None),
+    ]
+    # Ratings crowd the top of the scale: start the axis a little below the lowest point so that
+    # a fall from 39 to 32 looks like the fall it is, never above the practice cut-off.
+    lowest = min([cutoff, *(y for line in lines for y in line.y)])
+    return LineChart(
+        title="Session feedback (total of 40)",
+        y_label="Total",
+        y_range=(max(0.0, lowest - 4), 40.5),
+        series=lines,
+        alerts=[
+            Marker(a.session.scheduled_start, a.get_kind_display())
+            for a in alerts.select_related("session")
+            if a.session
+        ],
+        ruptures=[
+            Marker(r.session.scheduled_start if r.session else r.opened_at, "rupture")
+            for r in episode.ruptures.select_related("session")
+        ],
+        threshold=cutoff,
+        threshold_label="practice cut-off",
+    )

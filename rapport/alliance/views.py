@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.csp import CSP
+from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rapport import access
@@ -17,6 +19,7 @@ from rapport.alliance.forms import AllianceSettingsForm, RepairForm, RuptureEdit
 from rapport.alliance.models import AllianceSettings, Rupture
 from rapport.alliance.services import (
     alliance_by_session,
+    alliance_chart,
     repair_log,
     rupture_counts,
     rupture_open,
@@ -25,6 +28,7 @@ from rapport.alliance.services import (
 )
 from rapport.audit.services import audit_record
 from rapport.care.models import Episode
+from rapport.charts.lines import render_svg
 from rapport.core.agreement import agreement
 from rapport.measures.models import Response
 
@@ -63,6 +67,21 @@ def episode_alliance(request: HttpRequest, episode_id: int) -> HttpResponse:
         "can_write": access.clients_in_care_of(request.user).filter(pk=episode.client_id).exists(),
     }
     return render(request, "alliance/episode.html", context)
+
+
+# An SVG shown through <img> never runs script; its own inline styles are all it needs.
+SVG_IMAGE_CSP = {"default-src": [CSP.NONE], "style-src": [CSP.UNSAFE_INLINE]}
+
+
+@csp_override(SVG_IMAGE_CSP)
+@clinical_staff_required
+def episode_chart(request: HttpRequest, episode_id: int) -> HttpResponse:
+    """The alliance over sessions, one line per perspective, with alerts and ruptures marked."""
+    episode = access.get_episode_for_user(request.user, episode_id)
+    svg = render_svg(alliance_chart(episode))
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @clinical_staff_required

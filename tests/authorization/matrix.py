@@ -38,6 +38,7 @@ CLINICAL_OBJECT_ROUTES = {
     "alerts:resolve": ("alerts.alert", "alert_id"),
     "portal:assignment": ("measures.assignment", "assignment_id"),  # audited as "portal_read"
     "alliance:episode": ("care.episode", "episode_id"),
+    "alliance:chart": ("care.episode", "episode_id"),
     "alliance:rupture_new": ("care.episode", "episode_id"),
     "alliance:rupture_detail": ("alliance.rupture", "rupture_id"),
     "alliance:repair_new": ("alliance.rupture", "rupture_id"),

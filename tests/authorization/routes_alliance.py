@@ -37,6 +37,11 @@ ALLIANCE_ROUTES: dict[str, list[Case]] = {
         get("other", OTHER_200, episode_id="other_episode"),
         get("foreign", CLINICAL_404, episode_id="foreign_episode"),
     ],
+    "alliance:chart": [
+        get("own", OWN_200, episode_id="adult_episode"),
+        get("other", OTHER_200, episode_id="other_episode"),
+        get("foreign", CLINICAL_404, episode_id="foreign_episode"),
+    ],
     "alliance:rupture_new": [
         get("own", OWN_200, episode_id="adult_episode"),
         get("other", OTHER_200, episode_id="other_episode"),
