@@ -282,15 +282,42 @@ class RuptureCounts:
     median_sessions_to_repair: float | None
 
 
-def rupture_counts(ruptures: list[Rupture]) -> RuptureCounts:
+def rupture_counts(statuses: list[rules.RuptureStatus]) -> RuptureCounts:
     """Ruptures opened, repaired and unresolved, and the median sessions to repair."""
-    statuses = []
-    cache: dict[int, list[SessionAlliance]] = {}
-    for rupture in ruptures:
-        rows = cache.setdefault(rupture.episode_id, alliance_by_session(rupture.episode))
-        statuses.append(status_of(rupture, rows))
     opened, repaired, unresolved, median = rules.repair_summary(statuses)
     return RuptureCounts(opened, repaired, unresolved, opened - repaired - unresolved, median)
+
+
+@dataclass(frozen=True)
+class TherapistAlliance:
+    clinician: User
+    statuses: list[rules.RuptureStatus]
+    pairs: list[tuple[float, float]]  # (therapist total, client total) at the same session
+
+    @property
+    def counts(self) -> RuptureCounts:
+        return rupture_counts(self.statuses)
+
+
+def therapist_alliance(clinician: User) -> TherapistAlliance:
+    """A therapist's ruptures with their computed status, and their paired ratings with clients.
+
+    Each episode's feedback is read once and serves both.
+    """
+    statuses: list[rules.RuptureStatus] = []
+    pairs: list[tuple[float, float]] = []
+    episodes = Episode.objects.filter(primary_clinician=clinician).prefetch_related(
+        "ruptures__session"
+    )
+    for episode in episodes:
+        rows = alliance_by_session(episode)
+        statuses += [status_of(rupture, rows) for rupture in episode.ruptures.all()]
+        pairs += [
+            (float(row.therapist.total or 0), float(row.client.total or 0))
+            for row in rows
+            if row.client is not None and row.therapist is not None
+        ]
+    return TherapistAlliance(clinician, statuses, pairs)
 
 
 def alliance_chart(episode: Episode) -> LineChart:

@@ -25,9 +25,9 @@ from rapport.alliance.services import (
     rupture_open,
     rupture_update,
     status_of,
+    therapist_alliance,
 )
 from rapport.audit.services import audit_record
-from rapport.care.models import Episode
 from rapport.charts.lines import render_svg
 from rapport.core.agreement import agreement
 from rapport.measures.models import Response
@@ -183,28 +183,12 @@ def _clinicians_in_view(user: User) -> list[User]:
 def overview(request: HttpRequest) -> HttpResponse:
     """Per therapist: ruptures and repair, and how their ratings agree with their clients'."""
     settings = AllianceSettings.for_practice(request.user.practice_id)
-    rows = []
-    all_ruptures: list[Rupture] = []
-    for clinician in _clinicians_in_view(request.user):
-        episodes = Episode.objects.filter(primary_clinician=clinician)
-        ruptures = list(
-            Rupture.objects.filter(episode__in=episodes).select_related("episode", "session")
-        )
-        all_ruptures += ruptures
-        pairs: list[tuple[float, float]] = []
-        for episode in episodes:
-            pairs += [
-                (float(r.therapist.total or 0), float(r.client.total or 0))
-                for r in alliance_by_session(episode)
-                if r.client is not None and r.therapist is not None
-            ]
-        rows.append(
-            {
-                "clinician": clinician,
-                "counts": rupture_counts(ruptures),
-                "agreement": _agreement_or_none(pairs),
-            }
-        )
+    summaries = [therapist_alliance(c) for c in _clinicians_in_view(request.user)]
+    rows = [
+        {"clinician": t.clinician, "counts": t.counts, "agreement": _agreement_or_none(t.pairs)}
+        for t in summaries
+    ]
+    total = rupture_counts([status for t in summaries for status in t.statuses])
     overdue = Alert.objects.none()
     if request.user.role == Role.SUPERVISOR:
         cutoff = timezone.now() - timedelta(days=settings.overdue_alert_days)
@@ -228,7 +212,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "alliance/overview.html",
         {
             "rows": rows,
-            "total": rupture_counts(all_ruptures),
+            "total": total,
             "overdue": overdue,
             "settings": settings,
         },
