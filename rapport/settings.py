@@ -64,6 +64,11 @@ INSTALLED_APPS = [
     "rapport.measures",
     "rapport.alerts",
     "rapport.alliance",
+    "rapport.plans",
+    "rapport.exposure",
+    "rapport.trajectories",
+    "rapport.progress",
+    "rapport.dashboards",
     "rapport.audit",
     "rapport.portal",
 ]

@@ -14,4 +14,9 @@ urlpatterns = [
     path("", include("rapport.measures.urls")),
     path("", include("rapport.alerts.urls")),
     path("", include("rapport.alliance.urls")),
+    path("", include("rapport.plans.urls")),
+    path("", include("rapport.exposure.urls")),
+    path("", include("rapport.trajectories.urls")),
+    path("", include("rapport.progress.urls")),
+    path("", include("rapport.dashboards.urls")),
 ]

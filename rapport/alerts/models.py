@@ -6,8 +6,8 @@ from django.db import models
 class Alert(models.Model):
     """Something about a client that a clinician must look at, acknowledge and resolve.
 
-    Opened by rules (a risk item, later: off track, low alliance, ...), never typed by hand; each
-    carries its reason in words. Acknowledging needs a note of what was done.
+    Opened by rules (a risk item, off track, low alliance, a plan review falling due, ...), never
+    typed by hand; each carries its reason in words. Acknowledging needs a note of what was done.
     """
 
     class Kind(models.TextChoices):
@@ -18,6 +18,10 @@ class Alert(models.Model):
         CHILD_GUARDIAN = "child_guardian_discrepancy", "Young person and guardian disagree"
         GOALS_LOW = "goals_low", "Goals item low: plan review suggested"
         CEILING = "ceiling", "Always top scores: invite honest feedback"
+        AT_RISK = "at_risk", "At risk of not improving"
+        OFF_TRACK = "off_track", "Off track"
+        DETERIORATION = "deterioration", "Reliable deterioration"
+        PLAN_REVIEW = "plan_review", "Plan review due"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"

@@ -1,12 +1,54 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from rapport.accounts.models import User
 from rapport.alerts.models import Alert
+from rapport.alerts.signals import alert_opened
 from rapport.audit.services import audit_record
+
+if TYPE_CHECKING:
+    from rapport.care.models import Episode, Session
+    from rapport.measures.models import Response
+
+
+@transaction.atomic
+def alert_open(
+    *,
+    episode: Episode,
+    kind: str,
+    reason: str,
+    urgent: bool = False,
+    session: Session | None = None,
+    source_response: Response | None = None,
+    actor: User | None = None,
+) -> Alert:
+    """Open an alert raised by a rule, audit it and tell the domains that listen (alert_opened)."""
+    alert = Alert.objects.create(
+        practice_id=episode.practice_id,
+        client_id=episode.client_id,
+        episode=episode,
+        session=session,
+        kind=kind,
+        urgent=urgent,
+        reason=reason,
+        source_response=source_response,
+        opened_at=timezone.now(),
+    )
+    audit_record(
+        actor=actor,
+        action="open",
+        obj=alert,
+        client_id=episode.client_id,
+        practice_id=episode.practice_id,
+        detail={"kind": kind, "urgent": urgent},
+    )
+    alert_opened.send(sender=Alert, alert=alert)
+    return alert
 
 
 @transaction.atomic

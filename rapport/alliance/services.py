@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from rapport.accounts.models import User
 from rapport.alerts.models import Alert
+from rapport.alerts.services import alert_open
 from rapport.alliance.models import AllianceSettings, RepairAction, Rupture
 from rapport.audit.services import audit_record
 from rapport.care.models import Episode, Session
@@ -154,24 +155,12 @@ def alliance_evaluate(*, response: Response) -> list[Alert]:
     for finding in findings:
         if Alert.objects.filter(episode=episode, session=session, kind=finding.kind).exists():
             continue
-        alert = Alert.objects.create(
-            practice_id=episode.practice_id,
-            client_id=episode.client_id,
+        alert = alert_open(
             episode=episode,
             session=session,
             kind=finding.kind,
-            urgent=False,
             reason=finding.reason,
             source_response=response,
-            opened_at=now,
-        )
-        audit_record(
-            actor=None,
-            action="open",
-            obj=alert,
-            client_id=episode.client_id,
-            practice_id=episode.practice_id,
-            detail={"kind": alert.kind},
         )
         created.append(alert)
         if finding.kind in RUPTURE_KINDS and not _open_rupture_exists(episode):

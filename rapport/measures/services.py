@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from rapport.accounts.models import User
 from rapport.alerts.models import Alert
+from rapport.alerts.services import alert_open
 from rapport.audit.services import audit_record
 from rapport.care.models import Attendance, Episode, Modality, Session
 from rapport.core.instruments import Instrument, clean_answers, score, validate_answers
@@ -389,23 +390,12 @@ def response_submit(
         detail={"instrument": instrument.id, "mode": mode},
     )
     for flag in result.flags:
-        alert = Alert.objects.create(
-            practice_id=episode.practice_id,
-            client_id=episode.client_id,
+        alert_open(
             episode=episode,
             kind=Alert.Kind.RISK,
             urgent=flag.urgent,
             reason=f"{instrument.short_title}: {flag.message}",
             source_response=response,
-            opened_at=now,
-        )
-        audit_record(
-            actor=None,
-            action="open",
-            obj=alert,
-            client_id=episode.client_id,
-            practice_id=episode.practice_id,
-            detail={"kind": alert.kind, "urgent": alert.urgent},
         )
     response_submitted.send(sender=Response, response=response)
     return response
