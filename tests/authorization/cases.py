@@ -121,3 +121,12 @@ READ_OTHER_200 = row(404, 404, 200, 404, 404, 200, 403, 403, 403, LOGIN)
 READ_FOREIGN_404 = row(404, 404, 404, 404, 404, 404, 403, 403, 403, LOGIN)
 # Portal forms: each client and guardian opens only the forms they answer themself.
 PORTAL_NOBODY_404 = row(403, 403, 403, 403, 403, 403, 404, 404, 404, LOGIN)
+
+
+def extra(name: str) -> Callable[[MatrixCast], int]:
+    """A reference to an object an extension put into MatrixCast.extra (its pk)."""
+
+    def pk_of(cast: MatrixCast) -> int:
+        return int(cast.extra[name].pk)
+
+    return pk_of

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 from rapport.alerts.models import Alert
 from rapport.alliance.models import Rupture
@@ -56,6 +57,8 @@ class MatrixCast(Cast):
     own_rupture: Rupture
     other_rupture: Rupture
     foreign_rupture: Rupture
+    # Objects later domains add (plans, ladders, ...), by name; see extensions.py.
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def phq9_in_episode(
@@ -118,7 +121,7 @@ def add_measures(cast: Cast) -> MatrixCast:
     }
     draft_save(assignment=by_respondent["client"], answers={"feedback-better": TEEN_DRAFT_TEXT})
 
-    return MatrixCast(
+    matrix_cast = MatrixCast(
         **{f.name: getattr(cast, f.name) for f in fields(Cast)},
         own_plan=own[0],
         own_assignment=own[1],
@@ -141,6 +144,12 @@ def add_measures(cast: Cast) -> MatrixCast:
         other_rupture=rupture_in_episode(cast.other_episode),
         foreign_rupture=rupture_in_episode(cast.foreign_episode),
     )
+    # Imported here: the extension modules import MatrixCast from this one.
+    from tests.authorization.extensions import CAST_EXTENSIONS
+
+    for extend in CAST_EXTENSIONS:
+        extend(matrix_cast)
+    return matrix_cast
 
 
 def valid_link(cast: MatrixCast) -> str:
