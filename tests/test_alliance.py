@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from rapport.alerts.models import Alert
+from rapport.alerts.services import alert_acknowledge
 from rapport.alliance.models import Rupture
 from rapport.alliance.services import status_of
 from rapport.care.models import Attendance
@@ -90,6 +91,21 @@ def test_a_therapist_rating_well_above_the_clients_raises_a_disagreement_alert(c
     rate(cast.adult_session, "client", 9)  # 36: not low
     rate(cast.adult_session, "therapist", 10)  # 40: 4 above
     assert Alert.objects.filter(episode=cast.adult_episode, kind="disagreement").exists()
+
+
+def test_a_waiting_disagreement_alert_is_not_opened_again_until_it_is_acknowledged(cast):
+    first, second, third = past_sessions(cast.adult_episode, 3)
+    for session in (first, second):
+        rate(session, "client", 9)
+        rate(session, "therapist", 10)
+    alerts = Alert.objects.filter(episode=cast.adult_episode, kind="disagreement")
+    assert alerts.count() == 1
+    alert_acknowledge(
+        actor=cast.clinician, alert=alerts.get(), note="Talked it over in supervision."
+    )
+    rate(third, "client", 9)
+    rate(third, "therapist", 10)
+    assert alerts.count() == 2
 
 
 def test_a_rupture_is_repaired_when_the_rating_returns_to_its_baseline(cast):

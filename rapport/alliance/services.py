@@ -155,6 +155,13 @@ def alliance_evaluate(*, response: Response) -> list[Alert]:
     for finding in findings:
         if Alert.objects.filter(episode=episode, session=session, kind=finding.kind).exists():
             continue
+        if (
+            finding.kind in rules.PATTERN_KINDS
+            and Alert.objects.filter(
+                episode=episode, kind=finding.kind, status=Alert.Status.OPEN
+            ).exists()
+        ):
+            continue
         alert = alert_open(
             episode=episode,
             session=session,

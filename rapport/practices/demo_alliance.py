@@ -396,7 +396,11 @@ def _alerts_and_ruptures(
     settings = rules_settings(histories[0][0].episode.practice_id)
     alerts: list[Alert] = []
     ruptures: list[tuple[Rupture, int, list[rules.AllianceRating]]] = []
+    # When each alert will be acknowledged (decided now, applied below): a pattern alert is not
+    # opened again while the last one of its kind still waits, as alliance_evaluate does.
+    acknowledged_at: dict[int, datetime | None] = {}
     for course, rated in histories:
+        waiting_until: dict[str, datetime | None] = {}
         rows = [row for row in rated if "client" in row.responses]
         ratings = [_rating(row.responses["client"], i) for i, row in enumerate(rows)]
         opened: list[int] = []  # rated positions of this episode's ruptures
@@ -415,6 +419,10 @@ def _alerts_and_ruptures(
                 settings=settings,
             )
             for finding in findings:
+                if finding.kind in rules.PATTERN_KINDS and finding.kind in waiting_until:
+                    until = waiting_until[finding.kind]
+                    if until is None or client.completed_at < until:
+                        continue
                 alert = Alert(
                     practice_id=course.episode.practice_id,
                     client_id=course.episode.client_id,
@@ -427,6 +435,14 @@ def _alerts_and_ruptures(
                     opened_at=client.completed_at,
                 )
                 alerts.append(alert)
+                midnight = datetime.combine(today, time(), tzinfo=client.completed_at.tzinfo)
+                seen_at = (
+                    client.completed_at + timedelta(hours=rng.randint(2, 30))
+                    if client.completed_at < midnight - OPEN_FOR
+                    else None
+                )
+                acknowledged_at[id(alert)] = seen_at
+                waiting_until[finding.kind] = seen_at
                 still_open = any(
                     rules.rupture_status(
                         before=ratings[:at], after=ratings[at + 1 : i + 1], settings=settings
@@ -495,12 +511,12 @@ def _alerts_and_ruptures(
     }
     seen = []
     for alert in alerts:
-        midnight = datetime.combine(today, time(), tzinfo=alert.opened_at.tzinfo)
-        if alert.opened_at >= midnight - OPEN_FOR:
+        seen_at = acknowledged_at[id(alert)]
+        if seen_at is None:
             continue
         assert alert.session is not None
         alert.status = Alert.Status.ACKNOWLEDGED
-        alert.acknowledged_at = alert.opened_at + timedelta(hours=rng.randint(2, 30))
+        alert.acknowledged_at = seen_at
         alert.acknowledged_by = alert.session.clinician
         alert.acknowledgement_note = ACKNOWLEDGEMENTS[alert.kind]
         if alert.pk in repaired_alerts or alert.kind == Alert.Kind.CEILING:
