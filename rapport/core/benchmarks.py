@@ -1,0 +1,193 @@
+"""Is a treatment-plan goal met? Benchmarks judged from the data, never typed in.
+
+A goal's benchmark is one of:
+- a measure score reaching a target ("PHQ-9 below 10", "a subscale below its cut-off", "check-in
+  at least 28"): the latest score is compared with the target;
+- reliable improvement on a measure since the first score of the episode (Jacobson & Truax 1991,
+  via `change.rci_single`): it needs the instrument's published reliability and the standard
+  deviation of its norm group; without them the answer is "cannot be judged", never a guess;
+- the client's own 0–10 rating of the goal reaching a target;
+- a behaviour count recorded in session, at least or at most a target.
+
+Each is "met", "not yet", "at risk" or (without data) "no data yet". "At risk" means not met and
+either the target date is near or past, or the recent trend goes the wrong way. The trend is the
+least-squares slope over the last few values, read as the change it implies across them; a
+change smaller than `steady_within` is "steady".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+import numpy as np
+
+from rapport.core.change import Z_TWO_TAILED, rci_single
+
+TREND_WINDOW = 4  # the last four values: about a month of weekly sessions
+NEAR_DAYS = 14  # a target date this close, with the goal not met, puts it at risk
+
+
+class Comparison(StrEnum):
+    BELOW = "below"  # strictly below: "PHQ-9 below 10" is 9 or less
+    AT_MOST = "at_most"
+    AT_LEAST = "at_least"
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self is not Comparison.AT_LEAST
+
+
+class Status(StrEnum):
+    MET = "met"
+    NOT_YET = "not_yet"
+    AT_RISK = "at_risk"
+    CANNOT_JUDGE = "cannot_judge"
+    NO_DATA = "no_data"
+
+
+class Trend(StrEnum):
+    BETTER = "better"
+    STEADY = "steady"
+    WORSE = "worse"
+    UNKNOWN = "unknown"  # fewer than two values
+
+
+@dataclass(frozen=True)
+class Observation:
+    on: date
+    value: float
+
+
+@dataclass(frozen=True)
+class Progress:
+    status: Status
+    current: float | None
+    trend: Trend
+    reason: str
+
+
+def reaches(value: float, target: float, comparison: Comparison) -> bool:
+    if comparison is Comparison.BELOW:
+        return value < target
+    if comparison is Comparison.AT_MOST:
+        return value <= target
+    return value >= target
+
+
+def trend_of(values: Sequence[float], *, lower_is_better: bool, steady_within: float) -> Trend:
+    """Better, steady or worse over the last TREND_WINDOW values."""
+    recent = np.asarray(values[-TREND_WINDOW:], dtype=np.float64)
+    if recent.size < 2:
+        return Trend.UNKNOWN
+    slope = float(np.polyfit(np.arange(recent.size, dtype=np.float64), recent, 1)[0])
+    change = slope * (recent.size - 1)
+    if abs(change) < steady_within:
+        return Trend.STEADY
+    improving = change < 0 if lower_is_better else change > 0
+    return Trend.BETTER if improving else Trend.WORSE
+
+
+def _judge(
+    met: bool,
+    *,
+    current: float,
+    trend: Trend,
+    target_date: date | None,
+    today: date,
+    met_reason: str,
+    open_reason: str,
+) -> Progress:
+    if met:
+        return Progress(Status.MET, current, trend, met_reason)
+    if target_date is not None and (target_date - today).days <= NEAR_DAYS:
+        when = "has passed" if target_date < today else "is near"
+        return Progress(Status.AT_RISK, current, trend, f"{open_reason}; the target date {when}")
+    if trend is Trend.WORSE:
+        return Progress(Status.AT_RISK, current, trend, f"{open_reason}, and going the wrong way")
+    return Progress(Status.NOT_YET, current, trend, open_reason)
+
+
+def _no_data(target_date: date | None, today: date) -> Progress:
+    if target_date is not None and target_date < today:
+        return Progress(
+            Status.AT_RISK, None, Trend.UNKNOWN, "no data yet and the target date has passed"
+        )
+    return Progress(Status.NO_DATA, None, Trend.UNKNOWN, "no data yet")
+
+
+def target_progress(
+    observations: Sequence[Observation],
+    *,
+    target: float,
+    comparison: Comparison,
+    target_date: date | None,
+    today: date,
+    steady_within: float = 1.0,
+) -> Progress:
+    """A score, rating or count against its target, judged on the latest value."""
+    if not observations:
+        return _no_data(target_date, today)
+    values = [o.value for o in observations]
+    current = values[-1]
+    trend = trend_of(
+        values, lower_is_better=comparison.lower_is_better, steady_within=steady_within
+    )
+    words = {"below": "below", "at_most": "at most", "at_least": "at least"}[comparison.value]
+    return _judge(
+        reaches(current, target, comparison),
+        current=current,
+        trend=trend,
+        target_date=target_date,
+        today=today,
+        met_reason=f"{current:g} is {words} {target:g}",
+        open_reason=f"{current:g}, aiming for {words} {target:g}",
+    )
+
+
+def reliable_improvement_progress(
+    observations: Sequence[Observation],
+    *,
+    lower_is_better: bool,
+    reliability: float | None,
+    sd: float | None,
+    target_date: date | None,
+    today: date,
+    steady_within: float = 1.0,
+) -> Progress:
+    """Reliable improvement from the first to the latest score (Jacobson & Truax 1991)."""
+    current = observations[-1].value if observations else None
+    if reliability is None or sd is None or not sd > 0 or not 0 < reliability < 1:
+        return Progress(
+            Status.CANNOT_JUDGE,
+            current,
+            Trend.UNKNOWN,
+            "cannot be judged: the measure has no published reliability and norm-group SD",
+        )
+    if current is None:
+        return _no_data(target_date, today)
+    if len(observations) < 2:
+        return _judge(
+            False,
+            current=current,
+            trend=Trend.UNKNOWN,
+            target_date=target_date,
+            today=today,
+            met_reason="",
+            open_reason=f"{current:g} so far: change is judged from the second score on",
+        )
+    values = [o.value for o in observations]
+    sign = -1 if lower_is_better else 1
+    index = rci_single(values[0], values[-1], sd, reliability) * sign  # positive = better
+    trend = trend_of(values, lower_is_better=lower_is_better, steady_within=steady_within)
+    return _judge(
+        index > Z_TWO_TAILED,
+        current=current,
+        trend=trend,
+        target_date=target_date,
+        today=today,
+        met_reason=f"reliably better: {values[0]:g} → {current:g}",
+        open_reason=f"{values[0]:g} → {current:g}, not yet a reliable improvement",
+    )
