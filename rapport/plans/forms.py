@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from rapport.accounts.forms import SubmitOnceMixin
+from rapport.care.models import Episode, Modality
+from rapport.plans.models import PlanGoal, PlanVersion, Problem
+from rapport.plans.progress import family_choices
+
+APPROACH_TAGS = [
+    ("CBT", "CBT"),
+    ("exposure", "Exposure"),
+    ("behavioural activation", "Behavioural activation"),
+    ("family work", "Family work"),
+    ("parent training", "Parent training"),
+    ("psychoeducation", "Psychoeducation"),
+    ("relaxation", "Relaxation"),
+    ("sleep", "Sleep"),
+    ("problem solving", "Problem solving"),
+]
+
+
+class ProblemForm(forms.Form):
+    title = forms.CharField(max_length=120, label="Short title")
+    client_words = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="In the client's words"
+    )
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Your description"
+    )
+    onset = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Onset and context"
+    )
+    status = forms.ChoiceField(choices=Problem.Status.choices)
+    measure_families = forms.MultipleChoiceField(
+        choices=[],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Measures that follow it",
+    )
+
+    def __init__(self, *args: Any, practice_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["measure_families"].choices = family_choices(practice_id)  # type: ignore[attr-defined]
+
+
+class NewProblemForm(SubmitOnceMixin, ProblemForm):
+    pass
+
+
+class DraftForm(SubmitOnceMixin):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why this version",
+        help_text='For example "first plan, agreed at intake" or "client asked to focus on '
+        'sleep first".',
+    )
+
+
+class PlanContentForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why this version")
+    shared_formulation = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        label="Our shared understanding (the client reads this)",
+    )
+    private_formulation = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        label="Private formulation notes (never shown to the client or family)",
+    )
+    approach = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="What we will do"
+    )
+    approach_tags = forms.MultipleChoiceField(
+        choices=APPROACH_TAGS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Approaches",
+    )
+    session_frequency = forms.CharField(max_length=60, required=False, label="How often we meet")
+    modality = forms.ChoiceField(choices=[("", "—"), *Modality.choices], required=False)
+    participants = forms.CharField(max_length=200, required=False, label="Who takes part")
+    review_every = forms.IntegerField(min_value=1, max_value=52, label="Review every")
+    review_unit = forms.ChoiceField(choices=PlanVersion.ReviewUnit.choices, label="Unit")
+    reviewers = forms.ChoiceField(
+        choices=PlanVersion.Reviewers.choices, label="Who reviews and accepts this version"
+    )
+
+
+class GoalForm(forms.Form):
+    title = forms.CharField(max_length=200, label="Goal, in the client's words")
+    problems = forms.ModelMultipleChoiceField(
+        queryset=Problem.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    target_date = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Target date"
+    )
+    benchmark = forms.ChoiceField(choices=PlanGoal.Benchmark.choices, label="How we will know")
+    family = forms.ChoiceField(choices=[], required=False, label="Measure")
+    subscale = forms.CharField(max_length=64, required=False, label="Subscale (optional)")
+    target = forms.FloatField(
+        required=False,
+        label="Target",
+        help_text="A score to get below (or reach, where higher is better), a rating, or a count.",
+    )
+    count_direction = forms.ChoiceField(
+        choices=PlanGoal.CountDirection.choices, label="For counts: the target is"
+    )
+
+    def __init__(self, *args: Any, episode: Episode, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["problems"].queryset = Problem.objects.filter(episode=episode)  # type: ignore[attr-defined]
+        self.fields["family"].choices = [  # type: ignore[attr-defined]
+            ("", "—"),
+            *family_choices(episode.practice_id),
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        benchmark = data.get("benchmark")
+        if benchmark in ("measure_target", "reliable_improvement") and not data.get("family"):
+            self.add_error("family", "Choose the measure this goal is judged on.")
+        if benchmark != "reliable_improvement" and data.get("target") is None:
+            self.add_error("target", "Give the target this goal should reach.")
+        target = data.get("target")
+        if benchmark == "rating" and target is not None and not 0 <= target <= 10:
+            self.add_error("target", "A rating target is between 0 and 10.")
+        return data
+
+
+class NewGoalForm(SubmitOnceMixin, GoalForm):
+    pass
+
+
+class GoalRatingForm(SubmitOnceMixin):
+    goal_key = forms.UUIDField(widget=forms.HiddenInput)
+    value = forms.IntegerField(min_value=0, max_value=10, label="Rating (0–10)")
+
+
+class BehaviourCountForm(SubmitOnceMixin):
+    goal_key = forms.UUIDField(widget=forms.HiddenInput)
+    count = forms.IntegerField(min_value=0, max_value=100000, label="Count")
+
+
+class DecisionForm(forms.Form):
+    accept = forms.TypedChoiceField(
+        choices=[("yes", "Accept"), ("no", "Ask for changes")],
+        coerce=lambda value: value == "yes",
+        widget=forms.HiddenInput,
+    )
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label="What would you like to change?",
+    )
+
+
+class InSessionAnswerForm(DecisionForm):
+    """The client's (or guardian's) answer given in session, recorded by the therapist."""
+
+    party = forms.ChoiceField(choices=[], label="Whose answer")
+
+    field_order = ["party", "comment"]
+
+    def __init__(self, *args: Any, parties: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        names = {"client": "The client", "guardian": "The parent or guardian"}
+        self.fields["party"].choices = [(p, names[p]) for p in parties]  # type: ignore[attr-defined]
+        self.fields["comment"].label = "What they would like to change (if they ask for changes)"
+
+
+class ReviewForm(SubmitOnceMixin):
+    working = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="What is working")
+    not_working = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="What is not working"
+    )
+    changes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="What we will change"
+    )
+    revise = forms.BooleanField(required=False, label="Start a new plan version from this review")
+
+
+class ReorderForm(forms.Form):
+    order = forms.CharField()
+
+    def clean_order(self) -> list[int]:
+        try:
+            return [int(pk) for pk in self.cleaned_data["order"].split(",") if pk.strip()]
+        except ValueError as error:
+            raise forms.ValidationError("Send the problems' ids, comma-separated.") from error

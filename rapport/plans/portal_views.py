@@ -1,0 +1,119 @@
+"""The plan in the portal: read it in plain language, accept it or ask for changes, rate goals.
+
+Clients see their own plan; a guardian sees a young person's plan where the link shares plan
+summaries. Private formulation notes are never part of these pages.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from rapport import access
+from rapport.accounts.decorators import role_required
+from rapport.accounts.models import Role, User
+from rapport.people.models import Client
+from rapport.plans import services
+from rapport.plans.forms import DecisionForm, GoalRatingForm
+from rapport.plans.models import PlanVersion, Problem
+from rapport.plans.progress import goals_progress
+from rapport.plans.queries import compare_versions, sharing_for
+from rapport.plans.views import printable_plan, record_once
+
+
+def party_of(user: User) -> str:
+    return "guardian" if user.role == Role.GUARDIAN else "client"
+
+
+def portal_version(user: User, client: Client) -> PlanVersion | None:
+    """The newest version shown to the client (never a draft), or None for a guardian whose
+    link does not share plan summaries."""
+    link = access.guardian_link_of(user, client)
+    if link is not None and not link.may_see_plan_summary:
+        return None
+    episode = client.episodes.filter(status__in=["active", "on_hold"]).first()
+    return services.latest_version(episode) if episode else None
+
+
+@role_required(Role.CLIENT, Role.GUARDIAN)
+def portal_plan(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = access.get_portal_client_for_user(request.user, client_id)
+    version = portal_version(request.user, client)
+    context: dict[str, object] = {"client": client, "version": version}
+    if version is not None:
+        version = access.get_portal_plan_version_for_user(request.user, version.pk)
+        episode = version.episode
+        party = party_of(request.user)
+        answered = version.decisions.filter(party=party).first()
+        previous = version.based_on
+        sharing = sharing_for(request.user, client)
+        context |= {
+            "sharing": sharing,
+            "version": version,
+            "problems": Problem.objects.filter(episode=episode).exclude(status="dropped"),
+            "progress": goals_progress(
+                episode, services.episode_goals(version), withhold=not sharing.answers
+            ),
+            "asks_me": party in services.pending_for(version) and answered is None,
+            "answered": answered,
+            "decisions": version.decisions.select_related("by"),
+            "changes": compare_versions(previous, version, private=False) if previous else None,
+            "may_rate": request.user.role == Role.CLIENT,
+            "form": DecisionForm(),
+        }
+    return render(request, "plans/portal_plan.html", context)
+
+
+@role_required(Role.CLIENT, Role.GUARDIAN)
+@require_POST
+def portal_decide(request: HttpRequest, version_id: int) -> HttpResponse:
+    version = access.get_portal_plan_version_for_user(request.user, version_id)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.plan_decide(
+                user=request.user,
+                version=version,
+                party=party_of(request.user),
+                accept=form.cleaned_data["accept"],
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            accepted = form.cleaned_data["accept"]
+            messages.success(
+                request,
+                "Thank you: you accepted the plan."
+                if accepted
+                else "Thank you: your therapist will look at your changes with you.",
+            )
+    else:
+        messages.error(request, "Choose to accept the plan or to ask for changes.")
+    return redirect("plans:portal_plan", client_id=version.episode.client_id)
+
+
+@role_required(Role.CLIENT)
+@require_POST
+def portal_rating(request: HttpRequest, client_id: int) -> HttpResponse:
+    """The client rates their progress on a goal (0–10) from home."""
+    client = access.get_portal_client_for_user(request.user, client_id)
+    episode = client.episodes.filter(status__in=["active", "on_hold"]).first()
+    form = GoalRatingForm(request.POST, prefix="rating")
+    if episode is None or not form.is_valid():
+        messages.error(request, "Choose a number from 0 to 10.")
+        return redirect("plans:portal_plan", client_id=client.pk)
+    record = partial(services.goal_rating_record, actor=request.user, episode=episode)
+    record_once(request, form, record, "Thank you, your rating is saved.")
+    return redirect("plans:portal_plan", client_id=client.pk)
+
+
+@role_required(Role.CLIENT, Role.GUARDIAN)
+def portal_print(request: HttpRequest, version_id: int) -> HttpResponse:
+    version = access.get_portal_plan_version_for_user(request.user, version_id)
+    return printable_plan(request, version, sharing_for(request.user, version.episode.client))

@@ -1,0 +1,230 @@
+"""Each goal's data (scores, ratings, counts) and its benchmark status, from core.benchmarks."""
+
+from __future__ import annotations
+
+import statistics
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils import timezone
+
+from rapport.care.models import Episode
+from rapport.core import benchmarks as rules
+from rapport.core.instruments import Instrument
+from rapport.measures.models import Response
+from rapport.measures.registry import instruments_for
+from rapport.plans.models import BehaviourCount, GoalRating, PlanGoal
+
+STATUS_WORDS = {
+    "met": "Met",
+    "not_yet": "Not yet",
+    "at_risk": "At risk",
+    "cannot_judge": "Cannot be judged",
+    "no_data": "No data yet",
+}
+TREND_WORDS = {"better": "getting better", "steady": "steady", "worse": "going the wrong way"}
+WITHHELD_WORDS = "Shared between the young person and their therapist"
+# Without a published norm-group SD, the SD of this many first scores in the practice stands in
+# (the same rule as the practice's expected-trajectory fit).
+MIN_INTAKES_FOR_SD = 10
+
+
+@dataclass(frozen=True)
+class GoalProgress:
+    goal: PlanGoal
+    progress: rules.Progress
+    values: list[float]
+    unit: str  # "PHQ-9", "out of 10", "times"
+    target_words: str  # "below 10 on the PHQ-9", "at least 7 out of 10", ...
+    withheld: bool = False
+
+    @property
+    def status_words(self) -> str:
+        if self.withheld:
+            return WITHHELD_WORDS
+        return STATUS_WORDS[self.progress.status.value]
+
+    def without_data(self) -> GoalProgress:
+        """The goal without its data: for a guardian the young person's answers are not
+        shared with (a status like "met" would give the score away as surely as the number)."""
+        hidden = rules.Progress(rules.Status.NO_DATA, None, rules.Trend.UNKNOWN, WITHHELD_WORDS)
+        return GoalProgress(self.goal, hidden, [], self.unit, self.target_words, withheld=True)
+
+    @property
+    def trend_words(self) -> str:
+        return TREND_WORDS.get(self.progress.trend.value, "")
+
+    @property
+    def current_words(self) -> str:
+        """The latest value with its unit, in plain words ("8 on the PHQ-9", "6 out of 10")."""
+        value = self.progress.current
+        if value is None:
+            return ""
+        if self.goal.benchmark in ("rating", "count"):
+            return f"{value:g} {self.unit}"
+        return f"{value:g} on the {self.unit}"
+
+    @property
+    def is_met(self) -> bool:
+        return self.progress.status is rules.Status.MET
+
+
+def measure_families(practice_id: int | None) -> dict[str, Instrument]:
+    """Client-answered outcome measures by family, for linking problems and goals."""
+    families: dict[str, Instrument] = {}
+    for instrument in instruments_for(practice_id):
+        if instrument.kind == "outcome" and instrument.respondent == "client":
+            families.setdefault(instrument.family, instrument)
+    return families
+
+
+def family_choices(practice_id: int | None) -> list[tuple[str, str]]:
+    return sorted(
+        ((family, i.short_title) for family, i in measure_families(practice_id).items()),
+        key=lambda pair: pair[1],
+    )
+
+
+def _family_ids(practice_id: int | None, family: str) -> list[str]:
+    return [
+        i.id
+        for i in instruments_for(practice_id)
+        if i.family == family and i.respondent == "client"
+    ]
+
+
+def _measure_series(episode: Episode, goal: PlanGoal) -> list[rules.Observation]:
+    responses = Response.objects.filter(
+        episode=episode,
+        respondent="client",
+        instrument_id__in=_family_ids(episode.practice_id, goal.family),
+    ).order_by("completed_at")
+    zone = episode.practice.zone
+    observations = []
+    for response in responses:
+        value = response.subscales.get(goal.subscale) if goal.subscale else response.total
+        if value is not None:
+            local = timezone.localdate(response.completed_at, zone)
+            observations.append(rules.Observation(local, float(value)))
+    return observations
+
+
+def intake_sd(practice_id: int, family: str) -> float | None:
+    """The SD of the first client score of every episode in the practice on this family, or
+    None below MIN_INTAKES_FOR_SD episodes (or when they do not vary)."""
+    firsts: dict[int, float] = {}
+    rows = (
+        Response.objects.filter(
+            episode__practice_id=practice_id,
+            respondent="client",
+            instrument_id__in=_family_ids(practice_id, family),
+            total__isnull=False,
+        )
+        .order_by("episode_id", "completed_at")
+        .values_list("episode_id", "total")
+    )
+    for episode_id, total in rows:
+        firsts.setdefault(episode_id, float(total))
+    if len(firsts) < MIN_INTAKES_FOR_SD:
+        return None
+    sd = statistics.stdev(firsts.values())
+    return sd if sd > 0 else None
+
+
+def _by_key(model: type[GoalRating] | type[BehaviourCount], episode: Episode, field: str):  # type: ignore[no-untyped-def]
+    series: dict[uuid.UUID, list[rules.Observation]] = defaultdict(list)
+    zone = episode.practice.zone
+    for key, value, at in model.objects.filter(episode=episode).values_list(
+        "goal_key", field, "recorded_at"
+    ):
+        series[key].append(rules.Observation(timezone.localdate(at, zone), float(value)))
+    return series
+
+
+COMPARISON_WORDS = {True: "below", False: "at least"}
+
+
+def _target(goal: PlanGoal, unit: str, lower: bool) -> str:
+    if goal.benchmark == "reliable_improvement":
+        return f"a reliable improvement on the {unit}"
+    target = f"{goal.target or 0:g}"
+    if goal.benchmark == "measure_target":
+        where = f"the {unit}" + (f" {goal.subscale} scale" if goal.subscale else "")
+        return f"{COMPARISON_WORDS[lower]} {target} on {where}"
+    return f"{'at most' if lower else 'at least'} {target} {unit}"
+
+
+def goals_progress(
+    episode: Episode,
+    goals: list[PlanGoal],
+    *,
+    today: date | None = None,
+    withhold: bool = False,
+) -> list[GoalProgress]:
+    """Every goal of a version with its current value, trend and benchmark status.
+
+    `today` is the practice's calendar day unless given: target dates are its dates, whoever
+    asks and from wherever. `withhold` leaves every goal's data out (see GoalProgress.without_data).
+    """
+    today = today or timezone.localdate(timezone.now(), episode.practice.zone)
+    ratings = _by_key(GoalRating, episode, "value")
+    counts = _by_key(BehaviourCount, episode, "count")
+    families = measure_families(episode.practice_id)
+    sds: dict[str, float | None] = {}
+    result = []
+    for goal in goals:
+        target_date = goal.target_date
+        if goal.benchmark in ("measure_target", "reliable_improvement"):
+            instrument = families.get(goal.family)
+            observations = _measure_series(episode, goal)
+            lower = instrument is None or instrument.direction == "lower"
+            low, high = instrument.score_range if instrument else (0.0, 10.0)
+            steady = max(1.0, 0.05 * (high - low))
+            unit = instrument.short_title if instrument else goal.family
+            if goal.benchmark == "reliable_improvement":
+                sd = instrument.clinical_sd if instrument else None
+                if instrument is not None and sd is None:
+                    sd = sds.setdefault(goal.family, intake_sd(episode.practice_id, goal.family))
+                progress = rules.reliable_improvement_progress(
+                    observations,
+                    lower_is_better=lower,
+                    reliability=instrument.reliability if instrument else None,
+                    sd=sd,
+                    target_date=target_date,
+                    today=today,
+                    steady_within=steady,
+                )
+            else:
+                comparison = rules.Comparison.BELOW if lower else rules.Comparison.AT_LEAST
+                progress = rules.target_progress(
+                    observations,
+                    target=float(goal.target or 0),
+                    comparison=comparison,
+                    target_date=target_date,
+                    today=today,
+                    steady_within=steady,
+                )
+        else:
+            is_rating = goal.benchmark == "rating"
+            observations = (ratings if is_rating else counts).get(goal.key, [])
+            comparison = (
+                rules.Comparison.AT_MOST
+                if not is_rating and goal.count_direction == "at_most"
+                else rules.Comparison.AT_LEAST
+            )
+            progress = rules.target_progress(
+                observations,
+                target=float(goal.target or 0),
+                comparison=comparison,
+                target_date=target_date,
+                today=today,
+            )
+            unit = "out of 10" if is_rating else "times"
+            lower = comparison is rules.Comparison.AT_MOST
+        item = GoalProgress(
+            goal, progress, [o.value for o in observations], unit, _target(goal, unit, lower)
+        )
+        result.append(item.without_data() if withhold else item)
+    return result

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import template
+
+from rapport.accounts.models import User
+from rapport.alerts.models import Alert
+from rapport.care.models import Episode
+from rapport.people.models import Client, GuardianLink
+from rapport.plans import services
+from rapport.plans.models import Problem
+from rapport.plans.portal_views import party_of, portal_version
+from rapport.plans.progress import goals_progress, measure_families
+from rapport.plans.queries import sharing_for
+
+register = template.Library()
+
+
+@register.inclusion_tag("plans/client_panel.html")
+def plan_panel(episode: Episode) -> dict[str, Any]:
+    """The plan's summary on the client page (loaded by the page's own access check)."""
+    version = services.latest_version(episode)
+    return {
+        "episode": episode,
+        "version": version,
+        "problems": Problem.objects.filter(episode=episode).count(),
+        "progress": goals_progress(episode, services.episode_goals(version)),
+        "review_due": Alert.objects.filter(
+            episode=episode, kind=Alert.Kind.PLAN_REVIEW, status__in=services.UNRESOLVED
+        ).exists(),
+    }
+
+
+@register.inclusion_tag("plans/portal_panel.html")
+def portal_plan_panel(user: User, client: Client, link: GuardianLink | None) -> dict[str, Any]:
+    """A link to the plan on the portal home, saying when an answer is awaited."""
+    version = portal_version(user, client)
+    if version is None:
+        return {"version": None}
+    withhold = not sharing_for(user, client).answers
+    progress = goals_progress(version.episode, services.episode_goals(version), withhold=withhold)
+    return {
+        "version": version,
+        "client": client,
+        "link": link,
+        "met": sum(1 for item in progress if item.is_met),
+        "waiting": party_of(user) in services.pending_for(version),
+    }
+
+
+@register.simple_tag
+def submission_key() -> str:
+    """A fresh key for each small form rendered on a page (see accounts.submission_once)."""
+    return str(uuid.uuid4())
+
+
+@register.filter
+def family_title(family: str, practice_id: int | None = None) -> str:
+    """A measure family's short title ("gad7" → "GAD-7")."""
+    instrument = measure_families(practice_id).get(family)
+    return instrument.short_title if instrument else family

@@ -1,0 +1,482 @@
+"""Staff pages: the problem list, plan versions and goals, progress data, reviews."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from rapport import access
+from rapport.accounts.decorators import clinical_staff_required
+from rapport.accounts.services import submission_once
+from rapport.accounts.views import say_saved
+from rapport.alerts.models import Alert
+from rapport.audit.services import audit_record
+from rapport.care.models import Episode
+from rapport.plans import services
+from rapport.plans.forms import (
+    BehaviourCountForm,
+    DraftForm,
+    GoalForm,
+    GoalRatingForm,
+    InSessionAnswerForm,
+    NewGoalForm,
+    NewProblemForm,
+    PlanContentForm,
+    ProblemForm,
+    ReorderForm,
+    ReviewForm,
+)
+from rapport.plans.models import PlanGoal, PlanReview, PlanVersion, Problem, ProblemChange
+from rapport.plans.progress import goals_progress
+from rapport.plans.queries import Sharing, compare_versions
+
+
+def _can_write(request: HttpRequest, episode: Episode) -> bool:
+    return access.clients_in_care_of(request.user).filter(pk=episode.client_id).exists()
+
+
+def _plan_url(episode_id: int) -> str:
+    return reverse("plans:episode", args=[episode_id])
+
+
+def _attempt(request: HttpRequest, action: Callable[[], object], done: str) -> bool:
+    """Run a service; say what happened. False (with the error shown) when it refused."""
+    try:
+        action()
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return False
+    messages.success(request, done)
+    return True
+
+
+@clinical_staff_required
+def episode_plan(request: HttpRequest, episode_id: int) -> HttpResponse:
+    """Problem list, the plan and its goals with progress, versions, reviews."""
+    episode = access.get_episode_for_user(request.user, episode_id)
+    current = services.latest_version(episode)
+    draft = services.draft_of(episode)
+    if current is not None:
+        audit_record(actor=request.user, action="read", obj=current, client_id=episode.client_id)
+    context = {
+        "episode": episode,
+        "client": episode.client,
+        "problems": Problem.objects.filter(episode=episode),
+        "current": current,
+        "draft": draft,
+        "progress": goals_progress(episode, services.episode_goals(current)),
+        "pending": sorted(services.pending_for(current)),
+        "versions": PlanVersion.objects.filter(episode=episode)
+        .select_related("author")
+        .prefetch_related("decisions__by"),
+        "reviews": PlanReview.objects.filter(episode=episode).select_related("by", "version"),
+        "review_alerts": Alert.objects.filter(
+            episode=episode, kind=Alert.Kind.PLAN_REVIEW, status__in=services.UNRESOLVED
+        ),
+        "can_write": _can_write(request, episode),
+    }
+    return render(request, "plans/episode.html", context)
+
+
+# --- Problem list -------------------------------------------------------------------------------
+
+
+@clinical_staff_required
+@require_http_methods(["GET", "POST"])
+def problem_new(request: HttpRequest, episode_id: int) -> HttpResponse:
+    episode = access.get_episode_for_user(request.user, episode_id, write=request.method == "POST")
+    form = NewProblemForm(
+        request.POST if request.method == "POST" else None, practice_id=episode.practice_id
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "submission_key"}
+
+        def add() -> str:
+            services.problem_add(actor=request.user, episode=episode, **fields)
+            return _plan_url(episode.pk)
+
+        url, first = submission_once(
+            user=request.user, key=form.cleaned_data["submission_key"], perform=add
+        )
+        say_saved(request, first, "Problem added to the list.")
+        return redirect(url)
+    return render(request, "plans/problem_form.html", {"form": form, "episode": episode})
+
+
+@clinical_staff_required
+@require_http_methods(["GET", "POST"])
+def problem_edit(request: HttpRequest, problem_id: int) -> HttpResponse:
+    problem = access.get_problem_for_user(request.user, problem_id, write=request.method == "POST")
+    initial = {name: getattr(problem, name) for name in services.PROBLEM_FIELDS}
+    form = ProblemForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        practice_id=problem.episode.practice_id,
+    )
+    if request.method == "POST" and form.is_valid():
+        services.problem_update(actor=request.user, problem=problem, **form.cleaned_data)
+        messages.success(request, "Problem saved.")
+        return redirect("plans:episode", episode_id=problem.episode_id)
+    history = ProblemChange.objects.filter(problem=problem).select_related("by")
+    return render(
+        request,
+        "plans/problem_form.html",
+        {"form": form, "episode": problem.episode, "problem": problem, "history": history},
+    )
+
+
+@clinical_staff_required
+@require_POST
+def problem_move(request: HttpRequest, problem_id: int) -> HttpResponse:
+    problem = access.get_problem_for_user(request.user, problem_id, write=True)
+    up = request.POST.get("direction") != "down"
+    seen_at = request.POST.get("position", "")
+    services.problem_move(
+        actor=request.user,
+        problem=problem,
+        up=up,
+        seen_at=int(seen_at) if seen_at.isdigit() else None,
+    )
+    return redirect(_plan_url(problem.episode_id) + "#problems")
+
+
+@clinical_staff_required
+@require_POST
+def problems_reorder(request: HttpRequest, episode_id: int) -> HttpResponse:
+    """The new order after a drag and drop (problems' ids, first first)."""
+    episode = access.get_episode_for_user(request.user, episode_id, write=True)
+    form = ReorderForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"error": "bad order"}, status=400)
+    try:
+        services.problems_reorder(
+            actor=request.user, episode=episode, order=form.cleaned_data["order"]
+        )
+    except ValidationError as error:
+        return JsonResponse({"error": " ".join(error.messages)}, status=400)
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse({"order": form.cleaned_data["order"]})
+    return redirect(_plan_url(episode.pk) + "#problems")
+
+
+# --- Plan versions and goals --------------------------------------------------------------------
+
+
+@clinical_staff_required
+@require_http_methods(["GET", "POST"])
+def draft_new(request: HttpRequest, episode_id: int) -> HttpResponse:
+    episode = access.get_episode_for_user(request.user, episode_id, write=request.method == "POST")
+    existing = services.draft_of(episode)
+    if existing is not None:
+        messages.info(request, "This episode already has a draft plan: continue it here.")
+        return redirect("plans:version", version_id=existing.pk)
+    form = DraftForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+
+        def start() -> str:
+            reason = form.cleaned_data["reason"]
+            draft = services.plan_draft_start(actor=request.user, episode=episode, reason=reason)
+            return reverse("plans:version", args=[draft.pk])
+
+        try:
+            url, first = submission_once(
+                user=request.user, key=form.cleaned_data["submission_key"], perform=start
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            say_saved(request, first, "Draft started. It stays editable until you propose it.")
+            return redirect(url)
+    base = services.latest_version(episode)
+    return render(request, "plans/draft_new.html", {"form": form, "episode": episode, "base": base})
+
+
+@clinical_staff_required
+@require_http_methods(["GET", "POST"])
+def version_detail(request: HttpRequest, version_id: int) -> HttpResponse:
+    """One version: its content and goals; a draft's content can be edited here."""
+    version = access.get_plan_version_for_user(
+        request.user, version_id, write=request.method == "POST"
+    )
+    initial = {name: getattr(version, name) for name in PlanVersion.CONTENT_FIELDS}
+    form = PlanContentForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.plan_draft_update(actor=request.user, version=version, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Draft saved.")
+            return redirect("plans:version", version_id=version.pk)
+    episode = version.episode
+    return render(
+        request,
+        "plans/version.html",
+        {
+            "version": version,
+            "episode": episode,
+            "form": form,
+            "goals": services.episode_goals(version),
+            "decisions": version.decisions.select_related("by"),
+            "can_write": _can_write(request, episode),
+            "answer_form": InSessionAnswerForm(parties=sorted(services.pending_for(version))),
+        },
+    )
+
+
+@clinical_staff_required
+@require_http_methods(["GET", "POST"])
+def goal_new(request: HttpRequest, version_id: int) -> HttpResponse:
+    version = access.get_plan_version_for_user(
+        request.user, version_id, write=request.method == "POST"
+    )
+    form = NewGoalForm(
+        request.POST if request.method == "POST" else None,
+        episode=version.episode,
+        initial={"target_date": services.target_date_default()},
+    )
+    if request.method == "POST" and form.is_valid():
+
+        def add() -> str:
+            services.goal_add(actor=request.user, version=version, **_goal_fields(form))
+            return reverse("plans:version", args=[version.pk])
+
+        try:
+            url, first = submission_once(
+                user=request.user, key=form.cleaned_data["submission_key"], perform=add
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            say_saved(request, first, "Goal added.")
+            return redirect(url)
+    return render(request, "plans/goal_form.html", {"form": form, "version": version})
+
+
+def _goal_fields(form: GoalForm) -> dict[str, object]:
+    data = {k: v for k, v in form.cleaned_data.items() if k != "submission_key"}
+    data["problems"] = list(data["problems"])
+    return data
+
+
+@clinical_staff_required
+@require_http_methods(["GET", "POST"])
+def goal_edit(request: HttpRequest, goal_id: int) -> HttpResponse:
+    goal: PlanGoal = access.get_plan_goal_for_user(
+        request.user, goal_id, write=request.method == "POST"
+    )
+    initial = {name: getattr(goal, name) for name in services.GOAL_FIELDS}
+    initial["problems"] = list(goal.problems.all())
+    form = GoalForm(
+        request.POST if request.method == "POST" else None,
+        episode=goal.version.episode,
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.goal_update(actor=request.user, goal=goal, **_goal_fields(form))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Goal saved.")
+            return redirect("plans:version", version_id=goal.version_id)
+    return render(
+        request, "plans/goal_form.html", {"form": form, "version": goal.version, "goal": goal}
+    )
+
+
+@clinical_staff_required
+@require_POST
+def goal_remove(request: HttpRequest, goal_id: int) -> HttpResponse:
+    goal = access.get_plan_goal_for_user(request.user, goal_id, write=True)
+    version_id = goal.version_id
+    _attempt(request, lambda: services.goal_remove(actor=request.user, goal=goal), "Goal removed.")
+    return redirect("plans:version", version_id=version_id)
+
+
+@clinical_staff_required
+@require_POST
+def version_propose(request: HttpRequest, version_id: int) -> HttpResponse:
+    version = access.get_plan_version_for_user(request.user, version_id, write=True)
+    proposed = _attempt(
+        request,
+        lambda: services.plan_propose(actor=request.user, version=version),
+        "Proposed: the plan is waiting for the client's answer in the portal.",
+    )
+    if proposed:
+        return redirect("plans:episode", episode_id=version.episode_id)
+    return redirect("plans:version", version_id=version.pk)
+
+
+@clinical_staff_required
+@require_POST
+def answer_record(request: HttpRequest, version_id: int) -> HttpResponse:
+    """An answer given in session rather than in the portal, recorded by the therapist."""
+    version = access.get_plan_version_for_user(request.user, version_id, write=True)
+    form = InSessionAnswerForm(request.POST, parties=sorted(services.pending_for(version)))
+    if form.is_valid():
+        _attempt(
+            request,
+            lambda: services.plan_decide(user=request.user, version=version, **form.cleaned_data),
+            "Answer recorded.",
+        )
+    else:
+        messages.error(request, "Choose whose answer this is.")
+    return redirect("plans:version", version_id=version.pk)
+
+
+@clinical_staff_required
+def version_compare(request: HttpRequest, version_id: int) -> HttpResponse:
+    """What changed from the version this one was based on (or another, ?with=<id>)."""
+    newer = access.get_plan_version_for_user(request.user, version_id)
+    other_id = request.GET.get("with", "")
+    older = (
+        access.get_plan_version_for_user(request.user, int(other_id))
+        if other_id.isdigit()
+        else newer.based_on
+    )
+    if older is not None and older.episode_id != newer.episode_id:
+        older = None
+    comparison = compare_versions(older, newer) if older is not None else None
+    return render(
+        request,
+        "plans/compare.html",
+        {"version": newer, "episode": newer.episode, "comparison": comparison},
+    )
+
+
+@clinical_staff_required
+def version_print(request: HttpRequest, version_id: int) -> HttpResponse:
+    """The plan for the client's records: plain language, no private notes."""
+    version = access.get_plan_version_for_user(request.user, version_id)
+    return printable_plan(request, version)
+
+
+def printable_plan(
+    request: HttpRequest, version: PlanVersion, sharing: Sharing | None = None
+) -> HttpResponse:
+    """The print page, for staff and the portal alike (a guardian's copy as `sharing` allows)."""
+    sharing = sharing or Sharing()
+    episode = version.episode
+    return render(
+        request,
+        "plans/print.html",
+        {
+            "version": version,
+            "client": episode.client,
+            "problems": Problem.objects.filter(episode=episode).exclude(status="dropped"),
+            "progress": goals_progress(
+                episode, services.episode_goals(version), withhold=not sharing.answers
+            ),
+            "sharing": sharing,
+            "decisions": version.decisions.select_related("by"),
+        },
+    )
+
+
+# --- Progress data and reviews ------------------------------------------------------------------
+
+
+def record_once(
+    request: HttpRequest,
+    form: GoalRatingForm | BehaviourCountForm,
+    record: Callable[..., object],
+    done: str,
+) -> None:
+    """Save one rating or count per rendered form: a double click keeps a single record."""
+    fields = {k: v for k, v in form.cleaned_data.items() if k != "submission_key"}
+
+    def perform() -> str:
+        record(**fields)
+        return ""
+
+    try:
+        _, first = submission_once(
+            user=request.user, key=form.cleaned_data["submission_key"], perform=perform
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        say_saved(request, first, done)
+
+
+@clinical_staff_required
+@require_POST
+def rating_new(request: HttpRequest, episode_id: int) -> HttpResponse:
+    episode = access.get_episode_for_user(request.user, episode_id, write=True)
+    form = GoalRatingForm(request.POST, prefix="rating")
+    if form.is_valid():
+        session = services.session_in_progress(episode)
+        record_once(
+            request,
+            form,
+            partial(
+                services.goal_rating_record, actor=request.user, episode=episode, session=session
+            ),
+            "Rating recorded.",
+        )
+    else:
+        messages.error(request, "A rating is a whole number from 0 to 10.")
+    return redirect(_plan_url(episode.pk) + "#goals")
+
+
+@clinical_staff_required
+@require_POST
+def count_new(request: HttpRequest, episode_id: int) -> HttpResponse:
+    episode = access.get_episode_for_user(request.user, episode_id, write=True)
+    form = BehaviourCountForm(request.POST, prefix="count")
+    if form.is_valid():
+        session = services.session_in_progress(episode)
+        record_once(
+            request,
+            form,
+            partial(
+                services.behaviour_count_record,
+                actor=request.user,
+                episode=episode,
+                session=session,
+            ),
+            "Count recorded.",
+        )
+    else:
+        messages.error(request, "A count is a whole number, 0 or more.")
+    return redirect(_plan_url(episode.pk) + "#goals")
+
+
+@clinical_staff_required
+@require_http_methods(["GET", "POST"])
+def review_new(request: HttpRequest, episode_id: int) -> HttpResponse:
+    episode = access.get_episode_for_user(request.user, episode_id, write=request.method == "POST")
+    form = ReviewForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "submission_key"}
+
+        def record() -> str:
+            review = services.plan_review_record(actor=request.user, episode=episode, **fields)
+            if review.revision_id:
+                return reverse("plans:version", args=[review.revision_id])
+            return _plan_url(episode.pk)
+
+        try:
+            url, first = submission_once(
+                user=request.user, key=form.cleaned_data["submission_key"], perform=record
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            say_saved(request, first, "Review recorded; plan-review alerts are resolved.")
+            return redirect(url)
+    current = services.latest_version(episode)
+    progress = goals_progress(episode, services.episode_goals(current))
+    return render(
+        request,
+        "plans/review_form.html",
+        {"form": form, "episode": episode, "current": current, "progress": progress},
+    )

@@ -1,0 +1,59 @@
+"""The demo practice's problem lists and plans: every open episode has them, goals are judged."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+
+from rapport.care.models import Episode, EpisodeStatus
+from rapport.plans import services
+from rapport.plans.models import PlanVersion, Problem
+from rapport.plans.progress import goals_progress
+from rapport.practices.demo import DemoSummary, build_demo_practice
+
+TODAY = dt.date(2026, 3, 18)
+
+
+@pytest.fixture
+def demo(db: None) -> DemoSummary:
+    return build_demo_practice(today=TODAY)
+
+
+def test_every_open_episode_has_problems_and_an_accepted_revised_plan(demo: DemoSummary) -> None:
+    open_episodes = Episode.objects.filter(practice=demo.practice).exclude(
+        status=EpisodeStatus.CLOSED
+    )
+    assert open_episodes.exists()
+    for episode in open_episodes:
+        versions = list(PlanVersion.objects.filter(episode=episode).order_by("number"))
+        assert Problem.objects.filter(episode=episode).count() >= 2
+        assert [v.number for v in versions] == [1, 2]
+        assert all(v.status == "accepted" and v.reason for v in versions)
+        assert versions[1].based_on_id == versions[0].pk
+        assert versions[1].decisions.exists()
+
+
+def test_some_demo_goals_are_met_and_some_are_not_computed_from_the_measures(
+    demo: DemoSummary,
+) -> None:
+    statuses = []
+    for episode in Episode.objects.filter(practice=demo.practice).exclude(status="closed"):
+        version = services.latest_version(episode)
+        statuses += [
+            g.progress.status.value
+            for g in goals_progress(episode, services.episode_goals(version), today=TODAY)
+        ]
+    assert statuses.count("met") >= 3
+    assert len(set(statuses)) >= 3  # met, not yet and at risk all occur
+
+
+def test_the_demo_counts_plans_and_stays_fast(db: None) -> None:
+    started = time.perf_counter()
+    summary = build_demo_practice(today=TODAY)
+    elapsed = time.perf_counter() - started
+
+    assert summary.counts["plan_versions"] == 2 * Episode.objects.exclude(status="closed").count()
+    assert summary.counts["problems"] > 0
+    assert elapsed < 10
