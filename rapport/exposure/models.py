@@ -1,1 +1,104 @@
+"""Fear ladders: feared situations, easiest first, and every practice attempt at each step.
+
+A step's status (not started, practising, mastered) is computed from its attempts by the
+ladder's mastery rule (core.exposure), never typed in.
+"""
+
 from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from rapport.core import exposure as rules
+
+SUDS_VALIDATORS = [MinValueValidator(rules.SUDS_MIN), MaxValueValidator(rules.SUDS_MAX)]
+
+
+class Ladder(models.Model):
+    episode = models.ForeignKey("care.Episode", on_delete=models.PROTECT, related_name="ladders")
+    # The plan's stable goal key, not a foreign key: goals are versioned by the plans app, and
+    # a ladder stays with its goal across versions.
+    goal_key = models.UUIDField(null=True, blank=True)
+    title = models.CharField(
+        max_length=120, help_text="What the ladder is about, in the client's words."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    mastery_peak_suds = models.PositiveSmallIntegerField(
+        default=rules.MASTERY_PEAK_SUDS,
+        validators=SUDS_VALIDATORS,
+        help_text="A step is mastered when the peak distress is at most this…",
+    )
+    mastery_fall_percent = models.PositiveSmallIntegerField(
+        default=rules.MASTERY_FALL_PERCENT,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="…or this many per cent below the first attempt…",
+    )
+    mastery_consecutive = models.PositiveSmallIntegerField(
+        default=rules.MASTERY_CONSECUTIVE,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text="…on this many attempts in a row.",
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def rule(self) -> rules.MasteryRule:
+        return rules.MasteryRule(
+            peak_at_most=self.mastery_peak_suds,
+            fall_percent=self.mastery_fall_percent,
+            consecutive=self.mastery_consecutive,
+        )
+
+
+class Step(models.Model):
+    ladder = models.ForeignKey(Ladder, on_delete=models.CASCADE, related_name="steps")
+    situation = models.CharField(max_length=200)
+    expected_suds = models.PositiveSmallIntegerField(
+        validators=SUDS_VALIDATORS,
+        help_text="Expected distress (0–100) when the ladder was set up.",
+    )
+    position = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.situation
+
+
+class Attempt(models.Model):
+    class Setting(models.TextChoices):
+        IN_SESSION = "in_session", "In session"
+        HOMEWORK = "homework", "Homework"
+
+    class Via(models.TextChoices):
+        CLINIC = "clinic", "Recorded by the clinician"
+        PORTAL = "portal", "Recorded in the portal"
+
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="attempts")
+    practised_on = models.DateField()
+    setting = models.CharField(max_length=16, choices=Setting.choices)
+    anticipated_suds = models.PositiveSmallIntegerField(validators=SUDS_VALIDATORS)
+    peak_suds = models.PositiveSmallIntegerField(validators=SUDS_VALIDATORS)
+    end_suds = models.PositiveSmallIntegerField(validators=SUDS_VALIDATORS, null=True, blank=True)
+    duration_minutes = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(600)]
+    )
+    notes = models.TextField(blank=True)
+    recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    recorded_via = models.CharField(max_length=8, choices=Via.choices)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["practised_on", "recorded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.step} on {self.practised_on:%Y-%m-%d}"

@@ -1,0 +1,186 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from rapport.accounts.forms import SubmitOnceMixin
+from rapport.core import exposure as rules
+from rapport.exposure.models import Attempt, Ladder, Step
+
+SUDS_HELP = "0 = completely calm, 100 = the worst distress imaginable."
+NO_GOAL = ""
+
+
+def suds_field(label: str, *, required: bool = True, help_text: str = SUDS_HELP) -> forms.Field:
+    return forms.IntegerField(
+        label=label,
+        min_value=rules.SUDS_MIN,
+        max_value=rules.SUDS_MAX,
+        required=required,
+        help_text=help_text,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
+    )
+
+
+class GoalChoiceMixin(forms.Form):
+    """The plan goal a ladder serves; shown only when the plan has goals."""
+
+    goal_key = forms.TypedChoiceField(
+        label="Plan goal",
+        required=False,
+        coerce=uuid.UUID,
+        empty_value=None,
+    )
+
+    def set_goals(self, goals: dict[uuid.UUID, str], current: uuid.UUID | None) -> None:
+        choices = [(NO_GOAL, "— not linked to a goal —")]
+        choices += [(str(key), title) for key, title in goals.items()]
+        if current is not None and current not in goals:
+            choices.append((str(current), "A goal no longer in the plan"))
+        if len(choices) == 1:
+            del self.fields["goal_key"]
+        else:
+            self.fields["goal_key"].choices = choices  # type: ignore[attr-defined]
+
+
+class LadderForm(SubmitOnceMixin, GoalChoiceMixin):
+    title = forms.CharField(
+        max_length=120,
+        label="What the ladder is about",
+        help_text="In the client's words, e.g. “Travelling by bus again”.",
+    )
+    steps = forms.CharField(
+        required=False,
+        label="First steps (optional)",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="One per line: the situation, a comma, the expected distress 0–100. "
+        "They are put easiest first; you can add and reorder steps later.",
+    )
+
+    def clean_steps(self) -> list[tuple[str, int]]:
+        parsed = []
+        for number, line in enumerate(self.cleaned_data["steps"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            situation, _, value = line.rpartition(",")
+            try:
+                expected = int(value.strip())
+            except ValueError:
+                raise forms.ValidationError(
+                    f"Line {number}: end the line with a comma and a number from 0 to 100."
+                ) from None
+            if not rules.SUDS_MIN <= expected <= rules.SUDS_MAX or not situation.strip():
+                raise forms.ValidationError(
+                    f"Line {number}: describe the situation and rate it from 0 to 100."
+                )
+            parsed.append((situation.strip()[:200], expected))
+        return parsed
+
+
+class LadderEditForm(GoalChoiceMixin, forms.ModelForm[Ladder]):
+    class Meta:
+        model = Ladder
+        fields = [
+            "title",
+            "goal_key",
+            "mastery_peak_suds",
+            "mastery_fall_percent",
+            "mastery_consecutive",
+        ]
+        labels = {
+            "title": "What the ladder is about",
+            "mastery_peak_suds": "Mastered at a peak distress of at most",
+            "mastery_fall_percent": "or a fall from the first attempt of at least (%)",
+            "mastery_consecutive": "on this many attempts in a row",
+        }
+
+
+class StepForm(forms.ModelForm[Step]):
+    expected_suds = suds_field("Expected distress (0–100)")
+
+    class Meta:
+        model = Step
+        fields = ["situation", "expected_suds"]
+        labels = {"situation": "Situation"}
+
+
+class NewStepForm(SubmitOnceMixin, StepForm):
+    pass
+
+
+class AttemptForm(SubmitOnceMixin):
+    step = forms.ModelChoiceField(queryset=Step.objects.none(), label="Step")
+    practised_on = forms.DateField(
+        label="Date", widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
+    )
+    setting = forms.ChoiceField(
+        choices=Attempt.Setting.choices,
+        widget=forms.RadioSelect,
+        label="Where",
+        initial=Attempt.Setting.IN_SESSION,
+    )
+    anticipated_suds = suds_field("Distress expected beforehand (0–100)")
+    peak_suds = suds_field("Highest distress during it (0–100)")
+    end_suds = suds_field("Distress at the end (optional)", required=False, help_text="")
+    duration_minutes = forms.IntegerField(
+        label="How long (minutes, optional)", min_value=1, max_value=600, required=False
+    )
+    notes = forms.CharField(
+        label="Notes (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(
+        self, *args: Any, ladder: Ladder, initial_step: Step | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["step"]
+        field.queryset = ladder.steps.all()  # type: ignore[attr-defined]
+        field.label_from_instance = lambda step: (  # type: ignore[attr-defined]
+            f"{step.position}. {step.situation} (expected {step.expected_suds})"
+        )
+        if initial_step is not None:
+            field.initial = initial_step.pk
+
+    def clean_practised_on(self) -> Any:
+        day = self.cleaned_data["practised_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError("The practice cannot be in the future.")
+        return day
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        peak, end = data.get("peak_suds"), data.get("end_suds")
+        if peak is not None and end is not None and end > peak:
+            self.add_error("end_suds", "The distress at the end cannot be above the peak.")
+        return data
+
+
+class PortalAttemptForm(AttemptForm):
+    """The same record in the client's words."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        labels = {
+            "step": "Which step did you practise?",
+            "practised_on": "When?",
+            "setting": "Was it",
+            "anticipated_suds": "Before you started, how anxious did you expect to feel? (0–100)",
+            "peak_suds": "What was the most anxious you felt? (0–100)",
+            "end_suds": "How anxious were you at the end? (optional)",
+            "duration_minutes": "How many minutes did you stay? (optional)",
+            "notes": "Anything you noticed (optional)",
+        }
+        for name, label in labels.items():
+            self.fields[name].label = label
+            self.fields[name].help_text = ""  # the page explains the scale once
+        self.fields["setting"].choices = [  # type: ignore[attr-defined]
+            (Attempt.Setting.HOMEWORK, "On my own, between sessions"),
+            (Attempt.Setting.IN_SESSION, "With my therapist, in a session"),
+        ]
+        self.fields["step"].label_from_instance = lambda step: (  # type: ignore[attr-defined]
+            f"Step {step.position}: {step.situation}"
+        )
+        self.fields["setting"].initial = Attempt.Setting.HOMEWORK

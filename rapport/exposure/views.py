@@ -1,0 +1,330 @@
+"""Fear ladders: the clinician's pages, and the client's (or guardian's) page in the portal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csp import csp_override
+from django.views.decorators.http import require_http_methods, require_POST
+
+from rapport import access
+from rapport.accounts.decorators import role_required
+from rapport.accounts.models import Role, User
+from rapport.accounts.services import submission_once
+from rapport.accounts.views import say_saved
+from rapport.alliance.views import SVG_IMAGE_CSP
+from rapport.audit.models import AuditEvent
+from rapport.audit.services import audit_record
+from rapport.care.models import Episode
+from rapport.exposure.charts import SIZES, render_ladder_svg
+from rapport.exposure.forms import (
+    AttemptForm,
+    LadderEditForm,
+    LadderForm,
+    NewStepForm,
+    PortalAttemptForm,
+    StepForm,
+)
+from rapport.exposure.models import Attempt, Ladder
+from rapport.exposure.services import (
+    attempt_record,
+    goal_titles,
+    ladder_create,
+    ladder_overview,
+    ladder_update,
+    ladders_read,
+    may_record_from_portal,
+    may_see_distress,
+    step_add,
+    step_move,
+    step_update,
+)
+
+# Clinicians and supervisors in the client's care; a practice admin only under break-glass,
+# to read (rapport.access refuses their writes with 403).
+staff_required = role_required(Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN)
+
+
+def _can_write(user: User, episode: Episode) -> bool:
+    return access.clients_in_care_of(user).filter(pk=episode.client_id).exists()
+
+
+def _svg(body: bytes) -> HttpResponse:
+    response = HttpResponse(body, content_type="image/svg+xml")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _chart_size(request: HttpRequest) -> str:
+    size = request.GET.get("size", "wide")
+    return size if size in SIZES else "wide"
+
+
+# --- Clinician pages ---------------------------------------------------------------------------
+
+
+@staff_required
+def episode_ladders(request: HttpRequest, episode_id: int) -> HttpResponse:
+    episode = access.get_episode_for_user(request.user, episode_id)
+    context = {
+        "episode": episode,
+        "client": episode.client,
+        "overviews": ladders_read(actor=request.user, episode=episode),
+        "can_write": _can_write(request.user, episode),
+    }
+    return render(request, "exposure/episode_ladders.html", context)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def ladder_new(request: HttpRequest, episode_id: int) -> HttpResponse:
+    episode = access.get_episode_for_user(request.user, episode_id, write=request.method == "POST")
+    form = LadderForm(request.POST if request.method == "POST" else None)
+    form.set_goals(goal_titles(episode), None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+
+        def create() -> str:
+            ladder = ladder_create(
+                actor=request.user,
+                episode=episode,
+                title=data["title"],
+                goal_key=data.get("goal_key"),
+                steps=data["steps"],
+            )
+            return reverse("exposure:ladder_detail", args=[ladder.pk])
+
+        try:
+            url, first = submission_once(
+                user=request.user, key=data["submission_key"], perform=create
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            say_saved(request, first, "Ladder created. Add steps, then record each practice.")
+            return redirect(url)
+    return render(request, "exposure/ladder_new.html", {"form": form, "episode": episode})
+
+
+@staff_required
+def ladder_detail(request: HttpRequest, ladder_id: int) -> HttpResponse:
+    ladder = access.get_ladder_for_user(request.user, ladder_id)
+    return _render_detail(request, ladder)
+
+
+def _render_detail(
+    request: HttpRequest,
+    ladder: Ladder,
+    *,
+    attempt_form: AttemptForm | None = None,
+    step_form: NewStepForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    overview = ladder_overview(ladder)
+    current = overview.current
+    context = {
+        "ladder": ladder,
+        "episode": ladder.episode,
+        "client": ladder.episode.client,
+        "overview": overview,
+        "can_write": _can_write(request.user, ladder.episode),
+        "attempt_form": attempt_form
+        or AttemptForm(ladder=ladder, initial_step=current.step if current else None),
+        "step_form": step_form or NewStepForm(),
+    }
+    return render(request, "exposure/ladder_detail.html", context, status=status)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def ladder_edit(request: HttpRequest, ladder_id: int) -> HttpResponse:
+    ladder = access.get_ladder_for_user(request.user, ladder_id, write=request.method == "POST")
+    form = LadderEditForm(
+        request.POST if request.method == "POST" else None,
+        instance=Ladder.objects.get(pk=ladder.pk),
+    )
+    form.set_goals(goal_titles(ladder.episode), ladder.goal_key)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            ladder_update(
+                actor=request.user,
+                ladder=ladder,
+                title=data["title"],
+                goal_key=data.get("goal_key", ladder.goal_key),
+                mastery_peak_suds=data["mastery_peak_suds"],
+                mastery_fall_percent=data["mastery_fall_percent"],
+                mastery_consecutive=data["mastery_consecutive"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Ladder saved.")
+            return redirect("exposure:ladder_detail", ladder_id=ladder.pk)
+    return render(request, "exposure/ladder_edit.html", {"form": form, "ladder": ladder})
+
+
+@staff_required
+@require_POST
+def step_new(request: HttpRequest, ladder_id: int) -> HttpResponse:
+    ladder = access.get_ladder_for_user(request.user, ladder_id, write=True)
+    form = NewStepForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+
+        def add() -> str:
+            step_add(
+                actor=request.user,
+                ladder=ladder,
+                situation=data["situation"],
+                expected_suds=data["expected_suds"],
+            )
+            return reverse("exposure:ladder_detail", args=[ladder.pk]) + "#steps"
+
+        try:
+            url, first = submission_once(user=request.user, key=data["submission_key"], perform=add)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            say_saved(request, first, "Step added.")
+            return redirect(url)
+    return _render_detail(request, ladder, step_form=form, status=400)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def step_edit(request: HttpRequest, step_id: int) -> HttpResponse:
+    step = access.get_ladder_step_for_user(request.user, step_id, write=request.method == "POST")
+    form = StepForm(request.POST if request.method == "POST" else None, instance=step)
+    if request.method == "POST" and form.is_valid():
+        step_update(actor=request.user, step=step, **form.cleaned_data)
+        messages.success(request, "Step saved.")
+        return redirect(reverse("exposure:ladder_detail", args=[step.ladder_id]) + "#steps")
+    return render(request, "exposure/step_edit.html", {"form": form, "step": step})
+
+
+@staff_required
+@require_POST
+def step_move_view(request: HttpRequest, step_id: int) -> HttpResponse:
+    step = access.get_ladder_step_for_user(request.user, step_id, write=True)
+    seen_at = request.POST.get("position", "")
+    try:
+        step_move(
+            actor=request.user,
+            step=step,
+            direction=request.POST.get("direction", ""),
+            seen_at=int(seen_at) if seen_at.isdigit() else None,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(reverse("exposure:ladder_detail", args=[step.ladder_id]) + "#steps")
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def attempt_new(request: HttpRequest, ladder_id: int) -> HttpResponse:
+    """Record a practice; the detail page carries the same form."""
+    ladder = access.get_ladder_for_user(request.user, ladder_id, write=request.method == "POST")
+    if request.method == "GET":
+        chosen = ladder.steps.filter(pk=request.GET.get("step") or 0).first()
+        form = AttemptForm(ladder=ladder, initial_step=chosen)
+        return render(request, "exposure/attempt_new.html", {"form": form, "ladder": ladder})
+    form = AttemptForm(request.POST, ladder=ladder)
+    url = _record(request, form, ladder, via=Attempt.Via.CLINIC, route="exposure:ladder_detail")
+    if url:
+        return redirect(url)
+    return render(
+        request, "exposure/attempt_new.html", {"form": form, "ladder": ladder}, status=400
+    )
+
+
+def _record(
+    request: HttpRequest, form: AttemptForm, ladder: Ladder, *, via: str, route: str
+) -> str:
+    """Save a valid practice record once per form; the URL to go to, or "" to show errors."""
+    if not form.is_valid():
+        return ""
+    data: dict[str, Any] = dict(form.cleaned_data)
+    key = data.pop("submission_key")
+
+    def record() -> str:
+        attempt_record(actor=request.user, via=via, **data)
+        return reverse(route, args=[ladder.pk]) + "#progress"
+
+    try:
+        url, first = submission_once(user=request.user, key=key, perform=record)
+    except ValidationError as error:
+        for field, problems in error.message_dict.items():
+            for problem in problems:
+                form.add_error(field if field in form.fields else None, problem)
+        return ""
+    say_saved(request, first, "Practice recorded. Well done for doing it.")
+    return url
+
+
+@csp_override(SVG_IMAGE_CSP)
+@staff_required
+def chart(request: HttpRequest, ladder_id: int) -> HttpResponse:
+    ladder = access.get_ladder_for_user(request.user, ladder_id)
+    return _svg(render_ladder_svg(ladder_overview(ladder), size=_chart_size(request)))
+
+
+# --- Portal -------------------------------------------------------------------------------------
+
+
+@never_cache
+@role_required(Role.CLIENT, Role.GUARDIAN)
+@require_http_methods(["GET", "POST"])
+def portal_ladder(request: HttpRequest, ladder_id: int) -> HttpResponse:
+    """The client's ladder in plain words, and a form to add a practice record."""
+    ladder = access.get_portal_ladder_for_user(request.user, ladder_id)
+    may_record = may_record_from_portal(request.user, ladder)
+    if request.method == "POST" and not may_record:
+        audit_record(
+            actor=request.user,
+            action="portal_write",
+            obj=ladder,
+            client_id=ladder.episode.client_id,
+            outcome=AuditEvent.Outcome.DENIED,
+        )
+        raise PermissionDenied("The young person records their own practice.")
+    form = None
+    status = 200
+    if request.method == "POST":
+        form = PortalAttemptForm(request.POST, ladder=ladder)
+        url = _record(request, form, ladder, via=Attempt.Via.PORTAL, route="exposure:portal")
+        if url:
+            return redirect(url)
+        status = 400
+    overview = ladder_overview(ladder, goals={})  # goal titles are the clinician's wording
+    if form is None and may_record:
+        current = overview.current
+        form = PortalAttemptForm(ladder=ladder, initial_step=current.step if current else None)
+    client = ladder.episode.client
+    context = {
+        "ladder": ladder,
+        "client": client,
+        "overview": overview,
+        "form": form,
+        "is_guardian": request.user.role == Role.GUARDIAN,
+        "shows_distress": may_see_distress(request.user, ladder),
+        "name": client.preferred_name or client.full_name.split()[0],
+    }
+    return render(request, "exposure/portal_ladder.html", context, status=status)
+
+
+@never_cache
+@csp_override(SVG_IMAGE_CSP)
+@role_required(Role.CLIENT, Role.GUARDIAN)
+def portal_chart(request: HttpRequest, ladder_id: int) -> HttpResponse:
+    ladder = access.get_portal_ladder_for_user(request.user, ladder_id)
+    if not may_see_distress(request.user, ladder):
+        raise PermissionDenied("The young person's distress ratings are not shared.")
+    overview = ladder_overview(ladder, goals={})
+    return _svg(render_ladder_svg(overview, size=_chart_size(request)))
