@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.tasks import task
+
+from rapport.trajectories.services import trajectories_refresh_due
+
+
+@task
+def refresh_due_trajectories() -> int:
+    """Refit expected trajectories of practices not refreshed in the last day."""
+    return trajectories_refresh_due()

@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from rapport import access
+from rapport.accounts.decorators import clinical_staff_required, role_required
+from rapport.accounts.models import Role
+from rapport.core.validation import FLAG_LEVELS, OUTCOMES
+from rapport.practices.models import Practice
+from rapport.trajectories.forms import TrajectorySettingsForm
+from rapport.trajectories.models import ExpectedTrajectory, TrajectorySettings
+from rapport.trajectories.queries import episode_statuses, expected_band
+from rapport.trajectories.services import (
+    client_outcome_families,
+    family_title,
+    trajectories_refresh,
+    trajectory_settings_update,
+    trajectory_validation,
+)
+
+STAFF = (Role.ADMIN, Role.SUPERVISOR, Role.CLINICIAN)
+OUTCOME_WORDS = {
+    "not_improved": "no reliable improvement at the last score",
+    "deteriorated": "reliably worse at the last score",
+}
+FLAG_WORDS = {"off_track": "off track", "at_risk": "at risk or off track"}
+
+
+@role_required(*STAFF)
+def overview(request: HttpRequest) -> HttpResponse:
+    """Each measure's expected trajectory in this practice: model or rule, and on how much data.
+    Counts only; no client appears here."""
+    practice_id = request.user.practice_id
+    families = client_outcome_families(practice_id)
+    stored = {e.family: e for e in ExpectedTrajectory.objects.filter(practice_id=practice_id)}
+    rows = [
+        {"family": family, "title": family_title(found), "expected": stored.get(family)}
+        for family, found in sorted(families.items())
+    ]
+    return render(
+        request,
+        "trajectories/overview.html",
+        {
+            "rows": rows,
+            "settings": TrajectorySettings.in_effect(practice_id),
+            "can_refresh": request.user.role in (Role.ADMIN, Role.SUPERVISOR),
+        },
+    )
+
+
+@role_required(Role.ADMIN, Role.SUPERVISOR)
+@require_POST
+def refresh(request: HttpRequest) -> HttpResponse:
+    practice = Practice.objects.get(pk=request.user.practice_id)
+    fitted = trajectories_refresh(practice=practice, actor=request.user)
+    models = sum(1 for e in fitted if e.method == "model")
+    messages.success(
+        request,
+        f"Refitted {len(fitted)} measures ({models} by model, {len(fitted) - models} by rule); "
+        "every score was classified again.",
+    )
+    return redirect("trajectories:overview")
+
+
+@role_required(*STAFF)
+def validation(request: HttpRequest, family: str) -> HttpResponse:
+    """How well early flags predicted final outcomes on this practice's closed episodes."""
+    if family not in client_outcome_families(request.user.practice_id):
+        raise Http404("No such measure")
+    found = trajectory_validation(
+        practice_id=request.user.practice_id, family=family, actor=request.user
+    )
+    tables: list[dict[str, Any]] = []
+    if found.report is not None:
+        tables = [
+            {
+                "outcome": OUTCOME_WORDS[outcome],
+                "count": found.report.outcome_counts[outcome],
+                "rows": [
+                    (FLAG_WORDS[level], found.report.results[(outcome, level)])
+                    for level in FLAG_LEVELS
+                ],
+            }
+            for outcome in OUTCOMES
+        ]
+    return render(
+        request,
+        "trajectories/validation.html",
+        {
+            "found": found,
+            "tables": tables,
+            "settings": TrajectorySettings.in_effect(request.user.practice_id),
+        },
+    )
+
+
+@clinical_staff_required
+def episode_trajectory(request: HttpRequest, episode_id: int) -> HttpResponse:
+    """Each classified score of the episode, and the expected range for this client."""
+    episode = access.get_episode_for_user(request.user, episode_id)
+    statuses = episode_statuses(episode)
+    families = sorted({s.family for s in statuses})
+    titles = client_outcome_families(episode.practice_id)
+    bands = [band for f in families if (band := expected_band(episode, f)) is not None]
+    return render(
+        request,
+        "trajectories/episode.html",
+        {
+            "episode": episode,
+            "client": episode.client,
+            "groups": [
+                (_title(titles, f), [s for s in statuses if s.family == f]) for f in families
+            ],
+            "bands": [
+                (
+                    family_title(titles[b.family]),
+                    b,
+                    list(zip(b.sessions, b.p10, b.p25, b.p50, b.p75, b.p90, strict=True)),
+                )
+                for b in bands
+            ],
+        },
+    )
+
+
+def _title(titles: dict[str, list[Any]], family: str) -> str:
+    return family_title(titles[family]) if family in titles else family
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def settings_edit(request: HttpRequest) -> HttpResponse:
+    settings = TrajectorySettings.in_effect(request.user.practice_id)
+    form = TrajectorySettingsForm(
+        request.POST if request.method == "POST" else None, instance=settings
+    )
+    if request.method == "POST" and form.is_valid():
+        trajectory_settings_update(settings=form.save(commit=False), actor=request.user)
+        messages.success(request, "Trajectory settings saved and every score classified again.")
+        return redirect("trajectories:settings")
+    return render(request, "trajectories/settings.html", {"form": form})
