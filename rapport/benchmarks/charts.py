@@ -1,0 +1,211 @@
+"""The progress chart's speed on the demo practice, built in a throwaway test database.
+
+For every episode in the demo clinician's care that has scores, several times over, through
+Django's test client signed in as that clinician (middleware, access checks, audit, template):
+
+- the progress page itself (goal: p95 <= 300 ms), and the page with its chart, as a browser
+  fetches it (the page, then the SVG);
+- the chart's SVG alone, against the alliance chart's SVG of the same episode;
+- /healthz, a page that does next to nothing, as the baseline for the ratios;
+- matplotlib's drawing alone (the chart already built), in wall-clock and CPU time: on a busy
+  machine the CPU time says what the drawing costs, the wall-clock time what a user waits.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+PAGE_GOAL_S = 0.300
+REPEATS = 5
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rapport.settings")
+    os.environ.setdefault("RAPPORT_DEBUG", "1")  # development settings: no secret key needed
+    import django
+
+    django.setup()
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def timed(fetch: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    response = fetch()
+    elapsed = time.perf_counter() - started
+    if response.status_code != 200:
+        raise RuntimeError(f"benchmark request failed with {response.status_code}")
+    return elapsed
+
+
+class FullCollections:
+    """Counts the full (generation 2) garbage collections and their pauses while it is open:
+    with Django, matplotlib and the demo loaded, one costs more than drawing a chart."""
+
+    def __init__(self) -> None:
+        self.pauses: list[float] = []
+        self._started = 0.0
+
+    def __enter__(self) -> FullCollections:
+        gc.callbacks.append(self._observe)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._observe)
+
+    def _observe(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses.append(time.perf_counter() - self._started)
+
+
+def _line(label: str, times: list[float], baseline: float) -> str:
+    p50, p95 = statistics.median(times), percentile(times, 95)
+    return (
+        f"  {label:<28} p50 {p50 * 1000:6.1f} ms  p95 {p95 * 1000:6.1f} ms  "
+        f"({p50 / baseline:,.0f}x /healthz)"
+    )
+
+
+def measure(out: Callable[[str], None]) -> bool:
+    from django.test import Client as WebClient
+    from django.urls import reverse
+
+    from rapport.access import caseload_episodes
+    from rapport.accounts.models import User
+    from rapport.measures.models import Response
+    from rapport.practices.demo import build_demo_practice, demo_email
+
+    started = time.perf_counter()
+    build_demo_practice()
+    out(f"progress charts: demo practice built in {time.perf_counter() - started:.1f} s")
+    clinician = User.objects.get(email=demo_email("clinician"))
+    web = WebClient()
+    web.force_login(clinician)
+    with_scores = Response.objects.filter(total__isnull=False).values("episode_id")
+    episodes = list(caseload_episodes(clinician).filter(pk__in=with_scores).distinct())
+    if not episodes:
+        out("progress charts: the demo clinician has no episode with scores: MISSED")
+        return False
+
+    def urls(route: str) -> list[str]:
+        return [reverse(route, args=[episode.pk]) for episode in episodes]
+
+    pages, charts = urls("progress:episode"), urls("progress:chart")
+    alliance = urls("alliance:chart")
+    phone_charts = [f"{url}?layout=narrow" for url in charts]
+    for url in [*pages, *charts, *alliance]:  # warm up: imports, fonts, template loading
+        timed(lambda url=url: web.get(url))
+
+    times: dict[str, list[float]] = {name: [] for name in ("health", "page", "chart", "phone")}
+    times |= {"page+chart": [], "page+chart CPU": [], "alliance": []}
+    with FullCollections() as collections:
+        for _ in range(REPEATS):
+            times["health"].append(timed(lambda: web.get("/healthz")))
+            for page, chart, phone, other in zip(
+                pages, charts, phone_charts, alliance, strict=True
+            ):
+                cpu = time.process_time()
+                page_s = timed(lambda page=page: web.get(page))
+                chart_s = timed(lambda chart=chart: web.get(chart))
+                times["page+chart CPU"].append(time.process_time() - cpu)
+                times["page"].append(page_s)
+                times["chart"].append(chart_s)
+                times["page+chart"].append(page_s + chart_s)
+                times["phone"].append(timed(lambda phone=phone: web.get(phone)))
+                times["alliance"].append(timed(lambda other=other: web.get(other)))
+
+    baseline = statistics.median(times["health"])
+    page_p95 = percentile(times["page"], 95)
+    ok = page_p95 <= PAGE_GOAL_S
+    out(
+        f"progress charts: {len(episodes)} episodes x {REPEATS} requests each "
+        f"(/healthz p50 {baseline * 1000:.1f} ms)"
+    )
+    out(_line("progress page", times["page"], baseline))
+    out(_line("progress chart SVG (wide)", times["chart"], baseline))
+    out(_line("progress chart SVG (phone)", times["phone"], baseline))
+    out(_line("page + wide chart", times["page+chart"], baseline))
+    out(_line("page + wide chart, CPU time", times["page+chart CPU"], baseline))
+    out(_line("alliance chart SVG", times["alliance"], baseline))
+    ratio = statistics.median(times["chart"]) / statistics.median(times["alliance"])
+    out(f"  progress chart / alliance chart (p50): {ratio:.2f}x")
+    pauses = collections.pauses
+    out(
+        f"  full garbage collections during these requests: {len(pauses)}, "
+        f"median pause {statistics.median(pauses or [0.0]) * 1000:.0f} ms (the p95 tails)"
+    )
+    drawing(episodes, out)
+    out(
+        f"  progress page p95 {page_p95 * 1000:.0f} ms (goal <= {PAGE_GOAL_S * 1000:.0f} ms) "
+        f"{'OK' if ok else 'MISSED'}; page + chart p95 "
+        f"{percentile(times['page+chart'], 95) * 1000:.0f} ms "
+        f"({percentile(times['page+chart CPU'], 95) * 1000:.0f} ms of CPU time)"
+    )
+    return ok
+
+
+def drawing(episodes: list[Any], out: Callable[[str], None]) -> None:
+    from rapport.alliance.services import alliance_chart
+    from rapport.charts.lines import render_svg
+    from rapport.charts.progress import render_progress_svg
+    from rapport.progress.charts import clinician_chart
+    from rapport.progress.queries import episode_progress
+
+    ours: dict[str, list[float]] = {"wall": [], "cpu": []}
+    theirs: dict[str, list[float]] = {"wall": [], "cpu": []}
+    for episode in episodes:
+        progress, alliance = clinician_chart(episode_progress(episode)), alliance_chart(episode)
+        draws: list[tuple[dict[str, list[float]], Callable[[], bytes]]] = [
+            (ours, lambda chart=progress: render_progress_svg(chart)),
+            (theirs, lambda chart=alliance: render_svg(chart)),
+        ]
+        for _ in range(REPEATS):
+            for times, draw in draws:
+                wall, cpu = time.perf_counter(), time.process_time()
+                draw()
+                times["cpu"].append(time.process_time() - cpu)
+                times["wall"].append(time.perf_counter() - wall)
+    for label, times in (("progress chart", ours), ("alliance chart", theirs)):
+        out(
+            f"  drawing alone, {label:<15} p50 {statistics.median(times['wall']) * 1000:6.1f} ms "
+            f"wall, {statistics.median(times['cpu']) * 1000:6.1f} ms CPU; p95 "
+            f"{percentile(times['wall'], 95) * 1000:6.1f} ms wall"
+        )
+    ratio = statistics.median(ours["cpu"]) / statistics.median(theirs["cpu"])
+    out(f"  drawing CPU time, progress / alliance (p50): {ratio:.2f}x")
+
+
+def run() -> bool:
+    _setup_django()
+    from django.test.utils import (
+        setup_databases,
+        setup_test_environment,
+        teardown_databases,
+        teardown_test_environment,
+    )
+
+    # A test database (in memory on SQLite): the bench never touches the configured one.
+    setup_test_environment()
+    databases = setup_databases(verbosity=0, interactive=False)
+    try:
+        return measure(print)
+    finally:
+        teardown_databases(databases, verbosity=0)
+        teardown_test_environment()
+
+
+if __name__ == "__main__":
+    run()

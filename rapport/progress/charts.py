@@ -1,0 +1,243 @@
+"""The progress chart's one definition: from an episode's progress to a chart and its table.
+
+Pure functions of the read models in `queries.py` (no database access here): the clinician's
+page on screen, on a phone and on paper, and any report that prints the chart, draw the same
+`ProgressChart` (`render_progress_svg(clinician_chart(episode_progress(episode)))`), and the
+accessible table under it is built from the same data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from rapport.charts.progress import Envelope, Event, Line, Panel, ProgressChart, Shade
+from rapport.progress.queries import (
+    AlertMark,
+    EpisodeProgress,
+    FamilyProgress,
+    PortalProgress,
+    ScoreSeries,
+)
+from rapport.trajectories.queries import ExpectedBand
+
+ALLIANCE_RANGE = (0.0, 40.0)
+# The expected band is drawn a little past the latest session: where the scores should go next.
+EXPECTED_AHEAD = 2
+
+
+def direction_words(family: FamilyProgress) -> str:
+    return "lower is better" if family.lower_is_better else "higher is better"
+
+
+def _y_range(family: FamilyProgress) -> tuple[float, float]:
+    low, high = family.instrument.score_range
+    values = [p.total for s in family.series for p in s.points]
+    if family.expected is not None:
+        values += [*family.expected.p10, *family.expected.p90]
+    low, high = min([low, *values]), max([high, *values])
+    # Room above the top for the alert markers.
+    return low - 0.5, high + max(1.0, (high - low) * 0.06)
+
+
+def _shades(family: FamilyProgress) -> list[Shade]:
+    return [Shade(b.min, b.max, b.label, b.severity) for b in family.instrument.bands]
+
+
+def _envelope(band: ExpectedBand | None, offset: float, last_x: float) -> Envelope | None:
+    if band is None:
+        return None
+    xs = [session + offset for session in band.sessions]
+    keep = [i for i, x in enumerate(xs) if x <= last_x + EXPECTED_AHEAD]
+    if not keep:
+        return None
+
+    def pick(values: list[float]) -> list[float]:
+        return [float(values[i]) for i in keep]
+
+    return Envelope(
+        x=[xs[i] for i in keep],
+        p10=pick(band.p10),
+        p25=pick(band.p25),
+        p50=pick(band.p50),
+        p75=pick(band.p75),
+        p90=pick(band.p90),
+    )
+
+
+def _lines(series: list[ScoreSeries]) -> list[Line]:
+    return [Line(s.label, [p.x for p in s.points], [p.total for p in s.points]) for s in series]
+
+
+def _events(marks: list[AlertMark]) -> list[Event]:
+    return [Event(mark.x, mark.label) for mark in marks]
+
+
+def family_panel(family: FamilyProgress, *, simplified: bool = False) -> Panel:
+    last_x = max(p.x for s in family.series for p in s.points)
+    return Panel(
+        title=f"{family.title} · {direction_words(family)}",
+        y_label="Score",
+        y_range=_y_range(family),
+        lines=_lines(family.series),
+        shades=_shades(family),
+        envelope=None if simplified else _envelope(family.expected, family.expected_offset, last_x),
+        alerts=[] if simplified else _events(family.alerts),
+    )
+
+
+def alliance_panel(progress: EpisodeProgress) -> Panel | None:
+    if not progress.alliance:
+        return None
+    lines = []
+    for label, attribute in (
+        ("Client", "client"),
+        ("Therapist", "therapist"),
+        ("Guardian", "guardian"),
+    ):
+        points = [(p.x, getattr(p, attribute)) for p in progress.alliance]
+        kept = [(x, y) for x, y in points if y is not None]
+        if kept:
+            lines.append(Line(label, [x for x, _ in kept], [y for _, y in kept]))
+    lowest = min((y for line in lines for y in line.y), default=ALLIANCE_RANGE[0])
+    return Panel(
+        title="Session feedback (alliance) · higher is better",
+        y_label="Total of 40",
+        y_range=(max(ALLIANCE_RANGE[0], lowest - 4), ALLIANCE_RANGE[1] + 1.5),
+        lines=lines,
+        alerts=_events(progress.alliance_alerts),
+    )
+
+
+def clinician_chart(progress: EpisodeProgress) -> ProgressChart:
+    """One panel per measured family, the alliance beneath, plan revisions across all."""
+    panels = [family_panel(family) for family in progress.families]
+    alliance = alliance_panel(progress)
+    if alliance is not None:
+        panels.append(alliance)
+    return ProgressChart(
+        x_label="Session number (1 = first session)",
+        panels=panels,
+        revisions=[Event(r.x, r.label, short=f"plan v{r.number}") for r in progress.revisions],
+    )
+
+
+def portal_chart(progress: PortalProgress) -> ProgressChart:
+    """The client's own scores over their sessions, with the instrument's ranges shaded."""
+    return ProgressChart(
+        x_label="Session",
+        panels=[family_panel(family, simplified=True) for family in progress.families],
+        empty_text="No scores to show yet.",
+    )
+
+
+# --- The table under the chart ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TableRow:
+    session: str
+    at: datetime
+    scores: list[tuple[str, str]]  # (respondent, score)
+    band: str
+    expected: tuple[str, str]  # the middle half and median; the 10th to 90th percentile
+    alerts: list[str]
+
+
+def session_words(x: float) -> str:
+    if x == int(x):
+        return str(int(x))
+    if x < 1:
+        return "before session 1"
+    return f"between {int(x)} and {int(x) + 1}"
+
+
+def revision_words(x: float) -> str:
+    if x == int(x):
+        return f"at session {int(x)}"
+    return "before session 1" if x < 1 else f"after session {int(x)}"
+
+
+def _number(value: float) -> str:
+    return f"{value:.0f}" if value == int(value) else f"{value:.1f}"
+
+
+def expected_words(band: ExpectedBand | None, session: float) -> tuple[str, str]:
+    """The expected middle half with its median, and the 10th to 90th percentile, at a session
+    counted from the intake (see FamilyProgress.expected_offset); blank where there is none."""
+    if band is None or session != int(session) or int(session) not in band.sessions:
+        return "", ""
+    i = band.sessions.index(int(session))
+    middle = f"{_number(band.p25[i])}–{_number(band.p75[i])}, median {_number(band.p50[i])}"
+    return middle, f"{_number(band.p10[i])}–{_number(band.p90[i])}"
+
+
+def family_table(family: FamilyProgress, *, simplified: bool = False) -> list[TableRow]:
+    """One row per session with a score: each respondent's score, the band of the first
+    respondent's (the client's) score, the expected range and the alerts of that session."""
+    by_x: dict[float, dict[int, str]] = {}
+    dates: dict[float, datetime] = {}
+    bands: dict[float, str] = {}
+    for column, series in enumerate(family.series):
+        for point in series.points:
+            by_x.setdefault(point.x, {})[column] = _number(point.total)
+            dates.setdefault(point.x, point.at)
+            if column == 0:
+                bands[point.x] = point.band
+    columns = list(enumerate(family.series))
+    offset = family.expected_offset
+    alerts: dict[float, list[str]] = {}
+    if not simplified:
+        for mark in family.alerts:
+            alerts.setdefault(mark.x, []).append(mark.label)
+    return [
+        TableRow(
+            session=session_words(x),
+            at=dates[x],
+            scores=[(series.label, by_x[x].get(column, "—")) for column, series in columns],
+            band=bands.get(x, ""),
+            expected=("", "") if simplified else expected_words(family.expected, x - offset),
+            alerts=alerts.get(x, []),
+        )
+        for x in sorted(by_x)
+    ]
+
+
+def unplaced_alerts(family: FamilyProgress) -> list[AlertMark]:
+    """Alerts on sessions without a score of this family (listed under the table)."""
+    scored = {p.x for s in family.series for p in s.points}
+    return [mark for mark in family.alerts if mark.x not in scored]
+
+
+# --- Plain words for the portal -----------------------------------------------------------------
+
+
+PORTAL_OWN_LABELS = ("You", "Your answers")
+
+
+def meaning(family: FamilyProgress) -> str:
+    return (
+        "lower means fewer symptoms"
+        if family.lower_is_better
+        else "higher means things are going better"
+    )
+
+
+def plain_summary(series: ScoreSeries, family: FamilyProgress) -> str:
+    """'Your PHQ-9 scores have gone down from 18 to 9: lower means fewer symptoms.'"""
+    owner = "Your" if series.label in PORTAL_OWN_LABELS else f"{series.label}’s"
+    subject = f"{owner} {family.title} scores"
+    first, latest = series.first.total, series.latest.total
+    if len(series.points) == 1:
+        sentence = f"{owner} first {family.title} score is {_number(first)}: {meaning(family)}."
+    elif latest == first:
+        sentence = f"{subject} are where they started, at {_number(latest)}: {meaning(family)}."
+    else:
+        way = "down" if latest < first else "up"
+        sentence = (
+            f"{subject} have gone {way} from {_number(first)} to {_number(latest)}: "
+            f"{meaning(family)}."
+        )
+    if series.latest.band:
+        sentence += f" {_number(latest)} is in the “{series.latest.band.lower()}” range."
+    return sentence

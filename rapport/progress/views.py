@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.csp import csp_override
+
+from rapport import access
+from rapport.accounts.decorators import role_required
+from rapport.accounts.models import Role
+from rapport.alliance.views import SVG_IMAGE_CSP
+from rapport.charts.progress import (
+    LAYOUTS,
+    NARROW,
+    WIDE,
+    ProgressChart,
+    chart_size,
+    render_progress_svg,
+)
+from rapport.progress.charts import (
+    clinician_chart,
+    direction_words,
+    family_table,
+    plain_summary,
+    portal_chart,
+    revision_words,
+    unplaced_alerts,
+)
+from rapport.progress.queries import episode_progress, portal_progress
+
+# Break-glass admins read the record like the client page; the access helpers decide.
+READERS = (Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN)
+
+
+def _svg_response(request: HttpRequest, chart: ProgressChart) -> HttpResponse:
+    layout = LAYOUTS.get(request.GET.get("layout", "wide"))
+    if layout is None:
+        raise Http404("No such layout")
+    response = HttpResponse(render_progress_svg(chart, layout=layout), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@role_required(*READERS)
+def episode_progress_page(request: HttpRequest, episode_id: int) -> HttpResponse:
+    """Scores over sessions against the expected band, with alerts, plan revisions and the
+    alliance; the same figures in a table under the chart, for screen readers and print."""
+    episode = access.get_episode_for_user(request.user, episode_id)
+    progress = episode_progress(episode)
+    families = [
+        {
+            "family": family,
+            "direction": direction_words(family),
+            "rows": family_table(family),
+            "unplaced_alerts": unplaced_alerts(family),
+        }
+        for family in progress.families
+    ]
+    chart = clinician_chart(progress)
+    return render(
+        request,
+        "progress/episode.html",
+        {
+            "episode": episode,
+            "client": episode.client,
+            "progress": progress,
+            "families": families,
+            "revisions": [(r, revision_words(r.x)) for r in progress.revisions],
+            "wide": chart_size(chart, WIDE),
+            "narrow": chart_size(chart, NARROW),
+        },
+    )
+
+
+@csp_override(SVG_IMAGE_CSP)
+@role_required(*READERS)
+def episode_chart(request: HttpRequest, episode_id: int) -> HttpResponse:
+    episode = access.get_episode_for_user(request.user, episode_id)
+    return _svg_response(request, clinician_chart(episode_progress(episode)))
+
+
+@role_required(Role.CLIENT, Role.GUARDIAN)
+def portal_page(request: HttpRequest, client_id: int) -> HttpResponse:
+    """The simplified version: the client's own scores in plain words, for a client or a
+    guardian allowed to see them."""
+    client = access.get_portal_client_for_user(request.user, client_id)
+    progress = portal_progress(request.user, client, access.guardian_link_of(request.user, client))
+    families = [
+        {
+            "family": family,
+            "rows": family_table(family, simplified=True),
+            "summaries": [plain_summary(series, family) for series in family.series],
+        }
+        for family in progress.families
+    ]
+    chart = portal_chart(progress)
+    return render(
+        request,
+        "progress/portal.html",
+        {
+            "client": client,
+            "progress": progress,
+            "families": families,
+            "wide": chart_size(chart, WIDE),
+            "narrow": chart_size(chart, NARROW),
+        },
+    )
+
+
+@csp_override(SVG_IMAGE_CSP)
+@role_required(Role.CLIENT, Role.GUARDIAN)
+def portal_chart_svg(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = access.get_portal_client_for_user(request.user, client_id)
+    progress = portal_progress(request.user, client, access.guardian_link_of(request.user, client))
+    return _svg_response(request, portal_chart(progress))
