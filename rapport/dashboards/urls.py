@@ -1,5 +1,13 @@
-from django.urls import URLPattern
+from __future__ import annotations
+
+from django.urls import path
+
+from rapport.dashboards import views
 
 app_name = "dashboards"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("dashboard/", views.therapist_dashboard, name="therapist"),
+    path("dashboard/practice/", views.practice_dashboard, name="practice"),
+    path("dashboard/practice/refresh/", views.practice_refresh, name="refresh"),
+]

@@ -1,0 +1,174 @@
+"""The therapist dashboard's caseload: one row per open episode with its status flags.
+
+Read live (a caseload is tens of episodes): four queries whatever its size — episodes with their
+sessions, unresolved (open or acknowledged) alerts by kind, and the latest on-track status from
+the trajectories app.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
+
+from rapport.accounts.models import Role, User
+from rapport.alerts.models import Alert
+from rapport.care.models import Attendance, Episode, EpisodeStatus, Session
+
+TRACK_LABELS = {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track"}
+# Most urgent first when sorted ascending; an unclassified episode sorts last.
+TRACK_ORDER = {"off_track": 0, "at_risk": 1, "on_track": 2, None: 3}
+ALLIANCE_KINDS = (Alert.Kind.LOW_ALLIANCE, Alert.Kind.ALLIANCE_DROP, Alert.Kind.DISAGREEMENT)
+
+
+@dataclass(frozen=True)
+class DashboardRow:
+    episode_id: int
+    client_id: int
+    client_name: str
+    clinician_name: str
+    status: str  # "active" | "on_hold"
+    track: str | None  # "on_track" | "at_risk" | "off_track"; None when not classified
+    track_family: str
+    risk: bool  # an unresolved risk alert
+    alliance: bool  # an unresolved low-alliance, alliance-drop or disagreement alert
+    plan_review: bool  # an unresolved plan-review alert
+    last_session: datetime | None
+    next_session: datetime | None
+
+    @property
+    def track_label(self) -> str:
+        return TRACK_LABELS.get(self.track or "", "Not yet classified")
+
+
+def _far(value: datetime | None, *, future: bool) -> datetime:
+    return value or (datetime.max if future else datetime.min).replace(tzinfo=UTC)
+
+
+# Each sort key puts what needs attention first; ties fall back to the client's name.
+SORTS: dict[str, tuple[str, Callable[[DashboardRow], Any]]] = {
+    "priority": (
+        "Needs attention",
+        lambda r: (not r.risk, TRACK_ORDER[r.track], not r.alliance, not r.plan_review),
+    ),
+    "client": ("Client", lambda r: r.client_name.casefold()),
+    "therapist": ("Therapist", lambda r: r.clinician_name.casefold()),
+    "track": ("Progress", lambda r: TRACK_ORDER[r.track]),
+    "alliance": ("Alliance", lambda r: not r.alliance),
+    "risk": ("Risk", lambda r: not r.risk),
+    "review": ("Plan review", lambda r: not r.plan_review),
+    "last": ("Last session", lambda r: -_far(r.last_session, future=False).timestamp()),
+    "next": ("Next session", lambda r: _far(r.next_session, future=True)),
+}
+DEFAULT_SORT = "priority"
+
+
+def track_statuses(episode_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """(status, family) per episode from the trajectories app, when it is installed."""
+    try:
+        from rapport.trajectories.queries import latest_status_by_episode
+    except ImportError:  # the trajectories feature is not there yet: no progress flags
+        return {}
+    return {pk: (s.status, s.family) for pk, s in latest_status_by_episode(episode_ids).items()}
+
+
+OPEN = (EpisodeStatus.ACTIVE, EpisodeStatus.ON_HOLD)
+
+
+def open_episode_candidates(user: User) -> set[int]:
+    """Open episodes the user is on or supervises, found by four indexed lookups.
+
+    A superset hint only: rapport.access decides what the user may see. Its querysets join
+    episodes to team members and teams under one OR, which a database answers by scanning every
+    episode; narrowing to these ids first keeps the dashboard fast in a large practice.
+    """
+    lookups = [{"primary_clinician": user}, {"team_members": user}]
+    if user.role == Role.SUPERVISOR:
+        lookups += [
+            {"primary_clinician__team__supervisor": user},
+            {"team_members__team__supervisor": user},
+        ]
+    ids: set[int] = set()
+    for lookup in lookups:
+        ids.update(Episode.objects.filter(**lookup, status__in=OPEN).values_list("pk", flat=True))
+    return ids
+
+
+def dashboard_rows(
+    episodes: QuerySet[Episode], *, within: set[int] | None = None, sort: str = DEFAULT_SORT
+) -> list[DashboardRow]:
+    """Rows for the open episodes among `episodes` (narrowed to `within` when given)."""
+    now = timezone.now()
+    upcoming = Session.objects.filter(
+        episode=OuterRef("pk"), attendance=Attendance.SCHEDULED, scheduled_start__gte=now
+    ).order_by("scheduled_start")
+    past = Session.objects.filter(
+        episode=OuterRef("pk"), attendance=Attendance.ATTENDED, scheduled_start__lt=now
+    ).order_by("-scheduled_start")
+    if within is not None:
+        episodes = episodes.filter(pk__in=within)
+    open_episodes = list(
+        episodes.filter(status__in=OPEN)
+        .distinct()
+        .annotate(
+            next_at=Subquery(upcoming.values("scheduled_start")[:1]),
+            last_at=Subquery(past.values("scheduled_start")[:1]),
+        )
+        .values(
+            "pk",
+            "client_id",
+            "client__full_name",
+            "client__preferred_name",
+            "primary_clinician__full_name",
+            "status",
+            "next_at",
+            "last_at",
+        )
+    )
+    ids = [e["pk"] for e in open_episodes]
+    kinds: dict[int, set[str]] = defaultdict(set)
+    # Acknowledged is not resolved: a risk seen but not yet dealt with still needs attention.
+    unresolved = Alert.objects.filter(episode_id__in=ids).exclude(status=Alert.Status.RESOLVED)
+    for episode_id, kind in unresolved.values_list("episode_id", "kind"):
+        kinds[episode_id].add(kind)
+    tracks = track_statuses(ids)
+    rows = []
+    for e in open_episodes:
+        open_kinds = kinds.get(e["pk"], set())
+        track, family = tracks.get(e["pk"], (None, ""))
+        preferred = (e["client__preferred_name"] or "").strip()
+        full = e["client__full_name"]
+        rows.append(
+            DashboardRow(
+                episode_id=e["pk"],
+                client_id=e["client_id"],
+                client_name=(
+                    f"{full} ({preferred})"
+                    if preferred and preferred not in full.split(" ")
+                    else full
+                ),
+                clinician_name=e["primary_clinician__full_name"],
+                status=e["status"],
+                track=track,
+                track_family=family,
+                risk=Alert.Kind.RISK in open_kinds,
+                alliance=any(kind in open_kinds for kind in ALLIANCE_KINDS),
+                plan_review=Alert.Kind.PLAN_REVIEW in open_kinds,
+                last_session=e["last_at"],
+                next_session=e["next_at"],
+            )
+        )
+    return sort_rows(rows, sort)
+
+
+def sort_rows(rows: list[DashboardRow], sort: str) -> list[DashboardRow]:
+    """Sort by a key of SORTS; "-key" reverses it. The client's name breaks ties."""
+    descending = sort.startswith("-")
+    key = SORTS.get(sort.lstrip("-"), SORTS[DEFAULT_SORT])[1]
+    by_name = sorted(rows, key=lambda r: r.client_name.casefold())
+    return sorted(by_name, key=key, reverse=descending)

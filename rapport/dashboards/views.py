@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from rapport import access
+from rapport.accounts.decorators import clinical_staff_required, role_required
+from rapport.accounts.models import Role, User
+from rapport.audit.services import audit_record
+from rapport.dashboards.forms import InstrumentForm, SortForm
+from rapport.dashboards.models import DashboardSnapshot
+from rapport.dashboards.queries import SORTS, dashboard_rows, open_episode_candidates
+from rapport.dashboards.services import dashboards_refresh
+
+practice_staff_required = role_required(Role.SUPERVISOR, Role.ADMIN)
+# The caseload table's columns, in the order the template renders its cells.
+THERAPISTS_PER_PAGE = 50  # a practice of a thousand therapists stays a readable page
+COLUMN_ORDER = ("client", "therapist", "track", "alliance", "risk", "review", "last", "next")
+
+
+@clinical_staff_required
+def therapist_dashboard(request: HttpRequest) -> HttpResponse:
+    """A clinician's open episodes with their flags; a supervisor's include their team's."""
+    form = SortForm(request.GET)
+    sort = form.sort_key()
+    form = SortForm(initial={"sort": sort})  # shows the sort in effect, invalid input or not
+    episodes = access.caseload_episodes(request.user) | access.team_episodes(request.user)
+    rows = dashboard_rows(episodes, within=open_episode_candidates(request.user), sort=sort)
+    audit_record(
+        actor=request.user,
+        action="list",
+        object_type="care.episode",
+        detail={"view": "dashboard", "episodes": [row.episode_id for row in rows]},
+    )
+    show_therapist = request.user.role == Role.SUPERVISOR
+    current = sort.lstrip("-")
+    keys = [k for k in COLUMN_ORDER if k != "therapist" or show_therapist]
+    columns = [
+        {
+            "key": key,
+            "label": SORTS[key][0],
+            "active": key == current,
+            "descending": sort.startswith("-"),
+            # A second click on the active column reverses it.
+            "link": f"-{key}" if key == sort else key,
+        }
+        for key in keys
+    ]
+    context: dict[str, Any] = {
+        "rows": rows,
+        "columns": columns,
+        "sort_label": SORTS[current][0] + (" (reversed)" if sort.startswith("-") else ""),
+        "show_therapist": show_therapist,
+        "sort": sort,
+        "form": form,
+    }
+    context["own"] = own_outcomes(request.user)
+    template = "dashboards/therapist.html"
+    if request.htmx:
+        template += "#caseload-table"
+    return render(request, template, context)
+
+
+def main_instrument(snapshot: DashboardSnapshot | None) -> dict[str, Any] | None:
+    """The outcome measure with the most classified closed episodes."""
+    instruments = snapshot.figures.get("instruments", []) if snapshot else []
+    return max(instruments, key=lambda i: i["closed_with_pair"], default=None)
+
+
+def own_outcomes(user: User) -> dict[str, Any] | None:
+    """A therapist's own row of the practice figures, or how many episodes they have so far."""
+    snapshot = DashboardSnapshot.objects.filter(practice_id=user.practice_id).first()
+    chosen = main_instrument(snapshot)
+    if snapshot is None or chosen is None:
+        return None
+    row = next((t for t in chosen["therapists"] if t["id"] == user.pk), None)
+    return {
+        "instrument": chosen,
+        "row": row,
+        "episodes": chosen.get("caseloads", {}).get(str(user.pk), 0),
+        "min_caseload": snapshot.figures["min_caseload"],
+        "computed_at": snapshot.computed_at,
+    }
+
+
+@practice_staff_required
+def practice_dashboard(request: HttpRequest) -> HttpResponse:
+    """The practice's outcomes, alliance and therapist effect, as last computed."""
+    snapshot = DashboardSnapshot.objects.filter(practice_id=request.user.practice_id).first()
+    instruments = snapshot.figures.get("instruments", []) if snapshot else []
+    form = InstrumentForm(request.GET)
+    wanted = form.cleaned_data.get("instrument") if form.is_valid() else ""
+    chosen = next((i for i in instruments if i["id"] == wanted), main_instrument(snapshot))
+    therapists = Paginator(chosen["therapists"] if chosen else [], THERAPISTS_PER_PAGE)
+    page = therapists.get_page(request.GET.get("page"))
+    audit_record(
+        actor=request.user,
+        action="read",
+        object_type="dashboards.dashboardsnapshot",
+        object_id=snapshot.pk if snapshot else None,
+        detail={"view": "practice_dashboard", "instrument": chosen["id"] if chosen else ""},
+    )
+    return render(
+        request,
+        "dashboards/practice.html",
+        {
+            "snapshot": snapshot,
+            "figures": snapshot.figures if snapshot else None,
+            "instruments": instruments,
+            "chosen": chosen,
+            "therapists": page,
+        },
+    )
+
+
+@practice_staff_required
+@require_POST
+def practice_refresh(request: HttpRequest) -> HttpResponse:
+    snapshot = dashboards_refresh(practice=request.user.practice, actor=request.user)
+    messages.success(request, f"Figures recomputed in {snapshot.seconds:.1f} s.")
+    return redirect("dashboards:practice")
