@@ -332,3 +332,129 @@ def get_rupture_for_user(user: User, rupture_id: int, *, write: bool = False):  
         object_type="alliance.rupture",
         write=write,
     )
+
+
+# --- Exposure: fear ladders -----------------------------------------------------------------
+
+
+def get_ladder_for_user(user: User, ladder_id: int, *, write: bool = False):  # type: ignore[no-untyped-def]
+    from rapport.exposure.models import Ladder
+
+    return _load_in_care(
+        user,
+        Ladder.objects.select_related("episode__client", "episode__practice"),
+        ladder_id,
+        client_path="episode__client",
+        object_type="exposure.ladder",
+        write=write,
+    )
+
+
+def get_ladder_step_for_user(user: User, step_id: int, *, write: bool = False):  # type: ignore[no-untyped-def]
+    from rapport.exposure.models import Step
+
+    return _load_in_care(
+        user,
+        Step.objects.select_related("ladder__episode__client"),
+        step_id,
+        client_path="ladder__episode__client",
+        object_type="exposure.step",
+        write=write,
+    )
+
+
+def portal_ladders_for(user: User):  # type: ignore[no-untyped-def]
+    """Ladders a client sees (their own) or a guardian (a linked young person's, when the
+    clinician shares plan summaries with them) on an open episode."""
+    from rapport.exposure.models import Ladder
+
+    open_ladders = Ladder.objects.filter(episode__status__in=["active", "on_hold"])
+    if not user.is_authenticated:
+        return Ladder.objects.none()
+    if user.role == Role.CLIENT:
+        return open_ladders.filter(episode__client__user=user)
+    if user.role == Role.GUARDIAN:
+        shared = GuardianLink.objects.filter(
+            guardian=user, is_active=True, may_see_plan_summary=True
+        ).values("client_id")
+        return open_ladders.filter(episode__client__in=shared)
+    return Ladder.objects.none()
+
+
+def get_portal_ladder_for_user(user: User, ladder_id: int):  # type: ignore[no-untyped-def]
+    ladder = (
+        portal_ladders_for(user)
+        .select_related("episode__client", "episode__practice")
+        .filter(pk=ladder_id)
+        .first()
+    )
+    if ladder is None:
+        raise _deny(user, "exposure.ladder", ladder_id, "portal_read")
+    audit_record(actor=user, action="portal_read", obj=ladder, client_id=ladder.episode.client_id)
+    return ladder
+
+
+# --- Plans: problem list and treatment plan --------------------------------------------------
+
+
+def get_problem_for_user(user: User, problem_id: int, *, write: bool = False):  # type: ignore[no-untyped-def]
+    from rapport.plans.models import Problem
+
+    return _load_in_care(
+        user,
+        Problem.objects.select_related("episode__client", "episode__practice"),
+        problem_id,
+        client_path="episode__client",
+        object_type="plans.problem",
+        write=write,
+    )
+
+
+def get_plan_version_for_user(user: User, version_id: int, *, write: bool = False):  # type: ignore[no-untyped-def]
+    from rapport.plans.models import PlanVersion
+
+    return _load_in_care(
+        user,
+        PlanVersion.objects.select_related("episode__client", "episode__practice", "author"),
+        version_id,
+        client_path="episode__client",
+        object_type="plans.planversion",
+        write=write,
+    )
+
+
+def get_plan_goal_for_user(user: User, goal_id: int, *, write: bool = False):  # type: ignore[no-untyped-def]
+    from rapport.plans.models import PlanGoal
+
+    return _load_in_care(
+        user,
+        PlanGoal.objects.select_related("version__episode__client"),
+        goal_id,
+        client_path="version__episode__client",
+        object_type="plans.plangoal",
+        write=write,
+    )
+
+
+def get_portal_plan_version_for_user(user: User, version_id: int):  # type: ignore[no-untyped-def]
+    """A plan version a client or guardian may read: proposed or decided, never a draft; a
+    guardian only where the link shares plan summaries."""
+    from rapport.plans.models import PlanVersion
+
+    clients = portal_clients_for(user)
+    if user.is_authenticated and user.role == Role.GUARDIAN:
+        clients = clients.filter(
+            guardian_links__guardian=user,
+            guardian_links__is_active=True,
+            guardian_links__may_see_plan_summary=True,
+        )
+    version = (
+        PlanVersion.objects.select_related("episode__client", "episode__practice")
+        .exclude(status="draft")
+        .filter(pk=version_id, episode__client__in=clients)
+        .first()
+    )
+    if version is None:
+        raise _deny(user, "plans.planversion", version_id, "portal_read")
+    audit_record(actor=user, action="portal_read", obj=version, client_id=version.episode.client_id)
+    return version

@@ -11,6 +11,8 @@ import time
 
 SECTIONS = [
     "rapport.benchmarks.growth",
+    "rapport.benchmarks.charts",
+    "rapport.benchmarks.dashboards",
 ]
 
 

@@ -280,6 +280,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Background tasks -----------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# --- Dashboards -----------------------------------------------------------------------------
+# Closed episodes a therapist needs before their figures are shown beside colleagues': fewer
+# gives intervals too wide to compare and makes a single client identifiable.
+RAPPORT_DASHBOARD_MIN_CASELOAD = int(os.environ.get("RAPPORT_DASHBOARD_MIN_CASELOAD", "15"))
+
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

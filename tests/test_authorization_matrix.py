@@ -34,17 +34,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from rapport.alerts.models import Alert
-from rapport.alliance.models import Rupture
 from rapport.audit.models import AuditEvent
-from rapport.care.models import Episode, Session
-from rapport.measures.models import Assignment, LinkAttempt, MeasurePlan
-from rapport.measures.models import Response as MeasureResponse
-from rapport.people.models import GuardianLink
+from rapport.measures.models import LinkAttempt
+from rapport.people.models import Client
 from tests.authorization.bookkeeping import BOOKKEEPING_TABLES, tables_written
 from tests.authorization.cases import LOGIN, ROLES, Case, resolve
 from tests.authorization.fixtures import (  # noqa: F401
@@ -166,22 +163,22 @@ def last_audit_event_id() -> int:
 
 
 def client_id_of(object_type: str, pk: int) -> int:
-    if object_type == "people.client":
-        return pk
-    if object_type == "people.guardianlink":
-        return GuardianLink.objects.get(pk=pk).client_id
-    if object_type == "care.episode":
-        return Episode.objects.get(pk=pk).client_id
-    if object_type == "alerts.alert":
-        return Alert.objects.get(pk=pk).client_id
-    on_episode = {
-        "care.session": Session,
-        "measures.assignment": Assignment,
-        "measures.measureplan": MeasurePlan,
-        "measures.response": MeasureResponse,
-        "alliance.rupture": Rupture,
-    }[object_type]
-    return on_episode.objects.select_related("episode").get(pk=pk).episode.client_id
+    return _client_id(apps.get_model(object_type).objects.get(pk=pk))
+
+
+# How the objects of later domains hang together: each leads, in the end, to an episode.
+_PARENTS = ("episode", "ladder", "step", "plan", "version", "goal", "problem")
+
+
+def _client_id(obj: Any) -> int:
+    if isinstance(obj, Client):
+        return int(obj.pk)
+    if getattr(obj, "client_id", None) is not None:
+        return int(obj.client_id)
+    for name in _PARENTS:
+        if (parent := getattr(obj, name, None)) is not None:
+            return _client_id(parent)
+    raise AssertionError(f"no way from {obj!r} to its client")
 
 
 @pytest.mark.parametrize(("route", "case", "role"), matrix_params(clinical_denial))

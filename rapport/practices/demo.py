@@ -30,8 +30,13 @@ from rapport.core.ages import AgeBand
 from rapport.people.models import Client, ClientStatus, GuardianLink
 from rapport.practices import demo_data as data
 from rapport.practices.demo_alliance import build_demo_alliance
+from rapport.practices.demo_dashboards import build_demo_dashboards
 from rapport.practices.demo_data import ClientSpec, GuardianSpec, Slot
+from rapport.practices.demo_exposure import build_demo_exposure
+from rapport.practices.demo_history import build_demo_history
 from rapport.practices.demo_measures import build_demo_measures
+from rapport.practices.demo_plans import build_demo_plans
+from rapport.practices.demo_trajectories import build_demo_trajectories
 from rapport.practices.models import Practice, Team
 
 DEMO_PASSWORD = "rapport-demo-2026"
@@ -401,6 +406,24 @@ def build_demo_practice(*, today: date | None = None, seed: int = 7) -> DemoSumm
         today=today,
         seed=seed,
     )
+    # Former clients with closed episodes, so outcome figures and validation have data.
+    history = build_demo_history(practice=practice, plan=plan, users=users, today=today, seed=seed)
+    plans = build_demo_plans(
+        plan=plan,
+        episodes=episodes,
+        sessions=sessions,
+        guardian_links=links,
+        users=users,
+        today=today,
+        seed=seed,
+    )
+    exposure = build_demo_exposure(
+        plan=plan, episodes=episodes, sessions=sessions, today=today, seed=seed
+    )
+    trajectories = build_demo_trajectories(
+        practice=practice, episodes=episodes + history.episodes, today=today
+    )
+    dashboards = build_demo_dashboards(practice=practice)  # last: it reads all the above
 
     counts = {
         "clients": len(clients),
@@ -410,6 +433,11 @@ def build_demo_practice(*, today: date | None = None, seed: int = 7) -> DemoSumm
         "sessions": len(sessions),
         **measures,
         **alliance,
+        **history.counts,
+        **plans,
+        **exposure,
+        **trajectories,
+        **dashboards,
     }
     # One event for the whole load: a per-record trail of invented people would only be noise.
     detail = {"clients": counts["clients"]}

@@ -14,3 +14,11 @@ if TYPE_CHECKING:
     from tests.authorization.matrix_cast import MatrixCast
 
 CAST_EXTENSIONS: list[Callable[[MatrixCast], None]] = []
+
+from tests.authorization.cast_exposure import add_exposure  # noqa: E402
+
+CAST_EXTENSIONS.append(add_exposure)
+
+from tests.authorization.cast_plans import add_plans  # noqa: E402
+
+CAST_EXTENSIONS.append(add_plans)

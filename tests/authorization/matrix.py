@@ -9,10 +9,24 @@ import pytest
 
 from tests.authorization.cases import ROLES, Case
 from tests.authorization.routes_alliance import ALLIANCE_ROUTES
+from tests.authorization.routes_dashboards import DASHBOARDS_ROUTES
+from tests.authorization.routes_exposure import EXPOSURE_ROUTES
 from tests.authorization.routes_measures import MEASURES_ROUTES
 from tests.authorization.routes_people_care import PEOPLE_CARE_ROUTES
+from tests.authorization.routes_plans import PLANS_ROUTES
+from tests.authorization.routes_progress import PROGRESS_ROUTES
+from tests.authorization.routes_trajectories import TRAJECTORIES_ROUTES
 
-MATRIX: dict[str, list[Case]] = {**PEOPLE_CARE_ROUTES, **MEASURES_ROUTES, **ALLIANCE_ROUTES}
+MATRIX: dict[str, list[Case]] = {
+    **PEOPLE_CARE_ROUTES,
+    **MEASURES_ROUTES,
+    **ALLIANCE_ROUTES,
+    **EXPOSURE_ROUTES,
+    **PLANS_ROUTES,
+    **PROGRESS_ROUTES,
+    **TRAJECTORIES_ROUTES,
+    **DASHBOARDS_ROUTES,
+}
 
 # Routes that load a clinical object through rapport.access: (object type, URL kwarg).
 CLINICAL_OBJECT_ROUTES = {
@@ -42,6 +56,35 @@ CLINICAL_OBJECT_ROUTES = {
     "alliance:rupture_new": ("care.episode", "episode_id"),
     "alliance:rupture_detail": ("alliance.rupture", "rupture_id"),
     "alliance:repair_new": ("alliance.rupture", "rupture_id"),
+    "trajectories:episode": ("care.episode", "episode_id"),
+    "exposure:episode_ladders": ("care.episode", "episode_id"),
+    "exposure:ladder_new": ("care.episode", "episode_id"),
+    "exposure:ladder_detail": ("exposure.ladder", "ladder_id"),
+    "exposure:ladder_edit": ("exposure.ladder", "ladder_id"),
+    "exposure:chart": ("exposure.ladder", "ladder_id"),
+    "exposure:step_new": ("exposure.ladder", "ladder_id"),
+    "exposure:attempt_new": ("exposure.ladder", "ladder_id"),
+    "exposure:step_edit": ("exposure.step", "step_id"),
+    "exposure:step_move": ("exposure.step", "step_id"),
+    "plans:episode": ("care.episode", "episode_id"),
+    "plans:problem_new": ("care.episode", "episode_id"),
+    "plans:reorder": ("care.episode", "episode_id"),
+    "plans:draft_new": ("care.episode", "episode_id"),
+    "plans:rating_new": ("care.episode", "episode_id"),
+    "plans:count_new": ("care.episode", "episode_id"),
+    "plans:review_new": ("care.episode", "episode_id"),
+    "plans:problem_edit": ("plans.problem", "problem_id"),
+    "plans:problem_move": ("plans.problem", "problem_id"),
+    "plans:version": ("plans.planversion", "version_id"),
+    "plans:goal_new": ("plans.planversion", "version_id"),
+    "plans:compare": ("plans.planversion", "version_id"),
+    "plans:print": ("plans.planversion", "version_id"),
+    "plans:goal_edit": ("plans.plangoal", "goal_id"),
+    "plans:goal_remove": ("plans.plangoal", "goal_id"),
+    "plans:propose": ("plans.planversion", "version_id"),
+    "plans:answer": ("plans.planversion", "version_id"),
+    "progress:episode": ("care.episode", "episode_id"),
+    "progress:chart": ("care.episode", "episode_id"),
 }
 
 

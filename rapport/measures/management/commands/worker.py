@@ -8,7 +8,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Worker
 
+from rapport.dashboards.tasks import refresh_due_dashboards
 from rapport.measures.tasks import send_due_links
+from rapport.plans.tasks import check_plan_reviews
+from rapport.trajectories.tasks import refresh_due_trajectories
 
 
 class Command(BaseCommand):
@@ -30,6 +33,9 @@ class Command(BaseCommand):
         while True:
             close_old_connections()
             send_due_links.enqueue()
+            refresh_due_trajectories.enqueue()
+            refresh_due_dashboards.enqueue()
+            check_plan_reviews.enqueue()
             Worker(
                 queue_names=["default"],
                 interval=0,

@@ -57,7 +57,8 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Loaded {summary.practice.name}: {counts['clients']} clients "
                 f"({counts['minors']} under 18, {counts['guardians']} guardians), "
-                f"{counts['sessions']} sessions."
+                f"{counts['sessions']} sessions; {counts['former_clients']} former clients "
+                f"with {counts['former_sessions']} sessions in closed episodes."
             )
         )
         self._print_logins(summary.logins)
