@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 
@@ -49,11 +48,8 @@ def test_some_demo_goals_are_met_and_some_are_not_computed_from_the_measures(
     assert len(set(statuses)) >= 3  # met, not yet and at risk all occur
 
 
-def test_the_demo_counts_plans_and_stays_fast(db: None) -> None:
-    started = time.perf_counter()
+def test_the_demo_counts_a_plan_and_its_revision_for_every_open_episode(db: None) -> None:
     summary = build_demo_practice(today=TODAY)
-    elapsed = time.perf_counter() - started
 
     assert summary.counts["plan_versions"] == 2 * Episode.objects.exclude(status="closed").count()
     assert summary.counts["problems"] > 0
-    assert elapsed < 10

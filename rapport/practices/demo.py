@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from rapport.accounts.models import Role, User
 from rapport.audit.services import audit_record
@@ -285,6 +285,15 @@ def _user(email: str, name: str, role: str, practice: Practice, usable: bool = T
 
 
 @transaction.atomic
+def _refresh_planner_statistics() -> None:
+    """PostgreSQL plans queries from table statistics, which still describe empty tables right
+    after thousands of rows are bulk-inserted (autovacuum cannot see an open transaction); the
+    steps that follow, and the first pages, would otherwise get nested loops over full scans."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
 def build_demo_practice(*, today: date | None = None, seed: int = 7) -> DemoSummary:
     """Create the demo practice, its people, six months of sessions and their measures."""
     today = today or datetime.now(ZoneInfo(data.DEMO_TIME_ZONE)).date()
@@ -408,6 +417,7 @@ def build_demo_practice(*, today: date | None = None, seed: int = 7) -> DemoSumm
     )
     # Former clients with closed episodes, so outcome figures and validation have data.
     history = build_demo_history(practice=practice, plan=plan, users=users, today=today, seed=seed)
+    _refresh_planner_statistics()
     plans = build_demo_plans(
         plan=plan,
         episodes=episodes,
