@@ -108,6 +108,7 @@ def measure(out: Callable[[str], None]) -> bool:
     phone_charts = [f"{url}?layout=narrow" for url in charts]
     for url in [*pages, *charts, *alliance]:  # warm up: imports, fonts, template loading
         timed(lambda url=url: web.get(url))
+    gc.freeze()  # as rapport/wsgi.py does once the server has started
 
     times: dict[str, list[float]] = {name: [] for name in ("health", "page", "chart", "phone")}
     times |= {"page+chart": [], "page+chart CPU": [], "alliance": []}
