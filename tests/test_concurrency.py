@@ -8,7 +8,7 @@ import pytest
 from django.db import close_old_connections, connection
 
 from rapport.accounts.services import submission_once
-from rapport.audit.models import AuditEvent
+from rapport.audit.models import AuditChainHead, AuditEvent
 from rapport.audit.services import audit_record, audit_verify
 
 
@@ -72,3 +72,18 @@ def test_a_submission_sent_four_times_at_once_is_carried_out_once(threaded_cast)
     assert len(performed) == 1
     assert sorted(first for _, first in results) == [False, False, False, True]
     assert {url for url, _ in results} == {"/clients/1/"}
+
+
+def test_writers_racing_to_start_a_missing_chain_head_all_append(transactional_db):
+    # A fresh database whose chain head row is gone (a flushed test database): the first
+    # writers create it together, and none takes the others' first event for a broken chain.
+    assert not AuditEvent.objects.exists()
+    AuditChainHead.objects.all().delete()
+
+    def append(i: int) -> None:
+        for _ in range(5):
+            audit_record(actor=None, action="read", object_type="test.race", object_id=i)
+
+    assert run_in_threads(4, append) == []
+    assert AuditEvent.objects.count() == 20
+    assert audit_verify().first_break is None

@@ -25,16 +25,27 @@ def _client_id_of(obj: models.Model | None) -> int | None:
     return client_id
 
 
+class _EventsWithoutHead(Exception):
+    pass
+
+
 def _start_chain() -> AuditChainHead:
-    """Create the chain head (normally done by a migration); safe when several start at once."""
-    if AuditEvent.objects.exists():
-        # Never restart the chain over existing events: fail closed, `audit verify` explains.
-        raise RuntimeError("The audit chain head is missing; run `rapport audit verify`.")
+    """Create the chain head (normally done by a migration); safe when several start at once.
+
+    Creating comes first: a writer that loses the race waits for the winner's commit and then
+    fails on the key, instead of seeing the winner's first event and taking the chain for broken.
+    """
     try:
         with transaction.atomic():
             AuditChainHead.objects.create(pk=1, last_sequence=0, last_hash=GENESIS_HASH)
+            if AuditEvent.objects.exists():
+                # Never restart the chain over existing events: fail closed (the new head is
+                # rolled back); `audit verify` explains.
+                raise _EventsWithoutHead
     except IntegrityError:
-        pass  # another writer created it first; PostgreSQL made us wait for its commit
+        pass  # another writer created it first
+    except _EventsWithoutHead:
+        raise RuntimeError("The audit chain head is missing; run `rapport audit verify`.") from None
     return AuditChainHead.objects.select_for_update().get(pk=1)
 
 
