@@ -98,12 +98,14 @@ def make_episode(practice: Practice, client: Client, clinician: User) -> Episode
     )
 
 
-def make_session(episode: Episode, *, days_from_now: int) -> Session:
+def make_session(episode: Episode, *, days_from_now: int, held: bool = False) -> Session:
+    """A video session; `held` records it as attended (feedback about it may then be given)."""
     return Session.objects.create(
         episode=episode,
         clinician=episode.primary_clinician,
         modality=Modality.VIDEO,
         scheduled_start=timezone.now() + timedelta(days=days_from_now),
+        attendance="attended" if held else "scheduled",
     )
 
 
@@ -186,9 +188,9 @@ def build_cast() -> Cast:
         adolescent_episode=teen_episode,
         other_episode=other_episode,
         foreign_episode=foreign_episode,
-        adult_session=make_session(adult_episode, days_from_now=-2),
-        other_session=make_session(other_episode, days_from_now=-2),
-        foreign_session=make_session(foreign_episode, days_from_now=-2),
+        adult_session=make_session(adult_episode, days_from_now=-2, held=True),
+        other_session=make_session(other_episode, days_from_now=-2, held=True),
+        foreign_session=make_session(foreign_episode, days_from_now=-2, held=True),
         guardian_link=link,
         other_guardian_link=other_link,
     )

@@ -184,6 +184,10 @@ def test_feedback_links_go_out_after_a_video_session_not_before(cast):
     session.save()  # a video session
     assert links_send_due(base_url="https://rapport.example.org") == 0
     after = session.scheduled_end + timedelta(minutes=5)
+    # Ended but not recorded as held: nobody is asked to rate a session that may not have been.
+    assert links_send_due(now=after, base_url="https://rapport.example.org") == 0
+    session.attendance = Attendance.ATTENDED
+    session.save()
     assert links_send_due(now=after, base_url="https://rapport.example.org") == 1
     assert "how your session" in mail.outbox[0].body
     assert (

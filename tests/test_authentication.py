@@ -92,13 +92,15 @@ def test_staff_must_set_up_two_factor_when_required(cast, web_as, settings):
 
     setup = web.get(reverse("accounts:two_factor_setup"))
     assert setup.status_code == 200 and "<svg" in setup.text
-    device = TOTPDevice.objects.get(user=cast.clinician)
+    assert not TOTPDevice.objects.filter(user=cast.clinician).exists()  # showing stores nothing
+    key = bytes.fromhex(web.session["rapport_totp_setup_key"])
     wrong = web.post(
         reverse("accounts:two_factor_setup"),
-        {"token": "000000" if totp(device.bin_key) != 0 else "111111"},
+        {"token": "000000" if totp(key) != 0 else "111111"},
     )
     assert wrong.status_code == 200 and "did not match" in wrong.text
-    device.refresh_from_db()
+    device = TOTPDevice.objects.get(user=cast.clinician)
+    assert device.bin_key == key
     device.throttle_reset()  # a failure throttles the next try; the user would wait a second
     response = web.post(
         reverse("accounts:two_factor_setup"), {"token": f"{totp(device.bin_key):06d}"}

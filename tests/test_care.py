@@ -90,7 +90,7 @@ def test_recording_a_session_with_bad_input_shows_form_errors_and_writes_nothing
     assert response.status_code == 400
     assert "attendance" in response.context["form"].errors
     cast.adult_session.refresh_from_db()
-    assert cast.adult_session.attendance == Attendance.SCHEDULED
+    assert cast.adult_session.attendance == Attendance.ATTENDED  # as it was before
     assert cast.adult_session.private_notes == ""
 
 

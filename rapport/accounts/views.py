@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
 from rapport.accounts.forms import EmailAuthenticationForm, TokenForm
 from rapport.audit.services import audit_record
@@ -50,20 +51,32 @@ def _qr_svg(uri: str) -> str:
     return image.to_string(encoding="unicode")
 
 
+TOTP_SETUP_KEY = "rapport_totp_setup_key"
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     user = request.user
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return redirect("accounts:two_factor_verify")
-    device, _ = TOTPDevice.objects.get_or_create(
-        user=user, confirmed=False, defaults={"name": "Authenticator app"}
-    )
+    # The secret waits in the sign-in session until a code proves the app has it: showing the
+    # page stores nothing (a GET never writes), and a device is saved only on a POST.
+    key = request.session.get(TOTP_SETUP_KEY)
+    if not key:
+        key = random_hex(20)
+        request.session[TOTP_SETUP_KEY] = key
+    device = TOTPDevice(user=user, key=key, name="Authenticator app", confirmed=False)
     form = TokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        TOTPDevice.objects.filter(user=user, confirmed=False).exclude(key=key).delete()
+        device, _ = TOTPDevice.objects.get_or_create(
+            user=user, confirmed=False, key=key, defaults={"name": "Authenticator app"}
+        )
         if device.verify_token(form.cleaned_data["token"]):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
+            request.session.pop(TOTP_SETUP_KEY, None)
             otp_login(request, device)
             audit_record(actor=user, action="two_factor_enabled", obj=user)  # type: ignore[arg-type]
             messages.success(request, "Two-step sign-in is on for your account.")

@@ -141,7 +141,17 @@ def session_schedule(
     session.full_clean()
     session.save()
     audit_record(actor=actor, action="create", obj=session, client_id=episode.client_id)
+    _prepare_measures(session)
     return session
+
+
+def _prepare_measures(session: Session) -> None:
+    """A session's forms are made when it is booked or recorded, never when a page is viewed;
+    when each may be answered is decided by rapport.measures.availability."""
+    # Deferred import: measures build on care, not the other way round.
+    from rapport.measures.services import session_assignments_ensure
+
+    session_assignments_ensure(session=session)
 
 
 @transaction.atomic
@@ -185,6 +195,7 @@ def session_record(
         client_id=session.episode.client_id,
         detail={"changed": changed, "attendance": attendance},
     )
+    _prepare_measures(session)
     return session
 
 

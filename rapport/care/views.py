@@ -22,6 +22,7 @@ from rapport.care.forms import (
     SessionScheduleForm,
 )
 from rapport.care.models import Session
+from rapport.care.queries import session_assignments
 from rapport.care.services import (
     episode_close,
     episode_set_status,
@@ -30,7 +31,6 @@ from rapport.care.services import (
     session_record,
     session_schedule,
 )
-from rapport.measures.services import session_assignments_ensure
 
 
 @role_required(Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN)
@@ -54,11 +54,8 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
         else:
             messages.success(request, "Session recorded.")
             return redirect("care:session_detail", session_id=session.pk)
-    assignments = (
-        session_assignments_ensure(session=session)
-        if can_write
-        else list(session.assignments.all())
-    )
+    # Reading only: the forms were made when the session was booked or recorded.
+    assignments = session_assignments(session)
     return render(
         request,
         "care/session_detail.html",

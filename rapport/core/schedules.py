@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -34,3 +35,48 @@ def due_at_session(schedule: str, *, session_number: int, every_n: int = 1) -> b
 def completed_remotely(schedule: str) -> bool:
     """Between-session measures are always completed from home, through a link."""
     return ScheduleKind(schedule) == ScheduleKind.BETWEEN_SESSIONS
+
+
+# --- When a form may be answered ------------------------------------------------------------
+
+LEAD_HOURS_DEFAULT = 24
+LEAD_HOURS_MAX = 168  # a week: a check-in older than that says little about the next session
+
+
+class FormTiming(StrEnum):
+    """How a form relates to its session, which decides when it may be answered."""
+
+    FEEDBACK = "feedback"  # about the session itself: once it has been held
+    BEFORE = "before"  # a check-in from home ahead of the session (its lead time)
+    IN_SESSION = "in_session"  # answered at the session: from its start
+
+
+def form_opens_at(*, timing: FormTiming, session_start: datetime, lead_hours: int) -> datetime:
+    """The earliest moment a form may be answered (feedback also needs the session held)."""
+    if not 0 <= lead_hours <= LEAD_HOURS_MAX:
+        raise ValueError(f"lead time must be between 0 and {LEAD_HOURS_MAX} hours")
+    if timing == FormTiming.BEFORE:
+        return session_start - timedelta(hours=lead_hours)
+    return session_start
+
+
+def form_available(
+    *,
+    timing: FormTiming,
+    now: datetime,
+    session_start: datetime,
+    attendance: str,
+    lead_hours: int = LEAD_HOURS_DEFAULT,
+) -> bool:
+    """Whether a form tied to a session may be answered now.
+
+    Feedback about a session is asked only once the session was held (attendance recorded as
+    attended): nobody rates a session that has not happened. Other forms open at the session's
+    start, or its lead time before for a check-in from home, and never for a session that was
+    called off or missed.
+    """
+    if timing == FormTiming.FEEDBACK:
+        return attendance == "attended" and now >= session_start
+    if attendance not in ("scheduled", "attended"):
+        return False
+    return now >= form_opens_at(timing=timing, session_start=session_start, lead_hours=lead_hours)

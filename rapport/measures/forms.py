@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 
 from rapport.core.instruments import Instrument
+from rapport.core.schedules import LEAD_HOURS_DEFAULT, LEAD_HOURS_MAX
 from rapport.measures.models import Respondent, Schedule
 
 ITEM_PREFIX = "item:"
@@ -55,6 +56,13 @@ class MeasurePlanForm(forms.Form):
     schedule = forms.ChoiceField(choices=Schedule.choices, label="When")
     every_n = forms.IntegerField(
         min_value=1, max_value=52, initial=1, label="N (for every N sessions)"
+    )
+    lead_hours = forms.IntegerField(
+        min_value=0,
+        max_value=LEAD_HOURS_MAX,
+        initial=LEAD_HOURS_DEFAULT,
+        label="Hours before the session a form from home opens",
+        help_text="For check-ins between sessions or before a video or phone session.",
     )
 
     def __init__(self, *args: Any, families: list[tuple[str, str]], **kwargs: Any) -> None:

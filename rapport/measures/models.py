@@ -3,7 +3,10 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from django.core.validators import MaxValueValidator
 from django.db import models
+
+from rapport.core.schedules import LEAD_HOURS_DEFAULT, LEAD_HOURS_MAX
 
 if TYPE_CHECKING:
     from rapport.core.instruments import Instrument
@@ -63,6 +66,13 @@ class MeasurePlan(models.Model):
     respondent = models.CharField(max_length=16, choices=Respondent.choices)
     schedule = models.CharField(max_length=24, choices=Schedule.choices)
     every_n = models.PositiveSmallIntegerField(default=1)
+    # How long before its session a check-in from home (between sessions, or before a video or
+    # phone session) may be answered; forms in the room open at the start, feedback after it.
+    lead_hours = models.PositiveSmallIntegerField(
+        default=LEAD_HOURS_DEFAULT,
+        validators=[MaxValueValidator(LEAD_HOURS_MAX)],
+        help_text="How many hours before the session a check-in from home opens.",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -76,6 +86,10 @@ class MeasurePlan(models.Model):
             models.CheckConstraint(
                 condition=models.Q(every_n__gte=1) & models.Q(every_n__lte=52),
                 name="measure_plan_every_n_sensible",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(lead_hours__lte=LEAD_HOURS_MAX),
+                name="measure_plan_lead_hours_sensible",
             ),
         ]
 

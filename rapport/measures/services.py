@@ -18,7 +18,8 @@ from rapport.alerts.services import alert_open
 from rapport.audit.services import audit_record
 from rapport.care.models import Attendance, Episode, Modality, Session
 from rapport.core.instruments import Instrument, clean_answers, score, validate_answers
-from rapport.core.schedules import completed_remotely, due_at_session
+from rapport.core.schedules import LEAD_HOURS_DEFAULT, completed_remotely, due_at_session
+from rapport.measures.availability import assignment_available, not_yet_reason
 from rapport.measures.models import AccessLink, Assignment, LinkAttempt, MeasurePlan, Response
 from rapport.measures.registry import choose_version, get_instrument
 from rapport.measures.signals import assignments_preparing, response_submitted
@@ -43,6 +44,7 @@ def measure_plan_set(
     respondent: str,
     schedule: str,
     every_n: int = 1,
+    lead_hours: int = LEAD_HOURS_DEFAULT,
 ) -> MeasurePlan:
     """Start using a measure in an episode, replacing any earlier plan for the same measure."""
     if not episode.is_open:
@@ -53,7 +55,12 @@ def measure_plan_set(
         episode=episode, family=family, respondent=respondent, is_active=True
     ).update(is_active=False)
     plan = MeasurePlan(
-        episode=episode, family=family, respondent=respondent, schedule=schedule, every_n=every_n
+        episode=episode,
+        family=family,
+        respondent=respondent,
+        schedule=schedule,
+        every_n=every_n,
+        lead_hours=lead_hours,
     )
     plan.full_clean()
     plan.save()
@@ -64,6 +71,12 @@ def measure_plan_set(
         client_id=episode.client_id,
         detail={"family": family, "respondent": respondent, "schedule": schedule},
     )
+    # Sessions already booked get the new measure now, not when someone opens their page.
+    upcoming = episode.sessions.filter(
+        attendance=Attendance.SCHEDULED, scheduled_start__gte=timezone.now()
+    )
+    for session in upcoming:
+        session_assignments_ensure(session=session)
     return plan
 
 
@@ -212,7 +225,9 @@ class LinkUnusable(Exception):
 
 
 @transaction.atomic
-def link_issue(*, actor: User | None, assignment: Assignment) -> tuple[AccessLink, str]:
+def link_issue(
+    *, actor: User | None, assignment: Assignment, now: datetime | None = None
+) -> tuple[AccessLink, str]:
     """A fresh single-use link for an assignment. Earlier links for it stop working.
 
     Returns the link and its token; the token exists only here and in the email or the page
@@ -222,9 +237,11 @@ def link_issue(*, actor: User | None, assignment: Assignment) -> tuple[AccessLin
         raise ValidationError("This measure is no longer waiting to be completed.")
     if assignment.respondent == "therapist":
         raise ValidationError("Therapist ratings are completed on the session page.")
+    now = now or timezone.now()
+    if not assignment_available(assignment, now=now):
+        raise ValidationError(not_yet_reason(assignment))
     if not _respondent_still_linked(assignment):
         raise ValidationError("This guardian is no longer linked to the client.")
-    now = timezone.now()
     assignment.links.filter(used_at__isnull=True, revoked_at__isnull=True).update(revoked_at=now)
     token = secrets.token_urlsafe(TOKEN_BYTES)
     hours = assignment.episode.practice.link_valid_hours
@@ -261,7 +278,12 @@ def link_resolve(token: str, *, ip_address: str) -> AccessLink:
     """The link a token opens, or LinkUnusable with a reason that reveals nothing clinical."""
     now = timezone.now()
     link = (
-        AccessLink.objects.select_related("assignment", "assignment__episode__client")
+        AccessLink.objects.select_related(
+            "assignment__episode__client",
+            "assignment__episode__practice",
+            "assignment__session",
+            "assignment__plan",
+        )
         .filter(token_hash=hash_token(token))
         .first()
     )
@@ -276,6 +298,8 @@ def link_resolve(token: str, *, ip_address: str) -> AccessLink:
         raise LinkUnusable("This link has expired. Please ask your therapist for a new one.")
     if not _respondent_still_linked(link.assignment):
         raise LinkUnusable("This link is no longer active.")
+    if not assignment_available(link.assignment, now=now):
+        raise LinkUnusable(not_yet_reason(link.assignment))
     return link
 
 
@@ -341,7 +365,7 @@ def response_submit(
     """
     locked = (
         Assignment.objects.select_for_update(of=("self",))
-        .select_related("episode")
+        .select_related("episode__practice", "session", "plan")
         .get(pk=assignment.pk)
     )
     existing = Response.objects.filter(assignment=locked).first()
@@ -349,6 +373,10 @@ def response_submit(
         return existing
     if locked.status != Assignment.Status.PENDING:
         raise ValidationError("This form is no longer waiting to be completed.")
+    # Never a response for a session that has not happened (or a check-in before its time),
+    # whichever page or link the answers came through.
+    if not assignment_available(locked):
+        raise ValidationError(not_yet_reason(locked))
     episode = locked.episode
     instrument = get_instrument(locked.instrument_id, practice_id=episode.practice_id)
     errors = validate_answers(instrument, answers)
@@ -472,16 +500,19 @@ def links_send_due(*, now: datetime | None = None, base_url: str) -> int:
                 continue
             if assignment.instrument.kind == "alliance":
                 continue  # feedback is about the session: asked for when it has ended
+            if not assignment_available(assignment, now=now):
+                continue  # its plan's lead time has not come yet
             sent += _send_or_remind(
                 assignment.pk, now=now, remind_from=remind_from, base_url=base_url
             )
-    # Session feedback after video and phone sessions that ended in the last day and were not
-    # called off; no reminder — an unanswered feedback request is itself worth noticing.
+    # Session feedback after video and phone sessions held in the last day (attendance recorded
+    # as attended: nobody is asked to rate a session that did not happen); no reminder — an
+    # unanswered feedback request is itself worth noticing.
     ended = Session.objects.filter(
         modality__in=REMOTE_MODALITIES,
         scheduled_start__gte=now - timedelta(hours=24),
         scheduled_start__lt=now,
-        attendance__in=[Attendance.SCHEDULED, Attendance.ATTENDED],
+        attendance=Attendance.ATTENDED,
         episode__status__in=["active"],
     )
     for session in ended:
@@ -524,7 +555,7 @@ def _send_or_remind(
         return 0
     if _recipient(assignment) is None:
         return 0
-    link, token = link_issue(actor=None, assignment=assignment)
+    link, token = link_issue(actor=None, assignment=assignment, now=now)
     link_email(assignment=assignment, token=token, base_url=base_url, reminder=reminder)
     AccessLink.objects.filter(pk=link.pk).update(
         sent_at=now, reminder_sent_at=now if reminder else None

@@ -17,6 +17,7 @@ from rapport import access
 from rapport.accounts.decorators import clinical_staff_required, role_required
 from rapport.accounts.models import Role
 from rapport.core.fhir import questionnaire_response_json
+from rapport.measures.availability import assignment_available, not_yet_reason
 from rapport.measures.forms import MeasurePlanForm, answer_fields, posted_answers
 from rapport.measures.models import AccessLink, Assignment, Response
 from rapport.measures.registry import get_instrument, instruments_for
@@ -143,6 +144,9 @@ def client_mode_start(request: HttpRequest, assignment_id: int) -> HttpResponse:
     if not assignment.is_open or assignment.respondent == "therapist":
         messages.error(request, "This measure is not waiting for the client.")
         return redirect("care:session_detail", session_id=assignment.session_id)
+    if not assignment_available(assignment):
+        messages.error(request, not_yet_reason(assignment))
+        return redirect("care:session_detail", session_id=assignment.session_id)
     request.session[CLIENT_MODE] = {"assignment": assignment.pk, "staff": request.user.pk}
     return redirect("measures:client_mode_form")
 
@@ -253,6 +257,9 @@ def assignment_complete(request: HttpRequest, assignment_id: int) -> HttpRespons
         request.user, assignment_id, write=request.method == "POST"
     )
     if not assignment.is_open:
+        return redirect("care:session_detail", session_id=assignment.session_id)
+    if not assignment_available(assignment):
+        messages.error(request, not_yet_reason(assignment))
         return redirect("care:session_detail", session_id=assignment.session_id)
     mode = (
         Response.Mode.IN_SESSION

@@ -11,6 +11,7 @@ from rapport.accounts.decorators import role_required
 from rapport.accounts.models import Role, User
 from rapport.audit.services import audit_record
 from rapport.care.models import Attendance, Session
+from rapport.measures.availability import assignment_available, available_only, not_yet_reason
 from rapport.measures.models import Assignment, Response
 from rapport.measures.queries import MeasureHistory, score_histories
 from rapport.measures.views import answer
@@ -63,7 +64,12 @@ def home(request: HttpRequest) -> HttpResponse:
                 "client": client,
                 "link": link,
                 "upcoming": list(upcoming),
-                "waiting": list(mine.filter(episode__client=client).select_related("episode")),
+                # Only forms that may be answered now: none for a session still to come.
+                "waiting": available_only(
+                    mine.filter(episode__client=client).select_related(
+                        "episode__practice", "session", "plan"
+                    )
+                ),
                 "histories": _visible_histories(user, client, link),
             }
         )
@@ -77,6 +83,11 @@ def assignment(request: HttpRequest, assignment_id: int) -> HttpResponse:
     """A client or guardian fills in a form while signed in to the portal."""
     item = access.get_portal_assignment_for_user(request.user, assignment_id)
     if not item.is_open:
+        return redirect("portal:home")
+    if not assignment_available(item):
+        from django.contrib import messages
+
+        messages.info(request, not_yet_reason(item))
         return redirect("portal:home")
     result = answer(
         request,

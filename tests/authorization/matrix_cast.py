@@ -72,7 +72,8 @@ def phq9_in_episode(
         schedule="every_session",
     )
     done = assignment_for(
-        session_assignments_ensure(session=make_session(episode, days_from_now=-9)), "phq9"
+        session_assignments_ensure(session=make_session(episode, days_from_now=-9, held=True)),
+        "phq9",
     )
     link, token = link_issue(actor=None, assignment=done)
     response = response_submit(
@@ -105,7 +106,8 @@ def add_measures(cast: Cast) -> MatrixCast:
     teen_plan = {"actor": cast.clinician, "episode": teen, "schedule": "every_session"}
     measure_plan_set(family="feedback", respondent="client", **teen_plan)
     first = assignment_for(
-        session_assignments_ensure(session=make_session(teen, days_from_now=-9)), "feedback"
+        session_assignments_ensure(session=make_session(teen, days_from_now=-9, held=True)),
+        "feedback",
     )
     teen_response = response_submit(
         assignment=first,
@@ -114,7 +116,7 @@ def add_measures(cast: Cast) -> MatrixCast:
         actor=cast.adolescent_client_user,
     )
     measure_plan_set(family="checkin", respondent="guardian", **teen_plan)
-    second = session_assignments_ensure(session=make_session(teen, days_from_now=-2))
+    second = session_assignments_ensure(session=make_session(teen, days_from_now=-2, held=True))
     by_respondent = {
         "client": assignment_for(second, "feedback"),
         "guardian": assignment_for(second, "checkin", "guardian"),
