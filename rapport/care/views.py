@@ -22,7 +22,7 @@ from rapport.care.forms import (
     SessionScheduleForm,
 )
 from rapport.care.models import Session
-from rapport.care.queries import session_assignments
+from rapport.care.queries import session_assignments, session_overview
 from rapport.care.services import (
     episode_close,
     episode_set_status,
@@ -56,6 +56,7 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
             return redirect("care:session_detail", session_id=session.pk)
     # Reading only: the forms were made when the session was booked or recorded.
     assignments = session_assignments(session)
+    overview = session_overview(session)
     return render(
         request,
         "care/session_detail.html",
@@ -65,6 +66,7 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
             "form": form,
             "can_write": can_write,
             "assignments": assignments,
+            "overview": overview,
         },
         status=400 if write else 200,
     )
