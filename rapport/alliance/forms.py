@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from rapport.alliance.models import AllianceSettings, RepairAction, Rupture
-from rapport.care.models import Episode, Session
+from rapport.care.models import Attendance, Episode, Session
 
 
 class RuptureForm(forms.Form):
@@ -20,7 +20,10 @@ class RuptureForm(forms.Form):
 
     def __init__(self, *args: Any, episode: Episode, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["session"].queryset = episode.sessions.order_by("-scheduled_start")  # type: ignore[attr-defined]
+        # Only a session that was held can be where a rupture happened.
+        self.fields["session"].queryset = episode.sessions.filter(  # type: ignore[attr-defined]
+            attendance=Attendance.ATTENDED
+        ).order_by("-scheduled_start")
 
 
 class RuptureEditForm(forms.ModelForm[Rupture]):

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class EpisodeStatus(models.TextChoices):
@@ -97,6 +98,12 @@ class Attendance(models.TextChoices):
     NO_SHOW = "no_show", "Did not attend"
 
 
+def when_label(moment: datetime, zone: tzinfo | None = None) -> str:
+    """ "Tue 3 Nov 2026, 14:00" in the given zone, else the active one (the practice's)."""
+    local = timezone.localtime(moment, zone)
+    return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
+
+
 class Session(models.Model):
     """One appointment or encounter within an episode."""
 
@@ -130,7 +137,9 @@ class Session(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Session {self.scheduled_start:%Y-%m-%d %H:%M}"
+        # Every chooser and label shows the session as people read it, in the practice's zone
+        # (the active one in a request), never as a UTC timestamp.
+        return when_label(self.scheduled_start)
 
     @property
     def scheduled_end(self) -> datetime:

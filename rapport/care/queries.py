@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from rapport.care.models import Session
+from rapport.care.models import Attendance, Session
 from rapport.measures.availability import assignment_available, not_yet_reason
 from rapport.measures.models import Assignment
 
@@ -151,3 +151,27 @@ def session_overview(session: Session) -> SessionOverview:
             for words in response.written_answers:
                 overview.written.append((assignment.instrument.short_title, words))
     return overview
+
+
+# --- Sessions left unrecorded ---------------------------------------------------------------------
+
+
+def unrecorded_counts(episode_ids: list[int]) -> dict[int, int]:
+    """Per episode, the sessions whose start has passed with attendance still not recorded."""
+    from django.db.models import Count
+
+    rows = (
+        Session.objects.filter(
+            episode_id__in=episode_ids,
+            attendance=Attendance.SCHEDULED,
+            scheduled_start__lt=timezone.now(),
+        )
+        .values("episode_id")
+        .annotate(n=Count("pk"))
+    )
+    return {row["episode_id"]: row["n"] for row in rows}
+
+
+def unrecorded(sessions: list[Session]) -> list[Session]:
+    now = timezone.now()
+    return [s for s in sessions if s.attendance == Attendance.SCHEDULED and s.scheduled_start < now]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,7 +18,11 @@ from rapport.care.models import (
     EpisodeTransfer,
     Modality,
     Session,
+    when_label,
 )
+from rapport.people.models import Client
+
+MAX_MINUTES = 480  # the longest session the model allows
 
 
 def _require_clinician_in_practice(user: User, practice_id: int, what: str) -> None:
@@ -139,6 +143,7 @@ def session_schedule(
         modality=modality,
     )
     session.full_clean()
+    _refuse_a_clash(session)
     session.save()
     audit_record(actor=actor, action="create", obj=session, client_id=episode.client_id)
     _prepare_measures(session)
@@ -152,6 +157,32 @@ def _prepare_measures(session: Session) -> None:
     from rapport.measures.services import session_assignments_ensure
 
     session_assignments_ensure(session=session)
+
+
+def _refuse_a_clash(session: Session) -> None:
+    """The same client cannot be booked twice at once (in any of their episodes)."""
+    episode = session.episode
+    # Lock the client's row so that two bookings at once cannot both pass the check.
+    Client.objects.select_for_update().filter(pk=episode.client_id).first()
+    nearby = (
+        Session.objects.filter(
+            episode__client_id=episode.client_id,
+            scheduled_start__lt=session.scheduled_end,
+            scheduled_start__gt=session.scheduled_start - timedelta(minutes=MAX_MINUTES),
+        )
+        .exclude(attendance__in=[Attendance.CANCELLED_CLIENT, Attendance.CANCELLED_CLINICIAN])
+        .select_related("clinician")
+        .order_by("scheduled_start")
+    )
+    for other in nearby:
+        if other.scheduled_end > session.scheduled_start:
+            zone = episode.practice.zone
+            end = timezone.localtime(other.scheduled_end, zone)
+            raise ValidationError(
+                f"{episode.client} already has a session at "
+                f"{when_label(other.scheduled_start, zone)}–{end:%H:%M} "
+                f"with {other.clinician.full_name}. Choose another time, or cancel that one first."
+            )
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from rapport.alliance.services import alliance_by_session
 from rapport.audit.models import AuditEvent
 from rapport.audit.services import audit_record, break_glass_grant
 from rapport.care.forms import SessionScheduleForm
+from rapport.care.queries import unrecorded, unrecorded_counts
 from rapport.measures.queries import score_histories
 from rapport.people.forms import (
     BreakGlassForm,
@@ -42,6 +43,9 @@ def caseload(request: HttpRequest) -> HttpResponse:
     form = CaseloadSearchForm(request.GET)
     search = form.cleaned_data["q"].strip() if form.is_valid() else ""
     rows = caseload_rows(access.caseload_episodes(request.user), search=search)
+    counts = unrecorded_counts([row.episode.pk for row in rows])
+    for row in rows:
+        row.episode.unrecorded = counts.get(row.episode.pk, 0)  # type: ignore[attr-defined]
     audit_record(
         actor=request.user,
         action="list",
@@ -107,6 +111,7 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
         "episodes": episodes,
         "current": current,
         "sessions": sessions,
+        "unrecorded": unrecorded(sessions),
         "guardian_links": client.guardian_links.select_related("guardian"),
         "can_write": can_write,
         "schedule_form": SessionScheduleForm(episode=current) if current and can_write else None,
