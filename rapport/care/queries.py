@@ -120,8 +120,9 @@ def session_overview(session: Session) -> SessionOverview:
                 risks=[str(flag.get("message", "")) for flag in flags],
                 urgent=any(flag.get("urgent") for flag in flags),
                 since_last=since_last,
+                # With two scores the last one was the intake: said once, not twice.
                 since_intake=(
-                    _change_words(latest.change, direction, "at intake") if previous else ""
+                    _change_words(latest.change, direction, "at intake") if len(rows) > 2 else ""
                 ),
                 category=CATEGORY_WORDS.get(latest.category or "", ""),
                 track=tracks.get(latest.response.pk, ""),
