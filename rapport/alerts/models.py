@@ -3,6 +3,14 @@ from __future__ import annotations
 from django.db import models
 
 
+class AlertQuerySet(models.QuerySet["Alert"]):
+    def risk_unresolved(self) -> AlertQuerySet:
+        """Risk alerts (raised by a response that carries a risk flag) not yet resolved: an
+        acknowledged risk has been seen but not yet dealt with, so it still shows as "Risk"
+        on the caseload and the dashboard."""
+        return self.filter(kind=Alert.Kind.RISK).exclude(status=Alert.Status.RESOLVED)
+
+
 class Alert(models.Model):
     """Something about a client that a clinician must look at, acknowledge and resolve.
 
@@ -52,6 +60,8 @@ class Alert(models.Model):
         "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     resolution_note = models.TextField(blank=True)
+
+    objects = AlertQuerySet.as_manager()
 
     class Meta:
         ordering = ["-urgent", "-opened_at"]
