@@ -190,6 +190,7 @@ class AlertFinding:
     kind: str  # one of KINDS
     reason: str  # plain words with the numbers, for the therapist
     session_index: int
+    reasons: tuple[str, ...] = ()  # the same, one reason each (`reason` joins them with "; ")
 
 
 def evaluate_session(
@@ -225,7 +226,12 @@ def evaluate_session(
         CEILING: _ceiling(client_history, settings),
     }
     return [
-        AlertFinding(kind=kind, reason="; ".join(found), session_index=latest.session_index)
+        AlertFinding(
+            kind=kind,
+            reason="; ".join(found),
+            session_index=latest.session_index,
+            reasons=tuple(found),
+        )
         for kind, found in reasons.items()
         if found
     ]
