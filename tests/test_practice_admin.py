@@ -90,6 +90,7 @@ def test_an_admin_changes_the_practice_time_zone(cast, web_as):
             "link_lead_hours": 48,
             "link_reminder_hours": 3,
             "link_valid_hours": 72,
+            "urgent_escalation_minutes": 60,
         },
     )
     assert response.status_code == 302

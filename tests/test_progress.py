@@ -74,10 +74,13 @@ def test_an_alert_is_marked_on_the_panel_of_the_measure_that_raised_it(cast, his
     progress = episode_progress(cast.adult_episode)
 
     assert [(m.x, m.label) for m in progress.families[0].alerts] == [
-        (4.0, "Reliable deterioration")
+        (4.0, "Reliably worse than at the start")
     ]
     alliance_labels = [m.label for m in progress.alliance_alerts]
-    assert "Low alliance" in alliance_labels and "Reliable deterioration" not in alliance_labels
+    assert (
+        "Low alliance" in alliance_labels
+        and "Reliably worse than at the start" not in alliance_labels
+    )
 
 
 def test_the_page_shows_the_chart_and_a_table_of_every_score(cast, history, web_as):

@@ -330,7 +330,9 @@ def test_a_new_score_far_behind_the_expected_course_is_off_track_with_one_alert(
     assert alert.kind == "off_track"
     assert alert.source_response == later and alert.session == adult_phq9[5]
     assert "PHQ-9 15 at session 6 (intake 15)" in alert.reason
-    assert f"percentile {found.percentile:.1f}" in alert.reason
+    # Plain words for clinicians: "in 100 clients", not a percentile
+    assert f"only about {max(1, round(found.percentile))} in 100 clients" in alert.reason
+    assert "percentile" not in alert.reason
     assert AuditEvent.objects.filter(
         action="classify", object_id=str(found.pk), client_id=cast.adult_client.pk
     ).exists()
@@ -410,7 +412,7 @@ def test_without_a_model_the_rule_classifies_and_labels_itself(cast, adult_phq9)
     assert (status_of(eighth).method, status_of(eighth).status) == ("rule", "off_track")
     [alert] = trajectory_alerts(cast)
     assert "no reliable improvement by session 8" in alert.reason
-    assert "too few data" in alert.reason
+    assert "until the practice has enough clients" in alert.reason
 
 
 def test_the_first_score_in_a_practice_fits_on_demand(cast, adult_phq9):
@@ -623,7 +625,8 @@ def test_the_client_page_shows_the_latest_status_of_each_measure(cast, adult_phq
     page = web_as(cast.clinician).get(reverse("people:client_detail", args=[cast.adult_client.pk]))
     text = page.content.decode()
     assert "On track?" in text
-    assert "off track at session 6 (score 15, percentile" in text
+    assert "off track at session 6 (score 15; about " in text
+    assert "in 100 similar clients in this practice had improved less" in text
 
 
 # --- The demo ---------------------------------------------------------------------------------

@@ -3,6 +3,14 @@ from __future__ import annotations
 from django.db import models
 
 
+class AlertQuerySet(models.QuerySet["Alert"]):
+    def risk_unresolved(self) -> AlertQuerySet:
+        """Risk alerts (raised by a response that carries a risk flag) not yet resolved: an
+        acknowledged risk has been seen but not yet dealt with, so it still shows as "Risk"
+        on the caseload and the dashboard."""
+        return self.filter(kind=Alert.Kind.RISK).exclude(status=Alert.Status.RESOLVED)
+
+
 class Alert(models.Model):
     """Something about a client that a clinician must look at, acknowledge and resolve.
 
@@ -11,16 +19,16 @@ class Alert(models.Model):
     """
 
     class Kind(models.TextChoices):
-        RISK = "risk", "Risk item"
+        RISK = "risk", "Risk question answered"
         LOW_ALLIANCE = "low_alliance", "Low alliance"
-        ALLIANCE_DROP = "alliance_drop", "Alliance drop"
-        DISAGREEMENT = "disagreement", "Therapist and client disagree"
+        ALLIANCE_DROP = "alliance_drop", "Alliance fell"
+        DISAGREEMENT = "disagreement", "Therapist rated the session higher than the client"
         CHILD_GUARDIAN = "child_guardian_discrepancy", "Young person and guardian disagree"
-        GOALS_LOW = "goals_low", "Goals item low: plan review suggested"
-        CEILING = "ceiling", "Always top scores: invite honest feedback"
+        GOALS_LOW = "goals_low", "Goals rated low"
+        CEILING = "ceiling", "Top marks every session"
         AT_RISK = "at_risk", "At risk of not improving"
         OFF_TRACK = "off_track", "Off track"
-        DETERIORATION = "deterioration", "Reliable deterioration"
+        DETERIORATION = "deterioration", "Reliably worse than at the start"
         PLAN_REVIEW = "plan_review", "Plan review due"
 
     class Status(models.TextChoices):
@@ -52,6 +60,12 @@ class Alert(models.Model):
         "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     resolution_note = models.TextField(blank=True)
+    # Urgent alerts: when the clinicians were emailed that one opened from a form done at home,
+    # and when an unacknowledged one was escalated to the supervisor and the duty contact.
+    notified_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AlertQuerySet.as_manager()
 
     class Meta:
         ordering = ["-urgent", "-opened_at"]

@@ -87,3 +87,18 @@ def alert_resolve(*, actor: User, alert: Alert, note: str) -> Alert:
     locked.save()
     audit_record(actor=actor, action="resolve", obj=locked, client_id=locked.client_id)
     return locked
+
+
+@transaction.atomic
+def alerts_note(*, actor: User, alerts: list[Alert], note: str, resolving: bool) -> list[Alert]:
+    """Acknowledge (or resolve) the alerts of one card with one note: each alert keeps its own
+    acknowledgement, time and audit event. The first must still need it; an alert among the
+    others that someone has just dealt with is left as they left it."""
+    service = alert_resolve if resolving else alert_acknowledge
+    done = [service(actor=actor, alert=alerts[0], note=note)]
+    for alert in alerts[1:]:
+        try:
+            done.append(service(actor=actor, alert=alert, note=note))
+        except ValidationError:
+            continue
+    return done

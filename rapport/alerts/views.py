@@ -9,7 +9,8 @@ from django.views.decorators.http import require_http_methods
 from rapport import access
 from rapport.accounts.decorators import clinical_staff_required
 from rapport.alerts.models import Alert
-from rapport.alerts.services import alert_acknowledge, alert_resolve
+from rapport.alerts.queries import reason_lines, same_card
+from rapport.alerts.services import alerts_note
 from rapport.audit.services import audit_record
 from rapport.measures.forms import AcknowledgeForm
 
@@ -21,7 +22,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     alerts = Alert.objects.filter(client__in=access.clients_in_care_of(request.user))
     if not show_all:
         alerts = alerts.exclude(status=Alert.Status.RESOLVED)
-    alerts = alerts.select_related("client", "acknowledged_by")[:200]
+    alerts = alerts.select_related("client", "acknowledged_by", "session")[:200]
     audit_record(
         actor=request.user,
         action="list",
@@ -31,20 +32,52 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "alerts/inbox.html", {"alerts": alerts, "show_all": show_all})
 
 
+def _card_others(alert: Alert, *, resolving: bool) -> list[Alert]:
+    """The other alerts of the same card still waiting for this step."""
+    pending = Alert.objects.filter(episode_id=alert.episode_id, session_id=alert.session_id)
+    if resolving:
+        pending = pending.exclude(status=Alert.Status.RESOLVED)
+    else:
+        pending = pending.filter(status=Alert.Status.OPEN)
+    return same_card(alert, pending.select_related("session"))
+
+
 def _note_view(request: HttpRequest, alert_id: int, *, resolving: bool) -> HttpResponse:
     alert = access.get_alert_for_user(request.user, alert_id, write=request.method == "POST")
+    others = _card_others(alert, resolving=resolving)
     form = AcknowledgeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        service = alert_resolve if resolving else alert_acknowledge
+        chosen = set(request.POST.getlist("also"))
+        # Each one through the access layer, as if opened on its own.
+        also = [
+            access.get_alert_for_user(request.user, other.pk, write=True)
+            for other in others
+            if str(other.pk) in chosen
+        ]
         try:
-            service(actor=request.user, alert=alert, note=form.cleaned_data["note"])
+            alerts_note(
+                actor=request.user,
+                alerts=[alert, *also],
+                note=form.cleaned_data["note"],
+                resolving=resolving,
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Alert resolved." if resolving else "Alert acknowledged.")
+            done = "resolved" if resolving else "acknowledged"
+            count = 1 + len(also)
+            messages.success(request, f"{count} alerts {done}." if count > 1 else f"Alert {done}.")
             return redirect("people:client_detail", client_id=alert.client_id)
     return render(
-        request, "alerts/note.html", {"alert": alert, "form": form, "resolving": resolving}
+        request,
+        "alerts/note.html",
+        {
+            "alert": alert,
+            "lines": reason_lines(alert),
+            "others": [(other, reason_lines(other)) for other in others],
+            "form": form,
+            "resolving": resolving,
+        },
     )
 
 

@@ -58,3 +58,10 @@ class AllianceSettingsForm(forms.ModelForm[AllianceSettings]):
             "repair_window_sessions",
             "overdue_alert_days",
         ]
+        # The goals item is judged by its own line only (core.alliance.ITEM_RULE_ITEMS).
+        help_texts = {
+            "low_item_value": "Alert when bond, approach or overall (0–10) is at or below this.",
+            "goals_item_low": (
+                "The goals item's only line: at or below this suggests a plan review."
+            ),
+        }

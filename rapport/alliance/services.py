@@ -166,7 +166,8 @@ def alliance_evaluate(*, response: Response) -> list[Alert]:
             episode=episode,
             session=session,
             kind=finding.kind,
-            reason=finding.reason,
+            # One reason a line, so the alert card lists them.
+            reason="\n".join(finding.reasons) or finding.reason,
             source_response=response,
         )
         created.append(alert)

@@ -21,6 +21,8 @@ from rapport.charts.lines import MARKERS, PALETTE, STYLES
 EXPECTED_COLOUR = "#0072B2"
 SEVERITY_COLOUR = "#D55E00"
 ALERT_COLOUR = "#8A5A00"
+RISK_COLOUR = "#C00000"
+RISK_LABEL = "risk item answered"
 REVISION_COLOUR = "#6B3FA0"
 
 
@@ -69,6 +71,8 @@ class Panel:
     shades: Sequence[Shade] = field(default_factory=tuple)
     envelope: Envelope | None = None
     alerts: Sequence[Event] = field(default_factory=tuple)
+    # Scores whose form carries a risk flag: ringed on the line, with a key entry.
+    risk_points: Sequence[tuple[float, float]] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)
@@ -127,7 +131,7 @@ def chart_size(chart: ProgressChart, layout: Layout) -> tuple[int, int]:
 
 def _key_entries(panel: Panel) -> int:
     lines = len([line for line in panel.lines if line.x])
-    return lines + (3 if panel.envelope else 0) + bool(panel.alerts)
+    return lines + (3 if panel.envelope else 0) + bool(panel.alerts) + bool(panel.risk_points)
 
 
 def _key_rows(panels: Sequence[Panel], layout: Layout) -> int:
@@ -274,6 +278,31 @@ def _draw_panel(axes: Axes, panel: Panel, x_high: float, layout: Layout, key_row
             zorder=4,
             clip_on=False,
         )
+    if panel.risk_points:
+        axes.scatter(
+            [x for x, _ in panel.risk_points],
+            [y for _, y in panel.risk_points],
+            marker="o",
+            s=150,
+            facecolors="none",
+            edgecolors=RISK_COLOUR,
+            linewidths=2,
+            label=RISK_LABEL,
+            zorder=5,
+        )
+        for x, y in panel.risk_points:
+            axes.annotate(
+                "risk",
+                xy=(x, y),
+                xytext=(0, -13),
+                textcoords="offset points",
+                ha="center",
+                va="top",
+                fontsize=layout.font - 1,
+                fontweight="bold",
+                color=RISK_COLOUR,
+                zorder=5,
+            )
     axes.set_ylim(low, high)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
     axes.set_xlim(0.5, x_high)

@@ -28,6 +28,10 @@ from types import MappingProxyType
 from typing import Literal, NamedTuple
 
 ITEMS = ("bond", "goals", "approach", "overall")
+# The goals item has its own line (goals_item_low) and its own finding (GOALS_LOW, a plan review
+# suggested); judging it by the general item line as well gave one rating two thresholds in two
+# alerts ("at or below 7" and "at or below 6").
+ITEM_RULE_ITEMS = ("bond", "approach", "overall")
 # The feedback questionnaires name their items feedback-bond, feedback-goals, … (linkId).
 LINK_ID_PREFIX = "feedback-"
 ITEM_MAX = 10  # each item is a 0–10 slider
@@ -114,7 +118,8 @@ class AllianceSettings:
       below which the alliance is discussed with the client (Miller, Duncan, Sorrell & Brown 2005,
       J Clin Psychol 61(2), 199–208). Rapport's scale is not the SRS; the default keeps the
       familiar line until a practice sets its own. Alert when the total is strictly below it.
-    - low_item_value 7: 36 of 40 is 9 per item on average, so an item at 7 or below is a
+    - low_item_value 7 (bond, approach and overall; goals has its own line below): 36 of 40 is
+      9 per item on average, so an item at 7 or below is a
       dimension two or more points under the level the cut-off accepts. With the other three
       items at 10 the total is 37 and passes the cut-off: this rule is what catches one weak
       dimension (say, a client who likes the therapist but not the way of working). At 8 the
@@ -132,7 +137,7 @@ class AllianceSettings:
       than a client and therapist rating the same one; 6 of 40 is 15% of the scale.
     - goals_item_low 6: the goals item is the one tied to the treatment plan, so a low rating
       suggests reviewing the plan together; one point under the general item line, because a
-      plan review is a bigger step than a conversation.
+      plan review is a bigger step than a conversation. It is the goals item's only line.
     - ceiling_sessions 4: 40 of 40 every time for four sessions running may mean the client does
       not feel free to say what could be better; the prompt is to invite critical feedback.
     - repair_window_sessions 3: a rupture counts as repaired when the client's total returns to
@@ -185,6 +190,7 @@ class AlertFinding:
     kind: str  # one of KINDS
     reason: str  # plain words with the numbers, for the therapist
     session_index: int
+    reasons: tuple[str, ...] = ()  # the same, one reason each (`reason` joins them with "; ")
 
 
 def evaluate_session(
@@ -220,7 +226,12 @@ def evaluate_session(
         CEILING: _ceiling(client_history, settings),
     }
     return [
-        AlertFinding(kind=kind, reason="; ".join(found), session_index=latest.session_index)
+        AlertFinding(
+            kind=kind,
+            reason="; ".join(found),
+            session_index=latest.session_index,
+            reasons=tuple(found),
+        )
         for kind, found in reasons.items()
         if found
     ]
@@ -233,7 +244,7 @@ def _low_alliance(latest: AllianceRating, settings: AllianceSettings) -> list[st
             f"Client total {_number(latest.total)} is below the practice cut-off of "
             f"{_number(settings.low_total_cutoff)}"
         )
-    for name in ITEMS:
+    for name in ITEM_RULE_ITEMS:
         value = latest.items.get(name)
         if value is not None and value <= settings.low_item_value + _TOLERANCE:
             reasons.append(

@@ -1,8 +1,8 @@
 """The therapist dashboard's caseload: one row per open episode with its status flags.
 
-Read live (a caseload is tens of episodes): four queries whatever its size — episodes with their
-sessions, unresolved (open or acknowledged) alerts by kind, and the latest on-track status from
-the trajectories app.
+Read live (a caseload is tens of episodes): five queries whatever its size — episodes with their
+sessions, unresolved (open or acknowledged) alerts by kind, unresolved risk alerts, and the
+latest on-track status from the trajectories app.
 """
 
 from __future__ import annotations
@@ -136,6 +136,12 @@ def dashboard_rows(
     unresolved = Alert.objects.filter(episode_id__in=ids).exclude(status=Alert.Status.RESOLVED)
     for episode_id, kind in unresolved.values_list("episode_id", "kind"):
         kinds[episode_id].add(kind)
+    # The same definition as the caseload's "Risk" flag.
+    at_risk = set(
+        Alert.objects.risk_unresolved()
+        .filter(episode_id__in=ids)
+        .values_list("episode_id", flat=True)
+    )
     tracks = track_statuses(ids)
     rows = []
     for e in open_episodes:
@@ -156,7 +162,7 @@ def dashboard_rows(
                 status=e["status"],
                 track=track,
                 track_family=family,
-                risk=Alert.Kind.RISK in open_kinds,
+                risk=e["pk"] in at_risk,
                 alliance=any(kind in open_kinds for kind in ALLIANCE_KINDS),
                 plan_review=Alert.Kind.PLAN_REVIEW in open_kinds,
                 last_session=e["last_at"],

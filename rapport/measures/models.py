@@ -158,6 +158,12 @@ class Assignment(models.Model):
         return get_instrument(self.instrument_id, practice_id=self.episode.practice_id)
 
 
+class ResponseQuerySet(models.QuerySet["Response"]):
+    def risk_flagged(self) -> ResponseQuerySet:
+        """Responses that carry a risk flag (see Response.carries_risk_flag)."""
+        return self.exclude(flags=[])
+
+
 class Response(models.Model):
     """A completed administration: the answers as given and their scores at that time."""
 
@@ -182,12 +188,24 @@ class Response(models.Model):
     mode = models.CharField(max_length=12, choices=Mode.choices)
     completed_at = models.DateTimeField()
 
+    objects = ResponseQuerySet.as_manager()
+
     class Meta:
         ordering = ["completed_at"]
         indexes = [models.Index(fields=["episode", "instrument_id", "completed_at"])]
 
     def __str__(self) -> str:
         return f"{self.instrument_id} {self.total} on {self.completed_at:%Y-%m-%d}"
+
+    @property
+    def carries_risk_flag(self) -> bool:
+        """The one definition, used wherever a score is shown: an answer met one of the
+        instrument's risk rules (PHQ-9 item 9 above "Not at all"), stored with the scores."""
+        return bool(self.flags)
+
+    @property
+    def risk_messages(self) -> list[str]:
+        return [str(flag.get("message", "")) for flag in self.flags]
 
     @property
     def written_answers(self) -> list[str]:

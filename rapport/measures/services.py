@@ -424,6 +424,7 @@ def response_submit(
             urgent=flag.urgent,
             reason=f"{instrument.short_title}: {flag.message}",
             source_response=response,
+            session=locked.session,  # on the chart at the session the form belongs to
         )
     response_submitted.send(sender=Response, response=response)
     return response

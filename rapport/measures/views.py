@@ -339,6 +339,7 @@ def response_detail(request: HttpRequest, response_id: int) -> HttpResponse:
             "instrument": instrument,
             "rows": rows,
             "client": response.episode.client,
+            "risk_alerts": response.alerts.filter(kind="risk").select_related("acknowledged_by"),
         },
     )
 

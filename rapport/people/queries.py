@@ -60,9 +60,8 @@ def caseload_rows(episodes: QuerySet[Episode], *, search: str = "") -> list[Case
             next_mod=Subquery(upcoming.values("modality")[:1]),
             last_at=Subquery(past.values("scheduled_start")[:1]),
             last_mod=Subquery(past.values("modality")[:1]),
-            at_risk=Exists(
-                Alert.objects.filter(episode=OuterRef("pk"), urgent=True, status=Alert.Status.OPEN)
-            ),
+            # The same definition as the therapist dashboard's risk column.
+            at_risk=Exists(Alert.objects.risk_unresolved().filter(episode=OuterRef("pk"))),
             open_alerts=Count("alerts", filter=Q(alerts__status=Alert.Status.OPEN), distinct=True),
         )
         .order_by("client__full_name")

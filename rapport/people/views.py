@@ -115,7 +115,10 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
         "guardian_links": client.guardian_links.select_related("guardian"),
         "can_write": can_write,
         "schedule_form": SessionScheduleForm(episode=current) if current and can_write else None,
-        "alerts": client.alerts.exclude(status="resolved").select_related("acknowledged_by"),
+        "alerts": client.alerts.exclude(status="resolved").select_related(
+            "acknowledged_by", "session"
+        ),
+        "risk_alerts": list(client.alerts.risk_unresolved().order_by("opened_at")),
         "histories": score_histories(current) if current else [],
         "alliance_rows": alliance_by_session(current) if current else [],
         "today": timezone.localdate(),

@@ -11,10 +11,28 @@ from rapport.practices.models import Practice, Team
 
 class PracticeSettingsForm(forms.ModelForm[Practice]):
     time_zone = forms.ChoiceField(choices=[(z, z) for z in sorted(zoneinfo.available_timezones())])
+    # The model's range, also in the field so the browser shows it (min/max on the input).
+    urgent_escalation_minutes = forms.IntegerField(
+        min_value=5,
+        max_value=1440,
+        label="Escalate unacknowledged urgent alerts after (minutes)",
+        help_text=Practice._meta.get_field("urgent_escalation_minutes").help_text,
+    )
 
     class Meta:
         model = Practice
-        fields = ["name", "time_zone", "link_lead_hours", "link_reminder_hours", "link_valid_hours"]
+        fields = [
+            "name",
+            "time_zone",
+            "link_lead_hours",
+            "link_reminder_hours",
+            "link_valid_hours",
+            "duty_contact_email",
+            "urgent_escalation_minutes",
+        ]
+        labels = {
+            "duty_contact_email": "Duty contact email",
+        }
 
 
 class TeamForm(forms.ModelForm[Team]):

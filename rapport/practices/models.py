@@ -3,6 +3,7 @@ from __future__ import annotations
 import zoneinfo
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
@@ -29,7 +30,33 @@ class Practice(models.Model):
     link_valid_hours = models.PositiveSmallIntegerField(
         default=72, help_text="How long a link works (it also stops working once used)."
     )
+    # Urgent alerts (a risk answer): who else hears of them, and when an unacknowledged one
+    # escalates to the team's supervisor and the duty contact.
+    duty_contact_email = models.EmailField(
+        blank=True,
+        help_text=(
+            "Optional. Also told when an urgent alert opens from a form completed at home, and "
+            "when one is not acknowledged in time (for example a duty clinician's shared inbox)."
+        ),
+    )
+    urgent_escalation_minutes = models.PositiveSmallIntegerField(
+        default=60,
+        validators=[MinValueValidator(5), MaxValueValidator(1440)],
+        help_text=(
+            "An urgent alert not acknowledged within this many minutes is escalated to the "
+            "supervisor and the duty contact. Between 5 and 1440 minutes (24 hours)."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(urgent_escalation_minutes__gte=5)
+                & models.Q(urgent_escalation_minutes__lte=1440),
+                name="practice_urgent_escalation_minutes_in_range",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -21,6 +21,8 @@ def practice_update(*, actor: User, details: dict[str, Any]) -> Practice:
         "link_lead_hours",
         "link_reminder_hours",
         "link_valid_hours",
+        "duty_contact_email",
+        "urgent_escalation_minutes",
     ):
         if field in details:
             setattr(practice, field, details[field])

@@ -83,7 +83,12 @@ def family_panel(family: FamilyProgress, *, simplified: bool = False) -> Panel:
         shades=_shades(family),
         envelope=None if simplified else _envelope(family.expected, family.expected_offset, last_x),
         alerts=[] if simplified else _events(family.alerts),
+        risk_points=[] if simplified else risk_points(family),
     )
+
+
+def risk_points(family: FamilyProgress) -> list[tuple[float, float]]:
+    return [(p.x, p.total) for s in family.series for p in s.points if p.risk]
 
 
 def alliance_panel(progress: EpisodeProgress) -> Panel | None:
@@ -142,6 +147,7 @@ class TableRow:
     band: str
     expected: tuple[str, str]  # the middle half and median; the 10th to 90th percentile
     alerts: list[str]
+    risk: list[str]  # whose form at this session carries a risk flag
 
 
 def session_words(x: float) -> str:
@@ -178,9 +184,12 @@ def family_table(family: FamilyProgress, *, simplified: bool = False) -> list[Ta
     by_x: dict[float, dict[int, str]] = {}
     dates: dict[float, datetime] = {}
     bands: dict[float, str] = {}
+    risk: dict[float, list[str]] = {}
     for column, series in enumerate(family.series):
         for point in series.points:
             by_x.setdefault(point.x, {})[column] = _number(point.total)
+            if point.risk and not simplified:
+                risk.setdefault(point.x, []).append(series.label)
             dates.setdefault(point.x, point.at)
             if column == 0:
                 bands[point.x] = point.band
@@ -198,6 +207,7 @@ def family_table(family: FamilyProgress, *, simplified: bool = False) -> list[Ta
             band=bands.get(x, ""),
             expected=("", "") if simplified else expected_words(family.expected, x - offset),
             alerts=alerts.get(x, []),
+            risk=risk.get(x, []),
         )
         for x in sorted(by_x)
     ]

@@ -82,6 +82,7 @@ class Point:
     total: float
     band: str
     response_id: int
+    risk: bool = False  # the response carries a risk flag (Response.carries_risk_flag)
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,7 @@ def _series(history: MeasureHistory, clock: SessionClock, label: str) -> ScoreSe
             total=float(row.total),
             band=row.band,
             response_id=row.response.pk,
+            risk=row.response.carries_risk_flag,
         )
         for row in history.rows
         if row.total is not None

@@ -422,28 +422,32 @@ def alert_reason(
     intake: float,
     classification: core.Classification,
 ) -> str:
-    """The alert's reason in words: score, session, and what it was compared with."""
+    """The alert's reason in plain words: score, session, and what it was compared with
+    (percentiles as "in 100 clients", measurement error as points, no statistic's name)."""
     name = instrument.short_title or instrument.title
     said = f"{name} {row.total:g} at session {row.session} (intake {intake:g})"
     parts = []
     if classification.reliable_deterioration:
         s_difference = expected.s_difference or 0.0
+        change = row.total - intake
         parts.append(
-            f"{said} is reliably worse than at intake: a change of {row.total - intake:+g} "
-            f"where {Z_TWO_TAILED * s_difference:.1f} points is beyond measurement error"
+            f"{said} is reliably worse than at intake: {change:+g} points, more than the "
+            f"{Z_TWO_TAILED * s_difference:.1f} points that measurement error alone can explain"
         )
         said = "It"
     if classification.percentile is not None:
+        in_100 = max(1, round(classification.percentile))
         parts.append(
-            f"{said} is at percentile {classification.percentile:.1f} of the improvement "
-            f"expected for clients starting at {intake:g} in this practice (at risk below "
-            f"{settings.at_risk_percentile:g}, off track below {settings.off_track_percentile:g}; "
-            f"expected about {classification.expected:.0f})"
+            f"{said} is behind the course expected in this practice: only about {in_100} in 100 "
+            f"clients who started at {intake:g} had improved this little, and most "
+            f"would be about {classification.expected:.0f} by now (at risk when fewer than "
+            f"{settings.at_risk_percentile:g} in 100, off track when fewer than "
+            f"{settings.off_track_percentile:g} in 100)"
         )
     elif classification.status is core.Status.OFF_TRACK and not parts:
         parts.append(
             f"{said} shows no reliable improvement by session {settings.fallback_session} "
-            "(rule used while the practice has too few data for an expected-trajectory model)"
+            "(a simple rule used until the practice has enough clients for an expected course)"
         )
     return ". ".join(parts) + "."
 

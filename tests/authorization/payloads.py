@@ -103,6 +103,7 @@ PRACTICE_SETTINGS = {
     "link_lead_hours": 24,
     "link_reminder_hours": 2,
     "link_valid_hours": 72,
+    "urgent_escalation_minutes": 60,
 }
 BAD_SIGN_IN = {"username": "nobody@example.com", "password": "not-the-password"}
 NEW_PASSWORD = {"new_password1": "a-new-long-passphrase", "new_password2": "a-new-long-passphrase"}

@@ -320,11 +320,18 @@ def test_the_guardian_must_rate_the_same_session() -> None:
 def test_goals_rated_exactly_6_suggest_a_plan_review() -> None:
     found = findings([items(1, 10, 6, 10, 10)])  # 36: the total passes
     assert found[GOALS_LOW] == "Client rated goals 6 (at or below 6): review the plan together"
-    assert LOW_ALLIANCE in found  # 6 is also at or below the item line of 7
+    # The goals item is judged by its own line only: no second alert quoting the item line of 7
+    assert LOW_ALLIANCE not in found
 
 
 def test_goals_rated_7_do_not_suggest_a_plan_review() -> None:
     assert GOALS_LOW not in findings([items(1, 10, 7, 10, 10)])
+
+
+def test_the_goals_item_is_quoted_with_one_threshold_however_many_rules_fire() -> None:
+    found = findings([items(1, 5, 5, 5, 5)])  # 20: low total, bond, approach, overall, goals
+    assert "goals" not in found[LOW_ALLIANCE]
+    assert found[GOALS_LOW] == "Client rated goals 5 (at or below 6): review the plan together"
 
 
 # --- Ceiling -----------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Worker
 
+from rapport.alerts.tasks import sweep_urgent_alerts
 from rapport.dashboards.tasks import refresh_due_dashboards
 from rapport.measures.tasks import send_due_links
 from rapport.plans.tasks import check_plan_reviews
@@ -17,7 +18,8 @@ from rapport.trajectories.tasks import refresh_due_trajectories
 class Command(BaseCommand):
     help = (
         "Run background work: every interval, queue the periodic jobs (measure links and "
-        "reminders) and run everything queued. Run one or more per installation."
+        "reminders, urgent-alert notices and escalation) and run everything queued. Run one or "
+        "more per installation."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -33,6 +35,7 @@ class Command(BaseCommand):
         while True:
             close_old_connections()
             send_due_links.enqueue()
+            sweep_urgent_alerts.enqueue()
             refresh_due_trajectories.enqueue()
             refresh_due_dashboards.enqueue()
             check_plan_reviews.enqueue()
