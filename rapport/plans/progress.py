@@ -132,6 +132,18 @@ def _target(goal: PlanGoal, unit: str, lower: bool) -> str:
     return f"{'at most' if lower else 'at least'} {target} {unit}"
 
 
+def goal_target_words(goal: PlanGoal, families: dict[str, Instrument]) -> str:
+    """What the goal aims for, in words: "below 10 on the PHQ-9", "at least 7 out of 10"."""
+    if goal.benchmark in ("measure_target", "reliable_improvement"):
+        instrument = families.get(goal.family)
+        unit = instrument.short_title if instrument else "measure"
+        lower = instrument is None or instrument.direction == "lower"
+        return _target(goal, unit, lower)
+    if goal.benchmark == "rating":
+        return _target(goal, "out of 10", False)
+    return _target(goal, "times", goal.count_direction == "at_most")
+
+
 def goals_progress(
     episode: Episode,
     goals: list[PlanGoal],

@@ -415,6 +415,8 @@ def printable_plan(
         {
             "version": version,
             "client": episode.client,
+            "practice": episode.practice,
+            "clinician": episode.primary_clinician,
             "problems": Problem.objects.filter(episode=episode).exclude(status="dropped"),
             "progress": goals_progress(
                 episode, services.episode_goals(version), withhold=not sharing.answers
