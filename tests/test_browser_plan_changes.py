@@ -67,6 +67,7 @@ def test_the_clients_request_reaches_the_therapist_who_answers_and_the_client_re
     shoot(page, "client-page-plan-changes-alert")
     alert.get_by_role("link", name="Answer on the plan").click()
     expect(page.locator("main")).to_contain_text("Changes asked for.")
+    shoot(page, "plan-page-changes-asked")
     page.get_by_role("link", name="Answer the request").click()
     page.get_by_label(re.compile("^Your answer to")).fill(ANSWER)
     shoot(page, "version-page-answer")

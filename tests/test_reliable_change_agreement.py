@@ -46,6 +46,10 @@ def test_a_rise_of_6_on_the_phq9_is_reliably_worse_on_the_page_in_the_alert_and_
     assert f"Since the first score: <strong>{RULE_WORSE}</strong>" in page
     assert '<td data-label="Reliable change">reliable deterioration</td>' in page
     assert "Reliable change by the NHS Talking Therapies criterion" in page
+    assert (
+        "<strong>reliably worse than at intake</strong> "
+        "(NHS Talking Therapies criterion: a rise of 6 or more points)" in page
+    )
     assert "reliably worse than at intake: a change of +6" in alert.reason
     assert "NHS Talking Therapies criterion counts a rise of 6 or more points" in alert.reason
     assert categories["deteriorated"] == 1 and sum(categories.values()) == 1
