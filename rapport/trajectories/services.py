@@ -583,6 +583,7 @@ class FamilyValidation:
     n_closed: int
     reliability_source: str
     sd_source: str
+    rule: str = ""  # the reliable-change rule the outcome is judged by, in words
 
 
 def trajectory_validation(*, practice_id: int, family: str, actor: User | None) -> FamilyValidation:
@@ -594,6 +595,7 @@ def trajectory_validation(*, practice_id: int, family: str, actor: User | None) 
     sd, sd_source = _sd(instruments[0], everything)
     closed = {r.episode_id for r in everything if r.closed}
     data = series_of(everything)
+    rule = change_rule(instruments[0], practice_id=practice_id, sd=sd, reliability=reliability)
     report = holdout_validation(
         data,
         client_of_episode={r.episode_id: r.client_id for r in everything},
@@ -605,7 +607,7 @@ def trajectory_validation(*, practice_id: int, family: str, actor: User | None) 
         min_observations=settings.min_observations,
         window=settings.validation_window,
         salt=str(practice_id),
-        rule=change_rule(instruments[0], practice_id=practice_id, sd=sd, reliability=reliability),
+        rule=rule,
     )
     reason = ""
     if report is None:
@@ -630,4 +632,10 @@ def trajectory_validation(*, practice_id: int, family: str, actor: User | None) 
         n_closed=report.n_episodes if report else len(closed),
         reliability_source=reliability_source,
         sd_source=sd_source,
+        rule=(
+            f"{rule.name}: {rule.improvement_words} is a reliable improvement, "
+            f"{rule.deterioration_words} a reliable deterioration"
+        )
+        if rule is not None
+        else "",
     )
