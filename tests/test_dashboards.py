@@ -3,7 +3,6 @@ therapist's caseload with its flags and sorting, and who may see which page."""
 
 from __future__ import annotations
 
-import math
 import re
 import statistics
 from collections import Counter, defaultdict
@@ -59,7 +58,6 @@ def plain_outcomes(practice_id: int) -> dict:
         )
     )
     intake_sd = statistics.stdev(s[0] for s in scores.values())
-    s_diff = math.sqrt(2 * intake_sd**2 * (1 - 0.89))
     counts = Counter()
     pre, post = [], []
     for episode_id, series in scores.items():
@@ -68,10 +66,10 @@ def plain_outcomes(practice_id: int) -> dict:
         first, last = series[0], series[-1]
         pre.append(first)
         post.append(last)
-        rci = (last - first) / s_diff
-        if rci < -CRITICAL:
+        # NHS Talking Therapies: a change of 6 or more points is reliable; caseness is 10 or more.
+        if first - last >= 6:
             counts["recovered" if first >= 10 and last < 10 else "improved"] += 1
-        elif rci > CRITICAL:
+        elif last - first >= 6:
             counts["harmed" if first < 10 and last >= 10 else "deteriorated"] += 1
         else:
             counts["unchanged"] += 1
@@ -90,7 +88,8 @@ def test_stored_outcomes_match_a_plain_recomputation_episode_by_episode(generate
     }
     assert phq["effect"]["d"] == pytest.approx(expected["d"], abs=1e-5)
     assert phq["effect"]["lower"] < phq["effect"]["d"] < phq["effect"]["upper"]
-    assert phq["cutoff_source"] == "published" and phq["cutoff"] == 10
+    assert phq["cutoff_source"] == "rule" and phq["cutoff"] == 10
+    assert phq["rule"]["name"] == "NHS Talking Therapies criterion"
 
 
 def test_dropout_and_modality_figures_count_closed_episodes(generated, snapshot):

@@ -254,9 +254,31 @@ def test_a_phq9_goal_is_met_from_real_responses_only_once_the_score_is_below_10(
     assert (at_eight.progress.status.value, at_eight.progress.current) == ("met", 8.0)
 
 
-def test_reliable_improvement_on_phq9_cannot_be_judged_without_a_published_sd(cast):
+def test_reliable_improvement_on_phq9_is_judged_by_its_published_criterion(cast):
     version = proposed_plan(cast, benchmark="reliable_improvement", family="phq9", target=None)
     phq9_scores(cast, 20, 6)
+
+    [item] = goals_progress(cast.adult_episode, services.episode_goals(version))
+
+    assert item.progress.status.value == "met"
+    assert "NHS Talking Therapies criterion" in item.progress.reason
+
+
+def test_reliable_improvement_without_a_criterion_or_norms_cannot_be_judged(cast):
+    # The check-in has no published reliability or criterion, and one client is no practice SD.
+    version = proposed_plan(cast, benchmark="reliable_improvement", family="checkin", target=None)
+    measure_plan_set(
+        actor=cast.clinician,
+        episode=cast.adult_episode,
+        family="checkin",
+        respondent="client",
+        schedule="every_session",
+    )
+    for weeks, level in ((2, "2"), (1, "9")):
+        session = make_session(cast.adult_episode, days_from_now=-7 * weeks)
+        assignment = assignment_for(session_assignments_ensure(session=session), "checkin")
+        answers = {f"checkin-{n}": level for n in ("feeling", "home", "school", "overall")}
+        response_submit(assignment=assignment, answers=answers, mode="in_session", actor=None)
 
     [item] = goals_progress(cast.adult_episode, services.episode_goals(version))
 

@@ -17,11 +17,10 @@ from rapport.alerts.services import alert_open
 from rapport.audit.models import AuditEvent
 from rapport.care.services import episode_close
 from rapport.measures.services import measure_plan_set, response_submit, session_assignments_ensure
-from rapport.people.models import Client
 from rapport.plans import services
 from rapport.plans.models import GoalRating, PlanDecision, PlanVersion, Problem
-from rapport.plans.progress import MIN_INTAKES_FOR_SD, goals_progress
-from tests.conftest import assignment_for, make_episode, make_session, signed_in, years_ago
+from rapport.plans.progress import goals_progress
+from tests.conftest import assignment_for, make_session, signed_in, years_ago
 from tests.test_plans import PRIVATE, goal_fields, phq9_scores, proposed_plan
 
 
@@ -83,36 +82,22 @@ def test_a_phq9_target_of_10_is_met_at_9_not_at_10(cast):
     assert status_of(cast, version) == ("met", 9.0)
 
 
-def intakes(cast, phq9_totals: list[int]) -> None:
-    """Other clients of the practice, each with a first PHQ-9 at these totals."""
-    for n, total in enumerate(phq9_totals):
-        client = Client.objects.create(
-            practice=cast.practice, full_name=f"Intake {n}", date_of_birth=years_ago(30)
-        )
-        episode = make_episode(cast.practice, client, cast.clinician)
-        answers = {f"phq9-{i}": "0" for i in range(1, 10)}
-        for i in range(1, 9):
-            answers[f"phq9-{i}"] = str(min(3, max(0, total - 3 * (i - 1))))
-        scores(episode, "phq9", [answers], actor=cast.clinician)
-
-
-def test_reliable_improvement_uses_the_practices_intake_sd_once_enough_clients_have_one(cast):
+def test_reliable_improvement_on_the_phq9_is_judged_by_the_nhs_talking_therapies_criterion(cast):
+    # NHS Talking Therapies: a fall of 6 or more points on the PHQ-9 is a reliable improvement.
     version = proposed_plan(cast, benchmark="reliable_improvement", family="phq9", target=None)
-    phq9_scores(cast, 20, 12)
-    without = status_of(cast, version)[0]
-    # Nine more first scores with the client's own 20 make ten (by hand: 10,10,10,15,15 and
-    # five 20s → mean 16, SD √(190/9) = 4.59); with PHQ-9's reliability .89,
-    # S_diff = √2 · 4.59 · √.11 = 2.16, so the fall of 8 is reliable (RCI −3.7).
-    intakes(cast, [10, 10, 10, 15, 15, 20, 20, 20, 20])
+    phq9_scores(cast, 15, 10)
+    fall_of_five = goals_progress(cast.adult_episode, services.episode_goals(version))[0]
+    phq9_scores(cast, 9)
 
-    assert MIN_INTAKES_FOR_SD == 10
-    assert without == "cannot_judge"
-    assert status_of(cast, version) == ("met", 12.0)
+    assert (fall_of_five.progress.status.value, fall_of_five.progress.current) == ("not_yet", 10.0)
+    assert "NHS Talking Therapies criterion: a fall of 6 or more points" in (
+        fall_of_five.progress.reason
+    )
+    assert status_of(cast, version) == ("met", 9.0)
 
 
 def test_reliable_improvement_with_only_the_first_score_is_not_yet_and_shows_it(cast):
     version = proposed_plan(cast, benchmark="reliable_improvement", family="phq9", target=None)
-    intakes(cast, [10, 10, 10, 15, 15, 20, 20, 20, 20])
     phq9_scores(cast, 20)
 
     assert status_of(cast, version) == ("not_yet", 20.0)

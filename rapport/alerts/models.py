@@ -30,6 +30,7 @@ class Alert(models.Model):
         OFF_TRACK = "off_track", "Off track"
         DETERIORATION = "deterioration", "Reliably worse than at the start"
         PLAN_REVIEW = "plan_review", "Plan review due"
+        PLAN_CHANGES = "plan_changes", "Changes to the plan asked for"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"

@@ -3,9 +3,10 @@
 A goal's benchmark is one of:
 - a measure score reaching a target ("PHQ-9 below 10", "a subscale below its cut-off", "check-in
   at least 28"): the latest score is compared with the target;
-- reliable improvement on a measure since the first score of the episode (Jacobson & Truax 1991,
-  via `change.rci_single`): it needs the instrument's published reliability and the standard
-  deviation of its norm group; without them the answer is "cannot be judged", never a guess;
+- reliable improvement on a measure since the first score of the episode, by the instrument's
+  one reliable-change rule (rapport.core.reliable: a published criterion such as NHS Talking
+  Therapies', else Jacobson & Truax 1991 from a reliability and SD); without one the answer is
+  "cannot be judged", never a guess;
 - the client's own 0–10 rating of the goal reaching a target;
 - a behaviour count recorded in session, at least or at most a target.
 
@@ -24,7 +25,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from rapport.core.change import Z_TWO_TAILED, rci_single
+from rapport.core.reliable import ReliableChangeRule, jacobson_truax_rule
 
 TREND_WINDOW = 4  # the last four values: about a month of weekly sessions
 NEAR_DAYS = 14  # a target date this close, with the goal not met, puts it at risk
@@ -151,20 +152,26 @@ def reliable_improvement_progress(
     observations: Sequence[Observation],
     *,
     lower_is_better: bool,
-    reliability: float | None,
-    sd: float | None,
+    reliability: float | None = None,
+    sd: float | None = None,
     target_date: date | None,
     today: date,
     steady_within: float = 1.0,
+    rule: ReliableChangeRule | None = None,
 ) -> Progress:
-    """Reliable improvement from the first to the latest score (Jacobson & Truax 1991)."""
+    """Reliable improvement from the first to the latest score, by the instrument's rule
+    (rapport.core.reliable) — or, without one, Jacobson & Truax (1991) from `sd` and
+    `reliability`."""
     current = observations[-1].value if observations else None
-    if reliability is None or sd is None or not sd > 0 or not 0 < reliability < 1:
+    direction = "lower" if lower_is_better else "higher"
+    rule = rule or jacobson_truax_rule(sd=sd, reliability=reliability, direction=direction)
+    if rule is None:
         return Progress(
             Status.CANNOT_JUDGE,
             current,
             Trend.UNKNOWN,
-            "cannot be judged: the measure has no published reliability and norm-group SD",
+            "cannot be judged: the measure has no published reliable-change criterion, and "
+            "too few scores in the practice to estimate one",
         )
     if current is None:
         return _no_data(target_date, today)
@@ -179,15 +186,14 @@ def reliable_improvement_progress(
             open_reason=f"{current:g} so far: change is judged from the second score on",
         )
     values = [o.value for o in observations]
-    sign = -1 if lower_is_better else 1
-    index = rci_single(values[0], values[-1], sd, reliability) * sign  # positive = better
     trend = trend_of(values, lower_is_better=lower_is_better, steady_within=steady_within)
+    by = f"{rule.name}: {rule.improvement_words}"
     return _judge(
-        index > Z_TWO_TAILED,
+        rule.is_reliably_better(values[0], values[-1]),
         current=current,
         trend=trend,
         target_date=target_date,
         today=today,
-        met_reason=f"reliably better: {values[0]:g} → {current:g}",
-        open_reason=f"{values[0]:g} → {current:g}, not yet a reliable improvement",
+        met_reason=f"reliably better: {values[0]:g} → {current:g} ({by})",
+        open_reason=f"{values[0]:g} → {current:g}, not yet a reliable improvement ({by})",
     )

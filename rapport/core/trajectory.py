@@ -42,6 +42,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from rapport.core.change import Z_TWO_TAILED
+from rapport.core.reliable import ReliableChangeRule
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -353,6 +354,7 @@ def classify(
     thresholds: Thresholds,
     model: ExpectedModel | None,
     s_difference: float | None,
+    rule: ReliableChangeRule | None = None,
 ) -> Classification | None:
     """One score after intake, by the model when there is one, else by the rule.
 
@@ -373,6 +375,7 @@ def classify(
         thresholds=thresholds,
         predicted=predicted,
         s_difference=s_difference,
+        rule=rule,
     )
 
 
@@ -385,13 +388,21 @@ def _classified(
     thresholds: Thresholds,
     predicted: tuple[float, float] | None,  # the model's mean and SD at this session
     s_difference: float | None,
+    rule: ReliableChangeRule | None = None,
 ) -> Classification | None:
     rci = (
         None
         if s_difference is None
         else improvement_index(intake, score, s_difference, higher_is_worse=higher_is_worse)
     )
-    deteriorated = rci is not None and rci < -Z_TWO_TAILED
+    # The instrument's reliable-change rule (rapport.core.reliable) decides where it is given,
+    # so a score is "reliably worse" here exactly when the client page says so.
+    if rule is not None:
+        deteriorated = rule.is_reliably_worse(intake, score)
+        improved = rule.is_reliably_better(intake, score)
+    else:
+        deteriorated = rci is not None and rci < -Z_TWO_TAILED
+        improved = rci is not None and rci > Z_TWO_TAILED
     if predicted is not None:
         mean, sd = predicted
         percentile = improvement_percentile(score, mean, sd, higher_is_worse=higher_is_worse)
@@ -403,9 +414,9 @@ def _classified(
             reliable_deterioration=deteriorated,
             rci=rci,
         )
-    if rci is None:
+    if rci is None and rule is None:
         return None
-    behind = session >= thresholds.fallback_session and not rci > Z_TWO_TAILED
+    behind = session >= thresholds.fallback_session and not improved
     return Classification(
         status=Status.OFF_TRACK if deteriorated or behind else Status.ON_TRACK,
         basis=Basis.RULE,
@@ -423,6 +434,7 @@ def classify_series(
     thresholds: Thresholds,
     model: ExpectedModel | None,
     s_difference: float | None,
+    rule: ReliableChangeRule | None = None,
 ) -> list[Classification | None]:
     """classify() for every row of the series, in its order."""
     return classify_rows(
@@ -433,6 +445,7 @@ def classify_series(
         thresholds=thresholds,
         model=model,
         s_difference=s_difference,
+        rule=rule,
     )
 
 
@@ -445,6 +458,7 @@ def classify_rows(
     thresholds: Thresholds,
     model: ExpectedModel | None,
     s_difference: float | None,
+    rule: ReliableChangeRule | None = None,
 ) -> list[Classification | None]:
     """classify() row by row, with the model's predictions made for all rows in one pass: a
     refresh reclassifies a practice's whole history, a million scores at scale."""
@@ -479,6 +493,7 @@ def classify_rows(
                 thresholds=thresholds,
                 predicted=None if model is None else (mean, sd),
                 s_difference=s_difference,
+                rule=rule,
             )
         )
     return found

@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from rapport.core.change import Z_TWO_TAILED
+from rapport.core.reliable import ReliableChangeRule
 from rapport.core.trajectory import (
     Basis,
     Series,
@@ -171,6 +172,7 @@ def holdout_validation(
     window: int = DEFAULT_EARLY_WINDOW,
     salt: str = "",
     judged: set[int] | None = None,
+    rule: ReliableChangeRule | None = None,
 ) -> ValidationReport | None:
     """Early flags against final outcomes, each half of the clients judged by the other's fit.
 
@@ -183,7 +185,7 @@ def holdout_validation(
     `judged` limits the judging to those episodes (a practice's closed ones); the others still
     train the half they belong to (active episodes inform the expected course).
     """
-    if s_difference is None:
+    if s_difference is None and rule is None:
         return None
     if window < 2:
         raise ValueError("the early window must include session 2")
@@ -212,6 +214,7 @@ def holdout_validation(
             thresholds=thresholds,
             model=fit.model,
             s_difference=s_difference,
+            rule=rule,
         )
         for e, s, c in zip(test.episode, test.session, found, strict=True):
             if c is None or s > window:
@@ -230,19 +233,22 @@ def holdout_validation(
     evaluated = [
         int(e) for e in episodes_judged if last_session[int(e)] > window and int(e) in early_worst
     ]
-    final: dict[int, float] = {}
+    better: dict[int, bool] = {}
+    worse: dict[int, bool] = {}
     for e in evaluated:
         rows = data.episode == e
         last = int(np.argmax(np.where(rows, data.session, -1)))
-        final[e] = improvement_index(
-            float(data.intake[last]),
-            float(data.score[last]),
-            s_difference,
-            higher_is_worse=higher_is_worse,
-        )
+        intake, final = float(data.intake[last]), float(data.score[last])
+        if rule is not None:  # the instrument's one reliable-change rule
+            better[e] = rule.is_reliably_better(intake, final)
+            worse[e] = rule.is_reliably_worse(intake, final)
+            continue
+        assert s_difference is not None
+        index = improvement_index(intake, final, s_difference, higher_is_worse=higher_is_worse)
+        better[e], worse[e] = index > Z_TWO_TAILED, index < -Z_TWO_TAILED
     outcome = {
-        "not_improved": np.array([not final[e] > Z_TWO_TAILED for e in evaluated], dtype=bool),
-        "deteriorated": np.array([final[e] < -Z_TWO_TAILED for e in evaluated], dtype=bool),
+        "not_improved": np.array([not better[e] for e in evaluated], dtype=bool),
+        "deteriorated": np.array([worse[e] for e in evaluated], dtype=bool),
     }
     worst = [early_worst.get(e, Status.ON_TRACK) for e in evaluated]
     flags = {

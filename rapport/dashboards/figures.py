@@ -4,8 +4,10 @@ What counts (shown on the page as well):
 - Outcomes are for closed episodes, per outcome instrument with a published reliability, from
   the client's own ratings: pre = the episode's first score on the instrument, post = its last.
   An episode with one administration has no post score; it is counted, not classified.
-- The SD behind the reliable change index is the instrument's published clinical SD where its
-  definition gives one, else the SD of every episode's intake score in this practice.
+- Reliable change is judged by the instrument's one rule, the same the client page and the
+  alerts use (rapport.core.reliable): its published criterion (NHS Talking Therapies' for the
+  PHQ-9 and GAD-7), else Jacobson–Truax with its published clinical SD where its definition gives
+  one, else the SD of the practice's intake scores.
 - Therapists are the episode's primary clinician at closure. A therapist is shown by name only
   with at least `min_caseload` classified closed episodes on that instrument; the others are
   counted, never listed. Every therapist's data still informs the practice-wide prior.
@@ -35,12 +37,12 @@ from rapport.core.outcomes import (
     category_counts,
     first_and_last,
     histogram,
-    jt_categories,
     pre_post_effect,
     proportion,
     recovery_cutoff,
     wilson,
 )
+from rapport.core.reliable import JACOBSON_TRUAX, ReliableChangeRule, rule_for
 from rapport.dashboards.reading import MODALITIES, PracticeData
 
 FIGURES_VERSION = 1
@@ -121,8 +123,14 @@ def instrument_figures(
     *,
     names: Names,
     min_caseload: int,
+    rule: ReliableChangeRule | None = None,
 ) -> dict[str, Any]:
-    """Outcome figures of one instrument over the practice's closed episodes."""
+    """Outcome figures of one instrument over the practice's closed episodes.
+
+    `rule` is the instrument's one reliable-change rule (rapport.measures.reliable.change_rule),
+    the same the client page and the alerts use; without it, the instrument's published
+    criterion or Jacobson–Truax with this data's intake SD.
+    """
     assert instrument.reliability is not None
     rows = data.response_instrument == code
     episode_of = data.response_episode[rows]
@@ -144,6 +152,12 @@ def instrument_figures(
         functional_mean=instrument.functional_mean,
         functional_sd=instrument.functional_sd,
     )
+    if rule is None:
+        rule = rule_for(instrument, sd=sd if sd > 0 else None)
+    if rule is not None:
+        cutoff = rule.caseness
+        if instrument.reliable_change is not None:
+            cutoff_source = "rule"
     closed = data.closed[episodes]
     paired = closed & (runs.count >= 2)
     base: dict[str, Any] = {
@@ -158,8 +172,17 @@ def instrument_figures(
         "cutoff_source": cutoff_source,
         "closed_with_pair": int(paired.sum()),
         "closed_single": int((closed & (runs.count < 2)).sum()),
+        "rule": None
+        if rule is None
+        else {
+            "name": rule.name,
+            "published": rule.name != JACOBSON_TRUAX,
+            "points": _num(rule.points),
+            "improvement": rule.improvement_words,
+            "deterioration": rule.deterioration_words,
+        },
     }
-    if not sd > 0 or not paired.any():
+    if rule is None or not paired.any():
         return {
             **base,
             "categories": [],
@@ -173,14 +196,7 @@ def instrument_figures(
     ep = episodes[paired]
     pre = totals[runs.first[paired]]
     post = totals[runs.last[paired]]
-    codes = jt_categories(
-        pre,
-        post,
-        sd=sd,
-        reliability=instrument.reliability,
-        direction=instrument.direction,
-        cutoff=cutoff,
-    )
+    codes = rule.categories(pre, post)
     with_cutoff = cutoff is not None
     reliably_better = (codes == RECOVERED) | (codes == IMPROVED)
     reliably_worse = (codes == DETERIORATED) | (codes == HARMED)
@@ -368,8 +384,11 @@ def practice_figures(
     alliance_cutoff: float,
     names: Names,
     min_caseload: int = MIN_CASELOAD,
+    rules: dict[str, ReliableChangeRule | None] | None = None,
 ) -> dict[str, Any]:
-    """Every figure of the practice dashboard; outcome instruments are coded in the order given."""
+    """Every figure of the practice dashboard; outcome instruments are coded in the order given.
+
+    `rules` holds each instrument's reliable-change rule by id (see instrument_figures)."""
     closed = data.closed
     n_closed = int(closed.sum())
     modality_closed = data.modality[closed]
@@ -386,7 +405,14 @@ def practice_figures(
                 }
             )
     computed = [
-        instrument_figures(data, instrument, code, names=names, min_caseload=min_caseload)
+        instrument_figures(
+            data,
+            instrument,
+            code,
+            names=names,
+            min_caseload=min_caseload,
+            rule=(rules or {}).get(instrument.id),
+        )
         for code, instrument in enumerate(outcome_instruments)
     ]
     instruments = [figures for figures in computed if figures["intake_episodes"] > 0]

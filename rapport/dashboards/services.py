@@ -15,6 +15,7 @@ from rapport.core.instruments import Instrument
 from rapport.dashboards.figures import MIN_CASELOAD, Names, practice_figures
 from rapport.dashboards.models import DashboardSnapshot
 from rapport.dashboards.reading import data_mark, read_practice
+from rapport.measures.reliable import change_rule
 from rapport.practices.models import Practice
 
 # The worker refreshes a practice whose data changed at most this often, and every practice at
@@ -84,6 +85,7 @@ def dashboards_refresh(*, practice: Practice, actor: User | None = None) -> Dash
         alliance_cutoff=_alliance_cutoff(practice.pk),
         names=names,
         min_caseload=min_caseload(),
+        rules={i.id: change_rule(i, practice_id=practice.pk) for i in outcomes},
     )
     values = {
         "computed_at": timezone.now(),

@@ -159,10 +159,14 @@ class AttemptForm(SubmitOnceMixin):
 
 
 class PortalAttemptForm(AttemptForm):
-    """The same record in the client's words."""
+    """The same record in the client's words, or — for a parent recording a child's practice
+    (`child_name`) — in a parent's, about what they saw."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, child_name: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if child_name:
+            self._word_for_parent(child_name)
+            return
         labels = {
             "step": "Which step did you practise?",
             "practised_on": "When?",
@@ -179,6 +183,29 @@ class PortalAttemptForm(AttemptForm):
         self.fields["setting"].choices = [  # type: ignore[attr-defined]
             (Attempt.Setting.HOMEWORK, "On my own, between sessions"),
             (Attempt.Setting.IN_SESSION, "With my therapist, in a session"),
+        ]
+        self.fields["step"].label_from_instance = lambda step: (  # type: ignore[attr-defined]
+            f"Step {step.position}: {step.situation}"
+        )
+        self.fields["setting"].initial = Attempt.Setting.HOMEWORK
+
+    def _word_for_parent(self, name: str) -> None:
+        labels = {
+            "step": f"Which step did {name} practise?",
+            "practised_on": "When?",
+            "setting": "Was it",
+            "anticipated_suds": f"Before starting, how anxious did {name} expect to feel? (0–100)",
+            "peak_suds": f"How anxious did {name} seem at the worst moment? (0–100)",
+            "end_suds": f"How anxious did {name} seem at the end? (optional)",
+            "duration_minutes": f"How many minutes did {name} stay with it? (optional)",
+            "notes": "Anything you noticed (optional)",
+        }
+        for field_name, label in labels.items():
+            self.fields[field_name].label = label
+            self.fields[field_name].help_text = ""
+        self.fields["setting"].choices = [  # type: ignore[attr-defined]
+            (Attempt.Setting.HOMEWORK, "Between sessions, at home or out"),
+            (Attempt.Setting.IN_SESSION, "With the therapist, in a session"),
         ]
         self.fields["step"].label_from_instance = lambda step: (  # type: ignore[attr-defined]
             f"Step {step.position}: {step.situation}"

@@ -294,10 +294,14 @@ def portal_ladder(request: HttpRequest, ladder_id: int) -> HttpResponse:
             outcome=AuditEvent.Outcome.DENIED,
         )
         raise PermissionDenied("The young person records their own practice.")
+    client = ladder.episode.client
+    name = client.preferred_name or client.full_name.split()[0]
+    # A parent records what they saw of their child's practice, and is asked about the child.
+    child_name = name if request.user.role == Role.GUARDIAN else None
     form = None
     status = 200
     if request.method == "POST":
-        form = PortalAttemptForm(request.POST, ladder=ladder)
+        form = PortalAttemptForm(request.POST, ladder=ladder, child_name=child_name)
         url = _record(request, form, ladder, via=Attempt.Via.PORTAL, route="exposure:portal")
         if url:
             return redirect(url)
@@ -305,8 +309,11 @@ def portal_ladder(request: HttpRequest, ladder_id: int) -> HttpResponse:
     overview = ladder_overview(ladder, goals={})  # goal titles are the clinician's wording
     if form is None and may_record:
         current = overview.current
-        form = PortalAttemptForm(ladder=ladder, initial_step=current.step if current else None)
-    client = ladder.episode.client
+        form = PortalAttemptForm(
+            ladder=ladder,
+            initial_step=current.step if current else None,
+            child_name=child_name,
+        )
     context = {
         "ladder": ladder,
         "client": client,
@@ -314,7 +321,7 @@ def portal_ladder(request: HttpRequest, ladder_id: int) -> HttpResponse:
         "form": form,
         "is_guardian": request.user.role == Role.GUARDIAN,
         "shows_distress": may_see_distress(request.user, ladder),
-        "name": client.preferred_name or client.full_name.split()[0],
+        "name": name,
     }
     return render(request, "exposure/portal_ladder.html", context, status=status)
 

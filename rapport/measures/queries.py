@@ -7,9 +7,10 @@ from datetime import datetime
 
 from rapport.care.models import Episode
 from rapport.core.instruments import Instrument
-from rapport.core.progress import classify_change
+from rapport.core.reliable import CATEGORY_LABELS, ReliableChangeRule
 from rapport.measures.models import Response
 from rapport.measures.registry import get_instrument
+from rapport.measures.reliable import change_rule
 
 CATEGORY_WORDS = {
     "recovered": "reliably better, and now in the healthy range",
@@ -28,12 +29,19 @@ class ScoreRow:
     change: float | None  # since the first score in the episode
     category: str | None
 
+    @property
+    def category_label(self) -> str:
+        """ "reliable improvement", for staff tables (the rule is stated with the table)."""
+        return CATEGORY_LABELS.get(self.category or "", "")
+
 
 @dataclass
 class MeasureHistory:
     instrument: Instrument
     respondent: str
     rows: list[ScoreRow] = field(default_factory=list)
+    # The instrument's one reliable-change rule (None: change is not judged).
+    rule: ReliableChangeRule | None = None
 
     @property
     def latest(self) -> ScoreRow | None:
@@ -43,6 +51,15 @@ class MeasureHistory:
     def category_words(self) -> str:
         latest = self.latest
         return CATEGORY_WORDS.get(latest.category or "", "") if latest else ""
+
+    @property
+    def category_explained(self) -> str:
+        """The latest category with the rule behind it, for staff:
+        "reliable improvement (NHS Talking Therapies criterion: a fall of 6 or more points)"."""
+        latest = self.latest
+        if latest is None or latest.category is None or self.rule is None:
+            return ""
+        return self.rule.explain(latest.category)
 
     @property
     def first_at(self) -> datetime | None:
@@ -66,20 +83,17 @@ def score_histories(
         key = (response.instrument_id, response.assignment.respondent_key)
         if key not in histories:
             instrument = get_instrument(response.instrument_id, practice_id=episode.practice_id)
-            histories[key] = MeasureHistory(instrument, response.respondent)
+            rule = (
+                change_rule(instrument, practice_id=episode.practice_id)
+                if instrument.kind == "outcome"
+                else None
+            )
+            histories[key] = MeasureHistory(instrument, response.respondent, rule=rule)
         history = histories[key]
         first = history.rows[0].total if history.rows else None
-        instrument = history.instrument
         category = None
-        if first is not None and response.total is not None and instrument.kind == "outcome":
-            category = classify_change(
-                first,
-                response.total,
-                direction=instrument.direction,
-                reliability=instrument.reliability,
-                sd=instrument.clinical_sd,
-                cutoff=instrument.cutoff,
-            )
+        if first is not None and response.total is not None and history.rule is not None:
+            category = history.rule.category(first, response.total)
         history.rows.append(
             ScoreRow(
                 response=response,

@@ -33,6 +33,8 @@ def _flags(episode: Episode) -> tuple[str, ...]:
     if episode.open_alerts:  # type: ignore[attr-defined]
         count = episode.open_alerts  # type: ignore[attr-defined]
         flags.append(f"{count} open alert{'s' if count != 1 else ''}")
+    if episode.plan_changes:  # type: ignore[attr-defined]
+        flags.append("Plan: changes asked for")
     if episode.status == EpisodeStatus.ON_HOLD:
         flags.append("On hold")
     elif episode.next_at is None:  # type: ignore[attr-defined]
@@ -63,6 +65,11 @@ def caseload_rows(episodes: QuerySet[Episode], *, search: str = "") -> list[Case
             # The same definition as the therapist dashboard's risk column.
             at_risk=Exists(Alert.objects.risk_unresolved().filter(episode=OuterRef("pk"))),
             open_alerts=Count("alerts", filter=Q(alerts__status=Alert.Status.OPEN), distinct=True),
+            plan_changes=Exists(
+                Alert.objects.filter(episode=OuterRef("pk"), kind=Alert.Kind.PLAN_CHANGES).exclude(
+                    status=Alert.Status.RESOLVED
+                )
+            ),
         )
         .order_by("client__full_name")
         .distinct()

@@ -172,6 +172,18 @@ class InSessionAnswerForm(DecisionForm):
         self.fields["comment"].label = "What they would like to change (if they ask for changes)"
 
 
+class ChangesReplyForm(SubmitOnceMixin):
+    """The therapist's answer, in words, to a request for changes (when no new version is due)."""
+
+    party = forms.ChoiceField(choices=[("client", "client"), ("guardian", "guardian")])
+    reply = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        min_length=3,
+        max_length=4000,
+        label="Your answer (they read it in the portal)",
+    )
+
+
 class ReviewForm(SubmitOnceMixin):
     working = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="What is working")
     not_working = forms.CharField(

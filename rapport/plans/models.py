@@ -229,6 +229,12 @@ class PlanDecision(models.Model):
     by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     comment = models.TextField(blank=True)
     at = models.DateTimeField()
+    # The therapist's answer to a request for changes, shown to the person who asked.
+    reply = models.TextField(blank=True)
+    replied_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    replied_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["at", "pk"]

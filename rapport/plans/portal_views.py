@@ -49,7 +49,7 @@ def portal_plan(request: HttpRequest, client_id: int) -> HttpResponse:
         version = access.get_portal_plan_version_for_user(request.user, version.pk)
         episode = version.episode
         party = party_of(request.user)
-        answered = version.decisions.filter(party=party).first()
+        answered = version.decisions.filter(party=party).select_related("replied_by").first()
         previous = version.based_on
         sharing = sharing_for(request.user, client)
         context |= {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -13,8 +12,10 @@ from django.utils import timezone
 from rapport.care.models import Episode
 from rapport.core import benchmarks as rules
 from rapport.core.instruments import Instrument
+from rapport.core.reliable import ReliableChangeRule
 from rapport.measures.models import Response
 from rapport.measures.registry import instruments_for
+from rapport.measures.reliable import change_rule
 from rapport.plans.models import BehaviourCount, GoalRating, PlanGoal
 
 STATUS_WORDS = {
@@ -26,9 +27,6 @@ STATUS_WORDS = {
 }
 TREND_WORDS = {"better": "getting better", "steady": "steady", "worse": "going the wrong way"}
 WITHHELD_WORDS = "Shared between the young person and their therapist"
-# Without a published norm-group SD, the SD of this many first scores in the practice stands in
-# (the same rule as the practice's expected-trajectory fit).
-MIN_INTAKES_FOR_SD = 10
 
 
 @dataclass(frozen=True)
@@ -111,28 +109,6 @@ def _measure_series(episode: Episode, goal: PlanGoal) -> list[rules.Observation]
     return observations
 
 
-def intake_sd(practice_id: int, family: str) -> float | None:
-    """The SD of the first client score of every episode in the practice on this family, or
-    None below MIN_INTAKES_FOR_SD episodes (or when they do not vary)."""
-    firsts: dict[int, float] = {}
-    rows = (
-        Response.objects.filter(
-            episode__practice_id=practice_id,
-            respondent="client",
-            instrument_id__in=_family_ids(practice_id, family),
-            total__isnull=False,
-        )
-        .order_by("episode_id", "completed_at")
-        .values_list("episode_id", "total")
-    )
-    for episode_id, total in rows:
-        firsts.setdefault(episode_id, float(total))
-    if len(firsts) < MIN_INTAKES_FOR_SD:
-        return None
-    sd = statistics.stdev(firsts.values())
-    return sd if sd > 0 else None
-
-
 def _by_key(model: type[GoalRating] | type[BehaviourCount], episode: Episode, field: str):  # type: ignore[no-untyped-def]
     series: dict[uuid.UUID, list[rules.Observation]] = defaultdict(list)
     zone = episode.practice.zone
@@ -156,6 +132,18 @@ def _target(goal: PlanGoal, unit: str, lower: bool) -> str:
     return f"{'at most' if lower else 'at least'} {target} {unit}"
 
 
+def goal_target_words(goal: PlanGoal, families: dict[str, Instrument]) -> str:
+    """What the goal aims for, in words: "below 10 on the PHQ-9", "at least 7 out of 10"."""
+    if goal.benchmark in ("measure_target", "reliable_improvement"):
+        instrument = families.get(goal.family)
+        unit = instrument.short_title if instrument else "measure"
+        lower = instrument is None or instrument.direction == "lower"
+        return _target(goal, unit, lower)
+    if goal.benchmark == "rating":
+        return _target(goal, "out of 10", False)
+    return _target(goal, "times", goal.count_direction == "at_most")
+
+
 def goals_progress(
     episode: Episode,
     goals: list[PlanGoal],
@@ -172,7 +160,7 @@ def goals_progress(
     ratings = _by_key(GoalRating, episode, "value")
     counts = _by_key(BehaviourCount, episode, "count")
     families = measure_families(episode.practice_id)
-    sds: dict[str, float | None] = {}
+    rules_of: dict[str, ReliableChangeRule | None] = {}
     result = []
     for goal in goals:
         target_date = goal.target_date
@@ -184,14 +172,12 @@ def goals_progress(
             steady = max(1.0, 0.05 * (high - low))
             unit = instrument.short_title if instrument else goal.family
             if goal.benchmark == "reliable_improvement":
-                sd = instrument.clinical_sd if instrument else None
-                if instrument is not None and sd is None:
-                    sd = sds.setdefault(goal.family, intake_sd(episode.practice_id, goal.family))
+                if instrument is not None and goal.family not in rules_of:
+                    rules_of[goal.family] = change_rule(instrument, practice_id=episode.practice_id)
                 progress = rules.reliable_improvement_progress(
                     observations,
                     lower_is_better=lower,
-                    reliability=instrument.reliability if instrument else None,
-                    sd=sd,
+                    rule=rules_of.get(goal.family),
                     target_date=target_date,
                     today=today,
                     steady_within=steady,

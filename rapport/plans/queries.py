@@ -6,11 +6,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils.dateformat import format as _format
+
 from rapport import access
 from rapport.accounts.models import User
 from rapport.care.models import Episode
+from rapport.core.instruments import Instrument
 from rapport.people.models import Client
+from rapport.plans.forms import APPROACH_TAGS
 from rapport.plans.models import PlanGoal, PlanVersion
+from rapport.plans.progress import goal_target_words, measure_families
 
 
 @dataclass(frozen=True)
@@ -97,52 +102,72 @@ class VersionComparison:
         return not (self.fields or self.goals_added or self.goals_removed or self.goals_changed)
 
 
-COMPARED_GOAL_FIELDS = ("title", "target_date", "benchmark", "family", "subscale", "target")
+# What is compared, with the words the client reads (never a field's internal name).
+PLAN_LABELS = {
+    "shared_formulation": "How we understand things",
+    "private_formulation": "Private formulation notes",
+    "approach": "What we will do",
+    "approach_tags": "Approaches",
+    "session_frequency": "How often we meet",
+    "modality": "How we meet",
+    "participants": "Who takes part",
+    "review": "Looking back together",
+    "reviewers": "Who reads and agrees the plan",
+}
 
 
-def _shown(obj: object, name: str) -> str:
-    display = getattr(obj, f"get_{name}_display", None)
-    value = display() if callable(display) else getattr(obj, name)
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return "" if value is None else str(value)
+def _plan_values(version: PlanVersion, *, private: bool) -> dict[str, str]:
+    tags = dict(APPROACH_TAGS)
+    values = {
+        "shared_formulation": version.shared_formulation.strip(),
+        "approach": version.approach.strip(),
+        "approach_tags": ", ".join(tags.get(t, t) for t in version.approach_tags),
+        "session_frequency": version.session_frequency.strip(),
+        "modality": version.get_modality_display() if version.modality else "",
+        "participants": version.participants.strip(),
+        "review": f"every {version.review_every} {version.get_review_unit_display()}",
+        "reviewers": version.get_reviewers_display(),
+    }
+    if private:
+        values["private_formulation"] = version.private_formulation.strip()
+    return values
 
 
-def _label(model: type[PlanVersion] | type[PlanGoal], name: str) -> str:
-    return str(model._meta.get_field(name).verbose_name).capitalize()
+def _goal_values(goal: PlanGoal, families: dict[str, Instrument]) -> dict[str, str]:
+    return {
+        "Goal": goal.title,
+        "Aiming for": goal_target_words(goal, families),
+        "By": _format(goal.target_date, "j F Y") if goal.target_date else "no date set",
+        "What it is for": ", ".join(sorted(p.title for p in goal.problems.all())) or "—",
+    }
 
 
 def compare_versions(
     older: PlanVersion, newer: PlanVersion, *, private: bool = True
 ) -> VersionComparison:
-    """What changed from one version to another: fields, and goals matched by their key.
+    """What changed from one version to another, in words: the plan's parts, and goals matched
+    by their key (a goal's measure, target and direction read as one "aiming for").
 
     `private=False` leaves out the therapist's private formulation (for clients' eyes).
     """
-    # The reason is shown with the version itself; private notes only where staff read.
-    hidden = {"reason"} | (set() if private else {"private_formulation"})
-    names = [f for f in PlanVersion.CONTENT_FIELDS if f not in hidden]
+    before_values = _plan_values(older, private=private)
+    after_values = _plan_values(newer, private=private)
     fields = [
-        FieldChange(_label(PlanVersion, n), _shown(older, n), _shown(newer, n))
-        for n in names
-        if _shown(older, n) != _shown(newer, n)
+        FieldChange(PLAN_LABELS[name], before_values[name], after_values[name])
+        for name in PLAN_LABELS
+        if name in after_values and before_values[name] != after_values[name]
     ]
+    families = measure_families(newer.episode.practice_id)
     before = {g.key: g for g in older.goals.prefetch_related("problems")}
     after = {g.key: g for g in newer.goals.prefetch_related("problems")}
     changed = []
     for key in before.keys() & after.keys():
-        old, new = before[key], after[key]
+        old, new = _goal_values(before[key], families), _goal_values(after[key], families)
         diffs = [
-            FieldChange(_label(PlanGoal, n), _shown(old, n), _shown(new, n))
-            for n in COMPARED_GOAL_FIELDS
-            if _shown(old, n) != _shown(new, n)
+            FieldChange(label, old[label], new[label]) for label in old if old[label] != new[label]
         ]
-        old_problems = ", ".join(sorted(p.title for p in old.problems.all()))
-        new_problems = ", ".join(sorted(p.title for p in new.problems.all()))
-        if old_problems != new_problems:
-            diffs.append(FieldChange("Problems", old_problems, new_problems))
         if diffs:
-            changed.append(GoalChange(new.title, diffs))
+            changed.append(GoalChange(after[key].title, diffs))
     return VersionComparison(
         older=older,
         newer=newer,

@@ -356,6 +356,10 @@ def plan_propose(*, actor: User, version: PlanVersion) -> PlanVersion:
     locked.proposed_at = now
     locked.save(update_fields=["status", "proposed_at"])
     _audit(actor, "propose", locked, episode, number=locked.number)
+    # A new version is an answer to every request for changes still waiting for one.
+    _changes_alerts_resolve(
+        actor, episode, f"Answered with version {locked.number} of the plan, proposed."
+    )
     return locked
 
 
@@ -403,6 +407,73 @@ def plan_decide(
         locked.decided_at = now
         locked.save(update_fields=["status", "decided_at"])
     _audit(user, decision.decision, locked, locked.episode, party=party)
+    if not accept and not decision.in_session:
+        # Asked from the portal: the therapist would otherwise not know until they looked.
+        alert_open(
+            episode=episode,
+            kind=Alert.Kind.PLAN_CHANGES,
+            reason=_changes_reason(decision, episode),
+            actor=user,
+        )
+    if locked.status == PlanVersion.Status.ACCEPTED:
+        # Agreeing a new version is the review the schedule asked for.
+        day = timezone.localtime(now, episode.practice.zone)
+        for alert in Alert.objects.filter(
+            episode=episode, kind=Alert.Kind.PLAN_REVIEW, status__in=UNRESOLVED
+        ):
+            alert_resolve(
+                actor=user,
+                alert=alert,
+                note=f"Version {locked.number} of the plan accepted on {day:%d %b %Y}.",
+            )
+    return locked
+
+
+def _changes_reason(decision: PlanDecision, episode: Episode) -> str:
+    """The alert's words: who asked, and what they asked for (staff read alerts, nobody else)."""
+    client = episode.client
+    name = client.preferred_name.strip() or client.full_name
+    if decision.party == "guardian":
+        who = f"{decision.by.full_name} ({name}'s parent or guardian)"
+    else:
+        who = name
+    number = decision.version.number
+    return f"{who} asked for changes to the plan (version {number}): “{decision.comment}”"
+
+
+def _changes_alerts_resolve(actor: User, episode: Episode, note: str) -> None:
+    for alert in Alert.objects.filter(
+        episode=episode, kind=Alert.Kind.PLAN_CHANGES, status__in=UNRESOLVED
+    ):
+        alert_resolve(actor=actor, alert=alert, note=note)
+
+
+@transaction.atomic
+def plan_changes_reply(*, actor: User, decision: PlanDecision, reply: str) -> PlanDecision:
+    """The therapist answers a request for changes in words; the person who asked reads it in
+    the portal. One reply per request: the same reply sent again changes nothing."""
+    episode = _lock_episode(decision.version.episode)
+    locked = PlanDecision.objects.select_for_update().get(pk=decision.pk)
+    text = reply.strip()
+    if locked.decision != PlanDecision.Decision.CHANGES_REQUESTED:
+        raise ValidationError("Only a request for changes can be answered.")
+    if locked.reply:
+        if locked.reply == text:
+            return locked
+        raise ValidationError("This request has been answered already.")
+    if len(text) < 3:
+        raise ValidationError("Write your answer to the request.")
+    locked.reply = text
+    locked.replied_by = actor
+    locked.replied_at = timezone.now()
+    locked.save(update_fields=["reply", "replied_by", "replied_at"])
+    _audit(actor, "reply", locked, episode, party=locked.party, version=locked.version.number)
+    latest = latest_version(episode)
+    waiting = PlanDecision.objects.filter(
+        version=latest, decision=PlanDecision.Decision.CHANGES_REQUESTED, reply=""
+    )
+    if not waiting.exists():
+        _changes_alerts_resolve(actor, episode, f"{actor.full_name} answered the request.")
     return locked
 
 

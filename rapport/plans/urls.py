@@ -15,6 +15,7 @@ urlpatterns = [
     path("plan-versions/<int:version_id>/goals/new/", views.goal_new, name="goal_new"),
     path("plan-versions/<int:version_id>/propose/", views.version_propose, name="propose"),
     path("plan-versions/<int:version_id>/answer/", views.answer_record, name="answer"),
+    path("plan-versions/<int:version_id>/reply/", views.changes_reply, name="reply"),
     path("plan-versions/<int:version_id>/compare/", views.version_compare, name="compare"),
     path("plan-versions/<int:version_id>/print/", views.version_print, name="print"),
     path("plan-goals/<int:goal_id>/", views.goal_edit, name="goal_edit"),

@@ -22,6 +22,7 @@ from rapport.care.models import Episode
 from rapport.plans import services
 from rapport.plans.forms import (
     BehaviourCountForm,
+    ChangesReplyForm,
     DraftForm,
     GoalForm,
     GoalRatingForm,
@@ -33,7 +34,14 @@ from rapport.plans.forms import (
     ReorderForm,
     ReviewForm,
 )
-from rapport.plans.models import PlanGoal, PlanReview, PlanVersion, Problem, ProblemChange
+from rapport.plans.models import (
+    PlanDecision,
+    PlanGoal,
+    PlanReview,
+    PlanVersion,
+    Problem,
+    ProblemChange,
+)
 from rapport.plans.progress import goals_progress
 from rapport.plans.queries import Sharing, compare_versions
 
@@ -75,10 +83,13 @@ def episode_plan(request: HttpRequest, episode_id: int) -> HttpResponse:
         "pending": sorted(services.pending_for(current)),
         "versions": PlanVersion.objects.filter(episode=episode)
         .select_related("author")
-        .prefetch_related("decisions__by"),
+        .prefetch_related("decisions__by", "decisions__replied_by"),
         "reviews": PlanReview.objects.filter(episode=episode).select_related("by", "version"),
         "review_alerts": Alert.objects.filter(
             episode=episode, kind=Alert.Kind.PLAN_REVIEW, status__in=services.UNRESOLVED
+        ),
+        "changes_alerts": Alert.objects.filter(
+            episode=episode, kind=Alert.Kind.PLAN_CHANGES, status__in=services.UNRESOLVED
         ),
         "can_write": _can_write(request, episode),
     }
@@ -224,7 +235,7 @@ def version_detail(request: HttpRequest, version_id: int) -> HttpResponse:
             "episode": episode,
             "form": form,
             "goals": services.episode_goals(version),
-            "decisions": version.decisions.select_related("by"),
+            "decisions": version.decisions.select_related("by", "replied_by"),
             "can_write": _can_write(request, episode),
             "answer_form": InSessionAnswerForm(parties=sorted(services.pending_for(version))),
         },
@@ -333,6 +344,39 @@ def answer_record(request: HttpRequest, version_id: int) -> HttpResponse:
 
 
 @clinical_staff_required
+@require_POST
+def changes_reply(request: HttpRequest, version_id: int) -> HttpResponse:
+    """The therapist answers a client's or guardian's request for changes in words."""
+    version = access.get_plan_version_for_user(request.user, version_id, write=True)
+    form = ChangesReplyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Write your answer to the request (a few words at least).")
+        return redirect("plans:version", version_id=version.pk)
+    decision = version.decisions.filter(
+        party=form.cleaned_data["party"], decision=PlanDecision.Decision.CHANGES_REQUESTED
+    ).first()
+    if decision is None:
+        messages.error(request, "There is no request for changes to answer on this version.")
+        return redirect("plans:version", version_id=version.pk)
+
+    def reply() -> str:
+        services.plan_changes_reply(
+            actor=request.user, decision=decision, reply=form.cleaned_data["reply"]
+        )
+        return reverse("plans:version", args=[version.pk])
+
+    try:
+        url, first = submission_once(
+            user=request.user, key=form.cleaned_data["submission_key"], perform=reply
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("plans:version", version_id=version.pk)
+    say_saved(request, first, "Answer sent: it shows under their request in the portal.")
+    return redirect(url)
+
+
+@clinical_staff_required
 def version_compare(request: HttpRequest, version_id: int) -> HttpResponse:
     """What changed from the version this one was based on (or another, ?with=<id>)."""
     newer = access.get_plan_version_for_user(request.user, version_id)
@@ -371,6 +415,8 @@ def printable_plan(
         {
             "version": version,
             "client": episode.client,
+            "practice": episode.practice,
+            "clinician": episode.primary_clinician,
             "problems": Problem.objects.filter(episode=episode).exclude(status="dropped"),
             "progress": goals_progress(
                 episode, services.episode_goals(version), withhold=not sharing.answers

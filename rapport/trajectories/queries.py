@@ -10,6 +10,8 @@ from datetime import datetime
 
 from rapport.care.models import Episode
 from rapport.core import trajectory as core
+from rapport.core.instruments import Instrument
+from rapport.measures.reliable import change_rule
 from rapport.trajectories.models import ExpectedTrajectory, Method, ScoreStatus
 from rapport.trajectories.services import client_outcome_families, score_rows
 
@@ -101,3 +103,9 @@ def episode_statuses(episode: Episode) -> list[ScoreStatus]:
         .select_related("response")
         .order_by("family", "at", "pk")
     )
+
+
+def rule_words(instrument: Instrument, practice_id: int) -> str:
+    """The reliable-change rule behind "reliably worse", named where it is said."""
+    rule = change_rule(instrument, practice_id=practice_id)
+    return f"{rule.name}: {rule.deterioration_words}" if rule else ""

@@ -27,11 +27,12 @@ from rapport.alerts.services import alert_open
 from rapport.audit.services import audit_record
 from rapport.care.models import Attendance, Episode, EpisodeStatus, Session
 from rapport.core import trajectory as core
-from rapport.core.change import Z_TWO_TAILED
 from rapport.core.instruments import Instrument
+from rapport.core.reliable import ReliableChangeRule
 from rapport.core.validation import ValidationReport, holdout_validation
 from rapport.measures.models import Response
 from rapport.measures.registry import get_instrument, instruments_for
+from rapport.measures.reliable import change_rule
 from rapport.practices.models import Practice
 from rapport.trajectories.models import (
     ExpectedTrajectory,
@@ -286,12 +287,26 @@ def _classify_rows(
         thresholds=settings.thresholds,
         model=expected.model,
         s_difference=expected.s_difference,
+        rule=expected_rule(instrument, expected),
     )
     return [
         (row, classification)
         for row, classification in zip(with_intake, classified, strict=True)
         if classification is not None
     ]
+
+
+def expected_rule(
+    instrument: Instrument, expected: ExpectedTrajectory
+) -> ReliableChangeRule | None:
+    """The instrument's one reliable-change rule, with this fit's SD and reliability where it
+    has no published figures (the same rule the client page and dashboard use)."""
+    return change_rule(
+        instrument,
+        practice_id=expected.practice_id,
+        sd=expected.sd,
+        reliability=expected.reliability,
+    )
 
 
 def _status_object(
@@ -427,12 +442,11 @@ def alert_reason(
     name = instrument.short_title or instrument.title
     said = f"{name} {row.total:g} at session {row.session} (intake {intake:g})"
     parts = []
-    if classification.reliable_deterioration:
-        s_difference = expected.s_difference or 0.0
-        change = row.total - intake
+    rule = expected_rule(instrument, expected)
+    if classification.reliable_deterioration and rule is not None:
         parts.append(
-            f"{said} is reliably worse than at intake: {change:+g} points, more than the "
-            f"{Z_TWO_TAILED * s_difference:.1f} points that measurement error alone can explain"
+            f"{said} is reliably worse than at intake: a change of {row.total - intake:+g}, "
+            f"where the {rule.name} counts {rule.deterioration_words} as reliable deterioration"
         )
         said = "It"
     if classification.percentile is not None:
@@ -445,9 +459,11 @@ def alert_reason(
             f"{settings.off_track_percentile:g} in 100)"
         )
     elif classification.status is core.Status.OFF_TRACK and not parts:
+        needs = f"; {rule.name}: {rule.improvement_words}" if rule is not None else ""
         parts.append(
             f"{said} shows no reliable improvement by session {settings.fallback_session} "
-            "(a simple rule used until the practice has enough clients for an expected course)"
+            "(a simple rule used until the practice has enough clients for an expected course"
+            f"{needs})"
         )
     return ". ".join(parts) + "."
 
@@ -570,6 +586,7 @@ class FamilyValidation:
     n_closed: int
     reliability_source: str
     sd_source: str
+    rule: str = ""  # the reliable-change rule the outcome is judged by, in words
 
 
 def trajectory_validation(*, practice_id: int, family: str, actor: User | None) -> FamilyValidation:
@@ -581,6 +598,7 @@ def trajectory_validation(*, practice_id: int, family: str, actor: User | None) 
     sd, sd_source = _sd(instruments[0], everything)
     closed = {r.episode_id for r in everything if r.closed}
     data = series_of(everything)
+    rule = change_rule(instruments[0], practice_id=practice_id, sd=sd, reliability=reliability)
     report = holdout_validation(
         data,
         client_of_episode={r.episode_id: r.client_id for r in everything},
@@ -592,6 +610,7 @@ def trajectory_validation(*, practice_id: int, family: str, actor: User | None) 
         min_observations=settings.min_observations,
         window=settings.validation_window,
         salt=str(practice_id),
+        rule=rule,
     )
     reason = ""
     if report is None:
@@ -616,4 +635,10 @@ def trajectory_validation(*, practice_id: int, family: str, actor: User | None) 
         n_closed=report.n_episodes if report else len(closed),
         reliability_source=reliability_source,
         sd_source=sd_source,
+        rule=(
+            f"{rule.name}: {rule.improvement_words} is a reliable improvement, "
+            f"{rule.deterioration_words} a reliable deterioration"
+        )
+        if rule is not None
+        else "",
     )

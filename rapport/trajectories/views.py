@@ -14,7 +14,7 @@ from rapport.core.validation import FLAG_LEVELS, OUTCOMES
 from rapport.practices.models import Practice
 from rapport.trajectories.forms import TrajectorySettingsForm
 from rapport.trajectories.models import ExpectedTrajectory, TrajectorySettings
-from rapport.trajectories.queries import episode_statuses, expected_band
+from rapport.trajectories.queries import episode_statuses, expected_band, rule_words
 from rapport.trajectories.services import (
     client_outcome_families,
     family_title,
@@ -114,7 +114,12 @@ def episode_trajectory(request: HttpRequest, episode_id: int) -> HttpResponse:
             "episode": episode,
             "client": episode.client,
             "groups": [
-                (_title(titles, f), [s for s in statuses if s.family == f]) for f in families
+                (
+                    _title(titles, f),
+                    [s for s in statuses if s.family == f],
+                    rule_words(titles[f][0], episode.practice_id) if f in titles else "",
+                )
+                for f in families
             ],
             "bands": [
                 (

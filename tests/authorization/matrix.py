@@ -83,6 +83,7 @@ CLINICAL_OBJECT_ROUTES = {
     "plans:goal_remove": ("plans.plangoal", "goal_id"),
     "plans:propose": ("plans.planversion", "version_id"),
     "plans:answer": ("plans.planversion", "version_id"),
+    "plans:reply": ("plans.planversion", "version_id"),
     "progress:episode": ("care.episode", "episode_id"),
     "progress:chart": ("care.episode", "episode_id"),
 }

@@ -26,6 +26,7 @@ MOVE_DOWN = {"direction": "down"}
 REVIEW = {"working": "Worry time helps", "not_working": "", "changes": ""}
 ACCEPT = {"accept": "yes"}
 ANSWER = {"party": "client", "accept": "yes", "comment": ""}
+REPLY = {"party": "client", "reply": "Let's talk it through", "submission_key": str(uuid.uuid4())}
 
 
 def reorder(name: str):  # type: ignore[no-untyped-def]

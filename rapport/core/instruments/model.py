@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from rapport.core.ages import AgeBand
+from rapport.core.reliable import ReliableChangeRule
 
 ItemKind = Literal["choice", "slider", "text"]
 Direction = Literal["lower", "higher"]
@@ -64,6 +65,7 @@ SOURCE_TOPICS = (
     "functional_norms",
     "missing",
     "risk",
+    "reliable_change",
 )
 SCORING_KEYS = frozenset(
     {
@@ -85,6 +87,7 @@ SCORING_KEYS = frozenset(
         "loinc_total",
         "attribution",
         "sources",
+        "reliable_change",
     }
 )
 NORM_KEYS = ("clinical_mean", "clinical_sd", "functional_mean", "functional_sd")
@@ -196,6 +199,8 @@ class Instrument:
     sources: tuple[str, ...]
     questionnaire: dict[str, Any] = field(hash=False, compare=False, repr=False)
     description: str = ""
+    # A published reliable-change criterion in points (rapport.core.reliable), if there is one.
+    reliable_change: ReliableChangeRule | None = None
 
     def item(self, link_id: str) -> Item:
         for item in self.items:

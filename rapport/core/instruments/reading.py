@@ -41,6 +41,7 @@ from rapport.core.instruments.model import (
     ItemKind,
     RiskRule,
 )
+from rapport.core.reliable import ReliableChangeRule
 
 # --- Reading a definition ------------------------------------------------------------------
 
@@ -693,7 +694,11 @@ def parse_instrument(document: Mapping[str, Any]) -> Instrument:
         loinc_total = None
 
     sources, topics = _parse_sources(s.get("sources"), problems)
+    reliable_change = _parse_reliable_change(
+        s.get("reliable_change"), direction, score_range, sources, problems
+    )
     needs = {
+        "reliable_change": reliable_change is not None,
         "bands": bool(bands),
         "cutoff": cutoff is not None,
         "reliability": reliability is not None,
@@ -742,6 +747,52 @@ def parse_instrument(document: Mapping[str, Any]) -> Instrument:
         sources=sources,
         questionnaire=copy.deepcopy(dict(q)),
         description=header.description,
+        reliable_change=reliable_change,
+    )
+
+
+def _parse_reliable_change(
+    raw: object,
+    direction: str,
+    score_range: tuple[float, float] | None,
+    sources: tuple[str, ...],
+    problems: _Problems,
+) -> ReliableChangeRule | None:
+    """`{"name": ..., "points": 6, "caseness": 10}`: a published criterion, change of at least
+    `points` (inclusive), the clinical range from `caseness` on."""
+    if raw is None:
+        return None
+    where = "scoring.reliable_change"
+    if not isinstance(raw, Mapping):
+        problems.add(where, "must be an object with name, points and caseness")
+        return None
+    for key in sorted(set(raw) - {"name", "points", "caseness"}):
+        problems.add(where, f"unknown key '{key}'")
+    name = _text(raw.get("name"))
+    points = _optional_number(raw, "points", where, problems)
+    caseness = _optional_number(raw, "caseness", where, problems)
+    ok = True
+    if name is None:
+        problems.add(where, "name is missing (for example 'NHS Talking Therapies criterion')")
+        ok = False
+    if points is None or not points > 0:
+        problems.add(where, "points must be a number above 0")
+        ok = False
+    elif score_range and points > score_range[1] - score_range[0]:
+        problems.add(where, f"points {points:g} is larger than the whole score range")
+        ok = False
+    if caseness is not None and score_range and not score_range[0] <= caseness <= score_range[1]:
+        problems.add(where, f"caseness {caseness:g} is outside the score range")
+        ok = False
+    if not ok or direction not in ("lower", "higher"):
+        return None
+    return ReliableChangeRule(
+        points=cast(float, points),
+        direction=direction,
+        inclusive=True,
+        caseness=caseness,
+        name=cast(str, name),
+        source=" ".join(line for line in sources if "reliable_change" in line.split(":")[0]),
     )
 
 

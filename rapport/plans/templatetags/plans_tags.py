@@ -30,6 +30,9 @@ def plan_panel(episode: Episode) -> dict[str, Any]:
         "review_due": Alert.objects.filter(
             episode=episode, kind=Alert.Kind.PLAN_REVIEW, status__in=services.UNRESOLVED
         ).exists(),
+        "changes_asked": Alert.objects.filter(
+            episode=episode, kind=Alert.Kind.PLAN_CHANGES, status__in=services.UNRESOLVED
+        ).exists(),
     }
 
 

@@ -8,6 +8,7 @@ from django import template
 
 from rapport.care.models import Episode
 from rapport.trajectories.models import ScoreStatus
+from rapport.trajectories.queries import rule_words
 from rapport.trajectories.services import client_outcome_families, family_title
 
 register = template.Library()
@@ -25,7 +26,11 @@ def trajectory_panel(episode: Episode | None) -> dict[str, Any]:
         if status.family not in latest or status.at >= latest[status.family].at:
             latest[status.family] = status
     rows = [
-        (family_title(titles[family]) if family in titles else family, status)
+        (
+            family_title(titles[family]) if family in titles else family,
+            status,
+            rule_words(titles[family][0], episode.practice_id) if family in titles else "",
+        )
         for family, status in sorted(latest.items())
     ]
     return {"episode": episode, "latest": rows}
