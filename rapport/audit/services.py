@@ -218,9 +218,7 @@ def audit_checkpoint_write() -> Checkpoint:
     """
     keyring = _keyring()
     with transaction.atomic():
-        event = audit_record(
-            actor=None, action=CHECKPOINT_ACTION, object_type="audit.checkpoint"
-        )
+        event = audit_record(actor=None, action=CHECKPOINT_ACTION, object_type="audit.checkpoint")
     written_at = timezone.now().isoformat()
     checkpoint = Checkpoint(event.sequence, event.hash, written_at, keyring.current_id).signed(
         keyring.current_key
@@ -239,7 +237,8 @@ def audit_checkpoint_write() -> Checkpoint:
 
 def audit_checkpoint_if_due(*, interval: timedelta | None = None) -> Checkpoint | None:
     """Write a checkpoint when the newest is older than the interval and events were added."""
-    interval = interval or settings.RAPPORT_AUDIT_CHECKPOINT_INTERVAL
+    if interval is None:
+        interval = settings.RAPPORT_AUDIT_CHECKPOINT_INTERVAL
     checkpoints, _ = _read_checkpoints(_keyring())
     head = AuditChainHead.objects.filter(pk=1).first()
     if checkpoints:

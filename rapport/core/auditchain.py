@@ -98,10 +98,10 @@ def parse_keyring(text: str, *, current_id: str | None, default_id: str = "1") -
             if key_id in keys:
                 raise KeyringError(f"audit key id {key_id!r} is given twice")
             keys[key_id] = secret.encode("utf-8")
-    for key_id, secret in keys.items():
+    for key_id, raw in keys.items():
         if not KEY_ID.fullmatch(key_id):
             raise KeyringError(f"audit key id {key_id!r} must be 1-32 letters, digits, . _ -")
-        if len(secret) < MIN_SECRET_LENGTH:
+        if len(raw) < MIN_SECRET_LENGTH:
             raise KeyringError(
                 f"audit key {key_id!r} is too short ({MIN_SECRET_LENGTH}+ random characters)"
             )

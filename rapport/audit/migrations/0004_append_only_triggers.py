@@ -66,7 +66,7 @@ DROP FUNCTION IF EXISTS rapport_audit_head_advance();
 def on_postgresql(sql):
     def run(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, params=None)
 
     return run
 

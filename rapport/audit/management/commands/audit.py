@@ -19,16 +19,15 @@ class Command(BaseCommand):
             "verify", help="Check every event and the checkpoints; exit 1 on the first problem."
         )
         sub.add_parser(
-            "checkpoint", help="Sign the chain's head into the checkpoint directory (outside the "
-            "database)."
+            "checkpoint",
+            help="Sign the chain's head into the checkpoint directory (outside the database).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["subcommand"] == "checkpoint":
             checkpoint = audit_checkpoint_write()
             self.stdout.write(
-                f"audit checkpoint written at event {checkpoint.sequence} "
-                f"(key {checkpoint.key_id})"
+                f"audit checkpoint written at event {checkpoint.sequence} (key {checkpoint.key_id})"
             )
             return
         report = audit_verify()
