@@ -85,6 +85,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "rapport.audit.middleware.RequestIdMiddleware",
+    "rapport.audit.middleware.PermissionsPolicyMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -212,7 +213,9 @@ CSRF_COOKIE_NAME = "__Host-rapport_csrf" if not DEBUG else "rapport_csrf"
 
 # --- Transport security and headers ---------------------------------------------------------
 SECURE_SSL_REDIRECT = env_bool("RAPPORT_SSL_REDIRECT", not DEBUG)
-if env_bool("RAPPORT_BEHIND_PROXY", False):
+# Behind a proxy its X-Forwarded-Proto and X-Request-ID are trusted; otherwise both are ignored.
+RAPPORT_BEHIND_PROXY = env_bool("RAPPORT_BEHIND_PROXY", False)
+if RAPPORT_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = 0 if DEBUG else int(os.environ.get("RAPPORT_HSTS_SECONDS", "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG

@@ -17,8 +17,9 @@ def run_verify() -> str:
 
 
 def test_reading_a_client_page_appends_an_audit_event_with_who_role_object_and_request(
-    cast, web_as
+    cast, web_as, settings
 ):
+    settings.RAPPORT_BEHIND_PROXY = True
     response = web_as(cast.clinician).get(
         reverse("people:client_detail", args=[cast.adult_client.pk]),
         HTTP_X_REQUEST_ID="req-12345678",
