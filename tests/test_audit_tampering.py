@@ -155,9 +155,10 @@ def test_a_deleted_checkpoint_directory_is_detected_when_the_trail_records_check
     assert "no checkpoint found" in verify_fails()
 
 
-def test_production_requires_a_checkpoint(cast, settings):
-    write_events(cast, 2)
+def test_production_requires_a_checkpoint_even_for_an_empty_trail(cast, settings):
     settings.RAPPORT_AUDIT_REQUIRE_CHECKPOINT = True
+    assert "rapport audit checkpoint" in verify_fails()
+    write_events(cast, 2)
     assert "rapport audit checkpoint" in verify_fails()
     checkpoint()
     verify_passes()

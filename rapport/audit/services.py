@@ -200,7 +200,7 @@ def audit_verify(*, batch_size: int = 5000) -> ChainReport:
                 f"no checkpoint found in {where}, but the trail records one written at event "
                 f"{recorded_checkpoint} (checkpoints deleted or the directory is wrong)"
             )
-        elif settings.RAPPORT_AUDIT_REQUIRE_CHECKPOINT and checked:
+        elif settings.RAPPORT_AUDIT_REQUIRE_CHECKPOINT:
             problem = (
                 f"no checkpoint found in {where}; run `rapport audit checkpoint` "
                 "(the worker writes one every hour)"
