@@ -35,6 +35,7 @@ lint: venv
 	$(BIN)/ruff check rapport tests
 	$(BIN)/ruff format --check rapport tests
 	$(BIN)/mypy rapport/core
+	$(BIN)/bandit --quiet --recursive rapport --severity-level high
 
 clean:
 	rm -rf $(VENV) var staticfiles

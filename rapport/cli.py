@@ -5,8 +5,15 @@ from __future__ import annotations
 import os
 import sys
 
+# The CSV analysis tools work on files alone: they run without the server's secrets, so that a
+# researcher can use them on any machine with the package installed.
+OFFLINE_COMMANDS = frozenset({"score", "change", "suddengains", "growth"})
+offline_tool_running = False
+
 
 def main() -> None:
+    global offline_tool_running
+    offline_tool_running = len(sys.argv) > 1 and sys.argv[1] in OFFLINE_COMMANDS
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rapport.settings")
     from django.core.exceptions import ImproperlyConfigured
 

@@ -7,12 +7,16 @@ redirect, two-factor authentication required for staff. See README "Configuratio
 from __future__ import annotations
 
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+
+from rapport import cli as rapport_cli
+from rapport.audit.keys import KeyringError, keyring_from_environment
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -31,10 +35,15 @@ PROJECT_DIR = BASE_DIR.parent
 
 DEBUG = env_bool("RAPPORT_DEBUG", False)
 TESTING = env_bool("RAPPORT_TESTING", False)
+# Set by the `rapport` command for its offline CSV tools (score, change, suddengains, growth).
+OFFLINE_TOOL = rapport_cli.offline_tool_running
 
 SECRET_KEY = os.environ.get("RAPPORT_SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG:
+    if OFFLINE_TOOL:
+        # The CSV tools neither sign nor serve anything: a throwaway key is enough.
+        SECRET_KEY = secrets.token_urlsafe(50)
+    elif not DEBUG:
         raise ImproperlyConfigured(
             "RAPPORT_SECRET_KEY must be set (50+ random characters) unless RAPPORT_DEBUG=1."
         )
@@ -76,6 +85,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "rapport.audit.middleware.RequestIdMiddleware",
+    "rapport.audit.middleware.PermissionsPolicyMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -203,7 +213,9 @@ CSRF_COOKIE_NAME = "__Host-rapport_csrf" if not DEBUG else "rapport_csrf"
 
 # --- Transport security and headers ---------------------------------------------------------
 SECURE_SSL_REDIRECT = env_bool("RAPPORT_SSL_REDIRECT", not DEBUG)
-if env_bool("RAPPORT_BEHIND_PROXY", False):
+# Behind a proxy its X-Forwarded-Proto and X-Request-ID are trusted; otherwise both are ignored.
+RAPPORT_BEHIND_PROXY = env_bool("RAPPORT_BEHIND_PROXY", False)
+if RAPPORT_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = 0 if DEBUG else int(os.environ.get("RAPPORT_HSTS_SECONDS", "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
@@ -284,6 +296,34 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Closed episodes a therapist needs before their figures are shown beside colleagues': fewer
 # gives intervals too wide to compare and makes a single client identifiable.
 RAPPORT_DASHBOARD_MIN_CASELOAD = int(os.environ.get("RAPPORT_DASHBOARD_MIN_CASELOAD", "15"))
+
+# --- Audit trail: keys and checkpoints (README "Audit trail") -------------------------------
+# The chain is keyed with a secret kept outside the database; signed checkpoints go to a
+# directory outside it too. Development and tests derive a key from SECRET_KEY.
+try:
+    RAPPORT_AUDIT_KEYRING = keyring_from_environment(
+        os.environ, development_secret=SECRET_KEY if DEBUG or TESTING or OFFLINE_TOOL else None
+    )
+except KeyringError as _error:
+    raise ImproperlyConfigured(f"audit key: {_error}") from None
+if RAPPORT_AUDIT_KEYRING is None:
+    raise ImproperlyConfigured(
+        "RAPPORT_AUDIT_KEY (32+ random characters), RAPPORT_AUDIT_KEYS or RAPPORT_AUDIT_KEY_FILE "
+        "must be set unless RAPPORT_DEBUG=1; keep it outside the database and its backups."
+    )
+RAPPORT_AUDIT_CHECKPOINT_DIR = Path(
+    os.environ.get("RAPPORT_AUDIT_CHECKPOINT_DIR", PROJECT_DIR / "var" / "audit-checkpoints")
+)
+RAPPORT_AUDIT_REQUIRE_CHECKPOINT = env_bool("RAPPORT_AUDIT_REQUIRE_CHECKPOINT", not DEBUG)
+RAPPORT_AUDIT_CHECKPOINT_INTERVAL = timedelta(
+    minutes=int(os.environ.get("RAPPORT_AUDIT_CHECKPOINT_MINUTES", "60"))
+)
+if not timedelta(minutes=1) <= RAPPORT_AUDIT_CHECKPOINT_INTERVAL <= timedelta(days=1):
+    raise ImproperlyConfigured("RAPPORT_AUDIT_CHECKPOINT_MINUTES must be between 1 and 1440.")
+if TESTING and DATABASE_URL:
+    # Lets the test runner empty the audit tables between tests (the append-only triggers
+    # refuse TRUNCATE otherwise); never set outside tests.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c rapport.audit_maintenance=on"
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

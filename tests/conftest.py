@@ -214,3 +214,9 @@ def assignment_for(assignments, family: str, respondent: str = "client"):  # typ
     (session feedback is planned for every session, so sessions carry more than one)."""
     [found] = [a for a in assignments if a.plan.family == family and a.respondent == respondent]
     return found
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoints_in_a_temporary_directory(settings, tmp_path):
+    # Checkpoints are files outside the database: each test gets its own directory.
+    settings.RAPPORT_AUDIT_CHECKPOINT_DIR = tmp_path / "audit-checkpoints"

@@ -1,11 +1,11 @@
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
 from django.urls import reverse
 
 from rapport.audit.models import AppendOnlyError, AuditEvent
 from rapport.audit.services import audit_record, audit_verify
+from tests.test_audit_tampering import tamper
 
 
 def run_verify() -> str:
@@ -17,8 +17,9 @@ def run_verify() -> str:
 
 
 def test_reading_a_client_page_appends_an_audit_event_with_who_role_object_and_request(
-    cast, web_as
+    cast, web_as, settings
 ):
+    settings.RAPPORT_BEHIND_PROXY = True
     response = web_as(cast.clinician).get(
         reverse("people:client_detail", args=[cast.adult_client.pk]),
         HTTP_X_REQUEST_ID="req-12345678",
@@ -47,11 +48,12 @@ def test_verify_finds_an_edited_row_and_exits_non_zero(cast):
         audit_record(actor=cast.clinician, action="read", obj=cast.adult_client) for _ in range(4)
     ]
     target = events[1]
-    with connection.cursor() as cursor:
-        cursor.execute(
+    tamper(
+        (
             f"UPDATE {AuditEvent._meta.db_table} SET action = %s WHERE id = %s",
             ["nothing", target.pk],
         )
+    )
     with pytest.raises(CommandError) as raised:
         run_verify()
     assert raised.value.returncode == 1
@@ -62,8 +64,7 @@ def test_verify_finds_a_deleted_row(cast):
     events = [
         audit_record(actor=cast.clinician, action="read", obj=cast.adult_client) for _ in range(4)
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {AuditEvent._meta.db_table} WHERE id = %s", [events[2].pk])
+    tamper((f"DELETE FROM {AuditEvent._meta.db_table} WHERE id = %s", [events[2].pk]))
     report = audit_verify()
     assert report.first_break is not None
     assert report.first_break.sequence == events[2].sequence
@@ -73,8 +74,7 @@ def test_verify_finds_the_newest_row_deleted(cast):
     events = [
         audit_record(actor=cast.clinician, action="read", obj=cast.adult_client) for _ in range(3)
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {AuditEvent._meta.db_table} WHERE id = %s", [events[-1].pk])
+    tamper((f"DELETE FROM {AuditEvent._meta.db_table} WHERE id = %s", [events[-1].pk]))
     report = audit_verify()
     assert report.first_break is not None
 

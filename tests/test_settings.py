@@ -15,11 +15,12 @@ def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RAPPORT_", "DATABASE_URL"))}
     env.update(
         RAPPORT_SECRET_KEY=secrets.token_urlsafe(60),
+        RAPPORT_AUDIT_KEY=secrets.token_urlsafe(40),
         RAPPORT_ALLOWED_HOSTS="rapport.example.org",
         RAPPORT_SQLITE_PATH=str(tmp_path / "prod.sqlite3"),
         DJANGO_SETTINGS_MODULE="rapport.settings",
-        **extra,
     )
+    env.update(extra)
     return env
 
 
@@ -101,3 +102,40 @@ def test_the_demo_refuses_to_run_under_production_settings(tmp_path):
     )
     assert result.returncode != 0
     assert "development only" in result.stderr
+
+
+def run_rapport(env: dict[str, str], *args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "rapport", *args],
+        env=env,
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        **kwargs,
+    )
+
+
+def test_production_refuses_to_start_without_an_audit_key(tmp_path):
+    env = production_env(tmp_path)
+    del env["RAPPORT_AUDIT_KEY"]
+    result = run_rapport(env, "check")
+    assert result.returncode == 2
+    assert "RAPPORT_AUDIT_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_too_short_audit_key_is_refused_with_one_line(tmp_path):
+    result = run_rapport(production_env(tmp_path, RAPPORT_AUDIT_KEY="short"), "check")
+    assert result.returncode == 2
+    assert "too short" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_audit_keyring_comes_from_a_file_with_the_current_key_named(tmp_path):
+    keyfile = tmp_path / "audit.keys"
+    keyfile.write_text(f"2025:{'a' * 40}\n2026:{'b' * 40}\n")
+    env = production_env(tmp_path, RAPPORT_AUDIT_KEY_FILE=str(keyfile), RAPPORT_AUDIT_KEY_ID="2026")
+    del env["RAPPORT_AUDIT_KEY"]
+    shown = read_settings(env, "RAPPORT_AUDIT_KEYRING")["RAPPORT_AUDIT_KEYRING"]
+    assert shown == "Keyring(ids=['2025', '2026'], current_id='2026')"
+    assert "a" * 40 not in shown

@@ -34,6 +34,8 @@ class AuditEvent(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     previous_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # Which audit key signed it (see core.auditchain); empty for events from before keying.
+    key_id = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         ordering = ["sequence"]
@@ -67,11 +69,16 @@ class AuditEvent(models.Model):
         }
 
     def as_chained(self) -> ChainedEvent:
-        return ChainedEvent(self.sequence, self.hashed_payload(), self.previous_hash, self.hash)
+        return ChainedEvent(
+            self.sequence, self.hashed_payload(), self.previous_hash, self.hash, self.key_id
+        )
 
 
 class AuditChainHead(models.Model):
-    """A single row holding the newest sequence and hash; locking it serialises appends."""
+    """A single row holding the newest sequence and hash; locking it serialises appends.
+
+    On PostgreSQL a trigger lets it only step forward by one, onto the event just appended.
+    """
 
     last_sequence = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,31 +48,43 @@ class CsvTable:
             if name not in self.columns:
                 available = ", ".join(self.columns)
                 raise CsvInputError(
-                    f"unknown column {name!r} in {self.path.name}; available columns: {available}"
+                    f"unknown column {name!r} in {display_name(self.path)}; "
+                    f"available columns: {available}"
                 )
 
 
+STDIN = "-"
+
+
+def display_name(path: Path) -> str:
+    return "standard input" if str(path) == STDIN else path.name
+
+
 def read_csv(path: str | Path) -> CsvTable:
+    """The table in the file, or in standard input when the path is `-`."""
     path = Path(path)
-    if not path.exists():
-        raise CsvInputError(f"no such file: {path}")
-    if not path.is_file():
-        raise CsvInputError(f"{path} is not a file")
+    if str(path) != STDIN:
+        if not path.exists():
+            raise CsvInputError(f"no such file: {path}")
+        if not path.is_file():
+            raise CsvInputError(f"{path} is not a file")
+    name = display_name(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        raw = sys.stdin.buffer.read() if str(path) == STDIN else path.read_bytes()
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise CsvInputError(f"{path.name} is not a CSV file (it is not UTF-8 text)") from None
+        raise CsvInputError(f"{name} is not a CSV file (it is not UTF-8 text)") from None
     except OSError as error:
         raise CsvInputError(f"cannot read {path}: {error.strerror}") from None
     if "\x00" in text:
-        raise CsvInputError(f"{path.name} is not a CSV file (it contains binary data)")
+        raise CsvInputError(f"{name} is not a CSV file (it contains binary data)")
 
     header_line = text.split("\n", 1)[0]
     delimiter = max(DELIMITERS, key=header_line.count)
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as error:
-        raise CsvInputError(f"{path.name} is not a readable CSV file: {error}") from None
+        raise CsvInputError(f"{name} is not a readable CSV file: {error}") from None
 
     numbered = [
         (number, [cell.strip() for cell in record])
@@ -79,24 +92,24 @@ def read_csv(path: str | Path) -> CsvTable:
         if any(cell.strip() for cell in record)
     ]
     if not numbered:
-        raise CsvInputError(f"{path.name} is empty; expected a header row naming the columns")
+        raise CsvInputError(f"{name} is empty; expected a header row naming the columns")
     (_, header), *body = numbered
     if len(header) < 2:
         raise CsvInputError(
-            f"{path.name} is not a CSV file (the header has one column; "
+            f"{name} is not a CSV file (the header has one column; "
             "expected comma-, semicolon- or tab-separated columns)"
         )
     if "" in header:
-        raise CsvInputError(f"{path.name} has a column without a name in its header")
+        raise CsvInputError(f"{name} has a column without a name in its header")
     duplicates = sorted({name for name in header if header.count(name) > 1})
     if duplicates:
-        raise CsvInputError(f"{path.name} names a column more than once: {', '.join(duplicates)}")
+        raise CsvInputError(f"{name} names a column more than once: {', '.join(duplicates)}")
 
     rows = []
     for number, cells in body:
         if len(cells) != len(header):
             raise CsvInputError(
-                f"row {number} of {path.name} has {len(cells)} cells; the header has {len(header)}"
+                f"row {number} of {name} has {len(cells)} cells; the header has {len(header)}"
             )
         rows.append(CsvRow(number, dict(zip(header, cells, strict=True))))
     return CsvTable(path=path, columns=tuple(header), rows=tuple(rows))

@@ -1,11 +1,17 @@
 import hashlib
 
+import pytest
+
 from rapport.core.auditchain import (
     GENESIS_HASH,
     ChainedEvent,
+    Checkpoint,
+    KeyringError,
     canonical_json,
     event_hash,
     find_first_break,
+    keyed_event_hash,
+    parse_keyring,
 )
 
 
@@ -68,3 +74,60 @@ def test_a_rehashed_forgery_breaks_the_link_of_the_next_event() -> None:
     )
     brk = find_first_break(chain)
     assert brk is not None and brk.sequence == 3
+
+
+KEY_A = b"a" * 32
+KEY_B = b"b" * 32
+
+
+def build_keyed_chain(
+    keys: list[tuple[str, bytes]], previous: str = GENESIS_HASH, start: int = 1
+) -> list[ChainedEvent]:
+    events = []
+    for offset, (key_id, key) in enumerate(keys):
+        payload = {"sequence": start + offset, "action": "read"}
+        digest = keyed_event_hash(key, key_id, previous, payload)
+        events.append(ChainedEvent(start + offset, payload, previous, digest, key_id))
+        previous = digest
+    return events
+
+
+def test_a_chain_signed_before_and_after_a_key_rotation_verifies_with_the_keyring() -> None:
+    chain = build_keyed_chain([("a", KEY_A), ("a", KEY_A), ("b", KEY_B)])
+    keyring = parse_keyring(f"a:{'a' * 32},b:{'b' * 32}", current_id="b")
+    assert find_first_break(chain, keyring=keyring) is None
+    brk = find_first_break(chain, keyring=parse_keyring("b:" + "b" * 32, current_id=None))
+    assert brk is not None and brk.sequence == 1 and "unknown" in brk.reason
+
+
+def test_unkeyed_events_are_accepted_only_before_the_first_keyed_one() -> None:
+    legacy = build_chain(2)
+    keyed = build_keyed_chain([("a", KEY_A)], previous=legacy[-1].stored_hash, start=3)
+    keyring = parse_keyring("a:" + "a" * 32, current_id=None)
+    assert find_first_break([*legacy, *keyed], keyring=keyring) is None
+    payload = {"sequence": 4, "action": "read"}
+    late = ChainedEvent(
+        4, payload, keyed[-1].stored_hash, event_hash(keyed[-1].stored_hash, payload)
+    )
+    brk = find_first_break([*legacy, *keyed, late], keyring=keyring)
+    assert brk is not None and brk.sequence == 4 and "no key" in brk.reason
+
+
+def test_a_checkpoint_signature_covers_every_field() -> None:
+    keyring = parse_keyring("a:" + "a" * 32, current_id=None)
+    signed = Checkpoint(5, "f" * 64, "2026-12-02T10:00:00+00:00", "a").signed(KEY_A)
+    assert signed.signature_valid(keyring)
+    moved_back = Checkpoint(4, signed.head_hash, signed.written_at, "a", signed.mac)
+    assert not moved_back.signature_valid(keyring)
+
+
+def test_keyrings_refuse_short_secrets_duplicate_ids_and_an_unnamed_current_key() -> None:
+    for text, current in [
+        ("a:short", None),
+        (f"a:{'x' * 32},a:{'y' * 32}", None),
+        (f"a:{'x' * 32},b:{'y' * 32}", None),
+        (f"a:{'x' * 32}", "c"),
+    ]:
+        with pytest.raises(KeyringError):
+            parse_keyring(text, current_id=current)
+    assert parse_keyring("x" * 40, current_id=None).current_id == "1"

@@ -39,7 +39,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("instrument_id")
-        parser.add_argument("file", help="CSV file (UTF-8) with a header row.")
+        parser.add_argument(
+            "file", help="CSV file (UTF-8) with a header row; - for standard input."
+        )
         parser.add_argument("--practice", type=int, help="For instruments the practice imported.")
         parser.add_argument("--output", help="Write the scored CSV here instead of stdout.")
 
@@ -52,6 +54,11 @@ class Command(BaseCommand):
         except LookupError as error:
             raise CommandError(str(error.args[0])) from error
         path = options["file"]
+        output = options.get("output")
+        if output and path != "-" and Path(output).resolve() == Path(path).resolve():
+            raise CommandError(
+                f"{output}: the output would overwrite the input; choose another file"
+            )
         header, rows = self.read(path, instrument)
         added = ["total", *(f"subscale_{name}" for name in instrument.subscales)]
         added += ["band", "prorated", "missing", "flags"]
@@ -75,27 +82,28 @@ class Command(BaseCommand):
     def read(
         self, path: str, instrument: Instrument
     ) -> tuple[list[str], list[tuple[list[str], ScoreResult]]]:
+        name = "standard input" if path == "-" else path
         try:
             text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8-sig")
         except OSError as error:
-            raise CommandError(f"{path}: {error.strerror or error}") from error
+            raise CommandError(f"{name}: {error.strerror or error}") from error
         except UnicodeDecodeError as error:
-            raise CommandError(f"{path}: not UTF-8 text") from error
+            raise CommandError(f"{name}: not UTF-8 text") from error
         reader = csv.reader(io.StringIO(text, newline=""))
         try:
             header = next(reader, None)
             if not header or not any(cell.strip() for cell in header):
-                raise CommandError(f"{path}: the file is empty (a header row is needed)")
+                raise CommandError(f"{name}: the file is empty (a header row is needed)")
             header = [cell.strip() for cell in header]
             duplicates = sorted({name for name in header if header.count(name) > 1})
             if duplicates:
-                raise CommandError(f"{path}: the column '{duplicates[0]}' appears twice")
+                raise CommandError(f"{name}: the column '{duplicates[0]}' appears twice")
             absent = [
                 item.link_id for item in instrument.scored_items if item.link_id not in header
             ]
             if absent:
                 raise CommandError(
-                    f"{path}: no column for item(s) {', '.join(absent)} of {instrument.id}"
+                    f"{name}: no column for item(s) {', '.join(absent)} of {instrument.id}"
                 )
             columns = {
                 item.link_id: header.index(item.link_id)
@@ -104,7 +112,7 @@ class Command(BaseCommand):
             }
             rows: list[tuple[list[str], ScoreResult]] = []
             for number, row in enumerate(reader, start=1):
-                where = f"{path}: row {number} (line {reader.line_num})"
+                where = f"{name}: row {number} (line {reader.line_num})"
                 if not any(cell.strip() for cell in row):
                     continue
                 if len(row) != len(header):
@@ -121,7 +129,7 @@ class Command(BaseCommand):
                     )
                 rows.append((row, score(instrument, answers)))
         except csv.Error as error:
-            raise CommandError(f"{path}: line {reader.line_num}: {error}") from error
+            raise CommandError(f"{name}: line {reader.line_num}: {error}") from error
         return header, rows
 
     def cells(self, instrument: Instrument, result: ScoreResult) -> list[str]:

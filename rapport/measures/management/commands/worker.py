@@ -9,6 +9,7 @@ from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Worker
 
 from rapport.alerts.tasks import sweep_urgent_alerts
+from rapport.audit.services import audit_checkpoint_if_due
 from rapport.dashboards.tasks import refresh_due_dashboards
 from rapport.measures.tasks import send_due_links
 from rapport.plans.tasks import check_plan_reviews
@@ -49,6 +50,8 @@ class Command(BaseCommand):
                 worker_id="rapport-worker",
                 excluded_queue_names=[],
             ).run()
+            # Signed, off-database checkpoints make a wiped or truncated trail detectable.
+            audit_checkpoint_if_due()
             if options["once"]:
                 return
             time.sleep(options["interval"])
