@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 
-from rapport.core.instruments import Instrument
+from rapport.core.instruments import MAX_TEXT_LENGTH, Instrument
 from rapport.measures.models import Respondent, Schedule
 
 ITEM_PREFIX = "item:"
@@ -28,6 +28,11 @@ class AnswerField:
         self.id = "q-" + "".join(ch if ch.isalnum() else "-" for ch in link_id)
         self.value = "" if value is None else str(value)
         self.error = error
+
+    @property
+    def max_length(self) -> str:
+        """The longest written answer accepted, as people read numbers ("4,000")."""
+        return f"{MAX_TEXT_LENGTH:,}"
 
     @property
     def choices(self) -> list[tuple[str, str]]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from django.conf import settings
@@ -26,8 +27,8 @@ from rapport.measures.services import (
     draft_save,
     link_email,
     link_issue,
-    link_rate_limited,
     link_resolve,
+    link_respondent,
     measure_plan_set,
     measure_plan_stop,
     response_submit,
@@ -37,11 +38,21 @@ CLIENT_MODE = "rapport_client_mode"
 
 
 def client_ip(request: HttpRequest) -> str:
+    """The client's address, as the trusted proxies report it; always a valid IP address, since
+    it is stored in an address column (PostgreSQL's inet refuses anything else)."""
+    remote = _valid_ip(str(request.META.get("REMOTE_ADDR", ""))) or "0.0.0.0"
     if settings.AXES_IPWARE_PROXY_COUNT:
         forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         if len(forwarded) >= settings.AXES_IPWARE_PROXY_COUNT:
-            return forwarded[-settings.AXES_IPWARE_PROXY_COUNT]
-    return str(request.META.get("REMOTE_ADDR", "0.0.0.0"))
+            return _valid_ip(forwarded[-settings.AXES_IPWARE_PROXY_COUNT]) or remote
+    return remote
+
+
+def _valid_ip(text: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
 
 
 def answer(
@@ -69,7 +80,15 @@ def answer(
                 return HttpResponse(status=204)
             saved_draft = True
         else:
-            actor = request.user if request.user.is_authenticated else None
+            # Through a link the person answering is the link's, whoever is signed in on the
+            # device (a parent's portal session on the family computer, say).
+            actor = (
+                link_respondent(assignment)
+                if link is not None
+                else request.user
+                if request.user.is_authenticated
+                else None
+            )
             try:
                 return response_submit(
                     assignment=assignment, answers=values, mode=mode, actor=actor, link=link
@@ -101,16 +120,15 @@ def answer(
 @require_http_methods(["GET", "POST"])
 def link_form(request: HttpRequest, token: str) -> HttpResponse:
     ip = client_ip(request)
-    if link_rate_limited(ip):
-        return render(
-            request,
-            "measures/link_problem.html",
-            {"reason": "Too many attempts. Please try again in a few minutes."},
-            status=429,
-        )
     try:
         link = link_resolve(token, ip_address=ip)
     except LinkUnusable as problem:
+        if problem.throttled:
+            reason = (
+                "Too many links that did not work were tried from this connection. "
+                "Please wait ten minutes, then use the most recent link you were sent."
+            )
+            return render(request, "measures/link_problem.html", {"reason": reason}, status=429)
         if problem.completed and request.method == "POST":
             # A second submit (double click, retry) lands here after the first one was stored.
             return redirect("measures:link_done")
