@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from rapport.accounts.forms import SubmitOnceMixin
 from rapport.core.instruments import MAX_TEXT_LENGTH, Instrument
 from rapport.measures.models import Respondent, Schedule
 
@@ -54,7 +55,7 @@ def answer_fields(
     ]
 
 
-class MeasurePlanForm(forms.Form):
+class MeasurePlanForm(SubmitOnceMixin):
     family = forms.ChoiceField(label="Measure")
     respondent = forms.ChoiceField(choices=Respondent.choices, label="Who answers")
     schedule = forms.ChoiceField(choices=Schedule.choices, label="When")

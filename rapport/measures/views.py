@@ -17,6 +17,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from rapport import access
 from rapport.accounts.decorators import clinical_staff_required, role_required
 from rapport.accounts.models import Role
+from rapport.accounts.services import submission_once
+from rapport.accounts.views import say_saved
 from rapport.core.fhir import questionnaire_response_json
 from rapport.measures.forms import MeasurePlanForm, answer_fields, posted_answers
 from rapport.measures.models import AccessLink, Assignment, Response
@@ -306,13 +308,20 @@ def episode_measures(request: HttpRequest, episode_id: int) -> HttpResponse:
     families = measure_families(episode.practice_id)
     form = MeasurePlanForm(request.POST if request.method == "POST" else None, families=families)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        key = data.pop("submission_key")
+
+        def plan() -> str:
+            measure_plan_set(actor=request.user, episode=episode, **data)
+            return reverse("measures:episode_measures", args=[episode.pk])
+
         try:
-            measure_plan_set(actor=request.user, episode=episode, **form.cleaned_data)
+            url, first = submission_once(user=request.user, key=key, perform=plan)
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Measure added to the plan.")
-            return redirect("measures:episode_measures", episode_id=episode.pk)
+            say_saved(request, first, "Measure added to the plan.")
+            return redirect(url)
     plans = episode.measures.filter(is_active=True).order_by("family", "respondent")
     return render(
         request,
