@@ -1,5 +1,6 @@
 """Session feedback from every side: alerts, ruptures computed from later ratings, views."""
 
+import uuid
 from datetime import timedelta
 
 from django.urls import reverse
@@ -145,13 +146,18 @@ def test_a_clinician_records_a_rupture_and_logs_a_repair(cast, web_as):
             "kind": "withdrawal",
             "client_words": "Went quiet after homework came up",
             "understanding": "Felt judged",
+            "submission_key": str(uuid.uuid4()),
         },
     )
     rupture = Rupture.objects.get(episode=cast.adult_episode)
     assert response["Location"] == reverse("alliance:rupture_detail", args=[rupture.pk])
     web.post(
         reverse("alliance:repair_new", args=[rupture.pk]),
-        {"repair-kind": "talked", "repair-note": "Named it"},
+        {
+            "repair-kind": "talked",
+            "repair-note": "Named it",
+            "repair-submission_key": str(uuid.uuid4()),
+        },
     )
     assert list(rupture.actions.values_list("kind", flat=True)) == ["talked"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -35,7 +36,7 @@ from tests.conftest import Cast, signed_in
 def open_break_glass(web: WebClient, client: Client) -> None:
     response = web.post(
         reverse("people:break_glass", args=[client.pk]),
-        {"reason": "Safeguarding concern raised by phone"},
+        {"reason": "Safeguarding concern raised by phone", "submission_key": str(uuid.uuid4())},
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("people:client_detail", args=[client.pk])
@@ -52,7 +53,8 @@ def test_break_glass_needs_a_reason_of_at_least_ten_characters(cast: Cast) -> No
     web = signed_in(cast.admin)
 
     response = web.post(
-        reverse("people:break_glass", args=[cast.adult_client.pk]), {"reason": "because"}
+        reverse("people:break_glass", args=[cast.adult_client.pk]),
+        {"reason": "because", "submission_key": str(uuid.uuid4())},
     )
 
     assert response.status_code == 200
@@ -145,7 +147,7 @@ def test_break_glass_does_not_open_the_alliance_pages_to_the_admin(cast: MatrixC
     assert status("alliance:rupture_new", cast.adult_episode, NEW_RUPTURE) == 403
     assert status("alliance:rupture_detail", cast.own_rupture) == 403
     assert status("alliance:rupture_detail", cast.own_rupture, RUPTURE_EDIT) == 403
-    assert status("alliance:repair_new", cast.own_rupture, REPAIR_STEP) == 403
+    assert status("alliance:repair_new", cast.own_rupture, REPAIR_STEP(cast)) == 403
     assert recorded_state() == before
 
 

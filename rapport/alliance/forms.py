@@ -4,11 +4,12 @@ from typing import Any
 
 from django import forms
 
+from rapport.accounts.forms import SubmitOnceMixin
 from rapport.alliance.models import AllianceSettings, RepairAction, Rupture
 from rapport.care.models import Attendance, Episode, Session
 
 
-class RuptureForm(forms.Form):
+class RuptureForm(SubmitOnceMixin):
     session = forms.ModelChoiceField(queryset=Session.objects.none(), required=False)
     kind = forms.ChoiceField(choices=Rupture.Kind.choices, label="What it looked like")
     client_words = forms.CharField(
@@ -37,7 +38,7 @@ class RuptureEditForm(forms.ModelForm[Rupture]):
         }
 
 
-class RepairForm(forms.Form):
+class RepairForm(SubmitOnceMixin):
     kind = forms.ChoiceField(choices=RepairAction.Kind.choices, label="What you did")
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 

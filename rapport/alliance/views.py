@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
@@ -14,6 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from rapport import access
 from rapport.accounts.decorators import clinical_staff_required, role_required
 from rapport.accounts.models import Role, User
+from rapport.accounts.services import submission_once
+from rapport.accounts.views import say_saved
 from rapport.alerts.models import Alert
 from rapport.alliance.forms import AllianceSettingsForm, RepairForm, RuptureEditForm, RuptureForm
 from rapport.alliance.models import AllianceSettings, Rupture
@@ -90,13 +93,20 @@ def rupture_new(request: HttpRequest, episode_id: int) -> HttpResponse:
     episode = access.get_episode_for_user(request.user, episode_id, write=request.method == "POST")
     form = RuptureForm(request.POST if request.method == "POST" else None, episode=episode)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        key = data.pop("submission_key")
+
+        def record() -> str:
+            rupture = rupture_open(actor=request.user, episode=episode, **data)
+            return reverse("alliance:rupture_detail", args=[rupture.pk])
+
         try:
-            rupture = rupture_open(actor=request.user, episode=episode, **form.cleaned_data)
+            url, first = submission_once(user=request.user, key=key, perform=record)
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Rupture recorded. Log what you do to repair it.")
-            return redirect("alliance:rupture_detail", rupture_id=rupture.pk)
+            say_saved(request, first, "Rupture recorded. Log what you do to repair it.")
+            return redirect(url)
     return render(request, "alliance/rupture_new.html", {"form": form, "episode": episode})
 
 
@@ -131,12 +141,19 @@ def repair_new(request: HttpRequest, rupture_id: int) -> HttpResponse:
     rupture = access.get_rupture_for_user(request.user, rupture_id, write=True)
     form = RepairForm(request.POST, prefix="repair")
     if form.is_valid():
+        data = dict(form.cleaned_data)
+        key = data.pop("submission_key")
+
+        def log() -> str:
+            repair_log(actor=request.user, rupture=rupture, **data)
+            return reverse("alliance:rupture_detail", args=[rupture.pk])
+
         try:
-            repair_log(actor=request.user, rupture=rupture, **form.cleaned_data)
+            _, first = submission_once(user=request.user, key=key, perform=log)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, "Repair step logged.")
+            say_saved(request, first, "Repair step logged.")
     else:
         messages.error(request, "Choose what you did.")
     return redirect("alliance:rupture_detail", rupture_id=rupture.pk)

@@ -4,7 +4,8 @@ from typing import Any
 
 from django import forms
 
-from rapport.core.instruments import Instrument
+from rapport.accounts.forms import SubmitOnceMixin
+from rapport.core.instruments import MAX_TEXT_LENGTH, Instrument
 from rapport.core.schedules import LEAD_HOURS_DEFAULT, LEAD_HOURS_MAX
 from rapport.measures.models import Respondent, Schedule
 
@@ -31,6 +32,11 @@ class AnswerField:
         self.error = error
 
     @property
+    def max_length(self) -> str:
+        """The longest written answer accepted, as people read numbers ("4,000")."""
+        return f"{MAX_TEXT_LENGTH:,}"
+
+    @property
     def choices(self) -> list[tuple[str, str]]:
         item = self.item
         if item.kind == "choice":
@@ -50,7 +56,7 @@ def answer_fields(
     ]
 
 
-class MeasurePlanForm(forms.Form):
+class MeasurePlanForm(SubmitOnceMixin):
     family = forms.ChoiceField(label="Measure")
     respondent = forms.ChoiceField(choices=Respondent.choices, label="Who answers")
     schedule = forms.ChoiceField(choices=Schedule.choices, label="When")

@@ -17,7 +17,13 @@ from rapport.alerts.models import Alert
 from rapport.alerts.services import alert_open
 from rapport.audit.services import audit_record
 from rapport.care.models import Attendance, Episode, Modality, Session
-from rapport.core.instruments import Instrument, clean_answers, score, validate_answers
+from rapport.core.instruments import (
+    MAX_TEXT_LENGTH,
+    Instrument,
+    clean_answers,
+    score,
+    validate_answers,
+)
 from rapport.core.schedules import LEAD_HOURS_DEFAULT, completed_remotely, due_at_session
 from rapport.measures.availability import assignment_available, not_yet_reason
 from rapport.measures.models import AccessLink, Assignment, LinkAttempt, MeasurePlan, Response
@@ -222,6 +228,7 @@ class LinkUnusable(Exception):
     def __init__(self, message: str, *, completed: bool = False) -> None:
         super().__init__(message)
         self.completed = completed
+        self.throttled = False  # the address had failed too often already (see link_resolve)
 
 
 @transaction.atomic
@@ -261,21 +268,39 @@ def link_issue(
 
 
 LINK_ATTEMPT_WINDOW = timedelta(minutes=10)
-LINK_MAX_ATTEMPTS = 60  # per address and window: generous for a family behind one router
-LINK_MAX_INVALID = 10  # guesses per address and window
+# Failed link openings (unknown, used, replaced or expired tokens) per address and window.
+# Only failures count: a person filling in several forms autosaves many times, and a family
+# behind one router must not lose a submission because someone there mistyped a link.
+LINK_MAX_FAILURES = 10
 
 
 def link_rate_limited(ip_address: str, *, now: datetime | None = None) -> bool:
+    """Whether an address has failed to open links too often lately (token guessing)."""
     since = (now or timezone.now()) - LINK_ATTEMPT_WINDOW
-    attempts = LinkAttempt.objects.filter(ip_address=ip_address, at__gte=since)
-    return (
-        attempts.count() >= LINK_MAX_ATTEMPTS
-        or attempts.filter(valid=False).count() >= LINK_MAX_INVALID
-    )
+    failures = LinkAttempt.objects.filter(ip_address=ip_address, at__gte=since, valid=False)
+    return failures.count() >= LINK_MAX_FAILURES
+
+
+def link_failure_record(ip_address: str, *, now: datetime | None = None) -> bool:
+    """Count one failed opening; True when the address was already over the limit.
+
+    Once an address is over the limit nothing more is written, so a guesser cannot grow the
+    table, and the block lifts a window after its last counted failure. Attempts older than
+    the window are of no further use and are dropped."""
+    now = now or timezone.now()
+    if link_rate_limited(ip_address, now=now):
+        return True
+    LinkAttempt.objects.filter(at__lt=now - LINK_ATTEMPT_WINDOW).delete()
+    LinkAttempt.objects.create(ip_address=ip_address, at=now, valid=False)
+    return False
 
 
 def link_resolve(token: str, *, ip_address: str) -> AccessLink:
-    """The link a token opens, or LinkUnusable with a reason that reveals nothing clinical."""
+    """The link a token opens, or LinkUnusable with a reason that reveals nothing clinical.
+
+    A token that opens nothing counts as a failure for its address (see link_rate_limited);
+    a working token is never refused, however many failures its address has.
+    """
     now = timezone.now()
     link = (
         AccessLink.objects.select_related(
@@ -287,7 +312,16 @@ def link_resolve(token: str, *, ip_address: str) -> AccessLink:
         .filter(token_hash=hash_token(token))
         .first()
     )
-    LinkAttempt.objects.create(ip_address=ip_address, at=now, valid=link is not None)
+    try:
+        _link_check(link, now=now)
+    except LinkUnusable as problem:
+        problem.throttled = link_failure_record(ip_address, now=now)
+        raise
+    assert link is not None
+    return link
+
+
+def _link_check(link: AccessLink | None, *, now: datetime) -> None:
     if link is None:
         raise LinkUnusable("This link is not valid. Please use the most recent link you were sent.")
     if link.used_at is not None or not link.assignment.is_open:
@@ -300,7 +334,13 @@ def link_resolve(token: str, *, ip_address: str) -> AccessLink:
         raise LinkUnusable("This link is no longer active.")
     if not assignment_available(link.assignment, now=now):
         raise LinkUnusable(not_yet_reason(link.assignment))
-    return link
+
+
+def link_respondent(assignment: Assignment) -> User | None:
+    """Who answers through an assignment's link: the client or the guardian it was made for."""
+    if assignment.respondent == "client":
+        return assignment.episode.client.user
+    return assignment.respondent_user
 
 
 def _respondent_still_linked(assignment: Assignment) -> bool:
@@ -336,6 +376,9 @@ class AnswersInvalid(Exception):
         self.errors = errors
 
 
+DRAFT_MAX_LENGTH = 2 * MAX_TEXT_LENGTH
+
+
 @transaction.atomic
 def draft_save(*, assignment: Assignment, answers: dict[str, Any]) -> None:
     """Keep what was typed so far, so that a reload or a dropped connection loses nothing."""
@@ -343,7 +386,14 @@ def draft_save(*, assignment: Assignment, answers: dict[str, Any]) -> None:
         assignment.instrument_id, practice_id=assignment.episode.practice_id
     )
     known = {item.link_id for item in instrument.items}
-    draft = {key: str(value)[:4000] for key, value in answers.items() if key in known}
+    # A draft keeps what can be kept: a NUL (which PostgreSQL cannot store, and nobody can see)
+    # is left out, and an overlong answer is kept whole up to a bound, so the person can shorten
+    # it after a reload; the submit then says what needs changing.
+    draft = {
+        key: str(value).replace("\x00", "")[:DRAFT_MAX_LENGTH]
+        for key, value in answers.items()
+        if key in known
+    }
     Assignment.objects.filter(pk=assignment.pk, status=Assignment.Status.PENDING).update(
         draft=draft
     )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +17,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from rapport import access
 from rapport.accounts.decorators import clinical_staff_required, role_required
 from rapport.accounts.models import Role
+from rapport.accounts.services import submission_once
+from rapport.accounts.views import say_saved
 from rapport.core.fhir import questionnaire_response_json
 from rapport.measures.availability import assignment_available, not_yet_reason
 from rapport.measures.forms import MeasurePlanForm, answer_fields, posted_answers
@@ -27,8 +30,8 @@ from rapport.measures.services import (
     draft_save,
     link_email,
     link_issue,
-    link_rate_limited,
     link_resolve,
+    link_respondent,
     measure_plan_set,
     measure_plan_stop,
     response_submit,
@@ -38,11 +41,21 @@ CLIENT_MODE = "rapport_client_mode"
 
 
 def client_ip(request: HttpRequest) -> str:
+    """The client's address, as the trusted proxies report it; always a valid IP address, since
+    it is stored in an address column (PostgreSQL's inet refuses anything else)."""
+    remote = _valid_ip(str(request.META.get("REMOTE_ADDR", ""))) or "0.0.0.0"
     if settings.AXES_IPWARE_PROXY_COUNT:
         forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         if len(forwarded) >= settings.AXES_IPWARE_PROXY_COUNT:
-            return forwarded[-settings.AXES_IPWARE_PROXY_COUNT]
-    return str(request.META.get("REMOTE_ADDR", "0.0.0.0"))
+            return _valid_ip(forwarded[-settings.AXES_IPWARE_PROXY_COUNT]) or remote
+    return remote
+
+
+def _valid_ip(text: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
 
 
 def answer(
@@ -70,7 +83,15 @@ def answer(
                 return HttpResponse(status=204)
             saved_draft = True
         else:
-            actor = request.user if request.user.is_authenticated else None
+            # Through a link the person answering is the link's, whoever is signed in on the
+            # device (a parent's portal session on the family computer, say).
+            actor = (
+                link_respondent(assignment)
+                if link is not None
+                else request.user
+                if request.user.is_authenticated
+                else None
+            )
             try:
                 return response_submit(
                     assignment=assignment, answers=values, mode=mode, actor=actor, link=link
@@ -102,16 +123,15 @@ def answer(
 @require_http_methods(["GET", "POST"])
 def link_form(request: HttpRequest, token: str) -> HttpResponse:
     ip = client_ip(request)
-    if link_rate_limited(ip):
-        return render(
-            request,
-            "measures/link_problem.html",
-            {"reason": "Too many attempts. Please try again in a few minutes."},
-            status=429,
-        )
     try:
         link = link_resolve(token, ip_address=ip)
     except LinkUnusable as problem:
+        if problem.throttled:
+            reason = (
+                "Too many links that did not work were tried from this connection. "
+                "Please wait ten minutes, then use the most recent link you were sent."
+            )
+            return render(request, "measures/link_problem.html", {"reason": reason}, status=429)
         if problem.completed and request.method == "POST":
             # A second submit (double click, retry) lands here after the first one was stored.
             return redirect("measures:link_done")
@@ -295,13 +315,20 @@ def episode_measures(request: HttpRequest, episode_id: int) -> HttpResponse:
     families = measure_families(episode.practice_id)
     form = MeasurePlanForm(request.POST if request.method == "POST" else None, families=families)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        key = data.pop("submission_key")
+
+        def plan() -> str:
+            measure_plan_set(actor=request.user, episode=episode, **data)
+            return reverse("measures:episode_measures", args=[episode.pk])
+
         try:
-            measure_plan_set(actor=request.user, episode=episode, **form.cleaned_data)
+            url, first = submission_once(user=request.user, key=key, perform=plan)
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Measure added to the plan.")
-            return redirect("measures:episode_measures", episode_id=episode.pk)
+            say_saved(request, first, "Measure added to the plan.")
+            return redirect(url)
     plans = episode.measures.filter(is_active=True).order_by("family", "respondent")
     return render(
         request,

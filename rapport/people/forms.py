@@ -81,7 +81,7 @@ class GuardianLinkForm(forms.ModelForm[GuardianLink]):
         }
 
 
-class BreakGlassForm(forms.Form):
+class BreakGlassForm(SubmitOnceMixin):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         min_length=10,

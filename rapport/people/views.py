@@ -193,15 +193,25 @@ def break_glass(request: HttpRequest, client_id: int) -> HttpResponse:
         raise Http404("Not found")
     form = BreakGlassForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
+
+        def grant() -> str:
             break_glass_grant(
                 actor=request.user, client_id=client.pk, reason=form.cleaned_data["reason"]
+            )
+            return reverse("people:client_detail", args=[client.pk])
+
+        try:
+            url, first = submission_once(
+                user=request.user, key=form.cleaned_data["submission_key"], perform=grant
             )
         except ValidationError as error:
             form.add_error("reason", error)
         else:
-            messages.warning(request, "Break-glass access granted for 60 minutes. It is audited.")
-            return redirect("people:client_detail", client_id=client.pk)
+            if first:
+                messages.warning(
+                    request, "Break-glass access granted for 60 minutes. It is audited."
+                )
+            return redirect(url)
     return render(request, "people/break_glass.html", {"form": form, "client": client})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -125,7 +126,13 @@ UNLOCK = {"password": PASSWORD}
 # Alliance: ruptures, repair and the practice's thresholds.
 NEW_RUPTURE = {"kind": "withdrawal", "client_words": "x", "understanding": "y"}
 RUPTURE_EDIT = {"kind": "unclear", "client_words": "", "understanding": ""}
-REPAIR_STEP = {"repair-kind": "talked", "repair-note": "n"}
+
+
+def REPAIR_STEP(cast: Any) -> dict[str, str]:  # noqa: N802 - a payload like the others
+    # A prefixed form carries its own one-time key, fresh for each request.
+    return {"repair-kind": "talked", "repair-note": "n", "repair-submission_key": str(uuid.uuid4())}
+
+
 ALLIANCE_SETTINGS = {
     "low_total_cutoff": 36,
     "low_item_value": 7,

@@ -37,11 +37,19 @@ def _as_int(value: object) -> int | None:
 
 def _value_problem(item: Item, value: object) -> str | None:
     """What is wrong with a non-blank answer to this item, or None."""
+    if isinstance(value, str) and "\x00" in value:
+        # As Django's form fields do: a NUL cannot be stored in every database (PostgreSQL
+        # refuses it in text and JSON), so it is refused the same way everywhere.
+        return "Null characters are not allowed."
     if item.kind == "text":
         if not isinstance(value, str):
             return "Write your answer as text"
-        if len(value.strip()) > MAX_TEXT_LENGTH:
-            return f"Keep this to {MAX_TEXT_LENGTH} characters or fewer"
+        length = len(value.strip())
+        if length > MAX_TEXT_LENGTH:
+            return (
+                f"This answer is {length:,} characters long; "
+                f"please shorten it to {MAX_TEXT_LENGTH:,} characters or fewer."
+            )
         return None
     number = _as_int(value)
     if item.kind == "choice":
