@@ -6,6 +6,7 @@ from django import forms
 
 from rapport.alliance.models import AllianceSettings, RepairAction, Rupture
 from rapport.care.models import Episode, Session
+from rapport.ranges import show_ranges
 
 
 class RuptureForm(forms.Form):
@@ -55,3 +56,7 @@ class AllianceSettingsForm(forms.ModelForm[AllianceSettings]):
             "repair_window_sessions",
             "overdue_alert_days",
         ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        show_ranges(self)

@@ -20,6 +20,7 @@ from rapport.alliance.models import AllianceSettings, Rupture
 from rapport.alliance.services import (
     alliance_by_session,
     alliance_chart,
+    alliance_settings_update,
     repair_log,
     rupture_counts,
     rupture_open,
@@ -227,8 +228,7 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
         request.POST if request.method == "POST" else None, instance=settings
     )
     if request.method == "POST" and form.is_valid():
-        form.save()
-        audit_record(actor=request.user, action="update", obj=settings)
+        alliance_settings_update(actor=request.user, settings=form.save(commit=False))
         messages.success(request, "Alliance alert settings saved.")
         return redirect("alliance:settings")
     return render(request, "alliance/settings.html", {"form": form})

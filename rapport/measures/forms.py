@@ -6,6 +6,7 @@ from django import forms
 
 from rapport.core.instruments import Instrument
 from rapport.measures.models import Respondent, Schedule
+from rapport.ranges import show_ranges
 
 ITEM_PREFIX = "item:"
 
@@ -60,6 +61,7 @@ class MeasurePlanForm(forms.Form):
     def __init__(self, *args: Any, families: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["family"].choices = families  # type: ignore[attr-defined]
+        show_ranges(self)
 
 
 class AcknowledgeForm(forms.Form):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 if TYPE_CHECKING:
@@ -62,7 +63,9 @@ class MeasurePlan(models.Model):
     )
     respondent = models.CharField(max_length=16, choices=Respondent.choices)
     schedule = models.CharField(max_length=24, choices=Schedule.choices)
-    every_n = models.PositiveSmallIntegerField(default=1)
+    every_n = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(52)]
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

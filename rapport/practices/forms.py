@@ -7,6 +7,7 @@ from django import forms
 
 from rapport.accounts.models import Role, User
 from rapport.practices.models import Practice, Team
+from rapport.ranges import show_ranges
 
 
 class PracticeSettingsForm(forms.ModelForm[Practice]):
@@ -15,6 +16,10 @@ class PracticeSettingsForm(forms.ModelForm[Practice]):
     class Meta:
         model = Practice
         fields = ["name", "time_zone", "link_lead_hours", "link_reminder_hours", "link_valid_hours"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        show_ranges(self)
 
 
 class TeamForm(forms.ModelForm[Team]):
