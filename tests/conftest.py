@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from django.test import Client as WebClient
 from django.utils import timezone
+from hypothesis import settings as hypothesis_settings
 
 from rapport.accounts.models import Role, User
 from rapport.care.models import Episode, Modality, Session
@@ -25,6 +26,11 @@ from rapport.people.models import Client, GuardianLink
 from rapport.practices.models import Practice, Team
 
 PASSWORD = "correct-horse-battery-staple"
+
+# No test may depend on wall-clock speed: on a busy machine a generated example can take longer
+# than hypothesis's default 200 ms deadline without anything being wrong.
+hypothesis_settings.register_profile("rapport", deadline=None)
+hypothesis_settings.load_profile("rapport")
 
 
 @dataclass

@@ -7,6 +7,7 @@ from django import forms
 from rapport.accounts.forms import SubmitOnceMixin
 from rapport.alliance.models import AllianceSettings, RepairAction, Rupture
 from rapport.care.models import Attendance, Episode, Session
+from rapport.ranges import show_ranges
 
 
 class RuptureForm(SubmitOnceMixin):
@@ -66,3 +67,7 @@ class AllianceSettingsForm(forms.ModelForm[AllianceSettings]):
                 "The goals item's only line: at or below this suggests a plan review."
             ),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        show_ranges(self)

@@ -1,47 +1,77 @@
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
+def _between(low: float, high: float) -> list[MinValueValidator | MaxValueValidator]:
+    return [MinValueValidator(low), MaxValueValidator(high)]
+
+
 class AllianceSettings(models.Model):
-    """A practice's thresholds for alliance alerts; defaults are Rapport's (see core.alliance)."""
+    """A practice's thresholds for alliance alerts; defaults are Rapport's (see core.alliance).
+
+    Ranges keep every alert able to fire and not fire: a cut-off of 0 or less, or a difference
+    of 0, would switch an alert off or raise it at every session without saying so.
+    """
 
     practice = models.OneToOneField(
         "practices.Practice", on_delete=models.CASCADE, related_name="alliance_settings"
     )
     low_total_cutoff = models.FloatField(
-        default=36, help_text="Alert when the client's total (0–40) is below this."
+        default=36,
+        validators=_between(1, 40),
+        help_text="Alert when the client's total (0–40) is below this.",
     )
     low_item_value = models.FloatField(
-        default=7, help_text="Alert when any single item (0–10) is at or below this."
+        default=7,
+        validators=_between(0, 9),
+        help_text="Alert when any single item (0–10) is at or below this.",
     )
     drop_from_previous = models.FloatField(
-        default=1, help_text="Alert when the total falls this much below the previous session."
+        default=1,
+        validators=_between(1, 40),
+        help_text="Alert when the total falls this much below the previous session.",
     )
     drop_from_recent_mean = models.FloatField(
         default=3,
+        validators=_between(1, 40),
         help_text="Alert when the total falls this much below the mean of the last three.",
     )
     disagreement_total = models.FloatField(
-        default=4, help_text="Alert when the therapist's total is this much above the client's."
+        default=4,
+        validators=_between(1, 40),
+        help_text="Alert when the therapist's total is this much above the client's.",
     )
     disagreement_item = models.FloatField(
-        default=2, help_text="Alert when any therapist item is this much above the client's."
+        default=2,
+        validators=_between(1, 10),
+        help_text="Alert when any therapist item is this much above the client's.",
     )
     child_guardian_discrepancy = models.FloatField(
-        default=6, help_text="Alert when a young person's and a guardian's totals differ this much."
+        default=6,
+        validators=_between(1, 40),
+        help_text="Alert when a young person's and a guardian's totals differ this much.",
     )
     goals_item_low = models.FloatField(
-        default=6, help_text="A goals item at or below this suggests a plan review."
+        default=6,
+        validators=_between(0, 9),
+        help_text="A goals item at or below this suggests a plan review.",
     )
     ceiling_sessions = models.PositiveSmallIntegerField(
-        default=4, help_text="Prompt after this many sessions in a row at the maximum score."
+        default=4,
+        validators=_between(2, 20),
+        help_text="Prompt after this many sessions in a row at the maximum score.",
     )
     repair_window_sessions = models.PositiveSmallIntegerField(
-        default=3, help_text="Sessions within which a rupture must return to its baseline."
+        default=3,
+        validators=_between(1, 20),
+        help_text="Sessions within which a rupture must return to its baseline.",
     )
     overdue_alert_days = models.PositiveSmallIntegerField(
-        default=7, help_text="Supervisors see alerts left open longer than this."
+        default=7,
+        validators=_between(1, 90),
+        help_text="Supervisors see alerts left open longer than this.",
     )
 
     def __str__(self) -> str:

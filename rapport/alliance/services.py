@@ -25,6 +25,15 @@ ITEMS = ("bond", "goals", "approach", "overall")
 RUPTURE_KINDS = frozenset({"low_alliance", "alliance_drop"})
 
 
+@transaction.atomic
+def alliance_settings_update(*, actor: User, settings: AllianceSettings) -> AllianceSettings:
+    """Store a practice's alliance thresholds; a value outside its range is refused, not saved."""
+    settings.full_clean()
+    settings.save()
+    audit_record(actor=actor, action="update", obj=settings)
+    return settings
+
+
 def rules_settings(practice_id: int) -> rules.AllianceSettings:
     stored = AllianceSettings.for_practice(practice_id)
     return rules.AllianceSettings(

@@ -23,6 +23,7 @@ from rapport.alliance.models import AllianceSettings, Rupture
 from rapport.alliance.services import (
     alliance_by_session,
     alliance_chart,
+    alliance_settings_update,
     repair_log,
     rupture_counts,
     rupture_open,
@@ -32,17 +33,15 @@ from rapport.alliance.services import (
 )
 from rapport.audit.services import audit_record
 from rapport.charts.lines import render_svg
-from rapport.core.agreement import agreement
+from rapport.core.agreement import MIN_TARGETS, Agreement, agreement
 from rapport.measures.models import Response
 
 
-def _agreement_or_none(pairs: list[tuple[float, float]]):  # type: ignore[no-untyped-def]
-    if len(pairs) < 3:
+def _agreement_or_none(pairs: list[tuple[float, float]]) -> Agreement | None:
+    """None below the pairs agreement needs; the page then says how many there are."""
+    if len(pairs) < MIN_TARGETS:
         return None
-    try:
-        return agreement([a for a, _ in pairs], [b for _, b in pairs])
-    except ValueError:
-        return None
+    return agreement([a for a, _ in pairs], [b for _, b in pairs])
 
 
 @clinical_staff_required
@@ -67,6 +66,8 @@ def episode_alliance(request: HttpRequest, episode_id: int) -> HttpResponse:
         "rows": [(row, alerts_by_session.get(row.session.pk, [])) for row in rows],
         "ruptures": [(r, statuses[r.pk]) for r in ruptures],
         "agreement": _agreement_or_none(pairs),
+        "paired": len(pairs),
+        "pairs_needed": MIN_TARGETS,
         "can_write": access.clients_in_care_of(request.user).filter(pk=episode.client_id).exists(),
     }
     return render(request, "alliance/episode.html", context)
@@ -244,8 +245,7 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
         request.POST if request.method == "POST" else None, instance=settings
     )
     if request.method == "POST" and form.is_valid():
-        form.save()
-        audit_record(actor=request.user, action="update", obj=settings)
+        alliance_settings_update(actor=request.user, settings=form.save(commit=False))
         messages.success(request, "Alliance alert settings saved.")
         return redirect("alliance:settings")
     return render(request, "alliance/settings.html", {"form": form})

@@ -21,7 +21,15 @@ of freedom and every interval is too wide to mean anything.
 
 Zero variance: when every difference is the same, the SD is 0 and the limits and their intervals
 collapse onto the bias. When the raters agree perfectly the ICCs are 1 with the interval [1, 1].
-When every score in the table is the same, there is no variance to apportion and the ICCs are NaN.
+Two cases leave an ICC not estimable: its value, interval, F and p are NaN and `not_estimable`
+says why (a `NotEstimable`), so a page can say it in words instead of showing a number:
+- every score in the table is the same (`NO_VARIATION`): there is no variance to apportion;
+- the targets do not differ (`TARGETS_ALIKE`): each rater gave every target the same score, but
+  the raters differ — a client always at the ceiling and a therapist always a little lower. An
+  ICC asks how well raters tell targets apart, and here there is nothing to tell apart (McGraw &
+  Wong's ICC(A,1) formula gives 0 with an F of 0/0 and no interval; ICC(C,1) is 0/0).
+Should Satterthwaite's degrees of freedom for the ICC(A,1) interval come out 0/0 in any other
+case, the value stands and only the interval is NaN.
 
 The intervals are the published formulas as they stand: with few targets an ICC interval can
 reach below −1/(k − 1), the lowest value an ICC can take. All of them assume independent targets;
@@ -39,6 +47,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -78,6 +87,13 @@ class MeanSquares:
     within: float  # within targets (raters + residual): WMS / MSW
 
 
+class NotEstimable(StrEnum):
+    """Why an ICC has no value (see the module notes)."""
+
+    NO_VARIATION = "no_variation"  # every score in the table the same
+    TARGETS_ALIKE = "targets_alike"  # each rater scored every target alike; the raters differ
+
+
 @dataclass(frozen=True)
 class ICC:
     value: float
@@ -88,6 +104,7 @@ class ICC:
     df1: int
     df2: int
     p_value: float  # one-sided, against ICC = 0
+    not_estimable: NotEstimable | None = None  # set exactly when value is NaN
 
 
 @dataclass(frozen=True)
@@ -113,6 +130,11 @@ class Agreement:
         return self.bland_altman.bias
 
     @property
+    def bias_size(self) -> float:
+        """How far apart the raters are on average, whichever of them is higher."""
+        return abs(self.bland_altman.bias)
+
+    @property
     def lower(self) -> float:
         return self.bland_altman.lower_limit
 
@@ -124,10 +146,14 @@ class Agreement:
     def icc(self) -> float | None:
         """ICC(2,1): whether two raters give the same numbers, not just the same ranking.
 
-        None when undefined (every score the same).
+        None when not estimable; `icc_not_estimable` says why.
         """
         value = self.intraclass.absolute.value
         return None if math.isnan(value) else value
+
+    @property
+    def icc_not_estimable(self) -> NotEstimable | None:
+        return self.intraclass.absolute.not_estimable
 
 
 def agreement(
@@ -239,16 +265,22 @@ def _intraclass(
     ss_total = ms.targets * (n - 1) + ms.raters * (k - 1) + ms.error * (n - 1) * (k - 1)
     scale = float((table**2).sum())
     if ss_total <= _NEGLIGIBLE * scale:
-        nan = _undefined(n, k, confidence)
+        nan = _undefined(n, k, confidence, NotEstimable.NO_VARIATION)
         return IntraclassCorrelations(n, k, dropped, ms, absolute=nan, consistency=nan)
     # Rounding can leave a hair of residual where the raters agree exactly; treat it as none.
     error = 0.0 if ms.error * (n - 1) * (k - 1) <= _NEGLIGIBLE * ss_total else ms.error
     raters = 0.0 if ms.raters * (k - 1) <= _NEGLIGIBLE * ss_total else ms.raters
+    targets = 0.0 if ms.targets * (n - 1) <= _NEGLIGIBLE * ss_total else ms.targets
+    if targets == 0 and error == 0:
+        # All the variance lies between the raters: no target differs from another.
+        nan = _undefined(n, k, confidence, NotEstimable.TARGETS_ALIKE)
+        return IntraclassCorrelations(n, k, dropped, ms, absolute=nan, consistency=nan)
     # Imported here: scipy.stats is slow to load (see suddengains).
     from scipy import stats  # type: ignore[import-untyped, unused-ignore]
 
     df1, df2 = n - 1, (n - 1) * (k - 1)
-    f_value = ms.targets / error if error > 0 else math.inf
+    # Targets differ here (else returned above), so with no residual the F is infinite.
+    f_value = targets / error if error > 0 else math.inf
     p_value = float(stats.f.sf(f_value, df1, df2)) if error > 0 else 0.0
     common = {"confidence": confidence, "f_value": f_value, "df1": df1, "df2": df2}
     return IntraclassCorrelations(
@@ -256,8 +288,8 @@ def _intraclass(
         n_raters=k,
         n_dropped=dropped,
         mean_squares=ms,
-        absolute=_absolute(ms.targets, raters, error, n, k, confidence, p_value, common),
-        consistency=_consistency(ms.targets, error, n, k, confidence, p_value, common),
+        absolute=_absolute(targets, raters, error, n, k, confidence, p_value, common),
+        consistency=_consistency(targets, error, n, k, confidence, p_value, common),
     )
 
 
@@ -272,8 +304,8 @@ def _consistency(
 ) -> ICC:
     """ICC(C,1) with McGraw & Wong's (1996, Table 7) exact F interval."""
     denominator = msr + (k - 1) * mse
-    if denominator <= 0:  # no variation between targets and none left over: undefined
-        return _undefined(n, k, confidence)
+    if denominator <= 0:  # no variation between targets and none left over
+        return _undefined(n, k, confidence, NotEstimable.TARGETS_ALIKE)
     if mse == 0:  # perfect consistency
         return ICC(value=1.0, lower=1.0, upper=1.0, p_value=p_value, **common)
     value = (msr - mse) / denominator
@@ -310,13 +342,16 @@ def _absolute(
     """
     denominator = msr + (k - 1) * mse + k * (msc - mse) / n
     if denominator <= 0:
-        return _undefined(n, k, confidence)
+        return _undefined(n, k, confidence, NotEstimable.TARGETS_ALIKE)
     if mse == 0 and msc == 0:  # identical ratings from every rater
         return ICC(value=1.0, lower=1.0, upper=1.0, p_value=p_value, **common)
     rho = (msr - mse) / denominator
     a = k * rho / (n * (1 - rho))
     b = 1 + k * rho * (n - 1) / (n * (1 - rho))
-    v = (a * msc + b * mse) ** 2 / ((a * msc) ** 2 / (k - 1) + (b * mse) ** 2 / ((n - 1) * (k - 1)))
+    v_denominator = (a * msc) ** 2 / (k - 1) + (b * mse) ** 2 / ((n - 1) * (k - 1))
+    if not v_denominator > 0:  # Satterthwaite's 0/0: the value stands, the interval does not
+        return ICC(value=rho, lower=math.nan, upper=math.nan, p_value=p_value, **common)
+    v = (a * msc + b * mse) ** 2 / v_denominator
     from scipy import stats  # type: ignore[import-untyped, unused-ignore]
 
     q = (1 + confidence) / 2
@@ -332,9 +367,9 @@ def _absolute(
     )
 
 
-def _undefined(n: int, k: int, confidence: float) -> ICC:
+def _undefined(n: int, k: int, confidence: float, why: NotEstimable) -> ICC:
     nan = math.nan
-    return ICC(nan, nan, nan, confidence, nan, n - 1, (n - 1) * (k - 1), nan)
+    return ICC(nan, nan, nan, confidence, nan, n - 1, (n - 1) * (k - 1), nan, not_estimable=why)
 
 
 # --- Input -------------------------------------------------------------------------------------

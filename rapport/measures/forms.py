@@ -8,6 +8,7 @@ from rapport.accounts.forms import SubmitOnceMixin
 from rapport.core.instruments import MAX_TEXT_LENGTH, Instrument
 from rapport.core.schedules import LEAD_HOURS_DEFAULT, LEAD_HOURS_MAX
 from rapport.measures.models import Respondent, Schedule
+from rapport.ranges import show_ranges
 
 ITEM_PREFIX = "item:"
 
@@ -74,6 +75,7 @@ class MeasurePlanForm(SubmitOnceMixin):
     def __init__(self, *args: Any, families: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["family"].choices = families  # type: ignore[attr-defined]
+        show_ranges(self)
 
 
 class AcknowledgeForm(forms.Form):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from rapport.core.schedules import LEAD_HOURS_DEFAULT, LEAD_HOURS_MAX
@@ -65,7 +65,9 @@ class MeasurePlan(models.Model):
     )
     respondent = models.CharField(max_length=16, choices=Respondent.choices)
     schedule = models.CharField(max_length=24, choices=Schedule.choices)
-    every_n = models.PositiveSmallIntegerField(default=1)
+    every_n = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(52)]
+    )
     # How long before its session a check-in from home (between sessions, or before a video or
     # phone session) may be answered; forms in the room open at the start, feedback after it.
     lead_hours = models.PositiveSmallIntegerField(

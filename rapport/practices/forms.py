@@ -7,6 +7,7 @@ from django import forms
 
 from rapport.accounts.models import Role, User
 from rapport.practices.models import Practice, Team
+from rapport.ranges import show_ranges
 
 
 class PracticeSettingsForm(forms.ModelForm[Practice]):
@@ -33,6 +34,10 @@ class PracticeSettingsForm(forms.ModelForm[Practice]):
         labels = {
             "duty_contact_email": "Duty contact email",
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        show_ranges(self)
 
 
 class TeamForm(forms.ModelForm[Team]):

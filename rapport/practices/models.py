@@ -22,13 +22,19 @@ class Practice(models.Model):
     is_demo = models.BooleanField(default=False)
     # Telehealth links for measures completed from home.
     link_lead_hours = models.PositiveSmallIntegerField(
-        default=24, help_text="How long before a video or phone session the link is emailed."
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(168)],
+        help_text="How long before a video or phone session the link is emailed.",
     )
     link_reminder_hours = models.PositiveSmallIntegerField(
-        default=2, help_text="One reminder this long before the session, if still not done."
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(72)],
+        help_text="One reminder this long before the session, if still not done.",
     )
     link_valid_hours = models.PositiveSmallIntegerField(
-        default=72, help_text="How long a link works (it also stops working once used)."
+        default=72,
+        validators=[MinValueValidator(1), MaxValueValidator(720)],
+        help_text="How long a link works (it also stops working once used).",
     )
     # Urgent alerts (a risk answer): who else hears of them, and when an unacknowledged one
     # escalates to the team's supervisor and the duty contact.
@@ -60,6 +66,19 @@ class Practice(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if (
+            self.link_reminder_hours is not None
+            and self.link_lead_hours is not None
+            and self.link_reminder_hours >= self.link_lead_hours
+        ):
+            raise ValidationError(
+                {
+                    "link_reminder_hours": "The reminder must come after the link is emailed: "
+                    "make it fewer hours before the session than the link."
+                }
+            )
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
+from rapport.ranges import show_ranges
 from rapport.trajectories.models import TrajectorySettings
 
 
@@ -26,3 +29,7 @@ class TrajectorySettingsForm(forms.ModelForm[TrajectorySettings]):
             "fallback_session": "Rule: reliable improvement expected by session",
             "validation_window": "Validation: early flags up to session",
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        show_ranges(self)

@@ -27,12 +27,12 @@ class TrajectorySettings(models.Model):
     )
     min_clients = models.PositiveIntegerField(
         default=core.DEFAULT_MIN_CLIENTS,
-        validators=[MinValueValidator(10)],
+        validators=[MinValueValidator(10), MaxValueValidator(100_000)],
         help_text="Clients (episodes) with an intake score before a model replaces the rule.",
     )
     min_observations = models.PositiveIntegerField(
         default=core.DEFAULT_MIN_OBSERVATIONS,
-        validators=[MinValueValidator(30)],
+        validators=[MinValueValidator(30), MaxValueValidator(1_000_000)],
         help_text="Scores needed before a model replaces the rule.",
     )
     fallback_session = models.PositiveSmallIntegerField(

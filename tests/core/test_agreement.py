@@ -12,10 +12,12 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rapport.core.agreement import (
+    MIN_TARGETS,
+    NotEstimable,
     agreement,
     bland_altman,
     intraclass_correlations,
@@ -129,6 +131,36 @@ def test_the_same_score_everywhere_leaves_the_icc_undefined() -> None:
     icc = result.intraclass
     assert math.isnan(icc.absolute.value) and math.isnan(icc.consistency.value)
     assert result.icc is None
+    assert result.icc_not_estimable is NotEstimable.NO_VARIATION
+
+
+def test_raters_each_constant_but_apart_have_a_gap_and_no_estimable_icc() -> None:
+    # The client always at the ceiling (40), the therapist always at 36: the sessions do not
+    # differ, so there is nothing for an ICC to tell apart; the gap is exact.
+    result = agreement([36, 36, 36, 36], [40, 40, 40, 40])
+    assert (result.bias, result.lower, result.upper) == (-4, -4, -4)
+    assert result.icc is None
+    assert result.icc_not_estimable is NotEstimable.TARGETS_ALIKE
+    for form in (result.intraclass.absolute, result.intraclass.consistency):
+        assert form.not_estimable is NotEstimable.TARGETS_ALIKE
+        assert all(math.isnan(x) for x in (form.value, form.lower, form.upper, form.f_value))
+        assert math.isnan(form.p_value)
+
+
+def test_decimal_constants_apart_are_not_estimable_despite_rounding() -> None:
+    # 0.1 and 0.3 leave rounding hairs in the target and residual sums of squares.
+    result = agreement([0.1, 0.1, 0.1, 0.1, 0.1], [0.3, 0.3, 0.3, 0.3, 0.3])
+    assert result.icc_not_estimable is NotEstimable.TARGETS_ALIKE
+    assert result.bias == pytest.approx(-0.2)
+
+
+def test_raters_ranking_targets_in_opposite_order_have_a_negative_icc_not_an_error() -> None:
+    # Target means all equal (MSR = 0) while the residual is not: the published formulas apply.
+    # MSE = 4, MSC = 0: ICC(A,1) = (0 − 4) / (0 + 4 + 2 (0 − 4) / 3) = −3; ICC(C,1) = −4 / 4 = −1.
+    result = agreement([1, 2, 3], [3, 2, 1])
+    assert result.intraclass.absolute.value == pytest.approx(-3)
+    assert result.intraclass.consistency.value == pytest.approx(-1)
+    assert result.icc_not_estimable is None
 
 
 def test_a_table_row_with_a_missing_rating_is_dropped() -> None:
@@ -235,6 +267,7 @@ scores = st.lists(
 ).filter(lambda pairs: len({a - b for a, b in pairs}) > 1 and len({a for a, _ in pairs}) > 1)
 
 
+@settings(deadline=None)
 @given(scores)
 def test_swapping_the_raters_mirrors_the_bias_and_keeps_the_icc(
     pairs: list[tuple[int, int]],
@@ -247,3 +280,55 @@ def test_swapping_the_raters_mirrors_the_bias_and_keeps_the_icc(
     assert backward.intraclass.consistency.value == pytest.approx(
         forward.intraclass.consistency.value
     )
+
+
+# --- Degenerate inputs, generated ---------------------------------------------------------------
+
+totals = st.integers(0, 40)
+# Few pairs (0–2 included), constant columns, ties and offsets: the shapes real alliance data
+# takes when a client stays at the ceiling.
+tiny = st.lists(st.tuples(totals, totals), min_size=0, max_size=6)
+constant_apart = st.tuples(totals, totals, st.integers(0, 8)).map(lambda t: [(t[0], t[1])] * t[2])
+offset = st.tuples(st.lists(totals, min_size=0, max_size=8), st.integers(-5, 5)).map(
+    lambda t: [(x, x + t[1]) for x in t[0]]
+)
+one_side_constant = st.tuples(st.lists(totals, min_size=0, max_size=8), totals).map(
+    lambda t: [(x, t[1]) for x in t[0]]
+)
+degenerate = st.one_of(tiny, constant_apart, offset, one_side_constant)
+
+
+@settings(deadline=None, max_examples=300)
+@given(degenerate)
+def test_agreement_is_defined_or_says_why_for_constant_tied_and_tiny_inputs(
+    pairs: list[tuple[int, int]],
+) -> None:
+    a, b = [p[0] for p in pairs], [p[1] for p in pairs]
+    if len(pairs) < MIN_TARGETS:
+        with pytest.raises(ValueError, match=f"at least {MIN_TARGETS} complete pairs"):
+            agreement(a, b)
+        return
+    result = agreement(a, b)
+    ba = result.bland_altman
+    differences = [x - y for x, y in pairs]
+    assert min(differences) - 1e-9 <= ba.bias <= max(differences) + 1e-9
+    assert ba.sd >= 0 and ba.lower_limit <= ba.bias <= ba.upper_limit
+    for low, high in (ba.bias_ci, ba.lower_limit_ci, ba.upper_limit_ci):
+        assert math.isfinite(low) and math.isfinite(high) and low <= high
+    for form in (result.intraclass.absolute, result.intraclass.consistency):
+        # A value is a number, or NaN with the reason; never an infinity, never silent.
+        assert math.isnan(form.value) == (form.not_estimable is not None)
+        if form.not_estimable is None:
+            assert form.value <= 1 + 1e-9
+            if math.isfinite(form.lower):
+                assert form.lower <= form.upper + 1e-9
+    # McGraw & Wong's exact F interval holds its ICC(C,1); the approximate ICC(A,1) interval
+    # need not, for a negative ICC (for example pairs (1, 2), (2, 1), (3, 0), (4, 0)).
+    consistency = result.intraclass.consistency
+    if consistency.not_estimable is None and math.isfinite(consistency.lower):
+        assert consistency.lower - 1e-9 <= consistency.value <= consistency.upper + 1e-9
+    if len(set(a)) == 1 and len(set(b)) == 1:
+        expected = NotEstimable.NO_VARIATION if a[0] == b[0] else NotEstimable.TARGETS_ALIKE
+        assert result.icc_not_estimable is expected
+    if len(set(differences)) == 1 and len(set(a)) > 1:  # a constant offset: perfectly consistent
+        assert result.intraclass.consistency.value == pytest.approx(1)

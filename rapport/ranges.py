@@ -1,0 +1,44 @@
+"""Every practice setting is range-checked, and its form shows the range next to the field.
+
+The range lives once, in the model field's validators (so forms, services and the admin all refuse
+a value outside it); `show_ranges` copies it into the form's inputs (min/max) and help text.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+
+
+def _bound(field: forms.Field, kind: type) -> float | None:
+    values = [v.limit_value for v in field.validators if type(v) is kind]
+    if not values:
+        return None
+    return max(values) if kind is MinValueValidator else min(values)  # type: ignore[no-any-return]
+
+
+def _plain(value: float) -> str:
+    return f"{value:g}"
+
+
+def show_ranges(form: forms.BaseForm) -> None:
+    """Put each numeric field's allowed range in its input and under its label."""
+    for field in form.fields.values():
+        if not isinstance(field, forms.IntegerField | forms.FloatField):
+            continue
+        low, high = _bound(field, MinValueValidator), _bound(field, MaxValueValidator)
+        if low is None and high is None:
+            continue
+        if low is not None:
+            field.widget.attrs["min"] = _plain(low)
+        if high is not None:
+            field.widget.attrs["max"] = _plain(high)
+        if low is not None and high is not None:
+            allowed = f"Allowed: {_plain(low)} to {_plain(high)}."
+        elif low is not None:
+            allowed = f"Allowed: {_plain(low)} or more."
+        else:
+            allowed = f"Allowed: up to {_plain(high)}."  # type: ignore[arg-type]
+        help_text = str(field.help_text or "").strip()
+        if allowed not in help_text:
+            field.help_text = f"{help_text} {allowed}".strip()
