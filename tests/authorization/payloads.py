@@ -120,7 +120,13 @@ PHQ9_FORM = form(PHQ9_NONE)
 FEEDBACK_FORM = form({**FEEDBACK, "feedback-overall": "9"})
 CHECKIN_FORM = form({f"checkin-{item}": "6" for item in ("feeling", "home", "school", "overall")})
 BAD_LINK = {"token": const("not-a-real-token")}
-MEASURE_PLAN = {"family": "gad7", "respondent": "client", "schedule": "every_session", "every_n": 1}
+MEASURE_PLAN = {
+    "family": "gad7",
+    "respondent": "client",
+    "schedule": "every_session",
+    "every_n": 1,
+    "lead_hours": 24,
+}
 ALERT_NOTE = {"note": "Matrix: phoned the client, safety plan agreed."}
 UNLOCK = {"password": PASSWORD}
 # Alliance: ruptures, repair and the practice's thresholds.
