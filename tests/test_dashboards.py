@@ -261,8 +261,9 @@ def test_a_supervisor_sees_their_teams_caseload_and_a_clinician_only_their_own(c
 
 
 def test_the_caseload_sorts_on_the_server_by_any_column_and_reverses(cast, web_as):
+    # The cast's own held session of the adult episode was two days ago.
     attended(cast.adult_episode, days_ago=10)
-    attended(cast.adolescent_episode, days_ago=3)
+    attended(cast.adolescent_episode, days_ago=1)
     web = web_as(cast.clinician)
     by_last = web.get(reverse("dashboards:therapist"), {"sort": "last"}).context["rows"]
     assert [r.episode_id for r in by_last] == [cast.adolescent_episode.pk, cast.adult_episode.pk]

@@ -249,5 +249,5 @@ def test_a_real_proposed_plan_is_marked_after_the_latest_session(cast, history, 
     progress = episode_progress(cast.adult_episode)
     chart = web_as(cast.clinician).get(reverse("progress:chart", args=[cast.adult_episode.pk]))
 
-    assert [(r.x, r.label) for r in progress.revisions] == [(5.5, "plan v1 proposed")]
+    assert [(r.x, r.label) for r in progress.revisions] == [(6.5, "plan v1 proposed")]
     assert "plan v1 proposed" in svg_texts(chart.content)

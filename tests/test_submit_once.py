@@ -61,6 +61,7 @@ NOT_A_CREATE = {
     "home": "a page",
     "healthz": "a health check",
     "accounts:login": "signing in",
+    "plans:reply": "writes the reply onto the request it answers (an update; keyed all the same)",
     "accounts:logout": "signing out",
     "accounts:two_factor_setup": "one authenticator per account, replaced on setup",
     "accounts:two_factor_verify": "a sign-in step",

@@ -91,7 +91,7 @@ def test_an_off_track_alert_leads_to_the_scores_against_the_expected_course(
 
     alert = (
         # A reliably worse score is off track too; its alert is the deterioration one.
-        Alert.objects.filter(kind__in=["off_track", "deterioration"], reason__contains="percentile")
+        Alert.objects.filter(kind__in=["off_track", "deterioration"], reason__contains="in 100")
         .select_related("client", "episode")
         .first()
     )
