@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -76,6 +77,42 @@ def test_past_sessions_left_unrecorded_are_flagged_on_the_client_page_and_caselo
 
     assert "2 past sessions not recorded" in client_page.text
     assert "2 sessions not recorded" in caseload.text
+
+
+def test_a_session_in_progress_is_not_flagged_as_unrecorded_until_it_has_ended(cast, web_as):
+    book = {"actor": cast.clinician, "episode": cast.adult_episode, "modality": "in_person"}
+    now = timezone.now()
+    session_schedule(scheduled_start=now - timedelta(minutes=10), duration_minutes=50, **book)
+    web = web_as(cast.clinician)
+
+    during = web.get(reverse("people:client_detail", args=[cast.adult_client.pk]))
+    ended = Session.objects.get(scheduled_start__gt=now - timedelta(minutes=11))
+    ended.scheduled_start = now - timedelta(minutes=51)
+    ended.save()
+    after = web.get(reverse("people:client_detail", args=[cast.adult_client.pk]))
+
+    assert "not recorded" not in during.text
+    assert "1 past session not recorded" in after.text
+
+
+def test_a_session_that_has_not_started_cannot_be_recorded_as_attended_or_missed(cast):
+    from django.core.exceptions import ValidationError
+
+    from rapport.care.services import session_record
+
+    future = make_session(cast.adult_episode, days_from_now=2)
+    for attendance, words in (("attended", "marked attended"), ("no_show", "marked missed")):
+        with pytest.raises(ValidationError, match=words):
+            session_record(
+                actor=cast.clinician,
+                session=future,
+                attendance=attendance,
+                modality="in_person",
+                duration_minutes=50,
+                private_notes="",
+            )
+    future.refresh_from_db()
+    assert future.attendance == Attendance.SCHEDULED
 
 
 def test_the_rupture_form_offers_only_held_sessions_in_local_plain_time(cast, web_as):

@@ -158,21 +158,21 @@ def session_overview(session: Session) -> SessionOverview:
 
 
 def unrecorded_counts(episode_ids: list[int]) -> dict[int, int]:
-    """Per episode, the sessions whose start has passed with attendance still not recorded."""
-    from django.db.models import Count
+    """Per episode, the sessions that have ended with attendance still not recorded.
 
-    rows = (
-        Session.objects.filter(
-            episode_id__in=episode_ids,
-            attendance=Attendance.SCHEDULED,
-            scheduled_start__lt=timezone.now(),
-        )
-        .values("episode_id")
-        .annotate(n=Count("pk"))
-    )
-    return {row["episode_id"]: row["n"] for row in rows}
+    A session in progress is not "unrecorded": flagging it would nag the clinician in the room.
+    """
+    now = timezone.now()
+    started = Session.objects.filter(
+        episode_id__in=episode_ids, attendance=Attendance.SCHEDULED, scheduled_start__lt=now
+    ).only("episode_id", "scheduled_start", "duration_minutes")
+    counts: dict[int, int] = {}
+    for session in started:
+        if session.scheduled_end <= now:
+            counts[session.episode_id] = counts.get(session.episode_id, 0) + 1
+    return counts
 
 
 def unrecorded(sessions: list[Session]) -> list[Session]:
     now = timezone.now()
-    return [s for s in sessions if s.attendance == Attendance.SCHEDULED and s.scheduled_start < now]
+    return [s for s in sessions if s.attendance == Attendance.SCHEDULED and s.scheduled_end <= now]

@@ -200,8 +200,11 @@ def session_record(
         raise ValidationError("Choose an attendance outcome.")
     if modality not in Modality.values:
         raise ValidationError("Choose how the session took place.")
-    if attendance == Attendance.ATTENDED and session.scheduled_start > timezone.now():
-        raise ValidationError("A session cannot be marked attended before it has started.")
+    if session.scheduled_start > timezone.now():
+        if attendance == Attendance.ATTENDED:
+            raise ValidationError("A session cannot be marked attended before it has started.")
+        if attendance == Attendance.NO_SHOW:
+            raise ValidationError("A session cannot be marked missed before it has started.")
     changed = [
         field
         for field, value in (
