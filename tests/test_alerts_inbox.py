@@ -167,4 +167,3 @@ def test_reading_the_inbox_changes_no_alert(cast, alerts, web_as):
         web_as(user).get(INBOX, {"show": "all"})
 
     assert list(Alert.objects.order_by("pk").values()) == before
-
