@@ -56,14 +56,20 @@ def key_shape(labels: Sequence[str], font: float, width: float) -> KeyShape:
     if not labels:
         return KeyShape(0, 0)
     entry = (HANDLE_LENGTH + HANDLE_PAD) * font
-    for columns in range(len(labels), 0, -1):
+
+    def fits(columns: int) -> bool:
         split = _split(labels, columns)
         needed = sum(entry + max(text_width(label, font) for label in column) for column in split)
         needed += (len(split) - 1) * COLUMN_SPACING * font + 2 * BORDER_PAD * font
-        if needed <= width or columns == 1:
-            rows = max(len(column) for column in split)
-            return KeyShape(len(split), rows)
-    raise AssertionError("unreachable")  # pragma: no cover
+        return needed <= width
+
+    most = next((c for c in range(len(labels), 1, -1) if fits(c)), 1)
+    rows = -(-len(labels) // most)
+    # As few columns as keep that many rows, so that the last row is not left nearly empty.
+    columns = -(-len(labels) // rows)
+    if not fits(columns):
+        columns = most
+    return KeyShape(columns, -(-len(labels) // columns))
 
 
 def wrap(label: str, font: float, width: float) -> list[str]:
