@@ -13,6 +13,7 @@ import matplotlib
 matplotlib.use("svg")  # no display, no GUI toolkit: the server only ever writes SVG
 
 import matplotlib.dates as mdates  # noqa: E402
+from matplotlib.artist import Artist  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from rapport.charts.layout import (  # noqa: E402
@@ -117,7 +118,7 @@ def render_svg(chart: LineChart, *, layout: Layout = WIDE) -> bytes:
             _plot_height(layout) / height,
         )
     )
-    handles = {}
+    handles: dict[str, Artist] = {}
     for i, series in enumerate(chart.series):
         if not series.x:
             continue

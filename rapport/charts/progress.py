@@ -323,10 +323,10 @@ def _draw_panel(
         )
         bands.append((band_low, band_high, shade.label))
     margin = (layout.band_margin - EDGE) * 72 - LABEL_OFFSET
-    for label in band_labels(bands, (low, high), layout.plot_height * 72, layout.small, margin):
+    for name in band_labels(bands, (low, high), layout.plot_height * 72, layout.small, margin):
         axes.annotate(
-            label.text,
-            xy=(1.0, label.y),
+            name.text,
+            xy=(1.0, name.y),
             xycoords=("axes fraction", "data"),
             xytext=(LABEL_OFFSET, 0),
             textcoords="offset points",
