@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from rapport.care.models import Episode
-from rapport.charts.progress import NARROW, WIDE, pixel_size, render_progress_svg
+from rapport.charts.layout import NARROW, WIDE
+from rapport.charts.progress import pixel_size, render_progress_svg
 from rapport.measures.registry import builtin_instruments
 from rapport.people.models import Client
 from rapport.progress.charts import (

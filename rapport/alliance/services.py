@@ -15,11 +15,15 @@ from rapport.alerts.services import alert_open
 from rapport.alliance.models import AllianceSettings, RepairAction, Rupture
 from rapport.audit.services import audit_record
 from rapport.care.models import Episode, Session
+from rapport.charts.layout import score_axis
 from rapport.charts.lines import LineChart, Marker, Series
 from rapport.core import alliance as rules
 from rapport.measures.models import Assignment, MeasurePlan, Response
+from rapport.measures.registry import get_instrument
 
 FEEDBACK_FAMILY = "feedback"
+# The scale a chart of an episode without any feedback yet is drawn on.
+DEFAULT_FEEDBACK = "feedback-client"
 ITEMS = ("bond", "goals", "approach", "overall")
 # Low or falling alliance is what a rupture is; the other alerts ask for a conversation.
 RUPTURE_KINDS = frozenset({"low_alliance", "alliance_drop"})
@@ -126,6 +130,23 @@ def alliance_by_session(episode: Episode) -> list[SessionAlliance]:
         else:
             row.guardians.append(response)
     return list(rows.values())
+
+
+def alliance_score_range(episode: Episode, rows: list[SessionAlliance]) -> tuple[float, float]:
+    """The lowest and highest total the feedback forms of these sessions can have, from their
+    instrument definitions, so that a chart's axis shows the whole scale: ratings crowd its
+    top, and an axis cut to the points given makes a fall from 39 to 37 look like a collapse."""
+    used = {
+        response.instrument_id
+        for row in rows
+        for response in (row.client, row.therapist, *row.guardians)
+        if response is not None
+    } or {DEFAULT_FEEDBACK}
+    ranges = [
+        get_instrument(instrument_id, practice_id=episode.practice_id).score_range
+        for instrument_id in sorted(used)
+    ]
+    return min(low for low, _ in ranges), max(high for _, high in ranges)
 
 
 def client_ratings(rows: list[SessionAlliance]) -> list[rules.AllianceRating]:
@@ -342,13 +363,11 @@ def alliance_chart(episode: Episode) -> LineChart:
         series("Therapist", lambda row: row.therapist),
         series("Guardian", lambda row: row.guardians[0] if row.guardians else None),
     ]
-    # Ratings crowd the top of the scale: start the axis a little below the lowest point so that
-    # a fall from 39 to 32 looks like the fall it is, never above the practice cut-off.
-    lowest = min([cutoff, *(y for line in lines for y in line.y)])
+    scale = alliance_score_range(episode, rows)
     return LineChart(
-        title="Session feedback (total of 40)",
+        title=f"Session feedback (total of {scale[1]:g})",
         y_label="Total",
-        y_range=(max(0.0, lowest - 4), 40.5),
+        y_range=score_axis(scale),
         series=lines,
         alerts=[
             Marker(a.session.scheduled_start, a.get_kind_display())

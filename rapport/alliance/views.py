@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from rapport.alliance.models import AllianceSettings, Rupture
 from rapport.alliance.services import (
     alliance_by_session,
     alliance_chart,
+    alliance_score_range,
     alliance_settings_update,
     repair_log,
     rupture_counts,
@@ -32,7 +33,8 @@ from rapport.alliance.services import (
     therapist_alliance,
 )
 from rapport.audit.services import audit_record
-from rapport.charts.lines import render_svg
+from rapport.charts.layout import LAYOUTS, NARROW, WIDE
+from rapport.charts.lines import pixel_size, render_svg
 from rapport.core.agreement import MIN_TARGETS, Agreement, agreement
 from rapport.measures.models import Response
 
@@ -70,6 +72,8 @@ def episode_alliance(request: HttpRequest, episode_id: int) -> HttpResponse:
         "pairs_needed": MIN_TARGETS,
         "can_write": access.clients_in_care_of(request.user).filter(pk=episode.client_id).exists(),
     }
+    context["scale_high"] = alliance_score_range(episode, rows)[1]
+    context["wide"], context["narrow"] = pixel_size(WIDE), pixel_size(NARROW)
     return render(request, "alliance/episode.html", context)
 
 
@@ -82,7 +86,10 @@ SVG_IMAGE_CSP = {"default-src": [CSP.NONE], "style-src": [CSP.UNSAFE_INLINE]}
 def episode_chart(request: HttpRequest, episode_id: int) -> HttpResponse:
     """The alliance over sessions, one line per perspective, with alerts and ruptures marked."""
     episode = access.get_episode_for_user(request.user, episode_id)
-    svg = render_svg(alliance_chart(episode))
+    layout = LAYOUTS.get(request.GET.get("layout", "wide"))
+    if layout is None:
+        raise Http404("No such layout")
+    svg = render_svg(alliance_chart(episode), layout=layout)
     response = HttpResponse(svg, content_type="image/svg+xml")
     response["Cache-Control"] = "private, no-store"
     return response

@@ -1,3 +1,6 @@
+"""Charts drawn on the server as SVG with matplotlib: they need no JavaScript, no network, and
+print exactly as shown. Every chart on a page has the same data in an accessible table beside it."""
+
 from __future__ import annotations
 
 import io
@@ -10,7 +13,24 @@ import matplotlib
 matplotlib.use("svg")  # no display, no GUI toolkit: the server only ever writes SVG
 
 import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.artist import Artist  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from rapport.charts.layout import (  # noqa: E402
+    BORDER_PAD,
+    COLUMN_SPACING,
+    EDGE,
+    HANDLE_LENGTH,
+    HANDLE_PAD,
+    LABEL_SPACING,
+    LINE_HEIGHT,
+    TICK_SPACE,
+    WIDE,
+    Layout,
+    inches,
+    key_shape,
+    left_margin,
+)
 
 # Same SVG for the same data (stable ids), so responses can be cached and compared in tests.
 matplotlib.rcParams["svg.hashsalt"] = "rapport"
@@ -22,6 +42,8 @@ matplotlib.rcParams["font.family"] = "sans-serif"
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00")
 STYLES = ("-", "--", ":", "-.", "-")
 MARKERS = ("o", "s", "^", "D", "v")
+ALERT_COLOUR = "#8A5A00"
+RUPTURE_COLOUR = "#A12828"
 
 
 @dataclass(frozen=True)
@@ -49,60 +71,114 @@ class LineChart:
     threshold_label: str = ""
 
 
-def render_svg(chart: LineChart, *, width: float = 7.0, height: float = 3.2) -> bytes:
-    figure, axes = plt.subplots(figsize=(width, height), dpi=96)
-    try:
-        for i, series in enumerate(chart.series):
-            if not series.x:
-                continue
-            axes.plot(
-                list(series.x),
-                list(series.y),
-                label=series.label,
-                color=PALETTE[i % len(PALETTE)],
-                linestyle=STYLES[i % len(STYLES)],
-                marker=MARKERS[i % len(MARKERS)],
-                markersize=4,
-                linewidth=1.8,
-            )
-        if chart.threshold is not None:
-            axes.axhline(chart.threshold, color="#888888", linewidth=1, linestyle=(0, (2, 2)))
-            if chart.threshold_label:
-                axes.annotate(
-                    chart.threshold_label,
-                    xy=(0, chart.threshold),
-                    xycoords=("axes fraction", "data"),
-                    xytext=(2, -10),
-                    textcoords="offset points",
-                    fontsize=7,
-                    color="#555555",
-                )
-        for marker in chart.ruptures:
-            axes.axvline(marker.x, color="#A12828", linewidth=1, linestyle="--")
-        if chart.alerts:
-            axes.scatter(
-                [m.x for m in chart.alerts],
-                [chart.y_range[0] + 0.5] * len(chart.alerts),
-                marker="^",
-                color="#8A5A00",
-                s=28,
-                label="alert",
-                zorder=3,
-            )
-        axes.set_ylim(*chart.y_range)
-        axes.set_ylabel(chart.y_label, fontsize=8)
-        axes.set_title(chart.title, fontsize=9, loc="left")
-        axes.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
-        axes.tick_params(labelsize=7)
-        axes.grid(axis="y", color="#e5e5e5", linewidth=0.6)
-        for side in ("top", "right"):
-            axes.spines[side].set_visible(False)
-        if any(series.x for series in chart.series) or chart.alerts:
-            axes.legend(fontsize=7, frameon=False, loc="lower left", ncols=4)
-        figure.autofmt_xdate(rotation=0, ha="center")
-        figure.tight_layout()
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="svg", metadata={"Date": None})
-        return buffer.getvalue()
-    finally:
-        plt.close(figure)
+def key_labels(chart: LineChart) -> list[str]:
+    """The key's entries in the order they are drawn: every mark on the chart has one, so no
+    word needs to be written inside the plot, where it would cover the lines."""
+    labels = [series.label for series in chart.series if series.x]
+    if chart.threshold is not None and chart.threshold_label:
+        labels.append(chart.threshold_label)
+    labels += ["rupture"] * bool(chart.ruptures) + ["alert"] * bool(chart.alerts)
+    return labels
+
+
+def _plot_height(layout: Layout) -> float:
+    """A chart on its own gets more height than a panel in a stack."""
+    return layout.plot_height * 1.35
+
+
+def _size(labels: Sequence[str], layout: Layout) -> tuple[float, float, float]:
+    """Width and height of the drawing and the top of the plot, in inches."""
+    key = key_shape(labels, layout.small, (layout.width - 2 * EDGE) * 72)
+    top = EDGE + inches(layout.font * LINE_HEIGHT + 4)
+    below = inches(TICK_SPACE + layout.small * LINE_HEIGHT + 2 + key.height(layout.small))
+    return layout.width, top + _plot_height(layout) + below + EDGE, top
+
+
+# Every entry the alliance chart's key can have: the size of a page's <img> before the drawing
+# has loaded (the browser then keeps the drawing's own proportions).
+FULL_KEY = ("Client", "Therapist", "Guardian", "practice cut-off", "rupture", "alert")
+
+
+def pixel_size(layout: Layout = WIDE, labels: Sequence[str] = FULL_KEY) -> tuple[int, int]:
+    """The drawing's size in CSS pixels, for the width and height of the <img> showing it."""
+    width, height, _ = _size(labels, layout)
+    return round(width * 96), round(height * 96)
+
+
+def render_svg(chart: LineChart, *, layout: Layout = WIDE) -> bytes:
+    width, height, top = _size(key_labels(chart), layout)
+    # Figure() instead of pyplot: no global figure registry, nothing to close, safe in threads.
+    figure = Figure(figsize=(width, height), dpi=96)
+    left = left_margin(layout, tick_chars=2)
+    axes = figure.add_axes(
+        (
+            left / width,
+            1 - (top + _plot_height(layout)) / height,
+            (width - left - 0.25) / width,
+            _plot_height(layout) / height,
+        )
+    )
+    handles: dict[str, Artist] = {}
+    for i, series in enumerate(chart.series):
+        if not series.x:
+            continue
+        [handles[series.label]] = axes.plot(
+            list(series.x),
+            list(series.y),
+            color=PALETTE[i % len(PALETTE)],
+            linestyle=STYLES[i % len(STYLES)],
+            marker=MARKERS[i % len(MARKERS)],
+            markersize=4.5,
+            linewidth=2,
+        )
+    if chart.threshold is not None:
+        handles[chart.threshold_label] = axes.axhline(
+            chart.threshold, color="#888888", linewidth=1.2, linestyle=(0, (2, 2))
+        )
+    for marker in chart.ruptures:
+        handles["rupture"] = axes.axvline(
+            marker.x, color=RUPTURE_COLOUR, linewidth=1.2, linestyle="--"
+        )
+    low, high = chart.y_range
+    if chart.alerts:
+        handles["alert"] = axes.scatter(
+            [m.x for m in chart.alerts],
+            [high - (high - low) * 0.04] * len(chart.alerts),
+            marker="v",
+            color=ALERT_COLOUR,
+            s=30,
+            zorder=3,
+            clip_on=False,
+        )
+    axes.set_ylim(low, high)
+    axes.set_ylabel(chart.y_label, fontsize=layout.font, labelpad=3)
+    axes.set_title(chart.title, fontsize=layout.font, loc="left", pad=4)
+    locator = mdates.AutoDateLocator(minticks=2, maxticks=4 if layout.narrow else 8)
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+    axes.tick_params(labelsize=layout.small)
+    axes.grid(axis="y", color="#e5e5e5", linewidth=0.6)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    labels = key_labels(chart)
+    if labels:
+        key = key_shape(labels, layout.small, (width - 2 * EDGE) * 72)
+        below = top + _plot_height(layout) + inches(TICK_SPACE + layout.small * LINE_HEIGHT + 2)
+        figure.legend(
+            [handles[label] for label in labels],
+            labels,
+            loc="upper left",
+            bbox_to_anchor=(EDGE / width, 1 - below / height),
+            ncols=key.columns,
+            fontsize=layout.small,
+            frameon=False,
+            borderaxespad=0,
+            borderpad=BORDER_PAD,
+            handlelength=HANDLE_LENGTH,
+            handletextpad=HANDLE_PAD,
+            columnspacing=COLUMN_SPACING,
+            labelspacing=LABEL_SPACING,
+        )
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    return buffer.getvalue()

@@ -15,6 +15,27 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from rapport.charts.layout import (
+    BORDER_PAD,
+    COLUMN_SPACING,
+    EDGE,
+    HANDLE_LENGTH,
+    HANDLE_PAD,
+    LABEL_SPACING,
+    LINE_HEIGHT,
+    TICK_SPACE,
+    WIDE,
+    KeyShape,
+    Layout,
+    band_labels,
+    inches,
+    key_shape,
+    label_rows,
+    left_margin,
+    spaced,
+    text_width,
+)
+
 # lines.py sets the SVG options (stable ids, text kept as text) and the colour-blind-safe palette.
 from rapport.charts.lines import MARKERS, PALETTE, STYLES
 
@@ -90,117 +111,203 @@ class ProgressChart:
         return max(xs, default=1.0)
 
 
+GAP = 0.18  # inches between one panel's key and the next panel's title
+LABEL_OFFSET = 4.0  # points between the axes and a band name
+
+
+def _right(layout: Layout, panels: Sequence[Panel]) -> float:
+    return layout.band_margin if any(panel.shades for panel in panels) else 0.2
+
+
+def key_labels(panel: Panel) -> list[str]:
+    """The key's entries, in the order they are drawn; one line alone needs no key (the
+    title and the table say whose it is)."""
+    labels = []
+    if panel.envelope is not None and panel.envelope.x:
+        labels += ["expected 10–90%", "expected 25–75%", "expected median"]
+    labels += [line.label for line in panel.lines if line.x]
+    labels += ["alert"] * bool(panel.alerts) + [RISK_LABEL] * bool(panel.risk_points)
+    return labels if len(labels) > 1 else []
+
+
 @dataclass(frozen=True)
-class Layout:
-    """Inches and points: at 96 dpi a 3.9 inch figure is drawn 1:1 on a 390 px phone.
-    With a `key_width`, each panel's key sits in a margin on its right; without, in rows
-    between the panel's title and the panel (added to `panel_height`)."""
+class _Revision:
+    text: str
+    x: float  # inches from the left of the drawing, where the label starts or ends
+    align: str
+    row: int
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    """Where everything goes, in inches from the top-left corner of the drawing."""
 
     width: float
-    panel_height: float
-    font: float
-    key_width: float = 0.0
-
-    @property
-    def key_font(self) -> float:
-        return self.font - 1.5
-
-    @property
-    def key_row(self) -> float:
-        """Height of a row of the key above a panel, in inches."""
-        return 0.0 if self.key_width else self.key_font * 1.9 / 72
+    height: float
+    left: float
+    axes_width: float
+    axes_tops: list[float]
+    title_tops: list[float]
+    keys: list[KeyShape]
+    revisions: list[_Revision]
+    revision_top: float
 
 
-WIDE = Layout(width=7.6, panel_height=2.2, font=8.0, key_width=1.45)
-NARROW = Layout(width=3.9, panel_height=2.5, font=8.5)
-KEY_COLUMNS = 3  # above a narrow panel
-TITLE_SPACE = 0.3  # inches above each panel for its title
-LAYOUTS = {"wide": WIDE, "narrow": NARROW}
+def _revisions(
+    chart: ProgressChart, layout: Layout, left: float, axes_width: float, x_high: float
+) -> list[_Revision]:
+    """Revision labels in a strip above the first panel, in as many rows as keep them apart."""
+    font, placed = layout.small, []
+    events = sorted(chart.revisions, key=lambda event: event.x)
+    for event in events:
+        text = event.short if layout.narrow and event.short else event.label
+        at = left + (event.x - 0.5) / (x_high - 0.5) * axes_width
+        width = inches(text_width(text, font) + 2)
+        if at + width <= layout.width - EDGE:
+            placed.append((text, at + inches(2), "left", (at, at + width)))
+        else:  # no room after the line: the label ends at it instead
+            placed.append((text, at - inches(2), "right", (at - width, at)))
+    rows = label_rows([span for *_, span in placed], gap=inches(4))
+    return [
+        _Revision(text, x, align, row)
+        for (text, x, align, _), row in zip(placed, rows, strict=True)
+    ]
+
+
+def _geometry(chart: ProgressChart, layout: Layout) -> _Geometry:
+    panels = list(chart.panels)
+    left, right = left_margin(layout), _right(layout, panels)
+    axes_width = layout.width - left - right
+    key_width = (layout.width - 2 * EDGE) * 72
+    keys = [key_shape(key_labels(panel), layout.small, key_width) for panel in panels]
+    revisions = _revisions(chart, layout, left, axes_width, chart.x_max + 0.5)
+    title = inches(layout.font * LINE_HEIGHT + 4)
+    ticks = inches(TICK_SPACE + layout.small * LINE_HEIGHT)
+    x_label = inches(layout.font * LINE_HEIGHT + 2)
+    revision_row = inches(layout.small * LINE_HEIGHT)
+    y, tops, title_tops, revision_top = EDGE, [], [], 0.0
+    for i, key in enumerate(keys):
+        title_tops.append(y)
+        y += title
+        if i == 0 and revisions:
+            revision_top = y
+            y = revision_top + (max(r.row for r in revisions) + 1) * revision_row + inches(2)
+        tops.append(y)
+        y += layout.plot_height + ticks + (x_label if i == len(keys) - 1 else 0.0)
+        y += inches(key.height(layout.small)) + (GAP if i < len(keys) - 1 else 0.0)
+    return _Geometry(
+        layout.width, y + EDGE, left, axes_width, tops, title_tops, keys, revisions, revision_top
+    )
 
 
 def pixel_size(layout: Layout, panel_count: int, key_rows: int = 2) -> tuple[int, int]:
-    """Width and height of a drawing in CSS pixels, for the <img> that shows it; `chart_size`
-    gives the exact figure, this one an estimate for a page that has not built the chart."""
-    height = (layout.panel_height + key_rows * layout.key_row) * panel_count + 0.5
-    return round(layout.width * 96), round((height if panel_count else 1.0) * 96)
+    """Width and height of a drawing in CSS pixels, an estimate for a page that has not built
+    the chart (`chart_size` gives the exact figure); the browser keeps the drawing's own
+    proportions once it has loaded it."""
+    if not panel_count:
+        return round(layout.width * 96), 96
+    key = KeyShape(1, key_rows).height(layout.small)
+    per_panel = layout.font * LINE_HEIGHT + 4 + TICK_SPACE + layout.small * LINE_HEIGHT + key
+    height = panel_count * (layout.plot_height + inches(per_panel) + GAP) + 2 * EDGE
+    return round(layout.width * 96), round(height * 96)
 
 
 def chart_size(chart: ProgressChart, layout: Layout) -> tuple[int, int]:
-    return pixel_size(layout, len(chart.panels), _key_rows(chart.panels, layout))
-
-
-def _key_entries(panel: Panel) -> int:
-    lines = len([line for line in panel.lines if line.x])
-    return lines + (3 if panel.envelope else 0) + bool(panel.alerts) + bool(panel.risk_points)
-
-
-def _key_rows(panels: Sequence[Panel], layout: Layout) -> int:
-    """Rows of key above each panel in a narrow drawing (one-line panels have no key)."""
-    if layout.key_width:
-        return 0
-    entries = [_key_entries(panel) for panel in panels]
-    return max((-(-n // KEY_COLUMNS) for n in entries if n > 1), default=0)
+    if not chart.panels:
+        return pixel_size(layout, 0)
+    geometry = _geometry(chart, layout)
+    return round(geometry.width * 96), round(geometry.height * 96)
 
 
 def render_progress_svg(chart: ProgressChart, *, layout: Layout = WIDE) -> bytes:
     # Figure() instead of pyplot: no global figure registry, nothing to close, safe in threads.
     panels = list(chart.panels)
-    key_rows = _key_rows(panels, layout)
-    height = pixel_size(layout, len(panels), key_rows)[1] / 96
-    figure = Figure(figsize=(layout.width, height), dpi=96)
     if not panels:
+        figure = Figure(figsize=(layout.width, 1.0), dpi=96)
         figure.text(0.5, 0.5, chart.empty_text, ha="center", va="center", fontsize=layout.font)
         return _svg(figure)
-    above = TITLE_SPACE + key_rows * layout.key_row  # title and key above each panel
-    axes_list = figure.subplots(
-        len(panels),
-        1,
-        sharex=True,
-        squeeze=False,
-        gridspec_kw=_margins(layout, panels, height, above),
-    )[:, 0]
+    geometry = _geometry(chart, layout)
+    figure = Figure(figsize=(geometry.width, geometry.height), dpi=96)
     x_high = chart.x_max + 0.5
-    for axes, panel in zip(axes_list, panels, strict=True):
-        _draw_panel(axes, panel, x_high, layout, key_rows)
-    for i, event in enumerate(chart.revisions):
+    axes_list: list[Axes] = []
+    for i, (panel, top) in enumerate(zip(panels, geometry.axes_tops, strict=True)):
+        rect = (
+            geometry.left / geometry.width,
+            1 - (top + layout.plot_height) / geometry.height,
+            geometry.axes_width / geometry.width,
+            layout.plot_height / geometry.height,
+        )
+        axes = figure.add_axes(rect, sharex=axes_list[0] if axes_list else None)
+        axes_list.append(axes)
+        _draw_panel(axes, panel, x_high, layout, geometry)
+        # Placed in its own row rather than by the axes, which would put it over the strip
+        # of revision labels.
+        figure.text(
+            geometry.left / geometry.width,
+            1 - geometry.title_tops[i] / geometry.height,
+            panel.title,
+            ha="left",
+            va="top",
+            fontsize=layout.font,
+        )
+        _draw_key(figure, axes, panel, layout, geometry, index=i)
+    for event in chart.revisions:
         for axes in axes_list:
             axes.axvline(event.x, color=REVISION_COLOUR, linewidth=1.1, linestyle=(0, (4, 2)))
-        # Alternate rows, so that revisions close together keep their labels apart.
-        axes_list[0].annotate(
-            event.label if layout.key_width or not event.short else event.short,
-            xy=(event.x, 1.0),
-            xycoords=("data", "axes fraction"),
-            xytext=(2, -2 - (layout.font + 2) * (i % 2)),
-            textcoords="offset points",
+    row_height = inches(layout.small * LINE_HEIGHT)
+    for revision in geometry.revisions:
+        figure.text(
+            revision.x / geometry.width,
+            1 - (geometry.revision_top + revision.row * row_height) / geometry.height,
+            revision.text,
+            ha=revision.align,
             va="top",
-            fontsize=layout.font - 1,
+            fontsize=layout.small,
             color=REVISION_COLOUR,
         )
     bottom = axes_list[-1]
     bottom.set_xlim(0.5, x_high)
-    bottom.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=10 if layout.key_width else 6))
-    bottom.set_xlabel(chart.x_label, fontsize=layout.font)
+    bottom.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=10 if not layout.narrow else 6))
+    bottom.set_xlabel(chart.x_label, fontsize=layout.font, labelpad=2)
     return _svg(figure)
 
 
-def _margins(layout: Layout, panels: list[Panel], height: float, above: float) -> dict[str, float]:
-    """Fixed margins in inches (a layout engine would cost more than all the drawing): room for
-    the y label and ticks on the left, each panel's title (and key) above it, the x label below."""
-    bottom, panel_count = 0.55, len(panels)
-    axes_height = (height - bottom - above * panel_count) / panel_count
-    keys = any(_key_entries(panel) > 1 for panel in panels)
-    return {
-        "left": (0.35 + layout.font * 0.045) / layout.width,
-        "right": 1 - (0.15 + (layout.key_width if keys else 0.0)) / layout.width,
-        "top": 1 - above / height,
-        "bottom": bottom / height,
-        "hspace": above / axes_height,
-    }
+def _draw_key(
+    figure: Figure, axes: Axes, panel: Panel, layout: Layout, geometry: _Geometry, *, index: int
+) -> None:
+    """The panel's key below it (under its tick labels, and the x label on the last panel),
+    from the left edge of the drawing, so that it never covers the data or a band name."""
+    labels = key_labels(panel)
+    if not labels:
+        return
+    handles, drawn = axes.get_legend_handles_labels()
+    by_label = dict(zip(drawn, handles, strict=True))
+    last = index == len(geometry.keys) - 1
+    below = TICK_SPACE + layout.small * LINE_HEIGHT + (layout.font * LINE_HEIGHT + 2 if last else 0)
+    top = geometry.axes_tops[index] + layout.plot_height + inches(below)
+    figure.legend(
+        [by_label[label] for label in labels],
+        labels,
+        loc="upper left",
+        bbox_to_anchor=(EDGE / geometry.width, 1 - top / geometry.height),
+        ncols=geometry.keys[index].columns,
+        fontsize=layout.small,
+        frameon=False,
+        borderaxespad=0,
+        borderpad=BORDER_PAD,
+        handlelength=HANDLE_LENGTH,
+        handletextpad=HANDLE_PAD,
+        columnspacing=COLUMN_SPACING,
+        labelspacing=LABEL_SPACING,
+    )
 
 
-def _draw_panel(axes: Axes, panel: Panel, x_high: float, layout: Layout, key_rows: int) -> None:
+def _draw_panel(
+    axes: Axes, panel: Panel, x_high: float, layout: Layout, geometry: _Geometry
+) -> None:
     low, high = panel.y_range
     worst = max((shade.severity for shade in panel.shades), default=0) or 1
+    bands = []
     for shade in panel.shades:
         # Bands are inclusive integer ranges (5–9, 10–14): half a point either side closes gaps.
         band_low, band_high = max(low, shade.low - 0.5), min(high, shade.high + 0.5)
@@ -214,18 +321,21 @@ def _draw_panel(axes: Axes, panel: Panel, x_high: float, layout: Layout, key_row
             linewidth=0,
             zorder=0,
         )
+        bands.append((band_low, band_high, shade.label))
+    margin = (layout.band_margin - EDGE) * 72 - LABEL_OFFSET
+    for name in band_labels(bands, (low, high), layout.plot_height * 72, layout.small, margin):
         axes.annotate(
-            shade.label,
-            xy=(1.0, (band_low + band_high) / 2),
+            name.text,
+            xy=(1.0, name.y),
             xycoords=("axes fraction", "data"),
-            xytext=(-3, 0),
+            xytext=(LABEL_OFFSET, 0),
             textcoords="offset points",
-            ha="right",
+            ha="left",
             va="center",
-            fontsize=layout.font - 1.5,
+            fontsize=layout.small,
+            linespacing=LINE_HEIGHT,
             color="#6b4a3a",
-            bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "alpha": 0.6, "linewidth": 0},
-            zorder=1,
+            annotation_clip=False,
         )
     envelope = panel.envelope
     if envelope is not None and envelope.x:
@@ -279,62 +389,54 @@ def _draw_panel(axes: Axes, panel: Panel, x_high: float, layout: Layout, key_row
             clip_on=False,
         )
     if panel.risk_points:
-        axes.scatter(
-            [x for x, _ in panel.risk_points],
-            [y for _, y in panel.risk_points],
-            marker="o",
-            s=150,
-            facecolors="none",
-            edgecolors=RISK_COLOUR,
-            linewidths=2,
-            label=RISK_LABEL,
-            zorder=5,
-        )
-        for x, y in panel.risk_points:
-            axes.annotate(
-                "risk",
-                xy=(x, y),
-                xytext=(0, -13),
-                textcoords="offset points",
-                ha="center",
-                va="top",
-                fontsize=layout.font - 1,
-                fontweight="bold",
-                color=RISK_COLOUR,
-                zorder=5,
-            )
+        _draw_risk(axes, panel, x_high, layout, geometry)
     axes.set_ylim(low, high)
-    axes.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=6 if not layout.narrow else 5))
     axes.set_xlim(0.5, x_high)
-    key_height = key_rows * layout.key_row * 72  # points
-    axes.set_title(panel.title, fontsize=layout.font + 0.5, loc="left", pad=4 + key_height)
-    axes.set_ylabel(panel.y_label, fontsize=layout.font)
-    axes.tick_params(labelsize=layout.font - 0.5)
+    axes.set_ylabel(panel.y_label, fontsize=layout.font, labelpad=3)
+    axes.tick_params(labelsize=layout.small, labelbottom=True)
     axes.grid(axis="y", color="#e5e5e5", linewidth=0.6)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
-    handles, labels = axes.get_legend_handles_labels()
-    if len(handles) < 2:  # one line needs no key: the title and the table say whose it is
-        return
-    if layout.key_width:
-        axes.legend(
-            fontsize=layout.font - 1,
-            frameon=False,
-            loc="upper left",
-            bbox_to_anchor=(1.01, 1.0),
-            borderaxespad=0,
-        )
-    else:
-        axes.legend(
-            fontsize=layout.key_font,
-            frameon=False,
-            loc="lower left",
-            bbox_to_anchor=(0, 1.0),
-            borderaxespad=0.2,
-            ncols=KEY_COLUMNS,
-            handlelength=1.6,
-            columnspacing=0.8,
-            labelspacing=0.3,
+
+
+def _draw_risk(
+    axes: Axes, panel: Panel, x_high: float, layout: Layout, geometry: _Geometry
+) -> None:
+    """A red ring on each flagged score, and the word "risk" beside the rings that have room
+    for it (the key explains every ring); the word stays inside the plotting area."""
+    low, high = panel.y_range
+    axes.scatter(
+        [x for x, _ in panel.risk_points],
+        [y for _, y in panel.risk_points],
+        marker="o",
+        s=150,
+        facecolors="none",
+        edgecolors=RISK_COLOUR,
+        linewidths=2,
+        label=RISK_LABEL,
+        zorder=5,
+    )
+    width = geometry.axes_width * 72
+    half = text_width("risk", layout.small) / 2 + 1
+    points = sorted(panel.risk_points)
+    at = [(x - 0.5) / (x_high - 0.5) * width for x, _ in points]
+    for (x, y), position, room in zip(points, at, spaced(at, 2 * half + 2), strict=True):
+        if not room:
+            continue
+        shift = min(0.0, width - (position + half)) + max(0.0, half - position)
+        above = y < (low + high) / 2  # a low score has room above it, a high one below
+        axes.annotate(
+            "risk",
+            xy=(x, y),
+            xytext=(shift, 10 if above else -10),
+            textcoords="offset points",
+            ha="center",
+            va="bottom" if above else "top",
+            fontsize=layout.small,
+            fontweight="bold",
+            color=RISK_COLOUR,
+            zorder=5,
         )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from rapport.charts.layout import score_axis
 from rapport.charts.progress import Envelope, Event, Line, Panel, ProgressChart, Shade
 from rapport.progress.queries import (
     AlertMark,
@@ -21,7 +22,6 @@ from rapport.progress.queries import (
 )
 from rapport.trajectories.queries import ExpectedBand
 
-ALLIANCE_RANGE = (0.0, 40.0)
 # The expected band is drawn a little past the latest session: where the scores should go next.
 EXPECTED_AHEAD = 2
 
@@ -31,13 +31,10 @@ def direction_words(family: FamilyProgress) -> str:
 
 
 def _y_range(family: FamilyProgress) -> tuple[float, float]:
-    low, high = family.instrument.score_range
     values = [p.total for s in family.series for p in s.points]
     if family.expected is not None:
         values += [*family.expected.p10, *family.expected.p90]
-    low, high = min([low, *values]), max([high, *values])
-    # Room above the top for the alert markers.
-    return low - 0.5, high + max(1.0, (high - low) * 0.06)
+    return score_axis(family.instrument.score_range, values)
 
 
 def _shades(family: FamilyProgress) -> list[Shade]:
@@ -104,11 +101,13 @@ def alliance_panel(progress: EpisodeProgress) -> Panel | None:
         kept = [(x, y) for x, y in points if y is not None]
         if kept:
             lines.append(Line(label, [x for x, _ in kept], [y for _, y in kept]))
-    lowest = min((y for line in lines for y in line.y), default=ALLIANCE_RANGE[0])
+    low, high = progress.alliance_range
     return Panel(
         title="Session feedback (alliance) · higher is better",
-        y_label="Total of 40",
-        y_range=(max(ALLIANCE_RANGE[0], lowest - 4), ALLIANCE_RANGE[1] + 1.5),
+        y_label=f"Total of {high:g}",
+        # The whole scale: ratings crowd its top, and an axis cut to the ratings given would
+        # make a fall from 39 to 37 look like a collapse.
+        y_range=score_axis((low, high), [y for line in lines for y in line.y]),
         lines=lines,
         alerts=_events(progress.alliance_alerts),
     )

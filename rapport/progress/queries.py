@@ -17,11 +17,16 @@ from django.db.models import Q
 
 from rapport.accounts.models import User
 from rapport.alerts.models import Alert
-from rapport.alliance.services import alliance_by_session
+from rapport.alliance.services import (
+    DEFAULT_FEEDBACK,
+    alliance_by_session,
+    alliance_score_range,
+)
 from rapport.care.models import Attendance, Episode, Session
 from rapport.core.instruments import Instrument
 from rapport.measures.models import Response
 from rapport.measures.queries import MeasureHistory, score_histories
+from rapport.measures.registry import get_instrument
 from rapport.people.models import Client, GuardianLink
 from rapport.plans import queries as plans
 from rapport.trajectories import queries as trajectories
@@ -150,6 +155,10 @@ class RevisionMark:
     number: int
 
 
+def default_alliance_range() -> tuple[float, float]:
+    return get_instrument(DEFAULT_FEEDBACK).score_range
+
+
 @dataclass
 class EpisodeProgress:
     """What the clinician's chart shows for one episode."""
@@ -159,6 +168,8 @@ class EpisodeProgress:
     alliance: list[AlliancePoint] = field(default_factory=list)
     alliance_alerts: list[AlertMark] = field(default_factory=list)
     revisions: list[RevisionMark] = field(default_factory=list)
+    # The lowest and highest total of the feedback forms, from their definitions.
+    alliance_range: tuple[float, float] = field(default_factory=default_alliance_range)
 
     @property
     def has_data(self) -> bool:
@@ -240,6 +251,7 @@ def episode_progress(episode: Episode) -> EpisodeProgress:
     for family in families:
         family.expected = trajectories.expected_band(episode, family.family)
     by_family = {family.family: family for family in families}
+    rows = alliance_by_session(episode)
     alliance = [
         AlliancePoint(
             x=clock.number_of(row.session.pk, row.session.scheduled_start),
@@ -248,7 +260,7 @@ def episode_progress(episode: Episode) -> EpisodeProgress:
             therapist=_total(row.therapist),
             guardian=_total(row.guardians[0]) if row.guardians else None,
         )
-        for row in alliance_by_session(episode)
+        for row in rows
     ]
     alliance_alerts: list[AlertMark] = []
     alerts = Alert.objects.filter(episode=episode).select_related(
@@ -277,6 +289,7 @@ def episode_progress(episode: Episode) -> EpisodeProgress:
         alliance=alliance,
         alliance_alerts=alliance_alerts,
         revisions=plan_revision_marks(episode, clock),
+        alliance_range=alliance_score_range(episode, rows),
     )
 
 

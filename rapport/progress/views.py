@@ -8,14 +8,8 @@ from rapport import access
 from rapport.accounts.decorators import role_required
 from rapport.accounts.models import Role
 from rapport.alliance.views import SVG_IMAGE_CSP
-from rapport.charts.progress import (
-    LAYOUTS,
-    NARROW,
-    WIDE,
-    ProgressChart,
-    chart_size,
-    render_progress_svg,
-)
+from rapport.charts.layout import LAYOUTS, NARROW, WIDE
+from rapport.charts.progress import ProgressChart, chart_size, render_progress_svg
 from rapport.progress.charts import (
     clinician_chart,
     direction_words,

@@ -7,7 +7,8 @@ from typing import Any
 from django import template
 
 from rapport.care.models import Episode
-from rapport.charts.progress import NARROW, WIDE, pixel_size
+from rapport.charts.layout import NARROW, WIDE
+from rapport.charts.progress import pixel_size
 from rapport.measures.models import Response
 
 register = template.Library()
