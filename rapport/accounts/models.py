@@ -114,3 +114,20 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"submission {self.key}"
+
+
+class ThrottleEvent(models.Model):
+    """One counted event for a rate limit (a failed sign-in from an address, a password-reset
+    request). Kept in the database so that every app server counts the same events.
+
+    The key is a keyed hash of the address or email, so the table names nobody."""
+
+    scope = models.CharField(max_length=32)
+    key = models.CharField(max_length=64)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "key", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.scope} at {self.at:%H:%M:%S}"

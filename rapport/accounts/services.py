@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.tokens import default_token_generator
@@ -12,11 +13,20 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from rapport.accounts.models import Role, Submission, User
+from rapport.accounts.models import Role, Submission, ThrottleEvent, User
+from rapport.accounts.queries import (
+    THROTTLE_MEMORY,
+    sign_in_blocked_until,
+    throttle_events,
+    throttle_key,
+)
+from rapport.audit.models import AuditEvent
 from rapport.audit.services import audit_record
+from rapport.core.throttle import count_within
 
 USER_FIELDS = ("full_name", "email", "role", "team", "is_active")
 
@@ -98,3 +108,60 @@ def submission_once(*, user: User, key: uuid.UUID, perform: Callable[[], str]) -
     submission.result_url = url
     submission.save(update_fields=["result_url"])
     return url, True
+
+
+# --- Rate limits (README "Signing in") -----------------------------------------------------
+
+RESET_WINDOW = timedelta(hours=1)
+RESET_PER_ADDRESS = 3
+RESET_PER_IP = 20
+
+
+def _throttle_prune(now: datetime) -> None:
+    ThrottleEvent.objects.filter(at__lt=now - THROTTLE_MEMORY).delete()
+
+
+@transaction.atomic
+def sign_in_failure_record(*, ip_address: str, now: datetime | None = None) -> None:
+    """Count a failed sign-in against its address (not while the address is blocked, so a
+    guesser cannot grow the table)."""
+    now = now or timezone.now()
+    if sign_in_blocked_until(ip_address, now=now) is not None:
+        return
+    _throttle_prune(now)
+    ThrottleEvent.objects.create(
+        scope="sign_in_ip", key=throttle_key("sign_in_ip", ip_address), at=now
+    )
+
+
+@transaction.atomic
+def password_reset_admit(*, email: str, ip_address: str, now: datetime | None = None) -> bool:
+    """Whether a password-reset email may be sent for this request, counting it if so.
+
+    At most RESET_PER_ADDRESS per email address and RESET_PER_IP per client address an hour.
+    The person asking is told the same thing either way, so nobody learns which addresses
+    have accounts or that a limit was reached."""
+    now = now or timezone.now()
+    scopes = {"reset_address": (email, RESET_PER_ADDRESS), "reset_ip": (ip_address, RESET_PER_IP)}
+    for scope, (value, limit) in scopes.items():
+        if (
+            count_within(
+                throttle_events(scope, value, now=now, since=RESET_WINDOW),
+                now=now,
+                window=RESET_WINDOW,
+            )
+            >= limit
+        ):
+            audit_record(
+                actor=None,
+                action="password_reset_throttled",
+                outcome=AuditEvent.Outcome.DENIED,
+                detail={"scope": scope},
+            )
+            return False
+    _throttle_prune(now)
+    ThrottleEvent.objects.bulk_create(
+        ThrottleEvent(scope=scope, key=throttle_key(scope, value), at=now)
+        for scope, (value, _) in scopes.items()
+    )
+    return True

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import base64
+import math
 from typing import Any
 
 import qrcode
@@ -9,8 +10,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.forms import PasswordResetForm
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
@@ -18,13 +22,60 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
 from rapport.accounts.forms import EmailAuthenticationForm, TokenForm
+from rapport.accounts.queries import sign_in_blocked_until
+from rapport.accounts.services import password_reset_admit, sign_in_failure_record
 from rapport.audit.services import audit_record
+
+
+def _client_ip(request: HttpRequest) -> str:
+    from rapport.measures.views import client_ip
+
+    return client_ip(request)
 
 
 class SignInView(auth_views.LoginView):
     form_class = EmailAuthenticationForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # The address limit comes before any password is checked: a paused address learns
+        # nothing, right or wrong.
+        until = sign_in_blocked_until(_client_ip(request))
+        if until is not None:
+            minutes = max(1, math.ceil((until - timezone.now()).total_seconds() / 60))
+            response = render(
+                request,
+                "accounts/login.html",
+                {"form": EmailAuthenticationForm(request), "network_paused_minutes": minutes},
+                status=429,
+            )
+            response["Retry-After"] = str(minutes * 60)
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: EmailAuthenticationForm) -> HttpResponse:  # type: ignore[override]
+        sign_in_failure_record(ip_address=_client_ip(self.request))
+        return super().form_invalid(form)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset, limited per email address and per client address (see
+    accounts.services.password_reset_admit); the page says the same whether or not an email
+    went out."""
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        admitted = password_reset_admit(
+            email=form.cleaned_data["email"], ip_address=_client_ip(self.request)
+        )
+        if not admitted:
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 def locked_out(
