@@ -134,6 +134,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "rapport.practices.context_processors.rapport",
+                "rapport.audit.context_processors.emergency_access",
             ],
         },
     },
