@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from django.core.checks import Tags, run_checks
 
+
 def deploy_warnings() -> set[str]:
-    return {m.id for m in run_checks(tags=[Tags.security], include_deployment_checks=True) if m.id.startswith("rapport.")}
+    return {
+        m.id
+        for m in run_checks(tags=[Tags.security], include_deployment_checks=True)
+        if m.id.startswith("rapport.")
+    }
 
 
 def test_the_readme_deploy_example_without_a_proxy_count_is_warned_about(settings):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -14,10 +15,11 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from rapport.accounts.models import Role, Submission, ThrottleEvent, User
+from rapport.accounts.models import EnrolmentCode, Role, Submission, ThrottleEvent, User
 from rapport.accounts.queries import (
     THROTTLE_MEMORY,
     sign_in_blocked_until,
@@ -27,6 +29,7 @@ from rapport.accounts.queries import (
 from rapport.audit.models import AuditEvent
 from rapport.audit.services import audit_record
 from rapport.core.throttle import count_within
+from rapport.links import absolute_url
 
 USER_FIELDS = ("full_name", "email", "role", "team", "is_active")
 
@@ -36,15 +39,15 @@ def require_admin(actor: User) -> None:
         raise PermissionDenied("Only practice admins manage the practice.")
 
 
-def set_password_link(user: User, *, base_url: str) -> str:
+def set_password_link(user: User, *, base_url: str | None = None) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     path = reverse("accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token})
-    return f"{base_url.rstrip('/')}{path}"
+    return absolute_url(path, base_url)
 
 
 @transaction.atomic
-def user_invite(*, actor: User, details: dict[str, Any], base_url: str) -> User:
+def user_invite(*, actor: User, details: dict[str, Any], base_url: str | None = None) -> User:
     """Create an account without a password and email the person a link to choose one."""
     require_admin(actor)
     user = User(
@@ -165,3 +168,74 @@ def password_reset_admit(*, email: str, ip_address: str, now: datetime | None = 
         for scope, (value, _) in scopes.items()
     )
     return True
+
+
+# --- Second factor: an emailed code before enrolment ------------------------------------------
+
+ENROLMENT_CODE_LIFETIME = timedelta(minutes=10)
+ENROLMENT_CODE_TRIES = 5
+ENROLMENT_CODES_PER_HOUR = 5
+
+
+def _enrolment_hash(user: User, code: str) -> str:
+    return salted_hmac(
+        "rapport.enrolment_code", f"{user.pk}:{code}", algorithm="sha256"
+    ).hexdigest()
+
+
+@transaction.atomic
+def enrolment_code_send(*, user: User, now: datetime | None = None) -> bool:
+    """Email a fresh six-digit code to the account's own address (earlier codes stop working).
+    False, and nothing sent, when the account asked for too many codes this hour."""
+    now = now or timezone.now()
+    sent = throttle_events("enrolment_send", str(user.pk), now=now, since=timedelta(hours=1))
+    if len(sent) >= ENROLMENT_CODES_PER_HOUR:
+        return False
+    EnrolmentCode.objects.filter(user=user, used_at__isnull=True).delete()
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    EnrolmentCode.objects.create(
+        user=user,
+        code_hash=_enrolment_hash(user, code),
+        created_at=now,
+        expires_at=now + ENROLMENT_CODE_LIFETIME,
+    )
+    ThrottleEvent.objects.create(
+        scope="enrolment_send", key=throttle_key("enrolment_send", str(user.pk)), at=now
+    )
+    body = render_to_string(
+        "accounts/email/enrolment_code.txt",
+        {"user": user, "code": code, "minutes": int(ENROLMENT_CODE_LIFETIME.total_seconds() // 60)},
+    )
+    send_mail("Your Rapport set-up code", body, None, [user.email])
+    audit_record(actor=user, action="enrolment_code_sent", obj=user)
+    return True
+
+
+@transaction.atomic
+def enrolment_code_check(*, user: User, code: str, now: datetime | None = None) -> bool:
+    """Whether `code` is the account's current code: unused, not expired, within its tries.
+    Every try counts, right or wrong; a used code never works again."""
+    now = now or timezone.now()
+    current = (
+        EnrolmentCode.objects.select_for_update()
+        .filter(user=user, used_at__isnull=True, expires_at__gt=now)
+        .order_by("-created_at")
+        .first()
+    )
+    if current is None or current.attempts >= ENROLMENT_CODE_TRIES:
+        audit_record(
+            actor=user, action="enrolment_code_check", obj=user, outcome=AuditEvent.Outcome.DENIED
+        )
+        return False
+    current.attempts += 1
+    matches = constant_time_compare(current.code_hash, _enrolment_hash(user, code.strip()))
+    if matches:
+        current.used_at = now
+    current.save(update_fields=["attempts", "used_at"])
+    audit_record(
+        actor=user,
+        action="enrolment_code_check",
+        obj=user,
+        outcome=AuditEvent.Outcome.OK if matches else AuditEvent.Outcome.DENIED,
+    )
+    return matches
