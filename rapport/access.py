@@ -72,9 +72,7 @@ def clients_readable_by(user: User) -> QuerySet[Client]:
     if not user.is_authenticated or user.practice_id is None:
         return Client.objects.none()
     if user.role == Role.ADMIN:
-        granted = BreakGlassGrant.objects.filter(user=user, expires_at__gt=timezone.now()).values(
-            "client_id"
-        )
+        granted = active_grants(user).values("client_id")
         return Client.objects.filter(practice_id=user.practice_id, id__in=granted)
     return clients_in_care_of(user)
 
@@ -177,21 +175,9 @@ def _deny(user: User, object_type: str, object_id: object, action: str) -> Http4
 
 
 def _read_only(
-    user: User, object_type: str, object_id: int, action: str, client_id: int | None = None
+    user: User, object_type: str, object_id: int, action: str, client_id: int | None
 ) -> PermissionDenied:
     """A break-glass reader trying to write: refused (403, they know the record) and audited."""
-    if client_id is not None:
-        pass
-    elif object_type == "people.client":
-        client_id = object_id
-    elif object_type == "care.episode":
-        client_id = Episode.objects.filter(pk=object_id).values_list("client_id", flat=True).first()
-    elif object_type == "care.session":
-        client_id = (
-            Session.objects.filter(pk=object_id)
-            .values_list("episode__client_id", flat=True)
-            .first()
-        )
     audit_record(
         actor=user,
         action=action,
