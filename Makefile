@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+run: export RAPPORT_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: venv
 	@mkdir -p var
 	RAPPORT_DEBUG=1 $(BIN)/rapport migrate --no-input

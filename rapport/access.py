@@ -4,8 +4,9 @@ Rules (deny by default, scoped to the user's practice):
 - clinicians see clients with an episode on which they are primary clinician or team member;
 - supervisors see those of their own episodes and of every episode that involves a clinician of
   a team they supervise;
-- practice admins see clinical content only through an active, reasoned break-glass grant,
-  and only to read;
+- practice admins see clinical content only through an active, reasoned break-glass grant:
+  the whole record, read-only, except private notes (session notes, private formulation);
+  every page says so (see `record_access`, the one policy every loader and page follows);
 - clients and guardians never load staff pages; the portal has its own helpers below.
 
 A user who may not see an object gets 404, exactly as if it did not exist, and the attempt is
@@ -13,6 +14,9 @@ audited. Successful loads are audited as reads (or as the action the caller name
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -68,11 +72,95 @@ def clients_readable_by(user: User) -> QuerySet[Client]:
     if not user.is_authenticated or user.practice_id is None:
         return Client.objects.none()
     if user.role == Role.ADMIN:
-        granted = BreakGlassGrant.objects.filter(user=user, expires_at__gt=timezone.now()).values(
-            "client_id"
-        )
+        granted = active_grants(user).values("client_id")
         return Client.objects.filter(practice_id=user.practice_id, id__in=granted)
     return clients_in_care_of(user)
+
+
+@dataclass(frozen=True)
+class RecordAccess:
+    """What one user may do with one client's clinical record.
+
+    `emergency_reason` is set when the access comes from a break-glass grant: the reader is then
+    told on every page, may not write, and never sees private notes — those are the clinician's
+    working notes, and an emergency reader needs the record, not the therapist's thinking.
+    """
+
+    read: bool = False
+    write: bool = False
+    private_notes: bool = False
+    emergency_reason: str = ""
+    emergency_until: datetime | None = None
+
+    @property
+    def emergency(self) -> bool:
+        return bool(self.emergency_reason)
+
+
+NO_ACCESS = RecordAccess()
+IN_CARE = RecordAccess(read=True, write=True, private_notes=True)
+
+
+def active_grants(user: User) -> QuerySet[BreakGlassGrant]:
+    """An admin's break-glass grants in force now, in their own practice."""
+    if not user.is_authenticated or user.role != Role.ADMIN or user.practice_id is None:
+        return BreakGlassGrant.objects.none()
+    return BreakGlassGrant.objects.filter(
+        user=user, expires_at__gt=timezone.now(), client__practice_id=user.practice_id
+    ).select_related("client")
+
+
+def record_access(user: User, client_id: int | None) -> RecordAccess:
+    """The one policy for a client's clinical record: care relationship, break-glass, or none."""
+    if client_id is None or not user.is_authenticated:
+        return NO_ACCESS
+    if clients_in_care_of(user).filter(pk=client_id).exists():
+        return IN_CARE
+    grant = active_grants(user).filter(client_id=client_id).order_by("-expires_at").first()
+    if grant is not None:
+        return RecordAccess(
+            read=True, emergency_reason=grant.reason, emergency_until=grant.expires_at
+        )
+    return NO_ACCESS
+
+
+def _audit_read(
+    user: User, action: str, obj: object, client_id: int | None, decision: RecordAccess
+) -> None:
+    """Every load is audited; one under break-glass says so, so the trail can list them."""
+    detail = {"access": "break_glass"} if decision.emergency else None
+    audit_record(actor=user, action=action, obj=obj, client_id=client_id, detail=detail)  # type: ignore[arg-type]
+
+
+def _load(
+    user: User,
+    queryset: QuerySet,  # type: ignore[type-arg]
+    object_id: int,
+    *,
+    client_path: str,
+    object_type: str,
+    write: bool,
+    action: str | None = None,
+):  # type: ignore[no-untyped-def]
+    """Load one object of a client's record under `record_access`: 404 (audited) without read
+    access, 403 (audited) for a write without write access, else the object (audited)."""
+    action = action or ("write" if write else "read")
+    client_id = None
+    if user.is_authenticated and user.practice_id is not None:
+        in_practice = "practice_id" if client_path == "pk" else f"{client_path}__practice_id"
+        client_id = (
+            queryset.filter(pk=object_id, **{in_practice: user.practice_id})
+            .values_list(client_path, flat=True)
+            .first()
+        )
+    decision = record_access(user, client_id)
+    if not decision.read:
+        raise _deny(user, object_type, object_id, action)
+    if write and not decision.write:
+        raise _read_only(user, object_type, object_id, action, client_id)
+    obj = queryset.get(pk=object_id)
+    _audit_read(user, action, obj, client_id, decision)
+    return obj
 
 
 def _deny(user: User, object_type: str, object_id: object, action: str) -> Http404:
@@ -87,21 +175,9 @@ def _deny(user: User, object_type: str, object_id: object, action: str) -> Http4
 
 
 def _read_only(
-    user: User, object_type: str, object_id: int, action: str, client_id: int | None = None
+    user: User, object_type: str, object_id: int, action: str, client_id: int | None
 ) -> PermissionDenied:
     """A break-glass reader trying to write: refused (403, they know the record) and audited."""
-    if client_id is not None:
-        pass
-    elif object_type == "people.client":
-        client_id = object_id
-    elif object_type == "care.episode":
-        client_id = Episode.objects.filter(pk=object_id).values_list("client_id", flat=True).first()
-    elif object_type == "care.session":
-        client_id = (
-            Session.objects.filter(pk=object_id)
-            .values_list("episode__client_id", flat=True)
-            .first()
-        )
     audit_record(
         actor=user,
         action=action,
@@ -116,65 +192,55 @@ def _read_only(
 def get_client_for_user(
     user: User, client_id: int, *, write: bool = False, action: str | None = None
 ) -> Client:
-    action = action or ("write" if write else "read")
-    client = clients_readable_by(user).filter(pk=client_id).first()
-    if client is None:
-        raise _deny(user, "people.client", client_id, action)
-    if write and not clients_in_care_of(user).filter(pk=client.pk).exists():
-        raise _read_only(user, "people.client", client.pk, action)
-    audit_record(actor=user, action=action, obj=client)
-    return client
+    return _load(  # type: ignore[no-any-return]
+        user,
+        Client.objects.all(),
+        client_id,
+        client_path="pk",
+        object_type="people.client",
+        write=write,
+        action=action,
+    )
 
 
 def get_episode_for_user(
     user: User, episode_id: int, *, write: bool = False, action: str | None = None
 ) -> Episode:
-    action = action or ("write" if write else "read")
-    visible = clients_in_care_of(user) if write else clients_readable_by(user)
-    episode = (
-        Episode.objects.select_related("client", "primary_clinician")
-        .filter(pk=episode_id, client__in=visible)
-        .first()
+    return _load(  # type: ignore[no-any-return]
+        user,
+        Episode.objects.select_related("client", "primary_clinician"),
+        episode_id,
+        client_path="client",
+        object_type="care.episode",
+        write=write,
+        action=action,
     )
-    if episode is None:
-        if write and clients_readable_by(user).filter(episodes__pk=episode_id).exists():
-            raise _read_only(user, "care.episode", episode_id, action)
-        raise _deny(user, "care.episode", episode_id, action)
-    audit_record(actor=user, action=action, obj=episode)
-    return episode
 
 
 def get_session_for_user(
     user: User, session_id: int, *, write: bool = False, action: str | None = None
 ) -> Session:
-    action = action or ("write" if write else "read")
-    visible = clients_in_care_of(user) if write else clients_readable_by(user)
-    session = (
-        Session.objects.select_related("episode", "episode__client", "clinician")
-        .filter(pk=session_id, episode__client__in=visible)
-        .first()
+    return _load(  # type: ignore[no-any-return]
+        user,
+        Session.objects.select_related("episode", "episode__client", "clinician"),
+        session_id,
+        client_path="episode__client",
+        object_type="care.session",
+        write=write,
+        action=action,
     )
-    if session is None:
-        if write and clients_readable_by(user).filter(episodes__sessions__pk=session_id).exists():
-            raise _read_only(user, "care.session", session_id, action)
-        raise _deny(user, "care.session", session_id, action)
-    audit_record(actor=user, action=action, obj=session, client_id=session.episode.client_id)
-    return session
 
 
 def get_guardian_link_for_user(user: User, link_id: int, *, write: bool = False) -> GuardianLink:
     """Staff load a guardian link through the client it belongs to."""
-    action = "write" if write else "read"
-    visible = clients_in_care_of(user) if write else clients_readable_by(user)
-    link = (
-        GuardianLink.objects.select_related("client", "guardian")
-        .filter(pk=link_id, client__in=visible)
-        .first()
+    return _load(  # type: ignore[no-any-return]
+        user,
+        GuardianLink.objects.select_related("client", "guardian"),
+        link_id,
+        client_path="client",
+        object_type="people.guardianlink",
+        write=write,
     )
-    if link is None:
-        raise _deny(user, "people.guardianlink", link_id, action)
-    audit_record(actor=user, action=action, obj=link)
-    return link
 
 
 # --- Portal: clients and guardians ----------------------------------------------------------
@@ -210,30 +276,7 @@ def guardian_link_of(user: User, client: Client) -> GuardianLink | None:
 # --- Measures and alerts --------------------------------------------------------------------
 
 
-def _load_in_care(
-    user: User,
-    queryset: QuerySet,  # type: ignore[type-arg]
-    object_id: int,
-    *,
-    client_path: str,
-    object_type: str,
-    write: bool,
-    action: str | None = None,
-):  # type: ignore[no-untyped-def]
-    """Shared loader for objects that hang off an episode: same rules as sessions."""
-    action = action or ("write" if write else "read")
-    visible = clients_in_care_of(user) if write else clients_readable_by(user)
-    obj = queryset.filter(pk=object_id, **{f"{client_path}__in": visible}).first()
-    if obj is None:
-        readable = clients_readable_by(user)
-        readable_row = queryset.filter(pk=object_id, **{f"{client_path}__in": readable})
-        if write and readable_row.exists():
-            client_id = readable_row.values_list(client_path, flat=True).first()
-            raise _read_only(user, object_type, object_id, action, client_id)
-        raise _deny(user, object_type, object_id, action)
-    client_id = queryset.filter(pk=obj.pk).values_list(client_path, flat=True).first()
-    audit_record(actor=user, action=action, obj=obj, client_id=client_id)
-    return obj
+_load_in_care = _load  # objects that hang off an episode follow the same policy
 
 
 def get_assignment_for_user(user: User, assignment_id: int, *, write: bool = False):  # type: ignore[no-untyped-def]
@@ -337,7 +380,9 @@ def get_rupture_for_user(user: User, rupture_id: int, *, write: bool = False):  
 # --- Exposure: fear ladders -----------------------------------------------------------------
 
 
-def get_ladder_for_user(user: User, ladder_id: int, *, write: bool = False):  # type: ignore[no-untyped-def]
+def get_ladder_for_user(
+    user: User, ladder_id: int, *, write: bool = False, action: str | None = None
+):  # type: ignore[no-untyped-def]
     from rapport.exposure.models import Ladder
 
     return _load_in_care(
@@ -347,10 +392,13 @@ def get_ladder_for_user(user: User, ladder_id: int, *, write: bool = False):  # 
         client_path="episode__client",
         object_type="exposure.ladder",
         write=write,
+        action=action,
     )
 
 
-def get_ladder_step_for_user(user: User, step_id: int, *, write: bool = False):  # type: ignore[no-untyped-def]
+def get_ladder_step_for_user(
+    user: User, step_id: int, *, write: bool = False, action: str | None = None
+):  # type: ignore[no-untyped-def]
     from rapport.exposure.models import Step
 
     return _load_in_care(
@@ -360,6 +408,7 @@ def get_ladder_step_for_user(user: User, step_id: int, *, write: bool = False): 
         client_path="ladder__episode__client",
         object_type="exposure.step",
         write=write,
+        action=action,
     )
 
 

@@ -26,6 +26,18 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_int(name: str, default: int, *, low: int, high: int) -> int:
+    """An integer setting, refused at start-up when it is not a whole number in its range."""
+    text = os.environ.get(name, "").strip() or str(default)
+    try:
+        value = int(text)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise ImproperlyConfigured(f"{name} must be a whole number from {low} to {high}.")
+    return value
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -122,6 +134,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "rapport.practices.context_processors.rapport",
+                "rapport.audit.context_processors.emergency_access",
             ],
         },
     },
@@ -181,16 +194,25 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3
 
-# Lockout: 5 failures per email address (known or not) or 20 per IP address, for 15 minutes.
+# Lockout per account: 5 failures for an email address (known or not), whatever the address
+# they come from, pause that account's sign-in for 15 minutes. Never per IP address alone: a
+# practice behind one office router (or every user behind a proxy that is not declared with
+# RAPPORT_PROXY_COUNT) would be locked out by one colleague's typos.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
+# Failed sign-ins per IP address in 15 minutes before that address is paused (15 minutes, then
+# twice as long at each new strike); counted in the database, so across all app servers.
+RAPPORT_SIGN_IN_IP_LIMIT = env_int("RAPPORT_SIGN_IN_IP_LIMIT", 100, low=10, high=10000)
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_CALLABLE = "rapport.accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = False
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("RAPPORT_PROXY_COUNT", "0")) or None
+# How many trusted proxies append to X-Forwarded-For in front of Rapport (0: none, the
+# connecting address is the client's). `check --deploy` warns when it looks forgotten.
+RAPPORT_PROXY_COUNT = env_int("RAPPORT_PROXY_COUNT", 0, low=0, high=5)
+AXES_IPWARE_PROXY_COUNT = RAPPORT_PROXY_COUNT or None
 
 RAPPORT_REQUIRE_STAFF_2FA = env_bool("RAPPORT_REQUIRE_STAFF_2FA", not DEBUG)
 RAPPORT_STAFF_IDLE_TIMEOUT = timedelta(

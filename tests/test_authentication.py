@@ -1,7 +1,9 @@
+import re
 import time
 
 import pytest
 from django.contrib.auth.hashers import make_password
+from django.core import mail
 from django.test import Client as WebClient
 from django.urls import reverse
 from django_otp.oath import totp
@@ -90,6 +92,10 @@ def test_staff_must_set_up_two_factor_when_required(cast, web_as, settings):
     # Clients are not staff: no second factor demanded.
     assert web_as(cast.adult_client_user).get("/portal/").status_code == 200
 
+    # First a code emailed to the account's own address (tests/test_authentication_enrolment.py).
+    web.post(reverse("accounts:two_factor_setup"), {"send": "1"})
+    code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
+    web.post(reverse("accounts:two_factor_setup"), {"code": code})
     setup = web.get(reverse("accounts:two_factor_setup"))
     assert setup.status_code == 200 and "<svg" in setup.text
     assert not TOTPDevice.objects.filter(user=cast.clinician).exists()  # showing stores nothing

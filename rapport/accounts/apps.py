@@ -6,4 +6,5 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
+        from rapport import checks  # noqa: F401
         from rapport.accounts import signals  # noqa: F401

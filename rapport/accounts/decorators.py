@@ -42,3 +42,6 @@ def role_required(*roles: Role) -> Callable[[View], View]:
 
 
 clinical_staff_required = role_required(Role.CLINICIAN, Role.SUPERVISOR)
+# Pages that show a client's record: clinical staff in their care, and a practice admin under
+# break-glass (read-only; rapport.access.record_access decides per client and refuses writes).
+record_readers_required = role_required(Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN)

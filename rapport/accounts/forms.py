@@ -40,6 +40,17 @@ class TokenForm(forms.Form):
     )
 
 
+class EnrolmentCodeForm(forms.Form):
+    code = forms.RegexField(
+        label="Code from the email",
+        regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": "Enter the six digits from the email."},
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": "6"}
+        ),
+    )
+
+
 class UserForm(forms.ModelForm[User]):
     """An admin creates or edits an account in their own practice."""
 

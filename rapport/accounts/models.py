@@ -114,3 +114,37 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"submission {self.key}"
+
+
+class ThrottleEvent(models.Model):
+    """One counted event for a rate limit (a failed sign-in from an address, a password-reset
+    request). Kept in the database so that every app server counts the same events.
+
+    The key is a keyed hash of the address or email, so the table names nobody."""
+
+    scope = models.CharField(max_length=32)
+    key = models.CharField(max_length=64)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "key", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.scope} at {self.at:%H:%M:%S}"
+
+
+class EnrolmentCode(models.Model):
+    """A one-time code emailed to an account's own address before a second factor is set up:
+    knowing the password alone does not let someone enrol their authenticator first.
+
+    Only a keyed hash of the code is kept; it works for a few minutes and a few tries."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"enrolment code for user {self.user_id}"

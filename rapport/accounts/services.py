@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.tokens import default_token_generator
@@ -12,11 +14,22 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from rapport.accounts.models import Role, Submission, User
+from rapport.accounts.models import EnrolmentCode, Role, Submission, ThrottleEvent, User
+from rapport.accounts.queries import (
+    THROTTLE_MEMORY,
+    sign_in_blocked_until,
+    throttle_events,
+    throttle_key,
+)
+from rapport.audit.models import AuditEvent
 from rapport.audit.services import audit_record
+from rapport.core.throttle import count_within
+from rapport.links import absolute_url
 
 USER_FIELDS = ("full_name", "email", "role", "team", "is_active")
 
@@ -26,15 +39,15 @@ def require_admin(actor: User) -> None:
         raise PermissionDenied("Only practice admins manage the practice.")
 
 
-def set_password_link(user: User, *, base_url: str) -> str:
+def set_password_link(user: User, *, base_url: str | None = None) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     path = reverse("accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token})
-    return f"{base_url.rstrip('/')}{path}"
+    return absolute_url(path, base_url)
 
 
 @transaction.atomic
-def user_invite(*, actor: User, details: dict[str, Any], base_url: str) -> User:
+def user_invite(*, actor: User, details: dict[str, Any], base_url: str | None = None) -> User:
     """Create an account without a password and email the person a link to choose one."""
     require_admin(actor)
     user = User(
@@ -98,3 +111,131 @@ def submission_once(*, user: User, key: uuid.UUID, perform: Callable[[], str]) -
     submission.result_url = url
     submission.save(update_fields=["result_url"])
     return url, True
+
+
+# --- Rate limits (README "Signing in") -----------------------------------------------------
+
+RESET_WINDOW = timedelta(hours=1)
+RESET_PER_ADDRESS = 3
+RESET_PER_IP = 20
+
+
+def _throttle_prune(now: datetime) -> None:
+    ThrottleEvent.objects.filter(at__lt=now - THROTTLE_MEMORY).delete()
+
+
+@transaction.atomic
+def sign_in_failure_record(*, ip_address: str, now: datetime | None = None) -> None:
+    """Count a failed sign-in against its address (not while the address is blocked, so a
+    guesser cannot grow the table)."""
+    now = now or timezone.now()
+    if sign_in_blocked_until(ip_address, now=now) is not None:
+        return
+    _throttle_prune(now)
+    ThrottleEvent.objects.create(
+        scope="sign_in_ip", key=throttle_key("sign_in_ip", ip_address), at=now
+    )
+
+
+@transaction.atomic
+def password_reset_admit(*, email: str, ip_address: str, now: datetime | None = None) -> bool:
+    """Whether a password-reset email may be sent for this request, counting it if so.
+
+    At most RESET_PER_ADDRESS per email address and RESET_PER_IP per client address an hour.
+    The person asking is told the same thing either way, so nobody learns which addresses
+    have accounts or that a limit was reached."""
+    now = now or timezone.now()
+    scopes = {"reset_address": (email, RESET_PER_ADDRESS), "reset_ip": (ip_address, RESET_PER_IP)}
+    for scope, (value, limit) in scopes.items():
+        if (
+            count_within(
+                throttle_events(scope, value, now=now, since=RESET_WINDOW),
+                now=now,
+                window=RESET_WINDOW,
+            )
+            >= limit
+        ):
+            audit_record(
+                actor=None,
+                action="password_reset_throttled",
+                outcome=AuditEvent.Outcome.DENIED,
+                detail={"scope": scope},
+            )
+            return False
+    _throttle_prune(now)
+    ThrottleEvent.objects.bulk_create(
+        ThrottleEvent(scope=scope, key=throttle_key(scope, value), at=now)
+        for scope, (value, _) in scopes.items()
+    )
+    return True
+
+
+# --- Second factor: an emailed code before enrolment ------------------------------------------
+
+ENROLMENT_CODE_LIFETIME = timedelta(minutes=10)
+ENROLMENT_CODE_TRIES = 5
+ENROLMENT_CODES_PER_HOUR = 5
+
+
+def _enrolment_hash(user: User, code: str) -> str:
+    return salted_hmac(
+        "rapport.enrolment_code", f"{user.pk}:{code}", algorithm="sha256"
+    ).hexdigest()
+
+
+@transaction.atomic
+def enrolment_code_send(*, user: User, now: datetime | None = None) -> bool:
+    """Email a fresh six-digit code to the account's own address (earlier codes stop working).
+    False, and nothing sent, when the account asked for too many codes this hour."""
+    now = now or timezone.now()
+    sent = throttle_events("enrolment_send", str(user.pk), now=now, since=timedelta(hours=1))
+    if len(sent) >= ENROLMENT_CODES_PER_HOUR:
+        return False
+    EnrolmentCode.objects.filter(user=user, used_at__isnull=True).delete()
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    EnrolmentCode.objects.create(
+        user=user,
+        code_hash=_enrolment_hash(user, code),
+        created_at=now,
+        expires_at=now + ENROLMENT_CODE_LIFETIME,
+    )
+    ThrottleEvent.objects.create(
+        scope="enrolment_send", key=throttle_key("enrolment_send", str(user.pk)), at=now
+    )
+    body = render_to_string(
+        "accounts/email/enrolment_code.txt",
+        {"user": user, "code": code, "minutes": int(ENROLMENT_CODE_LIFETIME.total_seconds() // 60)},
+    )
+    send_mail("Your Rapport set-up code", body, None, [user.email])
+    audit_record(actor=user, action="enrolment_code_sent", obj=user)
+    return True
+
+
+@transaction.atomic
+def enrolment_code_check(*, user: User, code: str, now: datetime | None = None) -> bool:
+    """Whether `code` is the account's current code: unused, not expired, within its tries.
+    Every try counts, right or wrong; a used code never works again."""
+    now = now or timezone.now()
+    current = (
+        EnrolmentCode.objects.select_for_update()
+        .filter(user=user, used_at__isnull=True, expires_at__gt=now)
+        .order_by("-created_at")
+        .first()
+    )
+    if current is None or current.attempts >= ENROLMENT_CODE_TRIES:
+        audit_record(
+            actor=user, action="enrolment_code_check", obj=user, outcome=AuditEvent.Outcome.DENIED
+        )
+        return False
+    current.attempts += 1
+    matches = constant_time_compare(current.code_hash, _enrolment_hash(user, code.strip()))
+    if matches:
+        current.used_at = now
+    current.save(update_fields=["attempts", "used_at"])
+    audit_record(
+        actor=user,
+        action="enrolment_code_check",
+        obj=user,
+        outcome=AuditEvent.Outcome.OK if matches else AuditEvent.Outcome.DENIED,
+    )
+    return matches

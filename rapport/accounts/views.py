@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import base64
+import logging
+import math
 from typing import Any
 
 import qrcode
@@ -9,22 +11,87 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.forms import PasswordResetForm
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
-from rapport.accounts.forms import EmailAuthenticationForm, TokenForm
+from rapport.accounts.forms import EmailAuthenticationForm, EnrolmentCodeForm, TokenForm
+from rapport.accounts.queries import sign_in_blocked_until
+from rapport.accounts.services import (
+    enrolment_code_check,
+    enrolment_code_send,
+    password_reset_admit,
+    sign_in_failure_record,
+)
 from rapport.audit.services import audit_record
+from rapport.links import base_url
+
+logger = logging.getLogger(__name__)
+
+
+def _client_ip(request: HttpRequest) -> str:
+    from rapport.measures.views import client_ip
+
+    return client_ip(request)
 
 
 class SignInView(auth_views.LoginView):
     form_class = EmailAuthenticationForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # The address limit comes before any password is checked: a paused address learns
+        # nothing, right or wrong.
+        until = sign_in_blocked_until(_client_ip(request))
+        if until is not None:
+            minutes = max(1, math.ceil((until - timezone.now()).total_seconds() / 60))
+            response = render(
+                request,
+                "accounts/login.html",
+                {"form": EmailAuthenticationForm(request), "network_paused_minutes": minutes},
+                status=429,
+            )
+            response["Retry-After"] = str(minutes * 60)
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: EmailAuthenticationForm) -> HttpResponse:  # type: ignore[override]
+        sign_in_failure_record(ip_address=_client_ip(self.request))
+        return super().form_invalid(form)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset, limited per email address and per client address (see
+    accounts.services.password_reset_admit); the page says the same whether or not an email
+    went out."""
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        admitted = password_reset_admit(
+            email=form.cleaned_data["email"], ip_address=_client_ip(self.request)
+        )
+        if not admitted:
+            return HttpResponseRedirect(self.get_success_url())
+        try:
+            self.extra_email_context = {"base_url": base_url()}
+        except ImproperlyConfigured:
+            # Not a 500 on a public page: the person is told what everyone is told.
+            logger.error("RAPPORT_BASE_URL is not set: no password-reset email was sent")
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 def locked_out(
@@ -52,6 +119,33 @@ def _qr_svg(uri: str) -> str:
 
 
 TOTP_SETUP_KEY = "rapport_totp_setup_key"
+# The account whose emailed enrolment code this sign-in session has proved.
+ENROLMENT_PROVED = "rapport_enrolment_proved"
+
+
+def _enrolment_step(request: HttpRequest) -> HttpResponse:
+    """Before an authenticator can be enrolled, a code emailed to the account's own address
+    must be entered: whoever only knows the password cannot claim the second factor."""
+    user = request.user
+    form = EnrolmentCodeForm(request.POST if "code" in request.POST else None)
+    if request.method == "POST" and "send" in request.POST:
+        if enrolment_code_send(user=user):  # type: ignore[arg-type]
+            messages.success(request, f"We emailed a six-digit code to {user.email}.")  # type: ignore[union-attr]
+        else:
+            messages.error(request, "Too many codes were asked for. Please try again in an hour.")
+        return redirect(request.get_full_path())
+    if form.is_bound and form.is_valid():
+        if enrolment_code_check(user=user, code=form.cleaned_data["code"]):  # type: ignore[arg-type]
+            request.session[ENROLMENT_PROVED] = user.pk
+            return redirect(request.get_full_path())
+        form.add_error(
+            "code", "That code is wrong, used up or expired. Ask for a new one and try again."
+        )
+    return render(
+        request,
+        "accounts/two_factor_email_code.html",
+        {"form": form, "required": settings.RAPPORT_REQUIRE_STAFF_2FA and user.is_practice_staff},  # type: ignore[union-attr]
+    )
 
 
 @login_required
@@ -60,6 +154,8 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     user = request.user
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return redirect("accounts:two_factor_verify")
+    if request.session.get(ENROLMENT_PROVED) != user.pk:
+        return _enrolment_step(request)
     # The secret waits in the sign-in session until a code proves the app has it: showing the
     # page stores nothing (a GET never writes), and a device is saved only on a POST.
     key = request.session.get(TOTP_SETUP_KEY)
@@ -77,6 +173,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             request.session.pop(TOTP_SETUP_KEY, None)
+            request.session.pop(ENROLMENT_PROVED, None)
             otp_login(request, device)
             audit_record(actor=user, action="two_factor_enabled", obj=user)  # type: ignore[arg-type]
             messages.success(request, "Two-step sign-in is on for your account.")

@@ -21,6 +21,7 @@ from django.utils import timezone
 from rapport.accounts.models import User
 from rapport.alerts.models import Alert
 from rapport.audit.services import audit_record
+from rapport.links import absolute_url
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def recipients(alert: Alert, *, escalation: bool) -> list[str]:
 
 def _link(alert: Alert, base_url: str) -> str:
     path = reverse("people:client_detail", args=[alert.client_id])
-    return f"{base_url.rstrip('/')}{path}#alerts-head"
+    return absolute_url(f"{path}#alerts-head", base_url)
 
 
 def _send(alert: Alert, *, to: list[str], escalation: bool, base_url: str) -> None:

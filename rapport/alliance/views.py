@@ -13,7 +13,11 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rapport import access
-from rapport.accounts.decorators import clinical_staff_required, role_required
+from rapport.accounts.decorators import (
+    clinical_staff_required,
+    record_readers_required,
+    role_required,
+)
 from rapport.accounts.models import Role, User
 from rapport.accounts.services import submission_once
 from rapport.accounts.views import say_saved
@@ -46,7 +50,7 @@ def _agreement_or_none(pairs: list[tuple[float, float]]) -> Agreement | None:
     return agreement([a for a, _ in pairs], [b for _, b in pairs])
 
 
-@clinical_staff_required
+@record_readers_required
 def episode_alliance(request: HttpRequest, episode_id: int) -> HttpResponse:
     """The alliance from every side, session by session, with ruptures and agreement."""
     episode = access.get_episode_for_user(request.user, episode_id)
@@ -70,7 +74,7 @@ def episode_alliance(request: HttpRequest, episode_id: int) -> HttpResponse:
         "agreement": _agreement_or_none(pairs),
         "paired": len(pairs),
         "pairs_needed": MIN_TARGETS,
-        "can_write": access.clients_in_care_of(request.user).filter(pk=episode.client_id).exists(),
+        "can_write": access.record_access(request.user, episode.client_id).write,
     }
     context["scale_high"] = alliance_score_range(episode, rows)[1]
     context["wide"], context["narrow"] = pixel_size(WIDE), pixel_size(NARROW)
@@ -82,7 +86,7 @@ SVG_IMAGE_CSP = {"default-src": [CSP.NONE], "style-src": [CSP.UNSAFE_INLINE]}
 
 
 @csp_override(SVG_IMAGE_CSP)
-@clinical_staff_required
+@record_readers_required
 def episode_chart(request: HttpRequest, episode_id: int) -> HttpResponse:
     """The alliance over sessions, one line per perspective, with alerts and ruptures marked."""
     episode = access.get_episode_for_user(request.user, episode_id)
@@ -118,7 +122,7 @@ def rupture_new(request: HttpRequest, episode_id: int) -> HttpResponse:
     return render(request, "alliance/rupture_new.html", {"form": form, "episode": episode})
 
 
-@clinical_staff_required
+@record_readers_required
 @require_http_methods(["GET", "POST"])
 def rupture_detail(request: HttpRequest, rupture_id: int) -> HttpResponse:
     rupture = access.get_rupture_for_user(request.user, rupture_id, write=request.method == "POST")
@@ -139,6 +143,7 @@ def rupture_detail(request: HttpRequest, rupture_id: int) -> HttpResponse:
             "form": form,
             "repair_form": RepairForm(prefix="repair"),
             "client": rupture.episode.client,
+            "can_write": access.record_access(request.user, rupture.episode.client_id).write,
         },
     )
 

@@ -38,10 +38,7 @@ from rapport.care.services import (
 def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
     write = request.method == "POST"
     session = access.get_session_for_user(request.user, session_id, write=write)
-    can_write = (
-        write
-        or access.clients_in_care_of(request.user).filter(pk=session.episode.client_id).exists()
-    )
+    record = access.record_access(request.user, session.episode.client_id)
     form = SessionRecordForm(
         request.POST if request.method == "POST" else None,
         instance=Session.objects.get(pk=session.pk),
@@ -64,7 +61,8 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
             "session": session,
             "client": session.episode.client,
             "form": form,
-            "can_write": can_write,
+            "can_write": record.write,
+            "private_notes": record.private_notes,
             "assignments": assignments,
             "overview": overview,
         },

@@ -51,8 +51,14 @@ from rapport.exposure.services import (
 staff_required = role_required(Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN)
 
 
+def _form_action(request: HttpRequest) -> str:
+    """Pages for changing the record are loaded with write=True even to be shown (a break-glass
+    reader gets 403, not a form), but showing one is audited as a read."""
+    return "write" if request.method == "POST" else "read"
+
+
 def _can_write(user: User, episode: Episode) -> bool:
-    return access.clients_in_care_of(user).filter(pk=episode.client_id).exists()
+    return access.record_access(user, episode.client_id).write
 
 
 def _svg(body: bytes) -> HttpResponse:
@@ -84,7 +90,9 @@ def episode_ladders(request: HttpRequest, episode_id: int) -> HttpResponse:
 @staff_required
 @require_http_methods(["GET", "POST"])
 def ladder_new(request: HttpRequest, episode_id: int) -> HttpResponse:
-    episode = access.get_episode_for_user(request.user, episode_id, write=request.method == "POST")
+    episode = access.get_episode_for_user(
+        request.user, episode_id, write=True, action=_form_action(request)
+    )
     form = LadderForm(request.POST if request.method == "POST" else None)
     form.set_goals(goal_titles(episode), None)
     if request.method == "POST" and form.is_valid():
@@ -144,7 +152,9 @@ def _render_detail(
 @staff_required
 @require_http_methods(["GET", "POST"])
 def ladder_edit(request: HttpRequest, ladder_id: int) -> HttpResponse:
-    ladder = access.get_ladder_for_user(request.user, ladder_id, write=request.method == "POST")
+    ladder = access.get_ladder_for_user(
+        request.user, ladder_id, write=True, action=_form_action(request)
+    )
     form = LadderEditForm(
         request.POST if request.method == "POST" else None,
         instance=Ladder.objects.get(pk=ladder.pk),
@@ -200,7 +210,9 @@ def step_new(request: HttpRequest, ladder_id: int) -> HttpResponse:
 @staff_required
 @require_http_methods(["GET", "POST"])
 def step_edit(request: HttpRequest, step_id: int) -> HttpResponse:
-    step = access.get_ladder_step_for_user(request.user, step_id, write=request.method == "POST")
+    step = access.get_ladder_step_for_user(
+        request.user, step_id, write=True, action=_form_action(request)
+    )
     form = StepForm(request.POST if request.method == "POST" else None, instance=step)
     if request.method == "POST" and form.is_valid():
         step_update(actor=request.user, step=step, **form.cleaned_data)
@@ -230,7 +242,9 @@ def step_move_view(request: HttpRequest, step_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def attempt_new(request: HttpRequest, ladder_id: int) -> HttpResponse:
     """Record a practice; the detail page carries the same form."""
-    ladder = access.get_ladder_for_user(request.user, ladder_id, write=request.method == "POST")
+    ladder = access.get_ladder_for_user(
+        request.user, ladder_id, write=True, action=_form_action(request)
+    )
     if request.method == "GET":
         chosen = ladder.steps.filter(pk=request.GET.get("step") or 0).first()
         form = AttemptForm(ladder=ladder, initial_step=chosen)

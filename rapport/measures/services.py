@@ -25,6 +25,7 @@ from rapport.core.instruments import (
     validate_answers,
 )
 from rapport.core.schedules import LEAD_HOURS_DEFAULT, completed_remotely, due_at_session
+from rapport.links import absolute_url
 from rapport.measures.availability import assignment_available, not_yet_reason
 from rapport.measures.models import AccessLink, Assignment, LinkAttempt, MeasurePlan, Response
 from rapport.measures.registry import choose_version, get_instrument
@@ -499,7 +500,7 @@ def _recipient(assignment: Assignment) -> str | None:
 
 
 def link_email(
-    *, assignment: Assignment, token: str, base_url: str, reminder: bool = False
+    *, assignment: Assignment, token: str, base_url: str | None = None, reminder: bool = False
 ) -> bool:
     """Email a link; no clinical content in the message, only who asks and when."""
     from django.core.mail import send_mail
@@ -516,7 +517,7 @@ def link_email(
         "practice": episode.practice,
         "clinician": session.clinician if session else episode.primary_clinician,
         "session_start": timezone.localtime(session.scheduled_start, zone) if session else None,
-        "link": f"{base_url.rstrip('/')}{reverse('measures:link_form', args=[token])}",
+        "link": absolute_url(reverse("measures:link_form", args=[token]), base_url),
         "valid_hours": episode.practice.link_valid_hours,
         "reminder": reminder,
         "for_child": assignment.respondent == "guardian",

@@ -15,11 +15,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rapport import access
-from rapport.accounts.decorators import clinical_staff_required, role_required
+from rapport.accounts.decorators import (
+    clinical_staff_required,
+    record_readers_required,
+    role_required,
+)
 from rapport.accounts.models import Role
 from rapport.accounts.services import submission_once
 from rapport.accounts.views import say_saved
 from rapport.core.fhir import questionnaire_response_json
+from rapport.links import absolute_url
 from rapport.measures.availability import assignment_available, not_yet_reason
 from rapport.measures.forms import MeasurePlanForm, answer_fields, posted_answers
 from rapport.measures.models import AccessLink, Assignment, Response
@@ -248,12 +253,10 @@ def assignment_link(request: HttpRequest, assignment_id: int) -> HttpResponse:
         return redirect("care:session_detail", session_id=assignment.session_id)
     emailed = False
     if request.POST.get("email"):
-        emailed = link_email(
-            assignment=assignment, token=token, base_url=request.build_absolute_uri("/")
-        )
+        emailed = link_email(assignment=assignment, token=token)
         if emailed:
             AccessLink.objects.filter(pk=link.pk).update(sent_at=timezone.now())
-    url = request.build_absolute_uri(reverse("measures:link_form", args=[token]))
+    url = absolute_url(reverse("measures:link_form", args=[token]))
     response = render(
         request,
         "measures/link_created.html",
@@ -308,7 +311,7 @@ def measure_families(practice_id: int) -> list[tuple[str, str]]:
     return sorted(names.items(), key=lambda pair: pair[1])
 
 
-@clinical_staff_required
+@record_readers_required
 @require_http_methods(["GET", "POST"])
 def episode_measures(request: HttpRequest, episode_id: int) -> HttpResponse:
     episode = access.get_episode_for_user(request.user, episode_id, write=request.method == "POST")
@@ -333,7 +336,12 @@ def episode_measures(request: HttpRequest, episode_id: int) -> HttpResponse:
     return render(
         request,
         "measures/episode_measures.html",
-        {"episode": episode, "plans": plans, "form": form},
+        {
+            "episode": episode,
+            "plans": plans,
+            "form": form,
+            "can_write": access.record_access(request.user, episode.client_id).write,
+        },
     )
 
 

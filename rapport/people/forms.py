@@ -86,7 +86,10 @@ class BreakGlassForm(SubmitOnceMixin):
         widget=forms.Textarea(attrs={"rows": 3}),
         min_length=10,
         label="Why do you need to open this record?",
-        help_text="Recorded in the audit trail with your name. Access lasts 60 minutes, read-only.",
+        help_text=(
+            "Recorded in the audit trail with your name. Access lasts 60 minutes, read-only;"
+            " the clinician's private notes are not shown."
+        ),
     )
 
 

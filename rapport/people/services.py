@@ -108,7 +108,7 @@ def guardian_link_update(
 
 
 def _invite(
-    user: User, *, practice_name: str, base_url: str, template: str, extra: dict[str, Any]
+    user: User, *, practice_name: str, base_url: str | None, template: str, extra: dict[str, Any]
 ) -> None:
     from django.core.mail import send_mail
     from django.template.loader import render_to_string
@@ -136,7 +136,7 @@ def guardian_add(
     email: str,
     relationship: str,
     consent_to_treatment: bool,
-    base_url: str,
+    base_url: str | None = None,
 ) -> GuardianLink:
     """Link a parent or guardian to a child or adolescent client, inviting them if new."""
     from rapport.accounts.models import Role
@@ -188,7 +188,7 @@ def guardian_add(
 
 
 @transaction.atomic
-def client_portal_invite(*, actor: User, client: Client, base_url: str) -> User:
+def client_portal_invite(*, actor: User, client: Client, base_url: str | None = None) -> User:
     """Give a client their own portal login, sent to the email on their record."""
     from rapport.accounts.models import Role
 

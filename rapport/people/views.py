@@ -105,7 +105,7 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
         if current
         else []
     )
-    can_write = access.clients_in_care_of(request.user).filter(pk=client.pk).exists()
+    can_write = access.record_access(request.user, client.pk).write
     context = {
         "client": client,
         "episodes": episodes,
@@ -114,6 +114,7 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
         "unrecorded": unrecorded(sessions),
         "guardian_links": client.guardian_links.select_related("guardian"),
         "can_write": can_write,
+        "read_only": not can_write,
         "schedule_form": SessionScheduleForm(episode=current) if current and can_write else None,
         "alerts": client.alerts.exclude(status="resolved").select_related(
             "acknowledged_by", "session"
@@ -224,12 +225,7 @@ def guardian_new(request: HttpRequest, client_id: int) -> HttpResponse:
         details = {k: v for k, v in form.cleaned_data.items() if k != "submission_key"}
 
         def link() -> str:
-            guardian_add(
-                actor=request.user,
-                client=client,
-                base_url=request.build_absolute_uri("/"),
-                **details,
-            )
+            guardian_add(actor=request.user, client=client, **details)
             return reverse("people:client_detail", args=[client.pk])
 
         try:
@@ -249,9 +245,7 @@ def guardian_new(request: HttpRequest, client_id: int) -> HttpResponse:
 def portal_invite(request: HttpRequest, client_id: int) -> HttpResponse:
     client = access.get_client_for_user(request.user, client_id, write=True)
     try:
-        user = client_portal_invite(
-            actor=request.user, client=client, base_url=request.build_absolute_uri("/")
-        )
+        user = client_portal_invite(actor=request.user, client=client)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

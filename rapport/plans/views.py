@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rapport import access
-from rapport.accounts.decorators import clinical_staff_required
+from rapport.accounts.decorators import clinical_staff_required, record_readers_required
 from rapport.accounts.services import submission_once
 from rapport.accounts.views import say_saved
 from rapport.alerts.models import Alert
@@ -47,7 +47,7 @@ from rapport.plans.queries import Sharing, compare_versions
 
 
 def _can_write(request: HttpRequest, episode: Episode) -> bool:
-    return access.clients_in_care_of(request.user).filter(pk=episode.client_id).exists()
+    return access.record_access(request.user, episode.client_id).write
 
 
 def _plan_url(episode_id: int) -> str:
@@ -65,7 +65,7 @@ def _attempt(request: HttpRequest, action: Callable[[], object], done: str) -> b
     return True
 
 
-@clinical_staff_required
+@record_readers_required
 def episode_plan(request: HttpRequest, episode_id: int) -> HttpResponse:
     """Problem list, the plan and its goals with progress, versions, reviews."""
     episode = access.get_episode_for_user(request.user, episode_id)
@@ -209,7 +209,7 @@ def draft_new(request: HttpRequest, episode_id: int) -> HttpResponse:
     return render(request, "plans/draft_new.html", {"form": form, "episode": episode, "base": base})
 
 
-@clinical_staff_required
+@record_readers_required
 @require_http_methods(["GET", "POST"])
 def version_detail(request: HttpRequest, version_id: int) -> HttpResponse:
     """One version: its content and goals; a draft's content can be edited here."""
@@ -227,16 +227,18 @@ def version_detail(request: HttpRequest, version_id: int) -> HttpResponse:
             messages.success(request, "Draft saved.")
             return redirect("plans:version", version_id=version.pk)
     episode = version.episode
+    record = access.record_access(request.user, episode.client_id)
     return render(
         request,
         "plans/version.html",
         {
+            "private_notes": record.private_notes,
             "version": version,
             "episode": episode,
             "form": form,
             "goals": services.episode_goals(version),
             "decisions": version.decisions.select_related("by", "replied_by"),
-            "can_write": _can_write(request, episode),
+            "can_write": record.write,
             "answer_form": InSessionAnswerForm(parties=sorted(services.pending_for(version))),
         },
     )
@@ -376,7 +378,7 @@ def changes_reply(request: HttpRequest, version_id: int) -> HttpResponse:
     return redirect(url)
 
 
-@clinical_staff_required
+@record_readers_required
 def version_compare(request: HttpRequest, version_id: int) -> HttpResponse:
     """What changed from the version this one was based on (or another, ?with=<id>)."""
     newer = access.get_plan_version_for_user(request.user, version_id)
@@ -388,7 +390,8 @@ def version_compare(request: HttpRequest, version_id: int) -> HttpResponse:
     )
     if older is not None and older.episode_id != newer.episode_id:
         older = None
-    comparison = compare_versions(older, newer) if older is not None else None
+    private = access.record_access(request.user, newer.episode.client_id).private_notes
+    comparison = compare_versions(older, newer, private=private) if older is not None else None
     return render(
         request,
         "plans/compare.html",
@@ -396,7 +399,7 @@ def version_compare(request: HttpRequest, version_id: int) -> HttpResponse:
     )
 
 
-@clinical_staff_required
+@record_readers_required
 def version_print(request: HttpRequest, version_id: int) -> HttpResponse:
     """The plan for the client's records: plain language, no private notes."""
     version = access.get_plan_version_for_user(request.user, version_id)

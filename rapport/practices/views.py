@@ -87,11 +87,7 @@ def user_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
 
         def invite() -> str:
-            user_invite(
-                actor=request.user,
-                details=form.cleaned_data,
-                base_url=request.build_absolute_uri("/"),
-            )
+            user_invite(actor=request.user, details=form.cleaned_data)
             return reverse("practices:user_list")
 
         try:

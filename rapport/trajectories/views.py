@@ -8,7 +8,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rapport import access
-from rapport.accounts.decorators import clinical_staff_required, role_required
+from rapport.accounts.decorators import (
+    record_readers_required,
+    role_required,
+)
 from rapport.accounts.models import Role
 from rapport.core.validation import FLAG_LEVELS, OUTCOMES
 from rapport.practices.models import Practice
@@ -99,7 +102,7 @@ def validation(request: HttpRequest, family: str) -> HttpResponse:
     )
 
 
-@clinical_staff_required
+@record_readers_required
 def episode_trajectory(request: HttpRequest, episode_id: int) -> HttpResponse:
     """Each classified score of the episode, and the expected range for this client."""
     episode = access.get_episode_for_user(request.user, episode_id)

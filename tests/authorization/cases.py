@@ -119,6 +119,9 @@ OTHER_302 = row(403, 404, 302, 404, 404, 302, 403, 403, 403, LOGIN)
 READ_OWN_200 = row(404, 200, 404, 200, 200, 404, 403, 403, 403, LOGIN)
 READ_OTHER_200 = row(404, 404, 200, 404, 404, 200, 403, 403, 403, LOGIN)
 READ_FOREIGN_404 = row(404, 404, 404, 404, 404, 404, 403, 403, 403, LOGIN)
+# Saving on such a page: the access layer answers (404 without a grant, 403 under one).
+READ_OWN_302 = row(404, 302, 404, 302, 302, 404, 403, 403, 403, LOGIN)
+READ_OTHER_302 = row(404, 404, 302, 404, 404, 302, 403, 403, 403, LOGIN)
 # Portal forms: each client and guardian opens only the forms they answer themself.
 PORTAL_NOBODY_404 = row(403, 403, 403, 403, 403, 403, 404, 404, 404, LOGIN)
 

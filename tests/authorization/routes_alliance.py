@@ -1,9 +1,10 @@
 """The matrix, part three: the working alliance (ruptures, repair, feedback and thresholds).
 
-Alliance pages are for clinical staff, like measures: an admin is refused by role (403), even
-under break-glass. Ruptures follow the care of their episode: "own" is the rupture on the
-adult's episode, "other" the one on outsider_clinician's, "foreign" one in another practice
-(MatrixCast). The thresholds (alliance:settings) are the practice admin's alone.
+Alliance pages that show the record (the episode's alliance, its chart, a rupture) are open to an
+admin under break-glass, to read: without a grant, 404; acting (a new rupture, a repair step) is
+for clinical staff, refused by role (403). Ruptures follow the care of their episode: "own" is
+the rupture on the adult's episode, "other" the one on outsider_clinician's, "foreign" one in
+another practice (MatrixCast). The thresholds (alliance:settings) are the practice admin's alone.
 """
 
 from __future__ import annotations
@@ -18,6 +19,11 @@ from tests.authorization.cases import (
     OTHER_302,
     OWN_200,
     OWN_302,
+    READ_FOREIGN_404,
+    READ_OTHER_200,
+    READ_OTHER_302,
+    READ_OWN_200,
+    READ_OWN_302,
     Case,
     get,
     post,
@@ -33,14 +39,14 @@ from tests.authorization.payloads import (
 
 ALLIANCE_ROUTES: dict[str, list[Case]] = {
     "alliance:episode": [
-        get("own", OWN_200, episode_id="adult_episode"),
-        get("other", OTHER_200, episode_id="other_episode"),
-        get("foreign", CLINICAL_404, episode_id="foreign_episode"),
+        get("own", READ_OWN_200, episode_id="adult_episode"),
+        get("other", READ_OTHER_200, episode_id="other_episode"),
+        get("foreign", READ_FOREIGN_404, episode_id="foreign_episode"),
     ],
     "alliance:chart": [
-        get("own", OWN_200, episode_id="adult_episode"),
-        get("other", OTHER_200, episode_id="other_episode"),
-        get("foreign", CLINICAL_404, episode_id="foreign_episode"),
+        get("own", READ_OWN_200, episode_id="adult_episode"),
+        get("other", READ_OTHER_200, episode_id="other_episode"),
+        get("foreign", READ_FOREIGN_404, episode_id="foreign_episode"),
     ],
     "alliance:rupture_new": [
         get("own", OWN_200, episode_id="adult_episode"),
@@ -51,12 +57,12 @@ ALLIANCE_ROUTES: dict[str, list[Case]] = {
         post("foreign", CLINICAL_404, NEW_RUPTURE, episode_id="foreign_episode"),
     ],
     "alliance:rupture_detail": [
-        get("own", OWN_200, rupture_id="own_rupture"),
-        get("other", OTHER_200, rupture_id="other_rupture"),
-        get("foreign", CLINICAL_404, rupture_id="foreign_rupture"),
-        post("own", OWN_302, RUPTURE_EDIT, rupture_id="own_rupture"),
-        post("other", OTHER_302, RUPTURE_EDIT, rupture_id="other_rupture"),
-        post("foreign", CLINICAL_404, RUPTURE_EDIT, rupture_id="foreign_rupture"),
+        get("own", READ_OWN_200, rupture_id="own_rupture"),
+        get("other", READ_OTHER_200, rupture_id="other_rupture"),
+        get("foreign", READ_FOREIGN_404, rupture_id="foreign_rupture"),
+        post("own", READ_OWN_302, RUPTURE_EDIT, rupture_id="own_rupture"),
+        post("other", READ_OTHER_302, RUPTURE_EDIT, rupture_id="other_rupture"),
+        post("foreign", READ_FOREIGN_404, RUPTURE_EDIT, rupture_id="foreign_rupture"),
     ],
     "alliance:repair_new": [
         get("own", CLINICAL_405, rupture_id="own_rupture"),  # POST only

@@ -16,7 +16,9 @@ from tests.authorization.cases import (
     PORTAL_NOBODY_404,
     READ_FOREIGN_404,
     READ_OTHER_200,
+    READ_OTHER_302,
     READ_OWN_200,
+    READ_OWN_302,
     Case,
     get,
     post,
@@ -105,13 +107,15 @@ MEASURES_ROUTES: dict[str, list[Case]] = {
         post("other", OTHER_302, PHQ9_FORM, assignment_id="other_assignment"),
         post("foreign", CLINICAL_404, PHQ9_FORM, assignment_id="foreign_assignment"),
     ],
+    # The record's pages are open to an admin under break-glass, to read (see the break-glass
+    # column, tests/authorization/break_glass.py): without a grant, 404.
     "measures:episode_measures": [
-        get("own", OWN_200, episode_id="adult_episode"),
-        get("other", OTHER_200, episode_id="other_episode"),
-        get("foreign", CLINICAL_404, episode_id="foreign_episode"),
-        post("own", OWN_302, MEASURE_PLAN, episode_id="adult_episode"),
-        post("other", OTHER_302, MEASURE_PLAN, episode_id="other_episode"),
-        post("foreign", CLINICAL_404, MEASURE_PLAN, episode_id="foreign_episode"),
+        get("own", READ_OWN_200, episode_id="adult_episode"),
+        get("other", READ_OTHER_200, episode_id="other_episode"),
+        get("foreign", READ_FOREIGN_404, episode_id="foreign_episode"),
+        post("own", READ_OWN_302, MEASURE_PLAN, episode_id="adult_episode"),
+        post("other", READ_OTHER_302, MEASURE_PLAN, episode_id="other_episode"),
+        post("foreign", READ_FOREIGN_404, MEASURE_PLAN, episode_id="foreign_episode"),
     ],
     "measures:plan_stop": [
         get("own", CLINICAL_405, plan_id="own_plan"),  # POST only

@@ -17,6 +17,11 @@ from tests.authorization.cases import (
     OWN_200,
     OWN_302,
     PORTAL_NOBODY_404,
+    READ_FOREIGN_404,
+    READ_OTHER_200,
+    READ_OTHER_302,
+    READ_OWN_200,
+    READ_OWN_302,
     Case,
     extra,
     get,
@@ -51,10 +56,14 @@ RATE_NOBODY_404 = row(403, 403, 403, 403, 403, 403, 404, 404, 403, LOGIN)
 EPISODES = {"own": "adult_episode", "other": "other_episode", "foreign": "foreign_episode"}
 STATUS_200 = {"own": OWN_200, "other": OTHER_200, "foreign": CLINICAL_404}
 STATUS_302 = {"own": OWN_302, "other": OTHER_302, "foreign": CLINICAL_404}
+# Pages of the record an admin may read under break-glass: without a grant, 404.
+READ_200 = {"own": READ_OWN_200, "other": READ_OTHER_200, "foreign": READ_FOREIGN_404}
+READ_302 = {"own": READ_OWN_302, "other": READ_OTHER_302, "foreign": READ_FOREIGN_404}
 
 
-def on_episode(*, gets: bool, data: object = None) -> list[Case]:
-    cases = [get(t, STATUS_200[t], episode_id=e) for t, e in EPISODES.items()] if gets else []
+def on_episode(*, gets: bool, data: object = None, readable: bool = False) -> list[Case]:
+    ok = READ_200 if readable else STATUS_200
+    cases = [get(t, ok[t], episode_id=e) for t, e in EPISODES.items()] if gets else []
     if data is not None:
         cases += [
             post(t, STATUS_302[t], data(t) if callable(data) else data, episode_id=e)  # type: ignore[arg-type]
@@ -63,17 +72,18 @@ def on_episode(*, gets: bool, data: object = None) -> list[Case]:
     return cases
 
 
-def on_object(kwarg: str, thing: str, *, gets: bool, data: object = None) -> list[Case]:
+def on_object(
+    kwarg: str, thing: str, *, gets: bool, data: object = None, readable: bool = False
+) -> list[Case]:
     targets = ("own", "other", "foreign")
+    ok, saved = (READ_200, READ_302) if readable else (STATUS_200, STATUS_302)
     cases = (
-        [get(t, STATUS_200[t], **{kwarg: extra(f"plans_{t}_{thing}")}) for t in targets]
+        [get(t, ok[t], **{kwarg: extra(f"plans_{t}_{thing}")}) for t in targets]
         if gets
         else [get("own", CLINICAL_405, **{kwarg: extra(f"plans_own_{thing}")})]
     )
     if data is not None:
-        cases += [
-            post(t, STATUS_302[t], data, **{kwarg: extra(f"plans_{t}_{thing}")}) for t in targets
-        ]
+        cases += [post(t, saved[t], data, **{kwarg: extra(f"plans_{t}_{thing}")}) for t in targets]
     return cases
 
 
@@ -97,7 +107,7 @@ def version_ref(target: str):  # type: ignore[no-untyped-def]
 
 
 PLANS_ROUTES: dict[str, list[Case]] = {
-    "plans:episode": on_episode(gets=True),
+    "plans:episode": on_episode(gets=True, readable=True),
     "plans:problem_new": on_episode(gets=True, data=PROBLEM),
     "plans:reorder": [
         get("own", CLINICAL_405, episode_id="adult_episode"),
@@ -110,13 +120,13 @@ PLANS_ROUTES: dict[str, list[Case]] = {
         *[get(t, STATUS_302[t], episode_id=e) for t, e in EPISODES.items()],
         *on_episode(gets=False, data=DRAFT),
     ],
-    "plans:version": on_object("version_id", "draft", gets=True, data=PLAN_CONTENT),
+    "plans:version": on_object("version_id", "draft", gets=True, data=PLAN_CONTENT, readable=True),
     "plans:goal_new": on_object("version_id", "draft", gets=True, data=GOAL),
     "plans:propose": on_object("version_id", "draft", gets=False, data={}),
     "plans:answer": on_object("version_id", "version", gets=False, data=ANSWER),
     "plans:reply": on_object("version_id", "version", gets=False, data=REPLY),
-    "plans:compare": on_object("version_id", "draft", gets=True),
-    "plans:print": on_object("version_id", "version", gets=True),
+    "plans:compare": on_object("version_id", "draft", gets=True, readable=True),
+    "plans:print": on_object("version_id", "version", gets=True, readable=True),
     "plans:goal_edit": on_object("goal_id", "goal", gets=True, data=GOAL),
     "plans:goal_remove": on_object("goal_id", "goal", gets=False, data={}),
     "plans:rating_new": [

@@ -3,7 +3,7 @@
 The practice pages (overview, validation report) show counts only, never a client: all staff of
 the practice see them, the admin included; clients and guardians do not. Refitting is for admins
 and supervisors; the thresholds are the admin's alone. An episode's scores with their status
-follow the care of the episode, like the alliance page.
+follow the care of the episode, like the alliance page (open to an admin under break-glass).
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 from tests.authorization.cases import (
     ADMIN_200,
     ADMIN_302,
-    CLINICAL_404,
     LOGIN,
-    OTHER_200,
-    OWN_200,
+    READ_FOREIGN_404,
+    READ_OTHER_200,
+    READ_OWN_200,
     Case,
     const,
     get,
@@ -37,9 +37,9 @@ TRAJECTORIES_ROUTES: dict[str, list[Case]] = {
         get("unknown", STAFF_404, family=const("nothing")),
     ],
     "trajectories:episode": [
-        get("own", OWN_200, episode_id="adult_episode"),
-        get("other", OTHER_200, episode_id="other_episode"),
-        get("foreign", CLINICAL_404, episode_id="foreign_episode"),
+        get("own", READ_OWN_200, episode_id="adult_episode"),
+        get("other", READ_OTHER_200, episode_id="other_episode"),
+        get("foreign", READ_FOREIGN_404, episode_id="foreign_episode"),
     ],
     "trajectories:settings": [get("", ADMIN_200), post("", ADMIN_302, TRAJECTORY_SETTINGS)],
 }

@@ -1,0 +1,27 @@
+"""Absolute links for emails, always from RAPPORT_BASE_URL.
+
+Never from the request: a Host header is chosen by whoever sends the request, and the worker
+has no request at all. `rapport check --deploy` warns when RAPPORT_BASE_URL is unset.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+
+def base_url() -> str:
+    base = str(settings.RAPPORT_BASE_URL).strip().rstrip("/")
+    if not base.startswith(("https://", "http://")):
+        raise ImproperlyConfigured(
+            "RAPPORT_BASE_URL is not set (e.g. https://rapport.example.org): emailed links "
+            "cannot be built."
+        )
+    return base
+
+
+def absolute_url(path: str, base: str | None = None) -> str:
+    """`path` (from reverse()) under RAPPORT_BASE_URL; `base` overrides it (the worker's
+    callers and tests name it explicitly)."""
+    root = base.strip().rstrip("/") if base else base_url()
+    return f"{root}/{path.lstrip('/')}"
