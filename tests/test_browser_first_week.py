@@ -94,11 +94,12 @@ def answer_phq9_with_the_risk_item(page) -> None:
 
 
 def test_the_first_week_of_a_new_client_as_the_clinic_lives_it(
-    cast, transactional_db, live_server, browser, page
+    cast, transactional_db, live_server, browser, page, settings
 ):
     from playwright.sync_api import expect
 
     base = live_server.url
+    settings.RAPPORT_BASE_URL = base  # emailed links point at this server
     # Intake: the therapist registers the client at the desk.
     sign_in(page, base, cast.clinician.email, PASSWORD)
     client = register_client(page, base)
