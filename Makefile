@@ -36,7 +36,7 @@ lint: venv
 	$(BIN)/ruff check rapport tests
 	$(BIN)/ruff format --check rapport tests
 	$(BIN)/mypy rapport/core
-	$(BIN)/bandit --quiet --recursive rapport --severity-level high
+	$(BIN)/bandit --quiet --recursive rapport --severity-level medium
 
 clean:
 	rm -rf $(VENV) var staticfiles

