@@ -329,7 +329,10 @@ def episode_measures(request: HttpRequest, episode_id: int) -> HttpResponse:
         else:
             say_saved(request, first, "Measure added to the plan.")
             return redirect(url)
-    plans = episode.measures.filter(is_active=True).order_by("family", "respondent")
+    plans = list(episode.measures.filter(is_active=True).order_by("family", "respondent"))
+    titles = dict(families)
+    for plan in plans:
+        plan.title = titles.get(plan.family, plan.family)  # type: ignore[attr-defined]
     return render(
         request,
         "measures/episode_measures.html",

@@ -61,7 +61,7 @@ class GoalProgress:
         if value is None:
             return ""
         if self.goal.benchmark in ("rating", "count"):
-            return f"{value:g} {self.unit}"
+            return f"{value:g} {_counted(self.unit, value)}"
         return f"{value:g} on the {self.unit}"
 
     @property
@@ -129,7 +129,12 @@ def _target(goal: PlanGoal, unit: str, lower: bool) -> str:
     if goal.benchmark == "measure_target":
         where = f"the {unit}" + (f" {goal.subscale} scale" if goal.subscale else "")
         return f"{COMPARISON_WORDS[lower]} {target} on {where}"
-    return f"{'at most' if lower else 'at least'} {target} {unit}"
+    return f"{'at most' if lower else 'at least'} {target} {_counted(unit, goal.target or 0)}"
+
+
+def _counted(unit: str, value: float) -> str:
+    """ "1 time", never "1 times"."""
+    return "time" if unit == "times" and value == 1 else unit
 
 
 def goal_target_words(goal: PlanGoal, families: dict[str, Instrument]) -> str:

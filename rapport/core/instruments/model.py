@@ -93,6 +93,8 @@ SCORING_KEYS = frozenset(
 NORM_KEYS = ("clinical_mean", "clinical_sd", "functional_mean", "functional_sd")
 
 MAX_TEXT_LENGTH = 4000
+# How the attribution of every instrument written by this project begins.
+RAPPORTS_OWN = "Written by the Rapport project"
 
 _FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 _FHIR_NAME = re.compile(r"[A-Z][A-Za-z0-9_]{0,254}")
@@ -207,6 +209,11 @@ class Instrument:
             if item.link_id == link_id:
                 return item
         raise KeyError(f"{self.id} has no item '{link_id}'")
+
+    @property
+    def is_rapports_own(self) -> bool:
+        """Written by this project: no third party's terms ask for a notice on the form."""
+        return self.attribution.startswith(RAPPORTS_OWN)
 
     @property
     def score_range(self) -> tuple[float, float]:
