@@ -21,12 +21,20 @@ from rapport.accounts.services import submission_once
 from rapport.accounts.views import say_saved
 from rapport.core.fhir import questionnaire_response_json
 from rapport.measures.availability import assignment_available, not_yet_reason
-from rapport.measures.forms import MeasurePlanForm, answer_fields, posted_answers
+from rapport.measures.forms import (
+    DefaultMeasuresForm,
+    MeasurePlanForm,
+    answer_fields,
+    posted_answers,
+)
 from rapport.measures.models import AccessLink, Assignment, Response
+from rapport.measures.queries import default_measure_options
+from rapport.measures.queries import default_measures as measures_by_default
 from rapport.measures.registry import get_instrument, instruments_for
 from rapport.measures.services import (
     AnswersInvalid,
     LinkUnusable,
+    default_measures_save,
     draft_save,
     link_email,
     link_issue,
@@ -400,3 +408,20 @@ def response_fhir(request: HttpRequest, response_id: int) -> HttpResponse:
         f'attachment; filename="questionnaire-response-{response.pk}.json"'
     )
     return reply
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def default_measures(request: HttpRequest) -> HttpResponse:
+    """Manage → Default measures: what a new client starts with, by age band."""
+    practice_id = request.user.practice_id
+    options = default_measure_options(practice_id)
+    current = {band: measures_by_default(practice_id, band) for band in options}
+    form = DefaultMeasuresForm(
+        request.POST if request.method == "POST" else None, options=options, current=current
+    )
+    if request.method == "POST" and form.is_valid():
+        default_measures_save(actor=request.user, by_band=form.entries())
+        messages.success(request, "Default measures saved. They apply to clients registered next.")
+        return redirect("measures:default_measures")
+    return render(request, "measures/default_measures.html", {"form": form})

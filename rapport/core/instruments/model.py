@@ -88,6 +88,7 @@ SCORING_KEYS = frozenset(
         "attribution",
         "sources",
         "reliable_change",
+        "subscale_details",
     }
 )
 NORM_KEYS = ("clinical_mean", "clinical_sd", "functional_mean", "functional_sd")
@@ -156,6 +157,12 @@ class Item:
 
 
 @dataclass(frozen=True)
+class SubscaleDetail:
+    title: str
+    cutoff: float | None = None
+
+
+@dataclass(frozen=True)
 class Band:
     min: float
     max: float
@@ -203,6 +210,16 @@ class Instrument:
     description: str = ""
     # A published reliable-change criterion in points (rapport.core.reliable), if there is one.
     reliable_change: ReliableChangeRule | None = None
+    # Per subscale name: how people read it ("Separation anxiety") and its published cut-off.
+    subscale_details: dict[str, SubscaleDetail] = field(default_factory=dict, hash=False)
+
+    def subscale_title(self, name: str) -> str:
+        detail = self.subscale_details.get(name)
+        return detail.title if detail else name.replace("_", " ").capitalize()
+
+    def subscale_cutoff(self, name: str) -> float | None:
+        detail = self.subscale_details.get(name)
+        return detail.cutoff if detail else None
 
     def item(self, link_id: str) -> Item:
         for item in self.items:
