@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from rapport.care.models import Episode
 from rapport.core.instruments import Instrument
@@ -146,3 +148,70 @@ def default_measure_options(practice_id: int) -> dict[str, list[tuple[str, str, 
         ]
         for band, found in pairs.items()
     }
+
+
+@dataclass(frozen=True)
+class SubscaleScore:
+    """One subscale of a response in words: "Separation anxiety 6 (cut-off 5)"."""
+
+    title: str
+    value: str
+    cutoff: str  # "" where none is published
+    at_or_above: bool
+
+    def __str__(self) -> str:
+        if not self.cutoff:
+            return f"{self.title} {self.value}"
+        where = "at or above" if self.at_or_above else "below"
+        return f"{self.title} {self.value} ({where} the cut-off of {self.cutoff})"
+
+
+def subscale_scores(instrument: Instrument, subscales: dict[str, Any]) -> list[SubscaleScore]:
+    """A response's subscales in the order the definition lists them, with their cut-offs."""
+    found = []
+    for name in instrument.subscales:
+        value = subscales.get(name)
+        if value is None:
+            continue
+        cutoff = instrument.subscale_cutoff(name)
+        found.append(
+            SubscaleScore(
+                title=instrument.subscale_title(name),
+                value=f"{value:g}",
+                cutoff="" if cutoff is None else f"{cutoff:g}",
+                at_or_above=cutoff is not None and value >= cutoff,
+            )
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class SubscaleRow:
+    session: str
+    at: datetime
+    who: str
+    scores: list[SubscaleScore]
+
+
+def subscale_rows(instrument: Instrument, series: Iterable[Any]) -> list[SubscaleRow]:
+    """Each scored response of a progress series with its subscales (none without subscales).
+
+    `series` are progress series: a label and points carrying x (the session), at and
+    response_id.
+    """
+    if not instrument.subscales:
+        return []
+    series = list(series)
+    ids = [point.response_id for s in series for point in s.points]
+    stored = dict(Response.objects.filter(pk__in=ids).values_list("pk", "subscales"))
+    rows = [
+        SubscaleRow(
+            session=f"{point.x:g}",
+            at=point.at,
+            who=s.label,
+            scores=subscale_scores(instrument, stored.get(point.response_id) or {}),
+        )
+        for s in series
+        for point in s.points
+    ]
+    return sorted(rows, key=lambda row: (row.at, row.who))

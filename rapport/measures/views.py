@@ -28,7 +28,7 @@ from rapport.measures.forms import (
     posted_answers,
 )
 from rapport.measures.models import AccessLink, Assignment, Response
-from rapport.measures.queries import default_measure_options
+from rapport.measures.queries import default_measure_options, subscale_scores
 from rapport.measures.queries import default_measures as measures_by_default
 from rapport.measures.registry import get_instrument, instruments_for
 from rapport.measures.services import (
@@ -376,6 +376,7 @@ def response_detail(request: HttpRequest, response_id: int) -> HttpResponse:
             "response": response,
             "instrument": instrument,
             "rows": rows,
+            "subscales": subscale_scores(instrument, response.subscales or {}),
             "client": response.episode.client,
             "risk_alerts": response.alerts.filter(kind="risk").select_related("acknowledged_by"),
         },
