@@ -50,7 +50,7 @@ def test_the_subscales_split_the_41_items_with_their_published_cut_offs():
     }
     cutoffs = {instrument.subscale_title(n): instrument.subscale_cutoff(n) for n in members}
     assert cutoffs == {
-        "Panic disorder or significant somatic symptoms": 7,
+        "Panic or somatic symptoms": 7,
         "Generalized anxiety": 9,
         "Separation anxiety": 5,
         "Social anxiety": 8,

@@ -121,7 +121,11 @@ def default_measures(practice_id: int, age_band: str) -> list[DefaultEntry]:
     ]
 
 
-RESPONDENT_WORDS = {"client": "the client", "guardian": "a parent or guardian", "therapist": "you"}
+RESPONDENT_WORDS = {
+    "client": "the client",
+    "guardian": "a parent or guardian",
+    "therapist": "the therapist",
+}
 
 
 def default_measure_options(practice_id: int) -> dict[str, list[tuple[str, str, str]]]:
