@@ -43,7 +43,8 @@ class Client(models.Model):
         max_length=16, choices=ClientStatus.choices, default=ClientStatus.ACTIVE
     )
     # The names folded for search (see rapport.core.text.search_key), kept in step on every save.
-    search_name = models.CharField(max_length=320, blank=True, editable=False)
+    # The database default keeps bulk SQL loaders that predate the column working.
+    search_name = models.CharField(max_length=320, blank=True, editable=False, db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='client',
             name='search_name',
-            field=models.CharField(blank=True, editable=False, max_length=320),
+            field=models.CharField(blank=True, db_default="", editable=False, max_length=320),
         ),
         migrations.RunPython(fill_search_names, migrations.RunPython.noop),
     ]
