@@ -11,16 +11,23 @@ venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Rapport needs Python 3.12 or newer (found " + sys.version.split()[0] + ")")'
+	@echo "==> Step 1 of 3: creating the virtual environment in $(VENV)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@echo "==> Step 2 of 3: updating pip"
+	$(BIN)/python -m pip install --progress-bar on --upgrade pip
+	@echo "==> Step 3 of 3: installing Rapport and its dependencies (a few minutes the first time)"
+	$(BIN)/python -m pip install --progress-bar on -e '.[dev]'
 	touch $(STAMP)
+	@echo "==> Installed."
 
 run: export RAPPORT_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: venv
 	@mkdir -p var
+	@echo "==> Preparing the database"
 	RAPPORT_DEBUG=1 $(BIN)/rapport migrate --no-input
+	@echo "==> Loading the demo practice (first run only)"
 	RAPPORT_DEBUG=1 $(BIN)/rapport demo --if-empty
+	@echo "==> Starting Rapport on http://127.0.0.1:$(PORT)/"
 	@# The background worker (emailed measure links, reminders) runs beside the web server.
 	RAPPORT_DEBUG=1 $(BIN)/rapport worker --interval 30 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

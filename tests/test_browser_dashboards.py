@@ -68,7 +68,7 @@ def test_the_practice_dashboard_renders_the_demo_figures(demo, live_server, page
 
     sign_in_supervisor(page, live_server.url)
     page.get_by_role("link", name="Dashboard").click()
-    expect(page.get_by_role("heading", name="Your caseload and your team's")).to_be_visible()
+    expect(page.get_by_role("heading", name="Dashboard: you and your team")).to_be_visible()
     page.get_by_role("link", name="Practice dashboard").click()
     expect(page.get_by_role("heading", name="Practice dashboard")).to_be_visible()
     outcomes = page.get_by_role("table").filter(has_text="Closed episodes by outcome")

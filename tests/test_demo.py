@@ -312,6 +312,8 @@ def test_demo_totals_are_what_scoring_the_stored_answers_gives(demo: DemoSummary
         "feedback-child",
         "feedback-guardian",
         "feedback-therapist",
+        "scared-child",
+        "scared-parent",
     }
     for response in responses:
         instrument = get_instrument(response.instrument_id)

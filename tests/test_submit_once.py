@@ -87,6 +87,7 @@ NOT_A_CREATE = {
     "practices:team_new": "a team name is unique in a practice: a repeat is a form error",
     "practices:team_edit": "edits a team",
     "practices:settings": "edits the practice's settings",
+    "measures:default_measures": "sets the default measures (one set per age band, not rows)",
     "audit:trail": "a page",
     "portal:home": "a page",
     "measures:link_done": "a page",

@@ -47,6 +47,7 @@ class ScoreGlance:
     category: str  # "reliably better", ...
     track: str  # "On track", "Off track", "" when not classified
     response_id: int
+    subscales: list[Any] = field(default_factory=list)  # measures.queries.SubscaleScore
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def session_overview(session: Session) -> SessionOverview:
     review; and what the client and family wrote at this session."""
     # Deferred imports: these domains build on care.
     from rapport.alliance.services import alliance_by_session, status_of
-    from rapport.measures.queries import CATEGORY_WORDS, score_histories
+    from rapport.measures.queries import CATEGORY_WORDS, score_histories, subscale_scores
     from rapport.plans.services import plan_review_due_reason
     from rapport.trajectories.models import ScoreStatus
 
@@ -127,6 +128,7 @@ def session_overview(session: Session) -> SessionOverview:
                 category=CATEGORY_WORDS.get(latest.category or "", ""),
                 track=tracks.get(latest.response.pk, ""),
                 response_id=latest.response.pk,
+                subscales=subscale_scores(history.instrument, latest.response.subscales or {}),
             )
         )
     overview.scores.sort(key=lambda s: (not s.urgent, not s.risks))

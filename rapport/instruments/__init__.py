@@ -1,6 +1,8 @@
 """Rapport's built-in instrument definitions, one JSON file per instrument (data, not code).
 
-Shipped: PHQ-9 and GAD-7 (free to reproduce, attribution kept), and Rapport's own scales —
+Shipped: PHQ-9 and GAD-7 (free to reproduce, attribution kept); the SCARED child and parent
+versions as scoring only (items numbered as on the paper form, no wording: see the README on
+importing a licensed version); and Rapport's own scales —
 Check-in (adult, child, caregiver), Session Feedback (client, child, guardian, therapist) and
 Goal Progress. `rapport.core.instruments.parse_instrument` reads and checks a file;
 `rapport.measures.registry` loads them; `rapport instruments import` adds a practice's own.
@@ -35,7 +37,9 @@ scoring
     short_title; kind (outcome | alliance | goal); respondent (client | guardian | therapist);
     age_bands (some of adult, adolescent, child — the client's age band the version suits);
     family (versions of one measure share it, e.g. "checkin"); total_items (linkIds summed for
-    the total); subscales {name: [linkIds]}; reverse_items; missing {max_missing, prorate};
+    the total); subscales {name: [linkIds]}; subscale_details (optional) {name: {title, cutoff}}
+    — how people read a subscale and its published cut-off; reverse_items;
+    missing {max_missing, prorate};
     direction ("lower" or "higher" is better); bands [{min, max, label, severity}] in whole
     numbers covering the whole score range with no gap or overlap (each band starts one above
     the previous band's max; may be empty); cutoff (where the clinical

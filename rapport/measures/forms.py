@@ -7,7 +7,8 @@ from django import forms
 from rapport.accounts.forms import SubmitOnceMixin
 from rapport.core.instruments import MAX_TEXT_LENGTH, Instrument
 from rapport.core.schedules import LEAD_HOURS_DEFAULT, LEAD_HOURS_MAX
-from rapport.measures.models import Respondent, Schedule
+from rapport.measures.defaults import SCHEDULE_CHOICES, DefaultEntry, choice_of, entry_from_choice
+from rapport.measures.models import DefaultMeasurePlan, Respondent, Schedule
 from rapport.ranges import show_ranges
 
 ITEM_PREFIX = "item:"
@@ -85,3 +86,47 @@ class AcknowledgeForm(forms.Form):
         label="What you did",
         help_text="For example: phoned the client, did a risk assessment, agreed a safety plan.",
     )
+
+
+class DefaultMeasuresForm(forms.Form):
+    """One choice per measure and respondent for each age band: when a new client answers it."""
+
+    def __init__(
+        self,
+        *args: Any,
+        options: dict[str, list[tuple[str, str, str]]],
+        current: dict[str, list[DefaultEntry]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.options = options
+        self.bands: list[tuple[str, str, list[forms.BoundField]]] = []
+        labels = dict(DefaultMeasurePlan.AgeBandChoice.choices)
+        for band, measures in options.items():
+            chosen = {(e.family, e.respondent): choice_of(e) for e in current.get(band, [])}
+            names = []
+            for family, respondent, label in measures:
+                name = f"{band}:{family}:{respondent}"
+                self.fields[name] = forms.ChoiceField(
+                    label=label,
+                    choices=SCHEDULE_CHOICES,
+                    required=False,
+                    initial=chosen.get((family, respondent), ""),
+                )
+                names.append(name)
+            self.bands.append((band, labels.get(band, band), [self[n] for n in names]))
+
+    def entries(self) -> dict[str, list[DefaultEntry]]:
+        """The chosen measures by age band (only after is_valid)."""
+        chosen: dict[str, list[DefaultEntry]] = {}
+        for band, measures in self.options.items():
+            chosen[band] = [
+                entry
+                for family, respondent, _ in measures
+                if (
+                    entry := entry_from_choice(
+                        family, respondent, self.cleaned_data[f"{band}:{family}:{respondent}"]
+                    )
+                )
+            ]
+        return chosen

@@ -99,6 +99,36 @@ class MeasurePlan(models.Model):
         return f"{self.family} ({self.respondent}, {self.get_schedule_display()})"
 
 
+class DefaultMeasurePlan(models.Model):
+    """A practice's own starting measures for new clients in one age band (see measures.defaults).
+
+    Without a row the band uses Rapport's defaults; a row with no measures means "none".
+    """
+
+    class AgeBandChoice(models.TextChoices):
+        CHILD = "child", "Children (under 13)"
+        ADOLESCENT = "adolescent", "Adolescents (13 to 17)"
+        ADULT = "adult", "Adults (18 and over)"
+
+    practice = models.ForeignKey(
+        "practices.Practice", on_delete=models.CASCADE, related_name="default_measure_plans"
+    )
+    age_band = models.CharField(max_length=16, choices=AgeBandChoice.choices)
+    # [{"family", "respondent", "schedule", "every_n"}], in the order the page lists them.
+    measures = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "age_band"], name="one_default_plan_per_practice_and_band"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Default measures for {self.get_age_band_display()}"
+
+
 class Assignment(models.Model):
     """One measure for one person to complete, in session or from home."""
 

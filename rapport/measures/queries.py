@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from rapport.care.models import Episode
 from rapport.core.instruments import Instrument
 from rapport.core.reliable import CATEGORY_LABELS, ReliableChangeRule
-from rapport.measures.models import Response
-from rapport.measures.registry import get_instrument
+from rapport.measures.defaults import BUILTIN_DEFAULTS, DefaultEntry
+from rapport.measures.models import DefaultMeasurePlan, Response
+from rapport.measures.registry import get_instrument, instruments_for
 from rapport.measures.reliable import change_rule
 
 CATEGORY_WORDS = {
@@ -105,3 +108,114 @@ def score_histories(
         )
     wanted = [h for h in histories.values() if h.instrument.kind in kinds]
     return sorted(wanted, key=lambda h: (h.instrument.kind != "outcome", h.instrument.title))
+
+
+def default_measures(practice_id: int, age_band: str) -> list[DefaultEntry]:
+    """The measures a new client in this age band starts with: the practice's, else Rapport's."""
+    stored = DefaultMeasurePlan.objects.filter(practice_id=practice_id, age_band=age_band).first()
+    if stored is None:
+        return list(BUILTIN_DEFAULTS.get(age_band, ()))
+    return [
+        DefaultEntry(m["family"], m["respondent"], m["schedule"], int(m.get("every_n", 1)))
+        for m in stored.measures
+    ]
+
+
+RESPONDENT_WORDS = {
+    "client": "the client",
+    "guardian": "a parent or guardian",
+    "therapist": "the therapist",
+}
+
+
+def default_measure_options(practice_id: int) -> dict[str, list[tuple[str, str, str]]]:
+    """For each age band, the (family, respondent, label) pairs a new client could start with.
+
+    Goal ratings are left out: they follow the goals of a plan, which a new client does not have.
+    """
+    titles: dict[str, str] = {}
+    pairs: dict[str, set[tuple[str, str]]] = {band: set() for band in BUILTIN_DEFAULTS}
+    for instrument in instruments_for(practice_id):
+        if instrument.kind == "goal":
+            continue
+        if instrument.family not in titles or instrument.respondent == "client":
+            titles[instrument.family] = instrument.short_title
+        for band in instrument.age_bands:
+            pairs.setdefault(band, set()).add((instrument.family, instrument.respondent))
+    order = {"client": 0, "guardian": 1, "therapist": 2}
+    return {
+        band: [
+            (family, respondent, f"{titles[family]}, answered by {RESPONDENT_WORDS[respondent]}")
+            for family, respondent in sorted(
+                found, key=lambda pair: (titles[pair[0]].lower(), order.get(pair[1], 3))
+            )
+        ]
+        for band, found in pairs.items()
+    }
+
+
+@dataclass(frozen=True)
+class SubscaleScore:
+    """One subscale of a response in words: "Separation anxiety 6 (cut-off 5)"."""
+
+    title: str
+    value: str
+    cutoff: str  # "" where none is published
+    at_or_above: bool
+
+    def __str__(self) -> str:
+        if not self.cutoff:
+            return f"{self.title} {self.value}"
+        where = "at or above" if self.at_or_above else "below"
+        return f"{self.title} {self.value} ({where} the cut-off of {self.cutoff})"
+
+
+def subscale_scores(instrument: Instrument, subscales: dict[str, Any]) -> list[SubscaleScore]:
+    """A response's subscales in the order the definition lists them, with their cut-offs."""
+    found = []
+    for name in instrument.subscales:
+        value = subscales.get(name)
+        if value is None:
+            continue
+        cutoff = instrument.subscale_cutoff(name)
+        found.append(
+            SubscaleScore(
+                title=instrument.subscale_title(name),
+                value=f"{value:g}",
+                cutoff="" if cutoff is None else f"{cutoff:g}",
+                at_or_above=cutoff is not None and value >= cutoff,
+            )
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class SubscaleRow:
+    session: str
+    at: datetime
+    who: str
+    scores: list[SubscaleScore]
+
+
+def subscale_rows(instrument: Instrument, series: Iterable[Any]) -> list[SubscaleRow]:
+    """Each scored response of a progress series with its subscales (none without subscales).
+
+    `series` are progress series: a label and points carrying x (the session), at and
+    response_id.
+    """
+    if not instrument.subscales:
+        return []
+    series = list(series)
+    ids = [point.response_id for s in series for point in s.points]
+    stored = dict(Response.objects.filter(pk__in=ids).values_list("pk", "subscales"))
+    rows = [
+        SubscaleRow(
+            session=f"{point.x:g}",
+            at=point.at,
+            who=s.label,
+            scores=subscale_scores(instrument, stored.get(point.response_id) or {}),
+        )
+        for s in series
+        for point in s.points
+    ]
+    return sorted(rows, key=lambda row: (row.at, row.who))

@@ -12,6 +12,9 @@ from rapport.core.instruments import Instrument, InstrumentError, parse_instrume
 from rapport.measures.models import InstrumentDefinition
 
 BUILTIN_PACKAGE = "rapport.instruments"
+# Built in with their scoring only (the wording may not be redistributed): a version of the same
+# measure that a practice imports with the licensed wording is chosen before them.
+SCORING_ONLY = frozenset({"scared-child", "scared-parent"})
 
 
 @cache
@@ -106,7 +109,9 @@ def choose_version(
 
     For example family "checkin": a child client gets checkin-child, their guardian
     checkin-caregiver. When several versions fit, the one made for the fewest age bands (the
-    most specific) wins, then a built-in one, then the lowest id.
+    most specific) wins, then a built-in one, then the lowest id — except that a built-in
+    version holding the scoring only (SCORING_ONLY) gives way to any version the practice
+    imported with its wording.
     """
     age_band = str(age_band)
     candidates = [
@@ -123,5 +128,7 @@ def choose_version(
         raise LookupError(
             f"no version of '{family}' for a {respondent} of a client in the {age_band} age band"
         )
-    candidates.sort(key=lambda i: (len(i.age_bands), not is_builtin(i.id), i.id))
+    candidates.sort(
+        key=lambda i: (i.id in SCORING_ONLY, len(i.age_bands), not is_builtin(i.id), i.id)
+    )
     return candidates[0]

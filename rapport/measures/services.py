@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from rapport.accounts.models import User
+from rapport.accounts.models import Role, User
 from rapport.alerts.models import Alert
 from rapport.alerts.services import alert_open
 from rapport.audit.services import audit_record
@@ -27,7 +27,16 @@ from rapport.core.instruments import (
 from rapport.core.schedules import LEAD_HOURS_DEFAULT, completed_remotely, due_at_session
 from rapport.links import absolute_url
 from rapport.measures.availability import assignment_available, not_yet_reason
-from rapport.measures.models import AccessLink, Assignment, LinkAttempt, MeasurePlan, Response
+from rapport.measures.defaults import DefaultEntry
+from rapport.measures.models import (
+    AccessLink,
+    Assignment,
+    DefaultMeasurePlan,
+    LinkAttempt,
+    MeasurePlan,
+    Response,
+)
+from rapport.measures.queries import default_measures
 from rapport.measures.registry import choose_version, get_instrument
 from rapport.measures.signals import assignments_preparing, response_submitted
 
@@ -85,6 +94,64 @@ def measure_plan_set(
     for session in upcoming:
         session_assignments_ensure(session=session)
     return plan
+
+
+@transaction.atomic
+def default_measures_apply(*, actor: User, episode: Episode) -> list[MeasurePlan]:
+    """Give a new episode the practice's starting measures for the client's age band.
+
+    Called at intake (never on a page view). A measure with no version for this client's age,
+    or one the practice no longer has, is left out rather than refusing the intake.
+    """
+    band = str(episode.client.age_band())
+    plans = []
+    for entry in default_measures(episode.practice_id, band):
+        try:
+            choose_version(
+                entry.family,
+                respondent=entry.respondent,
+                age_band=band,
+                practice_id=episode.practice_id,
+            )
+        except LookupError:
+            continue
+        plans.append(
+            measure_plan_set(
+                actor=actor,
+                episode=episode,
+                family=entry.family,
+                respondent=entry.respondent,
+                schedule=entry.schedule,
+                every_n=entry.every_n,
+            )
+        )
+    return plans
+
+
+@transaction.atomic
+def default_measures_save(
+    *, actor: User, by_band: dict[str, list[DefaultEntry]]
+) -> list[DefaultMeasurePlan]:
+    """Set a practice's starting measures for each age band given (an empty list means none)."""
+    if actor.role != Role.ADMIN or actor.practice_id is None:
+        raise PermissionDenied("Only a practice admin sets the default measures.")
+    saved = []
+    for age_band, measures in by_band.items():
+        plan, _ = DefaultMeasurePlan.objects.select_for_update().get_or_create(
+            practice_id=actor.practice_id, age_band=age_band
+        )
+        plan.measures = [entry._asdict() for entry in measures]
+        plan.full_clean()
+        plan.save()
+        audit_record(
+            actor=actor,
+            action="update",
+            obj=plan,
+            practice_id=actor.practice_id,
+            detail={"age_band": age_band, "measures": plan.measures},
+        )
+        saved.append(plan)
+    return saved
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ from rapport.measures import views
 app_name = "measures"
 
 urlpatterns = [
+    path("manage/default-measures/", views.default_measures, name="default_measures"),
     path("m/done/", views.link_done, name="link_done"),
     path("m/<str:token>/", views.link_form, name="link_form"),
     path("client-mode/", views.client_mode_form, name="client_mode_form"),

@@ -26,12 +26,20 @@ from rapport.accounts.views import say_saved
 from rapport.core.fhir import questionnaire_response_json
 from rapport.links import absolute_url
 from rapport.measures.availability import assignment_available, not_yet_reason
-from rapport.measures.forms import MeasurePlanForm, answer_fields, posted_answers
+from rapport.measures.forms import (
+    DefaultMeasuresForm,
+    MeasurePlanForm,
+    answer_fields,
+    posted_answers,
+)
 from rapport.measures.models import AccessLink, Assignment, Response
+from rapport.measures.queries import default_measure_options, subscale_scores
+from rapport.measures.queries import default_measures as measures_by_default
 from rapport.measures.registry import get_instrument, instruments_for
 from rapport.measures.services import (
     AnswersInvalid,
     LinkUnusable,
+    default_measures_save,
     draft_save,
     link_email,
     link_issue,
@@ -333,7 +341,10 @@ def episode_measures(request: HttpRequest, episode_id: int) -> HttpResponse:
         else:
             say_saved(request, first, "Measure added to the plan.")
             return redirect(url)
-    plans = episode.measures.filter(is_active=True).order_by("family", "respondent")
+    plans = list(episode.measures.filter(is_active=True).order_by("family", "respondent"))
+    titles = dict(families)
+    for plan in plans:
+        plan.title = titles.get(plan.family, plan.family)  # type: ignore[attr-defined]
     return render(
         request,
         "measures/episode_measures.html",
@@ -374,6 +385,7 @@ def response_detail(request: HttpRequest, response_id: int) -> HttpResponse:
             "response": response,
             "instrument": instrument,
             "rows": rows,
+            "subscales": subscale_scores(instrument, response.subscales or {}),
             "client": response.episode.client,
             "risk_alerts": response.alerts.filter(kind="risk").select_related("acknowledged_by"),
         },
@@ -406,3 +418,20 @@ def response_fhir(request: HttpRequest, response_id: int) -> HttpResponse:
         f'attachment; filename="questionnaire-response-{response.pk}.json"'
     )
     return reply
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def default_measures(request: HttpRequest) -> HttpResponse:
+    """Manage → Default measures: what a new client starts with, by age band."""
+    practice_id = request.user.practice_id
+    options = default_measure_options(practice_id)
+    current = {band: measures_by_default(practice_id, band) for band in options}
+    form = DefaultMeasuresForm(
+        request.POST if request.method == "POST" else None, options=options, current=current
+    )
+    if request.method == "POST" and form.is_valid():
+        default_measures_save(actor=request.user, by_band=form.entries())
+        messages.success(request, "Default measures saved. They apply to clients registered next.")
+        return redirect("measures:default_measures")
+    return render(request, "measures/default_measures.html", {"form": form})

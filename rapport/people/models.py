@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
 
 from rapport.core.ages import AgeBand, age_band
+from rapport.core.text import search_key
 
 
 class ClientStatus(models.TextChoices):
@@ -40,6 +42,9 @@ class Client(models.Model):
     status = models.CharField(
         max_length=16, choices=ClientStatus.choices, default=ClientStatus.ACTIVE
     )
+    # The names folded for search (see rapport.core.text.search_key), kept in step on every save.
+    # The database default keeps bulk SQL loaders that predate the column working.
+    search_name = models.CharField(max_length=320, blank=True, editable=False, db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -48,6 +53,18 @@ class Client(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_name = search_key(f"{self.full_name} {self.preferred_name}")
+        fields = kwargs.get("update_fields")
+        if fields is not None and {"full_name", "preferred_name"} & set(fields):
+            kwargs["update_fields"] = {*fields, "search_name"}
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def matching(cls, query: str) -> models.Q:
+        """Clients whose full or preferred name contains the query, ignoring case and accents."""
+        return models.Q(search_name__contains=search_key(query))
 
     @property
     def display_name(self) -> str:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from rapport.alerts.models import Alert
 from rapport.care.models import Attendance, Episode, EpisodeStatus, Modality, Session
+from rapport.core.text import search_key
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,7 @@ def caseload_rows(episodes: QuerySet[Episode], *, search: str = "") -> list[Case
     ).order_by("-scheduled_start")
     episodes = episodes.filter(status__in=[EpisodeStatus.ACTIVE, EpisodeStatus.ON_HOLD])
     if search:
-        episodes = episodes.filter(
-            Q(client__full_name__icontains=search) | Q(client__preferred_name__icontains=search)
-        )
+        episodes = episodes.filter(client__search_name__contains=search_key(search))
     episodes = (
         episodes.select_related("client", "primary_clinician")
         .annotate(

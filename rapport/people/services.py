@@ -69,6 +69,10 @@ def client_create(
     )
     audit_record(actor=actor, action="create", obj=client)
     audit_record(actor=actor, action="create", obj=episode)
+    # Deferred import: measures build on people, not the other way round.
+    from rapport.measures.services import default_measures_apply
+
+    default_measures_apply(actor=actor, episode=episode)
     return client
 
 

@@ -168,7 +168,7 @@ def client_directory(request: HttpRequest) -> HttpResponse:
     search = form.cleaned_data["q"].strip() if form.is_valid() else ""
     clients = Client.objects.filter(practice_id=request.user.practice_id)
     if search:
-        clients = clients.filter(full_name__icontains=search)
+        clients = clients.filter(Client.matching(search))
     clients = clients.only("id", "full_name", "preferred_name", "status")[:200]
     audit_record(
         actor=request.user,

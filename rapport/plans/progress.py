@@ -61,7 +61,7 @@ class GoalProgress:
         if value is None:
             return ""
         if self.goal.benchmark in ("rating", "count"):
-            return f"{value:g} {self.unit}"
+            return f"{value:g} {_counted(self.unit, value)}"
         return f"{value:g} on the {self.unit}"
 
     @property
@@ -122,14 +122,20 @@ def _by_key(model: type[GoalRating] | type[BehaviourCount], episode: Episode, fi
 COMPARISON_WORDS = {True: "below", False: "at least"}
 
 
-def _target(goal: PlanGoal, unit: str, lower: bool) -> str:
+def _target(goal: PlanGoal, unit: str, lower: bool, instrument: Instrument | None = None) -> str:
     if goal.benchmark == "reliable_improvement":
         return f"a reliable improvement on the {unit}"
     target = f"{goal.target or 0:g}"
     if goal.benchmark == "measure_target":
-        where = f"the {unit}" + (f" {goal.subscale} scale" if goal.subscale else "")
+        scale = instrument.subscale_title(goal.subscale) if instrument else goal.subscale
+        where = f"the {unit}" + (f" {scale} scale" if goal.subscale else "")
         return f"{COMPARISON_WORDS[lower]} {target} on {where}"
-    return f"{'at most' if lower else 'at least'} {target} {unit}"
+    return f"{'at most' if lower else 'at least'} {target} {_counted(unit, goal.target or 0)}"
+
+
+def _counted(unit: str, value: float) -> str:
+    """ "1 time", never "1 times"."""
+    return "time" if unit == "times" and value == 1 else unit
 
 
 def goal_target_words(goal: PlanGoal, families: dict[str, Instrument]) -> str:
@@ -138,7 +144,7 @@ def goal_target_words(goal: PlanGoal, families: dict[str, Instrument]) -> str:
         instrument = families.get(goal.family)
         unit = instrument.short_title if instrument else "measure"
         lower = instrument is None or instrument.direction == "lower"
-        return _target(goal, unit, lower)
+        return _target(goal, unit, lower, instrument)
     if goal.benchmark == "rating":
         return _target(goal, "out of 10", False)
     return _target(goal, "times", goal.count_direction == "at_most")
@@ -210,7 +216,11 @@ def goals_progress(
             unit = "out of 10" if is_rating else "times"
             lower = comparison is rules.Comparison.AT_MOST
         item = GoalProgress(
-            goal, progress, [o.value for o in observations], unit, _target(goal, unit, lower)
+            goal,
+            progress,
+            [o.value for o in observations],
+            unit,
+            _target(goal, unit, lower, families.get(goal.family)),
         )
         result.append(item.without_data() if withhold else item)
     return result

@@ -27,6 +27,7 @@ from rapport.care.models import (
     Session,
 )
 from rapport.core.ages import AgeBand
+from rapport.core.text import search_key
 from rapport.people.models import Client, ClientStatus, GuardianLink
 from rapport.practices import demo_data as data
 from rapport.practices.demo_alliance import build_demo_alliance
@@ -327,6 +328,7 @@ def build_demo_practice(*, today: date | None = None, seed: int = 7) -> DemoSumm
             user=users["client"] if s.has_login else None,
             full_name=s.full_name,
             preferred_name=s.preferred_name,
+            search_name=search_key(f"{s.full_name} {s.preferred_name}"),
             pronouns=s.pronouns,
             date_of_birth=s.date_of_birth,
             email=s.email,

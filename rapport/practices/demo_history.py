@@ -34,6 +34,7 @@ from rapport.alliance.services import FEEDBACK_FAMILY
 from rapport.care.models import Attendance, ClosureReason, Episode, EpisodeStatus, Modality, Session
 from rapport.core.alliance import ITEMS as FEEDBACK_ITEMS
 from rapport.core.instruments import Instrument, clean_answers, score
+from rapport.core.text import search_key
 from rapport.measures.models import Assignment, MeasurePlan, Response, Schedule
 from rapport.measures.registry import choose_version
 from rapport.people.models import Client, ClientStatus
@@ -495,6 +496,7 @@ def build_demo_history(
             practice=practice,
             full_name=f.full_name,
             preferred_name=f.preferred_name,
+            search_name=search_key(f"{f.full_name} {f.preferred_name}"),
             pronouns=f.pronouns,
             date_of_birth=f.date_of_birth,
             email=f.email,

@@ -1,7 +1,8 @@
 """Measure histories for the demo practice: plans, completed forms and the alerts they raised.
 
 Every adult answers the PHQ-9 at each session, and about half of them the GAD-7 every fourth;
-young people and their parents fill in the Rapport check-in. Each client's scores follow a course
+young people and their parents fill in the Rapport check-in at each session and the SCARED
+(scoring-only version) every fourth. Each client's scores follow a course
 dealt from a pack (most improve, some do not change, a few get worse, a few make a sudden gain)
 and are spread over the items, so that every stored total is what `core.instruments.score` makes
 of the stored answers. Two PHQ-9s report thoughts of self-harm (item 9): a recent one whose urgent
@@ -322,6 +323,23 @@ def checkin_answers(total: int, rng: random.Random) -> dict[str, Any]:
     return dict(zip(CHECKIN_ITEMS, spread(total, weights, 10, rng), strict=True))
 
 
+# Separation and general worry lead in the demo's young referrals; school avoidance is rarer.
+SCARED_WEIGHTS = tuple(
+    1.4 if n in (4, 8, 13, 16, 20, 25, 29, 31) else 1.2 if n in (5, 7, 14, 21, 23) else 1.0
+    for n in range(1, 42)
+)
+
+
+def scared_total(checkin_total: int) -> int:
+    """A SCARED total (0-82, lower is better) that moves with the young person's check-in."""
+    return max(0, min(82, round((40 - checkin_total) * 1.3)))
+
+
+def scared_answers(total: int, rng: random.Random) -> dict[str, Any]:
+    values = spread(total, SCARED_WEIGHTS, 2, rng)
+    return {f"scared-{n}": v for n, v in enumerate(values, start=1)}
+
+
 # --- Who answered, how and when ------------------------------------------------------------
 
 
@@ -402,6 +420,8 @@ def build_demo_measures(
             else [
                 ("checkin", "client", Schedule.EVERY_SESSION, 1),
                 ("checkin", "guardian", Schedule.EVERY_SESSION, 1),
+                ("scared", "client", Schedule.EVERY_N_SESSIONS, 4),
+                ("scared", "guardian", Schedule.EVERY_N_SESSIONS, 4),
             ]
         )
         for family, respondent, schedule, every_n in wanted:
@@ -481,6 +501,10 @@ def build_demo_measures(
                         answers = phq9_answers(total, item9, crng)
                     elif instrument.id == "gad7":
                         answers = gad7_answers(gad_targets[i] + _noise(crng, 1.0, 2), crng)
+                    elif instrument.family == "scared":
+                        shift = carer_shift if person.respondent == "guardian" else 0
+                        total = scared_total(targets[i] + shift) + _noise(crng, 2.0)
+                        answers = scared_answers(total, crng)
                     elif person.respondent == "guardian":
                         total = targets[i] + carer_shift + _noise(crng, 1.5)
                         answers = checkin_answers(total, crng)

@@ -10,6 +10,7 @@ from rapport.accounts.models import Role
 from rapport.alliance.views import SVG_IMAGE_CSP
 from rapport.charts.layout import LAYOUTS, NARROW, WIDE
 from rapport.charts.progress import ProgressChart, chart_size, render_progress_svg
+from rapport.measures.queries import subscale_rows
 from rapport.progress.charts import (
     clinician_chart,
     direction_words,
@@ -46,6 +47,7 @@ def episode_progress_page(request: HttpRequest, episode_id: int) -> HttpResponse
             "direction": direction_words(family),
             "rows": family_table(family),
             "unplaced_alerts": unplaced_alerts(family),
+            "subscales": subscale_rows(family.instrument, family.series),
         }
         for family in progress.families
     ]

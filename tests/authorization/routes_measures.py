@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from tests.authorization.cases import (
+    ADMIN_200,
+    ADMIN_302,
     CLINICAL_200,
     CLINICAL_404,
     CLINICAL_405,
@@ -150,5 +152,9 @@ MEASURES_ROUTES: dict[str, list[Case]] = {
         post("own", OWN_302, ALERT_NOTE, alert_id="own_alert"),
         post("other", OTHER_302, ALERT_NOTE, alert_id="other_alert"),
         post("foreign", CLINICAL_404, ALERT_NOTE, alert_id="foreign_alert"),
+    ],
+    "measures:default_measures": [
+        get("", ADMIN_200),
+        post("", ADMIN_302, {"adult:phq9:client": "every_session", "child:checkin:client": ""}),
     ],
 }

@@ -43,8 +43,11 @@ SHIPPED = [
     "feedback-guardian",
     "feedback-therapist",
     "goal-progress",
+    "scared-child",
+    "scared-parent",
 ]
-RAPPORT_SCALES = [name for name in SHIPPED if name not in ("phq9", "gad7")]
+THIRD_PARTY = ("phq9", "gad7", "scared-child", "scared-parent")
+RAPPORT_SCALES = [name for name in SHIPPED if name not in THIRD_PARTY]
 CHILD_VERSIONS = ["checkin-child", "feedback-child", "goal-progress"]
 
 

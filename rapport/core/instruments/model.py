@@ -88,11 +88,14 @@ SCORING_KEYS = frozenset(
         "attribution",
         "sources",
         "reliable_change",
+        "subscale_details",
     }
 )
 NORM_KEYS = ("clinical_mean", "clinical_sd", "functional_mean", "functional_sd")
 
 MAX_TEXT_LENGTH = 4000
+# How the attribution of every instrument written by this project begins.
+RAPPORTS_OWN = "Written by the Rapport project"
 
 _FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 _FHIR_NAME = re.compile(r"[A-Z][A-Za-z0-9_]{0,254}")
@@ -154,6 +157,12 @@ class Item:
 
 
 @dataclass(frozen=True)
+class SubscaleDetail:
+    title: str
+    cutoff: float | None = None
+
+
+@dataclass(frozen=True)
 class Band:
     min: float
     max: float
@@ -201,12 +210,27 @@ class Instrument:
     description: str = ""
     # A published reliable-change criterion in points (rapport.core.reliable), if there is one.
     reliable_change: ReliableChangeRule | None = None
+    # Per subscale name: how people read it ("Separation anxiety") and its published cut-off.
+    subscale_details: dict[str, SubscaleDetail] = field(default_factory=dict, hash=False)
+
+    def subscale_title(self, name: str) -> str:
+        detail = self.subscale_details.get(name)
+        return detail.title if detail else name.replace("_", " ").capitalize()
+
+    def subscale_cutoff(self, name: str) -> float | None:
+        detail = self.subscale_details.get(name)
+        return detail.cutoff if detail else None
 
     def item(self, link_id: str) -> Item:
         for item in self.items:
             if item.link_id == link_id:
                 return item
         raise KeyError(f"{self.id} has no item '{link_id}'")
+
+    @property
+    def is_rapports_own(self) -> bool:
+        """Written by this project: no third party's terms ask for a notice on the form."""
+        return self.attribution.startswith(RAPPORTS_OWN)
 
     @property
     def score_range(self) -> tuple[float, float]:

@@ -41,6 +41,7 @@ from rapport.core.instruments.model import (
     ItemKind,
     RiskRule,
 )
+from rapport.core.instruments.subscales import parse_subscale_details
 from rapport.core.reliable import ReliableChangeRule
 
 # --- Reading a definition ------------------------------------------------------------------
@@ -568,6 +569,9 @@ def parse_instrument(document: Mapping[str, Any]) -> Instrument:
             subscales[name] = _link_list(
                 members, f"scoring.subscales.{name}", numeric, seen, problems, allow_empty=False
             )
+    subscale_details, detail_problems = parse_subscale_details(s.get("subscale_details"), subscales)
+    for line in detail_problems:
+        problems.add("scoring.subscale_details", line)
     scored = set(total_items).union(*subscales.values())
     reverse = _link_list(
         s.get("reverse_items", []),
@@ -748,6 +752,7 @@ def parse_instrument(document: Mapping[str, Any]) -> Instrument:
         questionnaire=copy.deepcopy(dict(q)),
         description=header.description,
         reliable_change=reliable_change,
+        subscale_details=subscale_details,
     )
 
 

@@ -59,6 +59,13 @@ def submission_key() -> str:
     return str(uuid.uuid4())
 
 
+@register.simple_tag
+def subscale_title(family: str, subscale: str, practice_id: int | None = None) -> str:
+    """A subscale as people read it ("separation" → "Separation anxiety")."""
+    instrument = measure_families(practice_id).get(family)
+    return instrument.subscale_title(subscale) if instrument else subscale
+
+
 @register.filter
 def family_title(family: str, practice_id: int | None = None) -> str:
     """A measure family's short title ("gad7" → "GAD-7")."""

@@ -7,9 +7,15 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from rapport.core.fhir import questionnaire_json
-from rapport.core.instruments import InstrumentError
+from rapport.core.instruments import Instrument, InstrumentError
 from rapport.measures.importing import instrument_import
-from rapport.measures.registry import get_instrument, instruments_for, is_builtin
+from rapport.measures.models import InstrumentDefinition
+from rapport.measures.registry import (
+    builtin_documents,
+    get_instrument,
+    instruments_for,
+    is_builtin,
+)
 from rapport.practices.models import Practice
 
 AGE_ORDER = ("child", "adolescent", "adult")
@@ -54,6 +60,11 @@ class Command(BaseCommand):
         export = sub.add_parser("export", help="Print an instrument's FHIR R4 Questionnaire JSON.")
         export.add_argument("instrument_id")
         export.add_argument("--practice", type=int, help="Look among this practice's imports.")
+        export.add_argument(
+            "--definition",
+            action="store_true",
+            help="Print the whole definition (questionnaire and scoring) to edit and import.",
+        )
         importing = sub.add_parser("import", help="Check a definition file and store it.")
         importing.add_argument("file")
         importing.add_argument("--practice", type=int, required=True)
@@ -69,9 +80,15 @@ class Command(BaseCommand):
                     instrument = get_instrument(options["instrument_id"], practice_id=practice_id)
                 except LookupError as error:
                     raise CommandError(str(error.args[0])) from error
-                self.stdout.write(
-                    json.dumps(questionnaire_json(instrument), indent=2, ensure_ascii=False)
+                document = (
+                    {
+                        "questionnaire": instrument.questionnaire,
+                        "scoring": _scoring(instrument, practice_id),
+                    }
+                    if options.get("definition")
+                    else questionnaire_json(instrument)
                 )
+                self.stdout.write(json.dumps(document, indent=2, ensure_ascii=False))
             case "import":
                 assert practice is not None  # --practice is required
                 self.import_file(options["file"], practice)
@@ -114,3 +131,18 @@ class Command(BaseCommand):
             f"Imported {definition.instrument_id} version {definition.version} "
             f"({definition.title}) for {practice.name}."
         )
+
+
+def _scoring(instrument: Instrument, practice_id: int | None) -> dict[str, Any]:
+    """The scoring part of a definition, as it was read (built-in or imported)."""
+    builtin = builtin_documents().get(instrument.id)
+    if builtin is not None:
+        return dict(builtin["scoring"])
+    found = (
+        InstrumentDefinition.objects.filter(
+            practice_id=practice_id, instrument_id=instrument.id, version=instrument.version
+        )
+        .order_by("-imported_at")
+        .first()
+    )
+    return dict(found.document["scoring"]) if found else {}
