@@ -1,8 +1,9 @@
 """The first week of a new client, walked in Chromium as a clinic would: the therapist registers the
-client at intake, books today's session and next week's, hands the tablet over for the PHQ-9 (the
-client answers the risk question) and sees the risk on the session view; writes a plan that the
-client, invited to the portal by email, asks to change on a phone; answers the request; and the
-client finds no feedback form for the session that has not happened yet.
+client at intake (the practice's default measures for an adult are planned at once), books today's
+session and next week's, hands the tablet over for the PHQ-9 (the client answers the risk question)
+and sees the risk on the session view; writes a plan that the client, invited to the portal by
+email, asks to change on a phone; answers the request; and the client finds no form for the session
+that has not happened yet.
 
 Screenshots go to RAPPORT_SHOTS when that is set (desktop and phone of every step)."""
 
@@ -61,15 +62,15 @@ def register_client(page, base_url: str) -> Client:
     return Client.objects.get(full_name=NAME)
 
 
-def plan_phq9_every_session(page, base_url: str, episode_id: int) -> None:
+def the_default_measures_are_planned(page, base_url: str, episode_id: int) -> None:
+    """Registering an adult planned the practice's adult defaults: nothing to add by hand."""
     from playwright.sync_api import expect
 
     page.goto(f"{base_url}/episodes/{episode_id}/measures/")
-    page.get_by_label("Measure").select_option(value="phq9")
-    page.get_by_label("Who answers").select_option(value="client")
-    page.get_by_label("When", exact=True).select_option(value="every_session")
-    page.get_by_role("button", name="Add").click()
-    expect(page.locator("main")).to_contain_text("PHQ-9")
+    rows = page.locator("table tbody")
+    for title in ("PHQ-9", "GAD-7"):
+        expect(rows.locator("tr", has_text=title)).to_contain_text("Every session")
+    shoot(page, "first-week-2b-default-measures")
 
 
 def book_session(page, base_url: str, client: Client, when) -> Session:
@@ -83,6 +84,15 @@ def book_session(page, base_url: str, client: Client, when) -> Session:
     page.get_by_role("button", name="Book session").click()
     expect(page.locator(".messages")).to_be_visible()
     return Session.objects.filter(episode__client=client).order_by("-pk").first()
+
+
+def sessions_of_waiting_forms(phone) -> set[int]:
+    """The sessions of the forms the portal home offers ("Waiting for you")."""
+    hrefs = phone.locator("a.button[href*='/portal/forms/']").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))"
+    )
+    ids = [int(href.rstrip("/").rsplit("/", 1)[1]) for href in hrefs]
+    return {a.session_id for a in Assignment.objects.filter(pk__in=ids)}
 
 
 def answer_phq9_with_the_risk_item(page) -> None:
@@ -106,7 +116,7 @@ def test_the_first_week_of_a_new_client_as_the_clinic_lives_it(
     episode = client.episodes.get()
     expect(page.locator("main")).to_contain_text("No problems listed yet; no plan proposed yet.")
     shoot(page, "first-week-2-client-page")
-    plan_phq9_every_session(page, base, episode.pk)
+    the_default_measures_are_planned(page, base, episode.pk)
 
     # Today's session, started a few minutes ago, and next week's.
     today = book_session(page, base, client, timezone.now() - timedelta(minutes=5))
@@ -169,7 +179,9 @@ def test_the_first_week_of_a_new_client_as_the_clinic_lives_it(
 
     # Next week's session offers no form yet: nothing to rate before it has happened.
     home = phone.locator("main")
-    expect(home).to_contain_text("Nothing to fill in right now")
+    waiting = home.locator("section.card").first.locator("a.button[href*='/portal/forms/']")
+    expect(waiting).to_have_text(["Generalized Anxiety Disorder scale (GAD-7)"])  # today's
+    assert sessions_of_waiting_forms(phone) == {today.pk}
     expect(home.locator("section", has_text="Next appointments")).to_contain_text(
         timezone.localtime(next_week.scheduled_start).strftime("%-d %B")
     )
@@ -206,6 +218,6 @@ def test_the_first_week_of_a_new_client_as_the_clinic_lives_it(
     expect(page.locator("main")).not_to_contain_text("Hand device to client")
     shoot(page, "first-week-10-future-session")
     phone.goto(base + "/portal/")
-    expect(phone.locator("main")).not_to_contain_text("How was today's session")
+    assert next_week.pk not in sessions_of_waiting_forms(phone)
     assert_strict_csp(page.watch)
     context.close()
