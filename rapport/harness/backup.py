@@ -7,7 +7,7 @@ import hashlib
 import os
 import shutil
 import sqlite3
-import subprocess  # nosec B404 - runs PostgreSQL's own client tools with fixed arguments
+import subprocess  # runs PostgreSQL's own client tools with fixed arguments
 from glob import glob
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ def table_checksums(cursor: Any, tables: list[str]) -> dict[str, tuple[int, str]
     """(row count, SHA-256 of every row in a fixed order) per table."""
     sums: dict[str, tuple[int, str]] = {}
     for table in tables:
-        cursor.execute(f'SELECT * FROM "{table}"')  # nosec B608 - names from introspection
+        cursor.execute(f'SELECT * FROM "{table}"')  # names from introspection
         rows = sorted(repr(tuple(row)) for row in cursor.fetchall())
         digest = hashlib.sha256("\n".join(rows).encode()).hexdigest()
         sums[table] = (len(rows), digest)
@@ -58,11 +58,11 @@ def pg_dump_and_restore(db: dict[str, Any], source: str, target: str, dump: Path
     if not (pg_dump and pg_restore and createdb):
         raise FileNotFoundError("pg_dump, pg_restore and createdb are needed")
     env = _libpq_env(db)
-    subprocess.run(  # nosec B603
+    subprocess.run(
         [pg_dump, "--format=custom", "--no-owner", f"--file={dump}", source], env=env, check=True
     )
-    subprocess.run([createdb, "--template=template0", target], env=env, check=True)  # nosec B603
-    subprocess.run(  # nosec B603
+    subprocess.run([createdb, "--template=template0", target], env=env, check=True)
+    subprocess.run(
         [pg_restore, "--no-owner", "--exit-on-error", f"--dbname={target}", str(dump)],
         env=env,
         check=True,
@@ -72,9 +72,7 @@ def pg_dump_and_restore(db: dict[str, Any], source: str, target: str, dump: Path
 def drop_database(db: dict[str, Any], name: str) -> None:
     dropdb = postgres_tool("dropdb")
     if dropdb:
-        subprocess.run(  # nosec B603
-            [dropdb, "--if-exists", "--force", name], env=_libpq_env(db), check=False
-        )
+        subprocess.run([dropdb, "--if-exists", "--force", name], env=_libpq_env(db), check=False)
 
 
 def sqlite_online_backup(source: sqlite3.Connection, target: Path) -> None:

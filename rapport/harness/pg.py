@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import subprocess  # nosec B404 - PostgreSQL's own server tools with fixed arguments
+import subprocess  # PostgreSQL's own server tools with fixed arguments
 import tempfile
 import time
 from collections.abc import Iterator
@@ -43,7 +43,7 @@ class Cluster:
     def _ctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
         pg_ctl = postgres_tool("pg_ctl")
         assert pg_ctl, "pg_ctl not found"
-        return subprocess.run(  # nosec B603
+        return subprocess.run(
             [*self.as_user, pg_ctl, "-D", str(self.data), *args],
             check=check,
             stdout=subprocess.DEVNULL,
@@ -75,7 +75,7 @@ def throwaway_cluster() -> Iterator[Cluster]:
         shutil.chown(directory, "postgres")
         as_user = ["runuser", "-u", "postgres", "--"]
     cluster = Cluster(directory, free_port(), as_user)
-    subprocess.run(  # nosec B603
+    subprocess.run(
         [
             *as_user,
             initdb,
@@ -96,7 +96,7 @@ def throwaway_cluster() -> Iterator[Cluster]:
         createdb = postgres_tool("createdb")
         assert createdb
         for _ in range(30):
-            made = subprocess.run(  # nosec B603
+            made = subprocess.run(
                 [createdb, "-h", "127.0.0.1", "-p", str(cluster.port), "-U", "app", "rapport"],
                 check=False,
             )

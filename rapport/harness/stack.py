@@ -8,7 +8,7 @@ import json
 import os
 import secrets
 import signal
-import subprocess  # nosec B404 - starts this project's own programs
+import subprocess  # starts this project's own programs
 import sys
 import tempfile
 import time
@@ -34,7 +34,7 @@ class Stack:
 
     def manage(self, *args: str, debug: bool = False, check: bool = True) -> str:
         env = {**self.env, "RAPPORT_DEBUG": "1"} if debug else self.env
-        done = subprocess.run(  # nosec B603
+        done = subprocess.run(
             [sys.executable, "-m", "rapport", *args],
             env=env,
             cwd=PROJECT,
@@ -48,7 +48,7 @@ class Stack:
 
     def links(self, count: int) -> list[dict[str, object]]:
         out = self.workdir / f"links-{time.monotonic_ns()}.json"
-        subprocess.run(  # nosec B603
+        subprocess.run(
             [sys.executable, "-m", "rapport.harness.prepare", str(count), str(out)],
             env=self.env,
             cwd=PROJECT,
@@ -58,7 +58,7 @@ class Stack:
         return links
 
     def start_app(self, workers: int = 4) -> None:
-        self.gunicorn = subprocess.Popen(  # nosec B603
+        self.gunicorn = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
@@ -83,7 +83,7 @@ class Stack:
                     f"http://127.0.0.1:{self.port}/healthz",
                     headers={"X-Forwarded-Proto": "https"},
                 )
-                with urllib.request.urlopen(request, timeout=2):  # nosec B310
+                with urllib.request.urlopen(request, timeout=2):
                     return
             except OSError:
                 time.sleep(0.3)
