@@ -217,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (1 <= args.submissions <= 1_000_000 and 1 <= args.concurrency <= 500):
         parser.error("--submissions 1–1000000, --concurrency 1–500")
 
-    with running_stack(workers=args.workers) as stack:
+    with running_stack(workers=args.workers, keep=True) as stack:
         links = stack.links(args.submissions + 1)
         spare, links = links[0], links[1:]
         args.spare_token = spare["token"]
@@ -245,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:30} {value}")
     print(f"{'worker kills':30} {kills}\n{'database crashes':30} {crashes}")
     print("audit:", verify)
+    print(f"ledger: {ledger.path}")
     misses = [
         name
         for name in ("acknowledged-lost", "duplicates", "orphans", "refused")

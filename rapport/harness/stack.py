@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess  # starts this project's own programs
 import sys
@@ -106,7 +107,9 @@ class Stack:
 
 
 @contextmanager
-def running_stack(*, workers: int = 4) -> Iterator[Stack]:
+def running_stack(*, workers: int = 4, keep: bool = False) -> Iterator[Stack]:
+    """The stack, removed afterwards; with `keep` its working directory (logs, checkpoints,
+    the fault run's ledger) is left for inspection."""
     workdir = Path(tempfile.mkdtemp(prefix="rapport-harness-"))
     with throwaway_cluster() as cluster:
         port = free_port()
@@ -139,3 +142,5 @@ def running_stack(*, workers: int = 4) -> Iterator[Stack]:
             yield stack
         finally:
             stack.stop_app()
+    if not keep:
+        shutil.rmtree(workdir, ignore_errors=True)
