@@ -111,7 +111,12 @@ def throwaway_cluster() -> Iterator[Cluster]:
 
 
 if __name__ == "__main__":
-    # Development aid: a cluster for `DATABASE_URL=... pytest` runs; Ctrl-C removes it.
+    import signal
+    import sys
+
+    # Development aid: a cluster for `DATABASE_URL=... pytest` runs; Ctrl-C or SIGTERM removes
+    # it (a background job ignores SIGINT, so TERM must clean up too).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with throwaway_cluster() as running:
         print(f"DATABASE_URL={running.url}", flush=True)
         try:
