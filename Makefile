@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint venv clean
+.PHONY: run test bench lint venv clean load faults
 
 venv: $(STAMP)
 
@@ -38,6 +38,19 @@ test: venv
 
 bench: venv
 	$(BIN)/python -m rapport.bench
+
+# The reliability harness (README "Reliability harness"): long runs, not part of `make test`;
+# each exits non-zero when a target is missed.
+USERS ?= 50
+DURATION ?= 60
+SUBMITTERS ?= 200
+SUBMISSIONS ?= 20000
+
+load: venv
+	$(BIN)/python -m rapport.harness.load --users $(USERS) --duration $(DURATION) --submitters $(SUBMITTERS)
+
+faults: venv
+	$(BIN)/python -m rapport.harness.faults --submissions $(SUBMISSIONS)
 
 lint: venv
 	$(BIN)/ruff check rapport tests

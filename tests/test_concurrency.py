@@ -87,3 +87,78 @@ def test_writers_racing_to_start_a_missing_chain_head_all_append(transactional_d
     assert run_in_threads(4, append) == []
     assert AuditEvent.objects.count() == 20
     assert audit_verify().first_break is None
+
+
+# --- Twenty identical posts at once, through the whole request path -----------------------------
+# A double click, a retrying proxy and an impatient user together: twenty requests carrying the
+# same form (and one-time key or link) race through the views, each on its own connection.
+
+SAME_POST_TIMES = 20
+
+
+def post_at_once(user, url: str, payload: dict[str, str]) -> list[int]:
+    from django.test import Client as WebClient
+
+    webs = []
+    for _ in range(SAME_POST_TIMES):
+        web = WebClient()
+        if user is not None:
+            web.force_login(user)
+        webs.append(web)
+    statuses: list[int] = []
+
+    def post(i: int) -> None:
+        statuses.append(webs[i].post(url, payload).status_code)
+
+    assert run_in_threads(SAME_POST_TIMES, post) == []
+    return statuses
+
+
+def test_twenty_identical_rupture_posts_at_once_record_one_rupture(threaded_cast):
+    from django.urls import reverse
+
+    from rapport.alliance.models import Rupture
+
+    cast = threaded_cast
+    payload = {
+        "kind": "withdrawal",
+        "client_words": "I didn't feel heard today",
+        "understanding": "Pushed the homework too hard",
+        "submission_key": str(uuid.uuid4()),
+    }
+    url = reverse("alliance:rupture_new", args=[cast.adult_episode.pk])
+
+    statuses = post_at_once(cast.clinician, url, payload)
+
+    assert sorted(set(statuses)) == [302]
+    assert Rupture.objects.filter(episode=cast.adult_episode).count() == 1
+    created = AuditEvent.objects.filter(object_type="alliance.rupture", action="create")
+    assert created.count() == 1
+
+
+def test_twenty_identical_measure_submissions_through_one_link_store_one_response(threaded_cast):
+    from django.urls import reverse
+
+    from rapport.measures.models import Response
+    from rapport.measures.services import link_issue, measure_plan_set, session_assignments_ensure
+    from tests.conftest import assignment_for
+
+    cast = threaded_cast
+    measure_plan_set(
+        actor=cast.clinician,
+        episode=cast.adult_episode,
+        family="phq9",
+        respondent="client",
+        schedule="every_session",
+    )
+    assignment = assignment_for(session_assignments_ensure(session=cast.adult_session), "phq9")
+    _, token = link_issue(actor=None, assignment=assignment)
+    answers = {f"item:phq9-{n}": "1" for n in range(1, 10)}
+
+    statuses = post_at_once(None, reverse("measures:link_form", args=[token]), answers)
+
+    # The first stores; the rest find it stored (302 to "done") or the link used up (410).
+    assert set(statuses) <= {302, 410}, statuses
+    assert Response.objects.filter(assignment=assignment).count() == 1
+    assert AuditEvent.objects.filter(object_type="measures.response", action="submit").count() == 1
+    assert audit_verify().first_break is None

@@ -50,6 +50,20 @@ class NewProblemForm(SubmitOnceMixin, ProblemForm):
     pass
 
 
+class EditedSinceMixin(forms.Form):
+    """Carries the edit count the page was loaded at (optimistic locking; see the services)."""
+
+    edits = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # A hidden field's error would not be shown beside any input: say it for the form.
+        if "edits" in self.errors:
+            del self.errors["edits"]
+            self.add_error(None, "This page is out of date: reload it, then make your change.")
+        return data
+
+
 class DraftForm(SubmitOnceMixin):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -59,7 +73,7 @@ class DraftForm(SubmitOnceMixin):
     )
 
 
-class PlanContentForm(forms.Form):
+class PlanContentForm(EditedSinceMixin, forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why this version")
     shared_formulation = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -135,6 +149,10 @@ class NewGoalForm(SubmitOnceMixin, GoalForm):
     pass
 
 
+class GoalEditForm(EditedSinceMixin, GoalForm):
+    pass
+
+
 class GoalRatingForm(SubmitOnceMixin):
     goal_key = forms.UUIDField(widget=forms.HiddenInput)
     value = forms.IntegerField(min_value=0, max_value=10, label="Rating (0–10)")
@@ -203,3 +221,37 @@ class ReorderForm(forms.Form):
             return [int(pk) for pk in self.cleaned_data["order"].split(",") if pk.strip()]
         except ValueError as error:
             raise forms.ValidationError("Send the problems' ids, comma-separated.") from error
+
+
+def conflict_rows(form: forms.Form, current: object) -> list[tuple[str, str, str]]:
+    """(label, as saved by the other person, as you sent it) for each field where they differ:
+    shown beside a valid form whose save met someone else's newer one."""
+    rows = []
+    for name, field in form.fields.items():
+        if name in ("edits", "submission_key") or not hasattr(current, name):
+            continue
+        saved, yours = getattr(current, name), form.cleaned_data.get(name)
+        if isinstance(field, forms.ModelMultipleChoiceField):
+            saved, yours = list(saved.all()), list(yours or [])
+            if {o.pk for o in saved} == {o.pk for o in yours}:
+                continue
+        elif _blank_as_none(saved) == _blank_as_none(yours):
+            continue
+        rows.append((str(field.label), _shown(field, saved), _shown(field, yours)))
+    return rows
+
+
+def _blank_as_none(value: object) -> object:
+    return None if value in ("", None, []) else value
+
+
+def _shown(field: forms.Field, value: object) -> str:
+    """A value in words, as the form offers it (choice labels, not stored codes)."""
+    if value is None or value == "":
+        return "(empty)"
+    choices = {str(k): v for k, v in getattr(field, "choices", None) or []}
+    if isinstance(value, list | tuple):
+        return ", ".join(str(choices.get(str(v), v)) for v in value) or "(empty)"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(choices.get(str(value), value))

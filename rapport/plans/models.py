@@ -133,6 +133,13 @@ class PlanVersion(models.Model):
     created_at = models.DateTimeField()
     proposed_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Optimistic locking of the draft: each save adds one, and a form carries the number it was
+    # loaded at, so two clinicians editing at once can't silently overwrite each other.
+    edits = models.PositiveIntegerField(default=0)
+    edited_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    edited_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["episode", "-number"]
@@ -195,6 +202,8 @@ class PlanGoal(models.Model):
         max_length=10, choices=CountDirection.choices, default=CountDirection.AT_LEAST
     )
     position = models.PositiveSmallIntegerField(default=0)
+    # Optimistic locking, as on the version: the edit form carries the number it was loaded at.
+    edits = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["position", "pk"]

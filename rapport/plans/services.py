@@ -243,10 +243,36 @@ def _locked_draft(version: PlanVersion) -> PlanVersion:
     return locked
 
 
+class EditConflict(ValidationError):
+    """Someone else saved the same draft (or goal) after this form was loaded.
+
+    `current` is the object as they left it, so the form can show their change beside yours.
+    """
+
+    def __init__(self, message: str, *, current: PlanVersion | PlanGoal) -> None:
+        super().__init__(message, code="edit_conflict")
+        self.current = current
+
+
+def _check_not_changed_since(obj: PlanVersion | PlanGoal, based_on_edits: int | None) -> None:
+    if based_on_edits is not None and obj.edits != based_on_edits:
+        raise EditConflict(
+            "Someone else saved this while you were editing it, so yours was not saved. What they "
+            "saved is shown next to yours; your text is still in the form: check both, then "
+            "save again to keep yours.",
+            current=obj,
+        )
+
+
 @transaction.atomic
-def plan_draft_update(*, actor: User, version: PlanVersion, **content: Any) -> PlanVersion:
+def plan_draft_update(
+    *, actor: User, version: PlanVersion, based_on_edits: int | None = None, **content: Any
+) -> PlanVersion:
+    """Save draft content. With `based_on_edits` (the edit count the form was loaded at) a save
+    over someone else's newer save is refused with `EditConflict` instead of overwriting it."""
     locked = PlanVersion.objects.select_for_update().get(pk=version.pk)
     _require_draft(locked)
+    _check_not_changed_since(locked, based_on_edits)
     if not str(content.get("reason", locked.reason)).strip():
         raise ValidationError("Say why this version is needed.")
     if "reviewers" in content:
@@ -255,8 +281,11 @@ def plan_draft_update(*, actor: User, version: PlanVersion, **content: Any) -> P
         if name not in PlanVersion.CONTENT_FIELDS:
             raise ValueError(f"not plan content: {name}")
         setattr(locked, name, value)
+    locked.edits += 1
+    locked.edited_by = actor
+    locked.edited_at = timezone.now()
     locked.save()
-    _audit(actor, "update", locked, version.episode, fields=sorted(content))
+    _audit(actor, "update", locked, version.episode, fields=sorted(content), edits=locked.edits)
     return locked
 
 
@@ -278,11 +307,22 @@ def goal_add(
 
 
 @transaction.atomic
-def goal_update(*, actor: User, goal: PlanGoal, problems: list[Problem], **fields: Any) -> PlanGoal:
+def goal_update(
+    *,
+    actor: User,
+    goal: PlanGoal,
+    problems: list[Problem],
+    based_on_edits: int | None = None,
+    **fields: Any,
+) -> PlanGoal:
     goal.version = _locked_draft(goal.version)
+    # The draft's lock serialises goal saves too, so the stored count read under it is current.
+    stored = PlanGoal.objects.get(pk=goal.pk)
+    _check_not_changed_since(stored, based_on_edits)
     _check_goal(goal.version, problems, fields)
     for name in GOAL_FIELDS:
         setattr(goal, name, fields[name])
+    goal.edits = stored.edits + 1
     goal.save()
     goal.problems.set(problems)
     _audit(actor, "update", goal, goal.version.episode, version=goal.version.number)

@@ -24,6 +24,7 @@ from rapport.plans.forms import (
     BehaviourCountForm,
     ChangesReplyForm,
     DraftForm,
+    GoalEditForm,
     GoalForm,
     GoalRatingForm,
     InSessionAnswerForm,
@@ -33,6 +34,7 @@ from rapport.plans.forms import (
     ProblemForm,
     ReorderForm,
     ReviewForm,
+    conflict_rows,
 )
 from rapport.plans.models import (
     PlanDecision,
@@ -63,6 +65,19 @@ def _attempt(request: HttpRequest, action: Callable[[], object], done: str) -> b
         return False
     messages.success(request, done)
     return True
+
+
+def _after_conflict(form_class, form, clash, **kwargs):  # type: ignore[no-untyped-def]
+    """The form again with the sender's text, now based on the other person's save (so saving
+    again deliberately keeps the sender's), and what the other person saved, field by field."""
+    current = clash.current
+    conflict = {"rows": conflict_rows(form, current), "current": current}
+    data = form.data.copy()
+    data["edits"] = str(current.edits)
+    again = form_class(data, **kwargs)
+    again.is_valid()
+    again.add_error(None, clash)
+    return again, conflict
 
 
 @record_readers_required
@@ -217,10 +232,20 @@ def version_detail(request: HttpRequest, version_id: int) -> HttpResponse:
         request.user, version_id, write=request.method == "POST"
     )
     initial = {name: getattr(version, name) for name in PlanVersion.CONTENT_FIELDS}
+    initial["edits"] = version.edits
     form = PlanContentForm(request.POST if request.method == "POST" else None, initial=initial)
+    conflict = None
     if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "edits"}
         try:
-            services.plan_draft_update(actor=request.user, version=version, **form.cleaned_data)
+            services.plan_draft_update(
+                actor=request.user,
+                version=version,
+                based_on_edits=form.cleaned_data["edits"],
+                **data,
+            )
+        except services.EditConflict as clash:
+            form, conflict = _after_conflict(PlanContentForm, form, clash, initial=initial)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -240,7 +265,9 @@ def version_detail(request: HttpRequest, version_id: int) -> HttpResponse:
             "decisions": version.decisions.select_related("by", "replied_by"),
             "can_write": record.write,
             "answer_form": InSessionAnswerForm(parties=sorted(services.pending_for(version))),
+            "conflict": conflict,
         },
+        status=409 if conflict else 200,
     )
 
 
@@ -274,7 +301,7 @@ def goal_new(request: HttpRequest, version_id: int) -> HttpResponse:
 
 
 def _goal_fields(form: GoalForm) -> dict[str, object]:
-    data = {k: v for k, v in form.cleaned_data.items() if k != "submission_key"}
+    data = {k: v for k, v in form.cleaned_data.items() if k not in ("submission_key", "edits")}
     data["problems"] = list(data["problems"])
     return data
 
@@ -287,21 +314,34 @@ def goal_edit(request: HttpRequest, goal_id: int) -> HttpResponse:
     )
     initial = {name: getattr(goal, name) for name in services.GOAL_FIELDS}
     initial["problems"] = list(goal.problems.all())
-    form = GoalForm(
-        request.POST if request.method == "POST" else None,
-        episode=goal.version.episode,
-        initial=initial,
+    initial["edits"] = goal.edits
+    episode = goal.version.episode
+    form = GoalEditForm(
+        request.POST if request.method == "POST" else None, episode=episode, initial=initial
     )
+    conflict = None
     if request.method == "POST" and form.is_valid():
         try:
-            services.goal_update(actor=request.user, goal=goal, **_goal_fields(form))
+            services.goal_update(
+                actor=request.user,
+                goal=goal,
+                based_on_edits=form.cleaned_data["edits"],
+                **_goal_fields(form),
+            )
+        except services.EditConflict as clash:
+            form, conflict = _after_conflict(
+                GoalEditForm, form, clash, episode=episode, initial=initial
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, "Goal saved.")
             return redirect("plans:version", version_id=goal.version_id)
     return render(
-        request, "plans/goal_form.html", {"form": form, "version": goal.version, "goal": goal}
+        request,
+        "plans/goal_form.html",
+        {"form": form, "version": goal.version, "goal": goal, "conflict": conflict},
+        status=409 if conflict else 200,
     )
 
 

@@ -15,12 +15,14 @@ PLAN_CONTENT = {
     "review_every": "6",
     "review_unit": "sessions",
     "reviewers": "client",
+    "edits": "0",
 }
 GOAL = {
     "title": "Sleep by midnight",
     "benchmark": "rating",
     "target": "7",
     "count_direction": "at_least",
+    "edits": "0",
 }
 MOVE_DOWN = {"direction": "down"}
 REVIEW = {"working": "Worry time helps", "not_working": "", "changes": ""}

@@ -1,0 +1,78 @@
+"""Measure links for the load and fault runs: `python -m rapport.harness.prepare N FILE`.
+
+Makes N waiting PHQ-9 assignments for adult clients of the demo practice's open episodes, each
+with a fresh single-use link, and writes the tokens (with their assignment ids) to FILE as
+JSON. Bulk-created: these are test fixtures, not clinical events, so they are not audited; the
+submissions made through them are, like any other.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+
+def make_links(count: int) -> list[dict[str, object]]:
+    from django.db import transaction
+    from django.utils import timezone
+
+    from rapport.care.models import Episode, EpisodeStatus
+    from rapport.core.ages import AgeBand
+    from rapport.measures.models import AccessLink, Assignment
+    from rapport.measures.services import hash_token
+
+    episodes = [
+        e
+        for e in Episode.objects.exclude(status=EpisodeStatus.CLOSED).select_related("client")
+        if e.client.age_band() == AgeBand.ADULT
+    ]
+    if not episodes:
+        raise SystemExit("no open episode of an adult client: load the demo practice first")
+    now = timezone.now()
+    tokens = [secrets.token_urlsafe(32) for _ in range(count)]
+    made: list[dict[str, object]] = []
+    with transaction.atomic():
+        for start in range(0, count, 1000):
+            chunk = range(start, min(count, start + 1000))
+            assignments = Assignment.objects.bulk_create(
+                Assignment(
+                    episode=episodes[i % len(episodes)],
+                    instrument_id="phq9",
+                    respondent="client",
+                    respondent_key="client",
+                    remote=True,
+                    due_at=now - timedelta(minutes=1),
+                )
+                for i in chunk
+            )
+            AccessLink.objects.bulk_create(
+                AccessLink(
+                    assignment=a,
+                    token_hash=hash_token(tokens[i]),
+                    expires_at=now + timedelta(hours=12),
+                )
+                for i, a in zip(chunk, assignments, strict=True)
+            )
+            made += [
+                {"token": tokens[i], "assignment": a.pk}
+                for i, a in zip(chunk, assignments, strict=True)
+            ]
+    return made
+
+
+def main() -> None:
+    import django
+
+    count, out = int(sys.argv[1]), Path(sys.argv[2])
+    django.setup()
+    out.write_text(json.dumps(make_links(count)), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rapport.settings")
+    main()
