@@ -84,7 +84,7 @@ class Stack:
                     f"http://127.0.0.1:{self.port}/healthz",
                     headers={"X-Forwarded-Proto": "https"},
                 )
-                with urllib.request.urlopen(request, timeout=2):
+                with urllib.request.urlopen(request, timeout=2):  # nosec B310: http on loopback
                     return
             except OSError:
                 time.sleep(0.3)
