@@ -41,9 +41,13 @@ def read_settings(env: dict[str, str], *names: str) -> dict[str, object]:
 
 
 def test_deploy_check_is_clean_under_production_settings(tmp_path):
+    # As the README's deploy example: the public address, behind one TLS proxy.
+    deployed = production_env(
+        tmp_path, RAPPORT_BASE_URL="https://rapport.example.org", RAPPORT_PROXY_COUNT="1"
+    )
     result = subprocess.run(
         [str(RAPPORT), "check", "--deploy", "--fail-level", "WARNING"],
-        env=production_env(tmp_path),
+        env=deployed,
         cwd=PROJECT,
         capture_output=True,
         text=True,
