@@ -85,6 +85,19 @@ def test_a_band_half_off_the_axis_is_named_in_the_middle_of_what_shows():
     assert label.y == 25
 
 
+def test_a_band_name_too_wide_for_the_margin_even_on_two_lines_is_left_out():
+    bands = [(0, 25, "Below the cut-off"), (25, 82, "May indicate an anxiety disorder")]
+
+    roomy = band_labels(bands, (0, 82), 300, 9.5, 110)
+    tight = band_labels(bands, (0, 82), 300, 9.5, 80)
+
+    assert [label.text for label in roomy] == [
+        "Below the cut-off",
+        "May indicate an\nanxiety disorder",
+    ]
+    assert [label.text for label in tight] == ["Below the\ncut-off"]
+
+
 def test_the_key_takes_as_many_columns_as_fit_the_drawing_and_no_more():
     labels = ["expected 10–90%", "expected 25–75%", "expected median", "Client", "alert"]
     narrow_width = (NARROW.width - 0.12) * 72

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 # fraction of the font size, rounded up so that estimates err wide.
 CHAR_WIDTH = 0.62
 LINE_HEIGHT = 1.25  # of the font size, for a line of text with its ascent and descent
+# Between the lines of one wrapped label: the browser's box of a line (ascent and descent of the
+# font it picks) can be taller than matplotlib's estimate, so wrapped lines get more room.
+WRAPPED_LINE_SPACING = 1.5
 
 # Legend spacing, in font sizes: passed to matplotlib and used to size the key beforehand.
 HANDLE_LENGTH = 1.6
@@ -96,8 +99,9 @@ def band_labels(
     width: float,
 ) -> list[BandLabel]:
     """A name beside each band (low, high, name) in a margin `width` points wide, or none where
-    the band's visible part is too thin for it: each label stays inside its own band, so no two
-    labels meet and none reaches past the axes into the key below."""
+    the name does not fit the margin even on two lines or the band's visible part is too thin:
+    each label stays inside its own band, so no two labels meet and none reaches past the axes
+    into the key below."""
     low, high = y_range
     points_per_unit = axes_height / (high - low)
     labels = []
@@ -106,7 +110,10 @@ def band_labels(
         if visible_high <= visible_low:
             continue
         lines = wrap(name, font, width)
-        if (visible_high - visible_low) * points_per_unit < len(lines) * LINE_HEIGHT * font:
+        if max(text_width(line, font) for line in lines) > width:
+            continue  # even wrapped it would run past the drawing's edge
+        spacing = WRAPPED_LINE_SPACING if len(lines) > 1 else LINE_HEIGHT
+        if (visible_high - visible_low) * points_per_unit < len(lines) * spacing * font:
             continue
         labels.append(BandLabel("\n".join(lines), (visible_low + visible_high) / 2))
     return labels

@@ -25,6 +25,7 @@ from rapport.charts.layout import (
     LINE_HEIGHT,
     TICK_SPACE,
     WIDE,
+    WRAPPED_LINE_SPACING,
     KeyShape,
     Layout,
     band_labels,
@@ -333,7 +334,7 @@ def _draw_panel(
             ha="left",
             va="center",
             fontsize=layout.small,
-            linespacing=LINE_HEIGHT,
+            linespacing=WRAPPED_LINE_SPACING,
             color="#6b4a3a",
             annotation_clip=False,
         )
