@@ -1,5 +1,6 @@
 """Booking a session: local times in the practice's zone, sensible lengths, one session per
-client at a time, a real clinician of the practice, an open episode, and an audit of each booking."""
+client at a time, a real clinician of the practice, an open episode, and an audit of each
+booking."""
 
 from __future__ import annotations
 
@@ -163,9 +164,7 @@ def test_a_booking_that_starts_before_and_runs_into_another_is_refused(cast):
     book = {"actor": cast.clinician, "episode": cast.adult_episode, "modality": "video"}
     session_schedule(scheduled_start=start, duration_minutes=50, **book)
     with pytest.raises(ValidationError, match="Choose another time"):
-        session_schedule(
-            scheduled_start=start - timedelta(minutes=30), duration_minutes=31, **book
-        )
+        session_schedule(scheduled_start=start - timedelta(minutes=30), duration_minutes=31, **book)
     session_schedule(scheduled_start=start - timedelta(minutes=30), duration_minutes=30, **book)
 
 

@@ -122,8 +122,7 @@ def test_a_session_of_another_practice_is_found_only_by_its_own_clinician(cast, 
 
 def test_a_session_that_does_not_exist_is_not_found(cast, web_as):
     assert (
-        web_as(cast.clinician).get(reverse("care:session_detail", args=[999999])).status_code
-        == 404
+        web_as(cast.clinician).get(reverse("care:session_detail", args=[999999])).status_code == 404
     )
 
 
