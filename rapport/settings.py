@@ -216,7 +216,7 @@ AXES_IPWARE_PROXY_COUNT = RAPPORT_PROXY_COUNT or None
 
 RAPPORT_REQUIRE_STAFF_2FA = env_bool("RAPPORT_REQUIRE_STAFF_2FA", not DEBUG)
 RAPPORT_STAFF_IDLE_TIMEOUT = timedelta(
-    minutes=int(os.environ.get("RAPPORT_STAFF_IDLE_MINUTES", "15"))
+    minutes=env_int("RAPPORT_STAFF_IDLE_MINUTES", 15, low=1, high=720)
 )
 RAPPORT_SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
 RAPPORT_BREAK_GLASS_DURATION = timedelta(minutes=60)
@@ -239,7 +239,9 @@ SECURE_SSL_REDIRECT = env_bool("RAPPORT_SSL_REDIRECT", not DEBUG)
 RAPPORT_BEHIND_PROXY = env_bool("RAPPORT_BEHIND_PROXY", False)
 if RAPPORT_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_HSTS_SECONDS = 0 if DEBUG else int(os.environ.get("RAPPORT_HSTS_SECONDS", "31536000"))
+SECURE_HSTS_SECONDS = (
+    0 if DEBUG else env_int("RAPPORT_HSTS_SECONDS", 31536000, low=0, high=63072000)
+)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env_bool("RAPPORT_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -297,7 +299,7 @@ _MAILER_OPTIONS: dict[str, object] = {}
 if _EMAIL_KIND == "smtp":
     _MAILER_OPTIONS = {
         "host": _EMAIL_HOST or "localhost",
-        "port": int(os.environ.get("RAPPORT_EMAIL_PORT", "587" if _EMAIL_HOST else "25")),
+        "port": env_int("RAPPORT_EMAIL_PORT", 587 if _EMAIL_HOST else 25, low=1, high=65535),
         "username": os.environ.get("RAPPORT_EMAIL_USER", ""),
         "password": os.environ.get("RAPPORT_EMAIL_PASSWORD", ""),
         "use_tls": env_bool("RAPPORT_EMAIL_USE_TLS", bool(_EMAIL_HOST)),
@@ -317,7 +319,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # --- Dashboards -----------------------------------------------------------------------------
 # Closed episodes a therapist needs before their figures are shown beside colleagues': fewer
 # gives intervals too wide to compare and makes a single client identifiable.
-RAPPORT_DASHBOARD_MIN_CASELOAD = int(os.environ.get("RAPPORT_DASHBOARD_MIN_CASELOAD", "15"))
+RAPPORT_DASHBOARD_MIN_CASELOAD = env_int("RAPPORT_DASHBOARD_MIN_CASELOAD", 15, low=1, high=1000)
 
 # --- Audit trail: keys and checkpoints (README "Audit trail") -------------------------------
 # The chain is keyed with a secret kept outside the database; signed checkpoints go to a
@@ -338,7 +340,7 @@ RAPPORT_AUDIT_CHECKPOINT_DIR = Path(
 )
 RAPPORT_AUDIT_REQUIRE_CHECKPOINT = env_bool("RAPPORT_AUDIT_REQUIRE_CHECKPOINT", not DEBUG)
 RAPPORT_AUDIT_CHECKPOINT_INTERVAL = timedelta(
-    minutes=int(os.environ.get("RAPPORT_AUDIT_CHECKPOINT_MINUTES", "60"))
+    minutes=env_int("RAPPORT_AUDIT_CHECKPOINT_MINUTES", 60, low=1, high=1440)
 )
 if not timedelta(minutes=1) <= RAPPORT_AUDIT_CHECKPOINT_INTERVAL <= timedelta(days=1):
     raise ImproperlyConfigured("RAPPORT_AUDIT_CHECKPOINT_MINUTES must be between 1 and 1440.")

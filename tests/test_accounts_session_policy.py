@@ -130,14 +130,6 @@ def test_visitors_who_are_not_signed_in_get_no_session_clock(db):
     assert SIGNED_IN_AT not in web.session and LAST_SEEN_AT not in web.session
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Bug: RAPPORT_STAFF_IDLE_MINUTES is read with a bare int() and no range check "
-        "(settings.py), so 0 starts a server that signs every staff member out at once; other "
-        "integer settings go through env_int with a range."
-    ),
-)
 def test_an_idle_limit_of_zero_minutes_is_refused_at_start_up(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RAPPORT_", "DATABASE_URL"))}
     env.update(

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PROJECT = Path(__file__).resolve().parent.parent
 RAPPORT = Path(sys.executable).parent / "rapport"
 
@@ -143,3 +145,28 @@ def test_the_audit_keyring_comes_from_a_file_with_the_current_key_named(tmp_path
     shown = read_settings(env, "RAPPORT_AUDIT_KEYRING")["RAPPORT_AUDIT_KEYRING"]
     assert shown == "Keyring(ids=['2025', '2026'], current_id='2026')"
     assert "a" * 40 not in shown
+
+
+@pytest.mark.parametrize(
+    "name, bad",
+    [
+        ("RAPPORT_STAFF_IDLE_MINUTES", "0"),
+        ("RAPPORT_HSTS_SECONDS", "-1"),
+        ("RAPPORT_EMAIL_PORT", "smtp"),
+        ("RAPPORT_DASHBOARD_MIN_CASELOAD", "0"),
+        ("RAPPORT_AUDIT_CHECKPOINT_MINUTES", "1e9"),
+    ],
+)
+def test_every_whole_number_setting_refuses_a_value_out_of_its_range_in_one_line(
+    tmp_path, name, bad
+):
+    result = subprocess.run(
+        [str(RAPPORT), "check"],
+        env=production_env(tmp_path, **{name: bad}),
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert f"{name} must be a whole number from" in result.stderr
+    assert "Traceback" not in result.stderr
