@@ -124,14 +124,6 @@ def test_the_invitation_link_expires_after_three_days(cast, monkeypatch):
     assert not User.objects.get(email="robin@northside.test").has_usable_password()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Bug: Django's password-reset form skips accounts without a usable password, so an "
-        "invitee whose link expired gets nothing from 'Forgot your password?' and there is no "
-        "way to resend an invitation."
-    ),
-)
 def test_an_invitee_whose_link_expired_can_ask_for_a_new_one(cast):
     user_invite(actor=cast.admin, details=details())
     mail.outbox.clear()
@@ -194,14 +186,6 @@ def test_a_double_clicked_invitation_makes_one_account_and_sends_one_email(cast,
     assert User.objects.filter(email="robin@northside.test").count() == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Bug: the form's unique-email check runs before the one-time key is looked at, so the "
-        "second click of a double-clicked invitation is told 'Another account already uses "
-        "this email address' instead of 'already saved' (nothing is stored twice)."
-    ),
-)
 def test_the_second_click_of_a_double_clicked_invitation_is_told_it_was_already_saved(cast, web_as):
     web = web_as(cast.admin)
     key = str(uuid4())

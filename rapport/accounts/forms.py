@@ -4,7 +4,7 @@ import uuid
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from rapport.accounts.models import Role, User
 from rapport.practices.models import Team
@@ -86,3 +86,11 @@ class SubmitOnceMixin(forms.Form):
 
 class InviteUserForm(SubmitOnceMixin, UserForm):
     pass
+
+
+class ResetPasswordForm(PasswordResetForm):
+    """Django's reset form, also for an invitee who has not chosen a password yet: Django leaves
+    such accounts out, so an invitee whose invitation expired could never get a new link."""
+
+    def get_users(self, email: str) -> Any:
+        return User.objects.filter(email__iexact=email.strip(), is_active=True)

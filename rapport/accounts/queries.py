@@ -1,14 +1,16 @@
-"""Reads for sign-in safety: whether an address is paused by the rate limits."""
+"""Reads for sign-in safety (whether an address is paused by the rate limits) and for submit-once
+forms (whether a submission was already carried out)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from rapport.accounts.models import ThrottleEvent
+from rapport.accounts.models import Submission, ThrottleEvent, User
 from rapport.core.throttle import blocked_until
 
 SIGN_IN_IP_WINDOW = timedelta(minutes=15)
@@ -42,4 +44,19 @@ def sign_in_blocked_until(ip_address: str, *, now: datetime | None = None) -> da
         now=now,
         limit=settings.RAPPORT_SIGN_IN_IP_LIMIT,
         window=SIGN_IN_IP_WINDOW,
+    )
+
+
+def earlier_submission(user: User, key: str) -> str | None:
+    """The page that this person's submission with this one-time key led to, if it was already
+    carried out; None for a new (or malformed) key."""
+    try:
+        parsed = uuid.UUID(key)
+    except ValueError:
+        return None
+    return (
+        Submission.objects.filter(key=parsed, user=user)
+        .exclude(result_url="")
+        .values_list("result_url", flat=True)
+        .first()
     )

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -23,8 +22,13 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
-from rapport.accounts.forms import EmailAuthenticationForm, EnrolmentCodeForm, TokenForm
-from rapport.accounts.queries import sign_in_blocked_until
+from rapport.accounts.forms import (
+    EmailAuthenticationForm,
+    EnrolmentCodeForm,
+    ResetPasswordForm,
+    TokenForm,
+)
+from rapport.accounts.queries import earlier_submission, sign_in_blocked_until
 from rapport.accounts.services import (
     enrolment_code_check,
     enrolment_code_send,
@@ -74,12 +78,13 @@ class PasswordResetView(auth_views.PasswordResetView):
     accounts.services.password_reset_admit); the page says the same whether or not an email
     went out."""
 
+    form_class = ResetPasswordForm
     template_name = "accounts/password_reset.html"
     email_template_name = "accounts/email/password_reset.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
 
-    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+    def form_valid(self, form: ResetPasswordForm) -> HttpResponse:
         admitted = password_reset_admit(
             email=form.cleaned_data["email"], ip_address=_client_ip(self.request)
         )
@@ -208,6 +213,17 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
                 return redirect(_safe_next(request))
         form.add_error("token", "That code did not match. Please try again.")
     return render(request, "accounts/two_factor_verify.html", {"form": form})
+
+
+def repeat_of_submission(request: HttpRequest) -> HttpResponse | None:
+    """For a submit-once form whose checks depend on what is stored (an email already in use):
+    a repeat of a submission already carried out goes where the first went, before those checks
+    would call the first one's result a clash."""
+    url = earlier_submission(request.user, str(request.POST.get("submission_key", "")))
+    if url is None:
+        return None
+    say_saved(request, False, "")
+    return redirect(url)
 
 
 def say_saved(request: HttpRequest, first_time: bool, message: str) -> None:

@@ -13,7 +13,7 @@ from rapport.accounts.decorators import role_required
 from rapport.accounts.forms import InviteUserForm, UserForm
 from rapport.accounts.models import STAFF_ROLES, Role, User
 from rapport.accounts.services import submission_once, user_invite, user_update
-from rapport.accounts.views import say_saved
+from rapport.accounts.views import repeat_of_submission, say_saved
 from rapport.audit.services import audit_record
 from rapport.people.queries import caseload_rows
 from rapport.practices.forms import PracticeSettingsForm, TeamForm
@@ -81,6 +81,8 @@ def user_list(request: HttpRequest) -> HttpResponse:
 @role_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
 def user_new(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and (repeat := repeat_of_submission(request)):
+        return repeat
     form = InviteUserForm(
         request.POST if request.method == "POST" else None, practice_id=request.user.practice_id
     )
