@@ -23,11 +23,11 @@ from rapport.care.models import Attendance, Episode, EpisodeStatus, EpisodeTrans
 from rapport.core.ages import AgeBand, age_band
 from rapport.core.instruments import score, validate_answers
 from rapport.core.suddengains import sudden_gains
+from rapport.demo.history import plan_history
+from rapport.demo.practice import DEMO_PASSWORD, DemoSummary, build_demo_practice, plan_demo
 from rapport.measures.models import Assignment, Response
 from rapport.measures.registry import get_instrument
 from rapport.people.models import Client, GuardianLink
-from rapport.practices.demo import DEMO_PASSWORD, DemoSummary, build_demo_practice, plan_demo
-from rapport.practices.demo_history import plan_history
 from rapport.practices.models import Practice
 
 # A fixed day keeps every count and date here independent of when the tests run.

@@ -36,11 +36,11 @@ from rapport.care.models import Attendance, Episode, Modality, Session
 from rapport.core import alliance as rules
 from rapport.core.ages import AgeBand, age_band
 from rapport.core.instruments import Instrument, clean_answers, score
+from rapport.demo import data
+from rapport.demo.data import ClientSpec
 from rapport.measures.models import Assignment, MeasurePlan, Response, Schedule
 from rapport.measures.registry import choose_version
 from rapport.people.models import GuardianLink
-from rapport.practices import demo_data as data
-from rapport.practices.demo_data import ClientSpec
 
 Mode = Response.Mode
 Status = Assignment.Status

@@ -27,6 +27,7 @@ from rapport.accounts.models import User
 from rapport.alerts.models import Alert
 from rapport.care.models import Attendance, Episode, EpisodeStatus, Session
 from rapport.core.ages import age_band
+from rapport.demo.data import DEMO_TIME_ZONE, ClientSpec
 from rapport.people.models import GuardianLink
 from rapport.plans.models import (
     BehaviourCount,
@@ -38,7 +39,6 @@ from rapport.plans.models import (
     Problem,
     ProblemChange,
 )
-from rapport.practices.demo_data import DEMO_TIME_ZONE, ClientSpec
 
 REVIEW_EVERY = 6  # sessions
 FIRST_PLAN_SESSION = 2  # the plan is agreed at the second session

@@ -35,13 +35,13 @@ from rapport.care.models import Attendance, ClosureReason, Episode, EpisodeStatu
 from rapport.core.alliance import ITEMS as FEEDBACK_ITEMS
 from rapport.core.instruments import Instrument, clean_answers, score
 from rapport.core.text import search_key
+from rapport.demo import data
+from rapport.demo.alliance import EVERYDAY_WORDS
+from rapport.demo.data import ClientSpec, Slot
+from rapport.demo.measures import ANXIOUS_WORDS, gad7_answers, phq9_answers
 from rapport.measures.models import Assignment, MeasurePlan, Response, Schedule
 from rapport.measures.registry import choose_version
 from rapport.people.models import Client, ClientStatus
-from rapport.practices import demo_data as data
-from rapport.practices.demo_alliance import EVERYDAY_WORDS
-from rapport.practices.demo_data import ClientSpec, Slot
-from rapport.practices.demo_measures import ANXIOUS_WORDS, gad7_answers, phq9_answers
 from rapport.practices.models import Practice
 
 Mode = Response.Mode

@@ -35,10 +35,10 @@ from rapport.care.models import (
 from rapport.core.ages import AgeBand, age_band
 from rapport.core.instruments import Instrument, clean_answers, score
 from rapport.core.schedules import due_at_session
+from rapport.demo.data import ClientSpec
 from rapport.measures.models import Assignment, MeasurePlan, Response, Schedule
 from rapport.measures.registry import choose_version
 from rapport.people.models import GuardianLink
-from rapport.practices.demo_data import ClientSpec
 
 Mode = Response.Mode
 Status = Assignment.Status
