@@ -75,7 +75,7 @@ MAX_BOOKINGS = 20
 SKIPPED_WEEK = 0.08  # holidays and illness: no appointment that week
 GAD7_OTHERS = 0.2  # of the clients not referred for anxiety; about half answer the GAD-7 in all
 # clinician3@ overrates the alliance (the demo's story): their clients give it 36 or a little
-# less while they give 40, as in demo_alliance.
+# less while they give 40, as in rapport.demo.alliance.
 OVERRATING_CLINICIAN = "clinician3"
 
 ENDED_IN_CLINICAL_RANGE_NOTES = (
