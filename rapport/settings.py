@@ -92,6 +92,10 @@ INSTALLED_APPS = [
     "rapport.dashboards",
     "rapport.audit",
     "rapport.portal",
+    # These three import the domain apps; no domain app imports them.
+    "rapport.demo",
+    "rapport.operations",
+    "rapport.analysis",
 ]
 
 MIDDLEWARE = [

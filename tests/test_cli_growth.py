@@ -150,7 +150,7 @@ def test_log1p_time_transform(tmp_path: Path) -> None:
 
 
 def test_json_has_null_for_an_undefined_correlation() -> None:
-    from rapport.measures.management.commands.growth import payload
+    from rapport.analysis.growth import payload
 
     fit = fit_growth(*sleepstudy_arrays())
     data = payload(dataclasses.replace(fit, corr=math.nan), 0.0)  # as when an SD is 0

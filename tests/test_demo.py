@@ -23,11 +23,11 @@ from rapport.care.models import Attendance, Episode, EpisodeStatus, EpisodeTrans
 from rapport.core.ages import AgeBand, age_band
 from rapport.core.instruments import score, validate_answers
 from rapport.core.suddengains import sudden_gains
+from rapport.demo.history import plan_history
+from rapport.demo.practice import DEMO_PASSWORD, DemoSummary, build_demo_practice, plan_demo
 from rapport.measures.models import Assignment, Response
 from rapport.measures.registry import get_instrument
 from rapport.people.models import Client, GuardianLink
-from rapport.practices.demo import DEMO_PASSWORD, DemoSummary, build_demo_practice, plan_demo
-from rapport.practices.demo_history import plan_history
 from rapport.practices.models import Practice
 
 # A fixed day keeps every count and date here independent of when the tests run.
@@ -328,6 +328,9 @@ def test_demo_totals_are_what_scoring_the_stored_answers_gives(demo: DemoSummary
     flagged = [r for r in responses if r.flags]
     risk = Alert.objects.filter(kind=Alert.Kind.RISK)
     assert {a.source_response_id for a in risk} == {r.pk for r in flagged}
+    # ... at the session its form belongs to, where a submitted form's alert shows on the chart.
+    for alert in risk.select_related("source_response__assignment"):
+        assert alert.session_id == alert.source_response.assignment.session_id is not None
 
 
 def test_demo_has_an_open_urgent_risk_alert_on_the_first_clinicians_caseload(

@@ -13,12 +13,8 @@ from rapport.accounts.models import User
 from rapport.care.models import Attendance, ClosureReason, Episode, EpisodeStatus, Session
 from rapport.core.instruments import score
 from rapport.dashboards.models import DashboardSnapshot
-from rapport.measures.models import Response
-from rapport.measures.registry import get_instrument
-from rapport.people.models import Client, ClientStatus
-from rapport.practices import demo_data as data
-from rapport.practices.demo import DemoSummary, build_demo_practice, plan_demo
-from rapport.practices.demo_history import (
+from rapport.demo import data
+from rapport.demo.history import (
     CASELOADS,
     IMPROVER,
     FormerClient,
@@ -26,6 +22,10 @@ from rapport.practices.demo_history import (
     phq9_mean,
     plan_history,
 )
+from rapport.demo.practice import DemoSummary, build_demo_practice, plan_demo
+from rapport.measures.models import Response
+from rapport.measures.registry import get_instrument
+from rapport.people.models import Client, ClientStatus
 from rapport.practices.models import Practice
 from rapport.trajectories.services import trajectory_validation
 

@@ -27,7 +27,7 @@ from django.test import Client as WebClient
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import NoReverseMatch, Resolver404
 
-from rapport.practices.demo import build_demo_practice
+from rapport.demo.practice import build_demo_practice
 
 TODAY = dt.date(2026, 3, 18)
 # Visited for every object the walk reaches; other routes for PER_ROUTE objects each.

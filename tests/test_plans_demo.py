@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 
 from rapport.care.models import Episode, EpisodeStatus
+from rapport.demo.practice import DemoSummary, build_demo_practice
 from rapport.plans import services
 from rapport.plans.models import PlanVersion, Problem
 from rapport.plans.progress import goals_progress
-from rapport.practices.demo import DemoSummary, build_demo_practice
 
 TODAY = dt.date(2026, 3, 18)
 

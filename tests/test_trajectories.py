@@ -633,7 +633,7 @@ def test_the_client_page_shows_the_latest_status_of_each_measure(cast, adult_phq
 
 
 def test_the_demo_shows_both_the_model_and_the_rule_and_a_few_alerts(db):
-    from rapport.practices.demo import build_demo_practice
+    from rapport.demo.practice import build_demo_practice
 
     summary = build_demo_practice(seed=7)
     methods = dict(

@@ -13,12 +13,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from rapport.core.text import search_key
+from rapport.demo.practice import build_demo_practice
 from rapport.measures.forms import answer_fields
 from rapport.measures.registry import builtin_instruments, get_instrument
 from rapport.people.models import Client
 from rapport.plans.models import PlanGoal
 from rapport.plans.progress import goal_target_words
-from rapport.practices.demo import build_demo_practice
 from tests.test_demo_walk import TODAY, Walk
 
 

@@ -1,6 +1,13 @@
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TYPE_CHECKING
+
 from django.db import models
+
+if TYPE_CHECKING:
+    from rapport.care.models import Episode, Session
+    from rapport.measures.models import Response
 
 
 class AlertQuerySet(models.QuerySet["Alert"]):
@@ -74,6 +81,37 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} alert for {self.client} ({self.status})"
+
+    @classmethod
+    def raised(
+        cls,
+        *,
+        episode: Episode,
+        kind: str,
+        reason: str,
+        opened_at: datetime,
+        urgent: bool = False,
+        session: Session | None = None,
+        source_response: Response | None = None,
+    ) -> Alert:
+        """An unsaved alert a rule raises about an episode (its practice and client are the
+        episode's): the one way one is made, by alert_open and by the demo practice alike."""
+        return cls(
+            practice_id=episode.practice_id,
+            client_id=episode.client_id,
+            episode=episode,
+            session=session,
+            kind=kind,
+            urgent=urgent,
+            reason=reason,
+            source_response=source_response,
+            opened_at=opened_at,
+        )
+
+    @staticmethod
+    def risk_reason(instrument_title: str, flag: dict[str, object]) -> str:
+        """Why a risk alert opened: the instrument and the flag's message (see Response.flags)."""
+        return f"{instrument_title}: {flag['message']}"
 
     @property
     def is_open(self) -> bool:

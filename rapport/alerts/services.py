@@ -28,17 +28,16 @@ def alert_open(
     actor: User | None = None,
 ) -> Alert:
     """Open an alert raised by a rule, audit it and tell the domains that listen (alert_opened)."""
-    alert = Alert.objects.create(
-        practice_id=episode.practice_id,
-        client_id=episode.client_id,
+    alert = Alert.raised(
         episode=episode,
-        session=session,
         kind=kind,
-        urgent=urgent,
         reason=reason,
-        source_response=source_response,
         opened_at=timezone.now(),
+        urgent=urgent,
+        session=session,
+        source_response=source_response,
     )
+    alert.save(force_insert=True)
     audit_record(
         actor=actor,
         action="open",

@@ -85,8 +85,8 @@ def measure(out: Callable[[str], None]) -> bool:
 
     from rapport.access import caseload_episodes
     from rapport.accounts.models import User
+    from rapport.demo.practice import build_demo_practice, demo_email
     from rapport.measures.models import Response
-    from rapport.practices.demo import build_demo_practice, demo_email
 
     started = time.perf_counter()
     build_demo_practice()

@@ -109,8 +109,8 @@ def at_a_million(out: Callable[[str], None]) -> bool:
         out("  where rapport's time goes:")
         where_the_time_goes(lambda: fit(data), out)
 
-    from rapport.measures.csvinput import read_csv
-    from rapport.measures.management.commands.growth import growth_data
+    from rapport.analysis.csvinput import read_csv
+    from rapport.analysis.growth import growth_data
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "practice.csv"

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from rapport.core.instruments import clean_answers, score
 from rapport.core.schedules import LEAD_HOURS_DEFAULT, LEAD_HOURS_MAX
 
 if TYPE_CHECKING:
@@ -228,6 +230,46 @@ class Response(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instrument_id} {self.total} on {self.completed_at:%Y-%m-%d}"
+
+    @classmethod
+    def scored(
+        cls,
+        *,
+        assignment: Assignment,
+        instrument: Instrument,
+        answers: dict[str, Any],
+        mode: str,
+        completed_at: datetime,
+    ) -> Response:
+        """The unsaved response to an assignment: answers cleaned and scored by the instrument.
+
+        The one place a response row is made, so that a submitted form and the demo practice's
+        bulk-written history store their scores, bands and flags alike. Answers must be valid.
+        """
+        cleaned = clean_answers(instrument, answers)
+        result = score(instrument, cleaned)
+        response = cls(
+            assignment=assignment,
+            episode_id=assignment.episode_id,
+            instrument_id=instrument.id,
+            instrument_version=instrument.version,
+            respondent=assignment.respondent,
+            answers=cleaned,
+            total=result.total,
+            subscales=result.subscales,
+            band=result.band.label if result.band else "",
+            severity=result.band.severity if result.band else None,
+            prorated=result.prorated,
+            flags=[
+                {"item": flag.link_id, "message": flag.message, "urgent": flag.urgent}
+                for flag in result.flags
+            ],
+            mode=mode,
+            completed_at=completed_at,
+        )
+        if Assignment.episode.is_cached(assignment):  # spares a query to whoever reads it next
+            response.episode = assignment.episode
+        return response
 
     @property
     def carries_risk_flag(self) -> bool:

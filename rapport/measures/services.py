@@ -20,8 +20,6 @@ from rapport.care.models import Attendance, Episode, Modality, Session
 from rapport.core.instruments import (
     MAX_TEXT_LENGTH,
     Instrument,
-    clean_answers,
-    score,
     validate_answers,
 )
 from rapport.core.schedules import LEAD_HOURS_DEFAULT, completed_remotely, due_at_session
@@ -500,28 +498,11 @@ def response_submit(
     errors = validate_answers(instrument, answers)
     if errors:
         raise AnswersInvalid(errors)
-    cleaned = clean_answers(instrument, answers)
-    result = score(instrument, cleaned)
     now = timezone.now()
-    response = Response.objects.create(
-        assignment=locked,
-        episode=episode,
-        instrument_id=instrument.id,
-        instrument_version=instrument.version,
-        respondent=locked.respondent,
-        answers=cleaned,
-        total=result.total,
-        subscales=result.subscales,
-        band=result.band.label if result.band else "",
-        severity=result.band.severity if result.band else None,
-        prorated=result.prorated,
-        flags=[
-            {"item": flag.link_id, "message": flag.message, "urgent": flag.urgent}
-            for flag in result.flags
-        ],
-        mode=mode,
-        completed_at=now,
+    response = Response.scored(
+        assignment=locked, instrument=instrument, answers=answers, mode=mode, completed_at=now
     )
+    response.save(force_insert=True)
     locked.status = Assignment.Status.COMPLETED
     locked.draft = {}
     locked.save(update_fields=["status", "draft"])
@@ -535,12 +516,12 @@ def response_submit(
         practice_id=episode.practice_id,
         detail={"instrument": instrument.id, "mode": mode},
     )
-    for flag in result.flags:
+    for flag in response.flags:
         alert_open(
             episode=episode,
             kind=Alert.Kind.RISK,
-            urgent=flag.urgent,
-            reason=f"{instrument.short_title}: {flag.message}",
+            urgent=flag["urgent"],
+            reason=Alert.risk_reason(instrument.short_title, flag),
             source_response=response,
             session=locked.session,  # on the chart at the session the form belongs to
         )

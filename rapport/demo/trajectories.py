@@ -39,11 +39,8 @@ def build_demo_trajectories(
             kind = alert_kind(classification, settings)
             if episode.status == EpisodeStatus.CLOSED or kind is None:
                 continue
-            alert = Alert(
-                practice=practice,
-                client_id=episode.client_id,
+            alert = Alert.raised(
                 episode=episode,
-                session_id=row.session_id,
                 kind=kind,
                 reason=alert_reason(
                     fit.instruments[0],
@@ -53,9 +50,10 @@ def build_demo_trajectories(
                     intake[episode_id],
                     classification,
                 ),
-                source_response_id=row.response_id,
                 opened_at=row.at,
             )
+            # The fit's rows carry ids only; loading each session and response would be slower.
+            alert.session_id, alert.source_response_id = row.session_id, row.response_id
             if row.at < open_since:
                 alert.status = Alert.Status.RESOLVED
                 alert.acknowledged_at = row.at + timedelta(days=2)

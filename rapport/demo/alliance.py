@@ -35,12 +35,12 @@ from rapport.alliance.services import FEEDBACK_FAMILY, rules_settings
 from rapport.care.models import Attendance, Episode, Modality, Session
 from rapport.core import alliance as rules
 from rapport.core.ages import AgeBand, age_band
-from rapport.core.instruments import Instrument, clean_answers, score
+from rapport.core.instruments import Instrument
+from rapport.demo import data
+from rapport.demo.data import ClientSpec
 from rapport.measures.models import Assignment, MeasurePlan, Response, Schedule
 from rapport.measures.registry import choose_version
 from rapport.people.models import GuardianLink
-from rapport.practices import demo_data as data
-from rapport.practices.demo_data import ClientSpec
 
 Mode = Response.Mode
 Status = Assignment.Status
@@ -356,23 +356,8 @@ def build_demo_alliance(
 
     responses: list[Response] = []
     for row, key, assignment, version, answers, mode, when in pending:
-        cleaned = clean_answers(version, answers)
-        result = score(version, cleaned)
-        response = Response(
-            assignment=assignment,
-            episode=assignment.episode,
-            instrument_id=version.id,
-            instrument_version=version.version,
-            respondent=assignment.respondent,
-            answers=cleaned,
-            total=result.total,
-            subscales=result.subscales,
-            band=result.band.label if result.band else "",
-            severity=result.band.severity if result.band else None,
-            prorated=result.prorated,
-            flags=[],
-            mode=mode,
-            completed_at=when,
+        response = Response.scored(
+            assignment=assignment, instrument=version, answers=answers, mode=mode, completed_at=when
         )
         row.responses[key] = response
         responses.append(response)
@@ -423,16 +408,13 @@ def _alerts_and_ruptures(
                     until = waiting_until[finding.kind]
                     if until is None or client.completed_at < until:
                         continue
-                alert = Alert(
-                    practice_id=course.episode.practice_id,
-                    client_id=course.episode.client_id,
+                alert = Alert.raised(
                     episode=course.episode,
-                    session=row.session,
                     kind=finding.kind,
-                    urgent=False,
                     reason=finding.reason,
-                    source_response=client,
                     opened_at=client.completed_at,
+                    session=row.session,
+                    source_response=client,
                 )
                 alerts.append(alert)
                 midnight = datetime.combine(today, time(), tzinfo=client.completed_at.tzinfo)

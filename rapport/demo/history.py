@@ -33,15 +33,15 @@ from rapport.accounts.models import User
 from rapport.alliance.services import FEEDBACK_FAMILY
 from rapport.care.models import Attendance, ClosureReason, Episode, EpisodeStatus, Modality, Session
 from rapport.core.alliance import ITEMS as FEEDBACK_ITEMS
-from rapport.core.instruments import Instrument, clean_answers, score
+from rapport.core.instruments import Instrument
 from rapport.core.text import search_key
+from rapport.demo import data
+from rapport.demo.alliance import EVERYDAY_WORDS
+from rapport.demo.data import ClientSpec, Slot
+from rapport.demo.measures import ANXIOUS_WORDS, gad7_answers, phq9_answers
 from rapport.measures.models import Assignment, MeasurePlan, Response, Schedule
 from rapport.measures.registry import choose_version
 from rapport.people.models import Client, ClientStatus
-from rapport.practices import demo_data as data
-from rapport.practices.demo_alliance import EVERYDAY_WORDS
-from rapport.practices.demo_data import ClientSpec, Slot
-from rapport.practices.demo_measures import ANXIOUS_WORDS, gad7_answers, phq9_answers
 from rapport.practices.models import Practice
 
 Mode = Response.Mode
@@ -75,7 +75,7 @@ MAX_BOOKINGS = 20
 SKIPPED_WEEK = 0.08  # holidays and illness: no appointment that week
 GAD7_OTHERS = 0.2  # of the clients not referred for anxiety; about half answer the GAD-7 in all
 # clinician3@ overrates the alliance (the demo's story): their clients give it 36 or a little
-# less while they give 40, as in demo_alliance.
+# less while they give 40, as in rapport.demo.alliance.
 OVERRATING_CLINICIAN = "clinician3"
 
 ENDED_IN_CLINICAL_RANGE_NOTES = (
@@ -629,33 +629,16 @@ def build_demo_history(
                 pending.append((assignment, instrument, answers, mode, when))
     Assignment.objects.bulk_create(assignments, batch_size=1000)
 
-    # Many forms carry the same answers (session ratings especially): score each set once.
-    scored: dict[tuple[str, tuple[tuple[str, Any], ...]], tuple[dict[str, Any], Any]] = {}
-    responses: list[Response] = []
-    for assignment, instrument, answers, mode, when in pending:
-        key = (instrument.id, tuple(sorted(answers.items())))
-        if key not in scored:
-            cleaned = clean_answers(instrument, answers)
-            scored[key] = (cleaned, score(instrument, cleaned))
-        cleaned, result = scored[key]
-        responses.append(
-            Response(
-                assignment_id=assignment.pk,
-                episode_id=assignment.episode_id,
-                instrument_id=instrument.id,
-                instrument_version=instrument.version,
-                respondent=assignment.respondent,
-                answers=cleaned,
-                total=result.total,
-                subscales=result.subscales,
-                band=result.band.label if result.band else "",
-                severity=result.band.severity if result.band else None,
-                prorated=result.prorated,
-                flags=[],  # item 9 is never above 0 here: nothing to flag
-                mode=mode,
-                completed_at=when,
-            )
+    responses = [
+        Response.scored(
+            assignment=assignment,
+            instrument=instrument,
+            answers=answers,
+            mode=mode,
+            completed_at=when,
         )
+        for assignment, instrument, answers, mode, when in pending
+    ]
     Response.objects.bulk_create(responses, batch_size=1000)
     return DemoHistory(
         episodes=episodes,

@@ -1,6 +1,6 @@
 """A fictional practice full of plausible data, for trying Rapport out and for screenshots.
 
-Planning is pure (`plan_demo` here, `demo_data.plan_sessions`), so a seed and a day give the same
+Planning is pure (`plan_demo` here, `data.plan_sessions`), so a seed and a day give the same
 practice and tests can check that without a database. `build_demo_practice` writes the plan in
 one transaction with bulk inserts, which keeps a full load to a second or two on SQLite.
 """
@@ -28,16 +28,16 @@ from rapport.care.models import (
 )
 from rapport.core.ages import AgeBand
 from rapport.core.text import search_key
+from rapport.demo import data
+from rapport.demo.alliance import build_demo_alliance
+from rapport.demo.dashboards import build_demo_dashboards
+from rapport.demo.data import ClientSpec, GuardianSpec, Slot
+from rapport.demo.exposure import build_demo_exposure
+from rapport.demo.history import build_demo_history
+from rapport.demo.measures import build_demo_measures
+from rapport.demo.plans import build_demo_plans
+from rapport.demo.trajectories import build_demo_trajectories
 from rapport.people.models import Client, ClientStatus, GuardianLink
-from rapport.practices import demo_data as data
-from rapport.practices.demo_alliance import build_demo_alliance
-from rapport.practices.demo_dashboards import build_demo_dashboards
-from rapport.practices.demo_data import ClientSpec, GuardianSpec, Slot
-from rapport.practices.demo_exposure import build_demo_exposure
-from rapport.practices.demo_history import build_demo_history
-from rapport.practices.demo_measures import build_demo_measures
-from rapport.practices.demo_plans import build_demo_plans
-from rapport.practices.demo_trajectories import build_demo_trajectories
 from rapport.practices.models import Practice, Team
 
 DEMO_PASSWORD = "rapport-demo-2026"

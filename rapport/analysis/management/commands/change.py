@@ -6,20 +6,20 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from rapport.core.change import (
-    ChangeResult,
-    CutoffKind,
-    Direction,
-    Method,
-    reliable_change,
-)
-from rapport.measures.csvinput import (
+from rapport.analysis.csvinput import (
     CsvInputError,
     CsvTable,
     normalise_id,
     parse_number,
     read_csv,
     same_value,
+)
+from rapport.core.change import (
+    ChangeResult,
+    CutoffKind,
+    Direction,
+    Method,
+    reliable_change,
 )
 
 METHOD_NAMES = {

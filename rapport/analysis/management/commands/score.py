@@ -9,8 +9,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from rapport.core.instruments import Instrument, ScoreResult, score, validate_answers
-from rapport.measures.management.commands.instruments import practice_or_error
 from rapport.measures.registry import get_instrument
+from rapport.practices.models import Practice
 
 ADDED = ("total", "band", "prorated", "missing", "flags")
 
@@ -46,11 +46,11 @@ class Command(BaseCommand):
         parser.add_argument("--output", help="Write the scored CSV here instead of stdout.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        practice = practice_or_error(options.get("practice"))
+        practice_id = options.get("practice")
+        if practice_id is not None and not Practice.objects.filter(pk=practice_id).exists():
+            raise CommandError(f"no practice with id {practice_id}")
         try:
-            instrument = get_instrument(
-                options["instrument_id"], practice_id=practice.pk if practice else None
-            )
+            instrument = get_instrument(options["instrument_id"], practice_id=practice_id)
         except LookupError as error:
             raise CommandError(str(error.args[0])) from error
         path = options["file"]

@@ -18,13 +18,13 @@ from datetime import date, timedelta
 
 from rapport.care.models import Attendance, Episode, EpisodeStatus, Session
 from rapport.core import exposure as rules
+from rapport.demo.data import ClientSpec
 from rapport.exposure.models import Attempt, Ladder, Step
-from rapport.practices.demo_data import ClientSpec
 
 Setting = Attempt.Setting
 Via = Attempt.Via
 
-# Ladders by referral reason (see demo_data.ADULT_REFERRALS): (title, [(situation, SUDS)]).
+# Ladders by referral reason (see data.ADULT_REFERRALS): (title, [(situation, SUDS)]).
 LADDERS: dict[str, tuple[str, list[tuple[str, int]]]] = {
     "Worry and procrastination before university finals": (
         "Facing revision and exams",

@@ -33,12 +33,12 @@ from rapport.care.models import (
     Session,
 )
 from rapport.core.ages import AgeBand, age_band
-from rapport.core.instruments import Instrument, clean_answers, score
+from rapport.core.instruments import Instrument
 from rapport.core.schedules import due_at_session
+from rapport.demo.data import ClientSpec
 from rapport.measures.models import Assignment, MeasurePlan, Response, Schedule
 from rapport.measures.registry import choose_version
 from rapport.people.models import GuardianLink
-from rapport.practices.demo_data import ClientSpec
 
 Mode = Response.Mode
 Status = Assignment.Status
@@ -515,31 +515,16 @@ def build_demo_measures(
                     pending.append((assignment, instrument, answers, mode, when))
     Assignment.objects.bulk_create(assignments, batch_size=500)
 
-    responses: list[Response] = []
-    for assignment, instrument, answers, mode, when in pending:
-        cleaned = clean_answers(instrument, answers)
-        result = score(instrument, cleaned)
-        responses.append(
-            Response(
-                assignment=assignment,
-                episode=assignment.episode,
-                instrument_id=instrument.id,
-                instrument_version=instrument.version,
-                respondent=assignment.respondent,
-                answers=cleaned,
-                total=result.total,
-                subscales=result.subscales,
-                band=result.band.label if result.band else "",
-                severity=result.band.severity if result.band else None,
-                prorated=result.prorated,
-                flags=[
-                    {"item": f.link_id, "message": f.message, "urgent": f.urgent}
-                    for f in result.flags
-                ],
-                mode=mode,
-                completed_at=when,
-            )
+    responses = [
+        Response.scored(
+            assignment=assignment,
+            instrument=instrument,
+            answers=answers,
+            mode=mode,
+            completed_at=when,
         )
+        for assignment, instrument, answers, mode, when in pending
+    ]
     Response.objects.bulk_create(responses, batch_size=500)
     alerts = _alerts(responses, pending, today, rng)
     Alert.objects.bulk_create(alerts)
@@ -565,15 +550,14 @@ def _alerts(
         episode = assignment.episode
         midnight = datetime.combine(today, time(), tzinfo=response.completed_at.tzinfo)
         for flag in response.flags:
-            alert = Alert(
-                practice_id=episode.practice_id,
-                client_id=episode.client_id,
+            alert = Alert.raised(
                 episode=episode,
                 kind=Alert.Kind.RISK,
-                urgent=flag["urgent"],
-                reason=f"{instrument.short_title}: {flag['message']}",
-                source_response=response,
+                reason=Alert.risk_reason(instrument.short_title, flag),
                 opened_at=response.completed_at,
+                urgent=flag["urgent"],
+                session=assignment.session,
+                source_response=response,
             )
             if response.completed_at < midnight - OPEN_FOR:
                 alert.status = Alert.Status.ACKNOWLEDGED

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from rapport.accounts.models import User
-from rapport.practices.demo import (
+from rapport.demo.practice import (
     DEMO_PASSWORD,
     DemoAlreadyLoaded,
     DemoLogin,

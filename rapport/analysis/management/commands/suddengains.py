@@ -6,9 +6,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from rapport.analysis.csvinput import CsvInputError, normalise_id, parse_number, read_csv
 from rapport.core.change import Direction
 from rapport.core.suddengains import BDI_MIN_GAIN, MIN_PERCENT, SuddenGainsResult, sudden_gains
-from rapport.measures.csvinput import CsvInputError, normalise_id, parse_number, read_csv
 
 
 class Command(BaseCommand):

@@ -27,6 +27,7 @@ from rapport.accounts.models import User
 from rapport.alerts.models import Alert
 from rapport.care.models import Attendance, Episode, EpisodeStatus, Session
 from rapport.core.ages import age_band
+from rapport.demo.data import DEMO_TIME_ZONE, ClientSpec
 from rapport.people.models import GuardianLink
 from rapport.plans.models import (
     BehaviourCount,
@@ -38,7 +39,6 @@ from rapport.plans.models import (
     Problem,
     ProblemChange,
 )
-from rapport.practices.demo_data import DEMO_TIME_ZONE, ClientSpec
 
 REVIEW_EVERY = 6  # sessions
 FIRST_PLAN_SESSION = 2  # the plan is agreed at the second session
@@ -307,20 +307,20 @@ def _episode_plan(
         # Like the demo's other alerts: older than two weeks, the clinician has seen to it.
         seen = opened_at < _at(today, 0) - OPEN_FOR
         rows["alerts"].append(
-            Alert(
-                practice_id=episode.practice_id,
-                client_id=episode.client_id,
+            Alert.raised(
                 episode=episode,
                 kind=Alert.Kind.PLAN_REVIEW,
                 reason=f"The plan is reviewed every {REVIEW_EVERY} sessions; "
                 f"{REVIEW_EVERY} held since the last.",
                 opened_at=opened_at,
-                status=Alert.Status.ACKNOWLEDGED if seen else Alert.Status.OPEN,
-                acknowledged_at=opened_at + timedelta(days=1) if seen else None,
-                acknowledged_by=clinician if seen else None,
-                acknowledgement_note=SEEN_NOTE if seen else "",
             )
         )
+        if seen:
+            alert = rows["alerts"][-1]
+            alert.status = Alert.Status.ACKNOWLEDGED
+            alert.acknowledged_at = opened_at + timedelta(days=1)
+            alert.acknowledged_by = clinician
+            alert.acknowledgement_note = SEEN_NOTE
 
 
 def _band(spec: ClientSpec, today: date) -> str:
