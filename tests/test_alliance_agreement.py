@@ -42,4 +42,5 @@ def test_a_therapist_rating_lower_on_average_is_told_by_how_much_without_a_minus
     page = web_as(cast.clinician).get(reverse("alliance:episode", args=[cast.adult_episode.pk]))
     text = " ".join(page.text.split())
     assert "the therapist rated 2.7 points lower than the client on average" in text
+    assert "Session by session, the two sides' totals agree" in text
     assert "intraclass correlation" in text

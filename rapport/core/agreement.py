@@ -155,6 +155,22 @@ class Agreement:
     def icc_not_estimable(self) -> NotEstimable | None:
         return self.intraclass.absolute.not_estimable
 
+    @property
+    def icc_words(self) -> str | None:
+        """The ICC in a clinician's words, by Cicchetti's (1994) bands: below 0.40 poor,
+        0.40–0.59 fair, 0.60–0.74 good, 0.75 and above excellent (Psychological Assessment
+        6(4):284–290). None when not estimable."""
+        value = self.icc
+        if value is None:
+            return None
+        if value < 0.40:
+            return "poorly"
+        if value < 0.60:
+            return "fairly"
+        if value < 0.75:
+            return "well"
+        return "very well"
+
 
 def agreement(
     rater_a: ArrayLike, rater_b: ArrayLike, *, confidence: float = CONFIDENCE

@@ -332,3 +332,13 @@ def test_agreement_is_defined_or_says_why_for_constant_tied_and_tiny_inputs(
         assert result.icc_not_estimable is expected
     if len(set(differences)) == 1 and len(set(a)) > 1:  # a constant offset: perfectly consistent
         assert result.intraclass.consistency.value == pytest.approx(1)
+
+
+def test_the_icc_is_put_in_words_by_cicchettis_bands() -> None:
+    judge_1, judge_2, judge_4 = ([row[j] for row in SHROUT_FLEISS] for j in (0, 1, 3))
+    close = [v + (0.5 if i % 2 else -0.5) for i, v in enumerate(judge_1)]
+
+    assert agreement(judge_1, judge_2).icc_words == "poorly"  # ICC(2,1) 0.13
+    assert agreement(judge_1, judge_4).icc_words == "well"  # 0.65
+    assert agreement(judge_1, close).icc_words == "very well"  # 0.94
+    assert agreement([10, 10, 10], [9, 9, 9]).icc_words is None  # not estimable
