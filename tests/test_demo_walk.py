@@ -17,6 +17,7 @@ import re
 import traceback
 from collections import deque
 from collections.abc import Iterator
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
@@ -102,6 +103,7 @@ class Walk:
         self.per_route: dict[str, int] = {}
         self.seen_values: dict[str, list[object]] = {}
         self.errors: list[str] = []
+        self.html: dict[str, str] = {}  # every HTML page this login was shown, by path
         self.sign_in()
 
     def sign_in(self) -> None:
@@ -127,7 +129,8 @@ class Walk:
         if response.status_code in (301, 302) and "Location" in response:
             return f'<a href="{response["Location"]}"></a>'
         if response.get("Content-Type", "").startswith("text/html"):
-            return response.content.decode()
+            self.html[path] = response.content.decode()
+            return self.html[path]
         return None
 
     def wanted(self, path: str) -> bool:
@@ -227,11 +230,25 @@ def instances(
     return [{p: v[min(i, len(v) - 1)] for p, v in choices.items()} for i in range(width)]
 
 
-# About 100 s of processor time: on its own worker, so it does not hold up a group of short tests.
-@pytest.mark.xdist_group("demo_walk")
-def test_every_demo_page_as_every_demo_login_answers_without_a_server_error(db: None) -> None:
+@dataclass(frozen=True)
+class DemoWalk:
+    pages: int
+    errors: list[str]
+    html: dict[tuple[str, str], str]  # (login, path) → the HTML that login was shown
+
+
+_DONE: list[DemoWalk] = []
+
+
+def walk_the_demo() -> DemoWalk:
+    """Build the demo and walk it as every login, once per test process: the walk takes minutes,
+    and both this module (server errors) and tests/test_wording.py (what people read) check it.
+    The first caller needs the database; the HTML is kept, not the rows."""
+    if _DONE:
+        return _DONE[0]
     summary = build_demo_practice(today=TODAY)
     errors: list[str] = []
+    html: dict[tuple[str, str], str] = {}
     pages = 0
     covered: set[str] = set()
     for login in summary.logins:
@@ -241,5 +258,15 @@ def test_every_demo_page_as_every_demo_login_answers_without_a_server_error(db: 
         walk.every_route()
         errors += walk.errors
         pages += len(walk.visited)
-    assert pages > 200
-    assert not errors, "\n".join(errors)
+        html.update({(login.email, path): page for path, page in walk.html.items()})
+    _DONE.append(DemoWalk(pages, errors, html))
+    return _DONE[0]
+
+
+# About 100 s of processor time: on its own worker, so it does not hold up a group of short tests
+# (tests/test_wording.py reads the same walk, so it is in the same group).
+@pytest.mark.xdist_group("demo_walk")
+def test_every_demo_page_as_every_demo_login_answers_without_a_server_error(db: None) -> None:
+    walked = walk_the_demo()
+    assert walked.pages > 200
+    assert not walked.errors, "\n".join(walked.errors)
