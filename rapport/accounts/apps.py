@@ -6,5 +6,10 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
+        # Imported here, not at the top: both load every app's models, which exist only once
+        # the registry is ready. The signal table belongs to no app; accounts, which already
+        # registers the project-wide checks, connects it once.
         from rapport import checks  # noqa: F401
-        from rapport.accounts import signals  # noqa: F401
+        from rapport.signals import connect_reactions
+
+        connect_reactions()

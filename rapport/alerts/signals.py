@@ -1,5 +1,6 @@
 """Other domains react to an alert being opened (a plan review hook listens for off-track and
-low-goals alerts) without the rule that opened it knowing about them."""
+low-goals alerts) without the rule that opened it knowing about them. Who listens is listed in
+rapport/signals.py."""
 
 from django.dispatch import Signal
 

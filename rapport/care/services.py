@@ -20,6 +20,7 @@ from rapport.care.models import (
     Session,
     when_label,
 )
+from rapport.care.signals import episode_closed, session_booked, session_recorded
 from rapport.people.models import Client
 
 MAX_MINUTES = 480  # the longest session the model allows
@@ -72,10 +73,7 @@ def episode_close(
         obj=episode,
         detail={"reason": reason, "future_sessions_cancelled": cancelled},
     )
-    # Deferred import: measures build on care, not the other way round.
-    from rapport.measures.services import discharge_assignments_create
-
-    discharge_assignments_create(episode=episode)
+    episode_closed.send(sender=Episode, episode=episode)
     return episode
 
 
@@ -146,17 +144,9 @@ def session_schedule(
     _refuse_a_clash(session)
     session.save()
     audit_record(actor=actor, action="create", obj=session, client_id=episode.client_id)
-    _prepare_measures(session)
+    # A session's forms are made when it is booked or recorded, never when a page is viewed.
+    session_booked.send(sender=Session, session=session)
     return session
-
-
-def _prepare_measures(session: Session) -> None:
-    """A session's forms are made when it is booked or recorded, never when a page is viewed;
-    when each may be answered is decided by rapport.measures.availability."""
-    # Deferred import: measures build on care, not the other way round.
-    from rapport.measures.services import session_assignments_ensure
-
-    session_assignments_ensure(session=session)
 
 
 def _refuse_a_clash(session: Session) -> None:
@@ -229,7 +219,7 @@ def session_record(
         client_id=session.episode.client_id,
         detail={"changed": changed, "attendance": attendance},
     )
-    _prepare_measures(session)
+    session_recorded.send(sender=Session, session=session)
     return session
 
 

@@ -1,5 +1,5 @@
 """Other domains react to a stored response (alliance alerts, later: progress) without measures
-having to know about them."""
+having to know about them. Who listens is listed in rapport/signals.py."""
 
 from django.dispatch import Signal
 

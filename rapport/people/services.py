@@ -11,7 +11,9 @@ from django.db import transaction
 from rapport.accounts.models import CLINICAL_STAFF_ROLES, User
 from rapport.audit.services import audit_record
 from rapport.care.models import Episode
+from rapport.care.signals import episode_opened
 from rapport.people.models import Client, GuardianLink
+from rapport.people.signals import guardian_link_ended
 
 CLIENT_FIELDS = (
     "full_name",
@@ -69,10 +71,7 @@ def client_create(
     )
     audit_record(actor=actor, action="create", obj=client)
     audit_record(actor=actor, action="create", obj=episode)
-    # Deferred import: measures build on people, not the other way round.
-    from rapport.measures.services import default_measures_apply
-
-    default_measures_apply(actor=actor, episode=episode)
+    episode_opened.send(sender=Episode, actor=actor, episode=episode)
     return client
 
 
@@ -104,10 +103,7 @@ def guardian_link_update(
         link.save(update_fields=list(changed))
     audit_record(actor=actor, action="update", obj=link, detail={"changed": changed})
     if "is_active" in changed and not link.is_active:
-        # Deferred import: measures build on people, not the other way round.
-        from rapport.measures.services import guardian_assignments_withdraw
-
-        guardian_assignments_withdraw(client_id=link.client_id, guardian_id=link.guardian_id)
+        guardian_link_ended.send(sender=GuardianLink, link=link)
     return link
 
 
