@@ -6,12 +6,14 @@ Import the fixtures `browser` and `page` into a test module with
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [
@@ -26,6 +28,7 @@ LAUNCH_ARGS = [
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 10_000
+DEMO_PASSWORD = "rapport-demo-2026"  # every demo login's, as `make run` prints it
 
 
 def require_chromium() -> None:
@@ -111,3 +114,28 @@ def assert_strict_csp(watch: Watch) -> None:
         assert policy, f"{url} has no Content-Security-Policy header"
         assert "unsafe-inline" not in policy, f"{url}: {policy}"
     assert not watch.csp_console_errors(), watch.csp_console_errors()
+
+
+@pytest.fixture(name="demo")
+def demo_fixture(transactional_db, settings) -> None:  # type: ignore[no-untyped-def]
+    """The demo practice, built by the `demo` command as `make run` builds it."""
+    settings.DEBUG = True  # the demo command refuses to run on a production configuration
+    call_command("demo", stdout=io.StringIO())
+
+
+@pytest.fixture(name="shots")
+def shots_fixture(tmp_path: Path) -> Path:
+    """Where screenshots go: RAPPORT_SHOTS when set (to look at them), else the test's folder."""
+    folder = Path(os.environ.get("RAPPORT_SHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def screenshots(page, shots: Path, name: str, desktop: dict[str, int] = DESKTOP) -> None:  # type: ignore[no-untyped-def]
+    """The whole page on a phone and on a desktop, each checked to be a real picture."""
+    for viewport in (PHONE, desktop):
+        page.set_viewport_size(viewport)
+        path = shots / f"{name}-{viewport['width']}x{viewport['height']}.png"
+        page.screenshot(path=path, full_page=True)
+        assert path.stat().st_size > 1000
+    page.set_viewport_size(desktop)

@@ -3,26 +3,25 @@ session; the caseload search narrows the list in place (htmx) without a full pag
 
 from __future__ import annotations
 
-import io
 import os
 import re
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from rapport.care.models import Attendance, EpisodeStatus, Session
 from tests.browser import (  # noqa: F401 (fixtures)
+    DEMO_PASSWORD,
     PHONE,
     assert_strict_csp,
     browser_fixture,
+    demo_fixture,
     page_fixture,
     sign_in,
 )
 
 DEMO_CLINICIAN = "clinician@demo.rapport.test"
-DEMO_PASSWORD = "rapport-demo-2026"
 
 pytestmark = [pytest.mark.browser]
 if os.environ.get("PYTEST_XDIST_WORKER"):
@@ -30,12 +29,6 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     # rejects the mark when xdist is not loaded (`-p no:xdist`). NB pytest 9.2 + xdist 3.8 ignore
     # it (pytest-dev/pytest-xdist#1386); harmless, each worker would just start its own Chromium.
     pytestmark.append(pytest.mark.xdist_group("browser"))
-
-
-@pytest.fixture
-def demo(transactional_db, settings) -> None:
-    settings.DEBUG = True  # the demo command refuses to run on a production configuration
-    call_command("demo", stdout=io.StringIO())
 
 
 def client_id_from(href: str) -> int:

@@ -6,13 +6,10 @@ check-in from a link. Screenshots go to RAPPORT_SHOTS when it is set, else to a 
 
 from __future__ import annotations
 
-import io
 import os
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from rapport.care.models import Attendance, Modality, Session
@@ -22,7 +19,10 @@ from tests.browser import (  # noqa: F401 (fixtures)
     PHONE,
     assert_strict_csp,
     browser_fixture,
+    demo_fixture,
     page_fixture,
+    screenshots,
+    shots_fixture,
 )
 
 PASSWORD = "rapport-demo-2026"
@@ -31,28 +31,6 @@ DESKTOP_SHOT = {"width": 1280, "height": 900}
 pytestmark = [pytest.mark.browser]
 if os.environ.get("PYTEST_XDIST_WORKER"):
     pytestmark.append(pytest.mark.xdist_group("browser"))
-
-
-@pytest.fixture
-def demo(transactional_db, settings) -> None:
-    settings.DEBUG = True  # the demo command refuses to run on a production configuration
-    call_command("demo", stdout=io.StringIO())
-
-
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    folder = Path(os.environ.get("RAPPORT_SHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def screenshots(page, shots: Path, name: str) -> None:
-    for viewport in (PHONE, DESKTOP_SHOT):
-        page.set_viewport_size(viewport)
-        path = shots / f"{name}-{viewport['width']}x{viewport['height']}.png"
-        page.screenshot(path=path, full_page=True)
-        assert path.stat().st_size > 1000
-    page.set_viewport_size(DESKTOP_SHOT)
 
 
 def sign_in(page, base_url: str, who: str) -> None:
@@ -72,7 +50,7 @@ def test_the_admin_sets_the_default_measures(demo, live_server, page, shots):
     expect(page.get_by_role("heading", name="Default measures", level=1)).to_be_visible()
     choice = page.get_by_label("SCARED, answered by the client").first
     expect(choice).to_have_value("every_n_sessions:4")
-    screenshots(page, shots, "default-measures-admin")
+    screenshots(page, shots, "default-measures-admin", DESKTOP_SHOT)
     choice.select_option("every_n_sessions:2")
     page.get_by_role("button", name="Save default measures").click()
     expect(page.get_by_text("Default measures saved")).to_be_visible()
@@ -96,10 +74,10 @@ def test_the_clinician_sees_scared_subscales_and_registers_a_child(demo, live_se
     sign_in(page, live_server.url, "clinician")
     page.goto(f"{live_server.url}/sessions/{response.assignment.session_id}/")
     expect(page.get_by_text("Separation anxiety").first).to_be_visible()
-    screenshots(page, shots, "session-scared-clinician")
+    screenshots(page, shots, "session-scared-clinician", DESKTOP_SHOT)
     page.goto(f"{live_server.url}/episodes/{response.episode_id}/progress/")
     expect(page.get_by_role("heading", name="Subscales").first).to_be_visible()
-    screenshots(page, shots, "progress-scared-clinician")
+    screenshots(page, shots, "progress-scared-clinician", DESKTOP_SHOT)
 
     page.goto(live_server.url + "/clients/new/")
     page.get_by_label("Full name").fill("Zofia Wójcik")
@@ -109,12 +87,12 @@ def test_the_clinician_sees_scared_subscales_and_registers_a_child(demo, live_se
     expect(page.get_by_role("heading", name="Zofia Wójcik")).to_be_visible()
     page.goto(live_server.url + "/caseload/?q=wojcik")
     expect(page.get_by_role("link", name="Zofia Wójcik")).to_be_visible()
-    screenshots(page, shots, "caseload-search-clinician")
+    screenshots(page, shots, "caseload-search-clinician", DESKTOP_SHOT)
     page.get_by_role("link", name="Zofia Wójcik").click()
     page.get_by_role("link", name="Plan measures").click()
     expect(page.get_by_role("cell", name="SCARED").first).to_be_visible()
     expect(page.get_by_text("scared-child")).to_have_count(0)
-    screenshots(page, shots, "new-child-measures-clinician")
+    screenshots(page, shots, "new-child-measures-clinician", DESKTOP_SHOT)
     assert_strict_csp(page.watch)
 
 
@@ -141,4 +119,4 @@ def test_a_child_answers_the_check_in_from_a_link(demo, live_server, page, shots
     body = page.locator("main").inner_text().lower()
     assert body.count("no right or wrong") == 1
     assert "licence" not in body
-    screenshots(page, shots, "checkin-child-link")
+    screenshots(page, shots, "checkin-child-link", DESKTOP_SHOT)

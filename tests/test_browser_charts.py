@@ -13,12 +13,10 @@ the test's temporary folder.
 
 from __future__ import annotations
 
-import io
 import os
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 from rapport.accounts.models import User
 from rapport.people.models import GuardianLink
@@ -26,7 +24,9 @@ from tests.browser import (  # noqa: F401 (fixtures)
     PHONE,
     assert_strict_csp,
     browser_fixture,
+    demo_fixture,
     page_fixture,
+    shots_fixture,
 )
 from tests.test_browser_progress import DEMO_CLIENT, DEMO_CLINICIAN, DEMO_PASSWORD, busiest_episode
 
@@ -37,19 +37,6 @@ pytestmark = [pytest.mark.browser]
 if os.environ.get("PYTEST_XDIST_WORKER"):
     # See tests/test_browser.py: only under xdist, where `--strict-markers` knows the mark.
     pytestmark.append(pytest.mark.xdist_group("browser"))
-
-
-@pytest.fixture
-def demo(transactional_db, settings) -> None:
-    settings.DEBUG = True  # the demo command refuses to run on a production configuration
-    call_command("demo", stdout=io.StringIO())
-
-
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    folder = Path(os.environ.get("RAPPORT_SHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 # Text boxes and key boxes of an SVG document, in its own CSS pixels.

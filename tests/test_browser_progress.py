@@ -9,46 +9,32 @@ the test's temporary folder.
 
 from __future__ import annotations
 
-import io
 import os
-from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.db.models import Count, Q
 
 from rapport.access import caseload_episodes
 from rapport.accounts.models import User
 from tests.browser import (  # noqa: F401 (fixtures)
+    DEMO_PASSWORD,
     DESKTOP,
     PHONE,
     assert_strict_csp,
     browser_fixture,
+    demo_fixture,
     page_fixture,
+    shots_fixture,
     sign_in,
 )
 
 DEMO_CLINICIAN = "clinician@demo.rapport.test"
 DEMO_CLIENT = "client@demo.rapport.test"
-DEMO_PASSWORD = "rapport-demo-2026"
 
 pytestmark = [pytest.mark.browser]
 if os.environ.get("PYTEST_XDIST_WORKER"):
     # See tests/test_browser.py: only under xdist, where `--strict-markers` knows the mark.
     pytestmark.append(pytest.mark.xdist_group("browser"))
-
-
-@pytest.fixture
-def demo(transactional_db, settings) -> None:
-    settings.DEBUG = True  # the demo command refuses to run on a production configuration
-    call_command("demo", stdout=io.StringIO())
-
-
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    folder = Path(os.environ.get("RAPPORT_SHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def chart_loaded(page) -> bool:

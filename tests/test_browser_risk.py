@@ -5,7 +5,6 @@ progress chart. Screenshots go to RAPPORT_SHOTS when set, else to the test's tem
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
@@ -15,6 +14,7 @@ from tests.browser import (  # noqa: F401 (fixtures)
     PHONE,
     browser_fixture,
     page_fixture,
+    shots_fixture,
     sign_in,
 )
 from tests.conftest import PASSWORD
@@ -25,13 +25,6 @@ from tests.test_risk_visibility import submit_phq9
 pytestmark = [pytest.mark.browser]
 if os.environ.get("PYTEST_XDIST_WORKER"):
     pytestmark.append(pytest.mark.xdist_group("browser"))
-
-
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    folder = Path(os.environ.get("RAPPORT_SHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture

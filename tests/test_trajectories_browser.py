@@ -9,51 +9,29 @@ test's temporary folder.
 
 from __future__ import annotations
 
-import io
 import os
-from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 from rapport.alerts.models import Alert
 from tests.browser import (  # noqa: F401 (fixtures)
+    DEMO_PASSWORD,
     DESKTOP,
     PHONE,
     assert_strict_csp,
     browser_fixture,
+    demo_fixture,
     page_fixture,
+    screenshots,
+    shots_fixture,
 )
 
 DEMO_SUPERVISOR = "supervisor@demo.rapport.test"
-DEMO_PASSWORD = "rapport-demo-2026"
 
 pytestmark = [pytest.mark.browser]
 if os.environ.get("PYTEST_XDIST_WORKER"):
     # See tests/test_browser.py: only under xdist, where `--strict-markers` knows the mark.
     pytestmark.append(pytest.mark.xdist_group("browser"))
-
-
-@pytest.fixture
-def demo(transactional_db, settings) -> None:
-    settings.DEBUG = True  # the demo command refuses to run on a production configuration
-    call_command("demo", stdout=io.StringIO())
-
-
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    folder = Path(os.environ.get("RAPPORT_SHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def screenshots(page, shots: Path, name: str) -> None:
-    for viewport in (PHONE, DESKTOP):
-        page.set_viewport_size(viewport)
-        path = shots / f"{name}-{viewport['width']}x{viewport['height']}.png"
-        page.screenshot(path=path, full_page=True)
-        assert path.stat().st_size > 1000
-    page.set_viewport_size(DESKTOP)
 
 
 def test_the_supervisor_reads_the_trajectories_and_their_validation(demo, live_server, page, shots):
