@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from rapport.accounts.models import User
 from rapport.alerts.models import Alert
-from rapport.alerts.services import alert_open, alert_resolve
+from rapport.alerts.services import alert_open, alert_open_unless_open, alert_resolve
 from rapport.audit.services import audit_record
 from rapport.care.models import Attendance, Episode, Session
 from rapport.plans.models import (
@@ -629,19 +629,13 @@ def plan_review_due_reason(episode: Episode, *, now: datetime | None = None) -> 
     return None
 
 
-def _review_alert_open(episode: Episode) -> bool:
-    return Alert.objects.filter(
-        episode=episode, kind=Alert.Kind.PLAN_REVIEW, status__in=UNRESOLVED
-    ).exists()
-
-
 @transaction.atomic
 def plan_review_check(*, episode: Episode, now: datetime | None = None) -> Alert | None:
     """Open a "plan review due" alert when the schedule is reached (one at a time)."""
     reason = plan_review_due_reason(episode, now=now)
-    if reason is None or _review_alert_open(episode):
+    if reason is None:
         return None
-    return alert_open(episode=episode, kind=Alert.Kind.PLAN_REVIEW, reason=reason)
+    return alert_open_unless_open(episode=episode, kind=Alert.Kind.PLAN_REVIEW, reason=reason)
 
 
 def plan_reviews_check_all(*, now: datetime | None = None) -> int:
@@ -659,9 +653,9 @@ def plan_review_prompted(*, alert: Alert) -> Alert | None:
         return None
     episode = alert.episode
     has_plan = PlanVersion.objects.filter(episode=episode).exclude(status="draft").exists()
-    if not has_plan or _review_alert_open(episode):
+    if not has_plan:
         return None
-    return alert_open(
+    return alert_open_unless_open(
         episode=episode,
         kind=Alert.Kind.PLAN_REVIEW,
         reason=f"{alert.get_kind_display()}: worth reviewing the plan with the client.",

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from rapport.accounts.models import User
 from rapport.alerts.models import Alert
-from rapport.alerts.services import alert_open
+from rapport.alerts.services import alert_open_unless_open
 from rapport.audit.services import audit_record
 from rapport.care.models import Attendance, Episode, EpisodeStatus, Session
 from rapport.core import trajectory as core
@@ -412,17 +412,13 @@ def _alert(
     kind = alert_kind(classification, settings)
     if kind is None:
         return None
-    unresolved = Alert.objects.filter(episode_id=row.episode_id).exclude(
-        status=Alert.Status.RESOLVED
-    )
-    covering = {kind}
+    covered_by: tuple[str, ...] = ()
     if kind == Alert.Kind.AT_RISK:  # an off-track or deterioration alert already says more
-        covering |= {Alert.Kind.OFF_TRACK, Alert.Kind.DETERIORATION}
-    if unresolved.filter(kind__in=covering).exists():
-        return None
-    return alert_open(
+        covered_by = (Alert.Kind.OFF_TRACK, Alert.Kind.DETERIORATION)
+    return alert_open_unless_open(
         episode=response.episode,
         kind=kind,
+        covered_by=covered_by,
         reason=alert_reason(instrument, expected, settings, row, intake, classification),
         session=response.assignment.session,
         source_response=response,
