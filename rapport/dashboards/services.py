@@ -31,14 +31,13 @@ def min_caseload() -> int:
 
 def outcome_instruments(practice_id: int) -> list[Instrument]:
     """Client-rated outcome measures with a published reliability: those change can be judged on."""
-    from rapport.measures.registry import instruments_for
+    from rapport.measures.registry import outcome_families
 
     return [
         instrument
-        for instrument in instruments_for(practice_id)
-        if instrument.kind == "outcome"
-        and instrument.respondent == "client"
-        and instrument.reliability is not None
+        for found in outcome_families(practice_id).values()
+        for instrument in found
+        if instrument.reliability is not None
     ]
 
 

@@ -33,6 +33,8 @@ from rapport.trajectories import queries as trajectories
 from rapport.trajectories.queries import ExpectedBand
 
 ALLIANCE_FAMILY = "feedback"
+# Chart order only (the commonest measures first); which families are outcome measures is the
+# registry's answer (outcome_families), and a family not listed here follows these by title.
 FAMILY_ORDER = ("phq9", "gad7", "checkin")
 # Alerts about the alliance that no form raised go on the alliance panel.
 ALLIANCE_KINDS = frozenset(

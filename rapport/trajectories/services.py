@@ -31,7 +31,7 @@ from rapport.core.instruments import Instrument
 from rapport.core.reliable import ReliableChangeRule
 from rapport.core.validation import ValidationReport, holdout_validation
 from rapport.measures.models import Response
-from rapport.measures.registry import get_instrument, instruments_for
+from rapport.measures.registry import get_instrument, outcome_families
 from rapport.measures.reliable import change_rule
 from rapport.practices.models import Practice
 from rapport.trajectories.models import (
@@ -54,10 +54,7 @@ REFRESH_EVERY = timedelta(days=1)
 def client_outcome_families(practice_id: int | None) -> dict[str, list[Instrument]]:
     """Measure families with a client-rated numeric total that tracks outcome (PHQ-9, GAD-7,
     check-in); session feedback and goal ratings are not outcome measures."""
-    families: dict[str, list[Instrument]] = defaultdict(list)
-    for instrument in instruments_for(practice_id):
-        if instrument.kind == "outcome" and instrument.respondent == "client":
-            families[instrument.family].append(instrument)
+    families = outcome_families(practice_id)
     return {family: sorted(found, key=lambda i: i.id) for family, found in families.items()}
 
 
@@ -350,7 +347,7 @@ def _classify_response(response: Response) -> ScoreStatus | None:
     instrument = get_instrument(response.instrument_id, practice_id=practice_id)
     families = client_outcome_families(practice_id)
     instruments = families.get(instrument.family)
-    if instrument.kind != "outcome" or instruments is None:
+    if not instrument.is_outcome or instruments is None:
         return None
     settings = TrajectorySettings.for_practice(practice_id)
     expected = ExpectedTrajectory.objects.filter(
