@@ -19,7 +19,8 @@ from rapport.accounts.models import User
 from rapport.alerts.models import Alert
 from rapport.alerts.services import alert_open, alert_open_unless_open, alert_resolve
 from rapport.audit.services import audit_record
-from rapport.care.models import Attendance, Episode, Session
+from rapport.care.clock import attended_since, booked_sessions
+from rapport.care.models import Episode, Session
 from rapport.plans.models import (
     BehaviourCount,
     GoalRating,
@@ -525,12 +526,11 @@ def session_in_progress(episode: Episode, *, now: datetime | None = None) -> Ses
     rating or count taken now belongs to it."""
     now = now or timezone.now()
     return (
-        Session.objects.filter(
+        booked_sessions(
             episode=episode,
             scheduled_start__lte=now + timedelta(minutes=15),
             scheduled_start__gte=now - timedelta(hours=3),
         )
-        .exclude(attendance__in=[Attendance.CANCELLED_CLIENT, Attendance.CANCELLED_CLINICIAN])
         .order_by("-scheduled_start")
         .first()
     )
@@ -618,12 +618,7 @@ def plan_review_due_reason(episode: Episode, *, now: datetime | None = None) -> 
             day = timezone.localtime(since, episode.practice.zone)
             return f"The plan is reviewed every {every} weeks; the last was {day:%d %b %Y}."
         return None
-    attended = Session.objects.filter(
-        episode=episode,
-        attendance=Attendance.ATTENDED,
-        scheduled_start__gt=since,
-        scheduled_start__lte=now,
-    ).count()
+    attended = attended_since(episode, since=since, now=now)
     if attended >= every:
         return f"The plan is reviewed every {every} sessions; {attended} held since the last."
     return None

@@ -4,8 +4,9 @@ A score's session number counts the episode's sessions that took place — atten
 form completed for them — up to the score: its own session, or, for a score given from home, the
 next session (links go out ahead of sessions). The episode's first score of a measure is its
 intake, session 1, and the rest are counted from there. No-shows and sessions never recorded are
-no treatment received, and the progress chart (rapport.progress.queries.session_clock) counts
-sessions the same way, so a score's expected band on the chart is the one it was classified by.
+no treatment received. The rule is the session clock's "took place" (rapport.care.clock), which
+the progress chart counts by too, so a score's expected band on the chart is the one it was
+classified by.
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from rapport.accounts.models import User
 from rapport.alerts.models import Alert
 from rapport.alerts.services import alert_open_unless_open
 from rapport.audit.services import audit_record
-from rapport.care.models import Attendance, Episode, EpisodeStatus, Session
+from rapport.care.clock import sessions_that_took_place
+from rapport.care.models import Episode, EpisodeStatus
 from rapport.core import trajectory as core
 from rapport.core.instruments import Instrument
 from rapport.core.reliable import ReliableChangeRule
@@ -115,12 +116,8 @@ def score_rows_by_family(
         )
     )
     starts: dict[int, list[datetime]] = defaultdict(list)
-    took_place = (
-        Session.objects.filter(episode_id__in={row[1] for row in found})
-        .filter(Q(attendance=Attendance.ATTENDED) | Q(assignments__response__isnull=False))
-        .values_list("pk", "episode_id", "scheduled_start")
-        .distinct()
-        .order_by("scheduled_start", "pk")
+    took_place = sessions_that_took_place(episode_id__in={row[1] for row in found}).values_list(
+        "pk", "episode_id", "scheduled_start"
     )
     for _, episode_id, start in took_place:
         starts[episode_id].append(start)
