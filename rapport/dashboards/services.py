@@ -51,16 +51,10 @@ def _alliance_instrument(practice_id: int) -> Instrument | None:
 
 
 def _alliance_cutoff(practice_id: int) -> float:
-    """The practice's low-alliance cut-off, without creating its settings row."""
+    """The practice's low-alliance cut-off."""
     from rapport.alliance.models import AllianceSettings
 
-    stored = (
-        AllianceSettings.objects.filter(practice_id=practice_id)
-        .values_list("low_total_cutoff", flat=True)
-        .first()
-    )
-    default = AllianceSettings._meta.get_field("low_total_cutoff").get_default()
-    return float(stored if stored is not None else default)
+    return float(AllianceSettings.for_practice(practice_id).low_total_cutoff)
 
 
 def dashboards_refresh(*, practice: Practice, actor: User | None = None) -> DashboardSnapshot:

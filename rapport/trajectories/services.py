@@ -582,7 +582,7 @@ class FamilyValidation:
 def trajectory_validation(*, practice_id: int, family: str, actor: User | None) -> FamilyValidation:
     """Early flags against final outcomes on the practice's closed episodes (counts only)."""
     instruments = client_outcome_families(practice_id)[family]
-    settings = TrajectorySettings.in_effect(practice_id)
+    settings = TrajectorySettings.for_practice(practice_id)
     everything = score_rows(practice_id, instruments)
     reliability, reliability_source = _reliability(instruments[0], practice_id, everything)
     sd, sd_source = _sd(instruments[0], everything)
