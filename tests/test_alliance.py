@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from rapport.alerts.models import Alert
-from rapport.alerts.services import alert_acknowledge
+from rapport.alerts.services import alert_acknowledge, alert_resolve
 from rapport.alliance.models import Rupture
 from rapport.alliance.services import status_of
 from rapport.care.models import Attendance
@@ -94,8 +94,8 @@ def test_a_therapist_rating_well_above_the_clients_raises_a_disagreement_alert(c
     assert Alert.objects.filter(episode=cast.adult_episode, kind="disagreement").exists()
 
 
-def test_a_waiting_disagreement_alert_is_not_opened_again_until_it_is_acknowledged(cast):
-    first, second, third = past_sessions(cast.adult_episode, 3)
+def test_a_waiting_disagreement_alert_is_not_opened_again_until_it_is_resolved(cast):
+    first, second, third, fourth = past_sessions(cast.adult_episode, 4)
     for session in (first, second):
         rate(session, "client", 9)
         rate(session, "therapist", 10)
@@ -106,7 +106,18 @@ def test_a_waiting_disagreement_alert_is_not_opened_again_until_it_is_acknowledg
     )
     rate(third, "client", 9)
     rate(third, "therapist", 10)
+    assert alerts.count() == 1  # acknowledged: someone is on it
+    alert_resolve(actor=cast.clinician, alert=alerts.get(), note="We agreed how to rate.")
+    rate(fourth, "client", 9)
+    rate(fourth, "therapist", 10)
     assert alerts.count() == 2
+
+
+def test_a_low_rating_opens_an_alert_every_session_even_while_one_waits(cast):
+    first, second = past_sessions(cast.adult_episode, 2)
+    rate(first, "client", 7)
+    rate(second, "client", 7)
+    assert Alert.objects.filter(episode=cast.adult_episode, kind="low_alliance").count() == 2
 
 
 def test_a_rupture_is_repaired_when_the_rating_returns_to_its_baseline(cast):

@@ -21,7 +21,7 @@ def stored(practice_id: int):  # type: ignore[no-untyped-def]
     return {
         "alliance:settings": (
             AllianceSettingsForm,
-            AllianceSettings.for_practice(practice_id),
+            AllianceSettings.objects.get_or_create(practice_id=practice_id)[0],
         ),
         "trajectories:settings": (
             TrajectorySettingsForm,

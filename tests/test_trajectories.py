@@ -189,8 +189,8 @@ def test_refreshing_reclassifies_the_past_without_raising_alerts(cast):
     history(cast, 60)
     trajectories_refresh(practice=cast.practice)
     before = Alert.objects.count()
-    TrajectorySettings.objects.filter(practice=cast.practice).update(
-        at_risk_percentile=45, off_track_percentile=40
+    TrajectorySettings.objects.update_or_create(
+        practice=cast.practice, defaults={"at_risk_percentile": 45, "off_track_percentile": 40}
     )
     trajectories_refresh(practice=cast.practice)
     assert Alert.objects.count() == before
@@ -394,7 +394,9 @@ def test_at_risk_is_shown_but_opens_no_alert_unless_the_practice_asks(cast, adul
     first = submit(adult_phq9[3], at_risk_score(model, 4, 18.0))
     assert status_of(first).status == "at_risk"
     assert trajectory_alerts(cast) == []
-    TrajectorySettings.objects.filter(practice=cast.practice).update(alert_at_risk=True)
+    TrajectorySettings.objects.update_or_create(
+        practice=cast.practice, defaults={"alert_at_risk": True}
+    )
     second = submit(adult_phq9[4], at_risk_score(model, 5, 18.0))
     assert status_of(second).status == "at_risk"
     [alert] = trajectory_alerts(cast)
@@ -563,6 +565,7 @@ def test_the_admin_changes_percentiles_and_scores_are_classified_again(cast, web
 def test_new_thresholds_are_not_saved_when_the_scores_cannot_be_classified_by_them(
     cast, monkeypatch
 ):
+    TrajectorySettings.objects.create(practice=cast.practice)  # stored, at the defaults
     settings = TrajectorySettings.for_practice(cast.practice.pk)
     settings.off_track_percentile = 20
 

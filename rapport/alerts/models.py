@@ -11,11 +11,15 @@ if TYPE_CHECKING:
 
 
 class AlertQuerySet(models.QuerySet["Alert"]):
+    def unresolved(self) -> AlertQuerySet:
+        """Open or acknowledged: an acknowledged alert has someone on it but is not dealt with."""
+        return self.exclude(status=Alert.Status.RESOLVED)
+
     def risk_unresolved(self) -> AlertQuerySet:
         """Risk alerts (raised by a response that carries a risk flag) not yet resolved: an
         acknowledged risk has been seen but not yet dealt with, so it still shows as "Risk"
         on the caseload and the dashboard."""
-        return self.filter(kind=Alert.Kind.RISK).exclude(status=Alert.Status.RESOLVED)
+        return self.filter(kind=Alert.Kind.RISK).unresolved()
 
 
 class Alert(models.Model):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -48,6 +49,35 @@ def alert_open(
     )
     alert_opened.send(sender=Alert, alert=alert)
     return alert
+
+
+@transaction.atomic
+def alert_open_unless_open(
+    *,
+    episode: Episode,
+    kind: str,
+    reason: str,
+    covered_by: Iterable[str] = (),
+    urgent: bool = False,
+    session: Session | None = None,
+    source_response: Response | None = None,
+    actor: User | None = None,
+) -> Alert | None:
+    """Open an alert unless the episode already has an unresolved one of its kind, or of a kind
+    in `covered_by` that says more. Acknowledged counts as unresolved: someone is on it, and a
+    second alert saying the same would only be noise until they have dealt with it."""
+    waiting = Alert.objects.filter(episode=episode, kind__in={kind, *covered_by}).unresolved()
+    if waiting.exists():
+        return None
+    return alert_open(
+        episode=episode,
+        kind=kind,
+        reason=reason,
+        urgent=urgent,
+        session=session,
+        source_response=source_response,
+        actor=actor,
+    )
 
 
 @transaction.atomic

@@ -3,12 +3,14 @@ from __future__ import annotations
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from rapport.practices.models import PracticeSettingsRow
+
 
 def _between(low: float, high: float) -> list[MinValueValidator | MaxValueValidator]:
     return [MinValueValidator(low), MaxValueValidator(high)]
 
 
-class AllianceSettings(models.Model):
+class AllianceSettings(PracticeSettingsRow):
     """A practice's thresholds for alliance alerts; defaults are Rapport's (see core.alliance).
 
     Ranges keep every alert able to fire and not fire: a cut-off of 0 or less, or a difference
@@ -76,11 +78,6 @@ class AllianceSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Alliance settings of {self.practice}"
-
-    @classmethod
-    def for_practice(cls, practice_id: int) -> AllianceSettings:
-        settings, _ = cls.objects.get_or_create(practice_id=practice_id)
-        return settings
 
 
 class Rupture(models.Model):

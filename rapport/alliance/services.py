@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from rapport.accounts.models import User
 from rapport.alerts.models import Alert
-from rapport.alerts.services import alert_open
+from rapport.alerts.services import alert_open, alert_open_unless_open
 from rapport.alliance.models import AllianceSettings, RepairAction, Rupture
 from rapport.audit.services import audit_record
 from rapport.care.models import Episode, Session
@@ -185,14 +185,9 @@ def alliance_evaluate(*, response: Response) -> list[Alert]:
     for finding in findings:
         if Alert.objects.filter(episode=episode, session=session, kind=finding.kind).exists():
             continue
-        if (
-            finding.kind in rules.PATTERN_KINDS
-            and Alert.objects.filter(
-                episode=episode, kind=finding.kind, status=Alert.Status.OPEN
-            ).exists()
-        ):
-            continue
-        alert = alert_open(
+        # Patterns wait one at a time; events (a low or falling rating) open every session.
+        opener = alert_open_unless_open if finding.kind in rules.PATTERN_KINDS else alert_open
+        alert = opener(
             episode=episode,
             session=session,
             kind=finding.kind,
@@ -200,6 +195,8 @@ def alliance_evaluate(*, response: Response) -> list[Alert]:
             reason="\n".join(finding.reasons) or finding.reason,
             source_response=response,
         )
+        if alert is None:
+            continue
         created.append(alert)
         if finding.kind in RUPTURE_KINDS and not _open_rupture_exists(episode):
             rupture = Rupture.objects.create(

@@ -49,8 +49,8 @@ KINDS = (LOW_ALLIANCE, ALLIANCE_DROP, DISAGREEMENT, CHILD_GUARDIAN_DISCREPANCY, 
 # kinds are prompts to talk; they say nothing yet about the client's experience getting worse.
 RUPTURE_KINDS = frozenset({LOW_ALLIANCE, ALLIANCE_DROP})
 # Patterns rather than events: a therapist who always rates higher than the client would otherwise
-# get the same alert every session. One waits unacknowledged at a time; once it is acknowledged
-# the next occurrence opens a new one.
+# get the same alert every session. One waits at a time; an acknowledged one still waits (someone
+# is on it), and only once it is resolved does the next occurrence open a new one.
 PATTERN_KINDS = frozenset({DISAGREEMENT, CHILD_GUARDIAN_DISCREPANCY, CEILING})
 
 _TOLERANCE = 1e-9

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from rapport.accounts.models import Role, User
 from rapport.alerts.models import Alert
+from rapport.care.clock import last_attended
 from rapport.care.models import Attendance, Episode, EpisodeStatus, Session
 
 TRACK_LABELS = {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track"}
@@ -107,9 +108,7 @@ def dashboard_rows(
     upcoming = Session.objects.filter(
         episode=OuterRef("pk"), attendance=Attendance.SCHEDULED, scheduled_start__gte=now
     ).order_by("scheduled_start")
-    past = Session.objects.filter(
-        episode=OuterRef("pk"), attendance=Attendance.ATTENDED, scheduled_start__lt=now
-    ).order_by("-scheduled_start")
+    past = last_attended(OuterRef("pk"), before=now)
     if within is not None:
         episodes = episodes.filter(pk__in=within)
     open_episodes = list(

@@ -31,14 +31,13 @@ def min_caseload() -> int:
 
 def outcome_instruments(practice_id: int) -> list[Instrument]:
     """Client-rated outcome measures with a published reliability: those change can be judged on."""
-    from rapport.measures.registry import instruments_for
+    from rapport.measures.registry import outcome_families
 
     return [
         instrument
-        for instrument in instruments_for(practice_id)
-        if instrument.kind == "outcome"
-        and instrument.respondent == "client"
-        and instrument.reliability is not None
+        for found in outcome_families(practice_id).values()
+        for instrument in found
+        if instrument.reliability is not None
     ]
 
 
@@ -52,16 +51,10 @@ def _alliance_instrument(practice_id: int) -> Instrument | None:
 
 
 def _alliance_cutoff(practice_id: int) -> float:
-    """The practice's low-alliance cut-off, without creating its settings row."""
+    """The practice's low-alliance cut-off."""
     from rapport.alliance.models import AllianceSettings
 
-    stored = (
-        AllianceSettings.objects.filter(practice_id=practice_id)
-        .values_list("low_total_cutoff", flat=True)
-        .first()
-    )
-    default = AllianceSettings._meta.get_field("low_total_cutoff").get_default()
-    return float(stored if stored is not None else default)
+    return float(AllianceSettings.for_practice(practice_id).low_total_cutoff)
 
 
 def dashboards_refresh(*, practice: Practice, actor: User | None = None) -> DashboardSnapshot:

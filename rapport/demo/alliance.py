@@ -49,6 +49,7 @@ ITEMS = rules.ITEMS
 OVERRATING_CLINICIAN = f"clinician3@{data.DEMO_DOMAIN}"
 FIRST_CLINICIAN = f"clinician@{data.DEMO_DOMAIN}"
 OPEN_FOR = timedelta(days=14)  # older alerts were seen to; newer ones wait in the inbox
+RESOLVED_AFTER = timedelta(days=7)  # a resolved alert was resolved a week after it was seen
 STORY_MIN_SESSIONS = 8
 
 REPAIRED_LOW = "repaired_low"
@@ -382,7 +383,7 @@ def _alerts_and_ruptures(
     alerts: list[Alert] = []
     ruptures: list[tuple[Rupture, int, list[rules.AllianceRating]]] = []
     # When each alert will be acknowledged (decided now, applied below): a pattern alert is not
-    # opened again while the last one of its kind still waits, as alliance_evaluate does.
+    # opened again while the last one of its kind is unresolved, as alliance_evaluate does.
     acknowledged_at: dict[int, datetime | None] = {}
     for course, rated in histories:
         waiting_until: dict[str, datetime | None] = {}
@@ -424,7 +425,13 @@ def _alerts_and_ruptures(
                     else None
                 )
                 acknowledged_at[id(alert)] = seen_at
-                waiting_until[finding.kind] = seen_at
+                # Only a resolved pattern alert lets the next one open; of the patterns, the
+                # demo resolves just the ceiling ones, a week after they were seen (see below).
+                waiting_until[finding.kind] = (
+                    seen_at + RESOLVED_AFTER
+                    if seen_at is not None and finding.kind == Alert.Kind.CEILING
+                    else None
+                )
                 still_open = any(
                     rules.rupture_status(
                         before=ratings[:at], after=ratings[at + 1 : i + 1], settings=settings
@@ -503,7 +510,7 @@ def _alerts_and_ruptures(
         alert.acknowledgement_note = ACKNOWLEDGEMENTS[alert.kind]
         if alert.pk in repaired_alerts or alert.kind == Alert.Kind.CEILING:
             alert.status = Alert.Status.RESOLVED
-            alert.resolved_at = alert.acknowledged_at + timedelta(days=7)
+            alert.resolved_at = alert.acknowledged_at + RESOLVED_AFTER
             alert.resolved_by = alert.session.clinician
             alert.resolution_note = (
                 "Back to their usual ratings."

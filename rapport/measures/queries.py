@@ -88,7 +88,7 @@ def score_histories(
             instrument = get_instrument(response.instrument_id, practice_id=episode.practice_id)
             rule = (
                 change_rule(instrument, practice_id=episode.practice_id)
-                if instrument.kind == "outcome"
+                if instrument.is_outcome
                 else None
             )
             histories[key] = MeasureHistory(instrument, response.respondent, rule=rule)
@@ -107,7 +107,7 @@ def score_histories(
             )
         )
     wanted = [h for h in histories.values() if h.instrument.kind in kinds]
-    return sorted(wanted, key=lambda h: (h.instrument.kind != "outcome", h.instrument.title))
+    return sorted(wanted, key=lambda h: (not h.instrument.is_outcome, h.instrument.title))
 
 
 def default_measures(practice_id: int, age_band: str) -> list[DefaultEntry]:

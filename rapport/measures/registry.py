@@ -102,6 +102,19 @@ def instruments_for(practice_id: int | None) -> list[Instrument]:
     return found
 
 
+def outcome_families(
+    practice_id: int | None, *, respondents: tuple[str, ...] = ("client",)
+) -> dict[str, list[Instrument]]:
+    """The one answer to "which instruments are outcome measures": the practice's outcome
+    instruments answered by these respondents, by family, in registry order (built-in first).
+    Session feedback and goal ratings are not outcome measures."""
+    families: dict[str, list[Instrument]] = {}
+    for instrument in instruments_for(practice_id):
+        if instrument.is_outcome and instrument.respondent in respondents:
+            families.setdefault(instrument.family, []).append(instrument)
+    return families
+
+
 def choose_version(
     family: str, *, respondent: str, age_band: str, practice_id: int | None = None
 ) -> Instrument:

@@ -16,6 +16,7 @@ from rapport.accounts.models import Role, User
 from rapport.alerts.models import Alert
 from rapport.alerts.services import alert_open
 from rapport.audit.services import audit_record
+from rapport.care.clock import booked_number
 from rapport.care.models import Attendance, Episode, Modality, Session
 from rapport.core.instruments import (
     MAX_TEXT_LENGTH,
@@ -178,14 +179,6 @@ def instrument_for(episode: Episode, *, family: str, respondent: str) -> Instrum
 # --- Assignments ----------------------------------------------------------------------------
 
 
-def session_number(session: Session) -> int:
-    """1-based position among the episode's sessions that took or will take place."""
-    earlier = session.episode.sessions.filter(scheduled_start__lt=session.scheduled_start).exclude(
-        attendance__in=[Attendance.CANCELLED_CLIENT, Attendance.CANCELLED_CLINICIAN]
-    )
-    return earlier.count() + 1
-
-
 @dataclass(frozen=True)
 class Person:
     key: str
@@ -211,7 +204,7 @@ def session_assignments_ensure(*, session: Session) -> list[Assignment]:
     if session.is_cancelled or not episode.is_open:
         return list(session.assignments.all())
     assignments_preparing.send(sender=Session, episode=episode)
-    number = session_number(session)
+    number = booked_number(session)
     for plan in episode.measures.filter(is_active=True):
         if not due_at_session(plan.schedule, session_number=number, every_n=plan.every_n):
             continue

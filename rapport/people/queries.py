@@ -9,6 +9,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from rapport.alerts.models import Alert
+from rapport.care.clock import last_attended
 from rapport.care.models import Attendance, Episode, EpisodeStatus, Modality, Session
 from rapport.core.text import search_key
 
@@ -48,9 +49,7 @@ def caseload_rows(episodes: QuerySet[Episode], *, search: str = "") -> list[Case
     upcoming = Session.objects.filter(
         episode=OuterRef("pk"), attendance=Attendance.SCHEDULED, scheduled_start__gte=now
     ).order_by("scheduled_start")
-    past = Session.objects.filter(
-        episode=OuterRef("pk"), attendance=Attendance.ATTENDED, scheduled_start__lt=now
-    ).order_by("-scheduled_start")
+    past = last_attended(OuterRef("pk"), before=now)
     episodes = episodes.filter(status__in=[EpisodeStatus.ACTIVE, EpisodeStatus.ON_HOLD])
     if search:
         episodes = episodes.filter(client__search_name__contains=search_key(search))

@@ -14,7 +14,7 @@ from rapport.core import benchmarks as rules
 from rapport.core.instruments import Instrument
 from rapport.core.reliable import ReliableChangeRule
 from rapport.measures.models import Response
-from rapport.measures.registry import instruments_for
+from rapport.measures.registry import instruments_for, outcome_families
 from rapport.measures.reliable import change_rule
 from rapport.plans.models import BehaviourCount, GoalRating, PlanGoal
 
@@ -71,11 +71,7 @@ class GoalProgress:
 
 def measure_families(practice_id: int | None) -> dict[str, Instrument]:
     """Client-answered outcome measures by family, for linking problems and goals."""
-    families: dict[str, Instrument] = {}
-    for instrument in instruments_for(practice_id):
-        if instrument.kind == "outcome" and instrument.respondent == "client":
-            families.setdefault(instrument.family, instrument)
-    return families
+    return {family: found[0] for family, found in outcome_families(practice_id).items()}
 
 
 def family_choices(practice_id: int | None) -> list[tuple[str, str]]:

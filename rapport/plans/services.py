@@ -17,9 +17,10 @@ from django.utils import timezone
 
 from rapport.accounts.models import User
 from rapport.alerts.models import Alert
-from rapport.alerts.services import alert_open, alert_resolve
+from rapport.alerts.services import alert_open, alert_open_unless_open, alert_resolve
 from rapport.audit.services import audit_record
-from rapport.care.models import Attendance, Episode, Session
+from rapport.care.clock import attended_since, booked_sessions
+from rapport.care.models import Episode, Session
 from rapport.plans.models import (
     BehaviourCount,
     GoalRating,
@@ -525,12 +526,11 @@ def session_in_progress(episode: Episode, *, now: datetime | None = None) -> Ses
     rating or count taken now belongs to it."""
     now = now or timezone.now()
     return (
-        Session.objects.filter(
+        booked_sessions(
             episode=episode,
             scheduled_start__lte=now + timedelta(minutes=15),
             scheduled_start__gte=now - timedelta(hours=3),
         )
-        .exclude(attendance__in=[Attendance.CANCELLED_CLIENT, Attendance.CANCELLED_CLINICIAN])
         .order_by("-scheduled_start")
         .first()
     )
@@ -618,30 +618,19 @@ def plan_review_due_reason(episode: Episode, *, now: datetime | None = None) -> 
             day = timezone.localtime(since, episode.practice.zone)
             return f"The plan is reviewed every {every} weeks; the last was {day:%d %b %Y}."
         return None
-    attended = Session.objects.filter(
-        episode=episode,
-        attendance=Attendance.ATTENDED,
-        scheduled_start__gt=since,
-        scheduled_start__lte=now,
-    ).count()
+    attended = attended_since(episode, since=since, now=now)
     if attended >= every:
         return f"The plan is reviewed every {every} sessions; {attended} held since the last."
     return None
-
-
-def _review_alert_open(episode: Episode) -> bool:
-    return Alert.objects.filter(
-        episode=episode, kind=Alert.Kind.PLAN_REVIEW, status__in=UNRESOLVED
-    ).exists()
 
 
 @transaction.atomic
 def plan_review_check(*, episode: Episode, now: datetime | None = None) -> Alert | None:
     """Open a "plan review due" alert when the schedule is reached (one at a time)."""
     reason = plan_review_due_reason(episode, now=now)
-    if reason is None or _review_alert_open(episode):
+    if reason is None:
         return None
-    return alert_open(episode=episode, kind=Alert.Kind.PLAN_REVIEW, reason=reason)
+    return alert_open_unless_open(episode=episode, kind=Alert.Kind.PLAN_REVIEW, reason=reason)
 
 
 def plan_reviews_check_all(*, now: datetime | None = None) -> int:
@@ -659,9 +648,9 @@ def plan_review_prompted(*, alert: Alert) -> Alert | None:
         return None
     episode = alert.episode
     has_plan = PlanVersion.objects.filter(episode=episode).exclude(status="draft").exists()
-    if not has_plan or _review_alert_open(episode):
+    if not has_plan:
         return None
-    return alert_open(
+    return alert_open_unless_open(
         episode=episode,
         kind=Alert.Kind.PLAN_REVIEW,
         reason=f"{alert.get_kind_display()}: worth reviewing the plan with the client.",

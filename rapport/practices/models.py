@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from typing import Self
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -106,3 +107,23 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PracticeSettingsRow(models.Model):
+    """A practice's settings of one kind (alliance alerts, trajectories, ...): at most one row per
+    practice, holding only what its admin changed from Rapport's defaults.
+
+    Each subclass declares its own `practice` one-to-one field (its reverse name is its own)."""
+
+    practice_id: int
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def for_practice(cls, practice_id: int) -> Self:
+        """The settings in effect: the stored row, or an unsaved one with the defaults. Reading
+        never writes (a page that only shows settings must not create them); the row is stored
+        the first time an admin saves the settings form."""
+        stored = cls._default_manager.filter(practice_id=practice_id).first()
+        return stored if stored is not None else cls(practice_id=practice_id)

@@ -13,8 +13,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Q
-
 from rapport.accounts.models import User
 from rapport.alerts.models import Alert
 from rapport.alliance.services import (
@@ -22,7 +20,8 @@ from rapport.alliance.services import (
     alliance_by_session,
     alliance_score_range,
 )
-from rapport.care.models import Attendance, Episode, Session
+from rapport.care.clock import took_place_numbers
+from rapport.care.models import Episode
 from rapport.core.instruments import Instrument
 from rapport.measures.models import Response
 from rapport.measures.queries import MeasureHistory, score_histories
@@ -33,6 +32,8 @@ from rapport.trajectories import queries as trajectories
 from rapport.trajectories.queries import ExpectedBand
 
 ALLIANCE_FAMILY = "feedback"
+# Chart order only (the commonest measures first); which families are outcome measures is the
+# registry's answer (outcome_families), and a family not listed here follows these by title.
 FAMILY_ORDER = ("phq9", "gad7", "checkin")
 # Alerts about the alliance that no form raised go on the alliance panel.
 ALLIANCE_KINDS = frozenset(
@@ -67,13 +68,7 @@ class SessionClock:
 
 
 def session_clock(episode: Episode) -> SessionClock:
-    with_forms = Response.objects.filter(episode=episode, assignment__session__isnull=False).values(
-        "assignment__session_id"
-    )
-    held = Session.objects.filter(
-        Q(attendance=Attendance.ATTENDED) | Q(pk__in=with_forms), episode=episode
-    )
-    ordered = list(held.order_by("scheduled_start", "pk").values_list("pk", "scheduled_start"))
+    ordered = took_place_numbers(episode)
     return SessionClock(
         numbers={pk: n for n, (pk, _) in enumerate(ordered, start=1)},
         starts=[start for _, start in ordered],

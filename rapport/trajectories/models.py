@@ -7,9 +7,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from rapport.core import trajectory as core
+from rapport.practices.models import PracticeSettingsRow
 
 
-class TrajectorySettings(models.Model):
+class TrajectorySettings(PracticeSettingsRow):
     """A practice's thresholds for on-track classification; defaults in core.trajectory."""
 
     practice = models.OneToOneField(
@@ -62,19 +63,6 @@ class TrajectorySettings(models.Model):
             raise ValidationError(
                 {"off_track_percentile": "Off track must be at or below the at-risk percentile."}
             )
-
-    @classmethod
-    def for_practice(cls, practice_id: int) -> TrajectorySettings:
-        """The practice's settings row, created with the defaults if it has none (for writes)."""
-        settings, _ = cls.objects.get_or_create(practice_id=practice_id)
-        return settings
-
-    @classmethod
-    def in_effect(cls, practice_id: int) -> TrajectorySettings:
-        """The settings in effect, without writing: the defaults, unsaved, if none are stored
-        (pages that only read must not write)."""
-        stored = cls.objects.filter(practice_id=practice_id).first()
-        return stored if stored is not None else cls(practice_id=practice_id)
 
     @property
     def thresholds(self) -> core.Thresholds:

@@ -4,8 +4,9 @@ A score's session number counts the episode's sessions that took place — atten
 form completed for them — up to the score: its own session, or, for a score given from home, the
 next session (links go out ahead of sessions). The episode's first score of a measure is its
 intake, session 1, and the rest are counted from there. No-shows and sessions never recorded are
-no treatment received, and the progress chart (rapport.progress.queries.session_clock) counts
-sessions the same way, so a score's expected band on the chart is the one it was classified by.
+no treatment received. The rule is the session clock's "took place" (rapport.care.clock), which
+the progress chart counts by too, so a score's expected band on the chart is the one it was
+classified by.
 """
 
 from __future__ import annotations
@@ -18,20 +19,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from rapport.accounts.models import User
 from rapport.alerts.models import Alert
-from rapport.alerts.services import alert_open
+from rapport.alerts.services import alert_open_unless_open
 from rapport.audit.services import audit_record
-from rapport.care.models import Attendance, Episode, EpisodeStatus, Session
+from rapport.care.clock import sessions_that_took_place
+from rapport.care.models import Episode, EpisodeStatus
 from rapport.core import trajectory as core
 from rapport.core.instruments import Instrument
 from rapport.core.reliable import ReliableChangeRule
 from rapport.core.validation import ValidationReport, holdout_validation
 from rapport.measures.models import Response
-from rapport.measures.registry import get_instrument, instruments_for
+from rapport.measures.registry import get_instrument, outcome_families
 from rapport.measures.reliable import change_rule
 from rapport.practices.models import Practice
 from rapport.trajectories.models import (
@@ -54,10 +55,7 @@ REFRESH_EVERY = timedelta(days=1)
 def client_outcome_families(practice_id: int | None) -> dict[str, list[Instrument]]:
     """Measure families with a client-rated numeric total that tracks outcome (PHQ-9, GAD-7,
     check-in); session feedback and goal ratings are not outcome measures."""
-    families: dict[str, list[Instrument]] = defaultdict(list)
-    for instrument in instruments_for(practice_id):
-        if instrument.kind == "outcome" and instrument.respondent == "client":
-            families[instrument.family].append(instrument)
+    families = outcome_families(practice_id)
     return {family: sorted(found, key=lambda i: i.id) for family, found in families.items()}
 
 
@@ -118,12 +116,8 @@ def score_rows_by_family(
         )
     )
     starts: dict[int, list[datetime]] = defaultdict(list)
-    took_place = (
-        Session.objects.filter(episode_id__in={row[1] for row in found})
-        .filter(Q(attendance=Attendance.ATTENDED) | Q(assignments__response__isnull=False))
-        .values_list("pk", "episode_id", "scheduled_start")
-        .distinct()
-        .order_by("scheduled_start", "pk")
+    took_place = sessions_that_took_place(episode_id__in={row[1] for row in found}).values_list(
+        "pk", "episode_id", "scheduled_start"
     )
     for _, episode_id, start in took_place:
         starts[episode_id].append(start)
@@ -350,7 +344,7 @@ def _classify_response(response: Response) -> ScoreStatus | None:
     instrument = get_instrument(response.instrument_id, practice_id=practice_id)
     families = client_outcome_families(practice_id)
     instruments = families.get(instrument.family)
-    if instrument.kind != "outcome" or instruments is None:
+    if not instrument.is_outcome or instruments is None:
         return None
     settings = TrajectorySettings.for_practice(practice_id)
     expected = ExpectedTrajectory.objects.filter(
@@ -412,17 +406,13 @@ def _alert(
     kind = alert_kind(classification, settings)
     if kind is None:
         return None
-    unresolved = Alert.objects.filter(episode_id=row.episode_id).exclude(
-        status=Alert.Status.RESOLVED
-    )
-    covering = {kind}
+    covered_by: tuple[str, ...] = ()
     if kind == Alert.Kind.AT_RISK:  # an off-track or deterioration alert already says more
-        covering |= {Alert.Kind.OFF_TRACK, Alert.Kind.DETERIORATION}
-    if unresolved.filter(kind__in=covering).exists():
-        return None
-    return alert_open(
+        covered_by = (Alert.Kind.OFF_TRACK, Alert.Kind.DETERIORATION)
+    return alert_open_unless_open(
         episode=response.episode,
         kind=kind,
+        covered_by=covered_by,
         reason=alert_reason(instrument, expected, settings, row, intake, classification),
         session=response.assignment.session,
         source_response=response,
@@ -592,7 +582,7 @@ class FamilyValidation:
 def trajectory_validation(*, practice_id: int, family: str, actor: User | None) -> FamilyValidation:
     """Early flags against final outcomes on the practice's closed episodes (counts only)."""
     instruments = client_outcome_families(practice_id)[family]
-    settings = TrajectorySettings.in_effect(practice_id)
+    settings = TrajectorySettings.for_practice(practice_id)
     everything = score_rows(practice_id, instruments)
     reliability, reliability_source = _reliability(instruments[0], practice_id, everything)
     sd, sd_source = _sd(instruments[0], everything)

@@ -50,7 +50,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "trajectories/overview.html",
         {
             "rows": rows,
-            "settings": TrajectorySettings.in_effect(practice_id),
+            "settings": TrajectorySettings.for_practice(practice_id),
             "can_refresh": request.user.role in (Role.ADMIN, Role.SUPERVISOR),
         },
     )
@@ -97,7 +97,7 @@ def validation(request: HttpRequest, family: str) -> HttpResponse:
         {
             "found": found,
             "tables": tables,
-            "settings": TrajectorySettings.in_effect(request.user.practice_id),
+            "settings": TrajectorySettings.for_practice(request.user.practice_id),
         },
     )
 
@@ -143,7 +143,7 @@ def _title(titles: dict[str, list[Any]], family: str) -> str:
 @role_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
 def settings_edit(request: HttpRequest) -> HttpResponse:
-    settings = TrajectorySettings.in_effect(request.user.practice_id)
+    settings = TrajectorySettings.for_practice(request.user.practice_id)
     form = TrajectorySettingsForm(
         request.POST if request.method == "POST" else None, instance=settings
     )

@@ -228,6 +228,12 @@ class Instrument:
         raise KeyError(f"{self.id} has no item '{link_id}'")
 
     @property
+    def is_outcome(self) -> bool:
+        """Tracks how the person is doing over treatment (symptoms, wellbeing), as opposed to
+        rating the alliance or progress on goals: the measures change is judged on."""
+        return self.kind == "outcome"
+
+    @property
     def is_rapports_own(self) -> bool:
         """Written by this project: no third party's terms ask for a notice on the form."""
         return self.attribution.startswith(RAPPORTS_OWN)
