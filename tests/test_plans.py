@@ -17,8 +17,8 @@ from rapport.audit.models import AuditEvent
 from rapport.care.models import Attendance
 from rapport.measures.services import measure_plan_set, response_submit, session_assignments_ensure
 from rapport.plans import services
+from rapport.plans.goal_status import goals_progress
 from rapport.plans.models import GoalRating, PlanGoal, PlanVersion, Problem, ProblemChange
-from rapport.plans.progress import goals_progress
 from rapport.plans.queries import compare_versions, goal_titles, plan_revisions
 from tests.conftest import assignment_for, make_session, signed_in
 

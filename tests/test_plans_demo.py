@@ -9,8 +9,8 @@ import pytest
 from rapport.care.models import Episode, EpisodeStatus
 from rapport.demo.practice import DemoSummary, build_demo_practice
 from rapport.plans import services
+from rapport.plans.goal_status import goals_progress
 from rapport.plans.models import PlanVersion, Problem
-from rapport.plans.progress import goals_progress
 
 TODAY = dt.date(2026, 3, 18)
 

@@ -18,8 +18,8 @@ from rapport.audit.models import AuditEvent
 from rapport.care.services import episode_close
 from rapport.measures.services import measure_plan_set, response_submit, session_assignments_ensure
 from rapport.plans import services
+from rapport.plans.goal_status import goals_progress
 from rapport.plans.models import GoalRating, PlanDecision, PlanVersion, Problem
-from rapport.plans.progress import goals_progress
 from tests.conftest import assignment_for, make_session, signed_in, years_ago
 from tests.test_plans import PRIVATE, goal_fields, phq9_scores, proposed_plan
 

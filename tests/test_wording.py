@@ -16,8 +16,8 @@ from rapport.core.text import search_key
 from rapport.measures.forms import answer_fields
 from rapport.measures.registry import builtin_instruments, get_instrument
 from rapport.people.models import Client
+from rapport.plans.goal_status import goal_target_words
 from rapport.plans.models import PlanGoal
-from rapport.plans.progress import goal_target_words
 from tests.test_demo_walk import walk_the_demo
 
 

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from rapport.core.sessions import SessionVerdict, session_verdict
+from rapport.core.sign_in_sessions import SessionVerdict, session_verdict
 
 SIGNED_IN_AT = "rapport_signed_in_at"
 LAST_SEEN_AT = "rapport_last_seen_at"

@@ -6,8 +6,8 @@ from django import forms
 
 from rapport.accounts.forms import SubmitOnceMixin
 from rapport.care.models import Episode, Modality
+from rapport.plans.goal_status import family_choices
 from rapport.plans.models import PlanGoal, PlanVersion, Problem
-from rapport.plans.progress import family_choices
 
 APPROACH_TAGS = [
     ("CBT", "CBT"),

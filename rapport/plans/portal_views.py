@@ -20,8 +20,8 @@ from rapport.accounts.models import Role, User
 from rapport.people.models import Client
 from rapport.plans import services
 from rapport.plans.forms import DecisionForm, GoalRatingForm
+from rapport.plans.goal_status import goals_progress
 from rapport.plans.models import PlanVersion, Problem
-from rapport.plans.progress import goals_progress
 from rapport.plans.queries import compare_versions, sharing_for
 from rapport.plans.views import printable_plan, record_once
 

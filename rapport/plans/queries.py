@@ -14,8 +14,8 @@ from rapport.care.models import Episode
 from rapport.core.instruments import Instrument
 from rapport.people.models import Client
 from rapport.plans.forms import APPROACH_TAGS
+from rapport.plans.goal_status import goal_target_words, measure_families
 from rapport.plans.models import PlanGoal, PlanVersion
-from rapport.plans.progress import goal_target_words, measure_families
 
 
 @dataclass(frozen=True)

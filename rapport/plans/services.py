@@ -21,6 +21,7 @@ from rapport.alerts.services import alert_open, alert_open_unless_open, alert_re
 from rapport.audit.services import audit_record
 from rapport.care.clock import attended_since, booked_sessions
 from rapport.care.models import Episode, Session
+from rapport.plans.goal_status import measure_families
 from rapport.plans.models import (
     BehaviourCount,
     GoalRating,
@@ -31,7 +32,6 @@ from rapport.plans.models import (
     Problem,
     ProblemChange,
 )
-from rapport.plans.progress import measure_families
 
 PROBLEM_FIELDS = ("title", "client_words", "description", "onset", "status", "measure_families")
 GOAL_FIELDS = (

@@ -36,6 +36,7 @@ from rapport.plans.forms import (
     ReviewForm,
     conflict_rows,
 )
+from rapport.plans.goal_status import goals_progress
 from rapport.plans.models import (
     PlanDecision,
     PlanGoal,
@@ -44,7 +45,6 @@ from rapport.plans.models import (
     Problem,
     ProblemChange,
 )
-from rapport.plans.progress import goals_progress
 from rapport.plans.queries import Sharing, compare_versions
 
 

@@ -10,9 +10,9 @@ from rapport.alerts.models import Alert
 from rapport.care.models import Episode
 from rapport.people.models import Client, GuardianLink
 from rapport.plans import services
+from rapport.plans.goal_status import goals_progress, measure_families
 from rapport.plans.models import Problem
 from rapport.plans.portal_views import party_of, portal_version
-from rapport.plans.progress import goals_progress, measure_families
 from rapport.plans.queries import sharing_for
 
 register = template.Library()

@@ -1,6 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
-from rapport.core.sessions import SessionVerdict, session_verdict
+from rapport.core.sign_in_sessions import SessionVerdict, session_verdict
 
 START = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 IDLE = timedelta(minutes=15)
