@@ -1,4 +1,4 @@
-"""Object-level access. Every clinical object is loaded through one of these helpers.
+"""Object-level access. Every clinical object is loaded through `load` (staff) or a portal helper.
 
 Rules (deny by default, scoped to the user's practice):
 - clinicians see clients with an episode on which they are primary clinician or team member;
@@ -15,18 +15,20 @@ audited. Successful loads are audited as reads (or as the action the caller name
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from rapport.accounts.models import Role, User
 from rapport.audit.models import AuditEvent, BreakGlassGrant
 from rapport.audit.services import audit_record
-from rapport.care.models import Episode, Session
+from rapport.care.models import Episode
 from rapport.people.models import Client, GuardianLink
 
 
@@ -125,42 +127,118 @@ def record_access(user: User, client_id: int | None) -> RecordAccess:
 
 
 def _audit_read(
-    user: User, action: str, obj: object, client_id: int | None, decision: RecordAccess
+    user: User, action: str, obj: Model, client_id: int | None, decision: RecordAccess
 ) -> None:
     """Every load is audited; one under break-glass says so, so the trail can list them."""
     detail = {"access": "break_glass"} if decision.emergency else None
-    audit_record(actor=user, action=action, obj=obj, client_id=client_id, detail=detail)  # type: ignore[arg-type]
+    audit_record(actor=user, action=action, obj=obj, client_id=client_id, detail=detail)
 
 
-def _load(
-    user: User,
-    queryset: QuerySet,  # type: ignore[type-arg]
-    object_id: int,
-    *,
-    client_path: str,
-    object_type: str,
-    write: bool,
-    action: str | None = None,
-):  # type: ignore[no-untyped-def]
+# --- Loading one object of a client's record ------------------------------------------------------
+#
+# Each model that `load` serves says, in its own app, whose record it belongs to:
+#     client_path: ClassVar[str] = "episode__client"   # lookup to its client; "pk" for Client
+#     access_select_related: ClassVar[tuple[str, ...]] = ("episode__client",)
+# so a new model joins the policy where it is defined, not in a table here.
+
+
+def client_path_of(model: type[Model]) -> str:
+    """The lookup from `model` to its client; a model that declares none cannot be loaded."""
+    path = getattr(model, "client_path", None)
+    if not isinstance(path, str) or not path:
+        raise TypeError(
+            f"{model.__name__} declares no client_path, so access cannot tell whose record "
+            "it belongs to."
+        )
+    return path
+
+
+def object_type_of(model: type[Model]) -> str:
+    """The audit trail's name for a model: "app_label.modelname"."""
+    return f"{model._meta.app_label}.{model._meta.model_name}"
+
+
+def client_id_of(obj: Model) -> int | None:
+    """The client an already loaded object belongs to, following its model's client_path
+    through relations that `load` selected, so no further query."""
+    *hops, last = client_path_of(type(obj)).split("__")
+    target: object = obj
+    for hop in hops:
+        target = getattr(target, hop)
+    client_id = getattr(target, "pk" if last == "pk" else f"{last}_id")
+    return client_id if isinstance(client_id, int) else None
+
+
+def load[M: Model](
+    user: User, model: type[M], pk: int, *, write: bool = False, action: str | None = None
+) -> M:
     """Load one object of a client's record under `record_access`: 404 (audited) without read
-    access, 403 (audited) for a write without write access, else the object (audited)."""
+    access, 403 (audited) for a write without write access, else the object (audited as
+    `action`, by default "read" or "write")."""
+    client_path = client_path_of(model)
+    object_type = object_type_of(model)
     action = action or ("write" if write else "read")
     client_id = None
     if user.is_authenticated and user.practice_id is not None:
         in_practice = "practice_id" if client_path == "pk" else f"{client_path}__practice_id"
         client_id = (
-            queryset.filter(pk=object_id, **{in_practice: user.practice_id})
+            model._default_manager.filter(pk=pk, **{in_practice: user.practice_id})
             .values_list(client_path, flat=True)
             .first()
         )
     decision = record_access(user, client_id)
     if not decision.read:
-        raise _deny(user, object_type, object_id, action)
+        raise _deny(user, object_type, pk, action)
     if write and not decision.write:
-        raise _read_only(user, object_type, object_id, action, client_id)
-    obj = queryset.get(pk=object_id)
+        raise _read_only(user, object_type, pk, action, client_id)
+    related: tuple[str, ...] = getattr(model, "access_select_related", ())
+    obj = model._default_manager.select_related(*related).get(pk=pk)
     _audit_read(user, action, obj, client_id, decision)
     return obj
+
+
+def fresh[M: Model](obj: M) -> M:
+    """Another copy of an object `load` has already checked and audited, not audited again.
+
+    A model form writes what it cleans into its instance, valid or not; a view gives the form
+    this copy so that the object the write is made on, and the page re-rendered after a failed
+    write, keep the stored values."""
+    return type(obj)._default_manager.get(pk=obj.pk)
+
+
+def can_write(user: User, record: Model | int | None) -> bool:
+    """Whether `user` may change the client's record that `record` (an object `load` returned,
+    or a client id) belongs to."""
+    client_id = client_id_of(record) if isinstance(record, Model) else record
+    return record_access(user, client_id).write
+
+
+def audit_list(
+    user: User,
+    listed: QuerySet[Any] | type[Model],
+    ids: Iterable[int] | None = None,
+    *,
+    view: str,
+    action: str = "list",
+    **detail: Any,
+) -> None:
+    """Audit a page that lists objects: which page, and which objects it showed.
+
+    `listed` is the queryset shown (its ids are recorded) or the model listed; `ids`, when
+    given, are what the page showed (say, the clients of the rows of a caseload), recorded
+    under the model's plural ("clients"). Further keyword arguments are added to the detail."""
+    model = listed if isinstance(listed, type) else listed.model
+    if ids is None and not isinstance(listed, type):
+        ids = [obj.pk for obj in listed]
+    shown: dict[str, Any] = {"view": view}
+    if ids is not None:
+        shown[f"{model._meta.model_name}s"] = list(ids)
+    audit_record(
+        actor=user,
+        action=action,
+        object_type=object_type_of(model),
+        detail=shown | detail,
+    )
 
 
 def _deny(user: User, object_type: str, object_id: object, action: str) -> Http404:
@@ -189,61 +267,7 @@ def _read_only(
     return PermissionDenied("Break-glass access is read-only.")
 
 
-def get_client_for_user(
-    user: User, client_id: int, *, write: bool = False, action: str | None = None
-) -> Client:
-    return _load(  # type: ignore[no-any-return]
-        user,
-        Client.objects.all(),
-        client_id,
-        client_path="pk",
-        object_type="people.client",
-        write=write,
-        action=action,
-    )
-
-
-def get_episode_for_user(
-    user: User, episode_id: int, *, write: bool = False, action: str | None = None
-) -> Episode:
-    return _load(  # type: ignore[no-any-return]
-        user,
-        Episode.objects.select_related("client", "primary_clinician"),
-        episode_id,
-        client_path="client",
-        object_type="care.episode",
-        write=write,
-        action=action,
-    )
-
-
-def get_session_for_user(
-    user: User, session_id: int, *, write: bool = False, action: str | None = None
-) -> Session:
-    return _load(  # type: ignore[no-any-return]
-        user,
-        Session.objects.select_related("episode", "episode__client", "clinician"),
-        session_id,
-        client_path="episode__client",
-        object_type="care.session",
-        write=write,
-        action=action,
-    )
-
-
-def get_guardian_link_for_user(user: User, link_id: int, *, write: bool = False) -> GuardianLink:
-    """Staff load a guardian link through the client it belongs to."""
-    return _load(  # type: ignore[no-any-return]
-        user,
-        GuardianLink.objects.select_related("client", "guardian"),
-        link_id,
-        client_path="client",
-        object_type="people.guardianlink",
-        write=write,
-    )
-
-
-# --- Portal: clients and guardians ----------------------------------------------------------
+# --- Portal: clients and guardians ----------------------------------------------------------------
 
 
 def portal_clients_for(user: User) -> QuerySet[Client]:
@@ -273,62 +297,7 @@ def guardian_link_of(user: User, client: Client) -> GuardianLink | None:
     return GuardianLink.objects.filter(guardian=user, client=client, is_active=True).first()
 
 
-# --- Measures and alerts --------------------------------------------------------------------
-
-
-_load_in_care = _load  # objects that hang off an episode follow the same policy
-
-
-def get_assignment_for_user(user: User, assignment_id: int, *, write: bool = False):  # type: ignore[no-untyped-def]
-    from rapport.measures.models import Assignment
-
-    return _load_in_care(
-        user,
-        Assignment.objects.select_related("episode__client", "episode__practice", "session"),
-        assignment_id,
-        client_path="episode__client",
-        object_type="measures.assignment",
-        write=write,
-    )
-
-
-def get_response_for_user(user: User, response_id: int):  # type: ignore[no-untyped-def]
-    from rapport.measures.models import Response
-
-    return _load_in_care(
-        user,
-        Response.objects.select_related("episode__client", "assignment"),
-        response_id,
-        client_path="episode__client",
-        object_type="measures.response",
-        write=False,
-    )
-
-
-def get_plan_for_user(user: User, plan_id: int, *, write: bool = False):  # type: ignore[no-untyped-def]
-    from rapport.measures.models import MeasurePlan
-
-    return _load_in_care(
-        user,
-        MeasurePlan.objects.select_related("episode__client"),
-        plan_id,
-        client_path="episode__client",
-        object_type="measures.measureplan",
-        write=write,
-    )
-
-
-def get_alert_for_user(user: User, alert_id: int, *, write: bool = False):  # type: ignore[no-untyped-def]
-    from rapport.alerts.models import Alert
-
-    return _load_in_care(
-        user,
-        Alert.objects.select_related("client", "episode"),
-        alert_id,
-        client_path="client",
-        object_type="alerts.alert",
-        write=write,
-    )
+# --- Portal: measures -----------------------------------------------------------------------------
 
 
 def portal_assignments_for(user: User):  # type: ignore[no-untyped-def]
@@ -364,52 +333,7 @@ def get_portal_assignment_for_user(user: User, assignment_id: int):  # type: ign
     return assignment
 
 
-def get_rupture_for_user(user: User, rupture_id: int, *, write: bool = False):  # type: ignore[no-untyped-def]
-    from rapport.alliance.models import Rupture
-
-    return _load_in_care(
-        user,
-        Rupture.objects.select_related("episode__client", "session", "alert"),
-        rupture_id,
-        client_path="episode__client",
-        object_type="alliance.rupture",
-        write=write,
-    )
-
-
-# --- Exposure: fear ladders -----------------------------------------------------------------
-
-
-def get_ladder_for_user(
-    user: User, ladder_id: int, *, write: bool = False, action: str | None = None
-):  # type: ignore[no-untyped-def]
-    from rapport.exposure.models import Ladder
-
-    return _load_in_care(
-        user,
-        Ladder.objects.select_related("episode__client", "episode__practice"),
-        ladder_id,
-        client_path="episode__client",
-        object_type="exposure.ladder",
-        write=write,
-        action=action,
-    )
-
-
-def get_ladder_step_for_user(
-    user: User, step_id: int, *, write: bool = False, action: str | None = None
-):  # type: ignore[no-untyped-def]
-    from rapport.exposure.models import Step
-
-    return _load_in_care(
-        user,
-        Step.objects.select_related("ladder__episode__client"),
-        step_id,
-        client_path="ladder__episode__client",
-        object_type="exposure.step",
-        write=write,
-        action=action,
-    )
+# --- Portal: fear ladders -------------------------------------------------------------------------
 
 
 def portal_ladders_for(user: User):  # type: ignore[no-untyped-def]
@@ -443,46 +367,7 @@ def get_portal_ladder_for_user(user: User, ladder_id: int):  # type: ignore[no-u
     return ladder
 
 
-# --- Plans: problem list and treatment plan --------------------------------------------------
-
-
-def get_problem_for_user(user: User, problem_id: int, *, write: bool = False):  # type: ignore[no-untyped-def]
-    from rapport.plans.models import Problem
-
-    return _load_in_care(
-        user,
-        Problem.objects.select_related("episode__client", "episode__practice"),
-        problem_id,
-        client_path="episode__client",
-        object_type="plans.problem",
-        write=write,
-    )
-
-
-def get_plan_version_for_user(user: User, version_id: int, *, write: bool = False):  # type: ignore[no-untyped-def]
-    from rapport.plans.models import PlanVersion
-
-    return _load_in_care(
-        user,
-        PlanVersion.objects.select_related("episode__client", "episode__practice", "author"),
-        version_id,
-        client_path="episode__client",
-        object_type="plans.planversion",
-        write=write,
-    )
-
-
-def get_plan_goal_for_user(user: User, goal_id: int, *, write: bool = False):  # type: ignore[no-untyped-def]
-    from rapport.plans.models import PlanGoal
-
-    return _load_in_care(
-        user,
-        PlanGoal.objects.select_related("version__episode__client"),
-        goal_id,
-        client_path="version__episode__client",
-        object_type="plans.plangoal",
-        write=write,
-    )
+# --- Portal: treatment plans ----------------------------------------------------------------------
 
 
 def get_portal_plan_version_for_user(user: User, version_id: int):  # type: ignore[no-untyped-def]

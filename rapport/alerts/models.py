@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from django.db import models
 
@@ -76,6 +76,10 @@ class Alert(models.Model):
     # and when an unacknowledged one was escalated to the supervisor and the duty contact.
     notified_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+
+    # Whose record this is, for rapport.access.load.
+    client_path: ClassVar[str] = "client"
+    access_select_related: ClassVar[tuple[str, ...]] = ("client", "episode")
 
     objects = AlertQuerySet.as_manager()
 

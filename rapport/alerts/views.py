@@ -11,7 +11,6 @@ from rapport.accounts.decorators import clinical_staff_required
 from rapport.alerts.models import Alert
 from rapport.alerts.queries import reason_lines, same_card
 from rapport.alerts.services import alerts_note
-from rapport.audit.services import audit_record
 from rapport.measures.forms import AcknowledgeForm
 
 
@@ -23,12 +22,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if not show_all:
         alerts = alerts.exclude(status=Alert.Status.RESOLVED)
     alerts = alerts.select_related("client", "acknowledged_by", "session")[:200]
-    audit_record(
-        actor=request.user,
-        action="list",
-        object_type="alerts.alert",
-        detail={"view": "inbox", "alerts": [a.pk for a in alerts]},
-    )
+    access.audit_list(request.user, alerts, view="inbox")
     return render(request, "alerts/inbox.html", {"alerts": alerts, "show_all": show_all})
 
 
@@ -43,14 +37,14 @@ def _card_others(alert: Alert, *, resolving: bool) -> list[Alert]:
 
 
 def _note_view(request: HttpRequest, alert_id: int, *, resolving: bool) -> HttpResponse:
-    alert = access.get_alert_for_user(request.user, alert_id, write=request.method == "POST")
+    alert = access.load(request.user, Alert, alert_id, write=request.method == "POST")
     others = _card_others(alert, resolving=resolving)
     form = AcknowledgeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         chosen = set(request.POST.getlist("also"))
         # Each one through the access layer, as if opened on its own.
         also = [
-            access.get_alert_for_user(request.user, other.pk, write=True)
+            access.load(request.user, Alert, other.pk, write=True)
             for other in others
             if str(other.pk) in chosen
         ]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -106,6 +108,10 @@ class Rupture(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.UNCLEAR)
     client_words = models.TextField(blank=True, help_text="What the client said or showed.")
     understanding = models.TextField(blank=True, help_text="Your understanding of what happened.")
+
+    # Whose record this is, for rapport.access.load.
+    client_path: ClassVar[str] = "episode__client"
+    access_select_related: ClassVar[tuple[str, ...]] = ("episode__client", "session", "alert")
 
     class Meta:
         ordering = ["-opened_at"]

@@ -36,7 +36,7 @@ from rapport.alliance.services import (
     status_of,
     therapist_alliance,
 )
-from rapport.audit.services import audit_record
+from rapport.care.models import Episode
 from rapport.charts.layout import LAYOUTS, NARROW, WIDE
 from rapport.charts.lines import pixel_size, render_svg
 from rapport.core.agreement import MIN_TARGETS, Agreement, agreement
@@ -53,7 +53,7 @@ def _agreement_or_none(pairs: list[tuple[float, float]]) -> Agreement | None:
 @record_readers_required
 def episode_alliance(request: HttpRequest, episode_id: int) -> HttpResponse:
     """The alliance from every side, session by session, with ruptures and agreement."""
-    episode = access.get_episode_for_user(request.user, episode_id)
+    episode = access.load(request.user, Episode, episode_id)
     rows = alliance_by_session(episode)
     alerts = Alert.objects.filter(episode=episode, session__isnull=False).exclude(kind="risk")
     alerts_by_session: dict[int, list[Alert]] = {}
@@ -74,7 +74,7 @@ def episode_alliance(request: HttpRequest, episode_id: int) -> HttpResponse:
         "agreement": _agreement_or_none(pairs),
         "paired": len(pairs),
         "pairs_needed": MIN_TARGETS,
-        "can_write": access.record_access(request.user, episode.client_id).write,
+        "can_write": access.can_write(request.user, episode),
     }
     context["scale_high"] = alliance_score_range(episode, rows)[1]
     context["wide"], context["narrow"] = pixel_size(WIDE), pixel_size(NARROW)
@@ -89,7 +89,7 @@ SVG_IMAGE_CSP = {"default-src": [CSP.NONE], "style-src": [CSP.UNSAFE_INLINE]}
 @record_readers_required
 def episode_chart(request: HttpRequest, episode_id: int) -> HttpResponse:
     """The alliance over sessions, one line per perspective, with alerts and ruptures marked."""
-    episode = access.get_episode_for_user(request.user, episode_id)
+    episode = access.load(request.user, Episode, episode_id)
     layout = LAYOUTS.get(request.GET.get("layout", "wide"))
     if layout is None:
         raise Http404("No such layout")
@@ -102,7 +102,7 @@ def episode_chart(request: HttpRequest, episode_id: int) -> HttpResponse:
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
 def rupture_new(request: HttpRequest, episode_id: int) -> HttpResponse:
-    episode = access.get_episode_for_user(request.user, episode_id, write=request.method == "POST")
+    episode = access.load(request.user, Episode, episode_id, write=request.method == "POST")
     form = RuptureForm(request.POST if request.method == "POST" else None, episode=episode)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -125,10 +125,10 @@ def rupture_new(request: HttpRequest, episode_id: int) -> HttpResponse:
 @record_readers_required
 @require_http_methods(["GET", "POST"])
 def rupture_detail(request: HttpRequest, rupture_id: int) -> HttpResponse:
-    rupture = access.get_rupture_for_user(request.user, rupture_id, write=request.method == "POST")
+    rupture = access.load(request.user, Rupture, rupture_id, write=request.method == "POST")
     form = RuptureEditForm(
         request.POST if request.method == "POST" else None,
-        instance=Rupture.objects.get(pk=rupture.pk),
+        instance=access.fresh(rupture),
     )
     if request.method == "POST" and form.is_valid():
         rupture_update(actor=request.user, rupture=rupture, **form.cleaned_data)
@@ -143,7 +143,7 @@ def rupture_detail(request: HttpRequest, rupture_id: int) -> HttpResponse:
             "form": form,
             "repair_form": RepairForm(prefix="repair"),
             "client": rupture.episode.client,
-            "can_write": access.record_access(request.user, rupture.episode.client_id).write,
+            "can_write": access.can_write(request.user, rupture),
         },
     )
 
@@ -151,7 +151,7 @@ def rupture_detail(request: HttpRequest, rupture_id: int) -> HttpResponse:
 @clinical_staff_required
 @require_POST
 def repair_new(request: HttpRequest, rupture_id: int) -> HttpResponse:
-    rupture = access.get_rupture_for_user(request.user, rupture_id, write=True)
+    rupture = access.load(request.user, Rupture, rupture_id, write=True)
     form = RepairForm(request.POST, prefix="repair")
     if form.is_valid():
         data = dict(form.cleaned_data)
@@ -191,12 +191,7 @@ def feedback_inbox(request: HttpRequest) -> HttpResponse:
         for r in responses
         if (words := str(r.answers.get("feedback-better") or "").strip())
     ]
-    audit_record(
-        actor=request.user,
-        action="list",
-        object_type="measures.response",
-        detail={"view": "feedback_inbox", "responses": [r.pk for r, _ in items]},
-    )
+    access.audit_list(request.user, Response, [r.pk for r, _ in items], view="feedback_inbox")
     return render(request, "alliance/inbox.html", {"items": items})
 
 
@@ -231,12 +226,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             .select_related("client", "episode__primary_clinician")
             .order_by("opened_at")
         )
-    audit_record(
-        actor=request.user,
-        action="list",
-        object_type="alliance.rupture",
-        detail={"view": "overview"},
-    )
+    access.audit_list(request.user, Rupture, view="overview")
     return render(
         request,
         "alliance/overview.html",

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
+from typing import ClassVar
 
 from django.db import models
 from django.db.models import Q
@@ -41,6 +42,10 @@ class Episode(models.Model):
     )
     closure_reason = models.CharField(max_length=16, choices=ClosureReason.choices, blank=True)
     closure_note = models.TextField(blank=True)
+
+    # Whose record this is, for rapport.access.load.
+    client_path: ClassVar[str] = "client"
+    access_select_related: ClassVar[tuple[str, ...]] = ("client", "primary_clinician")
 
     class Meta:
         ordering = ["-start_date", "-id"]
@@ -125,6 +130,10 @@ class Session(models.Model):
         ),
     )
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Whose record this is, for rapport.access.load.
+    client_path: ClassVar[str] = "episode__client"
+    access_select_related: ClassVar[tuple[str, ...]] = ("episode", "episode__client", "clinician")
 
     class Meta:
         ordering = ["scheduled_start"]

@@ -21,7 +21,7 @@ from rapport.care.forms import (
     SessionRecordForm,
     SessionScheduleForm,
 )
-from rapport.care.models import Session
+from rapport.care.models import Episode, Session
 from rapport.care.queries import session_assignments, session_overview
 from rapport.care.services import (
     episode_close,
@@ -37,11 +37,11 @@ from rapport.care.services import (
 @require_http_methods(["GET", "POST"])
 def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
     write = request.method == "POST"
-    session = access.get_session_for_user(request.user, session_id, write=write)
+    session = access.load(request.user, Session, session_id, write=write)
     record = access.record_access(request.user, session.episode.client_id)
     form = SessionRecordForm(
         request.POST if request.method == "POST" else None,
-        instance=Session.objects.get(pk=session.pk),
+        instance=access.fresh(session),
     )
     if write and form.is_valid():
         try:
@@ -73,7 +73,7 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
 @clinical_staff_required
 @require_POST
 def session_new(request: HttpRequest, episode_id: int) -> HttpResponse:
-    episode = access.get_episode_for_user(request.user, episode_id, write=True)
+    episode = access.load(request.user, Episode, episode_id, write=True)
     form = SessionScheduleForm(request.POST, episode=episode)
     if form.is_valid():
 
@@ -105,7 +105,7 @@ def session_new(request: HttpRequest, episode_id: int) -> HttpResponse:
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
 def episode_close_view(request: HttpRequest, episode_id: int) -> HttpResponse:
-    episode = access.get_episode_for_user(request.user, episode_id, write=request.method == "POST")
+    episode = access.load(request.user, Episode, episode_id, write=request.method == "POST")
     form = EpisodeCloseForm(
         request.POST if request.method == "POST" else None,
         initial={"end_date": timezone.localdate()},
@@ -124,7 +124,7 @@ def episode_close_view(request: HttpRequest, episode_id: int) -> HttpResponse:
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
 def episode_transfer_view(request: HttpRequest, episode_id: int) -> HttpResponse:
-    episode = access.get_episode_for_user(request.user, episode_id, write=request.method == "POST")
+    episode = access.load(request.user, Episode, episode_id, write=request.method == "POST")
     form = EpisodeTransferForm(request.POST if request.method == "POST" else None, episode=episode)
     if request.method == "POST" and form.is_valid():
         try:
@@ -144,7 +144,7 @@ def episode_transfer_view(request: HttpRequest, episode_id: int) -> HttpResponse
 @clinical_staff_required
 @require_POST
 def episode_status_view(request: HttpRequest, episode_id: int) -> HttpResponse:
-    episode = access.get_episode_for_user(request.user, episode_id, write=True)
+    episode = access.load(request.user, Episode, episode_id, write=True)
     form = EpisodeStatusForm(request.POST)
     if form.is_valid():
         try:
@@ -163,7 +163,7 @@ def episode_status_view(request: HttpRequest, episode_id: int) -> HttpResponse:
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
 def episode_team_view(request: HttpRequest, episode_id: int) -> HttpResponse:
-    episode = access.get_episode_for_user(request.user, episode_id, write=request.method == "POST")
+    episode = access.load(request.user, Episode, episode_id, write=request.method == "POST")
     form = EpisodeTeamForm(
         request.POST if request.method == "POST" else None,
         episode=episode,

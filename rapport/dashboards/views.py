@@ -12,6 +12,7 @@ from rapport import access
 from rapport.accounts.decorators import clinical_staff_required, role_required
 from rapport.accounts.models import Role, User
 from rapport.audit.services import audit_record
+from rapport.care.models import Episode
 from rapport.dashboards.forms import InstrumentForm, SortForm
 from rapport.dashboards.models import DashboardSnapshot
 from rapport.dashboards.queries import SORTS, dashboard_rows, open_episode_candidates
@@ -31,12 +32,7 @@ def therapist_dashboard(request: HttpRequest) -> HttpResponse:
     form = SortForm(initial={"sort": sort})  # shows the sort in effect, invalid input or not
     episodes = access.caseload_episodes(request.user) | access.team_episodes(request.user)
     rows = dashboard_rows(episodes, within=open_episode_candidates(request.user), sort=sort)
-    audit_record(
-        actor=request.user,
-        action="list",
-        object_type="care.episode",
-        detail={"view": "dashboard", "episodes": [row.episode_id for row in rows]},
-    )
+    access.audit_list(request.user, Episode, [row.episode_id for row in rows], view="dashboard")
     show_therapist = request.user.role == Role.SUPERVISOR
     current = sort.lstrip("-")
     keys = [k for k in COLUMN_ORDER if k != "therapist" or show_therapist]

@@ -6,6 +6,8 @@ ladder's mastery rule (core.exposure), never typed in.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -42,6 +44,10 @@ class Ladder(models.Model):
         help_text="…on this many attempts in a row.",
     )
 
+    # Whose record this is, for rapport.access.load.
+    client_path: ClassVar[str] = "episode__client"
+    access_select_related: ClassVar[tuple[str, ...]] = ("episode__client", "episode__practice")
+
     class Meta:
         ordering = ["created_at", "pk"]
 
@@ -66,6 +72,10 @@ class Step(models.Model):
     )
     position = models.PositiveSmallIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Whose record this is, for rapport.access.load.
+    client_path: ClassVar[str] = "ladder__episode__client"
+    access_select_related: ClassVar[tuple[str, ...]] = ("ladder__episode__client",)
 
     class Meta:
         ordering = ["position", "pk"]

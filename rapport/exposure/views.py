@@ -31,7 +31,7 @@ from rapport.exposure.forms import (
     PortalAttemptForm,
     StepForm,
 )
-from rapport.exposure.models import Attempt, Ladder
+from rapport.exposure.models import Attempt, Ladder, Step
 from rapport.exposure.services import (
     attempt_record,
     goal_titles,
@@ -58,7 +58,7 @@ def _form_action(request: HttpRequest) -> str:
 
 
 def _can_write(user: User, episode: Episode) -> bool:
-    return access.record_access(user, episode.client_id).write
+    return access.can_write(user, episode)
 
 
 def _svg(body: bytes) -> HttpResponse:
@@ -77,7 +77,7 @@ def _chart_size(request: HttpRequest) -> str:
 
 @staff_required
 def episode_ladders(request: HttpRequest, episode_id: int) -> HttpResponse:
-    episode = access.get_episode_for_user(request.user, episode_id)
+    episode = access.load(request.user, Episode, episode_id)
     context = {
         "episode": episode,
         "client": episode.client,
@@ -90,8 +90,8 @@ def episode_ladders(request: HttpRequest, episode_id: int) -> HttpResponse:
 @staff_required
 @require_http_methods(["GET", "POST"])
 def ladder_new(request: HttpRequest, episode_id: int) -> HttpResponse:
-    episode = access.get_episode_for_user(
-        request.user, episode_id, write=True, action=_form_action(request)
+    episode = access.load(
+        request.user, Episode, episode_id, write=True, action=_form_action(request)
     )
     form = LadderForm(request.POST if request.method == "POST" else None)
     form.set_goals(goal_titles(episode), None)
@@ -122,7 +122,7 @@ def ladder_new(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 @staff_required
 def ladder_detail(request: HttpRequest, ladder_id: int) -> HttpResponse:
-    ladder = access.get_ladder_for_user(request.user, ladder_id)
+    ladder = access.load(request.user, Ladder, ladder_id)
     return _render_detail(request, ladder)
 
 
@@ -152,12 +152,10 @@ def _render_detail(
 @staff_required
 @require_http_methods(["GET", "POST"])
 def ladder_edit(request: HttpRequest, ladder_id: int) -> HttpResponse:
-    ladder = access.get_ladder_for_user(
-        request.user, ladder_id, write=True, action=_form_action(request)
-    )
+    ladder = access.load(request.user, Ladder, ladder_id, write=True, action=_form_action(request))
     form = LadderEditForm(
         request.POST if request.method == "POST" else None,
-        instance=Ladder.objects.get(pk=ladder.pk),
+        instance=access.fresh(ladder),
     )
     form.set_goals(goal_titles(ladder.episode), ladder.goal_key)
     if request.method == "POST" and form.is_valid():
@@ -183,7 +181,7 @@ def ladder_edit(request: HttpRequest, ladder_id: int) -> HttpResponse:
 @staff_required
 @require_POST
 def step_new(request: HttpRequest, ladder_id: int) -> HttpResponse:
-    ladder = access.get_ladder_for_user(request.user, ladder_id, write=True)
+    ladder = access.load(request.user, Ladder, ladder_id, write=True)
     form = NewStepForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -210,9 +208,7 @@ def step_new(request: HttpRequest, ladder_id: int) -> HttpResponse:
 @staff_required
 @require_http_methods(["GET", "POST"])
 def step_edit(request: HttpRequest, step_id: int) -> HttpResponse:
-    step = access.get_ladder_step_for_user(
-        request.user, step_id, write=True, action=_form_action(request)
-    )
+    step = access.load(request.user, Step, step_id, write=True, action=_form_action(request))
     form = StepForm(request.POST if request.method == "POST" else None, instance=step)
     if request.method == "POST" and form.is_valid():
         step_update(actor=request.user, step=step, **form.cleaned_data)
@@ -224,7 +220,7 @@ def step_edit(request: HttpRequest, step_id: int) -> HttpResponse:
 @staff_required
 @require_POST
 def step_move_view(request: HttpRequest, step_id: int) -> HttpResponse:
-    step = access.get_ladder_step_for_user(request.user, step_id, write=True)
+    step = access.load(request.user, Step, step_id, write=True)
     seen_at = request.POST.get("position", "")
     try:
         step_move(
@@ -242,9 +238,7 @@ def step_move_view(request: HttpRequest, step_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def attempt_new(request: HttpRequest, ladder_id: int) -> HttpResponse:
     """Record a practice; the detail page carries the same form."""
-    ladder = access.get_ladder_for_user(
-        request.user, ladder_id, write=True, action=_form_action(request)
-    )
+    ladder = access.load(request.user, Ladder, ladder_id, write=True, action=_form_action(request))
     if request.method == "GET":
         chosen = ladder.steps.filter(pk=request.GET.get("step") or 0).first()
         form = AttemptForm(ladder=ladder, initial_step=chosen)
@@ -285,7 +279,7 @@ def _record(
 @csp_override(SVG_IMAGE_CSP)
 @staff_required
 def chart(request: HttpRequest, ladder_id: int) -> HttpResponse:
-    ladder = access.get_ladder_for_user(request.user, ladder_id)
+    ladder = access.load(request.user, Ladder, ladder_id)
     return _svg(render_ladder_svg(ladder_overview(ladder), size=_chart_size(request)))
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -79,6 +79,10 @@ class MeasurePlan(models.Model):
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Whose record this is, for rapport.access.load.
+    client_path: ClassVar[str] = "episode__client"
+    access_select_related: ClassVar[tuple[str, ...]] = ("episode__client",)
 
     class Meta:
         constraints = [
@@ -167,6 +171,14 @@ class Assignment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     due_at = models.DateTimeField()
 
+    # Whose record this is, for rapport.access.load.
+    client_path: ClassVar[str] = "episode__client"
+    access_select_related: ClassVar[tuple[str, ...]] = (
+        "episode__client",
+        "episode__practice",
+        "session",
+    )
+
     class Meta:
         ordering = ["due_at", "pk"]
         indexes = [models.Index(fields=["episode", "status"])]
@@ -221,6 +233,10 @@ class Response(models.Model):
     flags = models.JSONField(default=list)
     mode = models.CharField(max_length=12, choices=Mode.choices)
     completed_at = models.DateTimeField()
+
+    # Whose record this is, for rapport.access.load.
+    client_path: ClassVar[str] = "episode__client"
+    access_select_related: ClassVar[tuple[str, ...]] = ("episode__client", "assignment")
 
     objects = ResponseQuerySet.as_manager()
 

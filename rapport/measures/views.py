@@ -23,6 +23,7 @@ from rapport.accounts.decorators import (
 from rapport.accounts.models import Role
 from rapport.accounts.services import submission_once
 from rapport.accounts.views import say_saved
+from rapport.care.models import Episode
 from rapport.core.fhir import questionnaire_response_json
 from rapport.links import absolute_url
 from rapport.measures.availability import assignment_available, not_yet_reason
@@ -32,7 +33,7 @@ from rapport.measures.forms import (
     answer_fields,
     posted_answers,
 )
-from rapport.measures.models import AccessLink, Assignment, Response
+from rapport.measures.models import AccessLink, Assignment, MeasurePlan, Response
 from rapport.measures.queries import default_measure_options, subscale_scores
 from rapport.measures.queries import default_measures as measures_by_default
 from rapport.measures.registry import get_instrument, instruments_for
@@ -174,7 +175,7 @@ def link_done(request: HttpRequest) -> HttpResponse:
 @clinical_staff_required
 @require_POST
 def client_mode_start(request: HttpRequest, assignment_id: int) -> HttpResponse:
-    assignment = access.get_assignment_for_user(request.user, assignment_id, write=True)
+    assignment = access.load(request.user, Assignment, assignment_id, write=True)
     if not assignment.is_open or assignment.respondent == "therapist":
         messages.error(request, "This measure is not waiting for the client.")
         return redirect("care:session_detail", session_id=assignment.session_id)
@@ -197,8 +198,8 @@ def _client_mode(request: HttpRequest) -> dict[str, int]:
 @require_http_methods(["GET", "POST"])
 def client_mode_form(request: HttpRequest) -> HttpResponse:
     state = _client_mode(request)
-    assignment = access.get_assignment_for_user(
-        request.user, state["assignment"], write=request.method == "POST"
+    assignment = access.load(
+        request.user, Assignment, state["assignment"], write=request.method == "POST"
     )
     if not assignment.is_open:
         return redirect("measures:client_mode_unlock")
@@ -254,7 +255,7 @@ def client_mode_unlock(request: HttpRequest) -> HttpResponse:
 @require_POST
 def assignment_link(request: HttpRequest, assignment_id: int) -> HttpResponse:
     """A new link, shown once for copying into a video call; optionally emailed too."""
-    assignment = access.get_assignment_for_user(request.user, assignment_id, write=True)
+    assignment = access.load(request.user, Assignment, assignment_id, write=True)
     try:
         link, token = link_issue(actor=request.user, assignment=assignment)
     except ValidationError as error:
@@ -285,8 +286,8 @@ def assignment_link(request: HttpRequest, assignment_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def assignment_complete(request: HttpRequest, assignment_id: int) -> HttpResponse:
     """The clinician's own rating, or a paper form typed in by the clinician."""
-    assignment = access.get_assignment_for_user(
-        request.user, assignment_id, write=request.method == "POST"
+    assignment = access.load(
+        request.user, Assignment, assignment_id, write=request.method == "POST"
     )
     if not assignment.is_open:
         return redirect("care:session_detail", session_id=assignment.session_id)
@@ -323,7 +324,7 @@ def measure_families(practice_id: int) -> list[tuple[str, str]]:
 @record_readers_required
 @require_http_methods(["GET", "POST"])
 def episode_measures(request: HttpRequest, episode_id: int) -> HttpResponse:
-    episode = access.get_episode_for_user(request.user, episode_id, write=request.method == "POST")
+    episode = access.load(request.user, Episode, episode_id, write=request.method == "POST")
     families = measure_families(episode.practice_id)
     form = MeasurePlanForm(request.POST if request.method == "POST" else None, families=families)
     if request.method == "POST" and form.is_valid():
@@ -352,7 +353,7 @@ def episode_measures(request: HttpRequest, episode_id: int) -> HttpResponse:
             "episode": episode,
             "plans": plans,
             "form": form,
-            "can_write": access.record_access(request.user, episode.client_id).write,
+            "can_write": access.can_write(request.user, episode),
         },
     )
 
@@ -360,7 +361,7 @@ def episode_measures(request: HttpRequest, episode_id: int) -> HttpResponse:
 @clinical_staff_required
 @require_POST
 def plan_stop(request: HttpRequest, plan_id: int) -> HttpResponse:
-    plan = access.get_plan_for_user(request.user, plan_id, write=True)
+    plan = access.load(request.user, MeasurePlan, plan_id, write=True)
     measure_plan_stop(actor=request.user, plan=plan)
     messages.success(request, "Measure removed from the plan; earlier results are kept.")
     return redirect("measures:episode_measures", episode_id=plan.episode_id)
@@ -368,7 +369,7 @@ def plan_stop(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 @role_required(Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN)
 def response_detail(request: HttpRequest, response_id: int) -> HttpResponse:
-    response = access.get_response_for_user(request.user, response_id)
+    response = access.load(request.user, Response, response_id)
     instrument = get_instrument(response.instrument_id, practice_id=response.episode.practice_id)
     rows = [
         (
@@ -403,7 +404,7 @@ def _answer_label(item: Any, value: Any) -> str:
 
 @role_required(Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN)
 def response_fhir(request: HttpRequest, response_id: int) -> HttpResponse:
-    response = access.get_response_for_user(request.user, response_id)
+    response = access.load(request.user, Response, response_id)
     instrument = get_instrument(response.instrument_id, practice_id=response.episode.practice_id)
     document = questionnaire_response_json(
         instrument,

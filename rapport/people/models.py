@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db import models
 from django.utils import timezone
@@ -46,6 +46,10 @@ class Client(models.Model):
     # The database default keeps bulk SQL loaders that predate the column working.
     search_name = models.CharField(max_length=320, blank=True, editable=False, db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Whose record this is, for rapport.access.load.
+    client_path: ClassVar[str] = "pk"
+    access_select_related: ClassVar[tuple[str, ...]] = ()
 
     class Meta:
         ordering = ["full_name"]
@@ -117,6 +121,10 @@ class GuardianLink(models.Model):
     may_see_schedule = models.BooleanField(default=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Whose record this is, for rapport.access.load.
+    client_path: ClassVar[str] = "client"
+    access_select_related: ClassVar[tuple[str, ...]] = ("client", "guardian")
 
     class Meta:
         constraints = [

@@ -27,7 +27,7 @@ from rapport.people.forms import (
     GuardianLinkForm,
     NewClientForm,
 )
-from rapport.people.models import Client
+from rapport.people.models import Client, GuardianLink
 from rapport.people.queries import caseload_rows
 from rapport.people.services import (
     client_create,
@@ -46,11 +46,8 @@ def caseload(request: HttpRequest) -> HttpResponse:
     counts = unrecorded_counts([row.episode.pk for row in rows])
     for row in rows:
         row.episode.unrecorded = counts.get(row.episode.pk, 0)  # type: ignore[attr-defined]
-    audit_record(
-        actor=request.user,
-        action="list",
-        object_type="people.client",
-        detail={"view": "caseload", "clients": [row.episode.client_id for row in rows]},
+    access.audit_list(
+        request.user, Client, [row.episode.client_id for row in rows], view="caseload"
     )
     context = {"form": form, "rows": rows, "search": search}
     if request.htmx:
@@ -93,7 +90,7 @@ def client_new(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN)
 def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
-    client = access.get_client_for_user(request.user, client_id)
+    client = access.load(request.user, Client, client_id)
     episodes = list(
         client.episodes.select_related("primary_clinician").prefetch_related(
             "team_members", "transfers__from_clinician", "transfers__to_clinician"
@@ -105,7 +102,7 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
         if current
         else []
     )
-    can_write = access.record_access(request.user, client.pk).write
+    can_write = access.can_write(request.user, client)
     context = {
         "client": client,
         "episodes": episodes,
@@ -130,10 +127,10 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
 def client_edit(request: HttpRequest, client_id: int) -> HttpResponse:
-    client = access.get_client_for_user(request.user, client_id, write=request.method == "POST")
+    client = access.load(request.user, Client, client_id, write=request.method == "POST")
     form = ClientForm(
         request.POST if request.method == "POST" else None,
-        instance=Client.objects.get(pk=client.pk),
+        instance=access.fresh(client),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -149,10 +146,10 @@ def client_edit(request: HttpRequest, client_id: int) -> HttpResponse:
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
 def guardian_link_edit(request: HttpRequest, link_id: int) -> HttpResponse:
-    link = access.get_guardian_link_for_user(request.user, link_id, write=request.method == "POST")
+    link = access.load(request.user, GuardianLink, link_id, write=request.method == "POST")
     form = GuardianLinkForm(
         request.POST if request.method == "POST" else None,
-        instance=type(link).objects.get(pk=link.pk),
+        instance=access.fresh(link),
     )
     if request.method == "POST" and form.is_valid():
         guardian_link_update(actor=request.user, link=link, settings=form.cleaned_data)
@@ -170,12 +167,7 @@ def client_directory(request: HttpRequest) -> HttpResponse:
     if search:
         clients = clients.filter(Client.matching(search))
     clients = clients.only("id", "full_name", "preferred_name", "status")[:200]
-    audit_record(
-        actor=request.user,
-        action="list",
-        object_type="people.client",
-        detail={"view": "directory", "search": bool(search)},
-    )
+    access.audit_list(request.user, Client, view="directory", search=bool(search))
     return render(request, "people/client_directory.html", {"form": form, "clients": clients})
 
 
@@ -219,7 +211,7 @@ def break_glass(request: HttpRequest, client_id: int) -> HttpResponse:
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
 def guardian_new(request: HttpRequest, client_id: int) -> HttpResponse:
-    client = access.get_client_for_user(request.user, client_id, write=request.method == "POST")
+    client = access.load(request.user, Client, client_id, write=request.method == "POST")
     form = GuardianAddForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         details = {k: v for k, v in form.cleaned_data.items() if k != "submission_key"}
@@ -243,7 +235,7 @@ def guardian_new(request: HttpRequest, client_id: int) -> HttpResponse:
 @clinical_staff_required
 @require_POST
 def portal_invite(request: HttpRequest, client_id: int) -> HttpResponse:
-    client = access.get_client_for_user(request.user, client_id, write=True)
+    client = access.load(request.user, Client, client_id, write=True)
     try:
         user = client_portal_invite(actor=request.user, client=client)
     except ValidationError as error:

@@ -9,6 +9,7 @@ a stable `key` from version to version, so ratings and counts follow the goal, n
 from __future__ import annotations
 
 import uuid
+from typing import ClassVar
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -38,6 +39,10 @@ class Problem(models.Model):
     priority = models.PositiveSmallIntegerField(help_text="1 is what the client wants first.")
     created_at = models.DateTimeField()
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+
+    # Whose record this is, for rapport.access.load.
+    client_path: ClassVar[str] = "episode__client"
+    access_select_related: ClassVar[tuple[str, ...]] = ("episode__client", "episode__practice")
 
     class Meta:
         ordering = ["priority", "pk"]
@@ -141,6 +146,14 @@ class PlanVersion(models.Model):
     )
     edited_at = models.DateTimeField(null=True, blank=True)
 
+    # Whose record this is, for rapport.access.load.
+    client_path: ClassVar[str] = "episode__client"
+    access_select_related: ClassVar[tuple[str, ...]] = (
+        "episode__client",
+        "episode__practice",
+        "author",
+    )
+
     class Meta:
         ordering = ["episode", "-number"]
         constraints = [
@@ -204,6 +217,10 @@ class PlanGoal(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     # Optimistic locking, as on the version: the edit form carries the number it was loaded at.
     edits = models.PositiveIntegerField(default=0)
+
+    # Whose record this is, for rapport.access.load.
+    client_path: ClassVar[str] = "version__episode__client"
+    access_select_related: ClassVar[tuple[str, ...]] = ("version__episode__client",)
 
     class Meta:
         ordering = ["position", "pk"]

@@ -49,7 +49,7 @@ from rapport.plans.queries import Sharing, compare_versions
 
 
 def _can_write(request: HttpRequest, episode: Episode) -> bool:
-    return access.record_access(request.user, episode.client_id).write
+    return access.can_write(request.user, episode)
 
 
 def _plan_url(episode_id: int) -> str:
@@ -83,7 +83,7 @@ def _after_conflict(form_class, form, clash, **kwargs):  # type: ignore[no-untyp
 @record_readers_required
 def episode_plan(request: HttpRequest, episode_id: int) -> HttpResponse:
     """Problem list, the plan and its goals with progress, versions, reviews."""
-    episode = access.get_episode_for_user(request.user, episode_id)
+    episode = access.load(request.user, Episode, episode_id)
     current = services.latest_version(episode)
     draft = services.draft_of(episode)
     if current is not None:
@@ -117,7 +117,7 @@ def episode_plan(request: HttpRequest, episode_id: int) -> HttpResponse:
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
 def problem_new(request: HttpRequest, episode_id: int) -> HttpResponse:
-    episode = access.get_episode_for_user(request.user, episode_id, write=request.method == "POST")
+    episode = access.load(request.user, Episode, episode_id, write=request.method == "POST")
     form = NewProblemForm(
         request.POST if request.method == "POST" else None, practice_id=episode.practice_id
     )
@@ -139,7 +139,7 @@ def problem_new(request: HttpRequest, episode_id: int) -> HttpResponse:
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
 def problem_edit(request: HttpRequest, problem_id: int) -> HttpResponse:
-    problem = access.get_problem_for_user(request.user, problem_id, write=request.method == "POST")
+    problem = access.load(request.user, Problem, problem_id, write=request.method == "POST")
     initial = {name: getattr(problem, name) for name in services.PROBLEM_FIELDS}
     form = ProblemForm(
         request.POST if request.method == "POST" else None,
@@ -161,7 +161,7 @@ def problem_edit(request: HttpRequest, problem_id: int) -> HttpResponse:
 @clinical_staff_required
 @require_POST
 def problem_move(request: HttpRequest, problem_id: int) -> HttpResponse:
-    problem = access.get_problem_for_user(request.user, problem_id, write=True)
+    problem = access.load(request.user, Problem, problem_id, write=True)
     up = request.POST.get("direction") != "down"
     seen_at = request.POST.get("position", "")
     services.problem_move(
@@ -177,7 +177,7 @@ def problem_move(request: HttpRequest, problem_id: int) -> HttpResponse:
 @require_POST
 def problems_reorder(request: HttpRequest, episode_id: int) -> HttpResponse:
     """The new order after a drag and drop (problems' ids, first first)."""
-    episode = access.get_episode_for_user(request.user, episode_id, write=True)
+    episode = access.load(request.user, Episode, episode_id, write=True)
     form = ReorderForm(request.POST)
     if not form.is_valid():
         return JsonResponse({"error": "bad order"}, status=400)
@@ -198,7 +198,7 @@ def problems_reorder(request: HttpRequest, episode_id: int) -> HttpResponse:
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
 def draft_new(request: HttpRequest, episode_id: int) -> HttpResponse:
-    episode = access.get_episode_for_user(request.user, episode_id, write=request.method == "POST")
+    episode = access.load(request.user, Episode, episode_id, write=request.method == "POST")
     existing = services.draft_of(episode)
     if existing is not None:
         messages.info(request, "This episode already has a draft plan: continue it here.")
@@ -228,9 +228,7 @@ def draft_new(request: HttpRequest, episode_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def version_detail(request: HttpRequest, version_id: int) -> HttpResponse:
     """One version: its content and goals; a draft's content can be edited here."""
-    version = access.get_plan_version_for_user(
-        request.user, version_id, write=request.method == "POST"
-    )
+    version = access.load(request.user, PlanVersion, version_id, write=request.method == "POST")
     initial = {name: getattr(version, name) for name in PlanVersion.CONTENT_FIELDS}
     initial["edits"] = version.edits
     form = PlanContentForm(request.POST if request.method == "POST" else None, initial=initial)
@@ -274,9 +272,7 @@ def version_detail(request: HttpRequest, version_id: int) -> HttpResponse:
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
 def goal_new(request: HttpRequest, version_id: int) -> HttpResponse:
-    version = access.get_plan_version_for_user(
-        request.user, version_id, write=request.method == "POST"
-    )
+    version = access.load(request.user, PlanVersion, version_id, write=request.method == "POST")
     form = NewGoalForm(
         request.POST if request.method == "POST" else None,
         episode=version.episode,
@@ -309,9 +305,7 @@ def _goal_fields(form: GoalForm) -> dict[str, object]:
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
 def goal_edit(request: HttpRequest, goal_id: int) -> HttpResponse:
-    goal: PlanGoal = access.get_plan_goal_for_user(
-        request.user, goal_id, write=request.method == "POST"
-    )
+    goal = access.load(request.user, PlanGoal, goal_id, write=request.method == "POST")
     initial = {name: getattr(goal, name) for name in services.GOAL_FIELDS}
     initial["problems"] = list(goal.problems.all())
     initial["edits"] = goal.edits
@@ -348,7 +342,7 @@ def goal_edit(request: HttpRequest, goal_id: int) -> HttpResponse:
 @clinical_staff_required
 @require_POST
 def goal_remove(request: HttpRequest, goal_id: int) -> HttpResponse:
-    goal = access.get_plan_goal_for_user(request.user, goal_id, write=True)
+    goal = access.load(request.user, PlanGoal, goal_id, write=True)
     version_id = goal.version_id
     _attempt(request, lambda: services.goal_remove(actor=request.user, goal=goal), "Goal removed.")
     return redirect("plans:version", version_id=version_id)
@@ -357,7 +351,7 @@ def goal_remove(request: HttpRequest, goal_id: int) -> HttpResponse:
 @clinical_staff_required
 @require_POST
 def version_propose(request: HttpRequest, version_id: int) -> HttpResponse:
-    version = access.get_plan_version_for_user(request.user, version_id, write=True)
+    version = access.load(request.user, PlanVersion, version_id, write=True)
     proposed = _attempt(
         request,
         lambda: services.plan_propose(actor=request.user, version=version),
@@ -372,7 +366,7 @@ def version_propose(request: HttpRequest, version_id: int) -> HttpResponse:
 @require_POST
 def answer_record(request: HttpRequest, version_id: int) -> HttpResponse:
     """An answer given in session rather than in the portal, recorded by the therapist."""
-    version = access.get_plan_version_for_user(request.user, version_id, write=True)
+    version = access.load(request.user, PlanVersion, version_id, write=True)
     form = InSessionAnswerForm(request.POST, parties=sorted(services.pending_for(version)))
     if form.is_valid():
         _attempt(
@@ -389,7 +383,7 @@ def answer_record(request: HttpRequest, version_id: int) -> HttpResponse:
 @require_POST
 def changes_reply(request: HttpRequest, version_id: int) -> HttpResponse:
     """The therapist answers a client's or guardian's request for changes in words."""
-    version = access.get_plan_version_for_user(request.user, version_id, write=True)
+    version = access.load(request.user, PlanVersion, version_id, write=True)
     form = ChangesReplyForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Write your answer to the request (a few words at least).")
@@ -421,10 +415,10 @@ def changes_reply(request: HttpRequest, version_id: int) -> HttpResponse:
 @record_readers_required
 def version_compare(request: HttpRequest, version_id: int) -> HttpResponse:
     """What changed from the version this one was based on (or another, ?with=<id>)."""
-    newer = access.get_plan_version_for_user(request.user, version_id)
+    newer = access.load(request.user, PlanVersion, version_id)
     other_id = request.GET.get("with", "")
     older = (
-        access.get_plan_version_for_user(request.user, int(other_id))
+        access.load(request.user, PlanVersion, int(other_id))
         if other_id.isdigit()
         else newer.based_on
     )
@@ -442,7 +436,7 @@ def version_compare(request: HttpRequest, version_id: int) -> HttpResponse:
 @record_readers_required
 def version_print(request: HttpRequest, version_id: int) -> HttpResponse:
     """The plan for the client's records: plain language, no private notes."""
-    version = access.get_plan_version_for_user(request.user, version_id)
+    version = access.load(request.user, PlanVersion, version_id)
     return printable_plan(request, version)
 
 
@@ -499,7 +493,7 @@ def record_once(
 @clinical_staff_required
 @require_POST
 def rating_new(request: HttpRequest, episode_id: int) -> HttpResponse:
-    episode = access.get_episode_for_user(request.user, episode_id, write=True)
+    episode = access.load(request.user, Episode, episode_id, write=True)
     form = GoalRatingForm(request.POST, prefix="rating")
     if form.is_valid():
         session = services.session_in_progress(episode)
@@ -519,7 +513,7 @@ def rating_new(request: HttpRequest, episode_id: int) -> HttpResponse:
 @clinical_staff_required
 @require_POST
 def count_new(request: HttpRequest, episode_id: int) -> HttpResponse:
-    episode = access.get_episode_for_user(request.user, episode_id, write=True)
+    episode = access.load(request.user, Episode, episode_id, write=True)
     form = BehaviourCountForm(request.POST, prefix="count")
     if form.is_valid():
         session = services.session_in_progress(episode)
@@ -542,7 +536,7 @@ def count_new(request: HttpRequest, episode_id: int) -> HttpResponse:
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
 def review_new(request: HttpRequest, episode_id: int) -> HttpResponse:
-    episode = access.get_episode_for_user(request.user, episode_id, write=request.method == "POST")
+    episode = access.load(request.user, Episode, episode_id, write=request.method == "POST")
     form = ReviewForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k != "submission_key"}

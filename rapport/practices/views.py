@@ -14,7 +14,7 @@ from rapport.accounts.forms import InviteUserForm, UserForm
 from rapport.accounts.models import STAFF_ROLES, Role, User
 from rapport.accounts.services import submission_once, user_invite, user_update
 from rapport.accounts.views import repeat_of_submission, say_saved
-from rapport.audit.services import audit_record
+from rapport.people.models import Client
 from rapport.people.queries import caseload_rows
 from rapport.practices.forms import PracticeSettingsForm, TeamForm
 from rapport.practices.models import Practice, Team
@@ -47,11 +47,8 @@ def team(request: HttpRequest) -> HttpResponse:
     for row in rows:
         by_clinician.setdefault(row.episode.primary_clinician, []).append(row)
     teams = Team.objects.filter(supervisor=request.user).prefetch_related("members")
-    audit_record(
-        actor=request.user,
-        action="list",
-        object_type="people.client",
-        detail={"view": "team", "clients": sorted({r.episode.client_id for r in rows})},
+    access.audit_list(
+        request.user, Client, sorted({r.episode.client_id for r in rows}), view="team"
     )
     return render(
         request,

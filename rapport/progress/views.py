@@ -8,6 +8,7 @@ from rapport import access
 from rapport.accounts.decorators import role_required
 from rapport.accounts.models import Role
 from rapport.alliance.views import SVG_IMAGE_CSP
+from rapport.care.models import Episode
 from rapport.charts.layout import LAYOUTS, NARROW, WIDE
 from rapport.charts.progress import ProgressChart, chart_size, render_progress_svg
 from rapport.measures.queries import subscale_rows
@@ -39,7 +40,7 @@ def _svg_response(request: HttpRequest, chart: ProgressChart) -> HttpResponse:
 def episode_progress_page(request: HttpRequest, episode_id: int) -> HttpResponse:
     """Scores over sessions against the expected band, with alerts, plan revisions and the
     alliance; the same figures in a table under the chart, for screen readers and print."""
-    episode = access.get_episode_for_user(request.user, episode_id)
+    episode = access.load(request.user, Episode, episode_id)
     progress = episode_progress(episode)
     families = [
         {
@@ -70,7 +71,7 @@ def episode_progress_page(request: HttpRequest, episode_id: int) -> HttpResponse
 @csp_override(SVG_IMAGE_CSP)
 @role_required(*READERS)
 def episode_chart(request: HttpRequest, episode_id: int) -> HttpResponse:
-    episode = access.get_episode_for_user(request.user, episode_id)
+    episode = access.load(request.user, Episode, episode_id)
     return _svg_response(request, clinician_chart(episode_progress(episode)))
 
 

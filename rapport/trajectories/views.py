@@ -13,6 +13,7 @@ from rapport.accounts.decorators import (
     role_required,
 )
 from rapport.accounts.models import Role
+from rapport.care.models import Episode
 from rapport.core.validation import FLAG_LEVELS, OUTCOMES
 from rapport.practices.models import Practice
 from rapport.trajectories.forms import TrajectorySettingsForm
@@ -105,7 +106,7 @@ def validation(request: HttpRequest, family: str) -> HttpResponse:
 @record_readers_required
 def episode_trajectory(request: HttpRequest, episode_id: int) -> HttpResponse:
     """Each classified score of the episode, and the expected range for this client."""
-    episode = access.get_episode_for_user(request.user, episode_id)
+    episode = access.load(request.user, Episode, episode_id)
     statuses = episode_statuses(episode)
     families = sorted({s.family for s in statuses})
     titles = client_outcome_families(episode.practice_id)
