@@ -103,9 +103,37 @@ NO_ACCESS = RecordAccess()
 IN_CARE = RecordAccess(read=True, write=True, private_notes=True)
 
 
+# --- Break-glass: who may open a grant, and which grants are in force --------------------------
+#
+# The grant and the write that opens it belong to the audit app; who may open one, on which
+# records, and whether it is in force are decided here, with the rest of the policy.
+
+
+def may_open_break_glass(user: User) -> bool:
+    """Only a practice admin breaks the glass: clinical staff read through their care, and
+    clients and guardians through the portal."""
+    return bool(user.is_authenticated and user.role == Role.ADMIN)
+
+
+def break_glass_clients(user: User) -> QuerySet[Client]:
+    """The clients whose record `user` may open under break-glass: those of their practice."""
+    if not may_open_break_glass(user):
+        return Client.objects.none()
+    return Client.objects.filter(practice_id=user.practice_id)
+
+
+def break_glass_client(user: User, client_id: int) -> Client:
+    """The client of the break-glass page: 404 (audited as a refused break-glass) for one the
+    user may not open, exactly as for a client that does not exist."""
+    client = break_glass_clients(user).filter(pk=client_id).first()
+    if client is None:
+        raise _deny(user, object_type_of(Client), client_id, "break_glass")
+    return client
+
+
 def active_grants(user: User) -> QuerySet[BreakGlassGrant]:
     """An admin's break-glass grants in force now, in their own practice."""
-    if not user.is_authenticated or user.role != Role.ADMIN or user.practice_id is None:
+    if not may_open_break_glass(user) or user.practice_id is None:
         return BreakGlassGrant.objects.none()
     return BreakGlassGrant.objects.filter(
         user=user, expires_at__gt=timezone.now(), client__practice_id=user.practice_id

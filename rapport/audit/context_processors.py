@@ -6,11 +6,11 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from rapport import access
+
 
 def emergency_access(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not user.is_admin:
+    if user is None or not access.may_open_break_glass(user):
         return {}
-    from rapport.access import active_grants
-
-    return {"emergency_grants": list(active_grants(user).order_by("expires_at"))}
+    return {"emergency_grants": list(access.active_grants(user).order_by("expires_at"))}

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,8 +14,7 @@ from rapport.accounts.models import Role
 from rapport.accounts.services import submission_once
 from rapport.accounts.views import say_saved
 from rapport.alliance.services import alliance_by_session
-from rapport.audit.models import AuditEvent
-from rapport.audit.services import audit_record, break_glass_grant
+from rapport.audit.services import break_glass_grant
 from rapport.care.forms import SessionScheduleForm
 from rapport.care.queries import unrecorded, unrecorded_counts
 from rapport.measures.queries import score_histories
@@ -174,16 +173,7 @@ def client_directory(request: HttpRequest) -> HttpResponse:
 @role_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
 def break_glass(request: HttpRequest, client_id: int) -> HttpResponse:
-    client = Client.objects.filter(pk=client_id, practice_id=request.user.practice_id).first()
-    if client is None:
-        audit_record(
-            actor=request.user,
-            action="break_glass",
-            object_type="people.client",
-            object_id=client_id,
-            outcome=AuditEvent.Outcome.DENIED,
-        )
-        raise Http404("Not found")
+    client = access.break_glass_client(request.user, client_id)
     form = BreakGlassForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
 
