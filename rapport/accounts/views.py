@@ -36,6 +36,7 @@ from rapport.accounts.services import (
     sign_in_failure_record,
 )
 from rapport.audit.services import audit_record
+from rapport.http import AuthenticatedHttpRequest
 from rapport.links import base_url
 
 logger = logging.getLogger(__name__)
@@ -155,7 +156,7 @@ def _enrolment_step(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def two_factor_setup(request: HttpRequest) -> HttpResponse:
+def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return redirect("accounts:two_factor_verify")
@@ -201,7 +202,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def two_factor_verify(request: HttpRequest) -> HttpResponse:
+def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     devices = TOTPDevice.objects.filter(user=request.user, confirmed=True)
     if not devices.exists():
         return redirect("accounts:two_factor_setup")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -11,11 +11,12 @@ from rapport.accounts.decorators import clinical_staff_required
 from rapport.alerts.models import Alert
 from rapport.alerts.queries import reason_lines, same_card
 from rapport.alerts.services import alerts_note
+from rapport.http import AuthenticatedHttpRequest
 from rapport.measures.forms import AcknowledgeForm
 
 
 @clinical_staff_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Alerts for the clients on the user's caseload (and, for supervisors, their teams')."""
     show_all = request.GET.get("show") == "all"
     alerts = Alert.objects.filter(client__in=access.clients_in_care_of(request.user))
@@ -36,7 +37,9 @@ def _card_others(alert: Alert, *, resolving: bool) -> list[Alert]:
     return same_card(alert, pending.select_related("session"))
 
 
-def _note_view(request: HttpRequest, alert_id: int, *, resolving: bool) -> HttpResponse:
+def _note_view(
+    request: AuthenticatedHttpRequest, alert_id: int, *, resolving: bool
+) -> HttpResponse:
     alert = access.load(request.user, Alert, alert_id, write=request.method == "POST")
     others = _card_others(alert, resolving=resolving)
     form = AcknowledgeForm(request.POST if request.method == "POST" else None)
@@ -77,11 +80,11 @@ def _note_view(request: HttpRequest, alert_id: int, *, resolving: bool) -> HttpR
 
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
-def acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
+def acknowledge(request: AuthenticatedHttpRequest, alert_id: int) -> HttpResponse:
     return _note_view(request, alert_id, resolving=False)
 
 
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
-def resolve(request: HttpRequest, alert_id: int) -> HttpResponse:
+def resolve(request: AuthenticatedHttpRequest, alert_id: int) -> HttpResponse:
     return _note_view(request, alert_id, resolving=True)

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -40,6 +40,7 @@ from rapport.care.models import Episode
 from rapport.charts.layout import LAYOUTS, NARROW, WIDE
 from rapport.charts.lines import pixel_size, render_svg
 from rapport.core.agreement import MIN_TARGETS, Agreement, agreement
+from rapport.http import AuthenticatedHttpRequest
 from rapport.measures.models import Response
 
 
@@ -51,7 +52,7 @@ def _agreement_or_none(pairs: list[tuple[float, float]]) -> Agreement | None:
 
 
 @record_readers_required
-def episode_alliance(request: HttpRequest, episode_id: int) -> HttpResponse:
+def episode_alliance(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     """The alliance from every side, session by session, with ruptures and agreement."""
     episode = access.load(request.user, Episode, episode_id)
     rows = alliance_by_session(episode)
@@ -87,7 +88,7 @@ SVG_IMAGE_CSP = {"default-src": [CSP.NONE], "style-src": [CSP.UNSAFE_INLINE]}
 
 @csp_override(SVG_IMAGE_CSP)
 @record_readers_required
-def episode_chart(request: HttpRequest, episode_id: int) -> HttpResponse:
+def episode_chart(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     """The alliance over sessions, one line per perspective, with alerts and ruptures marked."""
     episode = access.load(request.user, Episode, episode_id)
     layout = LAYOUTS.get(request.GET.get("layout", "wide"))
@@ -101,7 +102,7 @@ def episode_chart(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
-def rupture_new(request: HttpRequest, episode_id: int) -> HttpResponse:
+def rupture_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     episode = access.load(request.user, Episode, episode_id, write=request.method == "POST")
     form = RuptureForm(request.POST if request.method == "POST" else None, episode=episode)
     if request.method == "POST" and form.is_valid():
@@ -124,7 +125,7 @@ def rupture_new(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 @record_readers_required
 @require_http_methods(["GET", "POST"])
-def rupture_detail(request: HttpRequest, rupture_id: int) -> HttpResponse:
+def rupture_detail(request: AuthenticatedHttpRequest, rupture_id: int) -> HttpResponse:
     rupture = access.load(request.user, Rupture, rupture_id, write=request.method == "POST")
     form = RuptureEditForm(
         request.POST if request.method == "POST" else None,
@@ -150,7 +151,7 @@ def rupture_detail(request: HttpRequest, rupture_id: int) -> HttpResponse:
 
 @clinical_staff_required
 @require_POST
-def repair_new(request: HttpRequest, rupture_id: int) -> HttpResponse:
+def repair_new(request: AuthenticatedHttpRequest, rupture_id: int) -> HttpResponse:
     rupture = access.load(request.user, Rupture, rupture_id, write=True)
     form = RepairForm(request.POST, prefix="repair")
     if form.is_valid():
@@ -173,7 +174,7 @@ def repair_new(request: HttpRequest, rupture_id: int) -> HttpResponse:
 
 
 @clinical_staff_required
-def feedback_inbox(request: HttpRequest) -> HttpResponse:
+def feedback_inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     """What clients (and guardians) wrote under "what could have been better?"."""
     since = timezone.now() - timedelta(days=60)
     responses = (
@@ -205,7 +206,7 @@ def _clinicians_in_view(user: User) -> list[User]:
 
 
 @clinical_staff_required
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Per therapist: ruptures and repair, and how their ratings agree with their clients'."""
     settings = AllianceSettings.for_practice(request.user.practice_id)
     summaries = [therapist_alliance(c) for c in _clinicians_in_view(request.user)]
@@ -241,7 +242,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
-def settings_edit(request: HttpRequest) -> HttpResponse:
+def settings_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
     settings = AllianceSettings.for_practice(request.user.practice_id)
     form = AllianceSettingsForm(
         request.POST if request.method == "POST" else None, instance=settings

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -12,11 +12,12 @@ from rapport.accounts.models import Role
 from rapport.audit.forms import AuditFilterForm
 from rapport.audit.models import AuditEvent
 from rapport.audit.services import audit_record
+from rapport.http import AuthenticatedHttpRequest
 from rapport.people.models import Client
 
 
 @role_required(Role.ADMIN)
-def audit_trail(request: HttpRequest) -> HttpResponse:
+def audit_trail(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     events = AuditEvent.objects.filter(practice_id=request.user.practice_id).order_by("-sequence")
     client = None

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,11 +31,12 @@ from rapport.care.services import (
     session_record,
     session_schedule,
 )
+from rapport.http import AuthenticatedHttpRequest
 
 
 @role_required(Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN)
 @require_http_methods(["GET", "POST"])
-def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
+def session_detail(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
     write = request.method == "POST"
     session = access.load(request.user, Session, session_id, write=write)
     record = access.record_access(request.user, session.episode.client_id)
@@ -72,7 +73,7 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @clinical_staff_required
 @require_POST
-def session_new(request: HttpRequest, episode_id: int) -> HttpResponse:
+def session_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     episode = access.load(request.user, Episode, episode_id, write=True)
     form = SessionScheduleForm(request.POST, episode=episode)
     if form.is_valid():
@@ -104,7 +105,7 @@ def session_new(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
-def episode_close_view(request: HttpRequest, episode_id: int) -> HttpResponse:
+def episode_close_view(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     episode = access.load(request.user, Episode, episode_id, write=request.method == "POST")
     form = EpisodeCloseForm(
         request.POST if request.method == "POST" else None,
@@ -123,7 +124,7 @@ def episode_close_view(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
-def episode_transfer_view(request: HttpRequest, episode_id: int) -> HttpResponse:
+def episode_transfer_view(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     episode = access.load(request.user, Episode, episode_id, write=request.method == "POST")
     form = EpisodeTransferForm(request.POST if request.method == "POST" else None, episode=episode)
     if request.method == "POST" and form.is_valid():
@@ -143,7 +144,7 @@ def episode_transfer_view(request: HttpRequest, episode_id: int) -> HttpResponse
 
 @clinical_staff_required
 @require_POST
-def episode_status_view(request: HttpRequest, episode_id: int) -> HttpResponse:
+def episode_status_view(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     episode = access.load(request.user, Episode, episode_id, write=True)
     form = EpisodeStatusForm(request.POST)
     if form.is_valid():
@@ -162,7 +163,7 @@ def episode_status_view(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
-def episode_team_view(request: HttpRequest, episode_id: int) -> HttpResponse:
+def episode_team_view(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     episode = access.load(request.user, Episode, episode_id, write=request.method == "POST")
     form = EpisodeTeamForm(
         request.POST if request.method == "POST" else None,

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -17,6 +17,7 @@ from rapport.dashboards.forms import InstrumentForm, SortForm
 from rapport.dashboards.models import DashboardSnapshot
 from rapport.dashboards.queries import SORTS, dashboard_rows, open_episode_candidates
 from rapport.dashboards.services import dashboards_refresh
+from rapport.http import AuthenticatedHttpRequest
 
 practice_staff_required = role_required(Role.SUPERVISOR, Role.ADMIN)
 # The caseload table's columns, in the order the template renders its cells.
@@ -25,7 +26,7 @@ COLUMN_ORDER = ("client", "therapist", "track", "alliance", "risk", "review", "l
 
 
 @clinical_staff_required
-def therapist_dashboard(request: HttpRequest) -> HttpResponse:
+def therapist_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A clinician's open episodes with their flags; a supervisor's include their team's."""
     form = SortForm(request.GET)
     sort = form.sort_key()
@@ -85,7 +86,7 @@ def own_outcomes(user: User) -> dict[str, Any] | None:
 
 
 @practice_staff_required
-def practice_dashboard(request: HttpRequest) -> HttpResponse:
+def practice_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The practice's outcomes, alliance and therapist effect, as last computed."""
     snapshot = DashboardSnapshot.objects.filter(practice_id=request.user.practice_id).first()
     instruments = snapshot.figures.get("instruments", []) if snapshot else []
@@ -116,7 +117,7 @@ def practice_dashboard(request: HttpRequest) -> HttpResponse:
 
 @practice_staff_required
 @require_POST
-def practice_refresh(request: HttpRequest) -> HttpResponse:
+def practice_refresh(request: AuthenticatedHttpRequest) -> HttpResponse:
     snapshot = dashboards_refresh(practice=request.user.practice, actor=request.user)
     messages.success(request, f"Figures recomputed in {snapshot.seconds:.1f} s.")
     return redirect("dashboards:practice")

@@ -45,6 +45,7 @@ from rapport.exposure.services import (
     step_move,
     step_update,
 )
+from rapport.http import AuthenticatedHttpRequest
 
 # Clinicians and supervisors in the client's care; a practice admin only under break-glass,
 # to read (rapport.access refuses their writes with 403).
@@ -76,7 +77,7 @@ def _chart_size(request: HttpRequest) -> str:
 
 
 @staff_required
-def episode_ladders(request: HttpRequest, episode_id: int) -> HttpResponse:
+def episode_ladders(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     episode = access.load(request.user, Episode, episode_id)
     context = {
         "episode": episode,
@@ -89,7 +90,7 @@ def episode_ladders(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def ladder_new(request: HttpRequest, episode_id: int) -> HttpResponse:
+def ladder_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     episode = access.load(
         request.user, Episode, episode_id, write=True, action=_form_action(request)
     )
@@ -121,13 +122,13 @@ def ladder_new(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 
 @staff_required
-def ladder_detail(request: HttpRequest, ladder_id: int) -> HttpResponse:
+def ladder_detail(request: AuthenticatedHttpRequest, ladder_id: int) -> HttpResponse:
     ladder = access.load(request.user, Ladder, ladder_id)
     return _render_detail(request, ladder)
 
 
 def _render_detail(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     ladder: Ladder,
     *,
     attempt_form: AttemptForm | None = None,
@@ -151,7 +152,7 @@ def _render_detail(
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def ladder_edit(request: HttpRequest, ladder_id: int) -> HttpResponse:
+def ladder_edit(request: AuthenticatedHttpRequest, ladder_id: int) -> HttpResponse:
     ladder = access.load(request.user, Ladder, ladder_id, write=True, action=_form_action(request))
     form = LadderEditForm(
         request.POST if request.method == "POST" else None,
@@ -180,7 +181,7 @@ def ladder_edit(request: HttpRequest, ladder_id: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-def step_new(request: HttpRequest, ladder_id: int) -> HttpResponse:
+def step_new(request: AuthenticatedHttpRequest, ladder_id: int) -> HttpResponse:
     ladder = access.load(request.user, Ladder, ladder_id, write=True)
     form = NewStepForm(request.POST)
     if form.is_valid():
@@ -207,7 +208,7 @@ def step_new(request: HttpRequest, ladder_id: int) -> HttpResponse:
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def step_edit(request: HttpRequest, step_id: int) -> HttpResponse:
+def step_edit(request: AuthenticatedHttpRequest, step_id: int) -> HttpResponse:
     step = access.load(request.user, Step, step_id, write=True, action=_form_action(request))
     form = StepForm(request.POST if request.method == "POST" else None, instance=step)
     if request.method == "POST" and form.is_valid():
@@ -219,7 +220,7 @@ def step_edit(request: HttpRequest, step_id: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-def step_move_view(request: HttpRequest, step_id: int) -> HttpResponse:
+def step_move_view(request: AuthenticatedHttpRequest, step_id: int) -> HttpResponse:
     step = access.load(request.user, Step, step_id, write=True)
     seen_at = request.POST.get("position", "")
     try:
@@ -236,7 +237,7 @@ def step_move_view(request: HttpRequest, step_id: int) -> HttpResponse:
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def attempt_new(request: HttpRequest, ladder_id: int) -> HttpResponse:
+def attempt_new(request: AuthenticatedHttpRequest, ladder_id: int) -> HttpResponse:
     """Record a practice; the detail page carries the same form."""
     ladder = access.load(request.user, Ladder, ladder_id, write=True, action=_form_action(request))
     if request.method == "GET":
@@ -253,7 +254,7 @@ def attempt_new(request: HttpRequest, ladder_id: int) -> HttpResponse:
 
 
 def _record(
-    request: HttpRequest, form: AttemptForm, ladder: Ladder, *, via: str, route: str
+    request: AuthenticatedHttpRequest, form: AttemptForm, ladder: Ladder, *, via: str, route: str
 ) -> str:
     """Save a valid practice record once per form; the URL to go to, or "" to show errors."""
     if not form.is_valid():
@@ -278,7 +279,7 @@ def _record(
 
 @csp_override(SVG_IMAGE_CSP)
 @staff_required
-def chart(request: HttpRequest, ladder_id: int) -> HttpResponse:
+def chart(request: AuthenticatedHttpRequest, ladder_id: int) -> HttpResponse:
     ladder = access.load(request.user, Ladder, ladder_id)
     return _svg(render_ladder_svg(ladder_overview(ladder), size=_chart_size(request)))
 
@@ -289,7 +290,7 @@ def chart(request: HttpRequest, ladder_id: int) -> HttpResponse:
 @never_cache
 @role_required(Role.CLIENT, Role.GUARDIAN)
 @require_http_methods(["GET", "POST"])
-def portal_ladder(request: HttpRequest, ladder_id: int) -> HttpResponse:
+def portal_ladder(request: AuthenticatedHttpRequest, ladder_id: int) -> HttpResponse:
     """The client's ladder in plain words, and a form to add a practice record."""
     ladder = access.get_portal_ladder_for_user(request.user, ladder_id)
     may_record = may_record_from_portal(request.user, ladder)
@@ -337,7 +338,7 @@ def portal_ladder(request: HttpRequest, ladder_id: int) -> HttpResponse:
 @never_cache
 @csp_override(SVG_IMAGE_CSP)
 @role_required(Role.CLIENT, Role.GUARDIAN)
-def portal_chart(request: HttpRequest, ladder_id: int) -> HttpResponse:
+def portal_chart(request: AuthenticatedHttpRequest, ladder_id: int) -> HttpResponse:
     ladder = access.get_portal_ladder_for_user(request.user, ladder_id)
     if not may_see_distress(request.user, ladder):
         raise PermissionDenied("The young person's distress ratings are not shared.")

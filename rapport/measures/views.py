@@ -25,6 +25,7 @@ from rapport.accounts.services import submission_once
 from rapport.accounts.views import say_saved
 from rapport.care.models import Episode
 from rapport.core.fhir import questionnaire_response_json
+from rapport.http import AuthenticatedHttpRequest
 from rapport.links import absolute_url
 from rapport.measures.availability import assignment_available, not_yet_reason
 from rapport.measures.forms import (
@@ -174,7 +175,7 @@ def link_done(request: HttpRequest) -> HttpResponse:
 
 @clinical_staff_required
 @require_POST
-def client_mode_start(request: HttpRequest, assignment_id: int) -> HttpResponse:
+def client_mode_start(request: AuthenticatedHttpRequest, assignment_id: int) -> HttpResponse:
     assignment = access.load(request.user, Assignment, assignment_id, write=True)
     if not assignment.is_open or assignment.respondent == "therapist":
         messages.error(request, "This measure is not waiting for the client.")
@@ -196,7 +197,7 @@ def _client_mode(request: HttpRequest) -> dict[str, int]:
 @never_cache
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
-def client_mode_form(request: HttpRequest) -> HttpResponse:
+def client_mode_form(request: AuthenticatedHttpRequest) -> HttpResponse:
     state = _client_mode(request)
     assignment = access.load(
         request.user, Assignment, state["assignment"], write=request.method == "POST"
@@ -221,7 +222,7 @@ UNLOCK_TRIES = 5
 @never_cache
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
-def client_mode_unlock(request: HttpRequest) -> HttpResponse:
+def client_mode_unlock(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The screen the client hands back: only the clinician's password leaves client mode."""
     state = _client_mode(request)
     error = ""
@@ -253,7 +254,7 @@ def client_mode_unlock(request: HttpRequest) -> HttpResponse:
 
 @clinical_staff_required
 @require_POST
-def assignment_link(request: HttpRequest, assignment_id: int) -> HttpResponse:
+def assignment_link(request: AuthenticatedHttpRequest, assignment_id: int) -> HttpResponse:
     """A new link, shown once for copying into a video call; optionally emailed too."""
     assignment = access.load(request.user, Assignment, assignment_id, write=True)
     try:
@@ -284,7 +285,7 @@ def assignment_link(request: HttpRequest, assignment_id: int) -> HttpResponse:
 
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
-def assignment_complete(request: HttpRequest, assignment_id: int) -> HttpResponse:
+def assignment_complete(request: AuthenticatedHttpRequest, assignment_id: int) -> HttpResponse:
     """The clinician's own rating, or a paper form typed in by the clinician."""
     assignment = access.load(
         request.user, Assignment, assignment_id, write=request.method == "POST"
@@ -323,7 +324,7 @@ def measure_families(practice_id: int) -> list[tuple[str, str]]:
 
 @record_readers_required
 @require_http_methods(["GET", "POST"])
-def episode_measures(request: HttpRequest, episode_id: int) -> HttpResponse:
+def episode_measures(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     episode = access.load(request.user, Episode, episode_id, write=request.method == "POST")
     families = measure_families(episode.practice_id)
     form = MeasurePlanForm(request.POST if request.method == "POST" else None, families=families)
@@ -360,7 +361,7 @@ def episode_measures(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 @clinical_staff_required
 @require_POST
-def plan_stop(request: HttpRequest, plan_id: int) -> HttpResponse:
+def plan_stop(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     plan = access.load(request.user, MeasurePlan, plan_id, write=True)
     measure_plan_stop(actor=request.user, plan=plan)
     messages.success(request, "Measure removed from the plan; earlier results are kept.")
@@ -368,7 +369,7 @@ def plan_stop(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 @role_required(Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN)
-def response_detail(request: HttpRequest, response_id: int) -> HttpResponse:
+def response_detail(request: AuthenticatedHttpRequest, response_id: int) -> HttpResponse:
     response = access.load(request.user, Response, response_id)
     instrument = get_instrument(response.instrument_id, practice_id=response.episode.practice_id)
     rows = [
@@ -403,7 +404,7 @@ def _answer_label(item: Any, value: Any) -> str:
 
 
 @role_required(Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN)
-def response_fhir(request: HttpRequest, response_id: int) -> HttpResponse:
+def response_fhir(request: AuthenticatedHttpRequest, response_id: int) -> HttpResponse:
     response = access.load(request.user, Response, response_id)
     instrument = get_instrument(response.instrument_id, practice_id=response.episode.practice_id)
     document = questionnaire_response_json(
@@ -423,7 +424,7 @@ def response_fhir(request: HttpRequest, response_id: int) -> HttpResponse:
 
 @role_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
-def default_measures(request: HttpRequest) -> HttpResponse:
+def default_measures(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Manage → Default measures: what a new client starts with, by age band."""
     practice_id = request.user.practice_id
     options = default_measure_options(practice_id)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from rapport.alliance.services import alliance_by_session
 from rapport.audit.services import break_glass_grant
 from rapport.care.forms import SessionScheduleForm
 from rapport.care.queries import unrecorded, unrecorded_counts
+from rapport.http import AuthenticatedHttpRequest
 from rapport.measures.queries import score_histories
 from rapport.people.forms import (
     BreakGlassForm,
@@ -38,7 +39,7 @@ from rapport.people.services import (
 
 
 @clinical_staff_required
-def caseload(request: HttpRequest) -> HttpResponse:
+def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = CaseloadSearchForm(request.GET)
     search = form.cleaned_data["q"].strip() if form.is_valid() else ""
     rows = caseload_rows(access.caseload_episodes(request.user), search=search)
@@ -56,7 +57,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
 
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
-def client_new(request: HttpRequest) -> HttpResponse:
+def client_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = NewClientForm(
         request.POST if request.method == "POST" else None,
         practice_id=request.user.practice_id,
@@ -88,7 +89,7 @@ def client_new(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN)
-def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
+def client_detail(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     client = access.load(request.user, Client, client_id)
     episodes = list(
         client.episodes.select_related("primary_clinician").prefetch_related(
@@ -125,7 +126,7 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
-def client_edit(request: HttpRequest, client_id: int) -> HttpResponse:
+def client_edit(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     client = access.load(request.user, Client, client_id, write=request.method == "POST")
     form = ClientForm(
         request.POST if request.method == "POST" else None,
@@ -144,7 +145,7 @@ def client_edit(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
-def guardian_link_edit(request: HttpRequest, link_id: int) -> HttpResponse:
+def guardian_link_edit(request: AuthenticatedHttpRequest, link_id: int) -> HttpResponse:
     link = access.load(request.user, GuardianLink, link_id, write=request.method == "POST")
     form = GuardianLinkForm(
         request.POST if request.method == "POST" else None,
@@ -158,7 +159,7 @@ def guardian_link_edit(request: HttpRequest, link_id: int) -> HttpResponse:
 
 
 @role_required(Role.ADMIN)
-def client_directory(request: HttpRequest) -> HttpResponse:
+def client_directory(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Admins see who is registered (to manage accounts), never clinical content."""
     form = CaseloadSearchForm(request.GET)
     search = form.cleaned_data["q"].strip() if form.is_valid() else ""
@@ -172,7 +173,7 @@ def client_directory(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
-def break_glass(request: HttpRequest, client_id: int) -> HttpResponse:
+def break_glass(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     client = access.break_glass_client(request.user, client_id)
     form = BreakGlassForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -200,7 +201,7 @@ def break_glass(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
-def guardian_new(request: HttpRequest, client_id: int) -> HttpResponse:
+def guardian_new(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     client = access.load(request.user, Client, client_id, write=request.method == "POST")
     form = GuardianAddForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -224,7 +225,7 @@ def guardian_new(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @clinical_staff_required
 @require_POST
-def portal_invite(request: HttpRequest, client_id: int) -> HttpResponse:
+def portal_invite(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     client = access.load(request.user, Client, client_id, write=True)
     try:
         user = client_portal_invite(actor=request.user, client=client)

@@ -10,13 +10,14 @@ from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from rapport import access
 from rapport.accounts.decorators import role_required
 from rapport.accounts.models import Role, User
+from rapport.http import AuthenticatedHttpRequest
 from rapport.people.models import Client
 from rapport.plans import services
 from rapport.plans.forms import DecisionForm, GoalRatingForm
@@ -41,7 +42,7 @@ def portal_version(user: User, client: Client) -> PlanVersion | None:
 
 
 @role_required(Role.CLIENT, Role.GUARDIAN)
-def portal_plan(request: HttpRequest, client_id: int) -> HttpResponse:
+def portal_plan(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     client = access.get_portal_client_for_user(request.user, client_id)
     version = portal_version(request.user, client)
     context: dict[str, object] = {"client": client, "version": version}
@@ -71,7 +72,7 @@ def portal_plan(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @role_required(Role.CLIENT, Role.GUARDIAN)
 @require_POST
-def portal_decide(request: HttpRequest, version_id: int) -> HttpResponse:
+def portal_decide(request: AuthenticatedHttpRequest, version_id: int) -> HttpResponse:
     version = access.get_portal_plan_version_for_user(request.user, version_id)
     form = DecisionForm(request.POST)
     if form.is_valid():
@@ -100,7 +101,7 @@ def portal_decide(request: HttpRequest, version_id: int) -> HttpResponse:
 
 @role_required(Role.CLIENT)
 @require_POST
-def portal_rating(request: HttpRequest, client_id: int) -> HttpResponse:
+def portal_rating(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     """The client rates their progress on a goal (0–10) from home."""
     client = access.get_portal_client_for_user(request.user, client_id)
     episode = client.episodes.filter(status__in=["active", "on_hold"]).first()
@@ -114,6 +115,6 @@ def portal_rating(request: HttpRequest, client_id: int) -> HttpResponse:
 
 
 @role_required(Role.CLIENT, Role.GUARDIAN)
-def portal_print(request: HttpRequest, version_id: int) -> HttpResponse:
+def portal_print(request: AuthenticatedHttpRequest, version_id: int) -> HttpResponse:
     version = access.get_portal_plan_version_for_user(request.user, version_id)
     return printable_plan(request, version, sharing_for(request.user, version.episode.client))

@@ -19,6 +19,7 @@ from rapport.accounts.views import say_saved
 from rapport.alerts.models import Alert
 from rapport.audit.services import audit_record
 from rapport.care.models import Episode
+from rapport.http import AuthenticatedHttpRequest
 from rapport.plans import services
 from rapport.plans.forms import (
     BehaviourCountForm,
@@ -48,7 +49,7 @@ from rapport.plans.models import (
 from rapport.plans.queries import Sharing, compare_versions
 
 
-def _can_write(request: HttpRequest, episode: Episode) -> bool:
+def _can_write(request: AuthenticatedHttpRequest, episode: Episode) -> bool:
     return access.can_write(request.user, episode)
 
 
@@ -81,7 +82,7 @@ def _after_conflict(form_class, form, clash, **kwargs):  # type: ignore[no-untyp
 
 
 @record_readers_required
-def episode_plan(request: HttpRequest, episode_id: int) -> HttpResponse:
+def episode_plan(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     """Problem list, the plan and its goals with progress, versions, reviews."""
     episode = access.load(request.user, Episode, episode_id)
     current = services.latest_version(episode)
@@ -116,7 +117,7 @@ def episode_plan(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
-def problem_new(request: HttpRequest, episode_id: int) -> HttpResponse:
+def problem_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     episode = access.load(request.user, Episode, episode_id, write=request.method == "POST")
     form = NewProblemForm(
         request.POST if request.method == "POST" else None, practice_id=episode.practice_id
@@ -138,7 +139,7 @@ def problem_new(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
-def problem_edit(request: HttpRequest, problem_id: int) -> HttpResponse:
+def problem_edit(request: AuthenticatedHttpRequest, problem_id: int) -> HttpResponse:
     problem = access.load(request.user, Problem, problem_id, write=request.method == "POST")
     initial = {name: getattr(problem, name) for name in services.PROBLEM_FIELDS}
     form = ProblemForm(
@@ -160,7 +161,7 @@ def problem_edit(request: HttpRequest, problem_id: int) -> HttpResponse:
 
 @clinical_staff_required
 @require_POST
-def problem_move(request: HttpRequest, problem_id: int) -> HttpResponse:
+def problem_move(request: AuthenticatedHttpRequest, problem_id: int) -> HttpResponse:
     problem = access.load(request.user, Problem, problem_id, write=True)
     up = request.POST.get("direction") != "down"
     seen_at = request.POST.get("position", "")
@@ -175,7 +176,7 @@ def problem_move(request: HttpRequest, problem_id: int) -> HttpResponse:
 
 @clinical_staff_required
 @require_POST
-def problems_reorder(request: HttpRequest, episode_id: int) -> HttpResponse:
+def problems_reorder(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     """The new order after a drag and drop (problems' ids, first first)."""
     episode = access.load(request.user, Episode, episode_id, write=True)
     form = ReorderForm(request.POST)
@@ -197,7 +198,7 @@ def problems_reorder(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
-def draft_new(request: HttpRequest, episode_id: int) -> HttpResponse:
+def draft_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     episode = access.load(request.user, Episode, episode_id, write=request.method == "POST")
     existing = services.draft_of(episode)
     if existing is not None:
@@ -226,7 +227,7 @@ def draft_new(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 @record_readers_required
 @require_http_methods(["GET", "POST"])
-def version_detail(request: HttpRequest, version_id: int) -> HttpResponse:
+def version_detail(request: AuthenticatedHttpRequest, version_id: int) -> HttpResponse:
     """One version: its content and goals; a draft's content can be edited here."""
     version = access.load(request.user, PlanVersion, version_id, write=request.method == "POST")
     initial = {name: getattr(version, name) for name in PlanVersion.CONTENT_FIELDS}
@@ -271,7 +272,7 @@ def version_detail(request: HttpRequest, version_id: int) -> HttpResponse:
 
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
-def goal_new(request: HttpRequest, version_id: int) -> HttpResponse:
+def goal_new(request: AuthenticatedHttpRequest, version_id: int) -> HttpResponse:
     version = access.load(request.user, PlanVersion, version_id, write=request.method == "POST")
     form = NewGoalForm(
         request.POST if request.method == "POST" else None,
@@ -304,7 +305,7 @@ def _goal_fields(form: GoalForm) -> dict[str, object]:
 
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
-def goal_edit(request: HttpRequest, goal_id: int) -> HttpResponse:
+def goal_edit(request: AuthenticatedHttpRequest, goal_id: int) -> HttpResponse:
     goal = access.load(request.user, PlanGoal, goal_id, write=request.method == "POST")
     initial = {name: getattr(goal, name) for name in services.GOAL_FIELDS}
     initial["problems"] = list(goal.problems.all())
@@ -341,7 +342,7 @@ def goal_edit(request: HttpRequest, goal_id: int) -> HttpResponse:
 
 @clinical_staff_required
 @require_POST
-def goal_remove(request: HttpRequest, goal_id: int) -> HttpResponse:
+def goal_remove(request: AuthenticatedHttpRequest, goal_id: int) -> HttpResponse:
     goal = access.load(request.user, PlanGoal, goal_id, write=True)
     version_id = goal.version_id
     _attempt(request, lambda: services.goal_remove(actor=request.user, goal=goal), "Goal removed.")
@@ -350,7 +351,7 @@ def goal_remove(request: HttpRequest, goal_id: int) -> HttpResponse:
 
 @clinical_staff_required
 @require_POST
-def version_propose(request: HttpRequest, version_id: int) -> HttpResponse:
+def version_propose(request: AuthenticatedHttpRequest, version_id: int) -> HttpResponse:
     version = access.load(request.user, PlanVersion, version_id, write=True)
     proposed = _attempt(
         request,
@@ -364,7 +365,7 @@ def version_propose(request: HttpRequest, version_id: int) -> HttpResponse:
 
 @clinical_staff_required
 @require_POST
-def answer_record(request: HttpRequest, version_id: int) -> HttpResponse:
+def answer_record(request: AuthenticatedHttpRequest, version_id: int) -> HttpResponse:
     """An answer given in session rather than in the portal, recorded by the therapist."""
     version = access.load(request.user, PlanVersion, version_id, write=True)
     form = InSessionAnswerForm(request.POST, parties=sorted(services.pending_for(version)))
@@ -381,7 +382,7 @@ def answer_record(request: HttpRequest, version_id: int) -> HttpResponse:
 
 @clinical_staff_required
 @require_POST
-def changes_reply(request: HttpRequest, version_id: int) -> HttpResponse:
+def changes_reply(request: AuthenticatedHttpRequest, version_id: int) -> HttpResponse:
     """The therapist answers a client's or guardian's request for changes in words."""
     version = access.load(request.user, PlanVersion, version_id, write=True)
     form = ChangesReplyForm(request.POST)
@@ -413,7 +414,7 @@ def changes_reply(request: HttpRequest, version_id: int) -> HttpResponse:
 
 
 @record_readers_required
-def version_compare(request: HttpRequest, version_id: int) -> HttpResponse:
+def version_compare(request: AuthenticatedHttpRequest, version_id: int) -> HttpResponse:
     """What changed from the version this one was based on (or another, ?with=<id>)."""
     newer = access.load(request.user, PlanVersion, version_id)
     other_id = request.GET.get("with", "")
@@ -434,7 +435,7 @@ def version_compare(request: HttpRequest, version_id: int) -> HttpResponse:
 
 
 @record_readers_required
-def version_print(request: HttpRequest, version_id: int) -> HttpResponse:
+def version_print(request: AuthenticatedHttpRequest, version_id: int) -> HttpResponse:
     """The plan for the client's records: plain language, no private notes."""
     version = access.load(request.user, PlanVersion, version_id)
     return printable_plan(request, version)
@@ -492,7 +493,7 @@ def record_once(
 
 @clinical_staff_required
 @require_POST
-def rating_new(request: HttpRequest, episode_id: int) -> HttpResponse:
+def rating_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     episode = access.load(request.user, Episode, episode_id, write=True)
     form = GoalRatingForm(request.POST, prefix="rating")
     if form.is_valid():
@@ -512,7 +513,7 @@ def rating_new(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 @clinical_staff_required
 @require_POST
-def count_new(request: HttpRequest, episode_id: int) -> HttpResponse:
+def count_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     episode = access.load(request.user, Episode, episode_id, write=True)
     form = BehaviourCountForm(request.POST, prefix="count")
     if form.is_valid():
@@ -535,7 +536,7 @@ def count_new(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
-def review_new(request: HttpRequest, episode_id: int) -> HttpResponse:
+def review_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     episode = access.load(request.user, Episode, episode_id, write=request.method == "POST")
     form = ReviewForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -11,6 +11,7 @@ from rapport.accounts.decorators import role_required
 from rapport.accounts.models import Role, User
 from rapport.audit.services import audit_record
 from rapport.care.models import Attendance, Session
+from rapport.http import AuthenticatedHttpRequest
 from rapport.measures.availability import assignment_available, available_only, not_yet_reason
 from rapport.measures.models import Assignment, Response
 from rapport.measures.queries import MeasureHistory, score_histories
@@ -39,7 +40,7 @@ def _visible_histories(
 
 
 @role_required(Role.CLIENT, Role.GUARDIAN)
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """What is waiting for a client or guardian, their appointments and their progress."""
     user = request.user
     cards = []
@@ -79,7 +80,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 @role_required(Role.CLIENT, Role.GUARDIAN)
 @require_http_methods(["GET", "POST"])
-def assignment(request: HttpRequest, assignment_id: int) -> HttpResponse:
+def assignment(request: AuthenticatedHttpRequest, assignment_id: int) -> HttpResponse:
     """A client or guardian fills in a form while signed in to the portal."""
     item = access.get_portal_assignment_for_user(request.user, assignment_id)
     if not item.is_open:

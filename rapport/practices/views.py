@@ -14,6 +14,7 @@ from rapport.accounts.forms import InviteUserForm, UserForm
 from rapport.accounts.models import STAFF_ROLES, Role, User
 from rapport.accounts.services import submission_once, user_invite, user_update
 from rapport.accounts.views import repeat_of_submission, say_saved
+from rapport.http import AuthenticatedHttpRequest
 from rapport.people.models import Client
 from rapport.people.queries import caseload_rows
 from rapport.practices.forms import PracticeSettingsForm, TeamForm
@@ -40,7 +41,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.SUPERVISOR)
-def team(request: HttpRequest) -> HttpResponse:
+def team(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A supervisor's teams: each clinician's caseload, one table per clinician."""
     rows = caseload_rows(access.team_episodes(request.user))
     by_clinician: dict[User, list] = {}
@@ -58,14 +59,14 @@ def team(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.ADMIN)
-def manage(request: HttpRequest) -> HttpResponse:
+def manage(request: AuthenticatedHttpRequest) -> HttpResponse:
     users = User.objects.filter(practice_id=request.user.practice_id)
     counts = {row["role"]: row["n"] for row in users.values("role").annotate(n=Count("id"))}
     return render(request, "practices/manage.html", {"counts": counts, "roles": Role.choices})
 
 
 @role_required(Role.ADMIN)
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     role = request.GET.get("role", "")
     users = User.objects.filter(practice_id=request.user.practice_id).select_related("team")
     if role in Role.values:
@@ -77,7 +78,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
-def user_new(request: HttpRequest) -> HttpResponse:
+def user_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and (repeat := repeat_of_submission(request)):
         return repeat
     form = InviteUserForm(
@@ -104,7 +105,7 @@ def user_new(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
-def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_edit(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     account = User.objects.filter(pk=user_id, practice_id=request.user.practice_id).first()
     if account is None:
         raise Http404("Not found")
@@ -129,7 +130,7 @@ def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @role_required(Role.ADMIN)
-def team_list(request: HttpRequest) -> HttpResponse:
+def team_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     teams = (
         Team.objects.filter(practice_id=request.user.practice_id)
         .select_related("supervisor")
@@ -140,7 +141,7 @@ def team_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
-def team_edit(request: HttpRequest, team_id: int | None = None) -> HttpResponse:
+def team_edit(request: AuthenticatedHttpRequest, team_id: int | None = None) -> HttpResponse:
     team_obj = None
     if team_id is not None:
         team_obj = Team.objects.filter(pk=team_id, practice_id=request.user.practice_id).first()
@@ -160,7 +161,7 @@ def team_edit(request: HttpRequest, team_id: int | None = None) -> HttpResponse:
 
 @role_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
-def practice_settings(request: HttpRequest) -> HttpResponse:
+def practice_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     practice = Practice.objects.get(pk=request.user.practice_id)
     form = PracticeSettingsForm(
         request.POST if request.method == "POST" else None, instance=practice

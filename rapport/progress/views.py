@@ -11,6 +11,7 @@ from rapport.alliance.views import SVG_IMAGE_CSP
 from rapport.care.models import Episode
 from rapport.charts.layout import LAYOUTS, NARROW, WIDE
 from rapport.charts.progress import ProgressChart, chart_size, render_progress_svg
+from rapport.http import AuthenticatedHttpRequest
 from rapport.measures.queries import subscale_rows
 from rapport.progress.charts import (
     clinician_chart,
@@ -37,7 +38,7 @@ def _svg_response(request: HttpRequest, chart: ProgressChart) -> HttpResponse:
 
 
 @role_required(*READERS)
-def episode_progress_page(request: HttpRequest, episode_id: int) -> HttpResponse:
+def episode_progress_page(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     """Scores over sessions against the expected band, with alerts, plan revisions and the
     alliance; the same figures in a table under the chart, for screen readers and print."""
     episode = access.load(request.user, Episode, episode_id)
@@ -70,13 +71,13 @@ def episode_progress_page(request: HttpRequest, episode_id: int) -> HttpResponse
 
 @csp_override(SVG_IMAGE_CSP)
 @role_required(*READERS)
-def episode_chart(request: HttpRequest, episode_id: int) -> HttpResponse:
+def episode_chart(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     episode = access.load(request.user, Episode, episode_id)
     return _svg_response(request, clinician_chart(episode_progress(episode)))
 
 
 @role_required(Role.CLIENT, Role.GUARDIAN)
-def portal_page(request: HttpRequest, client_id: int) -> HttpResponse:
+def portal_page(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     """The simplified version: the client's own scores in plain words, for a client or a
     guardian allowed to see them."""
     client = access.get_portal_client_for_user(request.user, client_id)
@@ -105,7 +106,7 @@ def portal_page(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @csp_override(SVG_IMAGE_CSP)
 @role_required(Role.CLIENT, Role.GUARDIAN)
-def portal_chart_svg(request: HttpRequest, client_id: int) -> HttpResponse:
+def portal_chart_svg(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     client = access.get_portal_client_for_user(request.user, client_id)
     progress = portal_progress(request.user, client, access.guardian_link_of(request.user, client))
     return _svg_response(request, portal_chart(progress))

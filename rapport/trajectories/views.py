@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -15,6 +15,7 @@ from rapport.accounts.decorators import (
 from rapport.accounts.models import Role
 from rapport.care.models import Episode
 from rapport.core.validation import FLAG_LEVELS, OUTCOMES
+from rapport.http import AuthenticatedHttpRequest
 from rapport.practices.models import Practice
 from rapport.trajectories.forms import TrajectorySettingsForm
 from rapport.trajectories.models import ExpectedTrajectory, TrajectorySettings
@@ -36,7 +37,7 @@ FLAG_WORDS = {"off_track": "off track", "at_risk": "at risk or off track"}
 
 
 @role_required(*STAFF)
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Each measure's expected trajectory in this practice: model or rule, and on how much data.
     Counts only; no client appears here."""
     practice_id = request.user.practice_id
@@ -59,7 +60,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.ADMIN, Role.SUPERVISOR)
 @require_POST
-def refresh(request: HttpRequest) -> HttpResponse:
+def refresh(request: AuthenticatedHttpRequest) -> HttpResponse:
     practice = Practice.objects.get(pk=request.user.practice_id)
     fitted = trajectories_refresh(practice=practice, actor=request.user)
     models = sum(1 for e in fitted if e.method == "model")
@@ -72,7 +73,7 @@ def refresh(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*STAFF)
-def validation(request: HttpRequest, family: str) -> HttpResponse:
+def validation(request: AuthenticatedHttpRequest, family: str) -> HttpResponse:
     """How well early flags predicted final outcomes on this practice's closed episodes."""
     if family not in client_outcome_families(request.user.practice_id):
         raise Http404("No such measure")
@@ -104,7 +105,7 @@ def validation(request: HttpRequest, family: str) -> HttpResponse:
 
 
 @record_readers_required
-def episode_trajectory(request: HttpRequest, episode_id: int) -> HttpResponse:
+def episode_trajectory(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     """Each classified score of the episode, and the expected range for this client."""
     episode = access.load(request.user, Episode, episode_id)
     statuses = episode_statuses(episode)
@@ -143,7 +144,7 @@ def _title(titles: dict[str, list[Any]], family: str) -> str:
 
 @role_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
-def settings_edit(request: HttpRequest) -> HttpResponse:
+def settings_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
     settings = TrajectorySettings.for_practice(request.user.practice_id)
     form = TrajectorySettingsForm(
         request.POST if request.method == "POST" else None, instance=settings
