@@ -220,7 +220,8 @@ def load[M: Model](
     if write and not decision.write:
         raise _read_only(user, object_type, pk, action, client_id)
     related: tuple[str, ...] = getattr(model, "access_select_related", ())
-    obj = model._default_manager.select_related(*related).get(pk=pk)
+    objects = model._default_manager.all()
+    obj = (objects.select_related(*related) if related else objects).get(pk=pk)
     _audit_read(user, action, obj, client_id, decision)
     return obj
 
