@@ -117,7 +117,7 @@ def may_open_break_glass(user: User) -> bool:
 
 def break_glass_clients(user: User) -> QuerySet[Client]:
     """The clients whose record `user` may open under break-glass: those of their practice."""
-    if not may_open_break_glass(user):
+    if not may_open_break_glass(user) or user.practice_id is None:
         return Client.objects.none()
     return Client.objects.filter(practice_id=user.practice_id)
 
