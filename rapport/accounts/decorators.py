@@ -9,6 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from rapport.accounts.models import Role
+from rapport.audit.models import AuditEvent
+from rapport.audit.services import audit_record
 
 View = Callable[..., HttpResponse]
 
@@ -23,9 +25,6 @@ def role_required(*roles: Role) -> Callable[[View], View]:
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if user.role not in roles:  # type: ignore[union-attr]
-                from rapport.audit.models import AuditEvent
-                from rapport.audit.services import audit_record
-
                 audit_record(
                     actor=user,  # type: ignore[arg-type]
                     action="open_page",
