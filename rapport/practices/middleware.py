@@ -32,5 +32,8 @@ class PracticeTimezoneMiddleware:
 
 
 def _portal_practice(request: HttpRequest) -> Practice | None:
-    client = Client.objects.filter(user=request.user).select_related("practice").first()
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    client = Client.objects.filter(user=user).select_related("practice").first()
     return client.practice if client else None
