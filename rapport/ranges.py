@@ -7,11 +7,13 @@ a value outside it); `show_ranges` copies it into the form's inputs (min/max) an
 from __future__ import annotations
 
 from django import forms
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import BaseValidator, MaxValueValidator, MinValueValidator
 
 
 def _bound(field: forms.Field, kind: type) -> float | None:
-    values = [v.limit_value for v in field.validators if type(v) is kind]
+    values = [
+        v.limit_value for v in field.validators if isinstance(v, BaseValidator) and type(v) is kind
+    ]
     if not values:
         return None
     return max(values) if kind is MinValueValidator else min(values)  # type: ignore[no-any-return]

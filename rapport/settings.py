@@ -16,7 +16,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from rapport import cli as rapport_cli
-from rapport.audit.keys import KeyringError, keyring_from_environment
+from rapport.audit.keys import keyring_from_environment
+from rapport.core.auditchain import KeyringError
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -156,7 +157,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": SQLITE_PATH,
+            "NAME": str(SQLITE_PATH),
             "OPTIONS": {
                 # IMMEDIATE transactions take the write lock at BEGIN, so two writers never
                 # both read the same audit-chain head.

@@ -9,6 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from rapport.accounts.models import Role
+from rapport.audit.models import AuditEvent
+from rapport.audit.services import audit_record
 
 View = Callable[..., HttpResponse]
 
@@ -22,12 +24,9 @@ def role_required(*roles: Role) -> Callable[[View], View]:
             user = request.user
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if user.role not in roles:  # type: ignore[union-attr]
-                from rapport.audit.models import AuditEvent
-                from rapport.audit.services import audit_record
-
+            if user.role not in roles:
                 audit_record(
-                    actor=user,  # type: ignore[arg-type]
+                    actor=user,
                     action="open_page",
                     object_type="route",
                     object_id=request.path[:64],

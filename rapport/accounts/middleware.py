@@ -10,6 +10,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django_otp import user_has_device
 
 from rapport.core.sign_in_sessions import SessionVerdict, session_verdict
 
@@ -78,13 +79,10 @@ class TwoFactorRequiredMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and not user.is_verified():  # type: ignore[union-attr]
-            from django_otp import user_has_device
-
+        # is_verified is put on the user by django_otp's middleware, which runs before this one.
+        if user.is_authenticated and not user.is_verified():  # type: ignore[attr-defined]
             has_device = user_has_device(user)
-            required = has_device or (
-                settings.RAPPORT_REQUIRE_STAFF_2FA and user.is_practice_staff  # type: ignore[union-attr]
-            )
+            required = has_device or (settings.RAPPORT_REQUIRE_STAFF_2FA and user.is_practice_staff)
             if required and not self._is_exempt(request.path):
                 target = "accounts:two_factor_verify" if has_device else "accounts:two_factor_setup"
                 return redirect(f"{reverse(target)}?next={request.path}")

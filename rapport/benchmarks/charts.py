@@ -18,6 +18,7 @@ import os
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 PAGE_GOAL_S = 0.300
@@ -107,7 +108,7 @@ def measure(out: Callable[[str], None]) -> bool:
     alliance = urls("alliance:chart")
     phone_charts = [f"{url}?layout=narrow" for url in charts]
     for url in [*pages, *charts, *alliance]:  # warm up: imports, fonts, template loading
-        timed(lambda url=url: web.get(url))
+        timed(partial(web.get, url))
     gc.freeze()  # as rapport/wsgi.py does once the server has started
 
     times: dict[str, list[float]] = {name: [] for name in ("health", "page", "chart", "phone")}
@@ -119,14 +120,14 @@ def measure(out: Callable[[str], None]) -> bool:
                 pages, charts, phone_charts, alliance, strict=True
             ):
                 cpu = time.process_time()
-                page_s = timed(lambda page=page: web.get(page))
-                chart_s = timed(lambda chart=chart: web.get(chart))
+                page_s = timed(partial(web.get, page))
+                chart_s = timed(partial(web.get, chart))
                 times["page+chart CPU"].append(time.process_time() - cpu)
                 times["page"].append(page_s)
                 times["chart"].append(chart_s)
                 times["page+chart"].append(page_s + chart_s)
-                times["phone"].append(timed(lambda phone=phone: web.get(phone)))
-                times["alliance"].append(timed(lambda other=other: web.get(other)))
+                times["phone"].append(timed(partial(web.get, phone)))
+                times["alliance"].append(timed(partial(web.get, other)))
 
     baseline = statistics.median(times["health"])
     page_p95 = percentile(times["page"], 95)
@@ -170,8 +171,8 @@ def drawing(episodes: list[Any], out: Callable[[str], None]) -> None:
     for episode in episodes:
         progress, alliance = clinician_chart(episode_progress(episode)), alliance_chart(episode)
         draws: list[tuple[dict[str, list[float]], Callable[[], bytes]]] = [
-            (ours, lambda chart=progress: render_progress_svg(chart)),
-            (theirs, lambda chart=alliance: render_svg(chart)),
+            (ours, partial(render_progress_svg, progress)),
+            (theirs, partial(render_svg, alliance)),
         ]
         for _ in range(REPEATS):
             for times, draw in draws:

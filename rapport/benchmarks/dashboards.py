@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -437,7 +438,7 @@ def measure(out: Callable[[str], None] = print) -> bool:
     ):
         samples = []
         for _ in range(PAGE_REPEATS + 2):
-            seconds, response = _timed(lambda u=url: web.get(u, secure=True))
+            seconds, response = _timed(partial(web.get, url, secure=True))
             assert response.status_code == 200, (url, response.status_code)
             samples.append(seconds)
         timings[label] = _percentiles(samples[2:])  # the first two warm caches up

@@ -122,8 +122,9 @@ def render_svg(chart: LineChart, *, layout: Layout = WIDE) -> bytes:
     for i, series in enumerate(chart.series):
         if not series.x:
             continue
+        # matplotlib converts dates itself; its type stubs accept only numbers for x.
         [handles[series.label]] = axes.plot(
-            list(series.x),
+            list(series.x),  # type: ignore[arg-type]
             list(series.y),
             color=PALETTE[i % len(PALETTE)],
             linestyle=STYLES[i % len(STYLES)],
@@ -137,12 +138,15 @@ def render_svg(chart: LineChart, *, layout: Layout = WIDE) -> bytes:
         )
     for marker in chart.ruptures:
         handles["rupture"] = axes.axvline(
-            marker.x, color=RUPTURE_COLOUR, linewidth=1.2, linestyle="--"
+            marker.x,  # type: ignore[arg-type]  # a date, converted by matplotlib
+            color=RUPTURE_COLOUR,
+            linewidth=1.2,
+            linestyle="--",
         )
     low, high = chart.y_range
     if chart.alerts:
         handles["alert"] = axes.scatter(
-            [m.x for m in chart.alerts],
+            [m.x for m in chart.alerts],  # type: ignore[arg-type]  # dates, as above
             [high - (high - low) * 0.04] * len(chart.alerts),
             marker="v",
             color=ALERT_COLOUR,
@@ -153,9 +157,12 @@ def render_svg(chart: LineChart, *, layout: Layout = WIDE) -> bytes:
     axes.set_ylim(low, high)
     axes.set_ylabel(chart.y_label, fontsize=layout.font, labelpad=3)
     axes.set_title(chart.title, fontsize=layout.font, loc="left", pad=4)
-    locator = mdates.AutoDateLocator(minticks=2, maxticks=4 if layout.narrow else 8)
+    # matplotlib.dates has no annotations on these constructors.
+    locator = mdates.AutoDateLocator(  # type: ignore[no-untyped-call]
+        minticks=2, maxticks=4 if layout.narrow else 8
+    )
     axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+    axes.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))  # type: ignore[no-untyped-call]
     axes.tick_params(labelsize=layout.small)
     axes.grid(axis="y", color="#e5e5e5", linewidth=0.6)
     for side in ("top", "right"):

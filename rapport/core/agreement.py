@@ -228,7 +228,7 @@ def _bland_altman(a: NDArray[np.float64], b: NDArray[np.float64], confidence: fl
     bias = float(diff.mean())
     sd = float(diff.std(ddof=1))
     # Imported here: scipy.stats is slow to load (see suddengains).
-    from scipy import stats  # type: ignore[import-untyped, unused-ignore]
+    from scipy import stats  # type: ignore[import-untyped, unused-ignore]  # noqa: PLC0415 -- scipy is slow to load; pages need not pay for it
 
     t = float(stats.t.ppf((1 + confidence) / 2, n - 1))
     # Bland & Altman (1999): var(bias ± 1.96 s) ≈ (1/n + 1.96² / (2(n − 1))) s².
@@ -292,7 +292,7 @@ def _intraclass(
         nan = _undefined(n, k, confidence, NotEstimable.TARGETS_ALIKE)
         return IntraclassCorrelations(n, k, dropped, ms, absolute=nan, consistency=nan)
     # Imported here: scipy.stats is slow to load (see suddengains).
-    from scipy import stats  # type: ignore[import-untyped, unused-ignore]
+    from scipy import stats  # type: ignore[import-untyped, unused-ignore]  # noqa: PLC0415 -- scipy is slow to load; pages need not pay for it
 
     df1, df2 = n - 1, (n - 1) * (k - 1)
     # Targets differ here (else returned above), so with no residual the F is infinite.
@@ -325,7 +325,7 @@ def _consistency(
     if mse == 0:  # perfect consistency
         return ICC(value=1.0, lower=1.0, upper=1.0, p_value=p_value, **common)
     value = (msr - mse) / denominator
-    from scipy import stats  # type: ignore[import-untyped, unused-ignore]
+    from scipy import stats  # type: ignore[import-untyped, unused-ignore]  # noqa: PLC0415 -- scipy is slow to load; pages need not pay for it
 
     q = (1 + confidence) / 2
     f_obs = msr / mse
@@ -368,7 +368,7 @@ def _absolute(
     if not v_denominator > 0:  # Satterthwaite's 0/0: the value stands, the interval does not
         return ICC(value=rho, lower=math.nan, upper=math.nan, p_value=p_value, **common)
     v = (a * msc + b * mse) ** 2 / v_denominator
-    from scipy import stats  # type: ignore[import-untyped, unused-ignore]
+    from scipy import stats  # type: ignore[import-untyped, unused-ignore]  # noqa: PLC0415 -- scipy is slow to load; pages need not pay for it
 
     q = (1 + confidence) / 2
     f_star = float(stats.f.ppf(q, n - 1, v))

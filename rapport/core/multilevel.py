@@ -171,7 +171,7 @@ def fit_random_intercept(
     missing value are the caller's to drop: NaN raises.
     """
     # Imported here: scipy takes a noticeable time to load, which pages need not pay.
-    from scipy import optimize, stats  # type: ignore[import-untyped, unused-ignore]
+    from scipy import optimize, stats  # type: ignore[import-untyped, unused-ignore]  # noqa: PLC0415 -- scipy is slow to load; pages need not pay for it
 
     labels = np.asarray(groups)
     yv = np.asarray(y, dtype=np.float64)

@@ -288,7 +288,7 @@ class ShrunkRates:
 
 
 def _beta_binomial_nll(params: FloatArray, k: FloatArray, n: FloatArray) -> float:
-    from scipy import special  # type: ignore[import-untyped, unused-ignore]
+    from scipy import special  # type: ignore[import-untyped, unused-ignore]  # noqa: PLC0415 -- scipy is slow to load; pages need not pay for it
 
     mu = special.expit(params[0])
     m = math.exp(params[1])
@@ -307,7 +307,7 @@ def beta_binomial_shrinkage(
     chance would make them, M runs to its upper bound and every group gets the practice's rate.
     """
     # Imported here: scipy takes a noticeable time to load, which pages need not pay.
-    from scipy import optimize, special, stats  # type: ignore[import-untyped, unused-ignore]
+    from scipy import optimize, special, stats  # type: ignore[import-untyped, unused-ignore]  # noqa: PLC0415 -- scipy is slow to load; pages need not pay for it
 
     k = np.asarray(successes, dtype=np.float64)
     n = np.asarray(trials, dtype=np.float64)

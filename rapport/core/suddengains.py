@@ -116,7 +116,7 @@ def sudden_gains(
 
     # Imported here: scipy.stats takes over half a second to load, which every `rapport` command
     # and web worker importing this module would otherwise pay.
-    from scipy import stats  # type: ignore[import-untyped, unused-ignore]
+    from scipy import stats  # type: ignore[import-untyped, unused-ignore]  # noqa: PLC0415 -- scipy is slow to load; pages need not pay for it
 
     t_quantile = stats.t.ppf
     found = np.zeros((x.shape[0], x.shape[1]), dtype=bool)  # [client, post-gain column]

@@ -42,6 +42,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from rapport.core.change import Z_TWO_TAILED
+from rapport.core.growth import fit_growth
 from rapport.core.reliable import ReliableChangeRule
 
 FloatArray = NDArray[np.float64]
@@ -274,8 +275,6 @@ def fit_expected(
         )
     if followed < 3:
         return FitResult(None, "fewer than three clients have a score after intake", *_n(data))
-    from rapport.core.growth import fit_growth
-
     center = float(data.intakes().mean())
     try:
         fit = fit_growth(

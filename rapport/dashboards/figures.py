@@ -333,7 +333,7 @@ def _therapists(
                 "dropout_upper": _num(float(drop_hi[i])),
             }
         )
-    rows.sort(key=lambda row: row["name"])
+    rows.sort(key=lambda row: str(row["name"]))
     prior = {
         "prior_improved": _num(shrunk.prior_mean),
         "prior_weight": _num(shrunk.prior_concentration),

@@ -20,6 +20,7 @@ from rapport.accounts.models import Role, User
 from rapport.alerts.models import Alert
 from rapport.care.clock import last_attended
 from rapport.care.models import Attendance, Episode, EpisodeStatus, Session
+from rapport.trajectories.queries import latest_status_by_episode
 
 TRACK_LABELS = {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track"}
 # Most urgent first when sorted ascending; an unclassified episode sorts last.
@@ -70,11 +71,7 @@ DEFAULT_SORT = "priority"
 
 
 def track_statuses(episode_ids: list[int]) -> dict[int, tuple[str, str]]:
-    """(status, family) per episode from the trajectories app, when it is installed."""
-    try:
-        from rapport.trajectories.queries import latest_status_by_episode
-    except ImportError:  # the trajectories feature is not there yet: no progress flags
-        return {}
+    """(status, family) per episode from the trajectories app."""
     return {pk: (s.status, s.family) for pk, s in latest_status_by_episode(episode_ids).items()}
 
 

@@ -453,6 +453,7 @@ def _alerts_and_ruptures(
 
     statuses = {}
     for rupture, at, ratings in ruptures:
+        assert rupture.alert is not None  # every demo rupture opens with its alert
         rupture.alert_id = rupture.alert.pk
         status = rules.rupture_status(
             before=ratings[:at], after=ratings[at + 1 :], settings=settings
@@ -537,7 +538,7 @@ def _alerts_and_ruptures(
     }
 
 
-ACKNOWLEDGEMENTS = {
+ACKNOWLEDGEMENTS: dict[str, str] = {
     Alert.Kind.LOW_ALLIANCE: "Raised it at the start of the next session; will check in again.",
     Alert.Kind.ALLIANCE_DROP: "Asked what was different about last session; noted in the plan.",
     Alert.Kind.DISAGREEMENT: "Discussed in supervision: I rate sessions higher than they do.",

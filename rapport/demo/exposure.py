@@ -122,7 +122,9 @@ def _records(
                 end_suds=round(peak * (0.4 + rng.random() * 0.3)),
                 duration_minutes=rng.choice((20, 30, 40)),
                 notes=rng.choice(NOTES) if by_client else "",
-                recorded_by_id=client_user_id if by_client else clinician_id,
+                recorded_by_id=(
+                    client_user_id if by_client and client_user_id is not None else clinician_id
+                ),
                 recorded_via=Via.PORTAL if by_client else Via.CLINIC,
             )
         )

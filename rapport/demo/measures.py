@@ -560,6 +560,7 @@ def _alerts(
                 source_response=response,
             )
             if response.completed_at < midnight - OPEN_FOR:
+                assert assignment.session is not None  # a flagged demo answer has its session
                 alert.status = Alert.Status.ACKNOWLEDGED
                 alert.acknowledged_at = response.completed_at + timedelta(
                     minutes=rng.randint(60, 240)

@@ -251,6 +251,7 @@ def _episode_plan(
         "position": 1,
     }
     for version, goals in ((first, [measure_goal]), (second, [measure_goal, tracked_goal])):
+        assert version.decided_at is not None  # both demo versions are agreed
         for fields in goals:
             goal = PlanGoal(version=version, **fields)
             rows["goals"].append(goal)
@@ -278,6 +279,7 @@ def _episode_plan(
             by=clinician,
         )
     )
+    assert second.decided_at is not None
     after = [s for s in held if s.scheduled_start > second.decided_at]
     for i, session in enumerate(after):
         if young:

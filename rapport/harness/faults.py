@@ -153,14 +153,14 @@ def compare(stack: Stack, ledger: Ledger, spare_assignment: int) -> dict[str, in
     acknowledged = {ledger.assignment[t] for t in ledger.acknowledged}
     ours = set(ledger.assignment.values())
     with psycopg.connect(stack.cluster.url) as db:
-        responses = dict(
+        responses: dict[int, int] = dict(
             db.execute(
                 "SELECT assignment_id, count(*) FROM measures_response "
                 "WHERE assignment_id = ANY(%s) GROUP BY assignment_id",
                 [list(ours | {spare_assignment})],
             ).fetchall()
         )
-        response_ids = dict(
+        response_ids: dict[int, int] = dict(
             db.execute(
                 "SELECT id, assignment_id FROM measures_response WHERE assignment_id = ANY(%s)",
                 [list(ours | {spare_assignment})],

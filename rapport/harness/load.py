@@ -23,6 +23,7 @@ import statistics
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 
 from rapport.harness.http import Browser, ProtocolError, Reply, page_kind, same_site_links
@@ -41,7 +42,9 @@ class Figures:
     errors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     statuses: dict[int, int] = field(default_factory=lambda: defaultdict(int))
 
-    def record(self, kind: str, reply: Reply | None, problem: str = "", ok=(200, 302)) -> None:
+    def record(
+        self, kind: str, reply: Reply | None, problem: str = "", ok: tuple[int, ...] = (200, 302)
+    ) -> None:
         if reply is not None:
             self.seconds[kind].append(reply.seconds)
             self.statuses[reply.status] += 1
@@ -79,7 +82,9 @@ def percentiles(values: list[float]) -> tuple[float, float, float]:
     return cuts[49], cuts[94], cuts[98]
 
 
-async def timed(figures: Figures, kind: str, call, ok=(200, 302)) -> Reply | None:  # type: ignore[no-untyped-def]
+async def timed(
+    figures: Figures, kind: str, call: Awaitable[Reply], ok: tuple[int, ...] = (200, 302)
+) -> Reply | None:
     try:
         reply = await call
     except (OSError, TimeoutError, ProtocolError) as error:
@@ -91,9 +96,10 @@ async def timed(figures: Figures, kind: str, call, ok=(200, 302)) -> Reply | Non
 
 async def sign_in(browser: Browser, email: str, figures: Figures) -> bool:
     page = await timed(figures, "sign-in page", browser.get("/accounts/login/"))
-    if page is None or not page.csrf_token():
+    token = page.csrf_token() if page is not None else None
+    if not token:
         return False
-    form = {"username": email, "password": DEMO_PASSWORD, "csrfmiddlewaretoken": page.csrf_token()}
+    form = {"username": email, "password": DEMO_PASSWORD, "csrfmiddlewaretoken": token}
     done = await timed(figures, "sign-in", browser.post("/accounts/login/", form))
     return done is not None and done.status == 302 and "/accounts/login" not in done.location
 

@@ -65,6 +65,8 @@ def not_yet_reason(assignment: Assignment) -> str:
     return f"This form opens on {opens:%a} {opens.day} {opens:%b %Y, %H:%M}."
 
 
-def available_only(assignments: Iterable[Assignment], *, now: datetime | None = None) -> list:
+def available_only(
+    assignments: Iterable[Assignment], *, now: datetime | None = None
+) -> list[Assignment]:
     now = now or timezone.now()
     return [a for a in assignments if assignment_available(a, now=now)]

@@ -199,7 +199,7 @@ class Assignment(models.Model):
 
     @cached_property
     def instrument(self) -> Instrument:
-        from rapport.measures.registry import get_instrument
+        from rapport.measures.registry import get_instrument  # noqa: PLC0415 -- cycle: the registry imports this module
 
         return get_instrument(self.instrument_id, practice_id=self.episode.practice_id)
 

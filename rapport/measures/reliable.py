@@ -9,15 +9,12 @@ from __future__ import annotations
 
 from rapport.core.instruments import Instrument
 from rapport.core.reliable import ReliableChangeRule, rule_for
+from rapport.trajectories.models import ExpectedTrajectory
 
 
 def practice_estimates(practice_id: int, family: str) -> tuple[float | None, float | None]:
     """(SD, reliability) the practice's expected trajectory of this measure was fitted with:
     the published figures where the instrument has them, else the practice's own estimates."""
-    try:
-        from rapport.trajectories.models import ExpectedTrajectory
-    except ImportError:  # pragma: no cover - the trajectories feature is always installed
-        return None, None
     found = (
         ExpectedTrajectory.objects.filter(practice_id=practice_id, family=family)
         .values_list("sd", "reliability")

@@ -5,6 +5,9 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from rapport.people.models import Client
+from rapport.practices.models import Practice
+
 
 class PracticeTimezoneMiddleware:
     """Pages show times in the practice's own time zone; storage stays in UTC."""
@@ -28,8 +31,9 @@ class PracticeTimezoneMiddleware:
             timezone.deactivate()
 
 
-def _portal_practice(request: HttpRequest):  # type: ignore[no-untyped-def]
-    from rapport.people.models import Client
-
-    client = Client.objects.filter(user=request.user).select_related("practice").first()
+def _portal_practice(request: HttpRequest) -> Practice | None:
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    client = Client.objects.filter(user=user).select_related("practice").first()
     return client.practice if client else None

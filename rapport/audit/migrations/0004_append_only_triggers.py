@@ -7,7 +7,11 @@ database role that closes that gap. SQLite has no equivalent guard; the keyed ch
 checkpoints detect tampering there.
 """
 
+from collections.abc import Callable
+
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 INSTALL = r"""
 CREATE OR REPLACE FUNCTION rapport_audit_refuse_change() RETURNS trigger
@@ -63,8 +67,8 @@ DROP FUNCTION IF EXISTS rapport_audit_head_advance();
 """
 
 
-def on_postgresql(sql):
-    def run(apps, schema_editor):
+def on_postgresql(sql: str) -> Callable[[StateApps, BaseDatabaseSchemaEditor], None]:
+    def run(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
         if schema_editor.connection.vendor == "postgresql":
             schema_editor.execute(sql, params=None)
 

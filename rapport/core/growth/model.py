@@ -231,7 +231,7 @@ def fit_growth(
 
     # Imported here: scipy.optimize takes a noticeable time to load, which every `rapport` command
     # and web worker importing this module would otherwise pay.
-    from scipy.optimize import minimize  # type: ignore[import-untyped, unused-ignore]
+    from scipy.optimize import minimize  # type: ignore[import-untyped, unused-ignore]  # noqa: PLC0415 -- scipy is slow to load; pages need not pay for it
 
     n = data.sums.n
 

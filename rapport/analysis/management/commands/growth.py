@@ -7,6 +7,9 @@ import time
 from typing import Any
 
 import numpy as np
+
+# Loaded with the command, before the clock starts: fit_seconds is the fit itself.
+import scipy.optimize  # type: ignore[import-untyped, unused-ignore]  # noqa: F401
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from rapport.analysis.csvinput import CsvInputError, read_csv
@@ -78,9 +81,6 @@ class Command(BaseCommand):
             if data.time.size and float(data.time.min()) <= -1.0:
                 raise CommandError(f"--time-transform log1p needs every {time_col} above -1")
             times = np.log1p(data.time)
-
-        # scipy.optimize is loaded before the clock starts: fit_seconds is the fit itself.
-        import scipy.optimize  # type: ignore[import-untyped, unused-ignore]  # noqa: F401
 
         started = time.perf_counter()
         try:

@@ -138,6 +138,8 @@ def _scoring(instrument: Instrument, practice_id: int | None) -> dict[str, Any]:
     builtin = builtin_documents().get(instrument.id)
     if builtin is not None:
         return dict(builtin["scoring"])
+    if practice_id is None:  # only a practice imports definitions
+        return {}
     found = (
         InstrumentDefinition.objects.filter(
             practice_id=practice_id, instrument_id=instrument.id, version=instrument.version
