@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -11,10 +12,10 @@ from rapport.accounts.decorators import role_required
 from rapport.accounts.models import Role, User
 from rapport.audit.services import audit_record
 from rapport.care.models import Attendance, Session
+from rapport.measures.answering import answer
 from rapport.measures.availability import assignment_available, available_only, not_yet_reason
 from rapport.measures.models import Assignment, Response
 from rapport.measures.queries import MeasureHistory, score_histories
-from rapport.measures.views import answer
 from rapport.people.models import Client, GuardianLink
 
 
@@ -85,8 +86,6 @@ def assignment(request: HttpRequest, assignment_id: int) -> HttpResponse:
     if not item.is_open:
         return redirect("portal:home")
     if not assignment_available(item):
-        from django.contrib import messages
-
         messages.info(request, not_yet_reason(item))
         return redirect("portal:home")
     result = answer(
@@ -97,8 +96,6 @@ def assignment(request: HttpRequest, assignment_id: int) -> HttpResponse:
         context={"form_action": request.path, "show_draft": True},
     )
     if isinstance(result, Response):
-        from django.contrib import messages
-
         messages.success(request, "Thank you — your answers have been sent to your therapist.")
         return redirect("portal:home")
     return result
