@@ -232,3 +232,65 @@ def not_atomic(*, actor): ...
 def _private(actor): ...
 """
     assert services_not_atomic_keyword_only(source, "x") == ["x.positional_write", "x.not_atomic"]
+
+
+# --- A views module is a page, not a library ----------------------------------------------------
+# What views share lives in rapport/web.py or in a non-view module of its app; only the app's own
+# urls.py (and the project's URLconf) imports its views. A middleware importing views would load
+# every page to read one constant.
+
+
+def is_views_module(name: str) -> bool:
+    parts = name.split(".")
+    return parts[0] == "rapport" and any(p == "views" or p.endswith("_views") for p in parts[2:])
+
+
+def may_import_views(importer: str, imported: str) -> bool:
+    if importer == settings.ROOT_URLCONF:
+        return True
+    same_app = importer.split(".")[:2] == imported.split(".")[:2]
+    return same_app and (importer.endswith(".urls") or is_views_module(importer))
+
+
+def views_imported_from_outside(source: str, module: str, *, is_package: bool = False) -> list[str]:
+    return [
+        imported
+        for imported in imported_modules(source, module, is_package=is_package)
+        if is_views_module(imported) and not may_import_views(module, imported)
+    ]
+
+
+def test_no_module_imports_another_apps_views_and_no_middleware_imports_views() -> None:
+    files = sorted(PACKAGE.rglob("*.py"))
+    assert len(files) > 100
+    offending = [
+        f"{path.relative_to(PACKAGE.parent)}: {imported}"
+        for path in files
+        for imported in views_imported_from_outside(
+            path.read_text(), module_name(path), is_package=path.name == "__init__.py"
+        )
+    ]
+    assert offending == []
+
+
+def test_the_views_check_sees_other_apps_views_middleware_and_imports_inside_functions() -> None:
+    source = """
+from rapport.accounts.views import say_saved
+from rapport.plans import portal_views
+from rapport.measures import views
+
+def later():
+    from rapport.alliance.views import SVG_IMAGE_CSP
+"""
+    assert views_imported_from_outside(source, "rapport.plans.views") == [
+        "rapport.accounts.views.say_saved",
+        "rapport.measures.views",
+        "rapport.alliance.views.SVG_IMAGE_CSP",
+    ]
+    assert views_imported_from_outside(source, "rapport.measures.middleware") == [
+        "rapport.accounts.views.say_saved",
+        "rapport.plans.portal_views",
+        "rapport.measures.views",
+        "rapport.alliance.views.SVG_IMAGE_CSP",
+    ]
+    assert views_imported_from_outside("from . import views", "rapport.measures.urls") == []

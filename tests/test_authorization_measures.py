@@ -9,8 +9,8 @@ from django.test import Client as WebClient
 from django.urls import reverse
 
 from rapport.audit.models import AuditEvent
+from rapport.measures.client_mode import CLIENT_MODE
 from rapport.measures.models import Assignment
-from rapport.measures.views import CLIENT_MODE
 from rapport.people.models import GuardianLink
 from tests.authorization.bookkeeping import recorded_state
 from tests.authorization.fixtures import (  # noqa: F401

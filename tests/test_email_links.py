@@ -11,6 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import Client as WebClient
 from django.urls import reverse
 
+from rapport.audit.models import AuditEvent
 from rapport.links import absolute_url
 from rapport.measures.services import measure_plan_set, session_assignments_ensure
 from tests.conftest import assignment_for
@@ -112,3 +113,26 @@ def test_a_measure_link_emailed_and_shown_for_the_video_call_uses_the_base_url(c
 
 
 # Urgent alert emails: tests/test_urgent_alert_email.py checks their link against the base URL.
+
+
+def test_a_link_emailed_from_the_session_page_records_when_it_went_and_is_audited(cast, web_as):
+    cast.adult_client.email = "client@example.org"
+    cast.adult_client.save(update_fields=["email"])
+    measure_plan_set(
+        actor=cast.clinician,
+        episode=cast.adult_episode,
+        family="phq9",
+        respondent="client",
+        schedule="every_session",
+    )
+    assignment = assignment_for(session_assignments_ensure(session=cast.adult_session), "phq9")
+    web = web_as(cast.clinician)
+
+    web.post(reverse("measures:assignment_link", args=[assignment.pk]))
+    web.post(reverse("measures:assignment_link", args=[assignment.pk]), {"email": "1"})
+
+    sent = list(assignment.links.order_by("pk").values_list("sent_at", flat=True))
+    assert len(sent) == 2 and sent[0] is None and sent[1] is not None
+    assert len(mail.outbox) == 1
+    emailed = AuditEvent.objects.filter(action="link_email", actor_id=cast.clinician.pk)
+    assert emailed.count() == 1

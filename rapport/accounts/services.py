@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from rapport.accounts.models import EnrolmentCode, Role, Submission, ThrottleEvent, User
 from rapport.accounts.queries import (
@@ -239,3 +240,20 @@ def enrolment_code_check(*, user: User, code: str, now: datetime | None = None) 
         outcome=AuditEvent.Outcome.OK if matches else AuditEvent.Outcome.DENIED,
     )
     return matches
+
+
+@transaction.atomic
+def totp_device_confirm(*, user: User, key: str, token: str) -> TOTPDevice | None:
+    """Keep the authenticator whose secret the set-up page showed, once a code from it proves
+    the app holds it. None when the code is wrong: the device stays unconfirmed for another
+    try, and one left from an earlier set-up with another secret is dropped."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).exclude(key=key).delete()
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, confirmed=False, key=key, defaults={"name": "Authenticator app"}
+    )
+    if not device.verify_token(token):
+        return None
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    audit_record(actor=user, action="two_factor_enabled", obj=user)
+    return device

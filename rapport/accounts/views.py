@@ -28,24 +28,19 @@ from rapport.accounts.forms import (
     ResetPasswordForm,
     TokenForm,
 )
-from rapport.accounts.queries import earlier_submission, sign_in_blocked_until
+from rapport.accounts.queries import sign_in_blocked_until
 from rapport.accounts.services import (
     enrolment_code_check,
     enrolment_code_send,
     password_reset_admit,
     sign_in_failure_record,
+    totp_device_confirm,
 )
-from rapport.audit.services import audit_record
 from rapport.http import AuthenticatedHttpRequest
 from rapport.links import base_url
+from rapport.web import client_ip
 
 logger = logging.getLogger(__name__)
-
-
-def _client_ip(request: HttpRequest) -> str:
-    from rapport.measures.views import client_ip
-
-    return client_ip(request)
 
 
 class SignInView(auth_views.LoginView):
@@ -56,7 +51,7 @@ class SignInView(auth_views.LoginView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         # The address limit comes before any password is checked: a paused address learns
         # nothing, right or wrong.
-        until = sign_in_blocked_until(_client_ip(request))
+        until = sign_in_blocked_until(client_ip(request))
         if until is not None:
             minutes = max(1, math.ceil((until - timezone.now()).total_seconds() / 60))
             response = render(
@@ -70,7 +65,7 @@ class SignInView(auth_views.LoginView):
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form: EmailAuthenticationForm) -> HttpResponse:  # type: ignore[override]
-        sign_in_failure_record(ip_address=_client_ip(self.request))
+        sign_in_failure_record(ip_address=client_ip(self.request))
         return super().form_invalid(form)
 
 
@@ -87,7 +82,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form: ResetPasswordForm) -> HttpResponse:
         admitted = password_reset_admit(
-            email=form.cleaned_data["email"], ip_address=_client_ip(self.request)
+            email=form.cleaned_data["email"], ip_address=client_ip(self.request)
         )
         if not admitted:
             return HttpResponseRedirect(self.get_success_url())
@@ -171,17 +166,11 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     device = TOTPDevice(user=user, key=key, name="Authenticator app", confirmed=False)
     form = TokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        TOTPDevice.objects.filter(user=user, confirmed=False).exclude(key=key).delete()
-        device, _ = TOTPDevice.objects.get_or_create(
-            user=user, confirmed=False, key=key, defaults={"name": "Authenticator app"}
-        )
-        if device.verify_token(form.cleaned_data["token"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
+        confirmed = totp_device_confirm(user=user, key=key, token=form.cleaned_data["token"])  # type: ignore[arg-type]
+        if confirmed is not None:
             request.session.pop(TOTP_SETUP_KEY, None)
             request.session.pop(ENROLMENT_PROVED, None)
-            otp_login(request, device)
-            audit_record(actor=user, action="two_factor_enabled", obj=user)  # type: ignore[arg-type]
+            otp_login(request, confirmed)
             messages.success(request, "Two-step sign-in is on for your account.")
             return redirect(_safe_next(request))
         form.add_error(
@@ -214,22 +203,3 @@ def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
                 return redirect(_safe_next(request))
         form.add_error("token", "That code did not match. Please try again.")
     return render(request, "accounts/two_factor_verify.html", {"form": form})
-
-
-def repeat_of_submission(request: HttpRequest) -> HttpResponse | None:
-    """For a submit-once form whose checks depend on what is stored (an email already in use):
-    a repeat of a submission already carried out goes where the first went, before those checks
-    would call the first one's result a clash."""
-    url = earlier_submission(request.user, str(request.POST.get("submission_key", "")))
-    if url is None:
-        return None
-    say_saved(request, False, "")
-    return redirect(url)
-
-
-def say_saved(request: HttpRequest, first_time: bool, message: str) -> None:
-    """Confirm a submission; a repeated one is told it was already done, not done twice."""
-    if first_time:
-        messages.success(request, message)
-    else:
-        messages.info(request, "This was already saved; it has not been saved twice.")

@@ -3,12 +3,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -19,8 +17,6 @@ from rapport.accounts.decorators import (
     role_required,
 )
 from rapport.accounts.models import Role, User
-from rapport.accounts.services import submission_once
-from rapport.accounts.views import say_saved
 from rapport.alerts.models import Alert
 from rapport.alliance.forms import AllianceSettingsForm, RepairForm, RuptureEditForm, RuptureForm
 from rapport.alliance.models import AllianceSettings, Rupture
@@ -42,6 +38,7 @@ from rapport.charts.lines import pixel_size, render_svg
 from rapport.core.agreement import MIN_TARGETS, Agreement, agreement
 from rapport.http import AuthenticatedHttpRequest
 from rapport.measures.models import Response
+from rapport.web import SVG_IMAGE_CSP, run_form, svg_response
 
 
 def _agreement_or_none(pairs: list[tuple[float, float]]) -> Agreement | None:
@@ -82,10 +79,6 @@ def episode_alliance(request: AuthenticatedHttpRequest, episode_id: int) -> Http
     return render(request, "alliance/episode.html", context)
 
 
-# An SVG shown through <img> never runs script; its own inline styles are all it needs.
-SVG_IMAGE_CSP = {"default-src": [CSP.NONE], "style-src": [CSP.UNSAFE_INLINE]}
-
-
 @csp_override(SVG_IMAGE_CSP)
 @record_readers_required
 def episode_chart(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
@@ -94,10 +87,7 @@ def episode_chart(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRes
     layout = LAYOUTS.get(request.GET.get("layout", "wide"))
     if layout is None:
         raise Http404("No such layout")
-    svg = render_svg(alliance_chart(episode), layout=layout)
-    response = HttpResponse(svg, content_type="image/svg+xml")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return svg_response(render_svg(alliance_chart(episode), layout=layout))
 
 
 @clinical_staff_required
@@ -105,21 +95,16 @@ def episode_chart(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRes
 def rupture_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     episode = access.load(request.user, Episode, episode_id, write=request.method == "POST")
     form = RuptureForm(request.POST if request.method == "POST" else None, episode=episode)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        key = data.pop("submission_key")
-
-        def record() -> str:
-            rupture = rupture_open(actor=request.user, episode=episode, **data)
-            return reverse("alliance:rupture_detail", args=[rupture.pk])
-
-        try:
-            url, first = submission_once(user=request.user, key=key, perform=record)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            say_saved(request, first, "Rupture recorded. Log what you do to repair it.")
-            return redirect(url)
+    saved = run_form(
+        request,
+        form,
+        lambda data: rupture_open(actor=request.user, episode=episode, **data),
+        then=lambda rupture: reverse("alliance:rupture_detail", args=[rupture.pk]),
+        done="Rupture recorded. Log what you do to repair it.",
+        once=True,
+    )
+    if saved is not None:
+        return saved
     return render(request, "alliance/rupture_new.html", {"form": form, "episode": episode})
 
 
@@ -131,10 +116,15 @@ def rupture_detail(request: AuthenticatedHttpRequest, rupture_id: int) -> HttpRe
         request.POST if request.method == "POST" else None,
         instance=access.fresh(rupture),
     )
-    if request.method == "POST" and form.is_valid():
-        rupture_update(actor=request.user, rupture=rupture, **form.cleaned_data)
-        messages.success(request, "Saved.")
-        return redirect("alliance:rupture_detail", rupture_id=rupture.pk)
+    saved = run_form(
+        request,
+        form,
+        lambda data: rupture_update(actor=request.user, rupture=rupture, **data),
+        then=reverse("alliance:rupture_detail", args=[rupture.pk]),
+        done="Saved.",
+    )
+    if saved is not None:
+        return saved
     return render(
         request,
         "alliance/rupture_detail.html",
@@ -154,23 +144,19 @@ def rupture_detail(request: AuthenticatedHttpRequest, rupture_id: int) -> HttpRe
 def repair_new(request: AuthenticatedHttpRequest, rupture_id: int) -> HttpResponse:
     rupture = access.load(request.user, Rupture, rupture_id, write=True)
     form = RepairForm(request.POST, prefix="repair")
-    if form.is_valid():
-        data = dict(form.cleaned_data)
-        key = data.pop("submission_key")
-
-        def log() -> str:
-            repair_log(actor=request.user, rupture=rupture, **data)
-            return reverse("alliance:rupture_detail", args=[rupture.pk])
-
-        try:
-            _, first = submission_once(user=request.user, key=key, perform=log)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            say_saved(request, first, "Repair step logged.")
-    else:
+    back = reverse("alliance:rupture_detail", args=[rupture.pk])
+    saved = run_form(
+        request,
+        form,
+        lambda data: repair_log(actor=request.user, rupture=rupture, **data),
+        then=back,
+        done="Repair step logged.",
+        once=True,
+        refusal_as_message=True,
+    )
+    if not form.is_valid():
         messages.error(request, "Choose what you did.")
-    return redirect("alliance:rupture_detail", rupture_id=rupture.pk)
+    return saved or redirect(back)
 
 
 @clinical_staff_required
@@ -247,8 +233,13 @@ def settings_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AllianceSettingsForm(
         request.POST if request.method == "POST" else None, instance=settings
     )
-    if request.method == "POST" and form.is_valid():
-        alliance_settings_update(actor=request.user, settings=form.save(commit=False))
-        messages.success(request, "Alliance alert settings saved.")
-        return redirect("alliance:settings")
+    saved = run_form(
+        request,
+        form,
+        lambda _: alliance_settings_update(actor=request.user, settings=form.save(commit=False)),
+        then=reverse("alliance:settings"),
+        done="Alliance alert settings saved.",
+    )
+    if saved is not None:
+        return saved
     return render(request, "alliance/settings.html", {"form": form})

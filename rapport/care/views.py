@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,8 +10,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from rapport import access
 from rapport.accounts.decorators import clinical_staff_required, role_required
 from rapport.accounts.models import Role
-from rapport.accounts.services import submission_once
-from rapport.accounts.views import say_saved
 from rapport.care.forms import (
     EpisodeCloseForm,
     EpisodeStatusForm,
@@ -32,6 +29,7 @@ from rapport.care.services import (
     session_schedule,
 )
 from rapport.http import AuthenticatedHttpRequest
+from rapport.web import run_form
 
 
 @role_required(Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN)
@@ -44,14 +42,15 @@ def session_detail(request: AuthenticatedHttpRequest, session_id: int) -> HttpRe
         request.POST if request.method == "POST" else None,
         instance=access.fresh(session),
     )
-    if write and form.is_valid():
-        try:
-            session_record(actor=request.user, session=session, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, "Session recorded.")
-            return redirect("care:session_detail", session_id=session.pk)
+    saved = run_form(
+        request,
+        form,
+        lambda data: session_record(actor=request.user, session=session, **data),
+        then=reverse("care:session_detail", args=[session.pk]),
+        done="Session recorded.",
+    )
+    if saved is not None:
+        return saved
     # Reading only: the forms were made when the session was booked or recorded.
     assignments = session_assignments(session)
     overview = session_overview(session)
@@ -76,28 +75,24 @@ def session_detail(request: AuthenticatedHttpRequest, session_id: int) -> HttpRe
 def session_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     episode = access.load(request.user, Episode, episode_id, write=True)
     form = SessionScheduleForm(request.POST, episode=episode)
-    if form.is_valid():
-
-        def book() -> str:
-            session_schedule(
-                actor=request.user,
-                episode=episode,
-                scheduled_start=form.scheduled_start(),
-                duration_minutes=form.cleaned_data["duration_minutes"],
-                modality=form.cleaned_data["modality"],
-            )
-            return reverse("people:client_detail", args=[episode.client_id])
-
-        try:
-            url, first = submission_once(
-                user=request.user, key=form.cleaned_data["submission_key"], perform=book
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            when = timezone.localtime(form.scheduled_start())
-            say_saved(request, first, f"Session booked for {when:%a %d %b, %H:%M}.")
-            return redirect(url)
+    saved = run_form(
+        request,
+        form,
+        lambda data: session_schedule(
+            actor=request.user,
+            episode=episode,
+            scheduled_start=form.scheduled_start(),
+            duration_minutes=data["duration_minutes"],
+            modality=data["modality"],
+        ),
+        then=reverse("people:client_detail", args=[episode.client_id]),
+        done=lambda _: (
+            f"Session booked for {timezone.localtime(form.scheduled_start()):%a %d %b, %H:%M}."
+        ),
+        once=True,
+    )
+    if saved is not None:
+        return saved
     return render(
         request, "care/session_schedule.html", {"form": form, "episode": episode}, status=400
     )
@@ -111,14 +106,15 @@ def episode_close_view(request: AuthenticatedHttpRequest, episode_id: int) -> Ht
         request.POST if request.method == "POST" else None,
         initial={"end_date": timezone.localdate()},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            episode_close(actor=request.user, episode=episode, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, "Episode closed.")
-            return redirect("people:client_detail", client_id=episode.client_id)
+    saved = run_form(
+        request,
+        form,
+        lambda data: episode_close(actor=request.user, episode=episode, **data),
+        then=reverse("people:client_detail", args=[episode.client_id]),
+        done="Episode closed.",
+    )
+    if saved is not None:
+        return saved
     return render(request, "care/episode_close.html", {"form": form, "episode": episode})
 
 
@@ -127,19 +123,24 @@ def episode_close_view(request: AuthenticatedHttpRequest, episode_id: int) -> Ht
 def episode_transfer_view(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     episode = access.load(request.user, Episode, episode_id, write=request.method == "POST")
     form = EpisodeTransferForm(request.POST if request.method == "POST" else None, episode=episode)
-    if request.method == "POST" and form.is_valid():
-        try:
-            episode_transfer(actor=request.user, episode=episode, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(
-                request, "Episode transferred. The history is kept on the client page."
-            )
-            if access.clients_in_care_of(request.user).filter(pk=episode.client_id).exists():
-                return redirect("people:client_detail", client_id=episode.client_id)
-            return redirect("people:caseload")
+    saved = run_form(
+        request,
+        form,
+        lambda data: episode_transfer(actor=request.user, episode=episode, **data),
+        then=lambda _: _after_transfer(request, episode),
+        done="Episode transferred. The history is kept on the client page.",
+    )
+    if saved is not None:
+        return saved
     return render(request, "care/episode_transfer.html", {"form": form, "episode": episode})
+
+
+def _after_transfer(request: HttpRequest, episode: Episode) -> str:
+    """The client's page while the client is still in the transferring clinician's care (as
+    a team member, say); the caseload otherwise."""
+    if access.clients_in_care_of(request.user).filter(pk=episode.client_id).exists():
+        return reverse("people:client_detail", args=[episode.client_id])
+    return reverse("people:caseload")
 
 
 @clinical_staff_required
@@ -147,18 +148,18 @@ def episode_transfer_view(request: AuthenticatedHttpRequest, episode_id: int) ->
 def episode_status_view(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     episode = access.load(request.user, Episode, episode_id, write=True)
     form = EpisodeStatusForm(request.POST)
-    if form.is_valid():
-        try:
-            episode_set_status(
-                actor=request.user, episode=episode, status=form.cleaned_data["status"]
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, "Episode status updated.")
-    else:
+    back = reverse("people:client_detail", args=[episode.client_id])
+    saved = run_form(
+        request,
+        form,
+        lambda data: episode_set_status(actor=request.user, episode=episode, status=data["status"]),
+        then=back,
+        done="Episode status updated.",
+        refusal_as_message=True,
+    )
+    if not form.is_valid():
         messages.error(request, "Choose active or on hold.")
-    return redirect("people:client_detail", client_id=episode.client_id)
+    return saved or redirect(back)
 
 
 @clinical_staff_required
@@ -170,14 +171,15 @@ def episode_team_view(request: AuthenticatedHttpRequest, episode_id: int) -> Htt
         episode=episode,
         initial={"members": episode.team_members.all()},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            episode_set_team(
-                actor=request.user, episode=episode, members=list(form.cleaned_data["members"])
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, "Episode team saved.")
-            return redirect("people:client_detail", client_id=episode.client_id)
+    saved = run_form(
+        request,
+        form,
+        lambda data: episode_set_team(
+            actor=request.user, episode=episode, members=list(data["members"])
+        ),
+        then=reverse("people:client_detail", args=[episode.client_id]),
+        done="Episode team saved.",
+    )
+    if saved is not None:
+        return saved
     return render(request, "care/episode_team.html", {"form": form, "episode": episode})

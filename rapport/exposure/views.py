@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -16,9 +14,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from rapport import access
 from rapport.accounts.decorators import role_required
 from rapport.accounts.models import Role, User
-from rapport.accounts.services import submission_once
-from rapport.accounts.views import say_saved
-from rapport.alliance.views import SVG_IMAGE_CSP
 from rapport.audit.models import AuditEvent
 from rapport.audit.services import audit_record
 from rapport.care.models import Episode
@@ -46,6 +41,7 @@ from rapport.exposure.services import (
     step_update,
 )
 from rapport.http import AuthenticatedHttpRequest
+from rapport.web import SVG_IMAGE_CSP, run_form, svg_response
 
 # Clinicians and supervisors in the client's care; a practice admin only under break-glass,
 # to read (rapport.access refuses their writes with 403).
@@ -60,12 +56,6 @@ def _form_action(request: HttpRequest) -> str:
 
 def _can_write(user: User, episode: Episode) -> bool:
     return access.can_write(user, episode)
-
-
-def _svg(body: bytes) -> HttpResponse:
-    response = HttpResponse(body, content_type="image/svg+xml")
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _chart_size(request: HttpRequest) -> str:
@@ -96,28 +86,22 @@ def ladder_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespon
     )
     form = LadderForm(request.POST if request.method == "POST" else None)
     form.set_goals(goal_titles(episode), None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-
-        def create() -> str:
-            ladder = ladder_create(
-                actor=request.user,
-                episode=episode,
-                title=data["title"],
-                goal_key=data.get("goal_key"),
-                steps=data["steps"],
-            )
-            return reverse("exposure:ladder_detail", args=[ladder.pk])
-
-        try:
-            url, first = submission_once(
-                user=request.user, key=data["submission_key"], perform=create
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            say_saved(request, first, "Ladder created. Add steps, then record each practice.")
-            return redirect(url)
+    saved = run_form(
+        request,
+        form,
+        lambda data: ladder_create(
+            actor=request.user,
+            episode=episode,
+            title=data["title"],
+            goal_key=data.get("goal_key"),
+            steps=data["steps"],
+        ),
+        then=lambda ladder: reverse("exposure:ladder_detail", args=[ladder.pk]),
+        done="Ladder created. Add steps, then record each practice.",
+        once=True,
+    )
+    if saved is not None:
+        return saved
     return render(request, "exposure/ladder_new.html", {"form": form, "episode": episode})
 
 
@@ -159,23 +143,23 @@ def ladder_edit(request: AuthenticatedHttpRequest, ladder_id: int) -> HttpRespon
         instance=access.fresh(ladder),
     )
     form.set_goals(goal_titles(ladder.episode), ladder.goal_key)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            ladder_update(
-                actor=request.user,
-                ladder=ladder,
-                title=data["title"],
-                goal_key=data.get("goal_key", ladder.goal_key),
-                mastery_peak_suds=data["mastery_peak_suds"],
-                mastery_fall_percent=data["mastery_fall_percent"],
-                mastery_consecutive=data["mastery_consecutive"],
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, "Ladder saved.")
-            return redirect("exposure:ladder_detail", ladder_id=ladder.pk)
+    saved = run_form(
+        request,
+        form,
+        lambda data: ladder_update(
+            actor=request.user,
+            ladder=ladder,
+            title=data["title"],
+            goal_key=data.get("goal_key", ladder.goal_key),
+            mastery_peak_suds=data["mastery_peak_suds"],
+            mastery_fall_percent=data["mastery_fall_percent"],
+            mastery_consecutive=data["mastery_consecutive"],
+        ),
+        then=reverse("exposure:ladder_detail", args=[ladder.pk]),
+        done="Ladder saved.",
+    )
+    if saved is not None:
+        return saved
     return render(request, "exposure/ladder_edit.html", {"form": form, "ladder": ladder})
 
 
@@ -184,25 +168,21 @@ def ladder_edit(request: AuthenticatedHttpRequest, ladder_id: int) -> HttpRespon
 def step_new(request: AuthenticatedHttpRequest, ladder_id: int) -> HttpResponse:
     ladder = access.load(request.user, Ladder, ladder_id, write=True)
     form = NewStepForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-
-        def add() -> str:
-            step_add(
-                actor=request.user,
-                ladder=ladder,
-                situation=data["situation"],
-                expected_suds=data["expected_suds"],
-            )
-            return reverse("exposure:ladder_detail", args=[ladder.pk]) + "#steps"
-
-        try:
-            url, first = submission_once(user=request.user, key=data["submission_key"], perform=add)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            say_saved(request, first, "Step added.")
-            return redirect(url)
+    saved = run_form(
+        request,
+        form,
+        lambda data: step_add(
+            actor=request.user,
+            ladder=ladder,
+            situation=data["situation"],
+            expected_suds=data["expected_suds"],
+        ),
+        then=reverse("exposure:ladder_detail", args=[ladder.pk]) + "#steps",
+        done="Step added.",
+        once=True,
+    )
+    if saved is not None:
+        return saved
     return _render_detail(request, ladder, step_form=form, status=400)
 
 
@@ -211,10 +191,15 @@ def step_new(request: AuthenticatedHttpRequest, ladder_id: int) -> HttpResponse:
 def step_edit(request: AuthenticatedHttpRequest, step_id: int) -> HttpResponse:
     step = access.load(request.user, Step, step_id, write=True, action=_form_action(request))
     form = StepForm(request.POST if request.method == "POST" else None, instance=step)
-    if request.method == "POST" and form.is_valid():
-        step_update(actor=request.user, step=step, **form.cleaned_data)
-        messages.success(request, "Step saved.")
-        return redirect(reverse("exposure:ladder_detail", args=[step.ladder_id]) + "#steps")
+    saved = run_form(
+        request,
+        form,
+        lambda data: step_update(actor=request.user, step=step, **data),
+        then=reverse("exposure:ladder_detail", args=[step.ladder_id]) + "#steps",
+        done="Step saved.",
+    )
+    if saved is not None:
+        return saved
     return render(request, "exposure/step_edit.html", {"form": form, "step": step})
 
 
@@ -245,9 +230,9 @@ def attempt_new(request: AuthenticatedHttpRequest, ladder_id: int) -> HttpRespon
         form = AttemptForm(ladder=ladder, initial_step=chosen)
         return render(request, "exposure/attempt_new.html", {"form": form, "ladder": ladder})
     form = AttemptForm(request.POST, ladder=ladder)
-    url = _record(request, form, ladder, via=Attempt.Via.CLINIC, route="exposure:ladder_detail")
-    if url:
-        return redirect(url)
+    saved = _record(request, form, ladder, via=Attempt.Via.CLINIC, route="exposure:ladder_detail")
+    if saved is not None:
+        return saved
     return render(
         request, "exposure/attempt_new.html", {"form": form, "ladder": ladder}, status=400
     )
@@ -255,33 +240,23 @@ def attempt_new(request: AuthenticatedHttpRequest, ladder_id: int) -> HttpRespon
 
 def _record(
     request: AuthenticatedHttpRequest, form: AttemptForm, ladder: Ladder, *, via: str, route: str
-) -> str:
-    """Save a valid practice record once per form; the URL to go to, or "" to show errors."""
-    if not form.is_valid():
-        return ""
-    data: dict[str, Any] = dict(form.cleaned_data)
-    key = data.pop("submission_key")
-
-    def record() -> str:
-        attempt_record(actor=request.user, via=via, **data)
-        return reverse(route, args=[ladder.pk]) + "#progress"
-
-    try:
-        url, first = submission_once(user=request.user, key=key, perform=record)
-    except ValidationError as error:
-        for field, problems in error.message_dict.items():
-            for problem in problems:
-                form.add_error(field if field in form.fields else None, problem)
-        return ""
-    say_saved(request, first, "Practice recorded. Well done for doing it.")
-    return url
+) -> HttpResponse | None:
+    """Save a valid practice record once per form; None to show the form with its errors."""
+    return run_form(
+        request,
+        form,
+        lambda data: attempt_record(actor=request.user, via=via, **data),
+        then=reverse(route, args=[ladder.pk]) + "#progress",
+        done="Practice recorded. Well done for doing it.",
+        once=True,
+    )
 
 
 @csp_override(SVG_IMAGE_CSP)
 @staff_required
 def chart(request: AuthenticatedHttpRequest, ladder_id: int) -> HttpResponse:
     ladder = access.load(request.user, Ladder, ladder_id)
-    return _svg(render_ladder_svg(ladder_overview(ladder), size=_chart_size(request)))
+    return svg_response(render_ladder_svg(ladder_overview(ladder), size=_chart_size(request)))
 
 
 # --- Portal -------------------------------------------------------------------------------------
@@ -311,9 +286,9 @@ def portal_ladder(request: AuthenticatedHttpRequest, ladder_id: int) -> HttpResp
     status = 200
     if request.method == "POST":
         form = PortalAttemptForm(request.POST, ladder=ladder, child_name=child_name)
-        url = _record(request, form, ladder, via=Attempt.Via.PORTAL, route="exposure:portal")
-        if url:
-            return redirect(url)
+        saved = _record(request, form, ladder, via=Attempt.Via.PORTAL, route="exposure:portal")
+        if saved is not None:
+            return saved
         status = 400
     overview = ladder_overview(ladder, goals={})  # goal titles are the clinician's wording
     if form is None and may_record:
@@ -343,4 +318,4 @@ def portal_chart(request: AuthenticatedHttpRequest, ladder_id: int) -> HttpRespo
     if not may_see_distress(request.user, ladder):
         raise PermissionDenied("The young person's distress ratings are not shared.")
     overview = ladder_overview(ladder, goals={})
-    return _svg(render_ladder_svg(overview, size=_chart_size(request)))
+    return svg_response(render_ladder_svg(overview, size=_chart_size(request)))

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from rapport.measures.views import CLIENT_MODE
+from rapport.measures.client_mode import CLIENT_MODE
 
 
 class ClientModeMiddleware:

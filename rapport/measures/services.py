@@ -569,6 +569,24 @@ def link_email(
     return True
 
 
+@transaction.atomic
+def link_send(*, actor: User, link: AccessLink, token: str) -> bool:
+    """Email a link just issued (its token is only in hand now); an emailed link records when
+    it went, so the worker does not send it again. False when there is nobody to email."""
+    assignment = link.assignment
+    if not link_email(assignment=assignment, token=token):
+        return False
+    AccessLink.objects.filter(pk=link.pk).update(sent_at=timezone.now())
+    audit_record(
+        actor=actor,
+        action="link_email",
+        obj=assignment,
+        client_id=assignment.episode.client_id,
+        practice_id=assignment.episode.practice_id,
+    )
+    return True
+
+
 def links_send_due(*, now: datetime | None = None, base_url: str) -> int:
     """Send links ahead of video/phone sessions (and for between-session measures) and one
     reminder if still not done. Safe to run from several workers: each assignment is locked."""

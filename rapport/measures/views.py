@@ -1,16 +1,13 @@
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -21,118 +18,28 @@ from rapport.accounts.decorators import (
     role_required,
 )
 from rapport.accounts.models import Role
-from rapport.accounts.services import submission_once
-from rapport.accounts.views import say_saved
 from rapport.care.models import Episode
 from rapport.core.fhir import questionnaire_response_json
 from rapport.http import AuthenticatedHttpRequest
 from rapport.links import absolute_url
+from rapport.measures.answering import answer
 from rapport.measures.availability import assignment_available, not_yet_reason
-from rapport.measures.forms import (
-    DefaultMeasuresForm,
-    MeasurePlanForm,
-    answer_fields,
-    posted_answers,
-)
-from rapport.measures.models import AccessLink, Assignment, MeasurePlan, Response
+from rapport.measures.client_mode import CLIENT_MODE, client_mode_state
+from rapport.measures.forms import DefaultMeasuresForm, MeasurePlanForm
+from rapport.measures.models import Assignment, MeasurePlan, Response
 from rapport.measures.queries import default_measure_options, subscale_scores
 from rapport.measures.queries import default_measures as measures_by_default
 from rapport.measures.registry import get_instrument, instruments_for
 from rapport.measures.services import (
-    AnswersInvalid,
     LinkUnusable,
     default_measures_save,
-    draft_save,
-    link_email,
     link_issue,
     link_resolve,
-    link_respondent,
+    link_send,
     measure_plan_set,
     measure_plan_stop,
-    response_submit,
 )
-
-CLIENT_MODE = "rapport_client_mode"
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The client's address, as the trusted proxies report it; always a valid IP address, since
-    it is stored in an address column (PostgreSQL's inet refuses anything else)."""
-    # "0.0.0.0" stands for an unknown address here; nothing binds to it.
-    remote = _valid_ip(str(request.META.get("REMOTE_ADDR", ""))) or "0.0.0.0"  # nosec B104
-    if settings.AXES_IPWARE_PROXY_COUNT:
-        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        if len(forwarded) >= settings.AXES_IPWARE_PROXY_COUNT:
-            return _valid_ip(forwarded[-settings.AXES_IPWARE_PROXY_COUNT]) or remote
-    return remote
-
-
-def _valid_ip(text: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(text))
-    except ValueError:
-        return None
-
-
-def answer(
-    request: HttpRequest,
-    assignment: Assignment,
-    *,
-    mode: str,
-    template: str,
-    context: dict[str, Any],
-    link: AccessLink | None = None,
-) -> HttpResponse | Response:
-    """Show an assignment's form, keep a draft, or store the response (returned on success)."""
-    instrument = get_instrument(
-        assignment.instrument_id, practice_id=assignment.episode.practice_id
-    )
-    values: dict[str, Any] = dict(assignment.draft)
-    errors: dict[str, str] = {}
-    status = 200
-    saved_draft = False
-    if request.method == "POST":
-        values = posted_answers(request.POST)
-        if request.POST.get("action") == "draft":
-            draft_save(assignment=assignment, answers=values)
-            if request.headers.get("X-Rapport-Autosave"):
-                return HttpResponse(status=204)
-            saved_draft = True
-        else:
-            # Through a link the person answering is the link's, whoever is signed in on the
-            # device (a parent's portal session on the family computer, say).
-            actor = (
-                link_respondent(assignment)
-                if link is not None
-                else request.user
-                if request.user.is_authenticated
-                else None
-            )
-            try:
-                return response_submit(
-                    assignment=assignment, answers=values, mode=mode, actor=actor, link=link
-                )
-            except AnswersInvalid as invalid:
-                errors = invalid.errors
-                status = 400
-                draft_save(assignment=assignment, answers=values)
-            except ValidationError as error:
-                errors = {"": " ".join(error.messages)}
-                status = 409
-    known = {item.link_id for item in instrument.items}
-    context = {
-        **context,
-        "instrument": instrument,
-        "fields": answer_fields(instrument, values, errors),
-        "other_errors": [msg for key, msg in errors.items() if key not in known],
-        "error_count": len(errors),
-        "saved_draft": saved_draft,
-        "assignment": assignment,
-    }
-    return render(request, template, context, status=status)
-
-
-# --- From home, through a link ----------------------------------------------------------------
+from rapport.web import client_ip, run_form
 
 
 @never_cache
@@ -187,18 +94,11 @@ def client_mode_start(request: AuthenticatedHttpRequest, assignment_id: int) -> 
     return redirect("measures:client_mode_form")
 
 
-def _client_mode(request: HttpRequest) -> dict[str, int]:
-    state = request.session.get(CLIENT_MODE)
-    if not request.user.is_authenticated or not state or state.get("staff") != request.user.pk:
-        raise Http404("Not found")
-    return state  # type: ignore[no-any-return]
-
-
 @never_cache
 @clinical_staff_required
 @require_http_methods(["GET", "POST"])
 def client_mode_form(request: AuthenticatedHttpRequest) -> HttpResponse:
-    state = _client_mode(request)
+    state = client_mode_state(request)
     assignment = access.load(
         request.user, Assignment, state["assignment"], write=request.method == "POST"
     )
@@ -224,7 +124,7 @@ UNLOCK_TRIES = 5
 @require_http_methods(["GET", "POST"])
 def client_mode_unlock(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The screen the client hands back: only the clinician's password leaves client mode."""
-    state = _client_mode(request)
+    state = client_mode_state(request)
     error = ""
     if request.method == "POST":
         if request.user.check_password(request.POST.get("password", "")):
@@ -262,11 +162,9 @@ def assignment_link(request: AuthenticatedHttpRequest, assignment_id: int) -> Ht
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("care:session_detail", session_id=assignment.session_id)
-    emailed = False
-    if request.POST.get("email"):
-        emailed = link_email(assignment=assignment, token=token)
-        if emailed:
-            AccessLink.objects.filter(pk=link.pk).update(sent_at=timezone.now())
+    emailed = bool(request.POST.get("email")) and link_send(
+        actor=request.user, link=link, token=token
+    )
     url = absolute_url(reverse("measures:link_form", args=[token]))
     response = render(
         request,
@@ -328,21 +226,16 @@ def episode_measures(request: AuthenticatedHttpRequest, episode_id: int) -> Http
     episode = access.load(request.user, Episode, episode_id, write=request.method == "POST")
     families = measure_families(episode.practice_id)
     form = MeasurePlanForm(request.POST if request.method == "POST" else None, families=families)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        key = data.pop("submission_key")
-
-        def plan() -> str:
-            measure_plan_set(actor=request.user, episode=episode, **data)
-            return reverse("measures:episode_measures", args=[episode.pk])
-
-        try:
-            url, first = submission_once(user=request.user, key=key, perform=plan)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            say_saved(request, first, "Measure added to the plan.")
-            return redirect(url)
+    saved = run_form(
+        request,
+        form,
+        lambda data: measure_plan_set(actor=request.user, episode=episode, **data),
+        then=reverse("measures:episode_measures", args=[episode.pk]),
+        done="Measure added to the plan.",
+        once=True,
+    )
+    if saved is not None:
+        return saved
     plans = list(episode.measures.filter(is_active=True).order_by("family", "respondent"))
     titles = dict(families)
     for plan in plans:
@@ -432,8 +325,13 @@ def default_measures(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = DefaultMeasuresForm(
         request.POST if request.method == "POST" else None, options=options, current=current
     )
-    if request.method == "POST" and form.is_valid():
-        default_measures_save(actor=request.user, by_band=form.entries())
-        messages.success(request, "Default measures saved. They apply to clients registered next.")
-        return redirect("measures:default_measures")
+    saved = run_form(
+        request,
+        form,
+        lambda _: default_measures_save(actor=request.user, by_band=form.entries()),
+        then=reverse("measures:default_measures"),
+        done="Default measures saved. They apply to clients registered next.",
+    )
+    if saved is not None:
+        return saved
     return render(request, "measures/default_measures.html", {"form": form})

@@ -12,7 +12,6 @@ from rapport import access
 from rapport.accounts.decorators import clinical_staff_required, role_required
 from rapport.accounts.models import Role
 from rapport.accounts.services import submission_once
-from rapport.accounts.views import say_saved
 from rapport.alliance.services import alliance_by_session
 from rapport.audit.services import break_glass_grant
 from rapport.care.forms import SessionScheduleForm
@@ -36,6 +35,7 @@ from rapport.people.services import (
     guardian_add,
     guardian_link_update,
 )
+from rapport.web import run_form
 
 
 @clinical_staff_required
@@ -63,28 +63,22 @@ def client_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         practice_id=request.user.practice_id,
         initial={"primary_clinician": request.user, "start_date": timezone.localdate()},
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-
-        def register() -> str:
-            client = client_create(
-                actor=request.user,
-                details=data,
-                primary_clinician=data["primary_clinician"],
-                start_date=data["start_date"],
-                referral_reason=data["referral_reason"],
-            )
-            return reverse("people:client_detail", args=[client.pk])
-
-        try:
-            url, first = submission_once(
-                user=request.user, key=data["submission_key"], perform=register
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            say_saved(request, first, f"{data['full_name']} is registered.")
-            return redirect(url)
+    saved = run_form(
+        request,
+        form,
+        lambda data: client_create(
+            actor=request.user,
+            details=form.cleaned_data,
+            primary_clinician=data["primary_clinician"],
+            start_date=data["start_date"],
+            referral_reason=data["referral_reason"],
+        ),
+        then=lambda client: reverse("people:client_detail", args=[client.pk]),
+        done=lambda data: f"{data['full_name']} is registered.",
+        once=True,
+    )
+    if saved is not None:
+        return saved
     return render(request, "people/client_form.html", {"form": form, "creating": True})
 
 
@@ -132,14 +126,15 @@ def client_edit(request: AuthenticatedHttpRequest, client_id: int) -> HttpRespon
         request.POST if request.method == "POST" else None,
         instance=access.fresh(client),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            client_update(actor=request.user, client=client, details=form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, "Details saved.")
-            return redirect("people:client_detail", client_id=client.pk)
+    saved = run_form(
+        request,
+        form,
+        lambda data: client_update(actor=request.user, client=client, details=data),
+        then=reverse("people:client_detail", args=[client.pk]),
+        done="Details saved.",
+    )
+    if saved is not None:
+        return saved
     return render(request, "people/client_form.html", {"form": form, "client": client})
 
 
@@ -151,10 +146,15 @@ def guardian_link_edit(request: AuthenticatedHttpRequest, link_id: int) -> HttpR
         request.POST if request.method == "POST" else None,
         instance=access.fresh(link),
     )
-    if request.method == "POST" and form.is_valid():
-        guardian_link_update(actor=request.user, link=link, settings=form.cleaned_data)
-        messages.success(request, "Guardian settings saved.")
-        return redirect("people:client_detail", client_id=link.client_id)
+    saved = run_form(
+        request,
+        form,
+        lambda data: guardian_link_update(actor=request.user, link=link, settings=data),
+        then=reverse("people:client_detail", args=[link.client_id]),
+        done="Guardian settings saved.",
+    )
+    if saved is not None:
+        return saved
     return render(request, "people/guardian_link_form.html", {"form": form, "link": link})
 
 
@@ -204,22 +204,16 @@ def break_glass(request: AuthenticatedHttpRequest, client_id: int) -> HttpRespon
 def guardian_new(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     client = access.load(request.user, Client, client_id, write=request.method == "POST")
     form = GuardianAddForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        details = {k: v for k, v in form.cleaned_data.items() if k != "submission_key"}
-
-        def link() -> str:
-            guardian_add(actor=request.user, client=client, **details)
-            return reverse("people:client_detail", args=[client.pk])
-
-        try:
-            url, first = submission_once(
-                user=request.user, key=form.cleaned_data["submission_key"], perform=link
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            say_saved(request, first, "Guardian linked. New accounts get an email invitation.")
-            return redirect(url)
+    saved = run_form(
+        request,
+        form,
+        lambda data: guardian_add(actor=request.user, client=client, **data),
+        then=reverse("people:client_detail", args=[client.pk]),
+        done="Guardian linked. New accounts get an email invitation.",
+        once=True,
+    )
+    if saved is not None:
+        return saved
     return render(request, "people/guardian_new.html", {"form": form, "client": client})
 
 

@@ -6,39 +6,23 @@ summaries. Private formulation notes are never part of these pages.
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from rapport import access
 from rapport.accounts.decorators import role_required
-from rapport.accounts.models import Role, User
+from rapport.accounts.models import Role
 from rapport.http import AuthenticatedHttpRequest
-from rapport.people.models import Client
 from rapport.plans import services
 from rapport.plans.forms import DecisionForm, GoalRatingForm
 from rapport.plans.goal_status import goals_progress
-from rapport.plans.models import PlanVersion, Problem
-from rapport.plans.queries import compare_versions, sharing_for
-from rapport.plans.views import printable_plan, record_once
-
-
-def party_of(user: User) -> str:
-    return "guardian" if user.role == Role.GUARDIAN else "client"
-
-
-def portal_version(user: User, client: Client) -> PlanVersion | None:
-    """The newest version shown to the client (never a draft), or None for a guardian whose
-    link does not share plan summaries."""
-    link = access.guardian_link_of(user, client)
-    if link is not None and not link.may_see_plan_summary:
-        return None
-    episode = client.episodes.filter(status__in=["active", "on_hold"]).first()
-    return services.latest_version(episode) if episode else None
+from rapport.plans.models import Problem
+from rapport.plans.printing import printable_plan
+from rapport.plans.queries import compare_versions, party_of, portal_version, sharing_for
+from rapport.web import run_form
 
 
 @role_required(Role.CLIENT, Role.GUARDIAN)
@@ -75,28 +59,28 @@ def portal_plan(request: AuthenticatedHttpRequest, client_id: int) -> HttpRespon
 def portal_decide(request: AuthenticatedHttpRequest, version_id: int) -> HttpResponse:
     version = access.get_portal_plan_version_for_user(request.user, version_id)
     form = DecisionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.plan_decide(
-                user=request.user,
-                version=version,
-                party=party_of(request.user),
-                accept=form.cleaned_data["accept"],
-                comment=form.cleaned_data["comment"],
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            accepted = form.cleaned_data["accept"]
-            messages.success(
-                request,
-                "Thank you: you accepted the plan."
-                if accepted
-                else "Thank you: your therapist will look at your changes with you.",
-            )
-    else:
+    back = reverse("plans:portal_plan", args=[version.episode.client_id])
+    saved = run_form(
+        request,
+        form,
+        lambda data: services.plan_decide(
+            user=request.user,
+            version=version,
+            party=party_of(request.user),
+            accept=data["accept"],
+            comment=data["comment"],
+        ),
+        then=back,
+        done=lambda data: (
+            "Thank you: you accepted the plan."
+            if data["accept"]
+            else "Thank you: your therapist will look at your changes with you."
+        ),
+        refusal_as_message=True,
+    )
+    if not form.is_valid():
         messages.error(request, "Choose to accept the plan or to ask for changes.")
-    return redirect("plans:portal_plan", client_id=version.episode.client_id)
+    return saved or redirect(back)
 
 
 @role_required(Role.CLIENT)
@@ -109,9 +93,17 @@ def portal_rating(request: AuthenticatedHttpRequest, client_id: int) -> HttpResp
     if episode is None or not form.is_valid():
         messages.error(request, "Choose a number from 0 to 10.")
         return redirect("plans:portal_plan", client_id=client.pk)
-    record = partial(services.goal_rating_record, actor=request.user, episode=episode)
-    record_once(request, form, record, "Thank you, your rating is saved.")
-    return redirect("plans:portal_plan", client_id=client.pk)
+    back = reverse("plans:portal_plan", args=[client.pk])
+    saved = run_form(
+        request,
+        form,
+        lambda data: services.goal_rating_record(actor=request.user, episode=episode, **data),
+        then=back,
+        done="Thank you, your rating is saved.",
+        once=True,
+        refusal_as_message=True,
+    )
+    return saved or redirect(back)
 
 
 @role_required(Role.CLIENT, Role.GUARDIAN)

@@ -9,10 +9,11 @@ from datetime import datetime
 from django.utils.dateformat import format as _format
 
 from rapport import access
-from rapport.accounts.models import User
+from rapport.accounts.models import Role, User
 from rapport.care.models import Episode
 from rapport.core.instruments import Instrument
 from rapport.people.models import Client
+from rapport.plans import services
 from rapport.plans.forms import APPROACH_TAGS
 from rapport.plans.goal_status import goal_target_words, measure_families
 from rapport.plans.models import PlanGoal, PlanVersion
@@ -32,6 +33,20 @@ def sharing_for(user: User, client: Client) -> Sharing:
     if link is None:
         return Sharing()
     return Sharing(answers=link.may_see_client_answers, free_text=link.may_see_client_free_text)
+
+
+def party_of(user: User) -> str:
+    return "guardian" if user.role == Role.GUARDIAN else "client"
+
+
+def portal_version(user: User, client: Client) -> PlanVersion | None:
+    """The newest version shown to the client (never a draft), or None for a guardian whose
+    link does not share plan summaries."""
+    link = access.guardian_link_of(user, client)
+    if link is not None and not link.may_see_plan_summary:
+        return None
+    episode = client.episodes.filter(status__in=["active", "on_hold"]).first()
+    return services.latest_version(episode) if episode else None
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -14,8 +13,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from rapport import access
 from rapport.accounts.decorators import clinical_staff_required, record_readers_required
-from rapport.accounts.services import submission_once
-from rapport.accounts.views import say_saved
 from rapport.alerts.models import Alert
 from rapport.audit.services import audit_record
 from rapport.care.models import Episode
@@ -46,7 +43,9 @@ from rapport.plans.models import (
     Problem,
     ProblemChange,
 )
-from rapport.plans.queries import Sharing, compare_versions
+from rapport.plans.printing import printable_plan
+from rapport.plans.queries import compare_versions
+from rapport.web import run_form
 
 
 def _can_write(request: AuthenticatedHttpRequest, episode: Episode) -> bool:
@@ -122,18 +121,16 @@ def problem_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespo
     form = NewProblemForm(
         request.POST if request.method == "POST" else None, practice_id=episode.practice_id
     )
-    if request.method == "POST" and form.is_valid():
-        fields = {k: v for k, v in form.cleaned_data.items() if k != "submission_key"}
-
-        def add() -> str:
-            services.problem_add(actor=request.user, episode=episode, **fields)
-            return _plan_url(episode.pk)
-
-        url, first = submission_once(
-            user=request.user, key=form.cleaned_data["submission_key"], perform=add
-        )
-        say_saved(request, first, "Problem added to the list.")
-        return redirect(url)
+    saved = run_form(
+        request,
+        form,
+        lambda data: services.problem_add(actor=request.user, episode=episode, **data),
+        then=_plan_url(episode.pk),
+        done="Problem added to the list.",
+        once=True,
+    )
+    if saved is not None:
+        return saved
     return render(request, "plans/problem_form.html", {"form": form, "episode": episode})
 
 
@@ -147,10 +144,15 @@ def problem_edit(request: AuthenticatedHttpRequest, problem_id: int) -> HttpResp
         initial=initial,
         practice_id=problem.episode.practice_id,
     )
-    if request.method == "POST" and form.is_valid():
-        services.problem_update(actor=request.user, problem=problem, **form.cleaned_data)
-        messages.success(request, "Problem saved.")
-        return redirect("plans:episode", episode_id=problem.episode_id)
+    saved = run_form(
+        request,
+        form,
+        lambda data: services.problem_update(actor=request.user, problem=problem, **data),
+        then=_plan_url(problem.episode_id),
+        done="Problem saved.",
+    )
+    if saved is not None:
+        return saved
     history = ProblemChange.objects.filter(problem=problem).select_related("by")
     return render(
         request,
@@ -205,22 +207,18 @@ def draft_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespons
         messages.info(request, "This episode already has a draft plan: continue it here.")
         return redirect("plans:version", version_id=existing.pk)
     form = DraftForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-
-        def start() -> str:
-            reason = form.cleaned_data["reason"]
-            draft = services.plan_draft_start(actor=request.user, episode=episode, reason=reason)
-            return reverse("plans:version", args=[draft.pk])
-
-        try:
-            url, first = submission_once(
-                user=request.user, key=form.cleaned_data["submission_key"], perform=start
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            say_saved(request, first, "Draft started. It stays editable until you propose it.")
-            return redirect(url)
+    saved = run_form(
+        request,
+        form,
+        lambda data: services.plan_draft_start(
+            actor=request.user, episode=episode, reason=data["reason"]
+        ),
+        then=lambda draft: reverse("plans:version", args=[draft.pk]),
+        done="Draft started. It stays editable until you propose it.",
+        once=True,
+    )
+    if saved is not None:
+        return saved
     base = services.latest_version(episode)
     return render(request, "plans/draft_new.html", {"form": form, "episode": episode, "base": base})
 
@@ -279,21 +277,16 @@ def goal_new(request: AuthenticatedHttpRequest, version_id: int) -> HttpResponse
         episode=version.episode,
         initial={"target_date": services.target_date_default()},
     )
-    if request.method == "POST" and form.is_valid():
-
-        def add() -> str:
-            services.goal_add(actor=request.user, version=version, **_goal_fields(form))
-            return reverse("plans:version", args=[version.pk])
-
-        try:
-            url, first = submission_once(
-                user=request.user, key=form.cleaned_data["submission_key"], perform=add
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            say_saved(request, first, "Goal added.")
-            return redirect(url)
+    saved = run_form(
+        request,
+        form,
+        lambda _: services.goal_add(actor=request.user, version=version, **_goal_fields(form)),
+        then=reverse("plans:version", args=[version.pk]),
+        done="Goal added.",
+        once=True,
+    )
+    if saved is not None:
+        return saved
     return render(request, "plans/goal_form.html", {"form": form, "version": version})
 
 
@@ -369,15 +362,18 @@ def answer_record(request: AuthenticatedHttpRequest, version_id: int) -> HttpRes
     """An answer given in session rather than in the portal, recorded by the therapist."""
     version = access.load(request.user, PlanVersion, version_id, write=True)
     form = InSessionAnswerForm(request.POST, parties=sorted(services.pending_for(version)))
-    if form.is_valid():
-        _attempt(
-            request,
-            lambda: services.plan_decide(user=request.user, version=version, **form.cleaned_data),
-            "Answer recorded.",
-        )
-    else:
+    back = reverse("plans:version", args=[version.pk])
+    saved = run_form(
+        request,
+        form,
+        lambda data: services.plan_decide(user=request.user, version=version, **data),
+        then=back,
+        done="Answer recorded.",
+        refusal_as_message=True,
+    )
+    if not form.is_valid():
         messages.error(request, "Choose whose answer this is.")
-    return redirect("plans:version", version_id=version.pk)
+    return saved or redirect(back)
 
 
 @clinical_staff_required
@@ -396,21 +392,19 @@ def changes_reply(request: AuthenticatedHttpRequest, version_id: int) -> HttpRes
         messages.error(request, "There is no request for changes to answer on this version.")
         return redirect("plans:version", version_id=version.pk)
 
-    def reply() -> str:
-        services.plan_changes_reply(
-            actor=request.user, decision=decision, reply=form.cleaned_data["reply"]
-        )
-        return reverse("plans:version", args=[version.pk])
-
-    try:
-        url, first = submission_once(
-            user=request.user, key=form.cleaned_data["submission_key"], perform=reply
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("plans:version", version_id=version.pk)
-    say_saved(request, first, "Answer sent: it shows under their request in the portal.")
-    return redirect(url)
+    back = reverse("plans:version", args=[version.pk])
+    saved = run_form(
+        request,
+        form,
+        lambda data: services.plan_changes_reply(
+            actor=request.user, decision=decision, reply=data["reply"]
+        ),
+        then=back,
+        done="Answer sent: it shows under their request in the portal.",
+        once=True,
+        refusal_as_message=True,
+    )
+    return saved or redirect(back)
 
 
 @record_readers_required
@@ -441,54 +435,7 @@ def version_print(request: AuthenticatedHttpRequest, version_id: int) -> HttpRes
     return printable_plan(request, version)
 
 
-def printable_plan(
-    request: HttpRequest, version: PlanVersion, sharing: Sharing | None = None
-) -> HttpResponse:
-    """The print page, for staff and the portal alike (a guardian's copy as `sharing` allows)."""
-    sharing = sharing or Sharing()
-    episode = version.episode
-    return render(
-        request,
-        "plans/print.html",
-        {
-            "version": version,
-            "client": episode.client,
-            "practice": episode.practice,
-            "clinician": episode.primary_clinician,
-            "problems": Problem.objects.filter(episode=episode).exclude(status="dropped"),
-            "progress": goals_progress(
-                episode, services.episode_goals(version), withhold=not sharing.answers
-            ),
-            "sharing": sharing,
-            "decisions": version.decisions.select_related("by"),
-        },
-    )
-
-
 # --- Progress data and reviews ------------------------------------------------------------------
-
-
-def record_once(
-    request: HttpRequest,
-    form: GoalRatingForm | BehaviourCountForm,
-    record: Callable[..., object],
-    done: str,
-) -> None:
-    """Save one rating or count per rendered form: a double click keeps a single record."""
-    fields = {k: v for k, v in form.cleaned_data.items() if k != "submission_key"}
-
-    def perform() -> str:
-        record(**fields)
-        return ""
-
-    try:
-        _, first = submission_once(
-            user=request.user, key=form.cleaned_data["submission_key"], perform=perform
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        say_saved(request, first, done)
 
 
 @clinical_staff_required
@@ -496,19 +443,24 @@ def record_once(
 def rating_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     episode = access.load(request.user, Episode, episode_id, write=True)
     form = GoalRatingForm(request.POST, prefix="rating")
-    if form.is_valid():
-        session = services.session_in_progress(episode)
-        record_once(
-            request,
-            form,
-            partial(
-                services.goal_rating_record, actor=request.user, episode=episode, session=session
-            ),
-            "Rating recorded.",
-        )
-    else:
+    back = _plan_url(episode.pk) + "#goals"
+    saved = run_form(
+        request,
+        form,
+        lambda data: services.goal_rating_record(
+            actor=request.user,
+            episode=episode,
+            session=services.session_in_progress(episode),
+            **data,
+        ),
+        then=back,
+        done="Rating recorded.",
+        once=True,
+        refusal_as_message=True,
+    )
+    if not form.is_valid():
         messages.error(request, "A rating is a whole number from 0 to 10.")
-    return redirect(_plan_url(episode.pk) + "#goals")
+    return saved or redirect(back)
 
 
 @clinical_staff_required
@@ -516,22 +468,24 @@ def rating_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespon
 def count_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     episode = access.load(request.user, Episode, episode_id, write=True)
     form = BehaviourCountForm(request.POST, prefix="count")
-    if form.is_valid():
-        session = services.session_in_progress(episode)
-        record_once(
-            request,
-            form,
-            partial(
-                services.behaviour_count_record,
-                actor=request.user,
-                episode=episode,
-                session=session,
-            ),
-            "Count recorded.",
-        )
-    else:
+    back = _plan_url(episode.pk) + "#goals"
+    saved = run_form(
+        request,
+        form,
+        lambda data: services.behaviour_count_record(
+            actor=request.user,
+            episode=episode,
+            session=services.session_in_progress(episode),
+            **data,
+        ),
+        then=back,
+        done="Count recorded.",
+        once=True,
+        refusal_as_message=True,
+    )
+    if not form.is_valid():
         messages.error(request, "A count is a whole number, 0 or more.")
-    return redirect(_plan_url(episode.pk) + "#goals")
+    return saved or redirect(back)
 
 
 @clinical_staff_required
@@ -539,24 +493,20 @@ def count_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespons
 def review_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     episode = access.load(request.user, Episode, episode_id, write=request.method == "POST")
     form = ReviewForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        fields = {k: v for k, v in form.cleaned_data.items() if k != "submission_key"}
-
-        def record() -> str:
-            review = services.plan_review_record(actor=request.user, episode=episode, **fields)
-            if review.revision_id:
-                return reverse("plans:version", args=[review.revision_id])
-            return _plan_url(episode.pk)
-
-        try:
-            url, first = submission_once(
-                user=request.user, key=form.cleaned_data["submission_key"], perform=record
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            say_saved(request, first, "Review recorded; plan-review alerts are resolved.")
-            return redirect(url)
+    saved = run_form(
+        request,
+        form,
+        lambda data: services.plan_review_record(actor=request.user, episode=episode, **data),
+        then=lambda review: (
+            reverse("plans:version", args=[review.revision_id])
+            if review.revision_id
+            else _plan_url(episode.pk)
+        ),
+        done="Review recorded; plan-review alerts are resolved.",
+        once=True,
+    )
+    if saved is not None:
+        return saved
     current = services.latest_version(episode)
     progress = goals_progress(episode, services.episode_goals(current))
     return render(

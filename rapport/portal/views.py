@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,10 +13,10 @@ from rapport.accounts.models import Role, User
 from rapport.audit.services import audit_record
 from rapport.care.models import Attendance, Session
 from rapport.http import AuthenticatedHttpRequest
+from rapport.measures.answering import answer
 from rapport.measures.availability import assignment_available, available_only, not_yet_reason
 from rapport.measures.models import Assignment, Response
 from rapport.measures.queries import MeasureHistory, score_histories
-from rapport.measures.views import answer
 from rapport.people.models import Client, GuardianLink
 
 
@@ -86,8 +87,6 @@ def assignment(request: AuthenticatedHttpRequest, assignment_id: int) -> HttpRes
     if not item.is_open:
         return redirect("portal:home")
     if not assignment_available(item):
-        from django.contrib import messages
-
         messages.info(request, not_yet_reason(item))
         return redirect("portal:home")
     result = answer(
@@ -98,8 +97,6 @@ def assignment(request: AuthenticatedHttpRequest, assignment_id: int) -> HttpRes
         context={"form_action": request.path, "show_draft": True},
     )
     if isinstance(result, Response):
-        from django.contrib import messages
-
         messages.success(request, "Thank you — your answers have been sent to your therapist.")
         return redirect("portal:home")
     return result

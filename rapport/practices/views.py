@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,14 +10,14 @@ from rapport import access
 from rapport.accounts.decorators import role_required
 from rapport.accounts.forms import InviteUserForm, UserForm
 from rapport.accounts.models import STAFF_ROLES, Role, User
-from rapport.accounts.services import submission_once, user_invite, user_update
-from rapport.accounts.views import repeat_of_submission, say_saved
+from rapport.accounts.services import user_invite, user_update
 from rapport.http import AuthenticatedHttpRequest
 from rapport.people.models import Client
 from rapport.people.queries import caseload_rows
 from rapport.practices.forms import PracticeSettingsForm, TeamForm
 from rapport.practices.models import Practice, Team
 from rapport.practices.services import practice_update, team_save
+from rapport.web import repeat_of_submission, run_form
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -84,22 +82,16 @@ def user_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = InviteUserForm(
         request.POST if request.method == "POST" else None, practice_id=request.user.practice_id
     )
-    if request.method == "POST" and form.is_valid():
-
-        def invite() -> str:
-            user_invite(actor=request.user, details=form.cleaned_data)
-            return reverse("practices:user_list")
-
-        try:
-            url, first = submission_once(
-                user=request.user, key=form.cleaned_data["submission_key"], perform=invite
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            email = form.cleaned_data["email"]
-            say_saved(request, first, f"Account created; an invitation was emailed to {email}.")
-            return redirect(url)
+    saved = run_form(
+        request,
+        form,
+        lambda _: user_invite(actor=request.user, details=form.cleaned_data),
+        then=reverse("practices:user_list"),
+        done=lambda data: f"Account created; an invitation was emailed to {data['email']}.",
+        once=True,
+    )
+    if saved is not None:
+        return saved
     return render(request, "practices/user_form.html", {"form": form, "creating": True})
 
 
@@ -114,18 +106,17 @@ def user_edit(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
         instance=account,
         practice_id=request.user.practice_id,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            user_update(
-                actor=request.user,
-                user=User.objects.get(pk=account.pk),
-                details=form.cleaned_data,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, "Account saved.")
-            return redirect("practices:user_list")
+    saved = run_form(
+        request,
+        form,
+        lambda data: user_update(
+            actor=request.user, user=User.objects.get(pk=account.pk), details=data
+        ),
+        then=reverse("practices:user_list"),
+        done="Account saved.",
+    )
+    if saved is not None:
+        return saved
     return render(request, "practices/user_form.html", {"form": form, "account": account})
 
 
@@ -152,10 +143,15 @@ def team_edit(request: AuthenticatedHttpRequest, team_id: int | None = None) -> 
         instance=team_obj,
         practice_id=request.user.practice_id,
     )
-    if request.method == "POST" and form.is_valid():
-        team_save(actor=request.user, team=team_obj, details=form.cleaned_data)
-        messages.success(request, "Team saved.")
-        return redirect("practices:team_list")
+    saved = run_form(
+        request,
+        form,
+        lambda data: team_save(actor=request.user, team=team_obj, details=data),
+        then=reverse("practices:team_list"),
+        done="Team saved.",
+    )
+    if saved is not None:
+        return saved
     return render(request, "practices/team_form.html", {"form": form, "team": team_obj})
 
 
@@ -166,8 +162,13 @@ def practice_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PracticeSettingsForm(
         request.POST if request.method == "POST" else None, instance=practice
     )
-    if request.method == "POST" and form.is_valid():
-        practice_update(actor=request.user, details=form.cleaned_data)
-        messages.success(request, "Practice settings saved.")
-        return redirect("practices:settings")
+    saved = run_form(
+        request,
+        form,
+        lambda data: practice_update(actor=request.user, details=data),
+        then=reverse("practices:settings"),
+        done="Practice settings saved.",
+    )
+    if saved is not None:
+        return saved
     return render(request, "practices/settings.html", {"form": form})

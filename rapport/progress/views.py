@@ -7,7 +7,6 @@ from django.views.decorators.csp import csp_override
 from rapport import access
 from rapport.accounts.decorators import role_required
 from rapport.accounts.models import Role
-from rapport.alliance.views import SVG_IMAGE_CSP
 from rapport.care.models import Episode
 from rapport.charts.layout import LAYOUTS, NARROW, WIDE
 from rapport.charts.progress import ProgressChart, chart_size, render_progress_svg
@@ -23,6 +22,7 @@ from rapport.progress.charts import (
     unplaced_alerts,
 )
 from rapport.progress.queries import episode_progress, portal_progress
+from rapport.web import SVG_IMAGE_CSP, svg_response
 
 # Break-glass admins read the record like the client page; the access helpers decide.
 READERS = (Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN)
@@ -32,9 +32,7 @@ def _svg_response(request: HttpRequest, chart: ProgressChart) -> HttpResponse:
     layout = LAYOUTS.get(request.GET.get("layout", "wide"))
     if layout is None:
         raise Http404("No such layout")
-    response = HttpResponse(render_progress_svg(chart, layout=layout), content_type="image/svg+xml")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return svg_response(render_progress_svg(chart, layout=layout))
 
 
 @role_required(*READERS)

@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rapport import access
@@ -27,6 +28,7 @@ from rapport.trajectories.services import (
     trajectory_settings_update,
     trajectory_validation,
 )
+from rapport.web import run_form
 
 STAFF = (Role.ADMIN, Role.SUPERVISOR, Role.CLINICIAN)
 OUTCOME_WORDS = {
@@ -149,8 +151,13 @@ def settings_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = TrajectorySettingsForm(
         request.POST if request.method == "POST" else None, instance=settings
     )
-    if request.method == "POST" and form.is_valid():
-        trajectory_settings_update(settings=form.save(commit=False), actor=request.user)
-        messages.success(request, "Trajectory settings saved and every score classified again.")
-        return redirect("trajectories:settings")
+    saved = run_form(
+        request,
+        form,
+        lambda _: trajectory_settings_update(settings=form.save(commit=False), actor=request.user),
+        then=reverse("trajectories:settings"),
+        done="Trajectory settings saved and every score classified again.",
+    )
+    if saved is not None:
+        return saved
     return render(request, "trajectories/settings.html", {"form": form})

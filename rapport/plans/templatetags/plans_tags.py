@@ -12,8 +12,7 @@ from rapport.people.models import Client, GuardianLink
 from rapport.plans import services
 from rapport.plans.goal_status import goals_progress, measure_families
 from rapport.plans.models import Problem
-from rapport.plans.portal_views import party_of, portal_version
-from rapport.plans.queries import sharing_for
+from rapport.plans.queries import party_of, portal_version, sharing_for
 
 register = template.Library()
 

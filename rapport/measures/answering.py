@@ -1,0 +1,75 @@
+"""The answer page of an assignment, one flow for every way a form is answered: through a link,
+in client mode, typed in by the clinician, and in the portal. Each of those views decides who
+may answer and where to go afterwards; this shows the form, keeps a draft and stores the
+response."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from rapport.measures.forms import answer_fields, posted_answers
+from rapport.measures.models import AccessLink, Assignment, Response
+from rapport.measures.registry import get_instrument
+from rapport.measures.services import AnswersInvalid, draft_save, link_respondent, response_submit
+
+
+def answer(
+    request: HttpRequest,
+    assignment: Assignment,
+    *,
+    mode: str,
+    template: str,
+    context: dict[str, Any],
+    link: AccessLink | None = None,
+) -> HttpResponse | Response:
+    """Show an assignment's form, keep a draft, or store the response (returned on success)."""
+    instrument = get_instrument(
+        assignment.instrument_id, practice_id=assignment.episode.practice_id
+    )
+    values: dict[str, Any] = dict(assignment.draft)
+    errors: dict[str, str] = {}
+    status = 200
+    saved_draft = False
+    if request.method == "POST":
+        values = posted_answers(request.POST)
+        if request.POST.get("action") == "draft":
+            draft_save(assignment=assignment, answers=values)
+            if request.headers.get("X-Rapport-Autosave"):
+                return HttpResponse(status=204)
+            saved_draft = True
+        else:
+            # Through a link the person answering is the link's, whoever is signed in on the
+            # device (a parent's portal session on the family computer, say).
+            actor = (
+                link_respondent(assignment)
+                if link is not None
+                else request.user
+                if request.user.is_authenticated
+                else None
+            )
+            try:
+                return response_submit(
+                    assignment=assignment, answers=values, mode=mode, actor=actor, link=link
+                )
+            except AnswersInvalid as invalid:
+                errors = invalid.errors
+                status = 400
+                draft_save(assignment=assignment, answers=values)
+            except ValidationError as error:
+                errors = {"": " ".join(error.messages)}
+                status = 409
+    known = {item.link_id for item in instrument.items}
+    context = {
+        **context,
+        "instrument": instrument,
+        "fields": answer_fields(instrument, values, errors),
+        "other_errors": [msg for key, msg in errors.items() if key not in known],
+        "error_count": len(errors),
+        "saved_draft": saved_draft,
+        "assignment": assignment,
+    }
+    return render(request, template, context, status=status)
