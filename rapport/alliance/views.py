@@ -24,17 +24,19 @@ from rapport.accounts.views import say_saved
 from rapport.alerts.models import Alert
 from rapport.alliance.forms import AllianceSettingsForm, RepairForm, RuptureEditForm, RuptureForm
 from rapport.alliance.models import AllianceSettings, Rupture
-from rapport.alliance.services import (
+from rapport.alliance.charts import alliance_chart
+from rapport.alliance.queries import (
     alliance_by_session,
-    alliance_chart,
     alliance_score_range,
-    alliance_settings_update,
-    repair_log,
     rupture_counts,
-    rupture_open,
-    rupture_update,
     status_of,
     therapist_alliance,
+)
+from rapport.alliance.services import (
+    alliance_settings_update,
+    repair_log,
+    rupture_open,
+    rupture_update,
 )
 from rapport.audit.services import audit_record
 from rapport.charts.layout import LAYOUTS, NARROW, WIDE

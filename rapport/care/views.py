@@ -22,7 +22,7 @@ from rapport.care.forms import (
     SessionScheduleForm,
 )
 from rapport.care.models import Session
-from rapport.care.queries import session_assignments, session_overview
+from rapport.care.queries import session_assignments
 from rapport.care.services import (
     episode_close,
     episode_set_status,
@@ -31,6 +31,7 @@ from rapport.care.services import (
     session_record,
     session_schedule,
 )
+from rapport.care.session_page import session_overview
 
 
 @role_required(Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN)

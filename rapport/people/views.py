@@ -13,7 +13,7 @@ from rapport.accounts.decorators import clinical_staff_required, role_required
 from rapport.accounts.models import Role
 from rapport.accounts.services import submission_once
 from rapport.accounts.views import say_saved
-from rapport.alliance.services import alliance_by_session
+from rapport.alliance.queries import alliance_by_session
 from rapport.audit.models import AuditEvent
 from rapport.audit.services import audit_record, break_glass_grant
 from rapport.care.forms import SessionScheduleForm

@@ -18,7 +18,7 @@ from rapport import access
 from rapport.accounts.decorators import role_required
 from rapport.accounts.models import Role, User
 from rapport.people.models import Client
-from rapport.plans import services
+from rapport.plans import queries, services
 from rapport.plans.forms import DecisionForm, GoalRatingForm
 from rapport.plans.goal_status import goals_progress
 from rapport.plans.models import PlanVersion, Problem
@@ -37,7 +37,7 @@ def portal_version(user: User, client: Client) -> PlanVersion | None:
     if link is not None and not link.may_see_plan_summary:
         return None
     episode = client.episodes.filter(status__in=["active", "on_hold"]).first()
-    return services.latest_version(episode) if episode else None
+    return queries.latest_version(episode) if episode else None
 
 
 @role_required(Role.CLIENT, Role.GUARDIAN)
@@ -57,9 +57,9 @@ def portal_plan(request: HttpRequest, client_id: int) -> HttpResponse:
             "version": version,
             "problems": Problem.objects.filter(episode=episode).exclude(status="dropped"),
             "progress": goals_progress(
-                episode, services.episode_goals(version), withhold=not sharing.answers
+                episode, queries.episode_goals(version), withhold=not sharing.answers
             ),
-            "asks_me": party in services.pending_for(version) and answered is None,
+            "asks_me": party in queries.pending_for(version) and answered is None,
             "answered": answered,
             "decisions": version.decisions.select_related("by"),
             "changes": compare_versions(previous, version, private=False) if previous else None,

@@ -19,7 +19,7 @@ from rapport.accounts.views import say_saved
 from rapport.alerts.models import Alert
 from rapport.audit.services import audit_record
 from rapport.care.models import Episode
-from rapport.plans import services
+from rapport.plans import queries, services
 from rapport.plans.forms import (
     BehaviourCountForm,
     ChangesReplyForm,
@@ -35,6 +35,7 @@ from rapport.plans.forms import (
     ReorderForm,
     ReviewForm,
     conflict_rows,
+    target_date_default,
 )
 from rapport.plans.goal_status import goals_progress
 from rapport.plans.models import (
@@ -84,8 +85,8 @@ def _after_conflict(form_class, form, clash, **kwargs):  # type: ignore[no-untyp
 def episode_plan(request: HttpRequest, episode_id: int) -> HttpResponse:
     """Problem list, the plan and its goals with progress, versions, reviews."""
     episode = access.get_episode_for_user(request.user, episode_id)
-    current = services.latest_version(episode)
-    draft = services.draft_of(episode)
+    current = queries.latest_version(episode)
+    draft = queries.draft_of(episode)
     if current is not None:
         audit_record(actor=request.user, action="read", obj=current, client_id=episode.client_id)
     context = {
@@ -94,8 +95,8 @@ def episode_plan(request: HttpRequest, episode_id: int) -> HttpResponse:
         "problems": Problem.objects.filter(episode=episode),
         "current": current,
         "draft": draft,
-        "progress": goals_progress(episode, services.episode_goals(current)),
-        "pending": sorted(services.pending_for(current)),
+        "progress": goals_progress(episode, queries.episode_goals(current)),
+        "pending": sorted(queries.pending_for(current)),
         "versions": PlanVersion.objects.filter(episode=episode)
         .select_related("author")
         .prefetch_related("decisions__by", "decisions__replied_by"),
@@ -199,7 +200,7 @@ def problems_reorder(request: HttpRequest, episode_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def draft_new(request: HttpRequest, episode_id: int) -> HttpResponse:
     episode = access.get_episode_for_user(request.user, episode_id, write=request.method == "POST")
-    existing = services.draft_of(episode)
+    existing = queries.draft_of(episode)
     if existing is not None:
         messages.info(request, "This episode already has a draft plan: continue it here.")
         return redirect("plans:version", version_id=existing.pk)
@@ -220,7 +221,7 @@ def draft_new(request: HttpRequest, episode_id: int) -> HttpResponse:
         else:
             say_saved(request, first, "Draft started. It stays editable until you propose it.")
             return redirect(url)
-    base = services.latest_version(episode)
+    base = queries.latest_version(episode)
     return render(request, "plans/draft_new.html", {"form": form, "episode": episode, "base": base})
 
 
@@ -261,10 +262,10 @@ def version_detail(request: HttpRequest, version_id: int) -> HttpResponse:
             "version": version,
             "episode": episode,
             "form": form,
-            "goals": services.episode_goals(version),
+            "goals": queries.episode_goals(version),
             "decisions": version.decisions.select_related("by", "replied_by"),
             "can_write": record.write,
-            "answer_form": InSessionAnswerForm(parties=sorted(services.pending_for(version))),
+            "answer_form": InSessionAnswerForm(parties=sorted(queries.pending_for(version))),
             "conflict": conflict,
         },
         status=409 if conflict else 200,
@@ -280,7 +281,7 @@ def goal_new(request: HttpRequest, version_id: int) -> HttpResponse:
     form = NewGoalForm(
         request.POST if request.method == "POST" else None,
         episode=version.episode,
-        initial={"target_date": services.target_date_default()},
+        initial={"target_date": target_date_default()},
     )
     if request.method == "POST" and form.is_valid():
 
@@ -373,7 +374,7 @@ def version_propose(request: HttpRequest, version_id: int) -> HttpResponse:
 def answer_record(request: HttpRequest, version_id: int) -> HttpResponse:
     """An answer given in session rather than in the portal, recorded by the therapist."""
     version = access.get_plan_version_for_user(request.user, version_id, write=True)
-    form = InSessionAnswerForm(request.POST, parties=sorted(services.pending_for(version)))
+    form = InSessionAnswerForm(request.POST, parties=sorted(queries.pending_for(version)))
     if form.is_valid():
         _attempt(
             request,
@@ -462,7 +463,7 @@ def printable_plan(
             "clinician": episode.primary_clinician,
             "problems": Problem.objects.filter(episode=episode).exclude(status="dropped"),
             "progress": goals_progress(
-                episode, services.episode_goals(version), withhold=not sharing.answers
+                episode, queries.episode_goals(version), withhold=not sharing.answers
             ),
             "sharing": sharing,
             "decisions": version.decisions.select_related("by"),
@@ -502,7 +503,7 @@ def rating_new(request: HttpRequest, episode_id: int) -> HttpResponse:
     episode = access.get_episode_for_user(request.user, episode_id, write=True)
     form = GoalRatingForm(request.POST, prefix="rating")
     if form.is_valid():
-        session = services.session_in_progress(episode)
+        session = queries.session_in_progress(episode)
         record_once(
             request,
             form,
@@ -522,7 +523,7 @@ def count_new(request: HttpRequest, episode_id: int) -> HttpResponse:
     episode = access.get_episode_for_user(request.user, episode_id, write=True)
     form = BehaviourCountForm(request.POST, prefix="count")
     if form.is_valid():
-        session = services.session_in_progress(episode)
+        session = queries.session_in_progress(episode)
         record_once(
             request,
             form,
@@ -562,8 +563,8 @@ def review_new(request: HttpRequest, episode_id: int) -> HttpResponse:
         else:
             say_saved(request, first, "Review recorded; plan-review alerts are resolved.")
             return redirect(url)
-    current = services.latest_version(episode)
-    progress = goals_progress(episode, services.episode_goals(current))
+    current = queries.latest_version(episode)
+    progress = goals_progress(episode, queries.episode_goals(current))
     return render(
         request,
         "plans/review_form.html",
