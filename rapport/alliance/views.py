@@ -22,9 +22,9 @@ from rapport.accounts.models import Role, User
 from rapport.accounts.services import submission_once
 from rapport.accounts.views import say_saved
 from rapport.alerts.models import Alert
+from rapport.alliance.charts import alliance_chart
 from rapport.alliance.forms import AllianceSettingsForm, RepairForm, RuptureEditForm, RuptureForm
 from rapport.alliance.models import AllianceSettings, Rupture
-from rapport.alliance.charts import alliance_chart
 from rapport.alliance.queries import (
     alliance_by_session,
     alliance_score_range,
