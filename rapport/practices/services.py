@@ -5,8 +5,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from rapport.access import require_admin
 from rapport.accounts.models import User
-from rapport.accounts.services import require_admin
 from rapport.audit.services import audit_record
 from rapport.practices.models import Practice, Team
 
