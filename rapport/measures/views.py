@@ -32,19 +32,22 @@ from rapport.measures.forms import (
     answer_fields,
     posted_answers,
 )
+from rapport.measures.link_opening import link_resolve
 from rapport.measures.models import AccessLink, Assignment, Response
-from rapport.measures.queries import default_measure_options, subscale_scores
+from rapport.measures.queries import (
+    LinkUnusable,
+    default_measure_options,
+    link_respondent,
+    subscale_scores,
+)
 from rapport.measures.queries import default_measures as measures_by_default
 from rapport.measures.registry import get_instrument, instruments_for
 from rapport.measures.services import (
     AnswersInvalid,
-    LinkUnusable,
     default_measures_save,
     draft_save,
     link_email,
     link_issue,
-    link_resolve,
-    link_respondent,
     measure_plan_set,
     measure_plan_stop,
     response_submit,
