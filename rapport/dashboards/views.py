@@ -15,7 +15,7 @@ from rapport.audit.services import audit_record
 from rapport.dashboards.forms import InstrumentForm, SortForm
 from rapport.dashboards.models import DashboardSnapshot
 from rapport.dashboards.queries import SORTS, dashboard_rows, open_episode_candidates
-from rapport.dashboards.services import dashboards_refresh
+from rapport.dashboards.refresh import dashboards_refresh
 
 practice_staff_required = role_required(Role.SUPERVISOR, Role.ADMIN)
 # The caseload table's columns, in the order the template renders its cells.
