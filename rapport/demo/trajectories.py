@@ -28,7 +28,7 @@ def build_demo_trajectories(
     *, practice: Practice, episodes: list[Episode], today: date
 ) -> dict[str, int]:
     settings = TrajectorySettings.objects.create(practice=practice)
-    fits = refit_practice(practice, settings)
+    fits = refit_practice(practice=practice, settings=settings)
     by_id = {episode.pk: episode for episode in episodes}
     open_since = datetime.combine(today, time(), tzinfo=practice.zone) - OPEN_FOR
     alerts: dict[tuple[int, str], Alert] = {}

@@ -69,7 +69,7 @@ FITTED_FIELDS = [
 ]
 
 
-def trajectory_fit(
+def _trajectory_fit(
     *,
     practice_id: int,
     family: str,
@@ -77,7 +77,8 @@ def trajectory_fit(
     rows: list[ScoreRow],
     settings: TrajectorySettings,
 ) -> ExpectedTrajectory:
-    """Fit (or refit) one family's expected trajectory on the practice's scores and store it."""
+    """Fit one family's expected trajectory on the practice's scores and store it, in the
+    caller's transaction: the classification of the first score of a measure in a practice."""
     fitted = _fitted(practice_id, family, instruments, rows, settings)
     expected, _ = ExpectedTrajectory.objects.update_or_create(
         practice_id=practice_id,
@@ -197,7 +198,7 @@ def _classify_response(response: Response) -> ScoreStatus | None:
         practice_id=practice_id, family=instrument.family
     ).first()
     if expected is None:  # the first score of this measure in the practice: fit on demand
-        expected = trajectory_fit(
+        expected = _trajectory_fit(
             practice_id=practice_id,
             family=instrument.family,
             instruments=instruments,
@@ -277,7 +278,7 @@ def trajectories_refresh(
 @transaction.atomic
 def trajectories_refit(*, practice: Practice, actor: User | None = None) -> list[FamilyFit]:
     """trajectories_refresh, returning the scores and their classifications as well."""
-    fits = refit_practice(practice, TrajectorySettings.for_practice(practice.pk))
+    fits = refit_practice(practice=practice, settings=TrajectorySettings.for_practice(practice.pk))
     audit_record(
         actor=actor,
         action="refresh",
@@ -288,7 +289,7 @@ def trajectories_refit(*, practice: Practice, actor: User | None = None) -> list
     return fits
 
 
-def refit_practice(practice: Practice, settings: TrajectorySettings) -> list[FamilyFit]:
+def refit_practice(*, practice: Practice, settings: TrajectorySettings) -> list[FamilyFit]:
     """The refit itself, in the caller's transaction and without an audit event: for
     trajectories_refit and for the demo loader, which audits its whole load once."""
     now = timezone.now()
