@@ -512,12 +512,6 @@ def get_portal_plan_version_for_user(user: User, version_id: int):  # type: igno
 # --- Policies of the apps ---------------------------------------------------------------------
 
 
-def require_admin(actor: User) -> None:
-    """Only a practice's admins manage the practice: its accounts and its settings."""
-    if actor.role != Role.ADMIN or actor.practice_id is None:
-        raise PermissionDenied("Only practice admins manage the practice.")
-
-
 def may_record_exposure_from_portal(user: User, client: Client) -> bool:
     """Clients record their own exposure practice. A guardian records it for a child (under 13),
     whose homework parents usually coach; an adolescent records their own, so a guardian only

@@ -15,7 +15,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from rapport.access import require_admin
 from rapport.accounts.models import EnrolmentCode, Role, Submission, ThrottleEvent, User
 from rapport.accounts.password_links import set_password_link
 from rapport.accounts.queries import (
@@ -34,7 +33,7 @@ USER_FIELDS = ("full_name", "email", "role", "team", "is_active")
 @transaction.atomic
 def user_invite(*, actor: User, details: dict[str, Any], base_url: str | None = None) -> User:
     """Create an account without a password and email the person a link to choose one."""
-    require_admin(actor)
+    actor.require_practice_admin()
     user = User(
         practice_id=actor.practice_id, **{k: details[k] for k in USER_FIELDS if k in details}
     )
@@ -53,7 +52,7 @@ def user_invite(*, actor: User, details: dict[str, Any], base_url: str | None = 
 
 @transaction.atomic
 def user_update(*, actor: User, user: User, details: dict[str, Any]) -> User:
-    require_admin(actor)
+    actor.require_practice_admin()
     if user.practice_id != actor.practice_id:
         raise PermissionDenied("That account belongs to another practice.")
     if user.pk == actor.pk and (

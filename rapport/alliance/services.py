@@ -1,4 +1,5 @@
-"""Alliance feedback: series per perspective, alerts after each rating, ruptures and repair."""
+"""Alliance feedback: asking for it at every session, alerts after each rating, ruptures and
+repair. Reading it back is in alliance.queries."""
 
 from __future__ import annotations
 

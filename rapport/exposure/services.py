@@ -1,4 +1,5 @@
-"""Fear ladders: set-up, ordering, practice records and progress up the steps."""
+"""Fear ladders: set-up, ordering and practice records; progress up the steps is read in
+exposure.queries."""
 
 from __future__ import annotations
 

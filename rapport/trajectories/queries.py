@@ -1,7 +1,16 @@
 """Reads of expected trajectories: which measures are tracked, each client score numbered by
 session, the reliability and SD a fit uses, the validation against final outcomes, and read
 models for other domains (the expected band for a client chart, the latest status per episode
-for dashboards). Access control is the caller's: load the episode through rapport.access first."""
+for dashboards). Access control is the caller's: load the episode through rapport.access first.
+
+A score's session number counts the episode's sessions that took place — attended, or with a
+form completed for them — up to the score: its own session, or, for a score given from home, the
+next session (links go out ahead of sessions). The episode's first score of a measure is its
+intake, session 1, and the rest are counted from there. No-shows and sessions never recorded are
+no treatment received. The rule is the session clock's "took place" (rapport.care.clock), which
+the progress chart counts by too, so a score's expected band on the chart is the one it was
+classified by.
+"""
 
 from __future__ import annotations
 

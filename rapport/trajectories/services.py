@@ -1,12 +1,6 @@
-"""Expected trajectories: fitting per practice and measure, classifying scores, alerts, validation.
+"""Expected trajectories: fitting per practice and measure, classifying scores, alerts.
 
-A score's session number counts the episode's sessions that took place — attended, or with a
-form completed for them — up to the score: its own session, or, for a score given from home, the
-next session (links go out ahead of sessions). The episode's first score of a measure is its
-intake, session 1, and the rest are counted from there. No-shows and sessions never recorded are
-no treatment received. The rule is the session clock's "took place" (rapport.care.clock), which
-the progress chart counts by too, so a score's expected band on the chart is the one it was
-classified by.
+The scores come numbered by session from trajectories.queries (score_rows), which says how.
 """
 
 from __future__ import annotations
