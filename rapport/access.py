@@ -421,3 +421,30 @@ def get_portal_plan_version_for_user(user: User, version_id: int):  # type: igno
         raise _deny(user, "plans.planversion", version_id, "portal_read")
     audit_record(actor=user, action="portal_read", obj=version, client_id=version.episode.client_id)
     return version
+
+
+# --- Policies of the apps ---------------------------------------------------------------------
+
+
+def may_record_exposure_from_portal(user: User, client: Client) -> bool:
+    """Clients record their own exposure practice. A guardian records it for a child (under 13),
+    whose homework parents usually coach; an adolescent records their own, so a guardian only
+    reads."""
+    if user.role == Role.CLIENT:
+        return client.user_id == user.pk
+    if user.role == Role.GUARDIAN:
+        linked = client.guardian_links.filter(guardian=user, is_active=True).exists()
+        return linked and client.is_child
+    return False
+
+
+def may_see_exposure_distress(user: User, client: Client) -> bool:
+    """The distress ratings of exposure practice are the young person's own answers: a guardian
+    sees them where the link shares the young person's answers, or where they record a child's
+    practice themselves."""
+    if user.role != Role.GUARDIAN:
+        return True
+    link = client.guardian_links.filter(guardian=user, is_active=True).first()
+    if link is None:
+        return False
+    return link.may_see_client_answers or may_record_exposure_from_portal(user, client)

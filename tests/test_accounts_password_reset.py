@@ -14,7 +14,8 @@ from django.test import Client as WebClient
 from django.urls import reverse
 
 from rapport.accounts.models import ThrottleEvent
-from rapport.accounts.services import password_reset_admit, set_password_link
+from rapport.accounts.password_links import set_password_link
+from rapport.accounts.services import password_reset_admit
 from rapport.audit.models import AuditEvent
 from tests.conftest import PASSWORD
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from rapport.alerts.models import Alert
 from rapport.alerts.services import alert_acknowledge, alert_resolve
 from rapport.alliance.models import Rupture
-from rapport.alliance.services import status_of
+from rapport.alliance.queries import status_of
 from rapport.care.models import Attendance
 from rapport.measures.models import MeasurePlan, Response
 from rapport.measures.services import measure_plan_stop, response_submit, session_assignments_ensure

@@ -4,7 +4,12 @@ them and may import them, never the other way round.
 Read from the source (ast), so an import hidden inside a function or under TYPE_CHECKING counts
 as much as one at the top of a module.
 
-And a services.py holds atomic, keyword-only writes; today's exceptions are listed with why.
+And a services.py holds writes, each one transaction (transaction.atomic) taking keyword
+arguments only. Three kinds of write may be otherwise, each listed with why: a sweep runs one
+transaction per item, so that one failure does not undo the rest; a write that joins its
+caller's transaction is undone with the caller's write (for the audit trail: a failed write
+leaves no event); and a write with a part no transaction can hold (a file, an email) cannot be
+one. Reads live in queries.py, policies in rapport.access or on a model.
 """
 
 from __future__ import annotations
@@ -99,76 +104,28 @@ from ..analysis import growth
 
 # --- services.py means atomic, keyword-only writes ------------------------------------------------
 
-# Today's exceptions, each with why it is one. The list may only shrink: an entry that conforms
-# or no longer exists fails the test below, so it is struck off when its function is moved or
-# fixed; a new function that does not conform fails the test above, whatever it is.
-READ = "a read, to move to queries.py"
-POLICY = "a policy, to move to access.py"
-WORDS = "wording or a chart, to move next to its template or to core"
-HELPER = "a helper with no database write, to move out of services"
+# The writes that are not one transaction of their own, of the three kinds the module docstring
+# allows. The list may only shrink: an entry that is atomic now or no longer exists fails the
+# test below; a new function that is not atomic fails the test above it, whatever it is. Every
+# public service, listed or not, takes keyword arguments only.
 SWEEP = "a sweep: one transaction per item, so one failure does not undo the rest"
 IN_CALLER = "a write that joins its caller's transaction on purpose"
-SERVICES_NOT_YET_ATOMIC_KEYWORD_ONLY: dict[str, str] = {
-    "accounts.require_admin": POLICY,
-    "accounts.set_password_link": HELPER,
-    "alliance.rules_settings": READ,
+OUTSIDE = "a write with a part no transaction can hold"
+
+SERVICES_NOT_ONE_TRANSACTION: dict[str, str] = {
     "alliance.feedback_plans_ensure": IN_CALLER + " (booking a session, starting an episode)",
-    "alliance.rating_of": READ,
-    "alliance.alliance_by_session": READ,
-    "alliance.alliance_score_range": READ,
-    "alliance.client_ratings": READ,
-    "alliance.status_of": READ,
-    "alliance.rupture_counts": READ,
-    "alliance.therapist_alliance": READ,
-    "alliance.alliance_chart": WORDS,
     "audit.audit_record": IN_CALLER + ": a failed write leaves no event",
-    "audit.audit_verify": READ,
-    "audit.audit_checkpoint_write": "writes a file after its own short transaction",
+    "audit.audit_checkpoint_write": OUTSIDE + ": a signed file written after the checkpoint "
+    "event's own short transaction",
     "audit.audit_checkpoint_if_due": SWEEP,
-    "audit.break_glass_grant": "checks before its transaction; to be made atomic as a whole",
-    "dashboards.min_caseload": READ,
-    "dashboards.outcome_instruments": READ,
-    "dashboards.dashboards_refresh": "reads the whole practice before a short write; to split",
-    "dashboards.refresh_is_due": POLICY,
-    "dashboards.dashboards_refresh_due": SWEEP,
-    "exposure.goal_titles": READ,
-    "exposure.may_record_from_portal": POLICY,
-    "exposure.may_see_distress": POLICY,
-    "exposure.ladder_overview": READ,
-    "measures.hash_token": HELPER,
-    "measures.instrument_for": READ,
-    "measures.people_for": READ,
     "measures.discharge_assignments_create": IN_CALLER + " (closing an episode)",
-    "measures.link_rate_limited": POLICY,
-    "measures.link_failure_record": "a counter written outside any transaction; to be made one",
-    "measures.link_resolve": "a read that counts a failure; to split read and count",
-    "measures.link_respondent": READ,
-    "measures.link_email": "sends an email: nothing to roll back",
+    "measures.link_email": OUTSIDE + ": an email, with nothing in the database to roll back",
     "measures.links_send_due": SWEEP,
-    "plans.latest_version": READ,
-    "plans.accepted_version": READ,
-    "plans.parties_of": POLICY,
-    "plans.session_in_progress": READ,
-    "plans.plan_review_due_reason": READ,
     "plans.plan_reviews_check_all": SWEEP,
-    "plans.target_date_default": HELPER,
-    "plans.episode_goals": READ,
-    "plans.draft_of": READ,
-    "plans.pending_for": READ,
-    "trajectories.client_outcome_families": READ,
-    "trajectories.family_title": WORDS,
-    "trajectories.score_rows": READ,
-    "trajectories.score_rows_by_family": READ,
-    "trajectories.series_of": HELPER,
-    "trajectories.trajectory_fit": IN_CALLER + " (classifying a score, the refresh)",
-    "trajectories.expected_rule": READ,
-    "trajectories.trajectory_classify": "its own savepoint inside the submission, which it "
-    "must never undo",
-    "trajectories.alert_kind": POLICY,
-    "trajectories.alert_reason": WORDS,
-    "trajectories.refit_practice": IN_CALLER + " (the refresh audits it)",
+    "trajectories.trajectory_classify": IN_CALLER + ", in a savepoint of its own: a failure "
+    "to classify never undoes the submission it runs in",
+    "trajectories.refit_practice": IN_CALLER + " (the refresh and the demo loader audit it)",
     "trajectories.trajectories_refresh_due": SWEEP,
-    "trajectories.trajectory_validation": READ,
 }
 
 
@@ -179,38 +136,64 @@ def _is_atomic(decorator: ast.expr) -> bool:
     return isinstance(target, ast.Name) and target.id == "atomic"
 
 
+def _public_functions(source: str) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    return [
+        node
+        for node in ast.parse(source).body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name[0] != "_"
+    ]
+
+
+def _keyword_only(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    arguments = node.args
+    return not (arguments.posonlyargs or arguments.args or arguments.vararg)
+
+
 def services_not_atomic_keyword_only(source: str, app: str) -> list[str]:
     """The public module-level functions of a services.py that take a positional argument or
     are not wrapped in transaction.atomic."""
-    found = []
-    for node in ast.parse(source).body:
-        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or node.name[0] == "_":
-            continue
-        arguments = node.args
-        keyword_only = not (arguments.posonlyargs or arguments.args or arguments.vararg)
-        if not (keyword_only and any(_is_atomic(d) for d in node.decorator_list)):
-            found.append(f"{app}.{node.name}")
-    return found
+    return [
+        f"{app}.{node.name}"
+        for node in _public_functions(source)
+        if not (_keyword_only(node) and any(_is_atomic(d) for d in node.decorator_list))
+    ]
+
+
+def services_with_positional_arguments(source: str, app: str) -> list[str]:
+    return [f"{app}.{node.name}" for node in _public_functions(source) if not _keyword_only(node)]
+
+
+def services_files() -> list[Path]:
+    files = sorted(PACKAGE.glob("*/services.py"))
+    assert len(files) >= 10
+    return files
 
 
 def every_services_exception() -> list[str]:
-    files = sorted(PACKAGE.glob("*/services.py"))
-    assert len(files) >= 10
     return [
         name
-        for path in files
+        for path in services_files()
         for name in services_not_atomic_keyword_only(path.read_text(), path.parent.name)
     ]
 
 
 def test_every_public_service_is_keyword_only_and_atomic_or_a_listed_exception() -> None:
-    unlisted = set(every_services_exception()) - set(SERVICES_NOT_YET_ATOMIC_KEYWORD_ONLY)
+    unlisted = set(every_services_exception()) - set(SERVICES_NOT_ONE_TRANSACTION)
     assert sorted(unlisted) == []
 
 
 def test_the_list_of_exceptions_only_shrinks() -> None:
-    stale = set(SERVICES_NOT_YET_ATOMIC_KEYWORD_ONLY) - set(every_services_exception())
-    assert sorted(stale) == []  # moved or fixed: strike it off the list
+    stale = set(SERVICES_NOT_ONE_TRANSACTION) - set(every_services_exception())
+    assert sorted(stale) == []  # now atomic, moved or gone: strike it off the list
+
+
+def test_every_public_service_takes_keyword_arguments_only_even_a_listed_exception() -> None:
+    positional = [
+        name
+        for path in services_files()
+        for name in services_with_positional_arguments(path.read_text(), path.parent.name)
+    ]
+    assert positional == []
 
 
 def test_the_services_check_sees_positional_arguments_and_missing_transactions() -> None:
@@ -232,6 +215,7 @@ def not_atomic(*, actor): ...
 def _private(actor): ...
 """
     assert services_not_atomic_keyword_only(source, "x") == ["x.positional_write", "x.not_atomic"]
+    assert services_with_positional_arguments(source, "x") == ["x.positional_write"]
 
 
 # --- A views module is a page, not a library ----------------------------------------------------

@@ -4,7 +4,8 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from rapport.audit.models import AppendOnlyError, AuditEvent
-from rapport.audit.services import audit_record, audit_verify
+from rapport.audit.queries import audit_verify
+from rapport.audit.services import audit_record
 from tests.test_audit_tampering import tamper
 
 

@@ -19,7 +19,8 @@ from django.db import connection
 from django.test import override_settings
 
 from rapport.audit.models import AuditChainHead, AuditEvent
-from rapport.audit.services import audit_checkpoint_if_due, audit_record, audit_verify
+from rapport.audit.queries import audit_verify
+from rapport.audit.services import audit_checkpoint_if_due, audit_record
 from rapport.core.auditchain import GENESIS_HASH, event_hash, parse_keyring
 
 EVENTS = AuditEvent._meta.db_table

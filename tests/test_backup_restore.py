@@ -12,7 +12,8 @@ from contextlib import contextmanager
 import pytest
 from django.db import connection
 
-from rapport.audit.services import audit_checkpoint_write, audit_record, audit_verify
+from rapport.audit.queries import audit_verify
+from rapport.audit.services import audit_checkpoint_write, audit_record
 from rapport.harness.backup import (
     drop_database,
     pg_dump_and_restore,

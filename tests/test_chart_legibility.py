@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 
 from django.urls import reverse
 
-from rapport.alliance.services import alliance_by_session, alliance_chart, alliance_score_range
+from rapport.alliance.charts import alliance_chart
+from rapport.alliance.queries import alliance_by_session, alliance_score_range
 from rapport.care.models import Episode
 from rapport.charts.layout import (
     NARROW,

@@ -9,7 +9,8 @@ from django.db import close_old_connections, connection
 
 from rapport.accounts.services import submission_once
 from rapport.audit.models import AuditChainHead, AuditEvent
-from rapport.audit.services import audit_record, audit_verify
+from rapport.audit.queries import audit_verify
+from rapport.audit.services import audit_record
 
 
 def run_in_threads(n: int, work) -> list[BaseException]:

@@ -23,7 +23,7 @@ from rapport.benchmarks.dashboards import generate_practice
 from rapport.care.models import Attendance, Episode, EpisodeStatus, Session
 from rapport.dashboards.models import DashboardSnapshot
 from rapport.dashboards.queries import DashboardRow, sort_rows
-from rapport.dashboards.services import dashboards_refresh, dashboards_refresh_due
+from rapport.dashboards.refresh import dashboards_refresh, dashboards_refresh_due
 from rapport.measures.models import Response
 from rapport.practices.models import Practice
 from tests.conftest import make_session

@@ -17,7 +17,7 @@ from rapport.access import clients_in_care_of
 from rapport.accounts.models import STAFF_ROLES, Role, User
 from rapport.alerts.models import Alert
 from rapport.alliance.models import RepairAction, Rupture
-from rapport.alliance.services import FEEDBACK_FAMILY, alliance_by_session, status_of
+from rapport.alliance.queries import FEEDBACK_FAMILY, alliance_by_session, status_of
 from rapport.audit.models import AuditEvent
 from rapport.care.models import Attendance, Episode, EpisodeStatus, EpisodeTransfer, Session
 from rapport.core.ages import AgeBand, age_band

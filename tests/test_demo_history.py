@@ -27,7 +27,7 @@ from rapport.measures.models import Response
 from rapport.measures.registry import get_instrument
 from rapport.people.models import Client, ClientStatus
 from rapport.practices.models import Practice
-from rapport.trajectories.services import trajectory_validation
+from rapport.trajectories.queries import trajectory_validation
 
 TODAY = dt.date(2026, 3, 18)
 MIN_CASELOAD = 15  # the practice dashboard's default

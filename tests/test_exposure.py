@@ -11,16 +11,16 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from rapport.access import may_record_exposure_from_portal
 from rapport.audit.models import AuditEvent
 from rapport.audit.services import break_glass_grant
-from rapport.exposure import services
+from rapport.exposure import queries
 from rapport.exposure.models import Attempt, Ladder, Step
+from rapport.exposure.queries import ladder_overview
 from rapport.exposure.services import (
     attempt_record,
     ladder_create,
-    ladder_overview,
     ladder_update,
-    may_record_from_portal,
     step_add,
     step_move,
 )
@@ -107,7 +107,7 @@ def test_a_step_outside_the_scale_is_refused(cast, ladder):
 
 def test_a_ladder_can_be_linked_to_a_goal_of_the_plan(cast, monkeypatch):
     key = uuid.uuid4()
-    monkeypatch.setattr(services, "goal_titles", lambda episode: {key: "Travel to work by bus"})
+    monkeypatch.setattr(queries, "goal_titles", lambda episode: {key: "Travel to work by bus"})
     linked = ladder_create(
         actor=cast.clinician, episode=cast.adult_episode, title="Buses", goal_key=key
     )
@@ -135,8 +135,8 @@ def test_the_goals_to_choose_are_the_plans_goals_by_their_stable_key(cast):
         count_direction="at_least",
     )
 
-    assert services.goal_titles(cast.adult_episode) == {goal.key: "Take the bus to work"}
-    assert services.goal_titles(cast.other_episode) == {}
+    assert queries.goal_titles(cast.adult_episode) == {goal.key: "Take the bus to work"}
+    assert queries.goal_titles(cast.other_episode) == {}
 
 
 def test_the_mastery_rule_is_set_per_ladder_and_checked(cast, ladder):
@@ -437,7 +437,7 @@ def test_the_guardian_of_an_adolescent_sees_the_ladder_but_may_not_record(cast, 
         steps=[("Answer a question", 40)],
     )
     practise(teen.steps.first(), cast.adolescent_client_user, 50, notes="TEEN-NOTE-7c1")
-    assert not may_record_from_portal(cast.guardian, teen)
+    assert not may_record_exposure_from_portal(cast.guardian, teen.episode.client)
     web = web_as(cast.guardian)
     url = reverse("exposure:portal", args=[teen.pk])
     page = web.get(url)
@@ -502,7 +502,7 @@ def test_the_guardian_of_a_child_records_the_childs_practice(cast, web_as):
         title="Dogs",
         steps=[("Look at a dog across the park", 30)],
     )
-    assert may_record_from_portal(cast.guardian, child)
+    assert may_record_exposure_from_portal(cast.guardian, child.episode.client)
     response = web_as(cast.guardian).post(
         reverse("exposure:portal", args=[child.pk]), record_form(child.steps.first())
     )
@@ -547,13 +547,13 @@ def test_the_ladder_of_a_closed_episode_leaves_the_portal(cast, ladder, web_as):
 
 
 def test_the_real_plans_goal_list_is_used_and_is_empty_without_a_plan(cast):
-    assert services.goal_titles(cast.adult_episode) == {}
+    assert queries.goal_titles(cast.adult_episode) == {}
 
 
 def test_the_clinician_links_a_new_ladder_to_a_plan_goal(cast, web_as, monkeypatch):
     key = uuid.uuid4()
     goals = {key: "Travel to work by bus"}
-    monkeypatch.setattr(services, "goal_titles", lambda episode: goals)
+    monkeypatch.setattr(queries, "goal_titles", lambda episode: goals)
     monkeypatch.setattr("rapport.exposure.views.goal_titles", lambda episode: goals)
     web = web_as(cast.clinician)
     url = reverse("exposure:ladder_new", args=[cast.adult_episode.pk])

@@ -9,7 +9,7 @@ import pytest
 from rapport.core.exposure import StepState
 from rapport.demo.practice import DemoSummary, build_demo_practice
 from rapport.exposure.models import Attempt, Ladder
-from rapport.exposure.services import ladder_overview
+from rapport.exposure.queries import ladder_overview
 
 TODAY = dt.date(2026, 3, 18)
 

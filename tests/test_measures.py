@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from rapport.alerts.models import Alert
 from rapport.care.models import Modality
+from rapport.core.tokens import hash_token
 from rapport.measures.models import AccessLink, Assignment, Response
 from rapport.measures.services import (
-    hash_token,
     link_issue,
     links_send_due,
     measure_plan_set,

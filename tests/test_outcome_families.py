@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from rapport.dashboards.services import outcome_instruments
+from rapport.dashboards.queries import outcome_instruments
 from rapport.measures.registry import outcome_families
 from rapport.plans.goal_status import measure_families
-from rapport.trajectories.services import client_outcome_families
+from rapport.trajectories.queries import client_outcome_families
 
 PACKAGE = Path(__file__).parent.parent / "rapport"
 

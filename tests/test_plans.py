@@ -16,7 +16,7 @@ from rapport.alerts.services import alert_open
 from rapport.audit.models import AuditEvent
 from rapport.care.models import Attendance
 from rapport.measures.services import measure_plan_set, response_submit, session_assignments_ensure
-from rapport.plans import services
+from rapport.plans import queries, services
 from rapport.plans.goal_status import goals_progress
 from rapport.plans.models import GoalRating, PlanGoal, PlanVersion, Problem, ProblemChange
 from rapport.plans.queries import compare_versions, goal_titles, plan_revisions
@@ -238,7 +238,7 @@ def test_asking_for_changes_needs_a_comment(cast):
 
 def test_a_phq9_goal_is_met_from_real_responses_only_once_the_score_is_below_10(cast):
     version = proposed_plan(cast, benchmark="measure_target", family="phq9", target=10.0)
-    goals = services.episode_goals(version)
+    goals = queries.episode_goals(version)
 
     phq9_scores(cast, 16, 12, 10)
     at_ten = goals_progress(cast.adult_episode, goals)[0]
@@ -258,7 +258,7 @@ def test_reliable_improvement_on_phq9_is_judged_by_its_published_criterion(cast)
     version = proposed_plan(cast, benchmark="reliable_improvement", family="phq9", target=None)
     phq9_scores(cast, 20, 6)
 
-    [item] = goals_progress(cast.adult_episode, services.episode_goals(version))
+    [item] = goals_progress(cast.adult_episode, queries.episode_goals(version))
 
     assert item.progress.status.value == "met"
     assert "NHS Talking Therapies criterion" in item.progress.reason
@@ -280,7 +280,7 @@ def test_reliable_improvement_without_a_criterion_or_norms_cannot_be_judged(cast
         answers = {f"checkin-{n}": level for n in ("feeling", "home", "school", "overall")}
         response_submit(assignment=assignment, answers=answers, mode="in_session", actor=None)
 
-    [item] = goals_progress(cast.adult_episode, services.episode_goals(version))
+    [item] = goals_progress(cast.adult_episode, queries.episode_goals(version))
 
     assert item.progress.status.value == "cannot_judge"
 
@@ -296,7 +296,7 @@ def test_goal_ratings_follow_the_goal_key_into_the_next_version(cast):
     )
     second = services.plan_draft_start(actor=cast.clinician, episode=cast.adult_episode, reason="r")
 
-    [item] = goals_progress(cast.adult_episode, services.episode_goals(second))
+    [item] = goals_progress(cast.adult_episode, queries.episode_goals(second))
 
     assert item.goal.key == key and item.goal.version == second
     assert item.values == [4.0, 7.0]

@@ -8,7 +8,7 @@ import pytest
 
 from rapport.care.models import Episode, EpisodeStatus
 from rapport.demo.practice import DemoSummary, build_demo_practice
-from rapport.plans import services
+from rapport.plans import queries
 from rapport.plans.goal_status import goals_progress
 from rapport.plans.models import PlanVersion, Problem
 
@@ -39,10 +39,10 @@ def test_some_demo_goals_are_met_and_some_are_not_computed_from_the_measures(
 ) -> None:
     statuses = []
     for episode in Episode.objects.filter(practice=demo.practice).exclude(status="closed"):
-        version = services.latest_version(episode)
+        version = queries.latest_version(episode)
         statuses += [
             g.progress.status.value
-            for g in goals_progress(episode, services.episode_goals(version), today=TODAY)
+            for g in goals_progress(episode, queries.episode_goals(version), today=TODAY)
         ]
     assert statuses.count("met") >= 3
     assert len(set(statuses)) >= 3  # met, not yet and at risk all occur

@@ -17,7 +17,7 @@ from rapport.alerts.services import alert_open
 from rapport.audit.models import AuditEvent
 from rapport.care.services import episode_close
 from rapport.measures.services import measure_plan_set, response_submit, session_assignments_ensure
-from rapport.plans import services
+from rapport.plans import queries, services
 from rapport.plans.goal_status import goals_progress
 from rapport.plans.models import GoalRating, PlanDecision, PlanVersion, Problem
 from tests.conftest import assignment_for, make_session, signed_in, years_ago
@@ -45,7 +45,7 @@ def checkin(total: int) -> dict[str, str]:
 
 
 def status_of(cast, version: PlanVersion, **kwargs) -> tuple[str, float | None]:
-    [item] = goals_progress(cast.adult_episode, services.episode_goals(version), **kwargs)
+    [item] = goals_progress(cast.adult_episode, queries.episode_goals(version), **kwargs)
     return item.progress.status.value, item.progress.current
 
 
@@ -66,7 +66,7 @@ def test_a_falling_checkin_score_puts_its_goal_at_risk_even_though_the_number_is
 
     scores(cast.adult_episode, "checkin", [checkin(n) for n in (24, 20, 16)], actor=cast.clinician)
 
-    [item] = goals_progress(cast.adult_episode, services.episode_goals(version))
+    [item] = goals_progress(cast.adult_episode, queries.episode_goals(version))
     assert (item.progress.status.value, item.progress.trend.value) == ("at_risk", "worse")
     assert item.target_words == "at least 28 on the Check-in"
 
@@ -86,7 +86,7 @@ def test_reliable_improvement_on_the_phq9_is_judged_by_the_nhs_talking_therapies
     # NHS Talking Therapies: a fall of 6 or more points on the PHQ-9 is a reliable improvement.
     version = proposed_plan(cast, benchmark="reliable_improvement", family="phq9", target=None)
     phq9_scores(cast, 15, 10)
-    fall_of_five = goals_progress(cast.adult_episode, services.episode_goals(version))[0]
+    fall_of_five = goals_progress(cast.adult_episode, queries.episode_goals(version))[0]
     phq9_scores(cast, 9)
 
     assert (fall_of_five.progress.status.value, fall_of_five.progress.current) == ("not_yet", 10.0)
@@ -178,7 +178,7 @@ def test_a_proposal_replaced_by_a_newer_one_can_no_longer_be_answered(cast):
     assert stale.status_code == 302
     assert PlanVersion.objects.get(pk=first.pk).status == "superseded"
     assert not PlanDecision.objects.exists()
-    assert services.pending_for(PlanVersion.objects.get(pk=second.pk)) == {"client"}
+    assert queries.pending_for(PlanVersion.objects.get(pk=second.pk)) == {"client"}
 
 
 def test_the_same_answer_sent_twice_is_kept_once_and_is_not_an_error(cast):
@@ -283,7 +283,7 @@ def test_the_weekly_review_reason_names_the_day_in_the_practices_time_zone(cast)
     cast.practice.time_zone = "Pacific/Auckland"
     cast.practice.save()
 
-    reason = services.plan_review_due_reason(cast.adult_episode)
+    reason = queries.plan_review_due_reason(cast.adult_episode)
 
     assert reason is not None and "06 Jan 2026" in reason
 

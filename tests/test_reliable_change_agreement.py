@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from rapport.alerts.models import Alert
 from rapport.care.services import episode_close
-from rapport.dashboards.services import dashboards_refresh
+from rapport.dashboards.refresh import dashboards_refresh
 from tests.conftest import signed_in
 from tests.test_plans import phq9_scores
 

@@ -24,7 +24,7 @@ from rapport.measures.services import (
     session_assignments_ensure,
 )
 from rapport.people.models import Client
-from rapport.trajectories import services
+from rapport.trajectories import queries, services
 from rapport.trajectories.models import ExpectedTrajectory, ScoreStatus, TrajectorySettings
 from rapport.trajectories.queries import expected_band, latest_status_by_episode
 from rapport.trajectories.services import trajectories_refresh, trajectories_refresh_due
@@ -239,7 +239,7 @@ def test_session_numbers_skip_cancelled_sessions_and_a_score_from_home_counts_fo
         mode="link",
         completed_at=first.scheduled_start + timedelta(days=3),
     )
-    rows = services.score_rows(cast.practice.pk, services.client_outcome_families(None)["phq9"])
+    rows = queries.score_rows(cast.practice.pk, queries.client_outcome_families(None)["phq9"])
     assert [(r.session, r.session_id is None) for r in rows] == [
         (1, False),
         (2, True),  # counts for the next session, which it was sent ahead of
@@ -261,7 +261,7 @@ def test_a_no_show_counts_as_no_session_here_as_on_the_progress_chart(cast):
             scheduled_start=second.scheduled_start + timedelta(days=days),
             attendance=attendance,
         )
-    rows = services.score_rows(cast.practice.pk, services.client_outcome_families(None)["phq9"])
+    rows = queries.score_rows(cast.practice.pk, queries.client_outcome_families(None)["phq9"])
     assert [r.session for r in rows] == [1, 2, 3]
     clock = session_clock(episode)
     assert [clock.number_of(r.session_id, r.at) for r in rows] == [1.0, 2.0, 3.0]

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 
@@ -97,6 +98,11 @@ class User(AbstractBaseUser):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    def require_practice_admin(self) -> None:
+        """Only a practice's admins manage the practice: its accounts and its settings."""
+        if self.role != Role.ADMIN or self.practice_id is None:
+            raise PermissionDenied("Only practice admins manage the practice.")
 
     @property
     def first_name(self) -> str:

@@ -8,19 +8,16 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from rapport.accounts.models import EnrolmentCode, Role, Submission, ThrottleEvent, User
+from rapport.accounts.password_links import set_password_link
 from rapport.accounts.queries import (
     THROTTLE_MEMORY,
     sign_in_blocked_until,
@@ -30,27 +27,14 @@ from rapport.accounts.queries import (
 from rapport.audit.models import AuditEvent
 from rapport.audit.services import audit_record
 from rapport.core.throttle import count_within
-from rapport.links import absolute_url
 
 USER_FIELDS = ("full_name", "email", "role", "team", "is_active")
-
-
-def require_admin(actor: User) -> None:
-    if actor.role != Role.ADMIN or actor.practice_id is None:
-        raise PermissionDenied("Only practice admins manage the practice.")
-
-
-def set_password_link(user: User, *, base_url: str | None = None) -> str:
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    path = reverse("accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token})
-    return absolute_url(path, base_url)
 
 
 @transaction.atomic
 def user_invite(*, actor: User, details: dict[str, Any], base_url: str | None = None) -> User:
     """Create an account without a password and email the person a link to choose one."""
-    require_admin(actor)
+    actor.require_practice_admin()
     user = User(
         practice_id=actor.practice_id, **{k: details[k] for k in USER_FIELDS if k in details}
     )
@@ -69,7 +53,7 @@ def user_invite(*, actor: User, details: dict[str, Any], base_url: str | None = 
 
 @transaction.atomic
 def user_update(*, actor: User, user: User, details: dict[str, Any]) -> User:
-    require_admin(actor)
+    actor.require_practice_admin()
     if user.practice_id != actor.practice_id:
         raise PermissionDenied("That account belongs to another practice.")
     if user.pk == actor.pk and (

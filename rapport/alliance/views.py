@@ -18,19 +18,21 @@ from rapport.accounts.decorators import (
 )
 from rapport.accounts.models import Role, User
 from rapport.alerts.models import Alert
+from rapport.alliance.charts import alliance_chart
 from rapport.alliance.forms import AllianceSettingsForm, RepairForm, RuptureEditForm, RuptureForm
 from rapport.alliance.models import AllianceSettings, Rupture
-from rapport.alliance.services import (
+from rapport.alliance.queries import (
     alliance_by_session,
-    alliance_chart,
     alliance_score_range,
-    alliance_settings_update,
-    repair_log,
     rupture_counts,
-    rupture_open,
-    rupture_update,
     status_of,
     therapist_alliance,
+)
+from rapport.alliance.services import (
+    alliance_settings_update,
+    repair_log,
+    rupture_open,
+    rupture_update,
 )
 from rapport.care.models import Episode
 from rapport.charts.layout import LAYOUTS, NARROW, WIDE

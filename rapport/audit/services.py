@@ -1,37 +1,30 @@
-"""Appending to and checking the audit trail."""
+"""Writing the audit trail: appending events, signing checkpoints, and break-glass grants."""
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from rapport.accounts.models import User
 from rapport.audit.context import current_request_id
 from rapport.audit.models import AuditChainHead, AuditEvent, BreakGlassGrant
+from rapport.audit.queries import (
+    CHECKPOINT_ACTION,
+    checkpoint_dir,
+    configured_keyring,
+    read_checkpoints,
+)
 from rapport.core.auditchain import (
     GENESIS_HASH,
-    ChainBreak,
     Checkpoint,
-    Keyring,
-    find_first_break,
     keyed_event_hash,
 )
-
-
-def _keyring() -> Keyring:
-    keyring: Keyring | None = settings.RAPPORT_AUDIT_KEYRING
-    if keyring is None:
-        raise ImproperlyConfigured("No audit key is configured (RAPPORT_AUDIT_KEY).")
-    return keyring
 
 
 def _client_id_of(obj: models.Model | None) -> int | None:
@@ -91,7 +84,7 @@ def audit_record(
         practice_id = practice_id or getattr(obj, "practice_id", None)
     if practice_id is None and actor is not None:
         practice_id = actor.practice_id
-    keyring = _keyring()
+    keyring = configured_keyring()
     with transaction.atomic():
         head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
         if head is None:
@@ -123,107 +116,20 @@ def audit_record(
     return event
 
 
-@dataclass(frozen=True)
-class ChainReport:
-    events_checked: int
-    first_break: ChainBreak | None
-    checkpoint: Checkpoint | None = None
-    problem: str = ""  # a checkpoint problem, when the chain itself could not be judged
-
-    @property
-    def intact(self) -> bool:
-        return self.first_break is None and not self.problem
-
-
-CHECKPOINT_ACTION = "audit_checkpoint"
-
-
-def _checkpoint_dir() -> Path:
-    return Path(settings.RAPPORT_AUDIT_CHECKPOINT_DIR)
-
-
-def _read_checkpoints(keyring: Keyring) -> tuple[list[Checkpoint], str]:
-    """Every checkpoint file, oldest first, or a one-line problem with one of them."""
-    directory = _checkpoint_dir()
-    if not directory.is_dir():
-        return [], ""
-    checkpoints = []
-    for path in sorted(directory.glob("checkpoint-*.json")):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            checkpoint = Checkpoint(
-                sequence=int(data["sequence"]),
-                head_hash=str(data["head_hash"]),
-                written_at=str(data["written_at"]),
-                key_id=str(data["key_id"]),
-                mac=str(data["mac"]),
-            )
-        except (OSError, ValueError, KeyError, TypeError):
-            return [], f"the checkpoint {path} is unreadable"
-        if not checkpoint.signature_valid(keyring):
-            return [], f"the checkpoint {path} has an invalid signature (forged or wrong key)"
-        checkpoints.append(checkpoint)
-    checkpoints.sort(key=lambda checkpoint: checkpoint.sequence)
-    return checkpoints, ""
-
-
-def audit_verify(*, batch_size: int = 5000) -> ChainReport:
-    """Recompute the keyed chain and compare it with the head and every signed checkpoint."""
-    keyring = _keyring()
-    checkpoints, problem = _read_checkpoints(keyring)
-    if problem:
-        return ChainReport(events_checked=0, first_break=None, problem=problem)
-    head = AuditChainHead.objects.filter(pk=1).first()
-    checked = 0
-    recorded_checkpoint = 0
-
-    def events() -> Any:
-        nonlocal checked, recorded_checkpoint
-        for event in AuditEvent.objects.order_by("sequence").iterator(chunk_size=batch_size):
-            checked += 1
-            if event.action == CHECKPOINT_ACTION:
-                recorded_checkpoint = event.sequence
-            yield event.as_chained()
-
-    first_break = find_first_break(
-        events(),
-        head_sequence=head.last_sequence if head else 0,
-        head_hash=head.last_hash if head else GENESIS_HASH,
-        keyring=keyring,
-        checkpoints=checkpoints,
-    )
-    newest = checkpoints[-1] if checkpoints else None
-    if first_break is None and newest is None:
-        where = _checkpoint_dir()
-        if recorded_checkpoint:
-            problem = (
-                f"no checkpoint found in {where}, but the trail records one written at event "
-                f"{recorded_checkpoint} (checkpoints deleted or the directory is wrong)"
-            )
-        elif settings.RAPPORT_AUDIT_REQUIRE_CHECKPOINT:
-            problem = (
-                f"no checkpoint found in {where}; run `rapport audit checkpoint` "
-                "(the worker writes one every hour)"
-            )
-    return ChainReport(
-        events_checked=checked, first_break=first_break, checkpoint=newest, problem=problem
-    )
-
-
 def audit_checkpoint_write() -> Checkpoint:
     """Record a checkpoint event, then sign the chain's new head into a file outside the database.
 
     The event in the chain tells a later verify that checkpoints exist, so a deleted checkpoint
     directory is noticed.
     """
-    keyring = _keyring()
+    keyring = configured_keyring()
     with transaction.atomic():
         event = audit_record(actor=None, action=CHECKPOINT_ACTION, object_type="audit.checkpoint")
     written_at = timezone.now().isoformat()
     checkpoint = Checkpoint(event.sequence, event.hash, written_at, keyring.current_id).signed(
         keyring.current_key
     )
-    directory = _checkpoint_dir()
+    directory = checkpoint_dir()
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = directory / f"checkpoint-{checkpoint.sequence:012d}.json"
     temporary = path.with_suffix(".tmp")
@@ -239,7 +145,7 @@ def audit_checkpoint_if_due(*, interval: timedelta | None = None) -> Checkpoint 
     """Write a checkpoint when the newest is older than the interval and events were added."""
     if interval is None:
         interval = settings.RAPPORT_AUDIT_CHECKPOINT_INTERVAL
-    checkpoints, _ = _read_checkpoints(_keyring())
+    checkpoints, _ = read_checkpoints(configured_keyring())
     head = AuditChainHead.objects.filter(pk=1).first()
     if checkpoints:
         newest = checkpoints[-1]
@@ -254,6 +160,7 @@ def audit_checkpoint_if_due(*, interval: timedelta | None = None) -> Checkpoint 
     return audit_checkpoint_write()
 
 
+@transaction.atomic
 def break_glass_grant(*, actor: User, client_id: int, reason: str) -> BreakGlassGrant:
     """Let a practice admin read one client's record for a limited time, with a reason."""
     from django.conf import settings
@@ -267,24 +174,18 @@ def break_glass_grant(*, actor: User, client_id: int, reason: str) -> BreakGlass
     reason = reason.strip()
     if len(reason) < 10:
         raise ValidationError("Give the reason for opening this record (at least 10 characters).")
-    with transaction.atomic():
-        client = access.break_glass_clients(actor).filter(pk=client_id).first()
-        if client is None:
-            audit_record(
-                actor=actor,
-                action="break_glass",
-                object_type="people.client",
-                object_id=client_id,
-                outcome=AuditEvent.Outcome.DENIED,
-            )
-            raise Client.DoesNotExist
-        now = timezone.now()
-        grant = BreakGlassGrant.objects.create(
-            user=actor,
-            client=client,
-            reason=reason,
-            granted_at=now,
-            expires_at=now + settings.RAPPORT_BREAK_GLASS_DURATION,
-        )
-        audit_record(actor=actor, action="break_glass", obj=client, detail={"reason": reason})
+    # The page refuses (and audits) a client the admin may not open before this is called;
+    # this guard writes no audit event of its own, which would roll back with the transaction.
+    client = access.break_glass_clients(actor).filter(pk=client_id).first()
+    if client is None:
+        raise Client.DoesNotExist
+    now = timezone.now()
+    grant = BreakGlassGrant.objects.create(
+        user=actor,
+        client=client,
+        reason=reason,
+        granted_at=now,
+        expires_at=now + settings.RAPPORT_BREAK_GLASS_DURATION,
+    )
+    audit_record(actor=actor, action="break_glass", obj=client, detail={"reason": reason})
     return grant

@@ -160,7 +160,7 @@ def measure(out: Callable[[str], None]) -> bool:
 
 
 def drawing(episodes: list[Any], out: Callable[[str], None]) -> None:
-    from rapport.alliance.services import alliance_chart
+    from rapport.alliance.charts import alliance_chart
     from rapport.charts.lines import render_svg
     from rapport.charts.progress import render_progress_svg
     from rapport.progress.charts import clinician_chart

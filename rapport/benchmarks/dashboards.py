@@ -381,7 +381,7 @@ def measure(out: Callable[[str], None] = print) -> bool:
     from django.test import Client as WebClient
 
     from rapport.accounts.models import User
-    from rapport.dashboards.services import dashboards_refresh
+    from rapport.dashboards.refresh import dashboards_refresh
     from rapport.practices.models import Practice
 
     migrate_s, _ = _timed(lambda: call_command("migrate", verbosity=0))

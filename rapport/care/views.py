@@ -19,7 +19,7 @@ from rapport.care.forms import (
     SessionScheduleForm,
 )
 from rapport.care.models import Episode, Session
-from rapport.care.queries import session_assignments, session_overview
+from rapport.care.queries import session_assignments
 from rapport.care.services import (
     episode_close,
     episode_set_status,
@@ -28,6 +28,7 @@ from rapport.care.services import (
     session_record,
     session_schedule,
 )
+from rapport.care.session_page import session_overview
 from rapport.http import AuthenticatedHttpRequest
 from rapport.web import run_form
 

@@ -1,6 +1,13 @@
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.db import models
+
+# The worker refreshes a practice whose data changed at most this often, and every practice at
+# least daily (a therapist's name, a transfer between clinicians).
+REFRESH_AFTER_CHANGE = timedelta(minutes=10)
+REFRESH_ANYWAY = timedelta(days=1)
 
 
 class DashboardSnapshot(models.Model):
@@ -27,3 +34,9 @@ class DashboardSnapshot(models.Model):
         return (
             f"Dashboard figures of practice {self.practice_id} at {self.computed_at:%Y-%m-%d %H:%M}"
         )
+
+    def is_due(self, mark: str, now: datetime) -> bool:
+        """Whether the worker should recompute these figures, given the practice's data mark now."""
+        age = now - self.computed_at
+        changed = self.data_mark != mark
+        return (changed and age >= REFRESH_AFTER_CHANGE) or age >= REFRESH_ANYWAY

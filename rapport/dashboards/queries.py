@@ -1,25 +1,35 @@
-"""The therapist dashboard's caseload: one row per open episode with its status flags.
+"""The therapist dashboard's caseload: one row per open episode with its status flags; and the
+practice dashboard's figures, computed from the database for the refresh to store.
 
-Read live (a caseload is tens of episodes): five queries whatever its size — episodes with their
-sessions, unresolved (open or acknowledged) alerts by kind, unresolved risk alerts, and the
-latest on-track status from the trajectories app.
+The caseload is read live (a caseload is tens of episodes): five queries whatever its size —
+episodes with their sessions, unresolved (open or acknowledged) alerts by kind, unresolved risk
+alerts, and the latest on-track status from the trajectories app.
 """
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from rapport.accounts.models import Role, User
 from rapport.alerts.models import Alert
+from rapport.alliance.models import AllianceSettings
 from rapport.care.clock import last_attended
 from rapport.care.models import Attendance, Episode, EpisodeStatus, Session
+from rapport.core.instruments import Instrument
+from rapport.dashboards.figures import MIN_CASELOAD, Names, practice_figures
+from rapport.dashboards.reading import data_mark, read_practice
+from rapport.measures.registry import get_instrument, outcome_families
+from rapport.measures.reliable import change_rule
+from rapport.practices.models import Practice
 from rapport.trajectories.queries import latest_status_by_episode
 
 TRACK_LABELS = {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track"}
@@ -174,3 +184,70 @@ def sort_rows(rows: list[DashboardRow], sort: str) -> list[DashboardRow]:
     key = SORTS.get(sort.lstrip("-"), SORTS[DEFAULT_SORT])[1]
     by_name = sorted(rows, key=lambda r: r.client_name.casefold())
     return sorted(by_name, key=key, reverse=descending)
+
+
+# --- The practice dashboard's figures, computed from the database ---------------------------------
+
+ALLIANCE_INSTRUMENT = "feedback-client"
+
+
+def min_caseload() -> int:
+    return int(getattr(settings, "RAPPORT_DASHBOARD_MIN_CASELOAD", MIN_CASELOAD))
+
+
+def outcome_instruments(practice_id: int) -> list[Instrument]:
+    """Client-rated outcome measures with a published reliability: those change can be judged on."""
+    return [
+        instrument
+        for found in outcome_families(practice_id).values()
+        for instrument in found
+        if instrument.reliability is not None
+    ]
+
+
+def _alliance_instrument(practice_id: int) -> Instrument | None:
+    try:
+        return get_instrument(ALLIANCE_INSTRUMENT, practice_id=practice_id)
+    except LookupError:
+        return None
+
+
+def _alliance_cutoff(practice_id: int) -> float:
+    """The practice's low-alliance cut-off."""
+    return float(AllianceSettings.for_practice(practice_id).low_total_cutoff)
+
+
+def snapshot_values(practice: Practice) -> dict[str, Any]:
+    """Every practice-dashboard figure, read and computed from the database, with how long that
+    took and the mark of the data it was computed from: the fields of a DashboardSnapshot."""
+    started = time.perf_counter()
+    mark = data_mark(practice.pk)
+    outcomes = outcome_instruments(practice.pk)
+    alliance = _alliance_instrument(practice.pk)
+    data = read_practice(practice.pk, [i.id for i in outcomes], alliance.id if alliance else None)
+    names = Names(
+        therapists=dict(
+            User.objects.filter(
+                practice=practice, role__in=[Role.CLINICIAN, Role.SUPERVISOR]
+            ).values_list("pk", "full_name")
+        )
+    )
+    figures = practice_figures(
+        data,
+        outcome_instruments=outcomes,
+        alliance_instrument=alliance,
+        alliance_cutoff=_alliance_cutoff(practice.pk),
+        names=names,
+        min_caseload=min_caseload(),
+        rules={i.id: change_rule(i, practice_id=practice.pk) for i in outcomes},
+    )
+    return {
+        "computed_at": timezone.now(),
+        "seconds": time.perf_counter() - started,
+        "figures": figures,
+        "clients": len(set(data.client_ids.tolist())),
+        "episodes": data.n_episodes,
+        "closed_episodes": int(data.closed.sum()),
+        "administrations": int(data.response_total.shape[0] + data.rating_counts.sum()),
+        "data_mark": mark,
+    }

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.tasks import task
 
-from rapport.dashboards.services import dashboards_refresh_due
+from rapport.dashboards.refresh import dashboards_refresh_due
 
 
 @task

@@ -16,7 +16,7 @@ from rapport.care.models import Episode
 from rapport.dashboards.forms import InstrumentForm, SortForm
 from rapport.dashboards.models import DashboardSnapshot
 from rapport.dashboards.queries import SORTS, dashboard_rows, open_episode_candidates
-from rapport.dashboards.services import dashboards_refresh
+from rapport.dashboards.refresh import dashboards_refresh
 from rapport.http import AuthenticatedHttpRequest
 
 practice_staff_required = role_required(Role.SUPERVISOR, Role.ADMIN)

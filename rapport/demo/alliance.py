@@ -31,7 +31,7 @@ from django.utils import timezone
 from rapport.accounts.models import User
 from rapport.alerts.models import Alert
 from rapport.alliance.models import RepairAction, Rupture
-from rapport.alliance.services import FEEDBACK_FAMILY, rules_settings
+from rapport.alliance.queries import FEEDBACK_FAMILY, rules_settings
 from rapport.care.models import Attendance, Episode, Modality, Session
 from rapport.core import alliance as rules
 from rapport.core.ages import AgeBand, age_band

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rapport.dashboards.services import dashboards_refresh
+from rapport.dashboards.refresh import dashboards_refresh
 from rapport.practices.models import Practice
 
 

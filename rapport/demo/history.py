@@ -30,7 +30,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from rapport.accounts.models import User
-from rapport.alliance.services import FEEDBACK_FAMILY
+from rapport.alliance.queries import FEEDBACK_FAMILY
 from rapport.care.models import Attendance, ClosureReason, Episode, EpisodeStatus, Modality, Session
 from rapport.core.alliance import ITEMS as FEEDBACK_ITEMS
 from rapport.core.instruments import Instrument

@@ -15,8 +15,9 @@ from datetime import date, datetime, time, timedelta
 from rapport.alerts.models import Alert
 from rapport.care.models import Episode, EpisodeStatus
 from rapport.practices.models import Practice
+from rapport.trajectories.alert_reasons import alert_reason
 from rapport.trajectories.models import TrajectorySettings
-from rapport.trajectories.services import alert_kind, alert_reason, refit_practice
+from rapport.trajectories.services import refit_practice
 
 OPEN_FOR = timedelta(days=14)
 ACKNOWLEDGEMENT = "Reviewed the course with the client; adjusting the plan."
@@ -27,7 +28,7 @@ def build_demo_trajectories(
     *, practice: Practice, episodes: list[Episode], today: date
 ) -> dict[str, int]:
     settings = TrajectorySettings.objects.create(practice=practice)
-    fits = refit_practice(practice, settings)
+    fits = refit_practice(practice=practice, settings=settings)
     by_id = {episode.pk: episode for episode in episodes}
     open_since = datetime.combine(today, time(), tzinfo=practice.zone) - OPEN_FOR
     alerts: dict[tuple[int, str], Alert] = {}
@@ -36,7 +37,7 @@ def build_demo_trajectories(
         latest = {row.episode_id: (row, c) for row, c in fit.classified}  # rows are in order
         for episode_id, (row, classification) in sorted(latest.items()):
             episode = by_id[episode_id]
-            kind = alert_kind(classification, settings)
+            kind = settings.alert_kind_for(classification)
             if episode.status == EpisodeStatus.CLOSED or kind is None:
                 continue
             alert = Alert.raised(

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from rapport.charts.lines import MARKERS, PALETTE, STYLES
-from rapport.exposure.services import LadderOverview
+from rapport.exposure.queries import LadderOverview
 
 LABEL_CHARS = 34
 # Wide for a desktop page; narrow is drawn at about the size a 390 px phone shows it, so that

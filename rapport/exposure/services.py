@@ -1,33 +1,26 @@
-"""Fear ladders: set-up, ordering, practice records and progress up the steps."""
+"""Fear ladders: set-up, ordering and practice records; progress up the steps is read in
+exposure.queries."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from rapport.accounts.models import Role, User
+from rapport.accounts.models import User
 from rapport.audit.services import audit_record
 from rapport.care.models import Episode
 from rapport.core import exposure as rules
-from rapport.core.ages import AgeBand
+from rapport.exposure import queries
 from rapport.exposure.models import Attempt, Ladder, Step
-from rapport.plans import queries as plan_queries
-
-# --- Goals of the treatment plan ----------------------------------------------------------------
-
-
-def goal_titles(episode: Episode) -> dict[uuid.UUID, str]:
-    """The plan's goals by stable key (a ladder may serve one)."""
-    return dict(plan_queries.goal_titles(episode))
+from rapport.exposure.queries import LadderOverview
 
 
 def _check_goal(episode: Episode, goal_key: uuid.UUID | None) -> None:
-    if goal_key is not None and goal_key not in goal_titles(episode):
+    if goal_key is not None and goal_key not in queries.goal_titles(episode):
         raise ValidationError("That goal is not part of this client's plan.")
 
 
@@ -171,29 +164,6 @@ def step_move(*, actor: User, step: Step, direction: str, seen_at: int | None = 
 # --- Practice attempts ------------------------------------------------------------------------
 
 
-def may_record_from_portal(user: User, ladder: Ladder) -> bool:
-    """Clients record their own practice. A guardian records it for a child (under 13), whose
-    homework parents usually coach; an adolescent records their own, so a guardian only reads."""
-    client = ladder.episode.client
-    if user.role == Role.CLIENT:
-        return client.user_id == user.pk
-    if user.role == Role.GUARDIAN:
-        linked = client.guardian_links.filter(guardian=user, is_active=True).exists()
-        return linked and client.age_band() == AgeBand.CHILD
-    return False
-
-
-def may_see_distress(user: User, ladder: Ladder) -> bool:
-    """The distress ratings are the young person's own answers: a guardian sees them where the
-    link shares the young person's answers, or where they record a child's practice themselves."""
-    if user.role != Role.GUARDIAN:
-        return True
-    link = ladder.episode.client.guardian_links.filter(guardian=user, is_active=True).first()
-    if link is None:
-        return False
-    return link.may_see_client_answers or may_record_from_portal(user, ladder)
-
-
 @transaction.atomic
 def attempt_record(
     *,
@@ -248,78 +218,11 @@ def attempt_record(
     return attempt
 
 
-# --- Progress -------------------------------------------------------------------------------------
-
-
-STATE_WORDS = {
-    rules.StepState.NOT_STARTED: "not started",
-    rules.StepState.PRACTISING: "practising",
-    rules.StepState.MASTERED: "mastered",
-}
-
-
-@dataclass(frozen=True)
-class StepRow:
-    number: int  # 1 = the easiest step
-    step: Step
-    attempts: list[Attempt]
-    progress: rules.StepProgress
-    is_current: bool
-
-    @property
-    def state(self) -> str:
-        return self.progress.state.value
-
-    @property
-    def state_words(self) -> str:
-        return STATE_WORDS[self.progress.state]
-
-
-@dataclass(frozen=True)
-class LadderOverview:
-    ladder: Ladder
-    rows: list[StepRow]
-    progress: rules.LadderProgress
-    goal_title: str | None
-
-    @property
-    def current(self) -> StepRow | None:
-        return next((row for row in self.rows if row.is_current), None)
-
-    @property
-    def attempts(self) -> int:
-        return sum(row.progress.attempts for row in self.rows)
-
-
-def ladder_overview(ladder: Ladder, goals: dict[uuid.UUID, str] | None = None) -> LadderOverview:
-    """Every step with its attempts and computed progress, easiest first."""
-    steps = list(ladder.steps.prefetch_related("attempts__recorded_by"))
-    histories = [list(step.attempts.all()) for step in steps]
-    progress = rules.ladder_progress(
-        [
-            ([a.peak_suds for a in attempts], [a.anticipated_suds for a in attempts])
-            for attempts in histories
-        ],
-        ladder.rule,
-    )
-    rows = [
-        StepRow(i + 1, step, attempts, step_progress, i == progress.current_index)
-        for i, (step, attempts, step_progress) in enumerate(
-            zip(steps, histories, progress.steps, strict=True)
-        )
-    ]
-    goal_title = None
-    if ladder.goal_key is not None:
-        goals = goal_titles(ladder.episode) if goals is None else goals
-        goal_title = goals.get(ladder.goal_key, "a goal no longer in the plan")
-    return LadderOverview(ladder, rows, progress, goal_title)
-
-
 @transaction.atomic
 def ladders_read(*, actor: User, episode: Episode) -> list[LadderOverview]:
     """The episode's ladders with their progress; reading them is audited."""
     ladders = list(Ladder.objects.filter(episode=episode).select_related("episode__client"))
-    goals = goal_titles(episode) if any(ladder.goal_key for ladder in ladders) else {}
+    goals = queries.goal_titles(episode) if any(ladder.goal_key for ladder in ladders) else {}
     audit_record(
         actor=actor,
         action="list",
@@ -328,4 +231,4 @@ def ladders_read(*, actor: User, episode: Episode) -> list[LadderOverview]:
         practice_id=episode.practice_id,
         detail={"episode": episode.pk, "ladders": [ladder.pk for ladder in ladders]},
     )
-    return [ladder_overview(ladder, goals) for ladder in ladders]
+    return [queries.ladder_overview(ladder, goals) for ladder in ladders]

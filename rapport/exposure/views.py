@@ -27,15 +27,12 @@ from rapport.exposure.forms import (
     StepForm,
 )
 from rapport.exposure.models import Attempt, Ladder, Step
+from rapport.exposure.queries import goal_titles, ladder_overview
 from rapport.exposure.services import (
     attempt_record,
-    goal_titles,
     ladder_create,
-    ladder_overview,
     ladder_update,
     ladders_read,
-    may_record_from_portal,
-    may_see_distress,
     step_add,
     step_move,
     step_update,
@@ -268,7 +265,7 @@ def chart(request: AuthenticatedHttpRequest, ladder_id: int) -> HttpResponse:
 def portal_ladder(request: AuthenticatedHttpRequest, ladder_id: int) -> HttpResponse:
     """The client's ladder in plain words, and a form to add a practice record."""
     ladder = access.get_portal_ladder_for_user(request.user, ladder_id)
-    may_record = may_record_from_portal(request.user, ladder)
+    may_record = access.may_record_exposure_from_portal(request.user, ladder.episode.client)
     if request.method == "POST" and not may_record:
         audit_record(
             actor=request.user,
@@ -304,7 +301,7 @@ def portal_ladder(request: AuthenticatedHttpRequest, ladder_id: int) -> HttpResp
         "overview": overview,
         "form": form,
         "is_guardian": request.user.role == Role.GUARDIAN,
-        "shows_distress": may_see_distress(request.user, ladder),
+        "shows_distress": access.may_see_exposure_distress(request.user, ladder.episode.client),
         "name": name,
     }
     return render(request, "exposure/portal_ladder.html", context, status=status)
@@ -315,7 +312,7 @@ def portal_ladder(request: AuthenticatedHttpRequest, ladder_id: int) -> HttpResp
 @role_required(Role.CLIENT, Role.GUARDIAN)
 def portal_chart(request: AuthenticatedHttpRequest, ladder_id: int) -> HttpResponse:
     ladder = access.get_portal_ladder_for_user(request.user, ladder_id)
-    if not may_see_distress(request.user, ladder):
+    if not access.may_see_exposure_distress(request.user, ladder.episode.client):
         raise PermissionDenied("The young person's distress ratings are not shared.")
     overview = ladder_overview(ladder, goals={})
     return svg_response(render_ladder_svg(overview, size=_chart_size(request)))

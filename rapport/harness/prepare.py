@@ -21,8 +21,8 @@ def make_links(count: int) -> list[dict[str, object]]:
 
     from rapport.care.models import Episode, EpisodeStatus
     from rapport.core.ages import AgeBand
+    from rapport.core.tokens import hash_token
     from rapport.measures.models import AccessLink, Assignment
-    from rapport.measures.services import hash_token
 
     episodes = [
         e

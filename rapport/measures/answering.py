@@ -13,8 +13,9 @@ from django.shortcuts import render
 
 from rapport.measures.forms import answer_fields, posted_answers
 from rapport.measures.models import AccessLink, Assignment, Response
+from rapport.measures.queries import link_respondent
 from rapport.measures.registry import get_instrument
-from rapport.measures.services import AnswersInvalid, draft_save, link_respondent, response_submit
+from rapport.measures.services import AnswersInvalid, draft_save, response_submit
 
 
 def answer(

@@ -1,18 +1,32 @@
-"""Read models: scores over time per measure, for the client page and the portal."""
+"""Reads of measures: scores over time per measure (for the client page and the portal), the
+default measures, who answers a plan and on which version, and what a link from home opens."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from rapport.care.models import Episode
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from rapport.accounts.models import User
+from rapport.care.models import Episode, Session
 from rapport.core.instruments import Instrument
 from rapport.core.reliable import CATEGORY_LABELS, ReliableChangeRule
+from rapport.core.tokens import hash_token
+from rapport.measures.availability import assignment_available, not_yet_reason
 from rapport.measures.defaults import BUILTIN_DEFAULTS, DefaultEntry
-from rapport.measures.models import DefaultMeasurePlan, Response
-from rapport.measures.registry import get_instrument, instruments_for
+from rapport.measures.models import (
+    AccessLink,
+    Assignment,
+    DefaultMeasurePlan,
+    LinkAttempt,
+    MeasurePlan,
+    Response,
+)
+from rapport.measures.registry import choose_version, get_instrument, instruments_for
 from rapport.measures.reliable import change_rule
 
 CATEGORY_WORDS = {
@@ -219,3 +233,113 @@ def subscale_rows(instrument: Instrument, series: Iterable[Any]) -> list[Subscal
         for point in s.points
     ]
     return sorted(rows, key=lambda row: (row.at, row.who))
+
+
+# --- Who answers, on which version ------------------------------------------------------------
+
+
+def instrument_for(episode: Episode, *, family: str, respondent: str) -> Instrument:
+    client = episode.client
+    try:
+        return choose_version(
+            family,
+            respondent=respondent,
+            age_band=str(client.age_band()),
+            practice_id=episode.practice_id,
+        )
+    except LookupError as error:
+        raise ValidationError(str(error)) from error
+
+
+@dataclass(frozen=True)
+class Person:
+    key: str
+    respondent: str
+    user: User | None
+
+
+def people_for(plan: MeasurePlan, session: Session | None) -> list[Person]:
+    episode = plan.episode
+    if plan.respondent == "client":
+        return [Person("client", "client", episode.client.user)]
+    if plan.respondent == "guardian":
+        links = episode.client.guardian_links.filter(is_active=True).select_related("guardian")
+        return [Person(f"guardian:{link.guardian_id}", "guardian", link.guardian) for link in links]
+    clinician = session.clinician if session else episode.primary_clinician
+    return [Person(f"therapist:{clinician.pk}", "therapist", clinician)]
+
+
+# --- What a link from home opens -------------------------------------------------------------
+
+
+class LinkUnusable(Exception):
+    """A link that does not (or no longer) open anything; the message is safe to show."""
+
+    def __init__(self, message: str, *, completed: bool = False) -> None:
+        super().__init__(message)
+        self.completed = completed
+        self.throttled = (
+            False  # the address had failed too often already (see measures.link_opening)
+        )
+
+
+LINK_ATTEMPT_WINDOW = timedelta(minutes=10)
+# Failed link openings (unknown, used, replaced or expired tokens) per address and window.
+# Only failures count: a person filling in several forms autosaves many times, and a family
+# behind one router must not lose a submission because someone there mistyped a link.
+LINK_MAX_FAILURES = 10
+
+
+def link_rate_limited(ip_address: str, *, now: datetime | None = None) -> bool:
+    """Whether an address has failed to open links too often lately (token guessing)."""
+    since = (now or timezone.now()) - LINK_ATTEMPT_WINDOW
+    failures = LinkAttempt.objects.filter(ip_address=ip_address, at__gte=since, valid=False)
+    return failures.count() >= LINK_MAX_FAILURES
+
+
+def _link_check(link: AccessLink | None, *, now: datetime) -> None:
+    if link is None:
+        raise LinkUnusable("This link is not valid. Please use the most recent link you were sent.")
+    if link.used_at is not None or not link.assignment.is_open:
+        raise LinkUnusable("This form has already been completed. Thank you!", completed=True)
+    if link.revoked_at is not None:
+        raise LinkUnusable("This link was replaced by a newer one. Please use your latest email.")
+    if link.expires_at <= now:
+        raise LinkUnusable("This link has expired. Please ask your therapist for a new one.")
+    if not respondent_still_linked(link.assignment):
+        raise LinkUnusable("This link is no longer active.")
+    if not assignment_available(link.assignment, now=now):
+        raise LinkUnusable(not_yet_reason(link.assignment))
+
+
+def link_opened(token: str, *, now: datetime) -> AccessLink:
+    """The link a token opens, or LinkUnusable with a reason that reveals nothing clinical."""
+    link = (
+        AccessLink.objects.select_related(
+            "assignment__episode__client",
+            "assignment__episode__practice",
+            "assignment__session",
+            "assignment__plan",
+        )
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+    _link_check(link, now=now)
+    assert link is not None
+    return link
+
+
+def link_respondent(assignment: Assignment) -> User | None:
+    """Who answers through an assignment's link: the client or the guardian it was made for."""
+    if assignment.respondent == "client":
+        return assignment.episode.client.user
+    return assignment.respondent_user
+
+
+def respondent_still_linked(assignment: Assignment) -> bool:
+    """A guardian answers only while their link to the young person is active."""
+    if assignment.respondent != "guardian":
+        return True
+    return assignment.episode.client.guardian_links.filter(
+        guardian_id=assignment.respondent_user_id, is_active=True
+    ).exists()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,10 +18,10 @@ from rapport.care.clock import booked_number
 from rapport.care.models import Attendance, Episode, Modality, Session
 from rapport.core.instruments import (
     MAX_TEXT_LENGTH,
-    Instrument,
     validate_answers,
 )
 from rapport.core.schedules import LEAD_HOURS_DEFAULT, completed_remotely, due_at_session
+from rapport.core.tokens import hash_token
 from rapport.links import absolute_url
 from rapport.measures.availability import assignment_available, not_yet_reason
 from rapport.measures.defaults import DefaultEntry
@@ -35,16 +33,19 @@ from rapport.measures.models import (
     MeasurePlan,
     Response,
 )
-from rapport.measures.queries import default_measures
+from rapport.measures.queries import (
+    LINK_ATTEMPT_WINDOW,
+    default_measures,
+    instrument_for,
+    link_rate_limited,
+    people_for,
+    respondent_still_linked,
+)
 from rapport.measures.registry import choose_version, get_instrument
 from rapport.measures.signals import assignments_preparing, response_submitted
 
 # 32 random bytes: 256 bits, well above the 128 the threat model asks for.
 TOKEN_BYTES = 32
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
 
 
 # --- Plans ----------------------------------------------------------------------------------
@@ -163,38 +164,7 @@ def measure_plan_stop(*, actor: User, plan: MeasurePlan) -> None:
     audit_record(actor=actor, action="stop", obj=plan, client_id=plan.episode.client_id)
 
 
-def instrument_for(episode: Episode, *, family: str, respondent: str) -> Instrument:
-    client = episode.client
-    try:
-        return choose_version(
-            family,
-            respondent=respondent,
-            age_band=str(client.age_band()),
-            practice_id=episode.practice_id,
-        )
-    except LookupError as error:
-        raise ValidationError(str(error)) from error
-
-
 # --- Assignments ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Person:
-    key: str
-    respondent: str
-    user: User | None
-
-
-def people_for(plan: MeasurePlan, session: Session | None) -> list[Person]:
-    episode = plan.episode
-    if plan.respondent == "client":
-        return [Person("client", "client", episode.client.user)]
-    if plan.respondent == "guardian":
-        links = episode.client.guardian_links.filter(is_active=True).select_related("guardian")
-        return [Person(f"guardian:{link.guardian_id}", "guardian", link.guardian) for link in links]
-    clinician = session.clinician if session else episode.primary_clinician
-    return [Person(f"therapist:{clinician.pk}", "therapist", clinician)]
 
 
 @transaction.atomic
@@ -281,15 +251,6 @@ def discharge_assignments_create(*, episode: Episode) -> list[Assignment]:
 # --- Links from home ------------------------------------------------------------------------
 
 
-class LinkUnusable(Exception):
-    """A link that does not (or no longer) open anything; the message is safe to show."""
-
-    def __init__(self, message: str, *, completed: bool = False) -> None:
-        super().__init__(message)
-        self.completed = completed
-        self.throttled = False  # the address had failed too often already (see link_resolve)
-
-
 @transaction.atomic
 def link_issue(
     *, actor: User | None, assignment: Assignment, now: datetime | None = None
@@ -306,7 +267,7 @@ def link_issue(
     now = now or timezone.now()
     if not assignment_available(assignment, now=now):
         raise ValidationError(not_yet_reason(assignment))
-    if not _respondent_still_linked(assignment):
+    if not respondent_still_linked(assignment):
         raise ValidationError("This guardian is no longer linked to the client.")
     assignment.links.filter(used_at__isnull=True, revoked_at__isnull=True).update(revoked_at=now)
     token = secrets.token_urlsafe(TOKEN_BYTES)
@@ -326,21 +287,8 @@ def link_issue(
     return link, token
 
 
-LINK_ATTEMPT_WINDOW = timedelta(minutes=10)
-# Failed link openings (unknown, used, replaced or expired tokens) per address and window.
-# Only failures count: a person filling in several forms autosaves many times, and a family
-# behind one router must not lose a submission because someone there mistyped a link.
-LINK_MAX_FAILURES = 10
-
-
-def link_rate_limited(ip_address: str, *, now: datetime | None = None) -> bool:
-    """Whether an address has failed to open links too often lately (token guessing)."""
-    since = (now or timezone.now()) - LINK_ATTEMPT_WINDOW
-    failures = LinkAttempt.objects.filter(ip_address=ip_address, at__gte=since, valid=False)
-    return failures.count() >= LINK_MAX_FAILURES
-
-
-def link_failure_record(ip_address: str, *, now: datetime | None = None) -> bool:
+@transaction.atomic
+def link_failure_record(*, ip_address: str, now: datetime | None = None) -> bool:
     """Count one failed opening; True when the address was already over the limit.
 
     Once an address is over the limit nothing more is written, so a guesser cannot grow the
@@ -352,63 +300,6 @@ def link_failure_record(ip_address: str, *, now: datetime | None = None) -> bool
     LinkAttempt.objects.filter(at__lt=now - LINK_ATTEMPT_WINDOW).delete()
     LinkAttempt.objects.create(ip_address=ip_address, at=now, valid=False)
     return False
-
-
-def link_resolve(token: str, *, ip_address: str) -> AccessLink:
-    """The link a token opens, or LinkUnusable with a reason that reveals nothing clinical.
-
-    A token that opens nothing counts as a failure for its address (see link_rate_limited);
-    a working token is never refused, however many failures its address has.
-    """
-    now = timezone.now()
-    link = (
-        AccessLink.objects.select_related(
-            "assignment__episode__client",
-            "assignment__episode__practice",
-            "assignment__session",
-            "assignment__plan",
-        )
-        .filter(token_hash=hash_token(token))
-        .first()
-    )
-    try:
-        _link_check(link, now=now)
-    except LinkUnusable as problem:
-        problem.throttled = link_failure_record(ip_address, now=now)
-        raise
-    assert link is not None
-    return link
-
-
-def _link_check(link: AccessLink | None, *, now: datetime) -> None:
-    if link is None:
-        raise LinkUnusable("This link is not valid. Please use the most recent link you were sent.")
-    if link.used_at is not None or not link.assignment.is_open:
-        raise LinkUnusable("This form has already been completed. Thank you!", completed=True)
-    if link.revoked_at is not None:
-        raise LinkUnusable("This link was replaced by a newer one. Please use your latest email.")
-    if link.expires_at <= now:
-        raise LinkUnusable("This link has expired. Please ask your therapist for a new one.")
-    if not _respondent_still_linked(link.assignment):
-        raise LinkUnusable("This link is no longer active.")
-    if not assignment_available(link.assignment, now=now):
-        raise LinkUnusable(not_yet_reason(link.assignment))
-
-
-def link_respondent(assignment: Assignment) -> User | None:
-    """Who answers through an assignment's link: the client or the guardian it was made for."""
-    if assignment.respondent == "client":
-        return assignment.episode.client.user
-    return assignment.respondent_user
-
-
-def _respondent_still_linked(assignment: Assignment) -> bool:
-    """A guardian answers only while their link to the young person is active."""
-    if assignment.respondent != "guardian":
-        return True
-    return assignment.episode.client.guardian_links.filter(
-        guardian_id=assignment.respondent_user_id, is_active=True
-    ).exists()
 
 
 @transaction.atomic

@@ -25,16 +25,22 @@ from rapport.links import absolute_url
 from rapport.measures.answering import answer
 from rapport.measures.availability import assignment_available, not_yet_reason
 from rapport.measures.client_mode import CLIENT_MODE, client_mode_state
-from rapport.measures.forms import DefaultMeasuresForm, MeasurePlanForm
+from rapport.measures.forms import (
+    DefaultMeasuresForm,
+    MeasurePlanForm,
+)
+from rapport.measures.link_opening import link_resolve
 from rapport.measures.models import Assignment, MeasurePlan, Response
-from rapport.measures.queries import default_measure_options, subscale_scores
+from rapport.measures.queries import (
+    LinkUnusable,
+    default_measure_options,
+    subscale_scores,
+)
 from rapport.measures.queries import default_measures as measures_by_default
 from rapport.measures.registry import get_instrument, instruments_for
 from rapport.measures.services import (
-    LinkUnusable,
     default_measures_save,
     link_issue,
-    link_resolve,
     link_send,
     measure_plan_set,
     measure_plan_stop,

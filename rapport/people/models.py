@@ -83,6 +83,11 @@ class Client(models.Model):
     def is_minor(self) -> bool:
         return self.age_band() != AgeBand.ADULT
 
+    @property
+    def is_child(self) -> bool:
+        """Under 13: an age at which parents usually coach the homework."""
+        return self.age_band() == AgeBand.CHILD
+
 
 class GuardianLink(models.Model):
     """A parent or guardian of a child or adolescent client, and what they may see."""

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from rapport.accounts.models import CLINICAL_STAFF_ROLES, User
+from rapport.accounts.password_links import set_password_link
 from rapport.audit.services import audit_record
 from rapport.care.models import Episode
 from rapport.care.signals import episode_opened
@@ -112,8 +113,6 @@ def _invite(
 ) -> None:
     from django.core.mail import send_mail
     from django.template.loader import render_to_string
-
-    from rapport.accounts.services import set_password_link
 
     body = render_to_string(
         template,

@@ -12,7 +12,7 @@ from rapport import access
 from rapport.accounts.decorators import clinical_staff_required, role_required
 from rapport.accounts.models import Role
 from rapport.accounts.services import submission_once
-from rapport.alliance.services import alliance_by_session
+from rapport.alliance.queries import alliance_by_session
 from rapport.audit.services import break_glass_grant
 from rapport.care.forms import SessionScheduleForm
 from rapport.care.queries import unrecorded, unrecorded_counts

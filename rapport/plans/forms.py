@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from rapport.accounts.forms import SubmitOnceMixin
 from rapport.care.models import Episode, Modality
@@ -255,3 +257,8 @@ def _shown(field: forms.Field, value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(choices.get(str(value), value))
+
+
+def target_date_default(today: date | None = None) -> date:
+    """What a new goal's form offers as its target date: twelve weeks from today."""
+    return (today or timezone.localdate()) + timedelta(weeks=12)

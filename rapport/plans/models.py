@@ -188,6 +188,10 @@ class PlanVersion(models.Model):
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
 
+    def parties(self) -> set[str]:
+        """Who must accept this version: the client, the guardian, or both."""
+        return {"both": {"client", "guardian"}}.get(self.reviewers, {self.reviewers})
+
 
 class PlanGoal(models.Model):
     """A goal of one plan version; `key` is the same goal in every version."""

@@ -16,7 +16,7 @@ from rapport import access
 from rapport.accounts.decorators import role_required
 from rapport.accounts.models import Role
 from rapport.http import AuthenticatedHttpRequest
-from rapport.plans import services
+from rapport.plans import queries, services
 from rapport.plans.forms import DecisionForm, GoalRatingForm
 from rapport.plans.goal_status import goals_progress
 from rapport.plans.models import Problem
@@ -42,9 +42,9 @@ def portal_plan(request: AuthenticatedHttpRequest, client_id: int) -> HttpRespon
             "version": version,
             "problems": Problem.objects.filter(episode=episode).exclude(status="dropped"),
             "progress": goals_progress(
-                episode, services.episode_goals(version), withhold=not sharing.answers
+                episode, queries.episode_goals(version), withhold=not sharing.answers
             ),
-            "asks_me": party in services.pending_for(version) and answered is None,
+            "asks_me": party in queries.pending_for(version) and answered is None,
             "answered": answered,
             "decisions": version.decisions.select_related("by"),
             "changes": compare_versions(previous, version, private=False) if previous else None,

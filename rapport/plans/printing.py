@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from rapport.plans import services
+from rapport.plans import queries
 from rapport.plans.goal_status import goals_progress
 from rapport.plans.models import PlanVersion, Problem
 from rapport.plans.queries import Sharing
@@ -28,7 +28,7 @@ def printable_plan(
             "clinician": episode.primary_clinician,
             "problems": Problem.objects.filter(episode=episode).exclude(status="dropped"),
             "progress": goals_progress(
-                episode, services.episode_goals(version), withhold=not sharing.answers
+                episode, queries.episode_goals(version), withhold=not sharing.answers
             ),
             "sharing": sharing,
             "decisions": version.decisions.select_related("by"),

@@ -1,22 +1,24 @@
-"""Read-only views of an episode's plan for other domains (chart markers, goal names)."""
+"""Reads of an episode's plan: its versions and goals, who still has to answer, whether a review
+is due, and read-only views for other domains (chart markers, goal names)."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.utils import timezone
 from django.utils.dateformat import format as _format
 
 from rapport import access
 from rapport.accounts.models import Role, User
-from rapport.care.models import Episode
+from rapport.care.clock import attended_since, booked_sessions
+from rapport.care.models import Episode, Session
 from rapport.core.instruments import Instrument
 from rapport.people.models import Client
-from rapport.plans import services
 from rapport.plans.forms import APPROACH_TAGS
 from rapport.plans.goal_status import goal_target_words, measure_families
-from rapport.plans.models import PlanGoal, PlanVersion
+from rapport.plans.models import PlanGoal, PlanReview, PlanVersion
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ def portal_version(user: User, client: Client) -> PlanVersion | None:
     if link is not None and not link.may_see_plan_summary:
         return None
     episode = client.episodes.filter(status__in=["active", "on_hold"]).first()
-    return services.latest_version(episode) if episode else None
+    return latest_version(episode) if episode else None
 
 
 @dataclass(frozen=True)
@@ -191,3 +193,78 @@ def compare_versions(
         goals_removed=[g for k, g in before.items() if k not in after],
         goals_changed=sorted(changed, key=lambda c: c.title),
     )
+
+
+def latest_version(episode: Episode, *, include_draft: bool = False) -> PlanVersion | None:
+    versions = PlanVersion.objects.filter(episode=episode)
+    if not include_draft:
+        versions = versions.exclude(status=PlanVersion.Status.DRAFT)
+    return versions.order_by("-number").first()
+
+
+def accepted_version(episode: Episode) -> PlanVersion | None:
+    return (
+        PlanVersion.objects.filter(episode=episode, status=PlanVersion.Status.ACCEPTED)
+        .order_by("-number")
+        .first()
+    )
+
+
+def session_in_progress(episode: Episode, *, now: datetime | None = None) -> Session | None:
+    """The session under way or just ended (within three hours of its start), if any: a
+    rating or count taken now belongs to it."""
+    now = now or timezone.now()
+    return (
+        booked_sessions(
+            episode=episode,
+            scheduled_start__lte=now + timedelta(minutes=15),
+            scheduled_start__gte=now - timedelta(hours=3),
+        )
+        .order_by("-scheduled_start")
+        .first()
+    )
+
+
+def _review_anchor(episode: Episode, accepted: PlanVersion) -> datetime:
+    """Reviews count from the accepted version or the last review, whichever is later."""
+    assert accepted.decided_at is not None
+    last = PlanReview.objects.filter(episode=episode).order_by("-at").first()
+    return max(accepted.decided_at, last.at) if last else accepted.decided_at
+
+
+def plan_review_due_reason(episode: Episode, *, now: datetime | None = None) -> str | None:
+    """Why a review is due by the accepted plan's schedule, or None when it is not."""
+    accepted = accepted_version(episode)
+    if accepted is None:
+        return None
+    now = now or timezone.now()
+    since = _review_anchor(episode, accepted)
+    every = accepted.review_every
+    if accepted.review_unit == PlanVersion.ReviewUnit.WEEKS:
+        if now - since >= timedelta(weeks=every):
+            # The sweep runs outside any request, so the practice's own calendar day is named.
+            day = timezone.localtime(since, episode.practice.zone)
+            return f"The plan is reviewed every {every} weeks; the last was {day:%d %b %Y}."
+        return None
+    attended = attended_since(episode, since=since, now=now)
+    if attended >= every:
+        return f"The plan is reviewed every {every} sessions; {attended} held since the last."
+    return None
+
+
+def episode_goals(version: PlanVersion | None) -> list[PlanGoal]:
+    if version is None:
+        return []
+    return list(version.goals.prefetch_related("problems"))
+
+
+def draft_of(episode: Episode) -> PlanVersion | None:
+    return PlanVersion.objects.filter(episode=episode, status="draft").first()
+
+
+def pending_for(version: PlanVersion | None) -> set[str]:
+    """Parties still to answer a proposed version."""
+    if version is None or version.status != PlanVersion.Status.PROPOSED:
+        return set()
+    answered = set(version.decisions.values_list("party", flat=True))
+    return version.parties() - answered

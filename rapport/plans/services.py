@@ -7,7 +7,7 @@ starts a new draft copied from the latest version, goals keeping their keys.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -19,7 +19,6 @@ from rapport.accounts.models import User
 from rapport.alerts.models import Alert
 from rapport.alerts.services import alert_open, alert_open_unless_open, alert_resolve
 from rapport.audit.services import audit_record
-from rapport.care.clock import attended_since, booked_sessions
 from rapport.care.models import Episode, Session
 from rapport.plans.goal_status import measure_families
 from rapport.plans.models import (
@@ -32,6 +31,7 @@ from rapport.plans.models import (
     Problem,
     ProblemChange,
 )
+from rapport.plans.queries import latest_version, plan_review_due_reason
 
 PROBLEM_FIELDS = ("title", "client_words", "description", "onset", "status", "measure_families")
 GOAL_FIELDS = (
@@ -153,21 +153,6 @@ def problem_move(
 
 
 # --- Plan versions ------------------------------------------------------------------------------
-
-
-def latest_version(episode: Episode, *, include_draft: bool = False) -> PlanVersion | None:
-    versions = PlanVersion.objects.filter(episode=episode)
-    if not include_draft:
-        versions = versions.exclude(status=PlanVersion.Status.DRAFT)
-    return versions.order_by("-number").first()
-
-
-def accepted_version(episode: Episode) -> PlanVersion | None:
-    return (
-        PlanVersion.objects.filter(episode=episode, status=PlanVersion.Status.ACCEPTED)
-        .order_by("-number")
-        .first()
-    )
 
 
 @transaction.atomic
@@ -404,11 +389,6 @@ def plan_propose(*, actor: User, version: PlanVersion) -> PlanVersion:
     return locked
 
 
-def parties_of(version: PlanVersion) -> set[str]:
-    """Who must accept this version: the client, the guardian, or both."""
-    return {"both": {"client", "guardian"}}.get(version.reviewers, {version.reviewers})
-
-
 @transaction.atomic
 def plan_decide(
     *, user: User, version: PlanVersion, party: str, accept: bool, comment: str
@@ -426,7 +406,7 @@ def plan_decide(
         raise ValidationError(f"The {party}'s answer to this version is already recorded.")
     if locked.status != PlanVersion.Status.PROPOSED or not episode.is_open:
         raise ValidationError("This version is no longer waiting for an answer.")
-    if party not in parties_of(locked):
+    if party not in locked.parties():
         raise ValidationError("Your therapist has not asked you to review this plan.")
     if not accept and len(comment.strip()) < 3:
         raise ValidationError("Tell your therapist what you would like to change.")
@@ -442,7 +422,7 @@ def plan_decide(
     accepted_by = set(locked.decisions.filter(decision="accepted").values_list("party", flat=True))
     if not accept:
         locked.status = PlanVersion.Status.CHANGES_REQUESTED
-    elif parties_of(locked) <= accepted_by:
+    elif locked.parties() <= accepted_by:
         locked.status = PlanVersion.Status.ACCEPTED
     if locked.status != PlanVersion.Status.PROPOSED:
         locked.decided_at = now
@@ -521,21 +501,6 @@ def plan_changes_reply(*, actor: User, decision: PlanDecision, reply: str) -> Pl
 # --- Progress data ------------------------------------------------------------------------------
 
 
-def session_in_progress(episode: Episode, *, now: datetime | None = None) -> Session | None:
-    """The session under way or just ended (within three hours of its start), if any: a
-    rating or count taken now belongs to it."""
-    now = now or timezone.now()
-    return (
-        booked_sessions(
-            episode=episode,
-            scheduled_start__lte=now + timedelta(minutes=15),
-            scheduled_start__gte=now - timedelta(hours=3),
-        )
-        .order_by("-scheduled_start")
-        .first()
-    )
-
-
 def _check_key(episode: Episode, goal_key: uuid.UUID) -> None:
     if not PlanGoal.objects.filter(version__episode=episode, key=goal_key).exists():
         raise ValidationError("That goal is not part of this client's plan.")
@@ -595,33 +560,6 @@ def behaviour_count_record(
 
 
 # --- Reviews ------------------------------------------------------------------------------------
-
-
-def _review_anchor(episode: Episode, accepted: PlanVersion) -> datetime:
-    """Reviews count from the accepted version or the last review, whichever is later."""
-    assert accepted.decided_at is not None
-    last = PlanReview.objects.filter(episode=episode).order_by("-at").first()
-    return max(accepted.decided_at, last.at) if last else accepted.decided_at
-
-
-def plan_review_due_reason(episode: Episode, *, now: datetime | None = None) -> str | None:
-    """Why a review is due by the accepted plan's schedule, or None when it is not."""
-    accepted = accepted_version(episode)
-    if accepted is None:
-        return None
-    now = now or timezone.now()
-    since = _review_anchor(episode, accepted)
-    every = accepted.review_every
-    if accepted.review_unit == PlanVersion.ReviewUnit.WEEKS:
-        if now - since >= timedelta(weeks=every):
-            # The sweep runs outside any request, so the practice's own calendar day is named.
-            day = timezone.localtime(since, episode.practice.zone)
-            return f"The plan is reviewed every {every} weeks; the last was {day:%d %b %Y}."
-        return None
-    attended = attended_since(episode, since=since, now=now)
-    if attended >= every:
-        return f"The plan is reviewed every {every} sessions; {attended} held since the last."
-    return None
 
 
 @transaction.atomic
@@ -694,25 +632,3 @@ def plan_review_record(
         day = timezone.localtime(review.at, episode.practice.zone)
         alert_resolve(actor=actor, alert=alert, note=f"Plan reviewed on {day:%d %b %Y}.")
     return review
-
-
-def target_date_default(today: date | None = None) -> date:
-    return (today or timezone.localdate()) + timedelta(weeks=12)
-
-
-def episode_goals(version: PlanVersion | None) -> list[PlanGoal]:
-    if version is None:
-        return []
-    return list(version.goals.prefetch_related("problems"))
-
-
-def draft_of(episode: Episode) -> PlanVersion | None:
-    return PlanVersion.objects.filter(episode=episode, status="draft").first()
-
-
-def pending_for(version: PlanVersion | None) -> set[str]:
-    """Parties still to answer a proposed version."""
-    if version is None or version.status != PlanVersion.Status.PROPOSED:
-        return set()
-    answered = set(version.decisions.values_list("party", flat=True))
-    return parties_of(version) - answered

@@ -17,7 +17,7 @@ from rapport.alerts.models import Alert
 from rapport.audit.services import audit_record
 from rapport.care.models import Episode
 from rapport.http import AuthenticatedHttpRequest
-from rapport.plans import services
+from rapport.plans import queries, services
 from rapport.plans.forms import (
     BehaviourCountForm,
     ChangesReplyForm,
@@ -33,6 +33,7 @@ from rapport.plans.forms import (
     ReorderForm,
     ReviewForm,
     conflict_rows,
+    target_date_default,
 )
 from rapport.plans.goal_status import goals_progress
 from rapport.plans.models import (
@@ -84,8 +85,8 @@ def _after_conflict(form_class, form, clash, **kwargs):  # type: ignore[no-untyp
 def episode_plan(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     """Problem list, the plan and its goals with progress, versions, reviews."""
     episode = access.load(request.user, Episode, episode_id)
-    current = services.latest_version(episode)
-    draft = services.draft_of(episode)
+    current = queries.latest_version(episode)
+    draft = queries.draft_of(episode)
     if current is not None:
         audit_record(actor=request.user, action="read", obj=current, client_id=episode.client_id)
     context = {
@@ -94,8 +95,8 @@ def episode_plan(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResp
         "problems": Problem.objects.filter(episode=episode),
         "current": current,
         "draft": draft,
-        "progress": goals_progress(episode, services.episode_goals(current)),
-        "pending": sorted(services.pending_for(current)),
+        "progress": goals_progress(episode, queries.episode_goals(current)),
+        "pending": sorted(queries.pending_for(current)),
         "versions": PlanVersion.objects.filter(episode=episode)
         .select_related("author")
         .prefetch_related("decisions__by", "decisions__replied_by"),
@@ -202,7 +203,7 @@ def problems_reorder(request: AuthenticatedHttpRequest, episode_id: int) -> Http
 @require_http_methods(["GET", "POST"])
 def draft_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     episode = access.load(request.user, Episode, episode_id, write=request.method == "POST")
-    existing = services.draft_of(episode)
+    existing = queries.draft_of(episode)
     if existing is not None:
         messages.info(request, "This episode already has a draft plan: continue it here.")
         return redirect("plans:version", version_id=existing.pk)
@@ -219,7 +220,7 @@ def draft_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespons
     )
     if saved is not None:
         return saved
-    base = services.latest_version(episode)
+    base = queries.latest_version(episode)
     return render(request, "plans/draft_new.html", {"form": form, "episode": episode, "base": base})
 
 
@@ -258,10 +259,10 @@ def version_detail(request: AuthenticatedHttpRequest, version_id: int) -> HttpRe
             "version": version,
             "episode": episode,
             "form": form,
-            "goals": services.episode_goals(version),
+            "goals": queries.episode_goals(version),
             "decisions": version.decisions.select_related("by", "replied_by"),
             "can_write": record.write,
-            "answer_form": InSessionAnswerForm(parties=sorted(services.pending_for(version))),
+            "answer_form": InSessionAnswerForm(parties=sorted(queries.pending_for(version))),
             "conflict": conflict,
         },
         status=409 if conflict else 200,
@@ -275,7 +276,7 @@ def goal_new(request: AuthenticatedHttpRequest, version_id: int) -> HttpResponse
     form = NewGoalForm(
         request.POST if request.method == "POST" else None,
         episode=version.episode,
-        initial={"target_date": services.target_date_default()},
+        initial={"target_date": target_date_default()},
     )
     saved = run_form(
         request,
@@ -361,7 +362,7 @@ def version_propose(request: AuthenticatedHttpRequest, version_id: int) -> HttpR
 def answer_record(request: AuthenticatedHttpRequest, version_id: int) -> HttpResponse:
     """An answer given in session rather than in the portal, recorded by the therapist."""
     version = access.load(request.user, PlanVersion, version_id, write=True)
-    form = InSessionAnswerForm(request.POST, parties=sorted(services.pending_for(version)))
+    form = InSessionAnswerForm(request.POST, parties=sorted(queries.pending_for(version)))
     back = reverse("plans:version", args=[version.pk])
     saved = run_form(
         request,
@@ -450,7 +451,7 @@ def rating_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespon
         lambda data: services.goal_rating_record(
             actor=request.user,
             episode=episode,
-            session=services.session_in_progress(episode),
+            session=queries.session_in_progress(episode),
             **data,
         ),
         then=back,
@@ -475,7 +476,7 @@ def count_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespons
         lambda data: services.behaviour_count_record(
             actor=request.user,
             episode=episode,
-            session=services.session_in_progress(episode),
+            session=queries.session_in_progress(episode),
             **data,
         ),
         then=back,
@@ -507,8 +508,8 @@ def review_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespon
     )
     if saved is not None:
         return saved
-    current = services.latest_version(episode)
-    progress = goals_progress(episode, services.episode_goals(current))
+    current = queries.latest_version(episode)
+    progress = goals_progress(episode, queries.episode_goals(current))
     return render(
         request,
         "plans/review_form.html",

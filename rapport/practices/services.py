@@ -6,14 +6,13 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from rapport.accounts.models import User
-from rapport.accounts.services import require_admin
 from rapport.audit.services import audit_record
 from rapport.practices.models import Practice, Team
 
 
 @transaction.atomic
 def practice_update(*, actor: User, details: dict[str, Any]) -> Practice:
-    require_admin(actor)
+    actor.require_practice_admin()
     practice = Practice.objects.select_for_update().get(pk=actor.practice_id)
     for field in (
         "name",
@@ -34,7 +33,7 @@ def practice_update(*, actor: User, details: dict[str, Any]) -> Practice:
 
 @transaction.atomic
 def team_save(*, actor: User, team: Team | None, details: dict[str, Any]) -> Team:
-    require_admin(actor)
+    actor.require_practice_admin()
     if team is None:
         team = Team(practice_id=actor.practice_id)
     elif team.practice_id != actor.practice_id:

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from rapport.accounts.models import User
 from rapport.alerts.models import Alert
-from rapport.alliance.services import (
+from rapport.alliance.queries import (
     DEFAULT_FEEDBACK,
     alliance_by_session,
     alliance_score_range,

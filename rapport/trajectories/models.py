@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from rapport.alerts.models import Alert
 from rapport.core import trajectory as core
 from rapport.practices.models import PracticeSettingsRow
 
@@ -71,6 +72,17 @@ class TrajectorySettings(PracticeSettingsRow):
             off_track_percentile=self.off_track_percentile,
             fallback_session=self.fallback_session,
         )
+
+    def alert_kind_for(self, classification: core.Classification) -> str | None:
+        """The one alert a score calls for, the most serious: deterioration, off track, at risk
+        (the last only when the practice asks for it)."""
+        if classification.reliable_deterioration:
+            return str(Alert.Kind.DETERIORATION)
+        if classification.status is core.Status.OFF_TRACK:
+            return str(Alert.Kind.OFF_TRACK)
+        if classification.status is core.Status.AT_RISK and self.alert_at_risk:
+            return str(Alert.Kind.AT_RISK)
+        return None
 
 
 class Method(models.TextChoices):

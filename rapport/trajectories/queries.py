@@ -1,19 +1,39 @@
-"""Read models for other domains: the expected band for a client chart, the latest status per
-episode for dashboards. Access control is the caller's: load the episode through rapport.access
-first."""
+"""Reads of expected trajectories: which measures are tracked, each client score numbered by
+session, the reliability and SD a fit uses, the validation against final outcomes, and read
+models for other domains (the expected band for a client chart, the latest status per episode
+for dashboards). Access control is the caller's: load the episode through rapport.access first.
+
+A score's session number counts the episode's sessions that took place — attended, or with a
+form completed for them — up to the score: its own session, or, for a score given from home, the
+next session (links go out ahead of sessions). The episode's first score of a measure is its
+intake, session 1, and the rest are counted from there. No-shows and sessions never recorded are
+no treatment received. The rule is the session clock's "took place" (rapport.care.clock), which
+the progress chart counts by too, so a score's expected band on the chart is the one it was
+classified by.
+"""
 
 from __future__ import annotations
 
+import bisect
+import statistics
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from rapport.care.models import Episode
+from rapport.accounts.models import User
+from rapport.audit.services import audit_record
+from rapport.care.clock import sessions_that_took_place
+from rapport.care.models import Episode, EpisodeStatus
 from rapport.core import trajectory as core
 from rapport.core.instruments import Instrument
+from rapport.core.instruments.model import family_title
+from rapport.core.reliable import ReliableChangeRule
+from rapport.core.validation import ValidationReport, holdout_validation
+from rapport.measures.models import Response
+from rapport.measures.registry import outcome_families
 from rapport.measures.reliable import change_rule
-from rapport.trajectories.models import ExpectedTrajectory, Method, ScoreStatus
-from rapport.trajectories.services import client_outcome_families, score_rows
+from rapport.trajectories.models import ExpectedTrajectory, Method, ScoreStatus, TrajectorySettings
 
 MIN_BAND_SESSIONS = 12  # the band reaches at least this far, and two sessions past the last score
 MAX_BAND_SESSIONS = 40
@@ -109,3 +129,224 @@ def rule_words(instrument: Instrument, practice_id: int) -> str:
     """The reliable-change rule behind "reliably worse", named where it is said."""
     rule = change_rule(instrument, practice_id=practice_id)
     return f"{rule.name}: {rule.deterioration_words}" if rule else ""
+
+
+# --- Which measures, and their scores numbered by session -----------------------------------------
+
+
+MIN_INTAKES_FOR_SD = 10  # the practice's intake SD stands in for a published one from here
+MIN_INTAKES_FOR_ALPHA = 20  # likewise Cronbach's alpha for a scale without a published r
+
+
+def client_outcome_families(practice_id: int | None) -> dict[str, list[Instrument]]:
+    """Measure families with a client-rated numeric total that tracks outcome (PHQ-9, GAD-7,
+    check-in); session feedback and goal ratings are not outcome measures."""
+    families = outcome_families(practice_id)
+    return {family: sorted(found, key=lambda i: i.id) for family, found in families.items()}
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    response_id: int
+    episode_id: int
+    client_id: int
+    closed: bool
+    at: datetime
+    total: float
+    session: int  # 1 = the intake
+    session_id: int | None  # the care session it was given at, if any
+
+
+def score_rows(
+    practice_id: int, instruments: list[Instrument], *, episode_ids: list[int] | None = None
+) -> list[ScoreRow]:
+    """Client scores of one family, numbered by session from each episode's intake."""
+    family = instruments[0].family
+    return score_rows_by_family(practice_id, {family: instruments}, episode_ids=episode_ids)[family]
+
+
+def score_rows_by_family(
+    practice_id: int,
+    families: dict[str, list[Instrument]],
+    *,
+    episode_ids: list[int] | None = None,
+) -> dict[str, list[ScoreRow]]:
+    """Client scores of several families in two queries, numbered per family and episode."""
+    family_of = {i.id: family for family, found in families.items() for i in found}
+    responses = Response.objects.filter(
+        episode__practice_id=practice_id,
+        respondent="client",
+        total__isnull=False,
+        instrument_id__in=list(family_of),
+    )
+    if episode_ids is not None:
+        responses = responses.filter(episode_id__in=episode_ids)
+    found = list(
+        responses.order_by("episode_id", "completed_at", "pk").values_list(
+            "pk",
+            "episode_id",
+            "episode__client_id",
+            "episode__status",
+            "completed_at",
+            "total",
+            "assignment__session_id",
+            "assignment__session__scheduled_start",
+            "instrument_id",
+        )
+    )
+    starts: dict[int, list[datetime]] = defaultdict(list)
+    took_place = sessions_that_took_place(episode_id__in={row[1] for row in found}).values_list(
+        "pk", "episode_id", "scheduled_start"
+    )
+    for _, episode_id, start in took_place:
+        starts[episode_id].append(start)
+    rows: dict[str, list[ScoreRow]] = {family: [] for family in families}
+    first: dict[tuple[str, int], int] = {}
+    for pk, episode_id, client_id, status, at, total, session_id, session_start, iid in found:
+        assert total is not None  # filtered above: total__isnull=False
+        family = family_of[iid]
+        held = starts[episode_id]
+        if session_start is not None:
+            ordinal = bisect.bisect_left(held, session_start) + 1
+        else:
+            ordinal = bisect.bisect_right(held, at) + 1
+        key = (family, episode_id)
+        if key not in first:
+            first[key] = ordinal
+            number = 1
+        else:
+            number = max(2, ordinal - first[key] + 1)
+        rows[family].append(
+            ScoreRow(
+                response_id=pk,
+                episode_id=episode_id,
+                client_id=client_id,
+                closed=status == EpisodeStatus.CLOSED,
+                at=at,
+                total=float(total),
+                session=number,
+                session_id=session_id,
+            )
+        )
+    return rows
+
+
+def series_of(rows: list[ScoreRow]) -> core.Series:
+    return core.series(
+        [r.episode_id for r in rows], [r.session for r in rows], [r.total for r in rows]
+    )
+
+
+def practice_reliability(
+    instrument: Instrument, practice_id: int, rows: list[ScoreRow]
+) -> tuple[float | None, str]:
+    if instrument.reliability is not None:
+        return instrument.reliability, "published with the instrument"
+    intake_ids = [r.response_id for r in rows if r.session == 1]
+    if len(intake_ids) < MIN_INTAKES_FOR_ALPHA:
+        return None, (
+            f"none published, and fewer than {MIN_INTAKES_FOR_ALPHA} intake answers to "
+            "estimate it from"
+        )
+    answers = Response.objects.filter(pk__in=intake_ids).values_list("answers", flat=True)
+    matrix = [[_number(a.get(link)) for link in instrument.total_items] for a in answers]
+    alpha = core.cronbach_alpha(matrix)
+    if alpha is None or not 0 < alpha < 1:
+        return None, "none published, and the practice's intake answers give no usable estimate"
+    return alpha, f"Cronbach's alpha of {len(matrix)} intake answers in this practice"
+
+
+def _number(value: object) -> float:
+    return float(value) if isinstance(value, int | float) else float("nan")
+
+
+def practice_sd(instrument: Instrument, rows: list[ScoreRow]) -> tuple[float | None, str]:
+    if instrument.clinical_sd is not None and instrument.clinical_sd > 0:
+        return instrument.clinical_sd, "clinical SD published with the instrument"
+    intakes = [r.total for r in rows if r.session == 1]
+    if len(intakes) < MIN_INTAKES_FOR_SD:
+        return None, f"fewer than {MIN_INTAKES_FOR_SD} intake scores in this practice"
+    sd = statistics.stdev(intakes)
+    if not sd > 0:
+        return None, "the practice's intake scores do not vary"
+    return sd, f"SD of {len(intakes)} intake scores in this practice"
+
+
+def expected_rule(
+    instrument: Instrument, expected: ExpectedTrajectory
+) -> ReliableChangeRule | None:
+    """The instrument's one reliable-change rule, with this fit's SD and reliability where it
+    has no published figures (the same rule the client page and dashboard use)."""
+    return change_rule(
+        instrument,
+        practice_id=expected.practice_id,
+        sd=expected.sd,
+        reliability=expected.reliability,
+    )
+
+
+@dataclass(frozen=True)
+class FamilyValidation:
+    family: str
+    title: str
+    report: ValidationReport | None
+    reason: str  # why there is no report, when there is none
+    n_closed: int
+    reliability_source: str
+    sd_source: str
+    rule: str = ""  # the reliable-change rule the outcome is judged by, in words
+
+
+def trajectory_validation(*, practice_id: int, family: str, actor: User | None) -> FamilyValidation:
+    """Early flags against final outcomes on the practice's closed episodes (counts only)."""
+    instruments = client_outcome_families(practice_id)[family]
+    settings = TrajectorySettings.for_practice(practice_id)
+    everything = score_rows(practice_id, instruments)
+    reliability, reliability_source = practice_reliability(instruments[0], practice_id, everything)
+    sd, sd_source = practice_sd(instruments[0], everything)
+    closed = {r.episode_id for r in everything if r.closed}
+    data = series_of(everything)
+    rule = change_rule(instruments[0], practice_id=practice_id, sd=sd, reliability=reliability)
+    report = holdout_validation(
+        data,
+        client_of_episode={r.episode_id: r.client_id for r in everything},
+        judged=closed,
+        higher_is_worse=instruments[0].direction == "lower",
+        thresholds=settings.thresholds,
+        s_difference=core.s_diff(reliability, sd),
+        min_episodes=settings.min_clients,
+        min_observations=settings.min_observations,
+        window=settings.validation_window,
+        salt=str(practice_id),
+        rule=rule,
+    )
+    reason = ""
+    if report is None:
+        reason = (
+            f"Reliable change cannot be judged: reliability {reliability_source}; SD {sd_source}."
+        )
+    elif report.n_evaluated == 0:
+        reason = "No closed episode has a score after the early window yet."
+    audit_record(
+        actor=actor,
+        action="read",
+        object_type="trajectories.validation",
+        object_id=family,
+        practice_id=practice_id,
+        detail={"family": family, "closed_episodes": len(closed)},
+    )
+    return FamilyValidation(
+        family=family,
+        title=family_title(instruments),
+        report=report,
+        reason=reason,
+        n_closed=report.n_episodes if report else len(closed),
+        reliability_source=reliability_source,
+        sd_source=sd_source,
+        rule=(
+            f"{rule.name}: {rule.improvement_words} is a reliable improvement, "
+            f"{rule.deterioration_words} a reliable deterioration"
+        )
+        if rule is not None
+        else "",
+    )

@@ -15,19 +15,20 @@ from rapport.accounts.decorators import (
 )
 from rapport.accounts.models import Role
 from rapport.care.models import Episode
+from rapport.core.instruments.model import family_title
 from rapport.core.validation import FLAG_LEVELS, OUTCOMES
 from rapport.http import AuthenticatedHttpRequest
 from rapport.practices.models import Practice
 from rapport.trajectories.forms import TrajectorySettingsForm
 from rapport.trajectories.models import ExpectedTrajectory, TrajectorySettings
-from rapport.trajectories.queries import episode_statuses, expected_band, rule_words
-from rapport.trajectories.services import (
+from rapport.trajectories.queries import (
     client_outcome_families,
-    family_title,
-    trajectories_refresh,
-    trajectory_settings_update,
+    episode_statuses,
+    expected_band,
+    rule_words,
     trajectory_validation,
 )
+from rapport.trajectories.services import trajectories_refresh, trajectory_settings_update
 from rapport.web import run_form
 
 STAFF = (Role.ADMIN, Role.SUPERVISOR, Role.CLINICIAN)

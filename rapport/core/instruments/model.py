@@ -286,3 +286,9 @@ def item_text(item: Item, context: Mapping[str, str] | None = None) -> str:
     if item.context and context and context.get(item.context, "").strip():
         return f"{item.text} ({context[item.context].strip()})"
     return item.text
+
+
+def family_title(instruments: Sequence[Instrument]) -> str:
+    """What a family of instruments (the versions of one measure) is called: its first
+    version's short title."""
+    return instruments[0].short_title or instruments[0].title

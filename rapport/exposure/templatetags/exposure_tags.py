@@ -9,7 +9,7 @@ from django import template
 from rapport import access
 from rapport.care.models import Episode
 from rapport.exposure.models import Ladder
-from rapport.exposure.services import LadderOverview, ladder_overview
+from rapport.exposure.queries import LadderOverview, ladder_overview
 
 register = template.Library()
 

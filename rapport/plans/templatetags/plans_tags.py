@@ -9,7 +9,7 @@ from rapport.accounts.models import User
 from rapport.alerts.models import Alert
 from rapport.care.models import Episode
 from rapport.people.models import Client, GuardianLink
-from rapport.plans import services
+from rapport.plans import queries, services
 from rapport.plans.goal_status import goals_progress, measure_families
 from rapport.plans.models import Problem
 from rapport.plans.queries import party_of, portal_version, sharing_for
@@ -20,12 +20,12 @@ register = template.Library()
 @register.inclusion_tag("plans/client_panel.html")
 def plan_panel(episode: Episode) -> dict[str, Any]:
     """The plan's summary on the client page (loaded by the page's own access check)."""
-    version = services.latest_version(episode)
+    version = queries.latest_version(episode)
     return {
         "episode": episode,
         "version": version,
         "problems": Problem.objects.filter(episode=episode).count(),
-        "progress": goals_progress(episode, services.episode_goals(version)),
+        "progress": goals_progress(episode, queries.episode_goals(version)),
         "review_due": Alert.objects.filter(
             episode=episode, kind=Alert.Kind.PLAN_REVIEW, status__in=services.UNRESOLVED
         ).exists(),
@@ -42,13 +42,13 @@ def portal_plan_panel(user: User, client: Client, link: GuardianLink | None) -> 
     if version is None:
         return {"version": None}
     withhold = not sharing_for(user, client).answers
-    progress = goals_progress(version.episode, services.episode_goals(version), withhold=withhold)
+    progress = goals_progress(version.episode, queries.episode_goals(version), withhold=withhold)
     return {
         "version": version,
         "client": client,
         "link": link,
         "met": sum(1 for item in progress if item.is_met),
-        "waiting": party_of(user) in services.pending_for(version),
+        "waiting": party_of(user) in queries.pending_for(version),
     }
 
 

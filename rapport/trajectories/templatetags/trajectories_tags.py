@@ -7,9 +7,9 @@ from typing import Any
 from django import template
 
 from rapport.care.models import Episode
+from rapport.core.instruments.model import family_title
 from rapport.trajectories.models import ScoreStatus
-from rapport.trajectories.queries import rule_words
-from rapport.trajectories.services import client_outcome_families, family_title
+from rapport.trajectories.queries import client_outcome_families, rule_words
 
 register = template.Library()
 

@@ -4,7 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from rapport.audit.services import audit_checkpoint_write, audit_verify
+from rapport.audit.queries import audit_verify
+from rapport.audit.services import audit_checkpoint_write
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from rapport.dashboards.services import dashboards_refresh
+from rapport.dashboards.refresh import dashboards_refresh
 from rapport.practices.models import Practice
 
 

@@ -1,0 +1,49 @@
+"""The session-feedback chart of an episode."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rapport.alerts.models import Alert
+from rapport.alliance.models import AllianceSettings
+from rapport.alliance.queries import SessionAlliance, alliance_by_session, alliance_score_range
+from rapport.care.models import Episode
+from rapport.charts.layout import score_axis
+from rapport.charts.lines import LineChart, Marker, Series
+from rapport.measures.models import Response
+
+
+def alliance_chart(episode: Episode) -> LineChart:
+    """Client, therapist and guardian totals over sessions, with alerts and ruptures marked."""
+    rows = alliance_by_session(episode)
+
+    def series(label: str, pick: Callable[[SessionAlliance], Response | None]) -> Series:
+        points = [(row.session.scheduled_start, pick(row)) for row in rows]
+        kept = [(x, float(r.total or 0)) for x, r in points if r is not None]
+        return Series(label, [x for x, _ in kept], [y for _, y in kept])
+
+    alerts = Alert.objects.filter(episode=episode, session__isnull=False).exclude(kind="risk")
+    cutoff = AllianceSettings.for_practice(episode.practice_id).low_total_cutoff
+    lines = [
+        series("Client", lambda row: row.client),
+        series("Therapist", lambda row: row.therapist),
+        series("Guardian", lambda row: row.guardians[0] if row.guardians else None),
+    ]
+    scale = alliance_score_range(episode, rows)
+    return LineChart(
+        title=f"Session feedback (total of {scale[1]:g})",
+        y_label="Total",
+        y_range=score_axis(scale),
+        series=lines,
+        alerts=[
+            Marker(a.session.scheduled_start, a.get_kind_display())
+            for a in alerts.select_related("session")
+            if a.session
+        ],
+        ruptures=[
+            Marker(r.session.scheduled_start if r.session else r.opened_at, "rupture")
+            for r in episode.ruptures.select_related("session")
+        ],
+        threshold=cutoff,
+        threshold_label="practice cut-off",
+    )

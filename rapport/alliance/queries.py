@@ -1,0 +1,168 @@
+"""Alliance feedback read back: each session's ratings by perspective, rupture status, a
+therapist's ruptures and paired ratings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rapport.accounts.models import User
+from rapport.alliance.models import AllianceSettings, Rupture
+from rapport.care.models import Episode, Session
+from rapport.core import alliance as rules
+from rapport.measures.models import Response
+from rapport.measures.registry import get_instrument
+
+FEEDBACK_FAMILY = "feedback"
+# The scale a chart of an episode without any feedback yet is drawn on.
+DEFAULT_FEEDBACK = "feedback-client"
+ITEMS = ("bond", "goals", "approach", "overall")
+
+
+def rules_settings(practice_id: int) -> rules.AllianceSettings:
+    stored = AllianceSettings.for_practice(practice_id)
+    return rules.AllianceSettings(
+        low_total_cutoff=stored.low_total_cutoff,
+        low_item_value=stored.low_item_value,
+        drop_from_previous=stored.drop_from_previous,
+        drop_from_recent_mean=stored.drop_from_recent_mean,
+        disagreement_total=stored.disagreement_total,
+        disagreement_item=stored.disagreement_item,
+        child_guardian_discrepancy=stored.child_guardian_discrepancy,
+        goals_item_low=stored.goals_item_low,
+        ceiling_sessions=stored.ceiling_sessions,
+        repair_window_sessions=stored.repair_window_sessions,
+    )
+
+
+def rating_of(response: Response, index: int) -> rules.AllianceRating:
+    items = {name: float(response.answers.get(f"feedback-{name}") or 0) for name in ITEMS}
+    return rules.AllianceRating(session_index=index, total=float(response.total or 0), items=items)
+
+
+@dataclass
+class SessionAlliance:
+    session: Session
+    client: Response | None = None
+    therapist: Response | None = None
+    guardians: list[Response] = field(default_factory=list)
+
+    @property
+    def gap(self) -> float | None:
+        """Therapist minus client: positive when the therapist sees it rosier."""
+        if self.client is None or self.therapist is None:
+            return None
+        return float(self.therapist.total or 0) - float(self.client.total or 0)
+
+    @property
+    def client_words(self) -> str:
+        return str(self.client.answers.get("feedback-better") or "") if self.client else ""
+
+
+def alliance_by_session(episode: Episode) -> list[SessionAlliance]:
+    """Every session with any feedback, in order, with each perspective's response."""
+    responses = (
+        Response.objects.filter(
+            episode=episode,
+            assignment__plan__family=FEEDBACK_FAMILY,
+            assignment__session__isnull=False,
+        )
+        .select_related("assignment__session", "assignment__respondent_user")
+        .order_by("assignment__session__scheduled_start", "pk")
+    )
+    rows: dict[int, SessionAlliance] = {}
+    for response in responses:
+        session = response.assignment.session
+        assert session is not None
+        row = rows.setdefault(session.pk, SessionAlliance(session))
+        if response.respondent == "client":
+            row.client = response
+        elif response.respondent == "therapist":
+            row.therapist = response
+        else:
+            row.guardians.append(response)
+    return list(rows.values())
+
+
+def alliance_score_range(episode: Episode, rows: list[SessionAlliance]) -> tuple[float, float]:
+    """The lowest and highest total the feedback forms of these sessions can have, from their
+    instrument definitions, so that a chart's axis shows the whole scale: ratings crowd its
+    top, and an axis cut to the points given makes a fall from 39 to 37 look like a collapse."""
+    used = {
+        response.instrument_id
+        for row in rows
+        for response in (row.client, row.therapist, *row.guardians)
+        if response is not None
+    } or {DEFAULT_FEEDBACK}
+    ranges = [
+        get_instrument(instrument_id, practice_id=episode.practice_id).score_range
+        for instrument_id in sorted(used)
+    ]
+    return min(low for low, _ in ranges), max(high for _, high in ranges)
+
+
+def client_ratings(rows: list[SessionAlliance]) -> list[rules.AllianceRating]:
+    rated = [row for row in rows if row.client is not None]
+    return [rating_of(row.client, i) for i, row in enumerate(rated) if row.client is not None]
+
+
+def status_of(rupture: Rupture, rows: list[SessionAlliance] | None = None) -> rules.RuptureStatus:
+    """Repaired / unresolved / open, computed from the client's ratings around the rupture."""
+    rows = alliance_by_session(rupture.episode) if rows is None else rows
+    rated = [row for row in rows if row.client is not None]
+    start = rupture.session.scheduled_start if rupture.session else rupture.opened_at
+    before = [row for row in rated if row.session.scheduled_start < start]
+    # The rupture session itself is the low point, not yet the repair.
+    after = [row for row in rated if row.session.scheduled_start > start]
+    index = {row.session.pk: i for i, row in enumerate(rated)}
+    return rules.rupture_status(
+        before=[rating_of(row.client, index[row.session.pk]) for row in before if row.client],
+        after=[rating_of(row.client, index[row.session.pk]) for row in after if row.client],
+        settings=rules_settings(rupture.episode.practice_id),
+    )
+
+
+@dataclass(frozen=True)
+class RuptureCounts:
+    opened: int
+    repaired: int
+    unresolved: int
+    still_open: int
+    median_sessions_to_repair: float | None
+
+
+def rupture_counts(statuses: list[rules.RuptureStatus]) -> RuptureCounts:
+    """Ruptures opened, repaired and unresolved, and the median sessions to repair."""
+    opened, repaired, unresolved, median = rules.repair_summary(statuses)
+    return RuptureCounts(opened, repaired, unresolved, opened - repaired - unresolved, median)
+
+
+@dataclass(frozen=True)
+class TherapistAlliance:
+    clinician: User
+    statuses: list[rules.RuptureStatus]
+    pairs: list[tuple[float, float]]  # (therapist total, client total) at the same session
+
+    @property
+    def counts(self) -> RuptureCounts:
+        return rupture_counts(self.statuses)
+
+
+def therapist_alliance(clinician: User) -> TherapistAlliance:
+    """A therapist's ruptures with their computed status, and their paired ratings with clients.
+
+    Each episode's feedback is read once and serves both.
+    """
+    statuses: list[rules.RuptureStatus] = []
+    pairs: list[tuple[float, float]] = []
+    episodes = Episode.objects.filter(primary_clinician=clinician).prefetch_related(
+        "ruptures__session"
+    )
+    for episode in episodes:
+        rows = alliance_by_session(episode)
+        statuses += [status_of(rupture, rows) for rupture in episode.ruptures.all()]
+        pairs += [
+            (float(row.therapist.total or 0), float(row.client.total or 0))
+            for row in rows
+            if row.client is not None and row.therapist is not None
+        ]
+    return TherapistAlliance(clinician, statuses, pairs)

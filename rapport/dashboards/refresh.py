@@ -1,0 +1,38 @@
+"""Refreshing the stored dashboard figures: on demand, and from the worker when data changed.
+
+The read of the whole practice takes seconds, so it runs outside any transaction and only the
+short write of its result is one; the worker's sweep refreshes one practice at a time, so one
+failure does not undo the others.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from rapport.accounts.models import User
+from rapport.dashboards.models import DashboardSnapshot
+from rapport.dashboards.queries import snapshot_values
+from rapport.dashboards.reading import data_mark
+from rapport.dashboards.services import dashboard_snapshot_store
+from rapport.practices.models import Practice
+
+
+def dashboards_refresh(*, practice: Practice, actor: User | None = None) -> DashboardSnapshot:
+    """Recompute every practice-dashboard figure from the database and store them."""
+    values = snapshot_values(practice)
+    return dashboard_snapshot_store(practice=practice, values=values, actor=actor)
+
+
+def dashboards_refresh_due(*, now: datetime | None = None) -> int:
+    """Refresh every practice whose figures are stale; how many were refreshed."""
+    now = now or timezone.now()
+    stored = {s.practice_id: s for s in DashboardSnapshot.objects.all()}
+    refreshed = 0
+    for practice in Practice.objects.all():
+        snapshot = stored.get(practice.pk)
+        if snapshot is None or snapshot.is_due(data_mark(practice.pk), now):
+            dashboards_refresh(practice=practice)
+            refreshed += 1
+    return refreshed
