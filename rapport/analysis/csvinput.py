@@ -60,6 +60,7 @@ class CsvTable:
     columns: tuple[str, ...]
     cells: dict[str, pa.Array]  # per column, one value per data row (text, or Parquet's type)
     numbers: NDArray[np.int64]  # each data row's number as a spreadsheet shows it (header: 1)
+    stripped: bool = False  # no cell has surrounding spaces to strip
 
     @property
     def n_rows(self) -> int:
@@ -77,7 +78,7 @@ class CsvTable:
 
     def text(self, name: str) -> pa.Array:
         """The column's cells as text, stripped of surrounding spaces; missing cells are ""."""
-        return _text(self.cells[name])
+        return _text(self.cells[name], strip=not self.stripped)
 
     def row(self, index: int) -> int:
         return int(self.numbers[index])
@@ -124,7 +125,8 @@ def _read_arrow(path: Path, raw: bytes) -> CsvTable | None:
     """The table parsed by Arrow, or None when only the csv module can read it as it always has."""
     if b"\x00" in raw:
         return None
-    first_line = raw.split(b"\n", 1)[0]
+    end = raw.find(b"\n")
+    first_line = raw if end < 0 else raw[:end]
     try:
         header_text = first_line.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -161,7 +163,8 @@ def _read_arrow(path: Path, raw: bytes) -> CsvTable | None:
     if first != header:  # the header holds a quoted line break
         return None
     cells = {column: _one_chunk(table.column(i)).slice(1) for i, column in enumerate(header)}
-    return _without_blank_rows(path, tuple(header), cells)
+    stripped = not _may_need_strip(raw, delimiter)
+    return _without_blank_rows(path, tuple(header), cells, stripped=stripped)
 
 
 def _read_python(path: Path, raw: bytes) -> CsvTable:
@@ -208,6 +211,7 @@ def _read_python(path: Path, raw: bytes) -> CsvTable:
         columns=tuple(header),
         cells=columns,
         numbers=np.array([number for number, _ in body], dtype=np.int64),
+        stripped=True,
     )
 
 
@@ -224,46 +228,60 @@ def _one_chunk(column: pa.ChunkedArray) -> pa.Array:
 
 
 def _without_blank_rows(
-    path: Path, header: tuple[str, ...], cells: dict[str, pa.Array]
+    path: Path, header: tuple[str, ...], cells: dict[str, pa.Array], *, stripped: bool = False
 ) -> CsvTable:
     n = len(cells[header[0]])
     numbers = np.arange(2, n + 2, dtype=np.int64)
     # Rows blank in the first column are few; only those are looked at in the others.
-    candidates = np.flatnonzero(_blank(cells[header[0]]))
+    candidates = np.flatnonzero(_blank(cells[header[0]], strip=not stripped))
     for column in header[1:]:
         if not candidates.size:
             break
-        candidates = candidates[_blank(cells[column].take(pa.array(candidates)))]
+        candidates = candidates[_blank(cells[column].take(pa.array(candidates)), strip=True)]
     if candidates.size:
         keep = np.ones(n, dtype=bool)
         keep[candidates] = False
         mask = pa.array(keep)
         cells = {column: values.filter(mask) for column, values in cells.items()}
         numbers = numbers[keep]
-    return CsvTable(path=path, columns=header, cells=cells, numbers=numbers)
+    return CsvTable(path=path, columns=header, cells=cells, numbers=numbers, stripped=stripped)
 
 
-def _text(values: pa.Array) -> pa.Array:
+def _text(values: pa.Array, *, strip: bool = True) -> pa.Array:
     if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
         values = pc.cast(values, pa.string())
     if values.null_count:
         values = values.fill_null("")
-    return pc.utf8_trim_whitespace(values)
+    return pc.utf8_trim_whitespace(values) if strip else values
 
 
-def _blank(values: pa.Array) -> BoolArray:
+def _blank(values: pa.Array, *, strip: bool) -> BoolArray:
     if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
         return np.asarray(values.is_null())
-    return np.asarray(pc.equal(pc.utf8_length(_text(values)), 0))
+    return np.asarray(pc.equal(pc.binary_length(_text(values, strip=strip)), 0))
+
+
+# Bytes that are, or begin, whitespace to str.strip() in UTF-8, and the quote (a quoted cell may
+# hold a line break). A continuation byte can match too: then the cells are stripped for nothing,
+# never wrongly left as they are.
+_MAY_NEED_STRIP = b' \t\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\xe1\xe2\xe3"'
+
+
+def _may_need_strip(raw: bytes, delimiter: str) -> bool:
+    # One byte at a time: bytes.find runs at memchr's speed.
+    return any(
+        raw.find(byte) >= 0 for byte in _MAY_NEED_STRIP if not (delimiter == "\t" == chr(byte))
+    )
 
 
 # Checks over whole columns. Each returns values and a mask of bad rows rather than raising, so
 # that a command can raise for the first row in the file with any problem (see first_problem).
 
 
-def numbers(values: pa.Array) -> tuple[FloatArray, BoolArray, BoolArray]:
-    """The cells as numbers (NaN when missing or bad), which are missing, and which are not
+def numbers(table: CsvTable, column: str) -> tuple[FloatArray, BoolArray, BoolArray]:
+    """The column's cells as numbers (NaN when missing or bad), which are missing, and which are not
     numbers (a typo such as "nan", "inf" or "1_000")."""
+    values = table.cells[column]
     if pa.types.is_integer(values.type) or pa.types.is_floating(values.type):
         result = np.asarray(pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False))
         result = np.array(result, dtype=np.float64)
@@ -271,30 +289,43 @@ def numbers(values: pa.Array) -> tuple[FloatArray, BoolArray, BoolArray]:
         bad = ~missing & ~np.isfinite(result)
         result[bad] = np.nan
         return result, missing, bad
-    text = _text(values)
+    text = table.text(column)
     missing = np.asarray(pc.or_(pc.equal(text, ""), pc.equal(text, "NA")))
-    well_formed = np.asarray(pc.match_substring_regex(text, _ARROW_NUMBER))
-    result = np.full(len(text), np.nan)
     try:
-        result[well_formed] = pc.cast(text.filter(pa.array(well_formed)), pa.float64()).to_numpy()
-    except pa.ArrowInvalid:  # out of Arrow's range, such as 1e999, which float() makes inf
-        result[well_formed] = [
-            float(cell) for cell in text.filter(pa.array(well_formed)).to_pylist()
-        ]
-    bad = ~missing & ~well_formed
-    # Only a cell with characters beyond ASCII can be a number to Python's re and not to RE2.
-    for i in np.flatnonzero(bad & ~np.asarray(pc.string_is_ascii(text))):
+        # Arrow's parser takes all that the plain notation does, and beyond it only "nan", "inf"
+        # and their kind, which come out as non-finite: those few cells are checked one by one.
+        result = np.array(
+            pc.cast(pc.if_else(pa.array(missing), "0", text), pa.float64()), dtype=np.float64
+        )
+        suspect = ~np.isfinite(result) & ~missing
+        bad = np.zeros(len(text), dtype=bool)
+    except pa.ArrowInvalid:  # some cell is no number to Arrow: find which by the pattern
+        well_formed = np.asarray(pc.match_substring_regex(text, _ARROW_NUMBER))
+        result = np.full(len(text), np.nan)
+        ok = pa.array(well_formed & ~missing)
+        result[np.asarray(ok)] = pc.cast(text.filter(ok), pa.float64()).to_numpy()
+        # Only a cell beyond ASCII can be a number to Python's re and not to RE2 (other digits).
+        ascii_only = np.asarray(pc.string_is_ascii(text))
+        bad = ~well_formed & ~missing & ascii_only
+        suspect = ~well_formed & ~missing & ~ascii_only
+    for i in np.flatnonzero(suspect):
         cell = str(text[int(i)].as_py())
         if _NUMBER.fullmatch(cell):
             result[i] = float(cell)
-            bad[i] = False
+        else:
+            bad[i] = True
+    result[missing | bad] = np.nan
     return result, missing, bad
 
 
 def not_a_number(table: CsvTable, column: str) -> Callable[[int], str]:
     """The message for a cell of the column that is not a number, by row index."""
-    text = table.text(column)
-    return lambda i: f"row {table.row(i)}: {column} is {text[i].as_py()!r}, not a number"
+
+    def message(i: int) -> str:
+        cell = _text(table.cells[column].slice(i, 1), strip=True)[0].as_py()
+        return f"row {table.row(i)}: {column} is {cell!r}, not a number"
+
+    return message
 
 
 def ids(table: CsvTable, column: str) -> tuple[pa.Array, BoolArray]:
@@ -302,7 +333,9 @@ def ids(table: CsvTable, column: str) -> tuple[pa.Array, BoolArray]:
     empty (an error: see empty_id)."""
     text = table.text(column)
     empty = np.asarray(pc.equal(text, ""))
-    return pc.replace_substring_regex(text, _ARROW_WHOLE_WITH_ZEROS, r"\1"), empty
+    if pc.any(pc.match_substring(text, ".")).as_py():
+        text = pc.replace_substring_regex(text, _ARROW_WHOLE_WITH_ZEROS, r"\1")
+    return text, empty
 
 
 def empty_id(table: CsvTable, column: str) -> Callable[[int], str]:

@@ -50,15 +50,15 @@ def growth_data(
     ]
     per_client: dict[str, NDArray[np.float64]] = {}
     for column in covariates:
-        values, missing, bad = numbers(table.cells[column])
+        values, missing, bad = numbers(table, column)
         first = first_in_group(codes, n_clients, ~missing)
         has = first >= 0
         read_bad = np.zeros(table.n_rows, dtype=bool)
         read_bad[first[has]] = bad[first[has]]
         checks.append((read_bad, not_a_number(table, column)))
         per_client[column] = np.where(has, values[np.maximum(first, 0)], math.nan)
-    t, t_missing, t_bad = numbers(table.cells[time_col])
-    y, y_missing, y_bad = numbers(table.cells[score_col])
+    t, t_missing, t_bad = numbers(table, time_col)
+    y, y_missing, y_bad = numbers(table, score_col)
     checks += [(t_bad, not_a_number(table, time_col)), (y_bad, not_a_number(table, score_col))]
     first_problem(checks)
 

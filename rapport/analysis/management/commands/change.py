@@ -170,10 +170,10 @@ def _pairs(table: CsvTable, options: dict[str, Any]) -> Pairs:
     names, empty = ids(table, id_col)
     clients, codes = factorise(names)  # every client in the file, in order of first appearance
     times = table.text(time_col)
-    time_numbers = numbers(table.cells[time_col])[0]
+    time_numbers = numbers(table, time_col)[0]
     is_pre = same_values(times, time_numbers, pre_time)
     is_post = ~is_pre & same_values(times, time_numbers, post_time)
-    score, _, bad = numbers(table.cells[score_col])
+    score, _, bad = numbers(table, score_col)
     checks = [
         (empty, empty_id(table, id_col)),
         (bad & (is_pre | is_post), not_a_number(table, score_col)),

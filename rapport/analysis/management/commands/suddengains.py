@@ -83,7 +83,7 @@ class Command(BaseCommand):
             checks = [(empty, empty_id(table, id_col)), (repeated, twice)]
             scores = []
             for column in columns:
-                values, _, bad = numbers(table.cells[column])
+                values, _, bad = numbers(table, column)
                 checks.append((bad, not_a_number(table, column)))
                 scores.append(values)
             first_problem(checks)
