@@ -58,7 +58,8 @@ class CsvTable:
 
     path: Path
     columns: tuple[str, ...]
-    cells: dict[str, pa.Array]  # per column, one value per data row (text, or Parquet's type)
+    # Per column, one value per data row: text, or for Parquet the column's own type.
+    cells: dict[str, pa.ChunkedArray]
     numbers: NDArray[np.int64]  # each data row's number as a spreadsheet shows it (header: 1)
     stripped: bool = False  # no cell has surrounding spaces to strip
 
@@ -115,9 +116,8 @@ def _read_parquet(path: Path, raw: bytes) -> CsvTable:
         raise CsvInputError(f"{name} is not a readable Parquet file: {error}") from None
     header = [column.strip() for column in table.column_names]
     _check_header(name, header)
-    cells = {
-        column: _one_chunk(table.column(i)) for i, column in enumerate(header)
-    }  # Parquet's typed columns are kept: numbers need no parsing
+    # Parquet's typed columns are kept: numbers need no parsing.
+    cells = {column: table.column(i) for i, column in enumerate(header)}
     return _without_blank_rows(path, tuple(header), cells)
 
 
@@ -140,7 +140,7 @@ def _read_arrow(path: Path, raw: bytes) -> CsvTable | None:
     try:
         table = pacsv.read_csv(
             pa.BufferReader(raw),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 20),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter,
                 # A quoted cell can hold a line break only where a cell is quoted at all; without
@@ -162,7 +162,8 @@ def _read_arrow(path: Path, raw: bytes) -> CsvTable | None:
     first = [str(v).strip() for v in table.slice(0, 1).to_pylist()[0].values()]
     if first != header:  # the header holds a quoted line break
         return None
-    cells = {column: _one_chunk(table.column(i)).slice(1) for i, column in enumerate(header)}
+    # Columns stay in Arrow's chunks (one per block parsed): joining them would copy the table.
+    cells = {column: table.column(i).slice(1) for i, column in enumerate(header)}
     stripped = not _may_need_strip(raw, delimiter)
     return _without_blank_rows(path, tuple(header), cells, stripped=stripped)
 
@@ -203,7 +204,7 @@ def _read_python(path: Path, raw: bytes) -> CsvTable:
                 f"row {number} of {name} has {len(cells)} cells; the header has {len(header)}"
             )
     columns = {
-        column: pa.array([cells[j] for _, cells in body], type=pa.string())
+        column: pa.chunked_array([pa.array([cells[j] for _, cells in body], type=pa.string())])
         for j, column in enumerate(header)
     }
     return CsvTable(
@@ -223,12 +224,12 @@ def _check_header(name: str, header: list[str]) -> None:
         raise CsvInputError(f"{name} names a column more than once: {', '.join(duplicates)}")
 
 
-def _one_chunk(column: pa.ChunkedArray) -> pa.Array:
-    return column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
-
-
 def _without_blank_rows(
-    path: Path, header: tuple[str, ...], cells: dict[str, pa.Array], *, stripped: bool = False
+    path: Path,
+    header: tuple[str, ...],
+    cells: dict[str, pa.ChunkedArray],
+    *,
+    stripped: bool = False,
 ) -> CsvTable:
     n = len(cells[header[0]])
     numbers = np.arange(2, n + 2, dtype=np.int64)
@@ -283,8 +284,7 @@ def numbers(table: CsvTable, column: str) -> tuple[FloatArray, BoolArray, BoolAr
     numbers (a typo such as "nan", "inf" or "1_000")."""
     values = table.cells[column]
     if pa.types.is_integer(values.type) or pa.types.is_floating(values.type):
-        result = np.asarray(pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False))
-        result = np.array(result, dtype=np.float64)
+        result = _floats(pc.cast(values, pa.float64()))
         missing = np.asarray(values.is_null())
         bad = ~missing & ~np.isfinite(result)
         result[bad] = np.nan
@@ -294,9 +294,7 @@ def numbers(table: CsvTable, column: str) -> tuple[FloatArray, BoolArray, BoolAr
     try:
         # Arrow's parser takes all that the plain notation does, and beyond it only "nan", "inf"
         # and their kind, which come out as non-finite: those few cells are checked one by one.
-        result = np.array(
-            pc.cast(pc.if_else(pa.array(missing), "0", text), pa.float64()), dtype=np.float64
-        )
+        result = _floats(pc.cast(pc.if_else(pa.array(missing), "0", text), pa.float64()))
         suspect = ~np.isfinite(result) & ~missing
         bad = np.zeros(len(text), dtype=bool)
     except pa.ArrowInvalid:  # some cell is no number to Arrow: find which by the pattern
@@ -316,6 +314,12 @@ def numbers(table: CsvTable, column: str) -> tuple[FloatArray, BoolArray, BoolAr
             bad[i] = True
     result[missing | bad] = np.nan
     return result, missing, bad
+
+
+def _floats(values: pa.ChunkedArray) -> FloatArray:
+    """A writable NumPy copy (Arrow's own buffers are read-only), nulls as NaN."""
+    floats: FloatArray = np.array(values.to_numpy(), dtype=np.float64, copy=True)
+    return floats
 
 
 def not_a_number(table: CsvTable, column: str) -> Callable[[int], str]:
@@ -342,12 +346,15 @@ def empty_id(table: CsvTable, column: str) -> Callable[[int], str]:
     return lambda i: f"row {table.row(i)}: {column} is empty"
 
 
-def factorise(values: pa.Array) -> tuple[list[str], NDArray[np.int64]]:
+def factorise(values: pa.ChunkedArray) -> tuple[list[str], NDArray[np.int64]]:
     """Distinct values in order of first appearance, and each row's index into them; by hashing,
     so text ids cost what integers do."""
-    encoded = pc.dictionary_encode(values)
-    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-    return encoded.dictionary.to_pylist(), codes
+    chunks = pc.dictionary_encode(values).chunks
+    if not chunks:
+        return [], np.zeros(0, dtype=np.int64)
+    # The chunks share one growing dictionary: the last chunk's holds every value.
+    codes = np.concatenate([np.asarray(chunk.indices, dtype=np.int64) for chunk in chunks])
+    return chunks[-1].dictionary.to_pylist(), codes
 
 
 def first_in_group(codes: NDArray[np.int64], n_groups: int, where: BoolArray) -> NDArray[np.int64]:
