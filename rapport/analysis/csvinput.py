@@ -140,7 +140,9 @@ def _read_arrow(path: Path, raw: bytes) -> CsvTable | None:
     try:
         table = pacsv.read_csv(
             pa.BufferReader(raw),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 20),
+            read_options=pacsv.ReadOptions(
+                column_names=names, block_size=1 << 20, use_threads=False
+            ),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter,
                 # A quoted cell can hold a line break only where a cell is quoted at all; without
@@ -294,7 +296,8 @@ def numbers(table: CsvTable, column: str) -> tuple[FloatArray, BoolArray, BoolAr
     try:
         # Arrow's parser takes all that the plain notation does, and beyond it only "nan", "inf"
         # and their kind, which come out as non-finite: those few cells are checked one by one.
-        result = _floats(pc.cast(pc.if_else(pa.array(missing), "0", text), pa.float64()))
+        filled = pc.if_else(pa.array(missing), "0", text) if missing.any() else text
+        result = _floats(pc.cast(filled, pa.float64()))
         suspect = ~np.isfinite(result) & ~missing
         bad = np.zeros(len(text), dtype=bool)
     except pa.ArrowInvalid:  # some cell is no number to Arrow: find which by the pattern
@@ -317,8 +320,12 @@ def numbers(table: CsvTable, column: str) -> tuple[FloatArray, BoolArray, BoolAr
 
 
 def _floats(values: pa.ChunkedArray) -> FloatArray:
-    """A writable NumPy copy (Arrow's own buffers are read-only), nulls as NaN."""
-    floats: FloatArray = np.array(values.to_numpy(), dtype=np.float64, copy=True)
+    """A writable NumPy copy (Arrow's own buffers are read-only), nulls as NaN; one copy, not
+    the two of joining the chunks and then copying."""
+    if not values.num_chunks:
+        return np.zeros(0)
+    parts = [chunk.to_numpy(zero_copy_only=False) for chunk in values.chunks]
+    floats: FloatArray = np.concatenate(parts).astype(np.float64, copy=False)
     return floats
 
 

@@ -64,7 +64,9 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="CSV file in long format (- for standard input).")
+        parser.add_argument(
+            "file", help="CSV or Parquet file in long format (- for standard input)."
+        )
         parser.add_argument("--id", required=True, dest="id_column", help="Client id column.")
         parser.add_argument("--time", required=True, dest="time_column", help="Time column.")
         parser.add_argument("--score", required=True, dest="score_column", help="Score column.")

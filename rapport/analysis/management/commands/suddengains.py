@@ -33,7 +33,9 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="CSV file in wide format (- for standard input).")
+        parser.add_argument(
+            "file", help="CSV or Parquet file in wide format (- for standard input)."
+        )
         parser.add_argument("--id", required=True, dest="id_column", help="Client id column.")
         parser.add_argument(
             "--columns", required=True, help="Session columns in session order, comma-separated."
