@@ -1,10 +1,16 @@
-"""Reading researchers' CSV exports for the analysis commands.
+"""Reading researchers' CSV and Parquet exports for the analysis commands, as columns.
 
 Files come from R, SPSS, pandas and spreadsheets, so the reader is forgiving about form and strict
 about content: a UTF-8 byte-order mark, a semicolon or tab delimiter, integers written as `1.0`
 and blank lines are all fine; empty cells and `NA` (R's marker) are missing values; anything else
 that is not a number where a number is needed is an error that names the row. Rows are numbered
-as a spreadsheet shows them, the header being row 1.
+as a spreadsheet shows them, the header being row 1. A Parquet file (by its `.parquet` name or its
+magic bytes) follows the same rules, its nulls being empty cells.
+
+The table is parsed by Arrow into one array per column and checked column by column; the row an
+error names is looked up only once a check has failed. A file Arrow's parser reads differently
+from Python's csv module (a row with more or fewer cells than the header, a blank header line,
+binary data) is read again by the csv module, so that every message stays as exact as it was.
 
 Every problem is a `CsvInputError` whose message is one line, ready to show as it is.
 """
@@ -15,8 +21,15 @@ import csv
 import io
 import re
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
+import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
+import pyarrow.compute as pc  # type: ignore[import-untyped, unused-ignore]
+import pyarrow.csv as pacsv  # type: ignore[import-untyped, unused-ignore]
+from numpy.typing import NDArray
 
 MISSING = frozenset({"", "NA"})
 DELIMITERS = (",", ";", "\t")
@@ -24,6 +37,15 @@ DELIMITERS = (",", ";", "\t")
 # score column are typos rather than numbers.
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _WHOLE_WITH_ZEROS = re.compile(r"(-?\d+)\.0+")
+# The same patterns for Arrow (RE2); a cell RE2 turns down is asked of Python's re again, whose
+# \d also takes other scripts' digits.
+_ARROW_NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
+_ARROW_WHOLE_WITH_ZEROS = r"^(-?\d+)\.0+$"
+PARQUET_MAGIC = b"PAR1"
+STDIN = "-"
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
 
 
 class CsvInputError(ValueError):
@@ -31,16 +53,19 @@ class CsvInputError(ValueError):
 
 
 @dataclass(frozen=True)
-class CsvRow:
-    number: int  # as a spreadsheet shows it: the header is row 1
-    cells: dict[str, str]  # stripped of surrounding spaces
-
-
-@dataclass(frozen=True)
 class CsvTable:
+    """The data rows of a file, column by column; rows with only empty cells are left out."""
+
     path: Path
     columns: tuple[str, ...]
-    rows: tuple[CsvRow, ...]
+    # Per column, one value per data row: text, or for Parquet the column's own type.
+    cells: dict[str, pa.ChunkedArray]
+    numbers: NDArray[np.int64]  # each data row's number as a spreadsheet shows it (header: 1)
+    stripped: bool = False  # no cell has surrounding spaces to strip
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.numbers.shape[0])
 
     def require(self, *names: str) -> None:
         """Fail on the first column that is not in the header, listing those that are."""
@@ -52,8 +77,12 @@ class CsvTable:
                     f"available columns: {available}"
                 )
 
+    def text(self, name: str) -> pa.Array:
+        """The column's cells as text, stripped of surrounding spaces; missing cells are ""."""
+        return _text(self.cells[name], strip=not self.stripped)
 
-STDIN = "-"
+    def row(self, index: int) -> int:
+        return int(self.numbers[index])
 
 
 def display_name(path: Path) -> str:
@@ -68,17 +97,88 @@ def read_csv(path: str | Path) -> CsvTable:
             raise CsvInputError(f"no such file: {path}")
         if not path.is_file():
             raise CsvInputError(f"{path} is not a file")
-    name = display_name(path)
     try:
         raw = sys.stdin.buffer.read() if str(path) == STDIN else path.read_bytes()
+    except OSError as error:
+        raise CsvInputError(f"cannot read {path}: {error.strerror}") from None
+    if path.suffix.lower() == ".parquet" or raw[:4] == PARQUET_MAGIC:
+        return _read_parquet(path, raw)
+    return _read_arrow(path, raw) or _read_python(path, raw)
+
+
+def _read_parquet(path: Path, raw: bytes) -> CsvTable:
+    import pyarrow.parquet as pq  # type: ignore[import-untyped, unused-ignore]
+
+    name = display_name(path)
+    try:
+        table = pq.read_table(pa.BufferReader(raw))
+    except (pa.ArrowException, OSError) as error:
+        raise CsvInputError(f"{name} is not a readable Parquet file: {error}") from None
+    header = [column.strip() for column in table.column_names]
+    _check_header(name, header)
+    # Parquet's typed columns are kept: numbers need no parsing.
+    cells = {column: table.column(i) for i, column in enumerate(header)}
+    return _without_blank_rows(path, tuple(header), cells)
+
+
+def _read_arrow(path: Path, raw: bytes) -> CsvTable | None:
+    """The table parsed by Arrow, or None when only the csv module can read it as it always has."""
+    if b"\x00" in raw:
+        return None
+    end = raw.find(b"\n")
+    first_line = raw if end < 0 else raw[:end]
+    try:
+        header_text = first_line.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    delimiter = max(DELIMITERS, key=header_text.count)
+    header = next(csv.reader([header_text.rstrip("\r")], delimiter=delimiter), [])
+    header = [cell.strip() for cell in header]
+    if len(header) < 2 or "" in header or len(set(header)) < len(header):
+        return None
+    names = [f"f{i}" for i in range(len(header))]
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(raw),
+            read_options=pacsv.ReadOptions(
+                column_names=names, block_size=1 << 20, use_threads=False
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter,
+                # A quoted cell can hold a line break only where a cell is quoted at all; without
+                # quotes Arrow can cut the file into blocks anywhere, which is faster.
+                newlines_in_values=b'"' in raw,
+                # A blank line becomes a row of empty cells, counted and then left out, as the
+                # csv module's empty record is.
+                ignore_empty_lines=False,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                null_values=[],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid:  # a row of the wrong length, or text that is not UTF-8
+        return None
+    first = [str(v).strip() for v in table.slice(0, 1).to_pylist()[0].values()]
+    if first != header:  # the header holds a quoted line break
+        return None
+    # Columns stay in Arrow's chunks (one per block parsed): joining them would copy the table.
+    cells = {column: table.column(i).slice(1) for i, column in enumerate(header)}
+    stripped = not _may_need_strip(raw, delimiter)
+    return _without_blank_rows(path, tuple(header), cells, stripped=stripped)
+
+
+def _read_python(path: Path, raw: bytes) -> CsvTable:
+    """The csv module's reading, row by row: slow, exact, and the source of every form error."""
+    name = display_name(path)
+    try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise CsvInputError(f"{name} is not a CSV file (it is not UTF-8 text)") from None
-    except OSError as error:
-        raise CsvInputError(f"cannot read {path}: {error.strerror}") from None
     if "\x00" in text:
         raise CsvInputError(f"{name} is not a CSV file (it contains binary data)")
-
     header_line = text.split("\n", 1)[0]
     delimiter = max(DELIMITERS, key=header_line.count)
     try:
@@ -99,20 +199,191 @@ def read_csv(path: str | Path) -> CsvTable:
             f"{name} is not a CSV file (the header has one column; "
             "expected comma-, semicolon- or tab-separated columns)"
         )
-    if "" in header:
-        raise CsvInputError(f"{name} has a column without a name in its header")
-    duplicates = sorted({name for name in header if header.count(name) > 1})
-    if duplicates:
-        raise CsvInputError(f"{name} names a column more than once: {', '.join(duplicates)}")
-
-    rows = []
+    _check_header(name, header)
     for number, cells in body:
         if len(cells) != len(header):
             raise CsvInputError(
                 f"row {number} of {name} has {len(cells)} cells; the header has {len(header)}"
             )
-        rows.append(CsvRow(number, dict(zip(header, cells, strict=True))))
-    return CsvTable(path=path, columns=tuple(header), rows=tuple(rows))
+    columns = {
+        column: pa.chunked_array([pa.array([cells[j] for _, cells in body], type=pa.string())])
+        for j, column in enumerate(header)
+    }
+    return CsvTable(
+        path=path,
+        columns=tuple(header),
+        cells=columns,
+        numbers=np.array([number for number, _ in body], dtype=np.int64),
+        stripped=True,
+    )
+
+
+def _check_header(name: str, header: list[str]) -> None:
+    if "" in header:
+        raise CsvInputError(f"{name} has a column without a name in its header")
+    duplicates = sorted({column for column in header if header.count(column) > 1})
+    if duplicates:
+        raise CsvInputError(f"{name} names a column more than once: {', '.join(duplicates)}")
+
+
+def _without_blank_rows(
+    path: Path,
+    header: tuple[str, ...],
+    cells: dict[str, pa.ChunkedArray],
+    *,
+    stripped: bool = False,
+) -> CsvTable:
+    n = len(cells[header[0]])
+    numbers = np.arange(2, n + 2, dtype=np.int64)
+    # Rows blank in the first column are few; only those are looked at in the others.
+    candidates = np.flatnonzero(_blank(cells[header[0]], strip=not stripped))
+    for column in header[1:]:
+        if not candidates.size:
+            break
+        candidates = candidates[_blank(cells[column].take(pa.array(candidates)), strip=True)]
+    if candidates.size:
+        keep = np.ones(n, dtype=bool)
+        keep[candidates] = False
+        mask = pa.array(keep)
+        cells = {column: values.filter(mask) for column, values in cells.items()}
+        numbers = numbers[keep]
+    return CsvTable(path=path, columns=header, cells=cells, numbers=numbers, stripped=stripped)
+
+
+def _text(values: pa.Array, *, strip: bool = True) -> pa.Array:
+    if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
+        values = pc.cast(values, pa.string())
+    if values.null_count:
+        values = values.fill_null("")
+    return pc.utf8_trim_whitespace(values) if strip else values
+
+
+def _blank(values: pa.Array, *, strip: bool) -> BoolArray:
+    if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
+        return np.asarray(values.is_null())
+    return np.asarray(pc.equal(pc.binary_length(_text(values, strip=strip)), 0))
+
+
+# Bytes that are, or begin, whitespace to str.strip() in UTF-8, and the quote (a quoted cell may
+# hold a line break). A continuation byte can match too: then the cells are stripped for nothing,
+# never wrongly left as they are.
+_MAY_NEED_STRIP = b' \t\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\xe1\xe2\xe3"'
+
+
+def _may_need_strip(raw: bytes, delimiter: str) -> bool:
+    # One byte at a time: bytes.find runs at memchr's speed.
+    return any(
+        raw.find(byte) >= 0 for byte in _MAY_NEED_STRIP if not (delimiter == "\t" == chr(byte))
+    )
+
+
+# Checks over whole columns. Each returns values and a mask of bad rows rather than raising, so
+# that a command can raise for the first row in the file with any problem (see first_problem).
+
+
+def numbers(table: CsvTable, column: str) -> tuple[FloatArray, BoolArray, BoolArray]:
+    """The column's cells as numbers (NaN when missing or bad), which are missing, and which are not
+    numbers (a typo such as "nan", "inf" or "1_000")."""
+    values = table.cells[column]
+    if pa.types.is_integer(values.type) or pa.types.is_floating(values.type):
+        result = _floats(pc.cast(values, pa.float64()))
+        missing = np.asarray(values.is_null())
+        bad = ~missing & ~np.isfinite(result)
+        result[bad] = np.nan
+        return result, missing, bad
+    text = table.text(column)
+    missing = np.asarray(pc.or_(pc.equal(text, ""), pc.equal(text, "NA")))
+    try:
+        # Arrow's parser takes all that the plain notation does, and beyond it only "nan", "inf"
+        # and their kind, which come out as non-finite: those few cells are checked one by one.
+        filled = pc.if_else(pa.array(missing), "0", text) if missing.any() else text
+        result = _floats(pc.cast(filled, pa.float64()))
+        suspect = ~np.isfinite(result) & ~missing
+        bad = np.zeros(len(text), dtype=bool)
+    except pa.ArrowInvalid:  # some cell is no number to Arrow: find which by the pattern
+        well_formed = np.asarray(pc.match_substring_regex(text, _ARROW_NUMBER))
+        result = np.full(len(text), np.nan)
+        ok = pa.array(well_formed & ~missing)
+        result[np.asarray(ok)] = pc.cast(text.filter(ok), pa.float64()).to_numpy()
+        # Only a cell beyond ASCII can be a number to Python's re and not to RE2 (other digits).
+        ascii_only = np.asarray(pc.string_is_ascii(text))
+        bad = ~well_formed & ~missing & ascii_only
+        suspect = ~well_formed & ~missing & ~ascii_only
+    for i in np.flatnonzero(suspect):
+        cell = str(text[int(i)].as_py())
+        if _NUMBER.fullmatch(cell):
+            result[i] = float(cell)
+        else:
+            bad[i] = True
+    result[missing | bad] = np.nan
+    return result, missing, bad
+
+
+def _floats(values: pa.ChunkedArray) -> FloatArray:
+    """A writable NumPy copy (Arrow's own buffers are read-only), nulls as NaN; one copy, not
+    the two of joining the chunks and then copying."""
+    if not values.num_chunks:
+        return np.zeros(0)
+    parts = [chunk.to_numpy(zero_copy_only=False) for chunk in values.chunks]
+    floats: FloatArray = np.concatenate(parts).astype(np.float64, copy=False)
+    return floats
+
+
+def not_a_number(table: CsvTable, column: str) -> Callable[[int], str]:
+    """The message for a cell of the column that is not a number, by row index."""
+
+    def message(i: int) -> str:
+        cell = _text(table.cells[column].slice(i, 1), strip=True)[0].as_py()
+        return f"row {table.row(i)}: {column} is {cell!r}, not a number"
+
+    return message
+
+
+def ids(table: CsvTable, column: str) -> tuple[pa.Array, BoolArray]:
+    """The column's client ids, a float export's ".0" dropped (see normalise_id), and which are
+    empty (an error: see empty_id)."""
+    text = table.text(column)
+    empty = np.asarray(pc.equal(text, ""))
+    if pc.any(pc.match_substring(text, ".")).as_py():
+        text = pc.replace_substring_regex(text, _ARROW_WHOLE_WITH_ZEROS, r"\1")
+    return text, empty
+
+
+def empty_id(table: CsvTable, column: str) -> Callable[[int], str]:
+    return lambda i: f"row {table.row(i)}: {column} is empty"
+
+
+def factorise(values: pa.ChunkedArray) -> tuple[list[str], NDArray[np.int64]]:
+    """Distinct values in order of first appearance, and each row's index into them; by hashing,
+    so text ids cost what integers do."""
+    chunks = pc.dictionary_encode(values).chunks
+    if not chunks:
+        return [], np.zeros(0, dtype=np.int64)
+    # The chunks share one growing dictionary: the last chunk's holds every value.
+    codes = np.concatenate([np.asarray(chunk.indices, dtype=np.int64) for chunk in chunks])
+    return chunks[-1].dictionary.to_pylist(), codes
+
+
+def first_in_group(codes: NDArray[np.int64], n_groups: int, where: BoolArray) -> NDArray[np.int64]:
+    """Per group, the index of its first row where `where` holds; -1 when there is none."""
+    first = np.full(n_groups, -1, dtype=np.int64)
+    rows = np.flatnonzero(where)
+    # With repeated indices the last assignment wins, so assigning in reverse keeps the first row.
+    first[codes[rows][::-1]] = rows[::-1]
+    return first
+
+
+def first_problem(checks: Sequence[tuple[BoolArray, Callable[[int], str]]]) -> None:
+    """Raise for the first row with a problem, and for a row with several, the first check's:
+    what a reader going row by row and check by check would have stopped at."""
+    found: tuple[int, Callable[[int], str]] | None = None
+    for mask, message in checks:
+        if mask.any():
+            index = int(np.argmax(mask))
+            if found is None or index < found[0]:
+                found = (index, message)
+    if found is not None:
+        raise CsvInputError(found[1](found[0]))
 
 
 def parse_number(text: str, *, column: str, row: int) -> float | None:
@@ -130,6 +401,15 @@ def same_value(a: str, b: str) -> bool:
     if a == b:
         return True
     return bool(_NUMBER.fullmatch(a) and _NUMBER.fullmatch(b) and float(a) == float(b))
+
+
+def same_values(text: pa.Array, as_numbers: FloatArray, value: str) -> BoolArray:
+    """same_value for every cell of a column (given as text and as numbers) against one value."""
+    value = value.strip()
+    match = np.asarray(pc.equal(text, value))
+    if _NUMBER.fullmatch(value):
+        match |= as_numbers == float(value)
+    return match
 
 
 def normalise_id(text: str) -> str:

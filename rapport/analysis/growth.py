@@ -1,16 +1,26 @@
-"""Growth-curve input: a researcher's long-format CSV table as the arrays `fit_growth` takes,
+"""Growth-curve input: a researcher's long-format table as the arrays `fit_growth` takes,
 and a fitted model as plain JSON values."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from rapport.analysis.csvinput import CsvInputError, CsvTable, normalise_id, parse_number
+from rapport.analysis.csvinput import (
+    CsvTable,
+    empty_id,
+    factorise,
+    first_in_group,
+    first_problem,
+    ids,
+    not_a_number,
+    numbers,
+)
 from rapport.core.growth import GrowthFit
 
 
@@ -30,62 +40,48 @@ class GrowthData:
 def growth_data(
     table: CsvTable, id_col: str, time_col: str, score_col: str, covariates: list[str]
 ) -> GrowthData:
-    index: dict[str, int] = {}
-    client: list[int] = []
-    times: list[float] = []
-    scores: list[float] = []
-    first: list[list[float | None]] = [[] for _ in covariates]  # per client, per covariate
-    n_missing = 0
-    for row in table.rows:
-        cells = row.cells
-        name = normalise_id(cells[id_col])
-        if not name:
-            raise CsvInputError(f"row {row.number}: {id_col} is empty")
-        if name not in index:
-            index[name] = len(index)
-            for values in first:
-                values.append(None)
-        code = index[name]
-        for values, column in zip(first, covariates, strict=True):
-            if values[code] is None:
-                values[code] = parse_number(cells[column], column=column, row=row.number)
-        t = parse_number(cells[time_col], column=time_col, row=row.number)
-        y = parse_number(cells[score_col], column=score_col, row=row.number)
-        if t is None or y is None:
-            n_missing += 1
-            continue
-        client.append(code)
-        times.append(t)
-        scores.append(y)
+    """The table's arrays; an error names the first row a reader going row by row would stop at
+    (a covariate is read on a client's rows only until it has a value)."""
+    names, empty = ids(table, id_col)
+    labels, codes = factorise(names)
+    n_clients = len(labels)
+    checks: list[tuple[NDArray[np.bool_], Callable[[int], str]]] = [
+        (empty, empty_id(table, id_col))
+    ]
+    per_client: dict[str, NDArray[np.float64]] = {}
+    for column in covariates:
+        values, missing, bad = numbers(table, column)
+        first = first_in_group(codes, n_clients, ~missing)
+        has = first >= 0
+        read_bad = np.zeros(table.n_rows, dtype=bool)
+        read_bad[first[has]] = bad[first[has]]
+        checks.append((read_bad, not_a_number(table, column)))
+        per_client[column] = np.where(has, values[np.maximum(first, 0)], math.nan)
+    t, t_missing, t_bad = numbers(table, time_col)
+    y, y_missing, y_bad = numbers(table, score_col)
+    checks += [(t_bad, not_a_number(table, time_col)), (y_bad, not_a_number(table, score_col))]
+    first_problem(checks)
 
-    codes = np.array(client, dtype=np.int64)
-    time_array = np.array(times, dtype=np.float64)
-    score_array = np.array(scores, dtype=np.float64)
-    per_client = {
-        column: np.array([math.nan if v is None else v for v in values])
-        for column, values in zip(covariates, first, strict=True)
-    }
+    complete = ~(t_missing | y_missing)
+    n_missing = int((~complete).sum())
     if per_client:
-        known = np.ones(len(index), dtype=bool)
-        for per_row in per_client.values():
-            known &= ~np.isnan(per_row)
-        kept = known[codes]
-        n_missing += int((~kept).sum())
-        codes, time_array, score_array = codes[kept], time_array[kept], score_array[kept]
+        known = np.ones(n_clients, dtype=bool)
+        for values in per_client.values():
+            known &= ~np.isnan(values)
+        n_missing += int((complete & ~known[codes]).sum())
+        complete &= known[codes]
+    kept = codes[complete]
     # Clients left with no rows are not counted (fit_growth would not see them either).
-    present = np.zeros(len(index), dtype=bool)
-    present[codes] = True
+    present = np.zeros(n_clients, dtype=bool)
+    present[kept] = True
     renumber = np.cumsum(present) - 1
-    ids = [name for name, seen in zip(index, present, strict=True) if seen]
     return GrowthData(
-        ids=ids,
-        client=renumber[codes],
-        time=time_array,
-        score=score_array,
-        covariates={
-            column: values[present][renumber[codes]] for column, values in per_client.items()
-        },
-        n_rows=len(table.rows),
+        ids=[name for name, seen in zip(labels, present, strict=True) if seen],
+        client=renumber[kept],
+        time=t[complete],
+        score=y[complete],
+        covariates={column: values[kept] for column, values in per_client.items()},
+        n_rows=table.n_rows,
         n_missing=n_missing,
     )
 

@@ -284,13 +284,21 @@ def _sandwich(
     )
 
 
+MOMENT_ROUNDS = 3  # of reweighting in moment_start; more changed no start by 1 %
+
+
 def moment_start(sums: GroupSums) -> FloatArray | None:
     """θ from method-of-moments estimates, a starting point close to the optimum.
 
     Each group with three or more observations and varying time has its own least-squares line;
     σ² is their pooled residual variance, and σ²D the covariance of the lines (around their
     regression on the covariates) less the average sampling covariance σ²C_i⁻¹, made positive
-    definite. For balanced data this is the REML estimate itself. None when it cannot be formed.
+    definite. For balanced data this is the REML estimate itself. With uneven times, a group
+    whose few visits lie close together has a line so uncertain that it swamps the rest (its
+    C_i⁻¹ is huge, and the difference comes out all but singular), so the moments are then
+    taken again with each line weighted by its precision relative to D, 1 / (1 + mean of
+    σ²C_i⁻¹'s diagonal over D's): a few rounds of this halved the evaluations on such data.
+    None when it cannot be formed.
     """
     use = (sums.c0 >= 3) & (sums.sxx > 0)
     m = int(use.sum())
@@ -302,24 +310,31 @@ def moment_start(sums: GroupSums) -> FloatArray | None:
     design = (
         np.ones((m, 1)) if sums.omega is None else np.column_stack([np.ones(m), sums.omega[use]])
     )
+    # C_i⁻¹ = [[Σt², −Σt], [−Σt, n]] / (n·sxx)
+    inverse = np.array([[1.0 / n + tbar * tbar / sxx, -tbar / sxx], [-tbar / sxx, 1.0 / sxx]])
+    weight = np.ones(m)
     try:
-        with np.errstate(all="ignore"):
-            # einsum rather than matmul: no BLAS threads (see the note at the top).
-            coef = np.linalg.solve(
-                np.einsum("ia,ib->ab", design, design), np.einsum("ia,ij->aj", design, lines)
-            )
-            e = lines - np.einsum("ia,aj->ij", design, coef)
-            spread = np.einsum("ia,ib->ab", e, e) / (m - design.shape[1])
-            # C_i⁻¹ = [[Σt², −Σt], [−Σt, n]] / (n·sxx)
-            inverse = np.array(
-                [[1.0 / n + tbar * tbar / sxx, -tbar / sxx], [-tbar / sxx, 1.0 / sxx]]
-            )
-            d = (spread - sigma2 * inverse.mean(axis=2)) / sigma2
-        if not (np.isfinite(d).all() and sigma2 > 0):
-            return None
-        values, vectors = np.linalg.eigh(d)
-        values = np.maximum(values, 1e-2 * max(float(values[-1]), 1e-2))
-        factor = np.linalg.cholesky((vectors * values) @ vectors.T)
+        for _ in range(MOMENT_ROUNDS):
+            with np.errstate(all="ignore"):
+                # einsum rather than matmul: no BLAS threads (see the note at the top).
+                coef = np.linalg.solve(
+                    np.einsum("ia,i,ib->ab", design, weight, design),
+                    np.einsum("ia,i,ij->aj", design, weight, lines),
+                )
+                e = lines - np.einsum("ia,aj->ij", design, coef)
+                total = _sum(weight)
+                # Bessel's correction for the fitted regression, in its weighted form.
+                effective = total - design.shape[1] * _sum(weight, weight) / total
+                spread = np.einsum("ia,i,ib->ab", e, weight, e) / effective
+                sampling = sigma2 * np.einsum("abi,i->ab", inverse, weight) / total
+                d = (spread - sampling) / sigma2
+            if not (np.isfinite(d).all() and sigma2 > 0):
+                return None
+            values, vectors = np.linalg.eigh(d)
+            values = np.maximum(values, 1e-2 * max(float(values[-1]), 1e-2))
+            d = (vectors * values) @ vectors.T
+            weight = 1.0 / (1.0 + (inverse[0, 0] / d[0, 0] + inverse[1, 1] / d[1, 1]) / 2.0)
+        factor = np.linalg.cholesky(d)
     except np.linalg.LinAlgError:  # covariates collinear among these groups: start from D = I
         return None
     start: FloatArray = factor[[0, 1, 1], [0, 0, 1]]

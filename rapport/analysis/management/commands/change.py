@@ -1,18 +1,29 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
+import pyarrow.compute as pc  # type: ignore[import-untyped, unused-ignore]
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from numpy.typing import NDArray
 
 from rapport.analysis.csvinput import (
     CsvInputError,
     CsvTable,
-    normalise_id,
-    parse_number,
+    empty_id,
+    factorise,
+    first_in_group,
+    first_problem,
+    ids,
+    not_a_number,
+    numbers,
     read_csv,
     same_value,
+    same_values,
 )
 from rapport.core.change import (
     ChangeResult,
@@ -53,7 +64,9 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="CSV file in long format (- for standard input).")
+        parser.add_argument(
+            "file", help="CSV or Parquet file in long format (- for standard input)."
+        )
         parser.add_argument("--id", required=True, dest="id_column", help="Client id column.")
         parser.add_argument("--time", required=True, dest="time_column", help="Time column.")
         parser.add_argument("--score", required=True, dest="score_column", help="Score column.")
@@ -156,44 +169,61 @@ def _pairs(table: CsvTable, options: dict[str, Any]) -> Pairs:
         options["score_column"],
     )
     pre_time, post_time = str(options["pre"]), str(options["post"])
-    order: dict[str, None] = {}  # insertion-ordered set of every client in the file
-    scores: dict[tuple[str, str], tuple[int, float | None]] = {}  # (id, "pre"/"post") -> row
-    for row in table.rows:
-        client = normalise_id(row.cells[id_col])
-        if not client:
-            raise CsvInputError(f"row {row.number}: {id_col} is empty")
-        order[client] = None
-        time = row.cells[time_col]
-        slot = (
-            "pre" if same_value(time, pre_time) else "post" if same_value(time, post_time) else None
-        )
-        if slot is None:
-            continue
-        score = parse_number(row.cells[score_col], column=score_col, row=row.number)
-        if (client, slot) in scores:
-            first = scores[client, slot][0]
-            raise CsvInputError(
-                f"rows {first} and {row.number}: {id_col} {client} has two rows at "
-                f"{time_col} {time}"
-            )
-        scores[client, slot] = (row.number, score)
+    names, empty = ids(table, id_col)
+    clients, codes = factorise(names)  # every client in the file, in order of first appearance
+    times = table.text(time_col)
+    time_numbers = numbers(table, time_col)[0]
+    is_pre = same_values(times, time_numbers, pre_time)
+    is_post = ~is_pre & same_values(times, time_numbers, post_time)
+    score, _, bad = numbers(table, score_col)
+    checks = [
+        (empty, empty_id(table, id_col)),
+        (bad & (is_pre | is_post), not_a_number(table, score_col)),
+    ]
+    firsts = []
+    for slot in (is_pre, is_post):
+        first = first_in_group(codes, len(clients), slot)
+        repeated = slot.copy()
+        repeated[first[first >= 0]] = False
+        checks.append((repeated, _twice(table, names, times, codes, first, options)))
+        firsts.append(first)
+    first_problem(checks)
 
-    ids, pre, post = [], [], []
-    for client in order:
-        x1 = scores.get((client, "pre"), (0, None))[1]
-        x2 = scores.get((client, "post"), (0, None))[1]
-        if x1 is not None and x2 is not None:
-            ids.append(client)
-            pre.append(x1)
-            post.append(x2)
-    if not ids:
-        seen = list(dict.fromkeys(row.cells[time_col] for row in table.rows))
+    pre_row, post_row = firsts
+    x1 = np.where(pre_row >= 0, score[np.maximum(pre_row, 0)], np.nan)
+    x2 = np.where(post_row >= 0, score[np.maximum(post_row, 0)], np.nan)
+    both = ~np.isnan(x1) & ~np.isnan(x2)
+    if not both.any():
+        seen = [str(value) for value in pc.unique(times).to_pylist()]
         shown = ", ".join(seen[:10]) + (", …" if len(seen) > 10 else "")
         raise CsvInputError(
             f"no client has both a pre ({time_col} {pre_time}) and a post ({time_col} "
             f"{post_time}) {score_col} score; {time_col} values in the file: {shown or 'none'}"
         )
-    return Pairs(n_total=len(order), ids=ids, pre=pre, post=post)
+    return Pairs(
+        n_total=len(clients),
+        ids=[client for client, used in zip(clients, both, strict=True) if used],
+        pre=x1[both].tolist(),
+        post=x2[both].tolist(),
+    )
+
+
+def _twice(
+    table: CsvTable,
+    names: pa.Array,
+    times: pa.Array,
+    codes: NDArray[np.int64],
+    first: NDArray[np.int64],
+    options: dict[str, Any],
+) -> Callable[[int], str]:
+    def message(i: int) -> str:
+        earlier = table.row(int(first[codes[i]]))
+        return (
+            f"rows {earlier} and {table.row(i)}: {options['id_column']} {names[i].as_py()} has two "
+            f"rows at {options['time_column']} {times[i].as_py()}"
+        )
+
+    return message
 
 
 def _payload(

@@ -34,7 +34,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "file",
-            help="CSV file in long format: one row per client and time (- for standard input).",
+            help="CSV or Parquet file in long format: one row per client and time (- for standard "
+            "input).",
         )
         parser.add_argument("--id", required=True, dest="id_column", help="Client id column.")
         parser.add_argument("--time", required=True, dest="time_column", help="Time column.")

@@ -4,9 +4,20 @@ import json
 import math
 from typing import Any
 
+import numpy as np
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from rapport.analysis.csvinput import CsvInputError, normalise_id, parse_number, read_csv
+from rapport.analysis.csvinput import (
+    CsvInputError,
+    empty_id,
+    factorise,
+    first_in_group,
+    first_problem,
+    ids,
+    not_a_number,
+    numbers,
+    read_csv,
+)
 from rapport.core.change import Direction
 from rapport.core.suddengains import BDI_MIN_GAIN, MIN_PERCENT, SuddenGainsResult, sudden_gains
 
@@ -22,7 +33,9 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="CSV file in wide format (- for standard input).")
+        parser.add_argument(
+            "file", help="CSV or Parquet file in wide format (- for standard input)."
+        )
         parser.add_argument("--id", required=True, dest="id_column", help="Client id column.")
         parser.add_argument(
             "--columns", required=True, help="Session columns in session order, comma-separated."
@@ -58,29 +71,32 @@ class Command(BaseCommand):
         try:
             table = read_csv(options["file"])
             table.require(id_col, *columns)
-            ids: list[str] = []
-            rows_of: dict[str, int] = {}
-            scores: list[list[float]] = []
-            for row in table.rows:
-                client = normalise_id(row.cells[id_col])
-                if not client:
-                    raise CsvInputError(f"row {row.number}: {id_col} is empty")
-                if client in rows_of:
-                    raise CsvInputError(
-                        f"rows {rows_of[client]} and {row.number}: {id_col} {client} appears twice"
-                    )
-                rows_of[client] = row.number
-                ids.append(client)
-                values = [parse_number(row.cells[c], column=c, row=row.number) for c in columns]
-                scores.append([math.nan if v is None else v for v in values])
+            names, empty = ids(table, id_col)
+            labels, codes = factorise(names)
+            first = first_in_group(codes, len(labels), np.ones(table.n_rows, dtype=bool))
+            repeated = first[codes] != np.arange(codes.size)
+
+            def twice(i: int) -> str:
+                earlier = table.row(int(first[codes[i]]))
+                return (
+                    f"rows {earlier} and {table.row(i)}: {id_col} {labels[codes[i]]} appears twice"
+                )
+
+            checks = [(empty, empty_id(table, id_col)), (repeated, twice)]
+            scores = []
+            for column in columns:
+                values, _, bad = numbers(table, column)
+                checks.append((bad, not_a_number(table, column)))
+                scores.append(values)
+            first_problem(checks)
         except CsvInputError as error:
             raise CommandError(str(error)) from None
-        if not ids:
+        if not labels:
             raise CommandError(f"{table.path.name} has a header but no clients")
 
         try:
             result = sudden_gains(
-                scores,
+                np.column_stack(scores),
                 min_gain=options["min_gain"],
                 min_percent=options["min_percent"],
                 direction=options["direction"],
@@ -89,9 +105,9 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
 
         if options["json"]:
-            self.stdout.write(json.dumps(_payload(result, ids, columns), indent=2))
+            self.stdout.write(json.dumps(_payload(result, labels, columns), indent=2))
         else:
-            self.stdout.write(_report(result, ids, columns))
+            self.stdout.write(_report(result, labels, columns))
 
 
 def _payload(result: SuddenGainsResult, ids: list[str], columns: list[str]) -> dict[str, Any]:
