@@ -107,7 +107,7 @@ def read_csv(path: str | Path) -> CsvTable:
 
 
 def _read_parquet(path: Path, raw: bytes) -> CsvTable:
-    import pyarrow.parquet as pq  # type: ignore[import-untyped, unused-ignore]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped, unused-ignore]  # noqa: PLC0415 -- Parquet support loads only when a Parquet file is read
 
     name = display_name(path)
     try:

@@ -126,7 +126,9 @@ def session_overview(session: Session) -> SessionOverview:
             sides.append(("Parent or guardian", _number(guardian.total or 0)))
         overview.alliance = AllianceGlance(last.session.scheduled_start, sides, last.client_words)
     overview.open_ruptures = [
-        rupture for rupture in episode.ruptures.all() if status_of(rupture, alliance_rows).state == "open"
+        rupture
+        for rupture in episode.ruptures.all()
+        if status_of(rupture, alliance_rows).state == "open"
     ]
     overview.review_due = plan_review_due_reason(episode)
     for assignment in session_assignments(session):
