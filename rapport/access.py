@@ -29,7 +29,7 @@ from rapport.accounts.models import Role, User
 from rapport.audit.models import AuditEvent, BreakGlassGrant
 from rapport.audit.services import audit_record
 from rapport.care.models import Episode
-from rapport.people.models import Client, GuardianLink
+from rapport.people.models import Client
 
 
 def _episodes_in_care_of(user: User) -> QuerySet[Episode]:
@@ -320,107 +320,34 @@ def get_portal_client_for_user(user: User, client_id: int) -> Client:
     return client
 
 
-def guardian_link_of(user: User, client: Client) -> GuardianLink | None:
-    if user.role != Role.GUARDIAN:
-        return None
-    return GuardianLink.objects.filter(guardian=user, client=client, is_active=True).first()
+# --- Portal: what a client or guardian may open of a record ---------------------------------
+# Each model the portal shows declares its own rule as a classmethod `portal_visible(user)` in its
+# app (who among clients and guardians sees which rows: a guardian sees a young person's ladder
+# only where the clinician shares plan summaries, and so on). The loaders stay explicit about
+# the portal: they never fall back to the staff policy above.
 
 
-# --- Portal: measures -----------------------------------------------------------------------------
+def portal_list[M: Model](user: User, model: type[M]) -> QuerySet[M]:
+    """The rows of `model` a client or guardian may open; none for anyone else."""
+    rule = getattr(model, "portal_visible", None)
+    if rule is None:
+        raise TypeError(f"{model.__name__} declares no portal_visible rule for the portal")
+    if not user.is_authenticated or user.role not in (Role.CLIENT, Role.GUARDIAN):
+        return model._default_manager.none()
+    visible: QuerySet[M] = rule(user)
+    return visible
 
 
-def portal_assignments_for(user: User):  # type: ignore[no-untyped-def]
-    """Assignments a client or guardian answers themself."""
-    from rapport.measures.models import Assignment
-
-    if not user.is_authenticated:
-        return Assignment.objects.none()
-    if user.role == Role.CLIENT:
-        return Assignment.objects.filter(respondent="client", episode__client__user=user)
-    if user.role == Role.GUARDIAN:
-        return Assignment.objects.filter(
-            respondent="guardian",
-            respondent_user=user,
-            episode__client__guardian_links__guardian=user,
-            episode__client__guardian_links__is_active=True,
-        )
-    return Assignment.objects.none()
-
-
-def get_portal_assignment_for_user(user: User, assignment_id: int):  # type: ignore[no-untyped-def]
-    assignment = (
-        portal_assignments_for(user)
-        .select_related("episode__client", "episode__practice")
-        .filter(pk=assignment_id)
-        .first()
-    )
-    if assignment is None:
-        raise _deny(user, "measures.assignment", assignment_id, "portal_read")
-    audit_record(
-        actor=user, action="portal_read", obj=assignment, client_id=assignment.episode.client_id
-    )
-    return assignment
-
-
-# --- Portal: fear ladders -------------------------------------------------------------------------
-
-
-def portal_ladders_for(user: User):  # type: ignore[no-untyped-def]
-    """Ladders a client sees (their own) or a guardian (a linked young person's, when the
-    clinician shares plan summaries with them) on an open episode."""
-    from rapport.exposure.models import Ladder
-
-    open_ladders = Ladder.objects.filter(episode__status__in=["active", "on_hold"])
-    if not user.is_authenticated:
-        return Ladder.objects.none()
-    if user.role == Role.CLIENT:
-        return open_ladders.filter(episode__client__user=user)
-    if user.role == Role.GUARDIAN:
-        shared = GuardianLink.objects.filter(
-            guardian=user, is_active=True, may_see_plan_summary=True
-        ).values("client_id")
-        return open_ladders.filter(episode__client__in=shared)
-    return Ladder.objects.none()
-
-
-def get_portal_ladder_for_user(user: User, ladder_id: int):  # type: ignore[no-untyped-def]
-    ladder = (
-        portal_ladders_for(user)
-        .select_related("episode__client", "episode__practice")
-        .filter(pk=ladder_id)
-        .first()
-    )
-    if ladder is None:
-        raise _deny(user, "exposure.ladder", ladder_id, "portal_read")
-    audit_record(actor=user, action="portal_read", obj=ladder, client_id=ladder.episode.client_id)
-    return ladder
-
-
-# --- Portal: treatment plans ----------------------------------------------------------------------
-
-
-def get_portal_plan_version_for_user(user: User, version_id: int):  # type: ignore[no-untyped-def]
-    """A plan version a client or guardian may read: proposed or decided, never a draft; a
-    guardian only where the link shares plan summaries."""
-    from rapport.plans.models import PlanVersion
-
-    clients = portal_clients_for(user)
-    if user.is_authenticated and user.role == Role.GUARDIAN:
-        clients = clients.filter(
-            guardian_links__guardian=user,
-            guardian_links__is_active=True,
-            guardian_links__may_see_plan_summary=True,
-        )
-    version = (
-        PlanVersion.objects.select_related("episode__client", "episode__practice")
-        .exclude(status="draft")
-        .filter(pk=version_id, episode__client__in=clients)
-        .first()
-    )
-    if version is None:
-        raise _deny(user, "plans.planversion", version_id, "portal_read")
-    audit_record(actor=user, action="portal_read", obj=version, client_id=version.episode.client_id)
-    return version
+def portal_load[M: Model](user: User, model: type[M], pk: int) -> M:
+    """One object a client or guardian may open (audited as a portal read), or 404 (audited)
+    exactly as if it did not exist."""
+    related: tuple[str, ...] = getattr(model, "access_select_related", ())
+    visible = portal_list(user, model)
+    obj = (visible.select_related(*related) if related else visible).filter(pk=pk).first()
+    if obj is None:
+        raise _deny(user, object_type_of(model), pk, "portal_read")
+    audit_record(actor=user, action="portal_read", obj=obj, client_id=client_id_of(obj))
+    return obj
 
 
 # --- Policies of the apps ---------------------------------------------------------------------

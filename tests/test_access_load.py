@@ -27,10 +27,11 @@ from rapport.audit.models import AuditEvent, BreakGlassGrant
 from rapport.care.models import Episode, Session
 from rapport.exposure.models import Ladder, Step
 from rapport.measures.models import Assignment, MeasurePlan, Response
+from rapport.measures.services import session_assignments_ensure
 from rapport.people.models import Client, GuardianLink
 from rapport.plans.models import PlanGoal, PlanVersion, Problem
 from rapport.practices.models import Practice
-from tests.conftest import Cast
+from tests.conftest import Cast, assignment_for
 
 PACKAGE = Path(rapport.__file__).parent
 
@@ -316,3 +317,52 @@ def test_the_emergency_banner_lists_the_grants_in_force_for_an_admin_only(cast: 
     grants = banner_for(cast.admin)["emergency_grants"]
     assert [grant.client_id for grant in grants] == [cast.adult_client.pk]  # type: ignore[attr-defined]
     assert banner_for(cast.clinician) == {}
+
+
+# --- the portal -----------------------------------------------------------------------------------
+
+
+def test_a_client_opens_their_own_form_in_the_portal_and_the_read_is_audited(cast: Cast) -> None:
+    mine = assignment_for(session_assignments_ensure(session=cast.adult_session), "feedback")
+
+    opened = access.portal_load(cast.adult_client_user, Assignment, mine.pk)
+
+    assert opened == mine
+    event = last_event()
+    assert (event.action, event.object_id, event.client_id) == (
+        "portal_read",
+        str(mine.pk),
+        cast.adult_client.pk,
+    )
+
+
+def test_a_client_can_not_open_another_clients_form_and_the_attempt_is_audited(
+    cast: Cast,
+) -> None:
+    theirs = assignment_for(session_assignments_ensure(session=cast.other_session), "feedback")
+
+    with pytest.raises(Http404):
+        access.portal_load(cast.adult_client_user, Assignment, theirs.pk)
+
+    event = last_event()
+    assert (event.action, event.outcome) == ("portal_read", AuditEvent.Outcome.DENIED)
+
+
+def test_staff_see_nothing_through_the_portal_rules(cast: Cast) -> None:
+    assert not access.portal_list(cast.clinician, Assignment).exists()
+    assert not access.portal_list(cast.admin, PlanVersion).exists()
+
+
+def test_a_model_without_a_portal_rule_can_not_be_opened_in_the_portal(cast: Cast) -> None:
+    with pytest.raises(TypeError, match="portal_visible"):
+        access.portal_list(cast.adult_client_user, Session)
+
+
+def test_a_guardian_sees_the_young_person_through_their_active_link_only(cast: Cast) -> None:
+    assert cast.adolescent_client.guardian_link_for(cast.guardian) == cast.guardian_link
+    assert cast.adolescent_client.guardian_link_for(cast.adolescent_client_user) is None
+
+    cast.guardian_link.is_active = False
+    cast.guardian_link.save(update_fields=["is_active"])
+
+    assert cast.adolescent_client.guardian_link_for(cast.guardian) is None

@@ -367,7 +367,7 @@ def test_an_outsider_gets_not_found_and_a_denied_audit_event(cast, ladder, web_a
 
 
 def test_a_break_glass_admin_reads_the_ladder_but_cannot_write(cast, ladder, web_as):
-    break_glass_grant(actor=cast.admin, client_id=cast.adult_client.pk, reason="Complaint review")
+    break_glass_grant(actor=cast.admin, client=cast.adult_client, reason="Complaint review")
     web = web_as(cast.admin)
     page = web.get(reverse("exposure:ladder_detail", args=[ladder.pk]))
     assert page.status_code == 200 and "Read-only view" in page.text

@@ -11,7 +11,9 @@ from typing import ClassVar
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from rapport.accounts.models import Role, User
 from rapport.core import exposure as rules
+from rapport.people.models import GuardianLink
 
 SUDS_VALIDATORS = [MinValueValidator(rules.SUDS_MIN), MaxValueValidator(rules.SUDS_MAX)]
 
@@ -53,6 +55,20 @@ class Ladder(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @classmethod
+    def portal_visible(cls, user: User) -> models.QuerySet[Ladder]:
+        """Ladders of an open episode: a client's own, or a linked young person's for a guardian
+        when the clinician shares plan summaries with them."""
+        open_ladders = cls.objects.filter(episode__status__in=["active", "on_hold"])
+        if user.role == Role.CLIENT:
+            return open_ladders.filter(episode__client__user=user)
+        if user.role == Role.GUARDIAN:
+            shared = GuardianLink.objects.filter(
+                guardian=user, is_active=True, may_see_plan_summary=True
+            ).values("client_id")
+            return open_ladders.filter(episode__client__in=shared)
+        return cls.objects.none()
 
     @property
     def rule(self) -> rules.MasteryRule:

@@ -264,7 +264,7 @@ def chart(request: AuthenticatedHttpRequest, ladder_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def portal_ladder(request: AuthenticatedHttpRequest, ladder_id: int) -> HttpResponse:
     """The client's ladder in plain words, and a form to add a practice record."""
-    ladder = access.get_portal_ladder_for_user(request.user, ladder_id)
+    ladder = access.portal_load(request.user, Ladder, ladder_id)
     may_record = access.may_record_exposure_from_portal(request.user, ladder.episode.client)
     if request.method == "POST" and not may_record:
         audit_record(
@@ -311,7 +311,7 @@ def portal_ladder(request: AuthenticatedHttpRequest, ladder_id: int) -> HttpResp
 @csp_override(SVG_IMAGE_CSP)
 @role_required(Role.CLIENT, Role.GUARDIAN)
 def portal_chart(request: AuthenticatedHttpRequest, ladder_id: int) -> HttpResponse:
-    ladder = access.get_portal_ladder_for_user(request.user, ladder_id)
+    ladder = access.portal_load(request.user, Ladder, ladder_id)
     if not access.may_see_exposure_distress(request.user, ladder.episode.client):
         raise PermissionDenied("The young person's distress ratings are not shared.")
     overview = ladder_overview(ladder, goals={})

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from rapport.accounts.models import Role, User
 from rapport.core.instruments import clean_answers, score
 from rapport.core.schedules import LEAD_HOURS_DEFAULT, LEAD_HOURS_MAX
 
@@ -192,6 +193,21 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instrument_id} for {self.get_respondent_display()} ({self.status})"
+
+    @classmethod
+    def portal_visible(cls, user: User) -> models.QuerySet[Assignment]:
+        """What a client or guardian answers themself: a client their own forms, a guardian the
+        forms addressed to them about a young person they are still linked to."""
+        if user.role == Role.CLIENT:
+            return cls.objects.filter(respondent="client", episode__client__user=user)
+        if user.role == Role.GUARDIAN:
+            return cls.objects.filter(
+                respondent="guardian",
+                respondent_user=user,
+                episode__client__guardian_links__guardian=user,
+                episode__client__guardian_links__is_active=True,
+            )
+        return cls.objects.none()
 
     @property
     def is_open(self) -> bool:

@@ -7,7 +7,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from rapport.accounts.models import Role, User
@@ -435,9 +438,6 @@ def link_email(
     *, assignment: Assignment, token: str, base_url: str | None = None, reminder: bool = False
 ) -> bool:
     """Email a link; no clinical content in the message, only who asks and when."""
-    from django.core.mail import send_mail
-    from django.template.loader import render_to_string
-    from django.urls import reverse
 
     to = _recipient(assignment)
     if to is None:

@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 from django.db import models
 from django.utils import timezone
 
+from rapport.accounts.models import Role, User
 from rapport.core.ages import AgeBand, age_band
 from rapport.core.text import search_key
 
@@ -87,6 +88,13 @@ class Client(models.Model):
     def is_child(self) -> bool:
         """Under 13: an age at which parents usually coach the homework."""
         return self.age_band() == AgeBand.CHILD
+
+    def guardian_link_for(self, user: User) -> GuardianLink | None:
+        """The active link through which `user` sees this client as their parent or guardian;
+        None for anyone who is not a linked guardian (the client themself, staff)."""
+        if user.role != Role.GUARDIAN:
+            return None
+        return self.guardian_links.filter(guardian=user, is_active=True).first()
 
 
 class GuardianLink(models.Model):

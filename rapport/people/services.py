@@ -6,9 +6,11 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
 
-from rapport.accounts.models import CLINICAL_STAFF_ROLES, User
+from rapport.accounts.models import CLINICAL_STAFF_ROLES, Role, User
 from rapport.accounts.password_links import set_password_link
 from rapport.audit.services import audit_record
 from rapport.care.models import Episode
@@ -111,8 +113,6 @@ def guardian_link_update(
 def _invite(
     user: User, *, practice_name: str, base_url: str | None, template: str, extra: dict[str, Any]
 ) -> None:
-    from django.core.mail import send_mail
-    from django.template.loader import render_to_string
 
     body = render_to_string(
         template,
@@ -138,7 +138,6 @@ def guardian_add(
     base_url: str | None = None,
 ) -> GuardianLink:
     """Link a parent or guardian to a child or adolescent client, inviting them if new."""
-    from rapport.accounts.models import Role
 
     if not client.is_minor:
         raise ValidationError("Guardians are linked to clients under 18 only.")
@@ -189,7 +188,6 @@ def guardian_add(
 @transaction.atomic
 def client_portal_invite(*, actor: User, client: Client, base_url: str | None = None) -> User:
     """Give a client their own portal login, sent to the email on their record."""
-    from rapport.accounts.models import Role
 
     if client.user_id is not None:
         raise ValidationError("This client already has a portal login.")

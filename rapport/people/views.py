@@ -179,9 +179,7 @@ def break_glass(request: AuthenticatedHttpRequest, client_id: int) -> HttpRespon
     if request.method == "POST" and form.is_valid():
 
         def grant() -> str:
-            break_glass_grant(
-                actor=request.user, client_id=client.pk, reason=form.cleaned_data["reason"]
-            )
+            break_glass_grant(actor=request.user, client=client, reason=form.cleaned_data["reason"])
             return reverse("people:client_detail", args=[client.pk])
 
         try:

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from rapport.accounts.models import Role, User
 from rapport.care.models import Modality
 
 
@@ -183,6 +184,21 @@ class PlanVersion(models.Model):
                     "A proposed plan version can't be changed: start a revision instead."
                 )
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @classmethod
+    def portal_visible(cls, user: User) -> models.QuerySet[PlanVersion]:
+        """Versions proposed or decided (never a draft) of a client's own plan, or of a linked
+        young person's plan for a guardian whose link shares plan summaries."""
+        shown = cls.objects.exclude(status="draft")
+        if user.role == Role.CLIENT:
+            return shown.filter(episode__client__user=user)
+        if user.role == Role.GUARDIAN:
+            return shown.filter(
+                episode__client__guardian_links__guardian=user,
+                episode__client__guardian_links__is_active=True,
+                episode__client__guardian_links__may_see_plan_summary=True,
+            ).distinct()
+        return cls.objects.none()
 
     @property
     def is_draft(self) -> bool:

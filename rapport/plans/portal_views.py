@@ -19,7 +19,7 @@ from rapport.http import AuthenticatedHttpRequest
 from rapport.plans import queries, services
 from rapport.plans.forms import DecisionForm, GoalRatingForm
 from rapport.plans.goal_status import goals_progress
-from rapport.plans.models import Problem
+from rapport.plans.models import PlanVersion, Problem
 from rapport.plans.printing import printable_plan
 from rapport.plans.queries import compare_versions, party_of, portal_version, sharing_for
 from rapport.web import run_form
@@ -31,7 +31,7 @@ def portal_plan(request: AuthenticatedHttpRequest, client_id: int) -> HttpRespon
     version = portal_version(request.user, client)
     context: dict[str, object] = {"client": client, "version": version}
     if version is not None:
-        version = access.get_portal_plan_version_for_user(request.user, version.pk)
+        version = access.portal_load(request.user, PlanVersion, version.pk)
         episode = version.episode
         party = party_of(request.user)
         answered = version.decisions.filter(party=party).select_related("replied_by").first()
@@ -57,7 +57,7 @@ def portal_plan(request: AuthenticatedHttpRequest, client_id: int) -> HttpRespon
 @role_required(Role.CLIENT, Role.GUARDIAN)
 @require_POST
 def portal_decide(request: AuthenticatedHttpRequest, version_id: int) -> HttpResponse:
-    version = access.get_portal_plan_version_for_user(request.user, version_id)
+    version = access.portal_load(request.user, PlanVersion, version_id)
     form = DecisionForm(request.POST)
     back = reverse("plans:portal_plan", args=[version.episode.client_id])
     saved = run_form(
@@ -108,5 +108,5 @@ def portal_rating(request: AuthenticatedHttpRequest, client_id: int) -> HttpResp
 
 @role_required(Role.CLIENT, Role.GUARDIAN)
 def portal_print(request: AuthenticatedHttpRequest, version_id: int) -> HttpResponse:
-    version = access.get_portal_plan_version_for_user(request.user, version_id)
+    version = access.portal_load(request.user, PlanVersion, version_id)
     return printable_plan(request, version, sharing_for(request.user, version.episode.client))

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 from django.utils.dateformat import format as _format
 
-from rapport import access
 from rapport.accounts.models import Role, User
 from rapport.care.clock import attended_since, booked_sessions
 from rapport.care.models import Episode, Session
@@ -31,7 +30,7 @@ class Sharing:
 
 
 def sharing_for(user: User, client: Client) -> Sharing:
-    link = access.guardian_link_of(user, client)
+    link = client.guardian_link_for(user)
     if link is None:
         return Sharing()
     return Sharing(answers=link.may_see_client_answers, free_text=link.may_see_client_free_text)
@@ -44,7 +43,7 @@ def party_of(user: User) -> str:
 def portal_version(user: User, client: Client) -> PlanVersion | None:
     """The newest version shown to the client (never a draft), or None for a guardian whose
     link does not share plan summaries."""
-    link = access.guardian_link_of(user, client)
+    link = client.guardian_link_for(user)
     if link is not None and not link.may_see_plan_summary:
         return None
     episode = client.episodes.filter(status__in=["active", "on_hold"]).first()

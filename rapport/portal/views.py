@@ -45,9 +45,9 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """What is waiting for a client or guardian, their appointments and their progress."""
     user = request.user
     cards = []
-    mine = access.portal_assignments_for(user).filter(status=Assignment.Status.PENDING)
+    mine = access.portal_list(user, Assignment).filter(status=Assignment.Status.PENDING)
     for client in access.portal_clients_for(user).select_related("practice"):
-        link = access.guardian_link_of(user, client)
+        link = client.guardian_link_for(user)
         show_schedule = link is None or link.may_see_schedule
         upcoming = (
             Session.objects.filter(
@@ -83,7 +83,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def assignment(request: AuthenticatedHttpRequest, assignment_id: int) -> HttpResponse:
     """A client or guardian fills in a form while signed in to the portal."""
-    item = access.get_portal_assignment_for_user(request.user, assignment_id)
+    item = access.portal_load(request.user, Assignment, assignment_id)
     if not item.is_open:
         return redirect("portal:home")
     if not assignment_available(item):

@@ -79,7 +79,7 @@ def portal_page(request: AuthenticatedHttpRequest, client_id: int) -> HttpRespon
     """The simplified version: the client's own scores in plain words, for a client or a
     guardian allowed to see them."""
     client = access.get_portal_client_for_user(request.user, client_id)
-    progress = portal_progress(request.user, client, access.guardian_link_of(request.user, client))
+    progress = portal_progress(request.user, client, client.guardian_link_for(request.user))
     families = [
         {
             "family": family,
@@ -106,5 +106,5 @@ def portal_page(request: AuthenticatedHttpRequest, client_id: int) -> HttpRespon
 @role_required(Role.CLIENT, Role.GUARDIAN)
 def portal_chart_svg(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     client = access.get_portal_client_for_user(request.user, client_id)
-    progress = portal_progress(request.user, client, access.guardian_link_of(request.user, client))
+    progress = portal_progress(request.user, client, client.guardian_link_for(request.user))
     return _svg_response(request, portal_chart(progress))

@@ -25,4 +25,4 @@ def episode_ladder_overviews(episode: Episode) -> list[LadderOverview]:
 def portal_ladders_of(context: dict[str, Any], client: Any) -> list[Ladder]:
     """The ladders the signed-in client or guardian may open for this young person or self."""
     user = context["request"].user
-    return list(access.portal_ladders_for(user).filter(episode__client=client))
+    return list(access.portal_list(user, Ladder).filter(episode__client=client))
