@@ -30,6 +30,7 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -299,7 +300,7 @@ def hard_data(out: Callable[[str], None]) -> bool:
     )
     ok = True
     for covariates in (False, True):
-        ours, result = best_of(REPEATS, lambda c=covariates: fit(data, covariates=c))
+        ours, result = best_of(REPEATS, partial(fit, data, covariates=covariates))
         fast = ours <= HARD_GOAL_S
         ok = ok and fast and result.converged
         out(
