@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -64,7 +65,7 @@ class SignInView(auth_views.LoginView):
             return response
         return super().post(request, *args, **kwargs)
 
-    def form_invalid(self, form: EmailAuthenticationForm) -> HttpResponse:  # type: ignore[override]
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         sign_in_failure_record(ip_address=client_ip(self.request))
         return super().form_invalid(form)
 
@@ -80,7 +81,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
 
-    def form_valid(self, form: ResetPasswordForm) -> HttpResponse:
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         admitted = password_reset_admit(
             email=form.cleaned_data["email"], ip_address=client_ip(self.request)
         )
@@ -116,7 +117,8 @@ def _safe_next(request: HttpRequest, default: str = "home") -> str:
 
 def _qr_svg(uri: str) -> str:
     image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
-    return image.to_string(encoding="unicode")
+    svg: str = image.to_string(encoding="unicode")  # qrcode ships no types
+    return svg
 
 
 TOTP_SETUP_KEY = "rapport_totp_setup_key"
@@ -166,7 +168,7 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     device = TOTPDevice(user=user, key=key, name="Authenticator app", confirmed=False)
     form = TokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        confirmed = totp_device_confirm(user=user, key=key, token=form.cleaned_data["token"])  # type: ignore[arg-type]
+        confirmed = totp_device_confirm(user=user, key=key, token=form.cleaned_data["token"])
         if confirmed is not None:
             request.session.pop(TOTP_SETUP_KEY, None)
             request.session.pop(ENROLMENT_PROVED, None)
@@ -185,7 +187,7 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
             "qr_svg": _qr_svg(device.config_url),
             "secret": secret,
             "required": settings.RAPPORT_REQUIRE_STAFF_2FA and user.is_practice_staff,
-        },  # type: ignore[union-attr]
+        },
     )
 
 
