@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
@@ -30,6 +30,12 @@ from rapport.audit.models import AuditEvent, BreakGlassGrant
 from rapport.audit.services import audit_record
 from rapport.care.models import Episode
 from rapport.people.models import Client, GuardianLink
+
+if TYPE_CHECKING:
+    # For annotations only: the portal helpers import these models when called.
+    from rapport.exposure.models import Ladder
+    from rapport.measures.models import Assignment
+    from rapport.plans.models import PlanVersion
 
 
 def _episodes_in_care_of(user: User) -> QuerySet[Episode]:
@@ -329,7 +335,7 @@ def guardian_link_of(user: User, client: Client) -> GuardianLink | None:
 # --- Portal: measures -----------------------------------------------------------------------------
 
 
-def portal_assignments_for(user: User):  # type: ignore[no-untyped-def]
+def portal_assignments_for(user: User) -> QuerySet[Assignment]:
     """Assignments a client or guardian answers themself."""
     from rapport.measures.models import Assignment
 
@@ -347,7 +353,7 @@ def portal_assignments_for(user: User):  # type: ignore[no-untyped-def]
     return Assignment.objects.none()
 
 
-def get_portal_assignment_for_user(user: User, assignment_id: int):  # type: ignore[no-untyped-def]
+def get_portal_assignment_for_user(user: User, assignment_id: int) -> Assignment:
     assignment = (
         portal_assignments_for(user)
         .select_related("episode__client", "episode__practice")
@@ -365,7 +371,7 @@ def get_portal_assignment_for_user(user: User, assignment_id: int):  # type: ign
 # --- Portal: fear ladders -------------------------------------------------------------------------
 
 
-def portal_ladders_for(user: User):  # type: ignore[no-untyped-def]
+def portal_ladders_for(user: User) -> QuerySet[Ladder]:
     """Ladders a client sees (their own) or a guardian (a linked young person's, when the
     clinician shares plan summaries with them) on an open episode."""
     from rapport.exposure.models import Ladder
@@ -383,7 +389,7 @@ def portal_ladders_for(user: User):  # type: ignore[no-untyped-def]
     return Ladder.objects.none()
 
 
-def get_portal_ladder_for_user(user: User, ladder_id: int):  # type: ignore[no-untyped-def]
+def get_portal_ladder_for_user(user: User, ladder_id: int) -> Ladder:
     ladder = (
         portal_ladders_for(user)
         .select_related("episode__client", "episode__practice")
@@ -399,7 +405,7 @@ def get_portal_ladder_for_user(user: User, ladder_id: int):  # type: ignore[no-u
 # --- Portal: treatment plans ----------------------------------------------------------------------
 
 
-def get_portal_plan_version_for_user(user: User, version_id: int):  # type: ignore[no-untyped-def]
+def get_portal_plan_version_for_user(user: User, version_id: int) -> PlanVersion:
     """A plan version a client or guardian may read: proposed or decided, never a draft; a
     guardian only where the link shares plan summaries."""
     from rapport.plans.models import PlanVersion
