@@ -126,19 +126,19 @@ TOTP_SETUP_KEY = "rapport_totp_setup_key"
 ENROLMENT_PROVED = "rapport_enrolment_proved"
 
 
-def _enrolment_step(request: HttpRequest) -> HttpResponse:
+def _enrolment_step(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Before an authenticator can be enrolled, a code emailed to the account's own address
     must be entered: whoever only knows the password cannot claim the second factor."""
     user = request.user
     form = EnrolmentCodeForm(request.POST if "code" in request.POST else None)
     if request.method == "POST" and "send" in request.POST:
-        if enrolment_code_send(user=user):  # type: ignore[arg-type]
-            messages.success(request, f"We emailed a six-digit code to {user.email}.")  # type: ignore[union-attr]
+        if enrolment_code_send(user=user):
+            messages.success(request, f"We emailed a six-digit code to {user.email}.")
         else:
             messages.error(request, "Too many codes were asked for. Please try again in an hour.")
         return redirect(request.get_full_path())
     if form.is_bound and form.is_valid():
-        if enrolment_code_check(user=user, code=form.cleaned_data["code"]):  # type: ignore[arg-type]
+        if enrolment_code_check(user=user, code=form.cleaned_data["code"]):
             request.session[ENROLMENT_PROVED] = user.pk
             return redirect(request.get_full_path())
         form.add_error(
@@ -147,7 +147,7 @@ def _enrolment_step(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/two_factor_email_code.html",
-        {"form": form, "required": settings.RAPPORT_REQUIRE_STAFF_2FA and user.is_practice_staff},  # type: ignore[union-attr]
+        {"form": form, "required": settings.RAPPORT_REQUIRE_STAFF_2FA and user.is_practice_staff},
     )
 
 
