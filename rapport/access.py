@@ -39,7 +39,7 @@ def _episodes_in_care_of(user: User) -> QuerySet[Episode]:
         involved |= Q(primary_clinician__team__supervisor=user) | Q(
             team_members__team__supervisor=user
         )
-    return Episode.objects.filter(involved, practice_id=user.practice_id)
+    return Episode.objects.filter(involved, practice_id=user.staff_practice_id)
 
 
 def caseload_episodes(user: User) -> QuerySet[Episode]:
@@ -47,7 +47,7 @@ def caseload_episodes(user: User) -> QuerySet[Episode]:
     if not user.is_authenticated or not user.is_clinical_staff:
         return Episode.objects.none()
     return Episode.objects.filter(
-        Q(primary_clinician=user) | Q(team_members=user), practice_id=user.practice_id
+        Q(primary_clinician=user) | Q(team_members=user), practice_id=user.staff_practice_id
     )
 
 
@@ -57,7 +57,7 @@ def team_episodes(user: User) -> QuerySet[Episode]:
         return Episode.objects.none()
     return Episode.objects.filter(
         Q(primary_clinician__team__supervisor=user) | Q(team_members__team__supervisor=user),
-        practice_id=user.practice_id,
+        practice_id=user.staff_practice_id,
     )
 
 

@@ -15,7 +15,9 @@ one. Reads live in queries.py, policies in rapport.access or on a model.
 from __future__ import annotations
 
 import ast
+import tomllib
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 
@@ -278,3 +280,60 @@ def later():
         "rapport.alliance.views.SVG_IMAGE_CSP",
     ]
     assert views_imported_from_outside("from . import views", "rapport.measures.urls") == []
+
+
+# --- mypy --strict over the whole package -------------------------------------------------------
+
+PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
+
+# The project's modules that mypy's config leaves less than strictly checked, each with why it
+# truly cannot be typed. Empty: every module passes `mypy --strict`. The list may only shrink: a
+# module the config relaxes that is not listed fails the test below, and so does a listed one the
+# config no longer relaxes (strike it off here too).
+MYPY_RELAXED: dict[str, str] = {}
+
+# The one thing an override may do without relaxing the project's own code: let a third-party
+# library that ships no types be imported.
+LIBRARY_ONLY_SETTINGS = {"module", "ignore_missing_imports"}
+
+
+def mypy_relaxed_modules(mypy_config: dict[str, Any]) -> list[str]:
+    """The modules an override relaxes: by any setting beyond missing library types, or by any
+    setting at all on a module of the project."""
+    relaxed = []
+    for override in mypy_config.get("overrides", []):
+        modules = override["module"]
+        for module in [modules] if isinstance(modules, str) else modules:
+            ours = module == "rapport" or module.startswith("rapport.")
+            if ours or set(override) - LIBRARY_ONLY_SETTINGS:
+                relaxed.append(module)
+    return sorted(relaxed)
+
+
+def test_mypy_is_strict_and_relaxes_no_module_but_the_listed_ones() -> None:
+    mypy_config = tomllib.loads(PYPROJECT.read_text())["tool"]["mypy"]
+    assert mypy_config["strict"] is True
+    assert [key for key, value in mypy_config.items() if value is False] == []
+    assert mypy_relaxed_modules(mypy_config) == sorted(MYPY_RELAXED)
+    assert all(MYPY_RELAXED.values())  # each with its reason
+
+
+def test_the_mypy_check_sees_ignored_errors_relaxed_rules_and_the_projects_own_modules() -> None:
+    mypy_config = tomllib.loads(
+        """
+overrides = [
+    {module = ["axes.*", "qrcode.*"], ignore_missing_imports = true},
+    {module = ["rapport.access", "rapport.people.views"], ignore_errors = true},
+    {module = "rapport.web", disallow_untyped_defs = false},
+    {module = "rapport.http", ignore_missing_imports = true},
+    {module = "numpy.*", follow_imports = "skip"},
+]
+"""
+    )
+    assert mypy_relaxed_modules(mypy_config) == [
+        "numpy.*",
+        "rapport.access",
+        "rapport.http",
+        "rapport.people.views",
+        "rapport.web",
+    ]

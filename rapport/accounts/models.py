@@ -105,6 +105,14 @@ class User(AbstractBaseUser):
             raise PermissionDenied("Only practice admins manage the practice.")
 
     @property
+    def staff_practice_id(self) -> int:
+        """`practice_id` for a member of staff, typed as set: the staff_user_has_practice
+        constraint gives every staff role a practice, so a page behind a staff role decorator
+        (or code past `require_practice_admin`) reads its practice here."""
+        assert self.practice_id is not None, "staff always belong to a practice"
+        return self.practice_id
+
+    @property
     def first_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -64,7 +65,7 @@ class SignInView(auth_views.LoginView):
             return response
         return super().post(request, *args, **kwargs)
 
-    def form_invalid(self, form: EmailAuthenticationForm) -> HttpResponse:  # type: ignore[override]
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         sign_in_failure_record(ip_address=client_ip(self.request))
         return super().form_invalid(form)
 
@@ -80,7 +81,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
 
-    def form_valid(self, form: ResetPasswordForm) -> HttpResponse:
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         admitted = password_reset_admit(
             email=form.cleaned_data["email"], ip_address=client_ip(self.request)
         )
@@ -115,7 +116,8 @@ def _safe_next(request: HttpRequest, default: str = "home") -> str:
 
 def _qr_svg(uri: str) -> str:
     image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
-    return image.to_string(encoding="unicode")
+    svg: str = image.to_string(encoding="unicode")  # qrcode ships no types
+    return svg
 
 
 TOTP_SETUP_KEY = "rapport_totp_setup_key"
@@ -123,19 +125,19 @@ TOTP_SETUP_KEY = "rapport_totp_setup_key"
 ENROLMENT_PROVED = "rapport_enrolment_proved"
 
 
-def _enrolment_step(request: HttpRequest) -> HttpResponse:
+def _enrolment_step(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Before an authenticator can be enrolled, a code emailed to the account's own address
     must be entered: whoever only knows the password cannot claim the second factor."""
     user = request.user
     form = EnrolmentCodeForm(request.POST if "code" in request.POST else None)
     if request.method == "POST" and "send" in request.POST:
-        if enrolment_code_send(user=user):  # type: ignore[arg-type]
-            messages.success(request, f"We emailed a six-digit code to {user.email}.")  # type: ignore[union-attr]
+        if enrolment_code_send(user=user):
+            messages.success(request, f"We emailed a six-digit code to {user.email}.")
         else:
             messages.error(request, "Too many codes were asked for. Please try again in an hour.")
         return redirect(request.get_full_path())
     if form.is_bound and form.is_valid():
-        if enrolment_code_check(user=user, code=form.cleaned_data["code"]):  # type: ignore[arg-type]
+        if enrolment_code_check(user=user, code=form.cleaned_data["code"]):
             request.session[ENROLMENT_PROVED] = user.pk
             return redirect(request.get_full_path())
         form.add_error(
@@ -144,7 +146,7 @@ def _enrolment_step(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/two_factor_email_code.html",
-        {"form": form, "required": settings.RAPPORT_REQUIRE_STAFF_2FA and user.is_practice_staff},  # type: ignore[union-attr]
+        {"form": form, "required": settings.RAPPORT_REQUIRE_STAFF_2FA and user.is_practice_staff},
     )
 
 
@@ -165,7 +167,7 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     device = TOTPDevice(user=user, key=key, name="Authenticator app", confirmed=False)
     form = TokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        confirmed = totp_device_confirm(user=user, key=key, token=form.cleaned_data["token"])  # type: ignore[arg-type]
+        confirmed = totp_device_confirm(user=user, key=key, token=form.cleaned_data["token"])
         if confirmed is not None:
             request.session.pop(TOTP_SETUP_KEY, None)
             request.session.pop(ENROLMENT_PROVED, None)
@@ -184,7 +186,7 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
             "qr_svg": _qr_svg(device.config_url),
             "secret": secret,
             "required": settings.RAPPORT_REQUIRE_STAFF_2FA and user.is_practice_staff,
-        },  # type: ignore[union-attr]
+        },
     )
 
 

@@ -29,7 +29,7 @@ def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def _card_others(alert: Alert, *, resolving: bool) -> list[Alert]:
     """The other alerts of the same card still waiting for this step."""
-    pending = Alert.objects.filter(episode_id=alert.episode_id, session_id=alert.session_id)
+    pending = Alert.objects.filter(episode_id=alert.episode_id, session=alert.session_id)
     if resolving:
         pending = pending.exclude(status=Alert.Status.RESOLVED)
     else:

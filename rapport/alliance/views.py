@@ -196,7 +196,7 @@ def _clinicians_in_view(user: User) -> list[User]:
 @clinical_staff_required
 def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Per therapist: ruptures and repair, and how their ratings agree with their clients'."""
-    settings = AllianceSettings.for_practice(request.user.practice_id)
+    settings = AllianceSettings.for_practice(request.user.staff_practice_id)
     summaries = [therapist_alliance(c) for c in _clinicians_in_view(request.user)]
     rows = [
         {"clinician": t.clinician, "counts": t.counts, "agreement": _agreement_or_none(t.pairs)}
@@ -231,7 +231,7 @@ def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
 def settings_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
-    settings = AllianceSettings.for_practice(request.user.practice_id)
+    settings = AllianceSettings.for_practice(request.user.staff_practice_id)
     form = AllianceSettingsForm(
         request.POST if request.method == "POST" else None, instance=settings
     )

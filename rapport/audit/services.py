@@ -33,7 +33,8 @@ def _client_id_of(obj: models.Model | None) -> int | None:
     if obj is None:
         return None
     if obj._meta.label == "people.Client":
-        return obj.pk
+        client_pk: int = obj.pk
+        return client_pk
     client_id = getattr(obj, "client_id", None)
     if client_id is None and hasattr(obj, "episode"):
         client_id = obj.episode.client_id

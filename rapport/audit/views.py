@@ -19,13 +19,15 @@ from rapport.people.models import Client
 @role_required(Role.ADMIN)
 def audit_trail(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
-    events = AuditEvent.objects.filter(practice_id=request.user.practice_id).order_by("-sequence")
+    events = AuditEvent.objects.filter(practice_id=request.user.staff_practice_id).order_by(
+        "-sequence"
+    )
     client = None
     if form.is_valid():
         data = form.cleaned_data
         if data["client"]:
             client = Client.objects.filter(
-                pk=data["client"], practice_id=request.user.practice_id
+                pk=data["client"], practice_id=request.user.staff_practice_id
             ).first()
             events = events.filter(client_id=data["client"])
         if data["actor"]:

@@ -18,9 +18,12 @@ def session_assignments(session: Session) -> list[Assignment]:
         ).order_by("pk")
     )
     for assignment in assignments:
-        assignment.available = assignment.is_open and assignment_available(assignment, now=now)
-        assignment.not_yet = (
-            not_yet_reason(assignment) if assignment.is_open and not assignment.available else ""
+        available = assignment.is_open and assignment_available(assignment, now=now)
+        # Two display values for the session page's template, set on the instance: they are not
+        # fields of Assignment, so the model's type does not declare them.
+        assignment.available = available  # type: ignore[attr-defined]
+        assignment.not_yet = (  # type: ignore[attr-defined]
+            not_yet_reason(assignment) if assignment.is_open and not available else ""
         )
     return assignments
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -136,7 +136,7 @@ def episode_transfer_view(request: AuthenticatedHttpRequest, episode_id: int) ->
     return render(request, "care/episode_transfer.html", {"form": form, "episode": episode})
 
 
-def _after_transfer(request: HttpRequest, episode: Episode) -> str:
+def _after_transfer(request: AuthenticatedHttpRequest, episode: Episode) -> str:
     """The client's page while the client is still in the transferring clinician's care (as
     a team member, say); the caseload otherwise."""
     if access.clients_in_care_of(request.user).filter(pk=episode.client_id).exists():

@@ -71,7 +71,7 @@ def main_instrument(snapshot: DashboardSnapshot | None) -> dict[str, Any] | None
 
 def own_outcomes(user: User) -> dict[str, Any] | None:
     """A therapist's own row of the practice figures, or how many episodes they have so far."""
-    snapshot = DashboardSnapshot.objects.filter(practice_id=user.practice_id).first()
+    snapshot = DashboardSnapshot.objects.filter(practice_id=user.staff_practice_id).first()
     chosen = main_instrument(snapshot)
     if snapshot is None or chosen is None:
         return None
@@ -88,7 +88,7 @@ def own_outcomes(user: User) -> dict[str, Any] | None:
 @practice_staff_required
 def practice_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The practice's outcomes, alliance and therapist effect, as last computed."""
-    snapshot = DashboardSnapshot.objects.filter(practice_id=request.user.practice_id).first()
+    snapshot = DashboardSnapshot.objects.filter(practice_id=request.user.staff_practice_id).first()
     instruments = snapshot.figures.get("instruments", []) if snapshot else []
     form = InstrumentForm(request.GET)
     wanted = form.cleaned_data.get("instrument") if form.is_valid() else ""
@@ -118,6 +118,8 @@ def practice_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
 @practice_staff_required
 @require_POST
 def practice_refresh(request: AuthenticatedHttpRequest) -> HttpResponse:
-    snapshot = dashboards_refresh(practice=request.user.practice, actor=request.user)
+    practice = request.user.practice
+    assert practice is not None  # staff always belong to a practice (User.staff_practice_id)
+    snapshot = dashboards_refresh(practice=practice, actor=request.user)
     messages.success(request, f"Figures recomputed in {snapshot.seconds:.1f} s.")
     return redirect("dashboards:practice")

@@ -325,7 +325,7 @@ def response_fhir(request: AuthenticatedHttpRequest, response_id: int) -> HttpRe
 @require_http_methods(["GET", "POST"])
 def default_measures(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Manage → Default measures: what a new client starts with, by age band."""
-    practice_id = request.user.practice_id
+    practice_id = request.user.staff_practice_id
     options = default_measure_options(practice_id)
     current = {band: measures_by_default(practice_id, band) for band in options}
     form = DefaultMeasuresForm(

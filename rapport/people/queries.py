@@ -75,10 +75,10 @@ def caseload_rows(episodes: QuerySet[Episode], *, search: str = "") -> list[Case
     return [
         CaseloadRow(
             episode=e,
-            next_session=e.next_at,  # type: ignore[attr-defined]
-            next_modality=_label(e.next_mod),  # type: ignore[attr-defined]
-            last_session=e.last_at,  # type: ignore[attr-defined]
-            last_modality=_label(e.last_mod),  # type: ignore[attr-defined]
+            next_session=e.next_at,
+            next_modality=_label(e.next_mod),
+            last_session=e.last_at,
+            last_modality=_label(e.last_mod),
             flags=_flags(e),
         )
         for e in episodes

@@ -60,7 +60,7 @@ def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
 def client_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = NewClientForm(
         request.POST if request.method == "POST" else None,
-        practice_id=request.user.practice_id,
+        practice_id=request.user.staff_practice_id,
         initial={"primary_clinician": request.user, "start_date": timezone.localdate()},
     )
     saved = run_form(
@@ -163,7 +163,7 @@ def client_directory(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Admins see who is registered (to manage accounts), never clinical content."""
     form = CaseloadSearchForm(request.GET)
     search = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    clients = Client.objects.filter(practice_id=request.user.practice_id)
+    clients = Client.objects.filter(practice_id=request.user.staff_practice_id)
     if search:
         clients = clients.filter(Client.matching(search))
     clients = clients.only("id", "full_name", "preferred_name", "status")[:200]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -68,11 +70,15 @@ def _attempt(request: HttpRequest, action: Callable[[], object], done: str) -> b
     return True
 
 
-def _after_conflict(form_class, form, clash, **kwargs):  # type: ignore[no-untyped-def]
+def _after_conflict[F: forms.Form](
+    form_class: type[F], form: forms.Form, clash: services.EditConflict, **kwargs: Any
+) -> tuple[F, dict[str, Any]]:
     """The form again with the sender's text, now based on the other person's save (so saving
     again deliberately keeps the sender's), and what the other person saved, field by field."""
     current = clash.current
     conflict = {"rows": conflict_rows(form, current), "current": current}
+    # Both callers bind the form to request.POST, a QueryDict, whose copy may be changed.
+    assert isinstance(form.data, QueryDict)
     data = form.data.copy()
     data["edits"] = str(current.edits)
     again = form_class(data, **kwargs)
@@ -291,7 +297,7 @@ def goal_new(request: AuthenticatedHttpRequest, version_id: int) -> HttpResponse
     return render(request, "plans/goal_form.html", {"form": form, "version": version})
 
 
-def _goal_fields(form: GoalForm) -> dict[str, object]:
+def _goal_fields(form: GoalForm) -> dict[str, Any]:
     data = {k: v for k, v in form.cleaned_data.items() if k not in ("submission_key", "edits")}
     data["problems"] = list(data["problems"])
     return data

@@ -13,7 +13,7 @@ from rapport.practices.models import Practice, Team
 @transaction.atomic
 def practice_update(*, actor: User, details: dict[str, Any]) -> Practice:
     actor.require_practice_admin()
-    practice = Practice.objects.select_for_update().get(pk=actor.practice_id)
+    practice = Practice.objects.select_for_update().get(pk=actor.staff_practice_id)
     for field in (
         "name",
         "time_zone",
@@ -35,7 +35,7 @@ def practice_update(*, actor: User, details: dict[str, Any]) -> Practice:
 def team_save(*, actor: User, team: Team | None, details: dict[str, Any]) -> Team:
     actor.require_practice_admin()
     if team is None:
-        team = Team(practice_id=actor.practice_id)
+        team = Team(practice_id=actor.staff_practice_id)
     elif team.practice_id != actor.practice_id:
         raise PermissionDenied("That team belongs to another practice.")
     team.name = details["name"]

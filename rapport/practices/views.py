@@ -13,7 +13,7 @@ from rapport.accounts.models import STAFF_ROLES, Role, User
 from rapport.accounts.services import user_invite, user_update
 from rapport.http import AuthenticatedHttpRequest
 from rapport.people.models import Client
-from rapport.people.queries import caseload_rows
+from rapport.people.queries import CaseloadRow, caseload_rows
 from rapport.practices.forms import PracticeSettingsForm, TeamForm
 from rapport.practices.models import Practice, Team
 from rapport.practices.services import practice_update, team_save
@@ -42,7 +42,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 def team(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A supervisor's teams: each clinician's caseload, one table per clinician."""
     rows = caseload_rows(access.team_episodes(request.user))
-    by_clinician: dict[User, list] = {}
+    by_clinician: dict[User, list[CaseloadRow]] = {}
     for row in rows:
         by_clinician.setdefault(row.episode.primary_clinician, []).append(row)
     teams = Team.objects.filter(supervisor=request.user).prefetch_related("members")
@@ -58,7 +58,7 @@ def team(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @role_required(Role.ADMIN)
 def manage(request: AuthenticatedHttpRequest) -> HttpResponse:
-    users = User.objects.filter(practice_id=request.user.practice_id)
+    users = User.objects.filter(practice_id=request.user.staff_practice_id)
     counts = {row["role"]: row["n"] for row in users.values("role").annotate(n=Count("id"))}
     return render(request, "practices/manage.html", {"counts": counts, "roles": Role.choices})
 
@@ -66,7 +66,7 @@ def manage(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(Role.ADMIN)
 def user_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     role = request.GET.get("role", "")
-    users = User.objects.filter(practice_id=request.user.practice_id).select_related("team")
+    users = User.objects.filter(practice_id=request.user.staff_practice_id).select_related("team")
     if role in Role.values:
         users = users.filter(role=role)
     return render(
@@ -80,7 +80,8 @@ def user_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and (repeat := repeat_of_submission(request)):
         return repeat
     form = InviteUserForm(
-        request.POST if request.method == "POST" else None, practice_id=request.user.practice_id
+        request.POST if request.method == "POST" else None,
+        practice_id=request.user.staff_practice_id,
     )
     saved = run_form(
         request,
@@ -98,13 +99,13 @@ def user_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
 def user_edit(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
-    account = User.objects.filter(pk=user_id, practice_id=request.user.practice_id).first()
+    account = User.objects.filter(pk=user_id, practice_id=request.user.staff_practice_id).first()
     if account is None:
         raise Http404("Not found")
     form = UserForm(
         request.POST if request.method == "POST" else None,
         instance=account,
-        practice_id=request.user.practice_id,
+        practice_id=request.user.staff_practice_id,
     )
     saved = run_form(
         request,
@@ -123,7 +124,7 @@ def user_edit(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
 @role_required(Role.ADMIN)
 def team_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     teams = (
-        Team.objects.filter(practice_id=request.user.practice_id)
+        Team.objects.filter(practice_id=request.user.staff_practice_id)
         .select_related("supervisor")
         .annotate(n_members=Count("members", filter=Q(members__role__in=STAFF_ROLES)))
     )
@@ -135,13 +136,15 @@ def team_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def team_edit(request: AuthenticatedHttpRequest, team_id: int | None = None) -> HttpResponse:
     team_obj = None
     if team_id is not None:
-        team_obj = Team.objects.filter(pk=team_id, practice_id=request.user.practice_id).first()
+        team_obj = Team.objects.filter(
+            pk=team_id, practice_id=request.user.staff_practice_id
+        ).first()
         if team_obj is None:
             raise Http404("Not found")
     form = TeamForm(
         request.POST if request.method == "POST" else None,
         instance=team_obj,
-        practice_id=request.user.practice_id,
+        practice_id=request.user.staff_practice_id,
     )
     saved = run_form(
         request,
@@ -158,7 +161,7 @@ def team_edit(request: AuthenticatedHttpRequest, team_id: int | None = None) -> 
 @role_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
 def practice_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
-    practice = Practice.objects.get(pk=request.user.practice_id)
+    practice = Practice.objects.get(pk=request.user.staff_practice_id)
     form = PracticeSettingsForm(
         request.POST if request.method == "POST" else None, instance=practice
     )

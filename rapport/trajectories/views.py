@@ -43,7 +43,7 @@ FLAG_WORDS = {"off_track": "off track", "at_risk": "at risk or off track"}
 def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Each measure's expected trajectory in this practice: model or rule, and on how much data.
     Counts only; no client appears here."""
-    practice_id = request.user.practice_id
+    practice_id = request.user.staff_practice_id
     families = client_outcome_families(practice_id)
     stored = {e.family: e for e in ExpectedTrajectory.objects.filter(practice_id=practice_id)}
     rows = [
@@ -64,7 +64,7 @@ def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(Role.ADMIN, Role.SUPERVISOR)
 @require_POST
 def refresh(request: AuthenticatedHttpRequest) -> HttpResponse:
-    practice = Practice.objects.get(pk=request.user.practice_id)
+    practice = Practice.objects.get(pk=request.user.staff_practice_id)
     fitted = trajectories_refresh(practice=practice, actor=request.user)
     models = sum(1 for e in fitted if e.method == "model")
     messages.success(
@@ -78,10 +78,10 @@ def refresh(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(*STAFF)
 def validation(request: AuthenticatedHttpRequest, family: str) -> HttpResponse:
     """How well early flags predicted final outcomes on this practice's closed episodes."""
-    if family not in client_outcome_families(request.user.practice_id):
+    if family not in client_outcome_families(request.user.staff_practice_id):
         raise Http404("No such measure")
     found = trajectory_validation(
-        practice_id=request.user.practice_id, family=family, actor=request.user
+        practice_id=request.user.staff_practice_id, family=family, actor=request.user
     )
     tables: list[dict[str, Any]] = []
     if found.report is not None:
@@ -102,7 +102,7 @@ def validation(request: AuthenticatedHttpRequest, family: str) -> HttpResponse:
         {
             "found": found,
             "tables": tables,
-            "settings": TrajectorySettings.for_practice(request.user.practice_id),
+            "settings": TrajectorySettings.for_practice(request.user.staff_practice_id),
         },
     )
 
@@ -148,7 +148,7 @@ def _title(titles: dict[str, list[Any]], family: str) -> str:
 @role_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
 def settings_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
-    settings = TrajectorySettings.for_practice(request.user.practice_id)
+    settings = TrajectorySettings.for_practice(request.user.staff_practice_id)
     form = TrajectorySettingsForm(
         request.POST if request.method == "POST" else None, instance=settings
     )
