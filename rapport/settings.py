@@ -174,6 +174,22 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Caches ---------------------------------------------------------------------------------
+# "charts" holds drawn charts keyed by the version of the data they show (rapport.web), so a
+# chart is drawn once per change, not once per request. In memory per process by default;
+# RAPPORT_CHART_CACHE_BACKEND and _LOCATION name a shared one (Redis, memcached, a directory).
+_CHART_CACHE_BACKEND = os.environ.get("RAPPORT_CHART_CACHE_BACKEND", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "charts": {
+        "BACKEND": _CHART_CACHE_BACKEND or "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": os.environ.get("RAPPORT_CHART_CACHE_LOCATION", "rapport-charts"),
+        "TIMEOUT": env_int("RAPPORT_CHART_CACHE_SECONDS", 604800, low=60, high=7776000),
+        # Compressed drawings are about 8 KB: a thousand take some 8 MB in each process.
+        "OPTIONS": {} if _CHART_CACHE_BACKEND else {"MAX_ENTRIES": 1000},
+    },
+}
+
 # --- Authentication -------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

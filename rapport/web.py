@@ -1,21 +1,30 @@
 """What every app's views share: saying a form was saved, submitting a form once, the POST →
-service → redirect sequence, SVG images and the client's address.
+service → redirect sequence, SVG images (charts drawn once per version of their data) and the
+client's address.
 
 Views import from here, never from another app's views: a views module is a page, not a library.
 """
 
 from __future__ import annotations
 
+import functools
+import gzip
+import hashlib
 import ipaddress
+import sys
 from collections.abc import Callable
+from importlib.metadata import version as package_version
+from pathlib import Path
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect
+from django.utils.cache import patch_vary_headers
 from django.utils.csp import CSP
 
 from rapport.accounts.queries import earlier_submission
@@ -102,12 +111,92 @@ def run_form[T](
 # An SVG shown through <img> never runs script; its own inline styles are all it needs.
 SVG_IMAGE_CSP = {"default-src": [CSP.NONE], "style-src": [CSP.UNSAFE_INLINE]}
 
+# The drawn charts, compressed, keyed by the version of what they show (settings.CACHES).
+CHART_CACHE = "charts"
+# Private: the browser keeps a chart of one person's record, no proxy ever does; no-cache: it
+# asks every time, and gets 304 while the data has not changed.
+CHART_CACHE_CONTROL = "private, no-cache"
 
-def svg_response(svg_text: str | bytes) -> HttpResponse:
-    """A chart for an <img>: never cached, since it shows one person's record."""
-    response = HttpResponse(svg_text, content_type="image/svg+xml")
-    response["Cache-Control"] = "private, no-store"
+
+def chart_response(
+    request: HttpRequest, *, audience: str, data: object, draw: Callable[[], bytes]
+) -> HttpResponse:
+    """A chart for an <img>, drawn once per version of the data it shows.
+
+    Call it after the access check (and its audit): a 304 says the viewer's copy is still the
+    record's current chart. The version (the ETag) is a digest of `data` (the chart's input,
+    with everything the drawing depends on: layout, size), of `audience` and the viewer's role,
+    and of the drawing code, so a change to any of them draws anew, and a clinician's chart is
+    never served to a client or a guardian, nor theirs to a clinician. `draw` runs only when no
+    drawing of this version is cached.
+
+    Compressed when the browser accepts gzip: an SVG holds no secret and no CSRF token that an
+    attacker could guess byte by byte from its compressed size (BREACH), only the chart.
+    """
+    role = str(getattr(request.user, "role", ""))
+    version = _digest(repr((audience, role, data)), _code_version(draw))
+    etag = f'W/"{version}"'
+    if _matches(request.headers.get("If-None-Match", ""), etag):
+        not_modified = HttpResponseNotModified()
+        _chart_headers(not_modified, etag)
+        return not_modified
+    cache = caches[CHART_CACHE]
+    compressed = cache.get(version)
+    if compressed is None:
+        compressed = gzip.compress(draw(), compresslevel=6, mtime=0)
+        cache.set(version, compressed)
+    if _accepts_gzip(request):
+        response = HttpResponse(compressed, content_type="image/svg+xml")
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = HttpResponse(gzip.decompress(compressed), content_type="image/svg+xml")
+    _chart_headers(response, etag)
     return response
+
+
+def _chart_headers(response: HttpResponse, etag: str) -> None:
+    response["ETag"] = etag
+    response["Cache-Control"] = CHART_CACHE_CONTROL
+    patch_vary_headers(response, ["Accept-Encoding"])
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    """Weak comparison, as If-None-Match asks for (RFC 9110 13.1.2)."""
+    if if_none_match.strip() == "*":
+        return True
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return etag.removeprefix("W/") in tags
+
+
+def _accepts_gzip(request: HttpRequest) -> bool:
+    codings = [
+        part.split(";")[0].strip().lower()
+        for part in request.headers.get("Accept-Encoding", "").split(",")
+    ]
+    return "gzip" in codings
+
+
+def _digest(*parts: str) -> str:
+    hasher = hashlib.sha256()
+    for part in parts:
+        hasher.update(part.encode())
+        hasher.update(b"\0")
+    return hasher.hexdigest()[:32]
+
+
+def _code_version(draw: Callable[[], bytes]) -> str:
+    """The drawing code's version: its module, the shared chart modules and matplotlib."""
+    function = getattr(draw, "func", draw)  # a functools.partial draws with its function
+    return _module_version(str(getattr(function, "__module__", "")))
+
+
+@functools.cache
+def _module_version(module_name: str) -> str:
+    files = sorted((Path(__file__).parent / "charts").glob("*.py"))
+    module = sys.modules.get(module_name)
+    if module is not None and getattr(module, "__file__", None):
+        files.append(Path(str(module.__file__)))
+    return _digest(package_version("matplotlib"), *(f.read_text() for f in files))
 
 
 # --- The client's address -----------------------------------------------------------------------

@@ -106,7 +106,7 @@ def test_the_chart_is_a_self_contained_svg_with_a_panel_per_measure(cast, histor
 
     assert response.status_code == 200
     assert response["Content-Type"] == "image/svg+xml"
-    assert response["Cache-Control"] == "private, no-store"
+    assert response["Cache-Control"] == "private, no-cache"
     assert "script-src" not in response["Content-Security-Policy"]
     assert_self_contained_svg(response.content)
     texts = svg_texts(response.content)

@@ -7,13 +7,14 @@ import uuid
 from typing import Any
 
 from django import forms
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 
-from rapport.web import client_ip, run_form, svg_response
+from rapport.web import chart_response, client_ip, run_form
 
 
 class NoteForm(forms.Form):
@@ -124,9 +125,11 @@ def test_submitted_once_a_repeat_goes_where_the_first_went_and_saves_nothing(cas
     ]
 
 
-def test_an_svg_is_never_cached_and_the_client_address_is_always_an_address() -> None:
-    response = svg_response("<svg/>")
+def test_a_chart_is_kept_by_the_browser_alone_and_the_client_address_is_always_an_address() -> None:
+    chart = RequestFactory().get("/chart.svg")
+    chart.user = AnonymousUser()
+    response = chart_response(chart, audience="test", data=(1, 2), draw=lambda: b"<svg/>")
     assert response["Content-Type"] == "image/svg+xml"
-    assert response["Cache-Control"] == "private, no-store"
+    assert response["Cache-Control"] == "private, no-cache"
     request = RequestFactory().get("/", REMOTE_ADDR="not an address")
     assert client_ip(request) == "0.0.0.0"  # noqa: S104 - the stand-in for an unknown address

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -40,7 +41,7 @@ from rapport.charts.lines import pixel_size, render_svg
 from rapport.core.agreement import MIN_TARGETS, Agreement, agreement
 from rapport.http import AuthenticatedHttpRequest
 from rapport.measures.models import Response
-from rapport.web import SVG_IMAGE_CSP, run_form, svg_response
+from rapport.web import SVG_IMAGE_CSP, chart_response, run_form
 
 
 def _agreement_or_none(pairs: list[tuple[float, float]]) -> Agreement | None:
@@ -89,7 +90,13 @@ def episode_chart(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRes
     layout = LAYOUTS.get(request.GET.get("layout", "wide"))
     if layout is None:
         raise Http404("No such layout")
-    return svg_response(render_svg(alliance_chart(episode), layout=layout))
+    chart = alliance_chart(episode)
+    return chart_response(
+        request,
+        audience="clinician",
+        data=(chart, layout),
+        draw=partial(render_svg, chart, layout=layout),
+    )
 
 
 @clinical_staff_required

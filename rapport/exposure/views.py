@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -17,7 +19,7 @@ from rapport.accounts.models import Role, User
 from rapport.audit.models import AuditEvent
 from rapport.audit.services import audit_record
 from rapport.care.models import Episode
-from rapport.exposure.charts import SIZES, render_ladder_svg
+from rapport.exposure.charts import SIZES, render_ladder_svg, step_lines
 from rapport.exposure.forms import (
     AttemptForm,
     LadderEditForm,
@@ -27,7 +29,7 @@ from rapport.exposure.forms import (
     StepForm,
 )
 from rapport.exposure.models import Attempt, Ladder, Step
-from rapport.exposure.queries import goal_titles, ladder_overview
+from rapport.exposure.queries import LadderOverview, goal_titles, ladder_overview
 from rapport.exposure.services import (
     attempt_record,
     ladder_create,
@@ -38,7 +40,7 @@ from rapport.exposure.services import (
     step_update,
 )
 from rapport.http import AuthenticatedHttpRequest
-from rapport.web import SVG_IMAGE_CSP, run_form, svg_response
+from rapport.web import SVG_IMAGE_CSP, chart_response, run_form
 
 # Clinicians and supervisors in the client's care; a practice admin only under break-glass,
 # to read (rapport.access refuses their writes with 403).
@@ -58,6 +60,18 @@ def _can_write(user: User, episode: Episode) -> bool:
 def _chart_size(request: HttpRequest) -> str:
     size = request.GET.get("size", "wide")
     return size if size in SIZES else "wide"
+
+
+def _ladder_chart(request: HttpRequest, overview: LadderOverview, *, audience: str) -> HttpResponse:
+    size = _chart_size(request)
+    # What the drawing shows of the overview: its lines and the mastery line.
+    data = (step_lines(overview), overview.ladder.mastery_peak_suds, size)
+    return chart_response(
+        request,
+        audience=audience,
+        data=data,
+        draw=partial(render_ladder_svg, overview, size=size),
+    )
 
 
 # --- Clinician pages ---------------------------------------------------------------------------
@@ -253,7 +267,7 @@ def _record(
 @staff_required
 def chart(request: AuthenticatedHttpRequest, ladder_id: int) -> HttpResponse:
     ladder = access.load(request.user, Ladder, ladder_id)
-    return svg_response(render_ladder_svg(ladder_overview(ladder), size=_chart_size(request)))
+    return _ladder_chart(request, ladder_overview(ladder), audience="clinician")
 
 
 # --- Portal -------------------------------------------------------------------------------------
@@ -307,12 +321,11 @@ def portal_ladder(request: AuthenticatedHttpRequest, ladder_id: int) -> HttpResp
     return render(request, "exposure/portal_ladder.html", context, status=status)
 
 
-@never_cache
+# Not never_cache: chart_response lets the browser keep it and revalidate it every time.
 @csp_override(SVG_IMAGE_CSP)
 @role_required(Role.CLIENT, Role.GUARDIAN)
 def portal_chart(request: AuthenticatedHttpRequest, ladder_id: int) -> HttpResponse:
     ladder = access.portal_load(request.user, Ladder, ladder_id)
     if not access.may_see_exposure_distress(request.user, ladder.episode.client):
         raise PermissionDenied("The young person's distress ratings are not shared.")
-    overview = ladder_overview(ladder, goals={})
-    return svg_response(render_ladder_svg(overview, size=_chart_size(request)))
+    return _ladder_chart(request, ladder_overview(ladder, goals={}), audience="portal")

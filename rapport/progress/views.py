@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from functools import partial
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.csp import csp_override
@@ -22,17 +24,22 @@ from rapport.progress.charts import (
     unplaced_alerts,
 )
 from rapport.progress.queries import episode_progress, portal_progress
-from rapport.web import SVG_IMAGE_CSP, svg_response
+from rapport.web import SVG_IMAGE_CSP, chart_response
 
 # Break-glass admins read the record like the client page; the access helpers decide.
 READERS = (Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN)
 
 
-def _svg_response(request: HttpRequest, chart: ProgressChart) -> HttpResponse:
+def _svg_response(request: HttpRequest, chart: ProgressChart, *, audience: str) -> HttpResponse:
     layout = LAYOUTS.get(request.GET.get("layout", "wide"))
     if layout is None:
         raise Http404("No such layout")
-    return svg_response(render_progress_svg(chart, layout=layout))
+    return chart_response(
+        request,
+        audience=audience,
+        data=(chart, layout),
+        draw=partial(render_progress_svg, chart, layout=layout),
+    )
 
 
 @role_required(*READERS)
@@ -71,7 +78,7 @@ def episode_progress_page(request: AuthenticatedHttpRequest, episode_id: int) ->
 @role_required(*READERS)
 def episode_chart(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     episode = access.load(request.user, Episode, episode_id)
-    return _svg_response(request, clinician_chart(episode_progress(episode)))
+    return _svg_response(request, clinician_chart(episode_progress(episode)), audience="clinician")
 
 
 @role_required(Role.CLIENT, Role.GUARDIAN)
@@ -107,4 +114,4 @@ def portal_page(request: AuthenticatedHttpRequest, client_id: int) -> HttpRespon
 def portal_chart_svg(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     client = access.get_portal_client_for_user(request.user, client_id)
     progress = portal_progress(request.user, client, client.guardian_link_for(request.user))
-    return _svg_response(request, portal_chart(progress))
+    return _svg_response(request, portal_chart(progress), audience="portal")
