@@ -1,4 +1,11 @@
-"""Writing the audit trail: appending events, signing checkpoints, and break-glass grants."""
+"""Writing the audit trail: appending events, sealing them into the chain, signing checkpoints,
+and break-glass grants.
+
+Why a sequencer: appending under a lock on one chain head serialised every audited request of the
+installation. Events are now inserted without a lock, each with its own MAC, and `audit_seal`
+chains the committed ones later in id order (README "Audit trail": the design, the window in
+which an unsealed event can be deleted unnoticed, and how checkpoints close it).
+"""
 
 from __future__ import annotations
 
