@@ -77,6 +77,9 @@ class AuditEvent(models.Model):
         }
 
     def as_chained(self) -> ChainedEvent:
+        """A sealed event as the chain sees it."""
+        if self.sequence is None:
+            raise ValueError("an unsealed event has no place in the chain yet")
         return ChainedEvent(
             self.sequence, self.hashed_payload(), self.previous_hash, self.hash, self.key_id
         )

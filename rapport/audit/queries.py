@@ -100,9 +100,10 @@ def audit_verify(*, batch_size: int = 5000) -> ChainReport:
         sealed = AuditEvent.objects.filter(sequence__isnull=False).order_by("sequence")
         for event in sealed.iterator(chunk_size=batch_size):
             checked += 1
+            chained = event.as_chained()
             if event.action == CHECKPOINT_ACTION:
-                recorded_checkpoint = event.sequence
-            yield event.as_chained()
+                recorded_checkpoint = chained.sequence
+            yield chained
 
     first_break = find_first_break(
         events(),
