@@ -149,3 +149,45 @@ def test_an_idle_limit_of_zero_minutes_is_refused_at_start_up(tmp_path):
     )
     assert result.returncode != 0
     assert "RAPPORT_STAFF_IDLE_MINUTES must be a whole number" in result.stderr
+
+
+def test_a_request_within_a_minute_of_recorded_activity_leaves_the_session_unsaved(cast):
+    web = signed_in(cast.clinician)
+    seen(web, minutes_ago=0.5)
+    recorded = web.session[LAST_SEEN_AT]
+    assert web.get(CASELOAD).status_code == 200
+    assert web.session[LAST_SEEN_AT] == recorded
+
+
+def test_activity_is_recorded_again_once_a_minute_has_passed(cast):
+    web = signed_in(cast.clinician)
+    seen(web, minutes_ago=1.5)
+    recorded = web.session[LAST_SEEN_AT]
+    assert web.get(CASELOAD).status_code == 200
+    assert web.session[LAST_SEEN_AT] > recorded + 60
+
+
+def test_the_idle_limit_is_kept_to_within_the_minute_activity_is_recorded_at(cast):
+    # Activity 14 min 30 s ago was last recorded (a request 30 s later went unrecorded): the
+    # session ends at most a minute before the exact limit, never after it.
+    web = signed_in(cast.clinician)
+    seen(web, minutes_ago=14.5)
+    assert web.get(CASELOAD).status_code == 200
+    seen(web, minutes_ago=15)
+    assert web.get(CASELOAD).status_code == 302
+
+
+def test_reading_a_client_page_opens_no_transaction(cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    web = signed_in(cast.clinician)
+    url = reverse("people:client_detail", args=[cast.adult_client.pk])
+    web.get(url)  # the first request after signing in records activity
+    with CaptureQueriesContext(connection) as captured:
+        assert web.get(url).status_code == 200
+    statements = [query["sql"] for query in captured.captured_queries]
+    # Inside the test's transaction an atomic block shows as a savepoint; on SQLite each would
+    # be a BEGIN IMMEDIATE, taking the database's one write lock.
+    assert not [sql for sql in statements if sql.startswith(("SAVEPOINT", "BEGIN"))], statements
+    assert not [sql for sql in statements if "django_session" in sql and "UPDATE" in sql]

@@ -120,6 +120,7 @@ SERVICES_NOT_ONE_TRANSACTION: dict[str, str] = {
     "audit.audit_checkpoint_write": OUTSIDE + ": a signed file written after the checkpoint "
     "event's own short transaction",
     "audit.audit_checkpoint_if_due": SWEEP,
+    "audit.audit_seal_all": SWEEP + " (one per batch of events sealed)",
     "measures.discharge_assignments_create": IN_CALLER + " (closing an episode)",
     "measures.link_email": OUTSIDE + ": an email, with nothing in the database to roll back",
     "measures.links_send_due": SWEEP,

@@ -20,7 +20,7 @@ from django.test import override_settings
 
 from rapport.audit.models import AuditChainHead, AuditEvent
 from rapport.audit.queries import audit_verify
-from rapport.audit.services import audit_checkpoint_if_due, audit_record
+from rapport.audit.services import audit_checkpoint_if_due, audit_record, audit_seal_all
 from rapport.core.auditchain import GENESIS_HASH, event_hash, parse_keyring
 
 EVENTS = AuditEvent._meta.db_table
@@ -57,9 +57,12 @@ def verify_passes() -> str:
 
 
 def write_events(cast, n: int) -> list[AuditEvent]:
-    return [
+    """Append n events and seal them, as the sequencer does within a minute; sealed as stored."""
+    appended = [
         audit_record(actor=cast.clinician, action="read", obj=cast.adult_client) for _ in range(n)
     ]
+    audit_seal_all()
+    return list(AuditEvent.objects.filter(pk__in=[event.pk for event in appended]).order_by("id"))
 
 
 def checkpoint() -> None:

@@ -50,6 +50,7 @@ def test_concurrent_audit_appends_keep_one_unbroken_chain(threaded_cast):
 
     assert run_in_threads(4, append) == []
     assert AuditEvent.objects.count() == before + 60
+    assert audit_verify().first_break is None  # seals all 60 first
     sequences = list(AuditEvent.objects.order_by("sequence").values_list("sequence", flat=True))
     assert sequences == list(range(1, len(sequences) + 1))
     assert audit_verify().first_break is None
@@ -163,3 +164,22 @@ def test_twenty_identical_measure_submissions_through_one_link_store_one_respons
     assert Response.objects.filter(assignment=assignment).count() == 1
     assert AuditEvent.objects.filter(object_type="measures.response", action="submit").count() == 1
     assert audit_verify().first_break is None
+
+
+def test_appends_racing_with_several_sequencers_are_all_sealed_into_one_chain(threaded_cast):
+    from rapport.audit.services import audit_seal
+
+    cast = threaded_cast
+    before = AuditEvent.objects.count()
+
+    def append_and_seal(i: int) -> None:
+        for n in range(12):
+            audit_record(actor=cast.clinician, action="read", obj=cast.adult_client)
+            if n % 3 == i % 3:
+                audit_seal()
+
+    assert run_in_threads(4, append_and_seal) == []
+    assert audit_verify().first_break is None
+    assert not AuditEvent.objects.filter(sequence__isnull=True).exists()
+    sequences = list(AuditEvent.objects.order_by("sequence").values_list("sequence", flat=True))
+    assert sequences == list(range(1, before + 49))

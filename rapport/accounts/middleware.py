@@ -16,6 +16,9 @@ from rapport.core.sign_in_sessions import SessionVerdict, session_verdict
 
 SIGNED_IN_AT = "rapport_signed_in_at"
 LAST_SEEN_AT = "rapport_last_seen_at"
+# Saving the session is a database write; recording activity once a minute keeps reads free of
+# writes, at the cost of ending an idle session up to this much earlier than the exact limit.
+LAST_SEEN_RESOLUTION = 60.0
 
 
 def _as_datetime(epoch: float) -> datetime:
@@ -54,8 +57,10 @@ class SessionPolicyMiddleware:
                     response["HX-Redirect"] = reverse(settings.LOGIN_URL)
                     return response
                 return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.path}")
-            request.session[SIGNED_IN_AT] = signed_in
-            request.session[LAST_SEEN_AT] = now
+            if SIGNED_IN_AT not in request.session:
+                request.session[SIGNED_IN_AT] = signed_in
+            if LAST_SEEN_AT not in request.session or now - last_seen >= LAST_SEEN_RESOLUTION:
+                request.session[LAST_SEEN_AT] = now
         return self.get_response(request)
 
 

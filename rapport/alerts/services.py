@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from rapport.measures.models import Response
 
 
-@transaction.atomic
+# No savepoint of its own: it runs inside a submission, which no caller keeps after a failure.
+@transaction.atomic(savepoint=False)
 def alert_open(
     *,
     episode: Episode,

@@ -66,7 +66,8 @@ def feedback_plans_ensure(*, episode: Episode) -> None:
 # --- Alerts after each rating ------------------------------------------------------------------
 
 
-@transaction.atomic
+# No savepoint: it runs inside every submission, and mostly finds nothing to do.
+@transaction.atomic(savepoint=False)
 def alliance_evaluate(*, response: Response) -> list[Alert]:
     """Run the practice's alliance rules for the session this response belongs to."""
     assignment: Assignment = response.assignment

@@ -12,14 +12,19 @@ class AppendOnlyError(RuntimeError):
 
 
 class AuditEvent(models.Model):
-    """One read or write of clinical data. Append-only and hash-chained (see core.auditchain)."""
+    """One read or write of clinical data. Append-only and hash-chained (see core.auditchain).
+
+    Inserted without a lock: `sequence` and `previous_hash` stay empty, and `hash` holds the
+    event's own MAC, until the sequencer seals it into the chain (audit.services.audit_seal).
+    """
 
     class Outcome(models.TextChoices):
         OK = "ok", "Allowed"
         DENIED = "denied", "Denied"
         INVALID = "invalid", "Rejected input"
 
-    sequence = models.PositiveBigIntegerField(unique=True)
+    # The place in the chain, given when sealed; None while the event waits for the sequencer.
+    sequence = models.PositiveBigIntegerField(unique=True, null=True)
     occurred_at = models.DateTimeField()
     practice_id = models.BigIntegerField(null=True, db_index=True)
     actor_id = models.BigIntegerField(null=True)
@@ -38,10 +43,13 @@ class AuditEvent(models.Model):
     key_id = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
-        ordering = ["sequence"]
+        # Insertion order; the chain's order (`sequence`) differs only where transactions that
+        # started together committed in the other order.
+        ordering = ["id"]
 
     def __str__(self) -> str:
-        return f"#{self.sequence} {self.actor_email or 'system'} {self.action} {self.object_type}"
+        place = self.sequence or "-"  # unsealed
+        return f"#{place} {self.actor_email or 'system'} {self.action} {self.object_type}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
@@ -69,15 +77,19 @@ class AuditEvent(models.Model):
         }
 
     def as_chained(self) -> ChainedEvent:
+        """A sealed event as the chain sees it."""
+        if self.sequence is None:
+            raise ValueError("an unsealed event has no place in the chain yet")
         return ChainedEvent(
             self.sequence, self.hashed_payload(), self.previous_hash, self.hash, self.key_id
         )
 
 
 class AuditChainHead(models.Model):
-    """A single row holding the newest sequence and hash; locking it serialises appends.
+    """A single row holding the newest sealed sequence and hash; locking it serialises sealing.
 
-    On PostgreSQL a trigger lets it only step forward by one, onto the event just appended.
+    Only the sequencer takes its lock, never a request: appends do not touch it. On PostgreSQL a
+    trigger lets it only step forward, onto sealed events that continue the chain it held.
     """
 
     last_sequence = models.PositiveBigIntegerField(default=0)

@@ -73,8 +73,21 @@ def read_checkpoints(keyring: Keyring) -> tuple[list[Checkpoint], str]:
 
 
 def audit_verify(*, batch_size: int = 5000) -> ChainReport:
-    """Recompute the keyed chain and compare it with the head and every signed checkpoint."""
+    """Recompute the keyed chain and compare it with the head and every signed checkpoint.
+
+    The sequencer runs first, so that every event committed so far is judged as part of the
+    chain; one altered while it waited for its seal is reported here.
+    """
+    from rapport.audit.services import (  # noqa: PLC0415 -- cycle: services reads the keys here
+        AuditSealRefused,
+        audit_seal_all,
+    )
+
     keyring = configured_keyring()
+    try:
+        audit_seal_all()
+    except AuditSealRefused as refused:
+        return ChainReport(events_checked=0, first_break=None, problem=str(refused))
     checkpoints, problem = read_checkpoints(keyring)
     if problem:
         return ChainReport(events_checked=0, first_break=None, problem=problem)
@@ -84,11 +97,13 @@ def audit_verify(*, batch_size: int = 5000) -> ChainReport:
 
     def events() -> Any:
         nonlocal checked, recorded_checkpoint
-        for event in AuditEvent.objects.order_by("sequence").iterator(chunk_size=batch_size):
+        sealed = AuditEvent.objects.filter(sequence__isnull=False).order_by("sequence")
+        for event in sealed.iterator(chunk_size=batch_size):
             checked += 1
+            chained = event.as_chained()
             if event.action == CHECKPOINT_ACTION:
-                recorded_checkpoint = event.sequence
-            yield event.as_chained()
+                recorded_checkpoint = chained.sequence
+            yield chained
 
     first_break = find_first_break(
         events(),

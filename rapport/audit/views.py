@@ -19,9 +19,7 @@ from rapport.people.models import Client
 @role_required(Role.ADMIN)
 def audit_trail(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
-    events = AuditEvent.objects.filter(practice_id=request.user.staff_practice_id).order_by(
-        "-sequence"
-    )
+    events = AuditEvent.objects.filter(practice_id=request.user.staff_practice_id).order_by("-id")
     client = None
     if form.is_valid():
         data = form.cleaned_data

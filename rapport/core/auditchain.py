@@ -6,6 +6,12 @@ Altering any stored field changes that event's MAC; deleting an event breaks the
 after it; deleting the newest events, or all of them, is caught by the signed checkpoints that
 are kept outside the database (see `Checkpoint`).
 
+Events are appended without a lock and sealed into the chain afterwards, in the order of their
+database ids, by one sequencer at a time (see rapport.audit.services.audit_seal). Until it is
+sealed an event carries its own MAC (`unsealed_event_mac`, no link), so an edit made before
+sealing is still detected; only deleting an unsealed event goes unnoticed, and only until the next
+seal, which the worker runs every round and verify and every checkpoint run first.
+
 Events written before keys existed carry no key id and a plain SHA-256 hash; they are accepted
 only as the oldest part of the chain, which the first keyed event then anchors.
 """
@@ -46,6 +52,14 @@ def keyed_event_hash(
     """HMAC-SHA256 over the key id, the previous MAC and the canonical payload."""
     message = key_id.encode("ascii") + b"\n" + previous_hash.encode("ascii") + b"\n"
     return hmac.new(key, message + canonical_json(payload), hashlib.sha256).hexdigest()
+
+
+def unsealed_event_mac(key: bytes, key_id: str, payload: Mapping[str, Any]) -> str:
+    """The MAC an event carries from its insertion until it is sealed: its content alone.
+
+    The empty link keeps it apart from every chained MAC, whose link is 64 hex digits.
+    """
+    return keyed_event_hash(key, key_id, "", payload)
 
 
 # --- Keys ---------------------------------------------------------------------------------------

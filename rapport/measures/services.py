@@ -371,10 +371,12 @@ def response_submit(
         .select_related("episode__practice", "session", "plan")
         .get(pk=assignment.pk)
     )
-    existing = Response.objects.filter(assignment=locked).first()
-    if existing is not None:
-        return existing
     if locked.status != Assignment.Status.PENDING:
+        # Completing stores the response in the same transaction, so only a form that is no
+        # longer pending can have one: the common path spends no query looking for it.
+        existing = Response.objects.filter(assignment=locked).first()
+        if existing is not None:
+            return existing
         raise ValidationError("This form is no longer waiting to be completed.")
     # Never a response for a session that has not happened (or a check-in before its time),
     # whichever page or link the answers came through.

@@ -579,7 +579,8 @@ def plan_reviews_check_all(*, now: datetime | None = None) -> int:
     return sum(1 for episode in episodes if plan_review_check(episode=episode, now=now))
 
 
-@transaction.atomic
+# No savepoint: it runs inside every submission, and mostly finds nothing to do.
+@transaction.atomic(savepoint=False)
 def plan_review_prompted(*, alert: Alert) -> Alert | None:
     """An off-track, deterioration or low-goals alert asks for a look at the plan."""
     if alert.kind not in REVIEW_PROMPTS:
