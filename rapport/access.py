@@ -22,7 +22,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page
-from django.db.models import Model, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -62,22 +62,31 @@ def _in_care(user: User) -> Q:
     return involved
 
 
+def _in_practice(involved: Q, practice_id: int | None) -> QuerySet[Episode]:
+    """The episodes of `involved` in one practice. The practice is compared through `+ 0` so
+    that no planner walks the practice's index instead of the care lookups: without statistics
+    SQLite's does, which scans every episode of the practice."""
+    return Episode.objects.alias(in_practice=F("practice_id") + 0).filter(
+        involved, in_practice=practice_id
+    )
+
+
 def _episodes_in_care_of(user: User) -> QuerySet[Episode]:
-    return Episode.objects.filter(_in_care(user), practice_id=user.practice_id)
+    return _in_practice(_in_care(user), user.practice_id)
 
 
 def caseload_episodes(user: User) -> QuerySet[Episode]:
     """The episodes on a clinician's own caseload (primary clinician or team member)."""
     if not user.is_authenticated or not user.is_clinical_staff:
         return Episode.objects.none()
-    return Episode.objects.filter(_own_episodes(user), practice_id=user.practice_id)
+    return _in_practice(_own_episodes(user), user.practice_id)
 
 
 def team_episodes(user: User) -> QuerySet[Episode]:
     """Episodes of the clinicians in the teams a supervisor supervises."""
     if not user.is_authenticated or user.role != Role.SUPERVISOR:
         return Episode.objects.none()
-    return Episode.objects.filter(_supervised_episodes(user), practice_id=user.practice_id)
+    return _in_practice(_supervised_episodes(user), user.practice_id)
 
 
 def clients_in_care_of(user: User) -> QuerySet[Client]:
@@ -93,11 +102,7 @@ def _in_care_of(user: User, client_id: int) -> bool:
     the client) tested against the care relationship, not the practice's episodes searched."""
     if not user.is_clinical_staff or user.practice_id is None:
         return False
-    return (
-        Episode.objects.filter(client_id=client_id, practice_id=user.practice_id)
-        .filter(_in_care(user))
-        .exists()
-    )
+    return _in_practice(_in_care(user), user.practice_id).filter(client_id=client_id).exists()
 
 
 def clients_readable_by(user: User) -> QuerySet[Client]:
