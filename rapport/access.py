@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, Q, QuerySet
+from django.core.paginator import Page
+from django.db.models import F, Model, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -31,34 +32,61 @@ from rapport.audit.services import audit_record
 from rapport.care.models import Episode
 from rapport.people.models import Client
 
+# Care relationships are read as `id IN` over indexed lookups, never as an OR across the
+# team-member join: the join makes the database scan every episode of the practice (and return
+# an episode once per team member), where each lookup below walks one index.
+
+
+def _team_member_episode_ids(users: Any) -> QuerySet[Any]:
+    """Ids of the episodes on which `users` (a user or a queryset of user ids) are team members,
+    through the membership table's index on the user."""
+    through = Episode.team_members.through
+    lookup = "user__in" if isinstance(users, QuerySet) else "user"
+    return through.objects.filter(**{lookup: users}).values("episode_id")
+
+
+def _own_episodes(user: User) -> Q:
+    return Q(primary_clinician=user) | Q(pk__in=_team_member_episode_ids(user))
+
+
+def _supervised_episodes(user: User) -> Q:
+    clinicians = User.objects.filter(team__supervisor=user).values("pk")
+    return Q(primary_clinician__in=clinicians) | Q(pk__in=_team_member_episode_ids(clinicians))
+
+
+def _in_care(user: User) -> Q:
+    """The episodes a clinical staff member is involved in, directly or as supervisor."""
+    involved = _own_episodes(user)
+    if user.role == Role.SUPERVISOR:
+        involved |= _supervised_episodes(user)
+    return involved
+
+
+def _in_practice(involved: Q, practice_id: int | None) -> QuerySet[Episode]:
+    """The episodes of `involved` in one practice. The practice is compared through `+ 0` so
+    that no planner walks the practice's index instead of the care lookups: without statistics
+    SQLite's does, which scans every episode of the practice."""
+    return Episode.objects.alias(in_practice=F("practice_id") + 0).filter(
+        involved, in_practice=practice_id
+    )
+
 
 def _episodes_in_care_of(user: User) -> QuerySet[Episode]:
-    """Episodes a clinical staff member is involved in, directly or as supervisor."""
-    involved = Q(primary_clinician=user) | Q(team_members=user)
-    if user.role == Role.SUPERVISOR:
-        involved |= Q(primary_clinician__team__supervisor=user) | Q(
-            team_members__team__supervisor=user
-        )
-    return Episode.objects.filter(involved, practice_id=user.staff_practice_id)
+    return _in_practice(_in_care(user), user.practice_id)
 
 
 def caseload_episodes(user: User) -> QuerySet[Episode]:
     """The episodes on a clinician's own caseload (primary clinician or team member)."""
     if not user.is_authenticated or not user.is_clinical_staff:
         return Episode.objects.none()
-    return Episode.objects.filter(
-        Q(primary_clinician=user) | Q(team_members=user), practice_id=user.staff_practice_id
-    )
+    return _in_practice(_own_episodes(user), user.practice_id)
 
 
 def team_episodes(user: User) -> QuerySet[Episode]:
     """Episodes of the clinicians in the teams a supervisor supervises."""
     if not user.is_authenticated or user.role != Role.SUPERVISOR:
         return Episode.objects.none()
-    return Episode.objects.filter(
-        Q(primary_clinician__team__supervisor=user) | Q(team_members__team__supervisor=user),
-        practice_id=user.staff_practice_id,
-    )
+    return _in_practice(_supervised_episodes(user), user.practice_id)
 
 
 def clients_in_care_of(user: User) -> QuerySet[Client]:
@@ -67,6 +95,14 @@ def clients_in_care_of(user: User) -> QuerySet[Client]:
         return Client.objects.none()
     episode_client_ids = _episodes_in_care_of(user).values("client_id")
     return Client.objects.filter(practice_id=user.practice_id, id__in=episode_client_ids)
+
+
+def _in_care_of(user: User, client_id: int) -> bool:
+    """Whether `user` cares for one client: that client's few episodes (through the index on
+    the client) tested against the care relationship, not the practice's episodes searched."""
+    if not user.is_clinical_staff or user.practice_id is None:
+        return False
+    return _in_practice(_in_care(user), user.practice_id).filter(client_id=client_id).exists()
 
 
 def clients_readable_by(user: User) -> QuerySet[Client]:
@@ -144,7 +180,7 @@ def record_access(user: User, client_id: int | None) -> RecordAccess:
     """The one policy for a client's clinical record: care relationship, break-glass, or none."""
     if client_id is None or not user.is_authenticated:
         return NO_ACCESS
-    if clients_in_care_of(user).filter(pk=client_id).exists():
+    if _in_care_of(user, client_id):
         return IN_CARE
     grant = active_grants(user).filter(client_id=client_id).order_by("-expires_at").first()
     if grant is not None:
@@ -268,6 +304,31 @@ def audit_list(
         object_type=object_type_of(model),
         detail=shown | detail,
     )
+
+
+def audit_page(
+    user: User,
+    model: type[Model],
+    page: Page[Any],
+    *,
+    view: str,
+    search: str = "",
+    **filters: Any,
+) -> None:
+    """Audit one page of a long list: which page of how many, under which filters, and how many
+    rows matched — not the id of every row, which made one event per page view as large as the
+    caseload. Whether a search was made is recorded, not the name searched for."""
+    detail: dict[str, Any] = {
+        "view": view,
+        "page": page.number,
+        "pages": page.paginator.num_pages,
+        "count": page.paginator.count,
+        "shown": len(page.object_list),
+        "search": bool(search),
+    }
+    for name, value in filters.items():
+        detail[name] = value.isoformat() if isinstance(value, date) else value
+    audit_record(actor=user, action="list", object_type=object_type_of(model), detail=detail)
 
 
 def _deny(user: User, object_type: str, object_id: object, action: str) -> Http404:

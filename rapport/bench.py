@@ -13,6 +13,7 @@ SECTIONS = [
     "rapport.benchmarks.growth",
     "rapport.benchmarks.charts",
     "rapport.benchmarks.dashboards",
+    "rapport.benchmarks.caseload",
 ]
 
 

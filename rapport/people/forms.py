@@ -9,6 +9,7 @@ from django.utils import timezone
 from rapport.accounts.forms import SubmitOnceMixin
 from rapport.accounts.models import CLINICAL_STAFF_ROLES, User
 from rapport.people.models import Client, GuardianLink
+from rapport.people.queries import CaseloadFilters
 
 
 class DateInput(forms.DateInput):
@@ -95,6 +96,30 @@ class BreakGlassForm(SubmitOnceMixin):
 
 class CaseloadSearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, label="Search by name")
+
+
+class CaseloadFilterForm(CaseloadSearchForm):
+    """A caseload's search and filters; anything invalid falls back to the open episodes."""
+
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("open", "Open"), ("closed", "Closed"), ("all", "All")],
+        label="Episodes",
+    )
+    since = forms.DateField(
+        required=False,
+        label="Started since",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def filters(self) -> CaseloadFilters:
+        """The keyword arguments of `caseload_filter`."""
+        data = self.cleaned_data if self.is_valid() else {}
+        return {
+            "search": (data.get("q") or "").strip(),
+            "status": data.get("status") or "open",
+            "started_since": data.get("since"),
+        }
 
 
 class GuardianAddForm(SubmitOnceMixin):

@@ -1,17 +1,40 @@
-"""Read models for pages that list many clients: one query per list, no N+1."""
+"""Read models for pages that list many clients: a fixed number of queries per page, whatever
+the size of the caseload."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from typing import TypedDict
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from rapport.alerts.models import Alert
 from rapport.care.clock import last_attended
 from rapport.care.models import Attendance, Episode, EpisodeStatus, Modality, Session
+from rapport.care.queries import unrecorded_counts
 from rapport.core.text import search_key
+
+PAGE_SIZE = 50
+OPEN_STATUSES = (EpisodeStatus.ACTIVE, EpisodeStatus.ON_HOLD)
+# Which episodes a caseload lists: the open ones unless asked otherwise.
+STATUS_FILTERS = {
+    "open": Q(status__in=OPEN_STATUSES),
+    "closed": Q(status=EpisodeStatus.CLOSED),
+    "all": Q(),
+}
+# A caseload by client; a team's by clinician, then client, so a page groups by clinician.
+BY_CLIENT = ("client__full_name", "pk")
+BY_CLINICIAN = ("primary_clinician__full_name", "primary_clinician_id", *BY_CLIENT)
+
+
+class CaseloadFilters(TypedDict):
+    search: str
+    status: str
+    started_since: date | None
 
 
 @dataclass(frozen=True)
@@ -22,6 +45,18 @@ class CaseloadRow:
     last_session: datetime | None
     last_modality: str | None
     flags: tuple[str, ...]  # filled in by later features (alerts, off-track, plan review due)
+
+
+@dataclass(frozen=True)
+class CaseloadPage:
+    """One page of a caseload: its rows, the paginator's page, and how many episodes match."""
+
+    rows: list[CaseloadRow]
+    page: Page[int]
+
+    @property
+    def count(self) -> int:
+        return self.page.paginator.count
 
 
 def _label(modality: str | None) -> str | None:
@@ -39,22 +74,56 @@ def _flags(episode: Episode) -> tuple[str, ...]:
         flags.append("Plan: changes asked for")
     if episode.status == EpisodeStatus.ON_HOLD:
         flags.append("On hold")
+    elif episode.status == EpisodeStatus.CLOSED:
+        flags.append("Closed")
     elif episode.next_at is None:  # type: ignore[attr-defined]
         flags.append("No session booked")
     return tuple(flags)
 
 
-def caseload_rows(episodes: QuerySet[Episode], *, search: str = "") -> list[CaseloadRow]:
+def caseload_filter(
+    episodes: QuerySet[Episode],
+    *,
+    search: str = "",
+    status: str = "open",
+    started_since: date | None = None,
+) -> QuerySet[Episode]:
+    """The episodes of a caseload that match its filters, all in SQL."""
+    episodes = episodes.filter(STATUS_FILTERS.get(status, STATUS_FILTERS["open"]))
+    if search:
+        episodes = episodes.filter(client__search_name__contains=search_key(search))
+    if started_since is not None:
+        episodes = episodes.filter(start_date__gte=started_since)
+    return episodes
+
+
+def caseload_page(
+    episodes: QuerySet[Episode],
+    *,
+    page: int | str | None = 1,
+    per_page: int = PAGE_SIZE,
+    order: Sequence[str] = BY_CLIENT,
+) -> CaseloadPage:
+    """One page of (already filtered) episodes with their figures: a count, the page's ids, and
+    the figures of those ids alone — the same few queries for 20 episodes or 20,000."""
+    ids = episodes.order_by(*order).values_list("pk", flat=True)
+    shown = Paginator(ids, per_page).get_page(page)
+    return CaseloadPage(rows=caseload_rows(list(shown.object_list), order=order), page=shown)
+
+
+def caseload_rows(episode_ids: list[int], *, order: Sequence[str] = BY_CLIENT) -> list[CaseloadRow]:
+    """The caseload rows of the given episodes: next and last session, alerts, plan changes and
+    unrecorded sessions, in two queries."""
+    if not episode_ids:
+        return []
     now = timezone.now()
     upcoming = Session.objects.filter(
         episode=OuterRef("pk"), attendance=Attendance.SCHEDULED, scheduled_start__gte=now
     ).order_by("scheduled_start")
     past = last_attended(OuterRef("pk"), before=now)
-    episodes = episodes.filter(status__in=[EpisodeStatus.ACTIVE, EpisodeStatus.ON_HOLD])
-    if search:
-        episodes = episodes.filter(client__search_name__contains=search_key(search))
     episodes = (
-        episodes.select_related("client", "primary_clinician")
+        Episode.objects.filter(pk__in=episode_ids)
+        .select_related("client", "primary_clinician")
         .annotate(
             next_at=Subquery(upcoming.values("scheduled_start")[:1]),
             next_mod=Subquery(upcoming.values("modality")[:1]),
@@ -69,17 +138,32 @@ def caseload_rows(episodes: QuerySet[Episode], *, search: str = "") -> list[Case
                 )
             ),
         )
-        .order_by("client__full_name")
-        .distinct()
+        .order_by(*order)
     )
-    return [
-        CaseloadRow(
-            episode=e,
-            next_session=e.next_at,
-            next_modality=_label(e.next_mod),
-            last_session=e.last_at,
-            last_modality=_label(e.last_mod),
-            flags=_flags(e),
+    counts = unrecorded_counts(episode_ids)
+    rows = []
+    for e in episodes:
+        e.unrecorded = counts.get(e.pk, 0)  # type: ignore[attr-defined]
+        rows.append(
+            CaseloadRow(
+                episode=e,
+                next_session=e.next_at,
+                next_modality=_label(e.next_mod),
+                last_session=e.last_at,
+                last_modality=_label(e.last_mod),
+                flags=_flags(e),
+            )
         )
-        for e in episodes
-    ]
+    return rows
+
+
+def clinician_totals(episodes: QuerySet[Episode], clinician_ids: list[int]) -> dict[int, int]:
+    """How many of the (filtered) episodes each of these clinicians holds as primary clinician:
+    one grouped count, for the headings of a team's page."""
+    counts = (
+        episodes.filter(primary_clinician_id__in=clinician_ids)
+        .order_by()
+        .values("primary_clinician_id")
+        .annotate(n=Count("pk"))
+    )
+    return {row["primary_clinician_id"]: row["n"] for row in counts}

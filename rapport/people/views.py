@@ -15,11 +15,12 @@ from rapport.accounts.services import submission_once
 from rapport.alliance.queries import alliance_by_session
 from rapport.audit.services import break_glass_grant
 from rapport.care.forms import SessionScheduleForm
-from rapport.care.queries import unrecorded, unrecorded_counts
+from rapport.care.queries import unrecorded
 from rapport.http import AuthenticatedHttpRequest
 from rapport.measures.queries import score_histories
 from rapport.people.forms import (
     BreakGlassForm,
+    CaseloadFilterForm,
     CaseloadSearchForm,
     ClientForm,
     GuardianAddForm,
@@ -27,7 +28,7 @@ from rapport.people.forms import (
     NewClientForm,
 )
 from rapport.people.models import Client, GuardianLink
-from rapport.people.queries import caseload_rows
+from rapport.people.queries import caseload_filter, caseload_page
 from rapport.people.services import (
     client_create,
     client_portal_invite,
@@ -40,16 +41,14 @@ from rapport.web import run_form
 
 @clinical_staff_required
 def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = CaseloadSearchForm(request.GET)
-    search = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    rows = caseload_rows(access.caseload_episodes(request.user), search=search)
-    counts = unrecorded_counts([row.episode.pk for row in rows])
-    for row in rows:
-        row.episode.unrecorded = counts.get(row.episode.pk, 0)  # type: ignore[attr-defined]
-    access.audit_list(
-        request.user, Client, [row.episode.client_id for row in rows], view="caseload"
+    form = CaseloadFilterForm(request.GET)
+    filters = form.filters()
+    shown = caseload_page(
+        caseload_filter(access.caseload_episodes(request.user), **filters),
+        page=request.GET.get("page"),
     )
-    context = {"form": form, "rows": rows, "search": search}
+    access.audit_page(request.user, Client, shown.page, view="caseload", **filters)
+    context = {"form": form, "rows": shown.rows, "page": shown.page, "search": filters["search"]}
     if request.htmx:
         return render(request, "people/caseload.html#caseload-table", context)
     return render(request, "people/caseload.html", context)

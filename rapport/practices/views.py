@@ -12,8 +12,15 @@ from rapport.accounts.forms import InviteUserForm, UserForm
 from rapport.accounts.models import STAFF_ROLES, Role, User
 from rapport.accounts.services import user_invite, user_update
 from rapport.http import AuthenticatedHttpRequest
+from rapport.people.forms import CaseloadFilterForm
 from rapport.people.models import Client
-from rapport.people.queries import CaseloadRow, caseload_rows
+from rapport.people.queries import (
+    BY_CLINICIAN,
+    CaseloadRow,
+    caseload_filter,
+    caseload_page,
+    clinician_totals,
+)
 from rapport.practices.forms import PracticeSettingsForm, TeamForm
 from rapport.practices.models import Practice, Team
 from rapport.practices.services import practice_update, team_save
@@ -40,19 +47,30 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.SUPERVISOR)
 def team(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """A supervisor's teams: each clinician's caseload, one table per clinician."""
-    rows = caseload_rows(access.team_episodes(request.user))
+    """A supervisor's teams: each clinician's caseload, a page at a time, grouped by clinician."""
+    form = CaseloadFilterForm(request.GET)
+    filters = form.filters()
+    episodes = caseload_filter(access.team_episodes(request.user), **filters)
+    shown = caseload_page(episodes, page=request.GET.get("page"), order=BY_CLINICIAN)
     by_clinician: dict[User, list[CaseloadRow]] = {}
-    for row in rows:
+    for row in shown.rows:
         by_clinician.setdefault(row.episode.primary_clinician, []).append(row)
+    totals = clinician_totals(episodes, [c.pk for c in by_clinician])
+    for clinician in by_clinician:
+        # A clinician's rows may run on to the next page; the heading counts them all.
+        clinician.listed = totals.get(clinician.pk, 0)  # type: ignore[attr-defined]
     teams = Team.objects.filter(supervisor=request.user).prefetch_related("members")
-    access.audit_list(
-        request.user, Client, sorted({r.episode.client_id for r in rows}), view="team"
-    )
+    access.audit_page(request.user, Client, shown.page, view="team", **filters)
     return render(
         request,
         "practices/team.html",
-        {"teams": teams, "caseloads": sorted(by_clinician.items(), key=lambda kv: kv[0].full_name)},
+        {
+            "teams": teams,
+            "form": form,
+            "page": shown.page,
+            "search": filters["search"],
+            "caseloads": list(by_clinician.items()),
+        },
     )
 
 
