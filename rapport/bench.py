@@ -1,6 +1,6 @@
 """`make bench`: speed figures, each as a ratio against a baseline measured in the same run.
 
-Each section is a module under rapport/benchmarks with a `run() -> bool` (True when its goals
+Each section is a module under rapport/speed with a `run() -> bool` (True when its goals
 are met) that prints its own figures.
 """
 
@@ -10,10 +10,10 @@ import importlib
 import time
 
 SECTIONS = [
-    "rapport.benchmarks.growth",
-    "rapport.benchmarks.charts",
-    "rapport.benchmarks.dashboards",
-    "rapport.benchmarks.caseload",
+    "rapport.speed.growth",
+    "rapport.speed.charts",
+    "rapport.speed.dashboards",
+    "rapport.speed.caseload",
 ]
 
 

@@ -19,13 +19,13 @@ from django.utils import timezone
 from rapport.accounts.models import User
 from rapport.alerts.services import alert_acknowledge, alert_open, alert_resolve
 from rapport.audit.models import AuditEvent
-from rapport.benchmarks.dashboards import generate_practice
 from rapport.care.models import Attendance, Episode, EpisodeStatus, Session
 from rapport.dashboards.models import DashboardSnapshot
 from rapport.dashboards.queries import DashboardRow, sort_rows
 from rapport.dashboards.refresh import dashboards_refresh, dashboards_refresh_due
 from rapport.measures.models import Response
 from rapport.practices.models import Practice
+from rapport.speed.dashboards import generate_practice
 from tests.conftest import make_session
 
 CRITICAL = 1.959964

@@ -8,11 +8,11 @@ import warnings
 import numpy as np
 import pytest
 
-from rapport.benchmarks.practice import hard_practice
 from rapport.core.growth import fit_growth
 from rapport.core.growth.data import prepare
 from rapport.core.growth.likelihood import profile
 from rapport.core.growth.model import START
+from rapport.speed.practice import hard_practice
 
 
 def test_the_fit_on_hard_data_agrees_with_statsmodels_mixedlm() -> None:

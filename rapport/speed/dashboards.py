@@ -358,7 +358,7 @@ def run(out: Callable[[str], None] = print) -> bool:
     fixed once per process, and another section may already have set them up."""
     with tempfile.TemporaryDirectory() as folder:
         done = subprocess.run(
-            [sys.executable, "-m", "rapport.benchmarks.dashboards"],
+            [sys.executable, "-m", "rapport.speed.dashboards"],
             env=_environment(Path(folder)),
             capture_output=True,
             text=True,

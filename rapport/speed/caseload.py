@@ -22,7 +22,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from rapport.benchmarks.dashboards import (
+from rapport.speed.dashboards import (
     _environment,
     _percentiles,
     _setup_django,
@@ -108,7 +108,7 @@ def run(out: Callable[[str], None] = print) -> bool:
         # Production settings want the audit chain's key from outside the database.
         env.setdefault("RAPPORT_AUDIT_KEY", secrets.token_urlsafe(48))
         done = subprocess.run(
-            [sys.executable, "-m", "rapport.benchmarks.caseload"],
+            [sys.executable, "-m", "rapport.speed.caseload"],
             env=env,
             capture_output=True,
             text=True,

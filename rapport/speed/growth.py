@@ -36,14 +36,14 @@ from typing import Any
 
 import numpy as np
 
-from rapport.benchmarks.practice import (
+from rapport.core.growth import GrowthFit, fit_growth
+from rapport.speed.practice import (
     HARD_CORR,
     HARD_DF,
     Practice,
     hard_practice,
     synthetic_practice,
 )
-from rapport.core.growth import GrowthFit, fit_growth
 
 RATIO_GOAL = 200.0  # rapport at least this many times faster than statsmodels at 40k observations
 MILLION_GOAL_S = 0.5  # seconds for one fit of a million observations
@@ -211,7 +211,7 @@ def measure_pandas(path: str) -> None:
 
 def in_a_fresh_process(function: str, path: Path) -> dict[str, float]:
     """Each reading in its own process, so that one's memory cannot count in another's."""
-    code = f"from rapport.benchmarks.growth import {function}; {function}({str(path)!r})"
+    code = f"from rapport.speed.growth import {function}; {function}({str(path)!r})"
     done = subprocess.run(  # noqa: S603 - our own interpreter, our own code
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=600
     )
