@@ -321,6 +321,7 @@ def _environment(folder: Path) -> dict[str, str]:
             "DJANGO_SETTINGS_MODULE": "rapport.settings",
             "RAPPORT_SQLITE_PATH": str(folder / "bench.sqlite3"),
             "RAPPORT_SECRET_KEY": secrets.token_urlsafe(48),
+            "RAPPORT_AUDIT_KEY": secrets.token_urlsafe(48),
             "RAPPORT_ALLOWED_HOSTS": "testserver",
             # The pages are timed as a signed-in supervisor; the two-step sign-in is not timed.
             "RAPPORT_REQUIRE_STAFF_2FA": "0",
