@@ -9,19 +9,7 @@ from django.utils import timezone
 from rapport.accounts.forms import SubmitOnceMixin
 from rapport.care.models import Episode, Modality
 from rapport.plans.goal_status import family_choices
-from rapport.plans.models import PlanGoal, PlanVersion, Problem
-
-APPROACH_TAGS = [
-    ("CBT", "CBT"),
-    ("exposure", "Exposure"),
-    ("behavioural activation", "Behavioural activation"),
-    ("family work", "Family work"),
-    ("parent training", "Parent training"),
-    ("psychoeducation", "Psychoeducation"),
-    ("relaxation", "Relaxation"),
-    ("sleep", "Sleep"),
-    ("problem solving", "Problem solving"),
-]
+from rapport.plans.models import APPROACH_TAGS, PlanGoal, PlanVersion, Problem
 
 
 class ProblemForm(forms.Form):

@@ -18,6 +18,19 @@ from django.db.models import Q
 from rapport.accounts.models import Role, User
 from rapport.care.models import Modality
 
+# The approaches a plan version may name (a form's choices and the plan's wording).
+APPROACH_TAGS = [
+    ("CBT", "CBT"),
+    ("exposure", "Exposure"),
+    ("behavioural activation", "Behavioural activation"),
+    ("family work", "Family work"),
+    ("parent training", "Parent training"),
+    ("psychoeducation", "Psychoeducation"),
+    ("relaxation", "Relaxation"),
+    ("sleep", "Sleep"),
+    ("problem solving", "Problem solving"),
+]
+
 
 class Problem(models.Model):
     """One difficulty on an episode's problem list, in the client's words and the clinician's."""

@@ -15,9 +15,8 @@ from rapport.care.clock import attended_since, booked_sessions
 from rapport.care.models import Episode, Session
 from rapport.core.instruments import Instrument
 from rapport.people.models import Client
-from rapport.plans.forms import APPROACH_TAGS
 from rapport.plans.goal_status import goal_target_words, measure_families
-from rapport.plans.models import PlanGoal, PlanReview, PlanVersion
+from rapport.plans.models import APPROACH_TAGS, PlanGoal, PlanReview, PlanVersion
 
 
 @dataclass(frozen=True)
