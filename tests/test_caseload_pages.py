@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from rapport import access
+from rapport.alerts.models import Alert
+from rapport.alerts.services import alert_open
 from rapport.audit.models import AuditEvent
 from rapport.care.models import Episode
 from rapport.people.models import Client
@@ -176,3 +178,20 @@ def test_record_access_asks_the_database_once_for_a_clinician_in_care(cast):
     with CaptureQueriesContext(connection) as queries:
         assert access.record_access(cast.clinician, cast.adult_client.pk).write
     assert len(queries.captured_queries) == 1
+
+
+def test_a_client_at_risk_heads_the_first_page_whatever_their_name(cast, web_as):
+    episodes = give_clients(cast, PAGE_SIZE + 5)
+    at_risk, with_alert = episodes[-1], episodes[-2]  # names that sort onto the second page
+    alert_open(
+        episode=at_risk,
+        kind=Alert.Kind.RISK,
+        reason="PHQ-9: thoughts of self-harm reported",
+        urgent=True,
+    )
+    alert_open(episode=with_alert, kind=Alert.Kind.OFF_TRACK, reason="Off track at session 5")
+
+    first = web_as(cast.clinician).get(reverse("people:caseload"))
+
+    assert names(first)[:3] == [at_risk.client.full_name, with_alert.client.full_name, "Alex Adult"]
+    assert "Risk" in first.context["rows"][0].flags

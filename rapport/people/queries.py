@@ -26,9 +26,20 @@ STATUS_FILTERS = {
     "closed": Q(status=EpisodeStatus.CLOSED),
     "all": Q(),
 }
-# A caseload by client; a team's by clinician, then client, so a page groups by clinician.
-BY_CLIENT = ("client__full_name", "pk")
+# Clients at risk first, then those with an open alert, then by name: with a caseload a page at
+# a time, a client at risk must be on the first page, not wherever their name falls. A team's
+# page groups by clinician first, the same order within each clinician.
+ATTENTION_FIRST = ("-risk_first", "-alert_first")
+BY_CLIENT = (*ATTENTION_FIRST, "client__full_name", "pk")
 BY_CLINICIAN = ("primary_clinician__full_name", "primary_clinician_id", *BY_CLIENT)
+
+
+def _with_attention(episodes: QuerySet[Episode]) -> QuerySet[Episode]:
+    """The keys the orders above sort on, in SQL (the same risk definition as the flags)."""
+    return episodes.annotate(
+        risk_first=Exists(Alert.objects.risk_unresolved().filter(episode=OuterRef("pk"))),
+        alert_first=Exists(Alert.objects.filter(episode=OuterRef("pk"), status=Alert.Status.OPEN)),
+    )
 
 
 class CaseloadFilters(TypedDict):
@@ -106,7 +117,7 @@ def caseload_page(
 ) -> CaseloadPage:
     """One page of (already filtered) episodes with their figures: a count, the page's ids, and
     the figures of those ids alone — the same few queries for 20 episodes or 20,000."""
-    ids = episodes.order_by(*order).values_list("pk", flat=True)
+    ids = _with_attention(episodes).order_by(*order).values_list("pk", flat=True)
     shown = Paginator(ids, per_page).get_page(page)
     return CaseloadPage(rows=caseload_rows(list(shown.object_list), order=order), page=shown)
 
@@ -122,7 +133,7 @@ def caseload_rows(episode_ids: list[int], *, order: Sequence[str] = BY_CLIENT) -
     ).order_by("scheduled_start")
     past = last_attended(OuterRef("pk"), before=now)
     episodes = (
-        Episode.objects.filter(pk__in=episode_ids)
+        _with_attention(Episode.objects.filter(pk__in=episode_ids))
         .select_related("client", "primary_clinician")
         .annotate(
             next_at=Subquery(upcoming.values("scheduled_start")[:1]),
