@@ -89,6 +89,7 @@ def test_signing_out_ends_the_session_and_is_audited(cast):
     sign_in(web, cast.clinician.email)
     response = web.post(LOGOUT)
     assert response.status_code == 302 and response["Location"] == LOGIN
+    assert response["Clear-Site-Data"] == '"cache"'  # cached charts go with the session
     assert AuditEvent.objects.filter(action="sign_out", actor_id=cast.clinician.pk).exists()
     after = web.get(reverse("people:caseload"))
     assert after.status_code == 302 and after["Location"].startswith(LOGIN)

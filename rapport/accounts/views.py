@@ -44,6 +44,17 @@ from rapport.web import client_ip
 logger = logging.getLogger(__name__)
 
 
+class SignOutView(auth_views.LogoutView):
+    """Sign out, and ask the browser to drop what it cached for this site: charts are cached by
+    the browser (private, revalidated on each use), and a family tablet's next user must not be
+    shown the last one's chart from its cache."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"cache"'
+        return response
+
+
 class SignInView(auth_views.LoginView):
     form_class = EmailAuthenticationForm
     template_name = "accounts/login.html"
