@@ -3,7 +3,6 @@ print exactly as shown. Every chart on a page has the same data in an accessible
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,6 +30,7 @@ from rapport.charts.layout import (  # noqa: E402
     key_shape,
     left_margin,
 )
+from rapport.charts.svg import svg_bytes  # noqa: E402
 
 # Same SVG for the same data (stable ids), so responses can be cached and compared in tests.
 matplotlib.rcParams["svg.hashsalt"] = "rapport"
@@ -186,6 +186,4 @@ def render_svg(chart: LineChart, *, layout: Layout = WIDE) -> bytes:
             columnspacing=COLUMN_SPACING,
             labelspacing=LABEL_SPACING,
         )
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-    return buffer.getvalue()
+    return svg_bytes(figure)
