@@ -315,9 +315,11 @@ def _link_check(link: AccessLink | None, *, now: datetime) -> None:
 def link_opened(token: str, *, now: datetime) -> AccessLink:
     """The link a token opens, or LinkUnusable with a reason that reveals nothing clinical."""
     link = (
+        # With whoever answers through it (link_respondent), in the same query.
         AccessLink.objects.select_related(
-            "assignment__episode__client",
+            "assignment__episode__client__user",
             "assignment__episode__practice",
+            "assignment__respondent_user",
             "assignment__session",
             "assignment__plan",
         )

@@ -20,6 +20,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from rapport.accounts.models import User
 from rapport.audit.services import audit_record
@@ -102,6 +106,27 @@ def expected_band(episode: Episode, family: str) -> ExpectedBand | None:
     )
 
 
+def expected_and_settings(
+    practice_id: int, family: str
+) -> tuple[ExpectedTrajectory | None, TrajectorySettings]:
+    """A family's fitted expected trajectory (None before its first fit) and the practice's
+    settings in effect, in one query once the family is fitted: classifying a score runs inside
+    the submitting transaction, where every query counts."""
+    expected = (
+        ExpectedTrajectory.objects.filter(practice_id=practice_id, family=family)
+        .select_related("practice__trajectory_settings")
+        .first()
+    )
+    if expected is None:
+        return None, TrajectorySettings.for_practice(practice_id)
+    try:
+        settings = expected.practice.trajectory_settings
+    except TrajectorySettings.DoesNotExist:
+        # As for_practice: the defaults, unsaved, when the practice never changed them.
+        settings = TrajectorySettings(practice_id=practice_id)
+    return expected, settings
+
+
 def latest_status_by_episode(episode_ids: Iterable[int]) -> dict[int, TrackStatus]:
     """Each episode's most recent classified score (any measure); episodes without are absent."""
     found: dict[int, TrackStatus] = {}
@@ -171,45 +196,45 @@ def score_rows_by_family(
     *,
     episode_ids: list[int] | None = None,
 ) -> dict[str, list[ScoreRow]]:
-    """Client scores of several families in two queries, numbered per family and episode."""
+    """Client scores of several families, numbered per family and episode: in two queries for a
+    practice, in one for given episodes (a client's own scores, read while a new one is being
+    classified inside the submitting transaction)."""
     family_of = {i.id: family for family, found in families.items() for i in found}
     responses = Response.objects.filter(
         episode__practice_id=practice_id,
         respondent="client",
         total__isnull=False,
         instrument_id__in=list(family_of),
-    )
-    if episode_ids is not None:
-        responses = responses.filter(episode_id__in=episode_ids)
-    found = list(
-        responses.order_by("episode_id", "completed_at", "pk").values_list(
-            "pk",
-            "episode_id",
-            "episode__client_id",
-            "episode__status",
-            "completed_at",
-            "total",
-            "assignment__session_id",
-            "assignment__session__scheduled_start",
-            "instrument_id",
+    ).order_by("episode_id", "completed_at", "pk")
+    found: list[tuple[_ScoreFields, int]]
+    if episode_ids is None:
+        scores = list(responses.values_list(*SCORE_FIELDS))
+        starts: dict[int, list[datetime]] = defaultdict(list)
+        took_place = sessions_that_took_place(
+            episode_id__in={row[1] for row in scores}
+        ).values_list("pk", "episode_id", "scheduled_start")
+        for _, episode_id, start in took_place:
+            starts[episode_id].append(start)
+        found = [(row, _took_place_before(starts[row[1]], row)) for row in scores]
+    else:
+        # The sessions that took place before each score, counted by the database alongside it
+        # (as _took_place_before counts them): before its own session, else by when it was given.
+        counted = responses.filter(episode_id__in=episode_ids).annotate(
+            before_session=_took_place_count(
+                scheduled_start__lt=OuterRef("assignment__session__scheduled_start")
+            ),
+            by_then=_took_place_count(scheduled_start__lte=OuterRef("completed_at")),
         )
-    )
-    starts: dict[int, list[datetime]] = defaultdict(list)
-    took_place = sessions_that_took_place(episode_id__in={row[1] for row in found}).values_list(
-        "pk", "episode_id", "scheduled_start"
-    )
-    for _, episode_id, start in took_place:
-        starts[episode_id].append(start)
+        found = [
+            (row[:-2], row[-2] if row[7] is not None else row[-1])
+            for row in counted.values_list(*SCORE_FIELDS, "before_session", "by_then")
+        ]
     rows: dict[str, list[ScoreRow]] = {family: [] for family in families}
     first: dict[tuple[str, int], int] = {}
-    for pk, episode_id, client_id, status, at, total, session_id, session_start, iid in found:
+    for (pk, episode_id, client_id, status, at, total, session_id, _, iid), before in found:
         assert total is not None  # filtered above: total__isnull=False
         family = family_of[iid]
-        held = starts[episode_id]
-        if session_start is not None:
-            ordinal = bisect.bisect_left(held, session_start) + 1
-        else:
-            ordinal = bisect.bisect_right(held, at) + 1
+        ordinal = before + 1
         key = (family, episode_id)
         if key not in first:
             first[key] = ordinal
@@ -229,6 +254,41 @@ def score_rows_by_family(
             )
         )
     return rows
+
+
+SCORE_FIELDS = (
+    "pk",
+    "episode_id",
+    "episode__client_id",
+    "episode__status",
+    "completed_at",
+    "total",
+    "assignment__session_id",
+    "assignment__session__scheduled_start",
+    "instrument_id",
+)
+_ScoreFields = tuple[Any, ...]
+
+
+def _took_place_before(held: list[datetime], row: _ScoreFields) -> int:
+    """How many of the episode's sessions that took place (start times in order) come before a
+    score: before its own session, or, for a score given from home, up to when it was given."""
+    at, session_start = row[4], row[7]
+    if session_start is not None:
+        return bisect.bisect_left(held, session_start)
+    return bisect.bisect_right(held, at)
+
+
+def _took_place_count(**bound: Any) -> Coalesce:
+    """The number of the outer score's episode's sessions that took place within `bound`."""
+    counted = (
+        sessions_that_took_place(episode_id=OuterRef("episode_id"), **bound)
+        .order_by()
+        .values("episode_id")
+        .annotate(n=Count("pk", distinct=True))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted), 0)
 
 
 def series_of(rows: list[ScoreRow]) -> core.Series:

@@ -32,6 +32,7 @@ from rapport.trajectories.models import (
 from rapport.trajectories.queries import (
     ScoreRow,
     client_outcome_families,
+    expected_and_settings,
     expected_rule,
     practice_reliability,
     practice_sd,
@@ -187,10 +188,7 @@ def _classify_response(response: Response) -> ScoreStatus | None:
     instruments = families.get(instrument.family)
     if not instrument.is_outcome or instruments is None:
         return None
-    settings = TrajectorySettings.for_practice(practice_id)
-    expected = ExpectedTrajectory.objects.filter(
-        practice_id=practice_id, family=instrument.family
-    ).first()
+    expected, settings = expected_and_settings(practice_id, instrument.family)
     if expected is None:  # the first score of this measure in the practice: fit on demand
         expected = _trajectory_fit(
             practice_id=practice_id,
@@ -202,12 +200,12 @@ def _classify_response(response: Response) -> ScoreStatus | None:
     rows = score_rows(practice_id, instruments, episode_ids=[episode.pk])
     classified = _classify_rows(rows, expected, instrument, settings)
     found = {row.response_id: (row, c) for row, c in classified}
+    # The response was stored in this very transaction (response_submitted), so it has no
+    # status yet: nothing to clear before its first one.
     if response.pk not in found:
-        ScoreStatus.objects.filter(response=response).delete()
         return None
     row, classification = found[response.pk]
     status = _status_object(row, instrument.family, classification, timezone.now())
-    ScoreStatus.objects.filter(response=response).delete()
     status.save()
     audit_record(
         actor=None,
