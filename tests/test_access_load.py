@@ -37,7 +37,7 @@ PACKAGE = Path(rapport.__file__).parent
 
 
 def last_event() -> AuditEvent:
-    return AuditEvent.objects.order_by("-sequence").first()  # type: ignore[return-value]
+    return AuditEvent.objects.order_by("-id").first()  # type: ignore[return-value]
 
 
 def grant_break_glass(cast: Cast, client: Client) -> None:

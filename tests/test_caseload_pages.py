@@ -37,7 +37,7 @@ def names(response) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def last_list_event(user) -> AuditEvent:  # type: ignore[no-untyped-def]
-    return AuditEvent.objects.filter(actor_id=user.pk, action="list").latest("sequence")
+    return AuditEvent.objects.filter(actor_id=user.pk, action="list").latest("id")
 
 
 def test_a_long_caseload_is_shown_a_page_at_a_time_in_name_order(cast, web_as):

@@ -26,7 +26,7 @@ def test_the_trusted_proxys_request_id_is_kept_and_recorded(cast, web_as, settin
         HTTP_X_REQUEST_ID="proxy-req-0001",
     )
     assert response["X-Request-ID"] == "proxy-req-0001"
-    assert AuditEvent.objects.latest("sequence").request_id == "proxy-req-0001"
+    assert AuditEvent.objects.latest("id").request_id == "proxy-req-0001"
 
 
 @pytest.mark.parametrize(
