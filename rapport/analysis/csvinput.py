@@ -360,7 +360,11 @@ def factorise(values: pa.ChunkedArray) -> tuple[list[str], NDArray[np.int64]]:
     if not chunks:
         return [], np.zeros(0, dtype=np.int64)
     # The chunks share one growing dictionary: the last chunk's holds every value.
-    codes = np.concatenate([np.asarray(chunk.indices, dtype=np.int64) for chunk in chunks])
+    codes = np.empty(len(values), dtype=np.int64)
+    start = 0
+    for chunk in chunks:  # into one array, not each chunk widened and then all joined
+        codes[start : start + len(chunk)] = np.asarray(chunk.indices)
+        start += len(chunk)
     return chunks[-1].dictionary.to_pylist(), codes
 
 

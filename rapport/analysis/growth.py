@@ -70,6 +70,16 @@ def growth_data(
             known &= ~np.isnan(values)
         n_missing += int((complete & ~known[codes]).sum())
         complete &= known[codes]
+    if complete.all():  # the usual case: the arrays are used as they are, not copied
+        return GrowthData(
+            ids=labels,
+            client=codes,
+            time=t,
+            score=y,
+            covariates={column: values[codes] for column, values in per_client.items()},
+            n_rows=table.n_rows,
+            n_missing=n_missing,
+        )
     kept = codes[complete]
     # Clients left with no rows are not counted (fit_growth would not see them either).
     present = np.zeros(n_clients, dtype=bool)
