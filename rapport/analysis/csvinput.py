@@ -21,9 +21,11 @@ import csv
 import io
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
@@ -42,6 +44,10 @@ _WHOLE_WITH_ZEROS = re.compile(r"(-?\d+)\.0+")
 _ARROW_NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
 _ARROW_WHOLE_WITH_ZEROS = r"^(-?\d+)\.0+$"
 PARQUET_MAGIC = b"PAR1"
+# The columns are made with the C library's allocator, the one NumPy's arrays come from: memory a
+# parsed block gives back can then hold the arrays made from the columns, where Arrow's own
+# allocator would keep it for Arrow, and a large file would count nearly twice in the peak.
+_POOL = pa.system_memory_pool()
 STDIN = "-"
 
 FloatArray = NDArray[np.float64]
@@ -92,18 +98,34 @@ def display_name(path: Path) -> str:
 def read_csv(path: str | Path) -> CsvTable:
     """The table in the file, or in standard input when the path is `-`."""
     path = Path(path)
-    if str(path) != STDIN:
-        if not path.exists():
-            raise CsvInputError(f"no such file: {path}")
-        if not path.is_file():
-            raise CsvInputError(f"{path} is not a file")
+    pa.set_memory_pool(_POOL)
+    if str(path) == STDIN:
+        try:
+            raw = sys.stdin.buffer.read()
+        except OSError as error:
+            raise CsvInputError(f"cannot read {path}: {error.strerror}") from None
+        if raw[:4] == PARQUET_MAGIC:
+            return _read_parquet(path, raw)
+        return _read_arrow(path, _Scan.of([raw]), lambda: pa.BufferReader(raw)) or _read_python(
+            path, raw
+        )
+    if not path.exists():
+        raise CsvInputError(f"no such file: {path}")
+    if not path.is_file():
+        raise CsvInputError(f"{path} is not a file")
     try:
-        raw = sys.stdin.buffer.read() if str(path) == STDIN else path.read_bytes()
+        # A file is scanned and then parsed a block at a time, never held whole: its bytes and
+        # its columns together would be twice the memory.
+        with path.open("rb") as file:
+            head = file.read(4)
+            if path.suffix.lower() == ".parquet" or head == PARQUET_MAGIC:
+                return _read_parquet(path, head + file.read())
+            file.seek(0)
+            scan = _Scan.of(iter(partial(file.read, 1 << 20), b""))
+        table = _read_arrow(path, scan, lambda: pa.OSFile(str(path)))
+        return table or _read_python(path, path.read_bytes())
     except OSError as error:
         raise CsvInputError(f"cannot read {path}: {error.strerror}") from None
-    if path.suffix.lower() == ".parquet" or raw[:4] == PARQUET_MAGIC:
-        return _read_parquet(path, raw)
-    return _read_arrow(path, raw) or _read_python(path, raw)
 
 
 def _read_parquet(path: Path, raw: bytes) -> CsvTable:
@@ -121,14 +143,49 @@ def _read_parquet(path: Path, raw: bytes) -> CsvTable:
     return _without_blank_rows(path, tuple(header), cells)
 
 
-def _read_arrow(path: Path, raw: bytes) -> CsvTable | None:
+@dataclass(frozen=True)
+class _Scan:
+    """What the parser's options depend on, found going through the bytes once."""
+
+    first_line: bytes
+    nul: bool  # binary data, which only the csv module's reading reports as it should
+    quote: bool
+    strip_bytes: frozenset[int]  # those of _MAY_NEED_STRIP that occur
+
+    @classmethod
+    def of(cls, blocks: Iterable[bytes]) -> _Scan:
+        first: bytes | None = None
+        head = b""
+        nul = quote = False
+        found: set[int] = set()
+        for block in blocks:
+            if first is None:
+                head += block
+                end = head.find(b"\n")
+                if end >= 0:
+                    first = head[:end]
+                    head = b""
+            nul = nul or b"\x00" in block
+            quote = quote or b'"' in block
+            # One byte at a time: bytes.find runs at memchr's speed.
+            found.update(b for b in _MAY_NEED_STRIP if b not in found and block.find(b) >= 0)
+        return cls(
+            first_line=head if first is None else first,
+            nul=nul,
+            quote=quote,
+            strip_bytes=frozenset(found),
+        )
+
+    def may_need_strip(self, delimiter: str) -> bool:
+        return any(not (delimiter == "\t" == chr(byte)) for byte in self.strip_bytes)
+
+
+def _read_arrow(path: Path, scan: _Scan, source: Callable[[], Any]) -> CsvTable | None:
     """The table parsed by Arrow, or None when only the csv module can read it as it always has."""
-    if b"\x00" in raw:
+    if scan.nul:
         return None
-    end = raw.find(b"\n")
-    first_line = raw if end < 0 else raw[:end]
     try:
-        header_text = first_line.decode("utf-8-sig")
+        header_text = scan.first_line.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None
     delimiter = max(DELIMITERS, key=header_text.count)
@@ -137,9 +194,13 @@ def _read_arrow(path: Path, raw: bytes) -> CsvTable | None:
     if len(header) < 2 or "" in header or len(set(header)) < len(header):
         return None
     names = [f"f{i}" for i in range(len(header))]
+    chunks: list[list[pa.Array]] = [[] for _ in header]
+    first: list[str] | None = None
     try:
-        table = pacsv.read_csv(
-            pa.BufferReader(raw),
+        # One thread, a block at a time: each block's columns are made compact before the next
+        # is parsed, so the file's text is never all in memory at once.
+        reader = pacsv.open_csv(
+            source(),
             read_options=pacsv.ReadOptions(
                 column_names=names, block_size=1 << 20, use_threads=False
             ),
@@ -147,7 +208,7 @@ def _read_arrow(path: Path, raw: bytes) -> CsvTable | None:
                 delimiter=delimiter,
                 # A quoted cell can hold a line break only where a cell is quoted at all; without
                 # quotes Arrow can cut the file into blocks anywhere, which is faster.
-                newlines_in_values=b'"' in raw,
+                newlines_in_values=scan.quote,
                 # A blank line becomes a row of empty cells, counted and then left out, as the
                 # csv module's empty record is.
                 ignore_empty_lines=False,
@@ -159,14 +220,25 @@ def _read_arrow(path: Path, raw: bytes) -> CsvTable | None:
                 quoted_strings_can_be_null=False,
             ),
         )
+        for batch in reader:
+            if first is None and batch.num_rows:
+                first = [str(column[0].as_py()).strip() for column in batch.columns]
+                batch = batch.slice(1)
+            for i, column in enumerate(batch.columns):
+                # Cells repeat (ids, scores, time points): each block's column is kept as its
+                # distinct values and an index into them.
+                chunks[i].append(pc.dictionary_encode(column))
+            del batch, column
+            release_unused()
     except pa.ArrowInvalid:  # a row of the wrong length, or text that is not UTF-8
         return None
-    first = [str(v).strip() for v in table.slice(0, 1).to_pylist()[0].values()]
+    del reader
+    release_unused()  # the parser's buffers, and each block's text, now held only as indices
     if first != header:  # the header holds a quoted line break
         return None
-    # Columns stay in Arrow's chunks (one per block parsed): joining them would copy the table.
-    cells = {column: table.column(i).slice(1) for i, column in enumerate(header)}
-    stripped = not _may_need_strip(raw, delimiter)
+    kind = pa.dictionary(pa.int32(), pa.string())
+    cells = {column: pa.chunked_array(chunks[i], type=kind) for i, column in enumerate(header)}
+    stripped = not scan.may_need_strip(delimiter)
     return _without_blank_rows(path, tuple(header), cells, stripped=stripped)
 
 
@@ -250,7 +322,14 @@ def _without_blank_rows(
     return CsvTable(path=path, columns=header, cells=cells, numbers=numbers, stripped=stripped)
 
 
+def release_unused() -> None:
+    """Give back to the system the memory freed since: the peak is what counts."""
+    _POOL.release_unused()
+
+
 def _text(values: pa.Array, *, strip: bool = True) -> pa.Array:
+    if pa.types.is_dictionary(values.type):
+        values = pc.cast(values, values.type.value_type)
     if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
         values = pc.cast(values, pa.string())
     if values.null_count:
@@ -259,6 +338,10 @@ def _text(values: pa.Array, *, strip: bool = True) -> pa.Array:
 
 
 def _blank(values: pa.Array, *, strip: bool) -> BoolArray:
+    if pa.types.is_dictionary(values.type):  # each distinct cell looked at once
+        chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+        parts = [_blank(c.dictionary, strip=strip)[np.asarray(c.indices)] for c in chunks]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
     if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
         return np.asarray(values.is_null())
     return np.asarray(pc.equal(pc.binary_length(_text(values, strip=strip)), 0))
@@ -268,13 +351,6 @@ def _blank(values: pa.Array, *, strip: bool) -> BoolArray:
 # hold a line break). A continuation byte can match too: then the cells are stripped for nothing,
 # never wrongly left as they are.
 _MAY_NEED_STRIP = b' \t\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\xe1\xe2\xe3"'
-
-
-def _may_need_strip(raw: bytes, delimiter: str) -> bool:
-    # One byte at a time: bytes.find runs at memchr's speed.
-    return any(
-        raw.find(byte) >= 0 for byte in _MAY_NEED_STRIP if not (delimiter == "\t" == chr(byte))
-    )
 
 
 # Checks over whole columns. Each returns values and a mask of bad rows rather than raising, so
@@ -291,7 +367,20 @@ def numbers(table: CsvTable, column: str) -> tuple[FloatArray, BoolArray, BoolAr
         bad = ~missing & ~np.isfinite(result)
         result[bad] = np.nan
         return result, missing, bad
-    text = table.text(column)
+    if pa.types.is_dictionary(values.type) and values.num_chunks:
+        # Each distinct cell is parsed once, and the rows take their value by index.
+        unified = values.unify_dictionaries()
+        dictionary = pa.chunked_array([unified.chunk(0).dictionary])
+        distinct = _text(dictionary, strip=not table.stripped)
+        result, missing, bad = _numbers(distinct)
+        codes = _indices(unified)
+        del unified, dictionary, distinct
+        release_unused()
+        return result[codes], missing[codes], bad[codes]
+    return _numbers(table.text(column))
+
+
+def _numbers(text: pa.Array) -> tuple[FloatArray, BoolArray, BoolArray]:
     missing = np.asarray(pc.or_(pc.equal(text, ""), pc.equal(text, "NA")))
     try:
         # Arrow's parser takes all that the plain notation does, and beyond it only "nan", "inf"
@@ -319,6 +408,16 @@ def numbers(table: CsvTable, column: str) -> tuple[FloatArray, BoolArray, BoolAr
     return result, missing, bad
 
 
+def _indices(values: pa.ChunkedArray) -> NDArray[np.int32]:
+    """The row-by-row indices of a dictionary column whose chunks share one dictionary."""
+    indices = np.empty(len(values), dtype=np.int32)
+    start = 0
+    for chunk in values.chunks:
+        indices[start : start + len(chunk)] = np.asarray(chunk.indices)
+        start += len(chunk)
+    return indices
+
+
 def _floats(values: pa.ChunkedArray) -> FloatArray:
     """A writable NumPy copy (Arrow's own buffers are read-only), nulls as NaN; one copy, not
     the two of joining the chunks and then copying."""
@@ -342,11 +441,25 @@ def not_a_number(table: CsvTable, column: str) -> Callable[[int], str]:
 def ids(table: CsvTable, column: str) -> tuple[pa.Array, BoolArray]:
     """The column's client ids, a float export's ".0" dropped (see normalise_id), and which are
     empty (an error: see empty_id)."""
+    values = table.cells[column]
+    if pa.types.is_dictionary(values.type) and values.num_chunks:
+        # Normalised once per distinct cell; the rows keep their indices (see factorise).
+        unified = values.unify_dictionaries()
+        dictionary = _normalised_ids(_text(unified.chunk(0).dictionary, strip=not table.stripped))
+        codes = _indices(unified)
+        empty = np.asarray(pc.equal(dictionary, ""))[codes]
+        chunks = [pa.DictionaryArray.from_arrays(c.indices, dictionary) for c in unified.chunks]
+        del codes
+        release_unused()
+        return pa.chunked_array(chunks), empty
     text = table.text(column)
-    empty = np.asarray(pc.equal(text, ""))
+    return _normalised_ids(text), np.asarray(pc.equal(text, ""))
+
+
+def _normalised_ids(text: pa.Array) -> pa.Array:
     if pc.any(pc.match_substring(text, ".")).as_py():
-        text = pc.replace_substring_regex(text, _ARROW_WHOLE_WITH_ZEROS, r"\1")
-    return text, empty
+        return pc.replace_substring_regex(text, _ARROW_WHOLE_WITH_ZEROS, r"\1")
+    return text
 
 
 def empty_id(table: CsvTable, column: str) -> Callable[[int], str]:
@@ -356,6 +469,8 @@ def empty_id(table: CsvTable, column: str) -> Callable[[int], str]:
 def factorise(values: pa.ChunkedArray) -> tuple[list[str], NDArray[np.int64]]:
     """Distinct values in order of first appearance, and each row's index into them; by hashing,
     so text ids cost what integers do."""
+    if pa.types.is_dictionary(values.type) and values.num_chunks:
+        return _factorise_dictionary(values)
     chunks = pc.dictionary_encode(values).chunks
     if not chunks:
         return [], np.zeros(0, dtype=np.int64)
@@ -366,6 +481,27 @@ def factorise(values: pa.ChunkedArray) -> tuple[list[str], NDArray[np.int64]]:
         codes[start : start + len(chunk)] = np.asarray(chunk.indices)
         start += len(chunk)
     return chunks[-1].dictionary.to_pylist(), codes
+
+
+def _factorise_dictionary(values: pa.ChunkedArray) -> tuple[list[str], NDArray[np.int64]]:
+    """factorise for a column whose chunks share one dictionary: the dictionary is factorised,
+    and then only the values some row has are kept, in order of the row first having each."""
+    distinct, of_entry = factorise(pa.chunked_array([values.chunk(0).dictionary]))
+    codes = of_entry[_indices(values)]
+    first = np.full(len(distinct), len(codes), dtype=np.int64)
+    # With repeated indices the last assignment wins, so assigning in reverse keeps the first row;
+    # a block at a time, so that no second array as long as the column is made.
+    block = 1 << 16
+    for start in range((len(codes) - 1) // block * block, -1, -block):
+        part = codes[start : start + block]
+        first[part[::-1]] = np.arange(start + len(part) - 1, start - 1, -1)
+    release_unused()
+    if first.size and bool(np.all(first[1:] > first[:-1])) and first[-1] < len(codes):
+        return distinct, codes  # the usual case: the dictionary is in order of first appearance
+    order = np.argsort(first, kind="stable")[: int((first < len(codes)).sum())]
+    renumber = np.empty(len(distinct), dtype=np.int64)
+    renumber[order] = np.arange(len(order))
+    return [distinct[i] for i in order], renumber[codes]
 
 
 def first_in_group(codes: NDArray[np.int64], n_groups: int, where: BoolArray) -> NDArray[np.int64]:
