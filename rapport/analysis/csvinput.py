@@ -66,12 +66,17 @@ class CsvTable:
     columns: tuple[str, ...]
     # Per column, one value per data row: text, or for Parquet the column's own type.
     cells: dict[str, pa.ChunkedArray]
-    numbers: NDArray[np.int64]  # each data row's number as a spreadsheet shows it (header: 1)
+    n_rows: int
+    # Each data row's number as a spreadsheet shows it (header: 1); None while no row was left
+    # out, when they run on from 2 and an array of them would be one more column in memory.
+    row_numbers: NDArray[np.int64] | None = None
     stripped: bool = False  # no cell has surrounding spaces to strip
 
     @property
-    def n_rows(self) -> int:
-        return int(self.numbers.shape[0])
+    def numbers(self) -> NDArray[np.int64]:
+        if self.row_numbers is None:
+            return np.arange(2, self.n_rows + 2, dtype=np.int64)
+        return self.row_numbers
 
     def require(self, *names: str) -> None:
         """Fail on the first column that is not in the header, listing those that are."""
@@ -88,7 +93,9 @@ class CsvTable:
         return _text(self.cells[name], strip=not self.stripped)
 
     def row(self, index: int) -> int:
-        return int(self.numbers[index])
+        if self.row_numbers is None:
+            return index + 2
+        return int(self.row_numbers[index])
 
 
 def display_name(path: Path) -> str:
@@ -285,7 +292,8 @@ def _read_python(path: Path, raw: bytes) -> CsvTable:
         path=path,
         columns=tuple(header),
         cells=columns,
-        numbers=np.array([number for number, _ in body], dtype=np.int64),
+        n_rows=len(body),
+        row_numbers=np.array([number for number, _ in body], dtype=np.int64),
         stripped=True,
     )
 
@@ -306,7 +314,7 @@ def _without_blank_rows(
     stripped: bool = False,
 ) -> CsvTable:
     n = len(cells[header[0]])
-    numbers = np.arange(2, n + 2, dtype=np.int64)
+    numbers = None
     # Rows blank in the first column are few; only those are looked at in the others.
     candidates = np.flatnonzero(_blank(cells[header[0]], strip=not stripped))
     for column in header[1:]:
@@ -318,8 +326,11 @@ def _without_blank_rows(
         keep[candidates] = False
         mask = pa.array(keep)
         cells = {column: values.filter(mask) for column, values in cells.items()}
-        numbers = numbers[keep]
-    return CsvTable(path=path, columns=header, cells=cells, numbers=numbers, stripped=stripped)
+        numbers = np.flatnonzero(keep) + 2
+        n -= candidates.size
+    return CsvTable(
+        path=path, columns=header, cells=cells, n_rows=n, row_numbers=numbers, stripped=stripped
+    )
 
 
 def release_unused() -> None:
@@ -368,15 +379,13 @@ def numbers(table: CsvTable, column: str) -> tuple[FloatArray, BoolArray, BoolAr
         result[bad] = np.nan
         return result, missing, bad
     if pa.types.is_dictionary(values.type) and values.num_chunks:
-        # Each distinct cell is parsed once, and the rows take their value by index.
-        unified = values.unify_dictionaries()
-        dictionary = pa.chunked_array([unified.chunk(0).dictionary])
-        distinct = _text(dictionary, strip=not table.stripped)
+        # Each block's distinct cells are parsed once, and its rows take their value by index.
+        distinct = _text(_dictionaries(values), strip=not table.stripped)
         result, missing, bad = _numbers(distinct)
-        codes = _indices(unified)
-        del unified, dictionary, distinct
+        del distinct
+        per_row = _per_row(values, result), _per_row(values, missing), _per_row(values, bad)
         release_unused()
-        return result[codes], missing[codes], bad[codes]
+        return per_row
     return _numbers(table.text(column))
 
 
@@ -408,14 +417,20 @@ def _numbers(text: pa.Array) -> tuple[FloatArray, BoolArray, BoolArray]:
     return result, missing, bad
 
 
-def _indices(values: pa.ChunkedArray) -> NDArray[np.int32]:
-    """The row-by-row indices of a dictionary column whose chunks share one dictionary."""
-    indices = np.empty(len(values), dtype=np.int32)
-    start = 0
+def _dictionaries(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The dictionaries of a dictionary column's chunks, one after another."""
+    return pa.chunked_array([chunk.dictionary for chunk in values.chunks], values.type.value_type)
+
+
+def _per_row(values: pa.ChunkedArray, per_entry: NDArray[Any]) -> NDArray[Any]:
+    """Each row's item of per_entry, which has one for each entry of _dictionaries(values)."""
+    rows = np.empty(len(values), dtype=per_entry.dtype)
+    start = offset = 0
     for chunk in values.chunks:
-        indices[start : start + len(chunk)] = np.asarray(chunk.indices)
+        rows[start : start + len(chunk)] = per_entry[offset + np.asarray(chunk.indices)]
         start += len(chunk)
-    return indices
+        offset += len(chunk.dictionary)
+    return rows
 
 
 def _floats(values: pa.ChunkedArray) -> FloatArray:
@@ -443,14 +458,16 @@ def ids(table: CsvTable, column: str) -> tuple[pa.Array, BoolArray]:
     empty (an error: see empty_id)."""
     values = table.cells[column]
     if pa.types.is_dictionary(values.type) and values.num_chunks:
-        # Normalised once per distinct cell; the rows keep their indices (see factorise).
-        unified = values.unify_dictionaries()
-        dictionary = _normalised_ids(_text(unified.chunk(0).dictionary, strip=not table.stripped))
-        codes = _indices(unified)
-        empty = np.asarray(pc.equal(dictionary, ""))[codes]
-        chunks = [pa.DictionaryArray.from_arrays(c.indices, dictionary) for c in unified.chunks]
-        del codes
-        release_unused()
+        # Normalised once per block's distinct cell; the rows keep their indices (see factorise).
+        text = _text(_dictionaries(values), strip=not table.stripped)
+        empty = _per_row(values, np.asarray(pc.equal(text, "")))
+        normalised = _normalised_ids(text)
+        start, chunks = 0, []
+        for chunk in values.chunks:
+            size = len(chunk.dictionary)
+            dictionary = pa.concat_arrays(normalised.slice(start, size).chunks)
+            chunks.append(pa.DictionaryArray.from_arrays(chunk.indices, dictionary))
+            start += size
         return pa.chunked_array(chunks), empty
     text = table.text(column)
     return _normalised_ids(text), np.asarray(pc.equal(text, ""))
@@ -484,10 +501,10 @@ def factorise(values: pa.ChunkedArray) -> tuple[list[str], NDArray[np.int64]]:
 
 
 def _factorise_dictionary(values: pa.ChunkedArray) -> tuple[list[str], NDArray[np.int64]]:
-    """factorise for a column whose chunks share one dictionary: the dictionary is factorised,
-    and then only the values some row has are kept, in order of the row first having each."""
-    distinct, of_entry = factorise(pa.chunked_array([values.chunk(0).dictionary]))
-    codes = of_entry[_indices(values)]
+    """factorise for a dictionary column: its blocks' dictionaries are factorised, and then only
+    the values some row has are kept, in order of the row first having each."""
+    distinct, of_entry = factorise(_dictionaries(values))
+    codes = _per_row(values, of_entry)
     first = np.full(len(distinct), len(codes), dtype=np.int64)
     # With repeated indices the last assignment wins, so assigning in reverse keeps the first row;
     # a block at a time, so that no second array as long as the column is made.

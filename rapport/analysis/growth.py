@@ -44,6 +44,7 @@ def growth_data(
     (a covariate is read on a client's rows only until it has a value)."""
     names, empty = ids(table, id_col)
     labels, codes = factorise(names)
+    del names  # the ids' indices: on a large file, as much memory as the codes
     n_clients = len(labels)
     checks: list[tuple[NDArray[np.bool_], Callable[[int], str]]] = [
         (empty, empty_id(table, id_col))
