@@ -7,8 +7,9 @@ that is not a number where a number is needed is an error that names the row. Ro
 as a spreadsheet shows them, the header being row 1. A Parquet file (by its `.parquet` name or its
 magic bytes) follows the same rules, its nulls being empty cells.
 
-The table is parsed by Arrow into one array per column and checked column by column; the row an
-error names is looked up only once a check has failed. A file Arrow's parser reads differently
+The table is parsed by Arrow a block at a time, each block's column kept as its distinct cells and
+an index into them, and checked column by column, each distinct cell once; the row an error names
+is looked up only once a check has failed. A file Arrow's parser reads differently
 from Python's csv module (a row with more or fewer cells than the header, a blank header line,
 binary data) is read again by the csv module, so that every message stays as exact as it was.
 
@@ -44,9 +45,10 @@ _WHOLE_WITH_ZEROS = re.compile(r"(-?\d+)\.0+")
 _ARROW_NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
 _ARROW_WHOLE_WITH_ZEROS = r"^(-?\d+)\.0+$"
 PARQUET_MAGIC = b"PAR1"
-# The columns are made with the C library's allocator, the one NumPy's arrays come from: memory a
-# parsed block gives back can then hold the arrays made from the columns, where Arrow's own
-# allocator would keep it for Arrow, and a large file would count nearly twice in the peak.
+# Arrow allocates with the C library's allocator, the one NumPy's arrays come from, once a file is
+# read (the commands are one process each): memory a parsed block gives back can then hold the
+# arrays made from the columns, where Arrow's own allocator would keep it for Arrow, and a large
+# file would count nearly twice in the peak.
 _POOL = pa.system_memory_pool()
 STDIN = "-"
 
