@@ -96,6 +96,18 @@ def test_float_exported_ids_lose_their_zeros_before_they_are_numbered(tmp_path: 
     assert codes.tolist() == [0, 1, 0, 2]
 
 
+def test_ids_of_left_out_blank_rows_are_not_numbered(tmp_path: Path) -> None:
+    # The blank row's empty id is the first the file holds, but no row that is kept has it
+    # before B does.
+    path = tmp_path / "ids.csv"
+    path.write_text("id,x\n,\nB,1\nA,1\n,2\nB,3\n", encoding="utf-8")
+    labels, codes = factorise(ids(read_csv(path), "id")[0])
+    assert labels == ["B", "A", ""]
+    assert codes.tolist() == [0, 1, 2, 0]
+    path.write_text("id,x\n ,\nB,1\nA,1\n", encoding="utf-8")
+    assert factorise(ids(read_csv(path), "id")[0])[0] == ["B", "A"]
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

@@ -7,8 +7,9 @@ that is not a number where a number is needed is an error that names the row. Ro
 as a spreadsheet shows them, the header being row 1. A Parquet file (by its `.parquet` name or its
 magic bytes) follows the same rules, its nulls being empty cells.
 
-The table is parsed by Arrow into one array per column and checked column by column; the row an
-error names is looked up only once a check has failed. A file Arrow's parser reads differently
+The table is parsed by Arrow a block at a time, each block's column kept as its distinct cells and
+an index into them, and checked column by column, each distinct cell once; the row an error names
+is looked up only once a check has failed. A file Arrow's parser reads differently
 from Python's csv module (a row with more or fewer cells than the header, a blank header line,
 binary data) is read again by the csv module, so that every message stays as exact as it was.
 
@@ -21,9 +22,11 @@ import csv
 import io
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
@@ -42,6 +45,11 @@ _WHOLE_WITH_ZEROS = re.compile(r"(-?\d+)\.0+")
 _ARROW_NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
 _ARROW_WHOLE_WITH_ZEROS = r"^(-?\d+)\.0+$"
 PARQUET_MAGIC = b"PAR1"
+# Arrow allocates with the C library's allocator, the one NumPy's arrays come from, once a file is
+# read (the commands are one process each): memory a parsed block gives back can then hold the
+# arrays made from the columns, where Arrow's own allocator would keep it for Arrow, and a large
+# file would count nearly twice in the peak.
+_POOL = pa.system_memory_pool()
 STDIN = "-"
 
 FloatArray = NDArray[np.float64]
@@ -60,12 +68,17 @@ class CsvTable:
     columns: tuple[str, ...]
     # Per column, one value per data row: text, or for Parquet the column's own type.
     cells: dict[str, pa.ChunkedArray]
-    numbers: NDArray[np.int64]  # each data row's number as a spreadsheet shows it (header: 1)
+    n_rows: int
+    # Each data row's number as a spreadsheet shows it (header: 1); None while no row was left
+    # out, when they run on from 2 and an array of them would be one more column in memory.
+    row_numbers: NDArray[np.int64] | None = None
     stripped: bool = False  # no cell has surrounding spaces to strip
 
     @property
-    def n_rows(self) -> int:
-        return int(self.numbers.shape[0])
+    def numbers(self) -> NDArray[np.int64]:
+        if self.row_numbers is None:
+            return np.arange(2, self.n_rows + 2, dtype=np.int64)
+        return self.row_numbers
 
     def require(self, *names: str) -> None:
         """Fail on the first column that is not in the header, listing those that are."""
@@ -82,7 +95,9 @@ class CsvTable:
         return _text(self.cells[name], strip=not self.stripped)
 
     def row(self, index: int) -> int:
-        return int(self.numbers[index])
+        if self.row_numbers is None:
+            return index + 2
+        return int(self.row_numbers[index])
 
 
 def display_name(path: Path) -> str:
@@ -92,18 +107,34 @@ def display_name(path: Path) -> str:
 def read_csv(path: str | Path) -> CsvTable:
     """The table in the file, or in standard input when the path is `-`."""
     path = Path(path)
-    if str(path) != STDIN:
-        if not path.exists():
-            raise CsvInputError(f"no such file: {path}")
-        if not path.is_file():
-            raise CsvInputError(f"{path} is not a file")
+    pa.set_memory_pool(_POOL)
+    if str(path) == STDIN:
+        try:
+            raw = sys.stdin.buffer.read()
+        except OSError as error:
+            raise CsvInputError(f"cannot read {path}: {error.strerror}") from None
+        if raw[:4] == PARQUET_MAGIC:
+            return _read_parquet(path, raw)
+        return _read_arrow(path, _Scan.of([raw]), lambda: pa.BufferReader(raw)) or _read_python(
+            path, raw
+        )
+    if not path.exists():
+        raise CsvInputError(f"no such file: {path}")
+    if not path.is_file():
+        raise CsvInputError(f"{path} is not a file")
     try:
-        raw = sys.stdin.buffer.read() if str(path) == STDIN else path.read_bytes()
+        # A file is scanned and then parsed a block at a time, never held whole: its bytes and
+        # its columns together would be twice the memory.
+        with path.open("rb") as file:
+            head = file.read(4)
+            if path.suffix.lower() == ".parquet" or head == PARQUET_MAGIC:
+                return _read_parquet(path, head + file.read())
+            file.seek(0)
+            scan = _Scan.of(iter(partial(file.read, 1 << 20), b""))
+        table = _read_arrow(path, scan, lambda: pa.OSFile(str(path)))
+        return table or _read_python(path, path.read_bytes())
     except OSError as error:
         raise CsvInputError(f"cannot read {path}: {error.strerror}") from None
-    if path.suffix.lower() == ".parquet" or raw[:4] == PARQUET_MAGIC:
-        return _read_parquet(path, raw)
-    return _read_arrow(path, raw) or _read_python(path, raw)
 
 
 def _read_parquet(path: Path, raw: bytes) -> CsvTable:
@@ -121,14 +152,49 @@ def _read_parquet(path: Path, raw: bytes) -> CsvTable:
     return _without_blank_rows(path, tuple(header), cells)
 
 
-def _read_arrow(path: Path, raw: bytes) -> CsvTable | None:
+@dataclass(frozen=True)
+class _Scan:
+    """What the parser's options depend on, found going through the bytes once."""
+
+    first_line: bytes
+    nul: bool  # binary data, which only the csv module's reading reports as it should
+    quote: bool
+    strip_bytes: frozenset[int]  # those of _MAY_NEED_STRIP that occur
+
+    @classmethod
+    def of(cls, blocks: Iterable[bytes]) -> _Scan:
+        first: bytes | None = None
+        head = b""
+        nul = quote = False
+        found: set[int] = set()
+        for block in blocks:
+            if first is None:
+                head += block
+                end = head.find(b"\n")
+                if end >= 0:
+                    first = head[:end]
+                    head = b""
+            nul = nul or b"\x00" in block
+            quote = quote or b'"' in block
+            # One byte at a time: bytes.find runs at memchr's speed.
+            found.update(b for b in _MAY_NEED_STRIP if b not in found and block.find(b) >= 0)
+        return cls(
+            first_line=head if first is None else first,
+            nul=nul,
+            quote=quote,
+            strip_bytes=frozenset(found),
+        )
+
+    def may_need_strip(self, delimiter: str) -> bool:
+        return any(not (delimiter == "\t" == chr(byte)) for byte in self.strip_bytes)
+
+
+def _read_arrow(path: Path, scan: _Scan, source: Callable[[], Any]) -> CsvTable | None:
     """The table parsed by Arrow, or None when only the csv module can read it as it always has."""
-    if b"\x00" in raw:
+    if scan.nul:
         return None
-    end = raw.find(b"\n")
-    first_line = raw if end < 0 else raw[:end]
     try:
-        header_text = first_line.decode("utf-8-sig")
+        header_text = scan.first_line.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None
     delimiter = max(DELIMITERS, key=header_text.count)
@@ -137,9 +203,13 @@ def _read_arrow(path: Path, raw: bytes) -> CsvTable | None:
     if len(header) < 2 or "" in header or len(set(header)) < len(header):
         return None
     names = [f"f{i}" for i in range(len(header))]
+    chunks: list[list[pa.Array]] = [[] for _ in header]
+    first: list[str] | None = None
     try:
-        table = pacsv.read_csv(
-            pa.BufferReader(raw),
+        # One thread, a block at a time: each block's columns are made compact before the next
+        # is parsed, so the file's text is never all in memory at once.
+        reader = pacsv.open_csv(
+            source(),
             read_options=pacsv.ReadOptions(
                 column_names=names, block_size=1 << 20, use_threads=False
             ),
@@ -147,7 +217,7 @@ def _read_arrow(path: Path, raw: bytes) -> CsvTable | None:
                 delimiter=delimiter,
                 # A quoted cell can hold a line break only where a cell is quoted at all; without
                 # quotes Arrow can cut the file into blocks anywhere, which is faster.
-                newlines_in_values=b'"' in raw,
+                newlines_in_values=scan.quote,
                 # A blank line becomes a row of empty cells, counted and then left out, as the
                 # csv module's empty record is.
                 ignore_empty_lines=False,
@@ -159,14 +229,25 @@ def _read_arrow(path: Path, raw: bytes) -> CsvTable | None:
                 quoted_strings_can_be_null=False,
             ),
         )
+        for batch in reader:
+            if first is None and batch.num_rows:
+                first = [str(column[0].as_py()).strip() for column in batch.columns]
+                batch = batch.slice(1)
+            for i, column in enumerate(batch.columns):
+                # Cells repeat (ids, scores, time points): each block's column is kept as its
+                # distinct values and an index into them.
+                chunks[i].append(pc.dictionary_encode(column))
+            del batch, column
+            release_unused()
     except pa.ArrowInvalid:  # a row of the wrong length, or text that is not UTF-8
         return None
-    first = [str(v).strip() for v in table.slice(0, 1).to_pylist()[0].values()]
+    del reader
+    release_unused()  # the parser's buffers, and each block's text, now held only as indices
     if first != header:  # the header holds a quoted line break
         return None
-    # Columns stay in Arrow's chunks (one per block parsed): joining them would copy the table.
-    cells = {column: table.column(i).slice(1) for i, column in enumerate(header)}
-    stripped = not _may_need_strip(raw, delimiter)
+    kind = pa.dictionary(pa.int32(), pa.string())
+    cells = {column: pa.chunked_array(chunks[i], type=kind) for i, column in enumerate(header)}
+    stripped = not scan.may_need_strip(delimiter)
     return _without_blank_rows(path, tuple(header), cells, stripped=stripped)
 
 
@@ -213,7 +294,8 @@ def _read_python(path: Path, raw: bytes) -> CsvTable:
         path=path,
         columns=tuple(header),
         cells=columns,
-        numbers=np.array([number for number, _ in body], dtype=np.int64),
+        n_rows=len(body),
+        row_numbers=np.array([number for number, _ in body], dtype=np.int64),
         stripped=True,
     )
 
@@ -234,7 +316,7 @@ def _without_blank_rows(
     stripped: bool = False,
 ) -> CsvTable:
     n = len(cells[header[0]])
-    numbers = np.arange(2, n + 2, dtype=np.int64)
+    numbers = None
     # Rows blank in the first column are few; only those are looked at in the others.
     candidates = np.flatnonzero(_blank(cells[header[0]], strip=not stripped))
     for column in header[1:]:
@@ -246,11 +328,21 @@ def _without_blank_rows(
         keep[candidates] = False
         mask = pa.array(keep)
         cells = {column: values.filter(mask) for column, values in cells.items()}
-        numbers = numbers[keep]
-    return CsvTable(path=path, columns=header, cells=cells, numbers=numbers, stripped=stripped)
+        numbers = np.flatnonzero(keep) + 2
+        n -= candidates.size
+    return CsvTable(
+        path=path, columns=header, cells=cells, n_rows=n, row_numbers=numbers, stripped=stripped
+    )
+
+
+def release_unused() -> None:
+    """Give back to the system the memory freed since: the peak is what counts."""
+    _POOL.release_unused()
 
 
 def _text(values: pa.Array, *, strip: bool = True) -> pa.Array:
+    if pa.types.is_dictionary(values.type):
+        values = pc.cast(values, values.type.value_type)
     if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
         values = pc.cast(values, pa.string())
     if values.null_count:
@@ -259,6 +351,10 @@ def _text(values: pa.Array, *, strip: bool = True) -> pa.Array:
 
 
 def _blank(values: pa.Array, *, strip: bool) -> BoolArray:
+    if pa.types.is_dictionary(values.type):  # each distinct cell looked at once
+        chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+        parts = [_blank(c.dictionary, strip=strip)[np.asarray(c.indices)] for c in chunks]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
     if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
         return np.asarray(values.is_null())
     return np.asarray(pc.equal(pc.binary_length(_text(values, strip=strip)), 0))
@@ -268,13 +364,6 @@ def _blank(values: pa.Array, *, strip: bool) -> BoolArray:
 # hold a line break). A continuation byte can match too: then the cells are stripped for nothing,
 # never wrongly left as they are.
 _MAY_NEED_STRIP = b' \t\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\xe1\xe2\xe3"'
-
-
-def _may_need_strip(raw: bytes, delimiter: str) -> bool:
-    # One byte at a time: bytes.find runs at memchr's speed.
-    return any(
-        raw.find(byte) >= 0 for byte in _MAY_NEED_STRIP if not (delimiter == "\t" == chr(byte))
-    )
 
 
 # Checks over whole columns. Each returns values and a mask of bad rows rather than raising, so
@@ -291,7 +380,18 @@ def numbers(table: CsvTable, column: str) -> tuple[FloatArray, BoolArray, BoolAr
         bad = ~missing & ~np.isfinite(result)
         result[bad] = np.nan
         return result, missing, bad
-    text = table.text(column)
+    if pa.types.is_dictionary(values.type) and values.num_chunks:
+        # Each block's distinct cells are parsed once, and its rows take their value by index.
+        distinct = _text(_dictionaries(values), strip=not table.stripped)
+        result, missing, bad = _numbers(distinct)
+        del distinct
+        per_row = _per_row(values, result), _per_row(values, missing), _per_row(values, bad)
+        release_unused()
+        return per_row
+    return _numbers(table.text(column))
+
+
+def _numbers(text: pa.Array) -> tuple[FloatArray, BoolArray, BoolArray]:
     missing = np.asarray(pc.or_(pc.equal(text, ""), pc.equal(text, "NA")))
     try:
         # Arrow's parser takes all that the plain notation does, and beyond it only "nan", "inf"
@@ -319,6 +419,22 @@ def numbers(table: CsvTable, column: str) -> tuple[FloatArray, BoolArray, BoolAr
     return result, missing, bad
 
 
+def _dictionaries(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The dictionaries of a dictionary column's chunks, one after another."""
+    return pa.chunked_array([chunk.dictionary for chunk in values.chunks], values.type.value_type)
+
+
+def _per_row(values: pa.ChunkedArray, per_entry: NDArray[Any]) -> NDArray[Any]:
+    """Each row's item of per_entry, which has one for each entry of _dictionaries(values)."""
+    rows = np.empty(len(values), dtype=per_entry.dtype)
+    start = offset = 0
+    for chunk in values.chunks:
+        rows[start : start + len(chunk)] = per_entry[offset + np.asarray(chunk.indices)]
+        start += len(chunk)
+        offset += len(chunk.dictionary)
+    return rows
+
+
 def _floats(values: pa.ChunkedArray) -> FloatArray:
     """A writable NumPy copy (Arrow's own buffers are read-only), nulls as NaN; one copy, not
     the two of joining the chunks and then copying."""
@@ -342,11 +458,27 @@ def not_a_number(table: CsvTable, column: str) -> Callable[[int], str]:
 def ids(table: CsvTable, column: str) -> tuple[pa.Array, BoolArray]:
     """The column's client ids, a float export's ".0" dropped (see normalise_id), and which are
     empty (an error: see empty_id)."""
+    values = table.cells[column]
+    if pa.types.is_dictionary(values.type) and values.num_chunks:
+        # Normalised once per block's distinct cell; the rows keep their indices (see factorise).
+        text = _text(_dictionaries(values), strip=not table.stripped)
+        empty = _per_row(values, np.asarray(pc.equal(text, "")))
+        normalised = _normalised_ids(text)
+        start, chunks = 0, []
+        for chunk in values.chunks:
+            size = len(chunk.dictionary)
+            dictionary = pa.concat_arrays(normalised.slice(start, size).chunks)
+            chunks.append(pa.DictionaryArray.from_arrays(chunk.indices, dictionary))
+            start += size
+        return pa.chunked_array(chunks), empty
     text = table.text(column)
-    empty = np.asarray(pc.equal(text, ""))
+    return _normalised_ids(text), np.asarray(pc.equal(text, ""))
+
+
+def _normalised_ids(text: pa.Array) -> pa.Array:
     if pc.any(pc.match_substring(text, ".")).as_py():
-        text = pc.replace_substring_regex(text, _ARROW_WHOLE_WITH_ZEROS, r"\1")
-    return text, empty
+        return pc.replace_substring_regex(text, _ARROW_WHOLE_WITH_ZEROS, r"\1")
+    return text
 
 
 def empty_id(table: CsvTable, column: str) -> Callable[[int], str]:
@@ -356,12 +488,39 @@ def empty_id(table: CsvTable, column: str) -> Callable[[int], str]:
 def factorise(values: pa.ChunkedArray) -> tuple[list[str], NDArray[np.int64]]:
     """Distinct values in order of first appearance, and each row's index into them; by hashing,
     so text ids cost what integers do."""
+    if pa.types.is_dictionary(values.type) and values.num_chunks:
+        return _factorise_dictionary(values)
     chunks = pc.dictionary_encode(values).chunks
     if not chunks:
         return [], np.zeros(0, dtype=np.int64)
     # The chunks share one growing dictionary: the last chunk's holds every value.
-    codes = np.concatenate([np.asarray(chunk.indices, dtype=np.int64) for chunk in chunks])
+    codes = np.empty(len(values), dtype=np.int64)
+    start = 0
+    for chunk in chunks:  # into one array, not each chunk widened and then all joined
+        codes[start : start + len(chunk)] = np.asarray(chunk.indices)
+        start += len(chunk)
     return chunks[-1].dictionary.to_pylist(), codes
+
+
+def _factorise_dictionary(values: pa.ChunkedArray) -> tuple[list[str], NDArray[np.int64]]:
+    """factorise for a dictionary column: its blocks' dictionaries are factorised, and then only
+    the values some row has are kept, in order of the row first having each."""
+    distinct, of_entry = factorise(_dictionaries(values))
+    codes = _per_row(values, of_entry)
+    first = np.full(len(distinct), len(codes), dtype=np.int64)
+    # With repeated indices the last assignment wins, so assigning in reverse keeps the first row;
+    # a block at a time, so that no second array as long as the column is made.
+    block = 1 << 16
+    for start in range((len(codes) - 1) // block * block, -1, -block):
+        part = codes[start : start + block]
+        first[part[::-1]] = np.arange(start + len(part) - 1, start - 1, -1)
+    release_unused()
+    if first.size and bool(np.all(first[1:] > first[:-1])) and first[-1] < len(codes):
+        return distinct, codes  # the usual case: the dictionary is in order of first appearance
+    order = np.argsort(first, kind="stable")[: int((first < len(codes)).sum())]
+    renumber = np.empty(len(distinct), dtype=np.int64)
+    renumber[order] = np.arange(len(order))
+    return [distinct[i] for i in order], renumber[codes]
 
 
 def first_in_group(codes: NDArray[np.int64], n_groups: int, where: BoolArray) -> NDArray[np.int64]:

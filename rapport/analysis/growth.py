@@ -44,6 +44,7 @@ def growth_data(
     (a covariate is read on a client's rows only until it has a value)."""
     names, empty = ids(table, id_col)
     labels, codes = factorise(names)
+    del names  # the ids' indices: on a large file, as much memory as the codes
     n_clients = len(labels)
     checks: list[tuple[NDArray[np.bool_], Callable[[int], str]]] = [
         (empty, empty_id(table, id_col))
@@ -70,6 +71,16 @@ def growth_data(
             known &= ~np.isnan(values)
         n_missing += int((complete & ~known[codes]).sum())
         complete &= known[codes]
+    if complete.all():  # the usual case: the arrays are used as they are, not copied
+        return GrowthData(
+            ids=labels,
+            client=codes,
+            time=t,
+            score=y,
+            covariates={column: values[codes] for column, values in per_client.items()},
+            n_rows=table.n_rows,
+            n_missing=n_missing,
+        )
     kept = codes[complete]
     # Clients left with no rows are not counted (fit_growth would not see them either).
     present = np.zeros(n_clients, dtype=bool)
