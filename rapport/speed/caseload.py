@@ -13,21 +13,17 @@ Set RAPPORT_BENCH_CASELOAD_CLIENTS to scale the practice (for example 10000 for 
 from __future__ import annotations
 
 import os
-import secrets
-import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from rapport.speed.dashboards import (
-    _environment,
     _percentiles,
     _setup_django,
     _timed,
     generate_practice,
+    run_in_own_process,
 )
 
 CLIENTS = 100_000
@@ -102,23 +98,7 @@ def _demo_clinician() -> tuple[Any, int]:
 
 
 def run(out: Callable[[str], None] = print) -> bool:
-    """The benchmark in a process of its own, on a throwaway database (see dashboards.run)."""
-    with tempfile.TemporaryDirectory() as folder:
-        env = _environment(Path(folder))
-        # Production settings want the audit chain's key from outside the database.
-        env.setdefault("RAPPORT_AUDIT_KEY", secrets.token_urlsafe(48))
-        done = subprocess.run(
-            [sys.executable, "-m", "rapport.speed.caseload"],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    for line in done.stdout.splitlines():
-        out(line)
-    if done.returncode != 0 and "Traceback" in done.stderr:
-        out(f"caseload: the benchmark failed:\n{done.stderr[-4000:]}")
-    return done.returncode == 0
+    return run_in_own_process("rapport.speed.caseload", "caseload", out)
 
 
 def measure(out: Callable[[str], None] = print) -> bool:

@@ -354,12 +354,13 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
     return float(np.percentile(values, 50)), float(np.percentile(values, 95))
 
 
-def run(out: Callable[[str], None] = print) -> bool:
-    """The benchmark in a process of its own: Django's settings (the database above all) are
-    fixed once per process, and another section may already have set them up."""
+def run_in_own_process(module: str, label: str, out: Callable[[str], None]) -> bool:
+    """Run a section's module in a process of its own, on a throwaway database: Django's
+    settings (the database above all) are fixed once per process, and another section may
+    already have set them up."""
     with tempfile.TemporaryDirectory() as folder:
         done = subprocess.run(
-            [sys.executable, "-m", "rapport.speed.dashboards"],
+            [sys.executable, "-m", module],
             env=_environment(Path(folder)),
             capture_output=True,
             text=True,
@@ -368,8 +369,12 @@ def run(out: Callable[[str], None] = print) -> bool:
     for line in done.stdout.splitlines():
         out(line)
     if done.returncode != 0 and "Traceback" in done.stderr:
-        out(f"dashboards: the benchmark failed:\n{done.stderr[-4000:]}")
+        out(f"{label}: the benchmark failed:\n{done.stderr[-4000:]}")
     return done.returncode == 0
+
+
+def run(out: Callable[[str], None] = print) -> bool:
+    return run_in_own_process("rapport.speed.dashboards", "dashboards", out)
 
 
 def measure(out: Callable[[str], None] = print) -> bool:
