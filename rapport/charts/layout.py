@@ -43,7 +43,7 @@ class KeyShape:
         return (lines + 2 * BORDER_PAD) * font
 
 
-def _split(labels: Sequence[str], columns: int) -> list[Sequence[str]]:
+def split_columns(labels: Sequence[str], columns: int) -> list[Sequence[str]]:
     """The columns matplotlib makes (numpy.array_split: the first columns take the extra)."""
     size, extra = divmod(len(labels), columns)
     out, start = [], 0
@@ -61,7 +61,7 @@ def key_shape(labels: Sequence[str], font: float, width: float) -> KeyShape:
     entry = (HANDLE_LENGTH + HANDLE_PAD) * font
 
     def fits(columns: int) -> bool:
-        split = _split(labels, columns)
+        split = split_columns(labels, columns)
         needed = sum(entry + max(text_width(label, font) for label in column) for column in split)
         needed += (len(split) - 1) * COLUMN_SPACING * font + 2 * BORDER_PAD * font
         return needed <= width

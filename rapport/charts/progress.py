@@ -1,4 +1,4 @@
-"""Stacked score panels over session numbers, drawn by matplotlib as a self-contained SVG.
+"""Stacked score panels over session numbers, written as a self-contained SVG.
 
 A `ProgressChart` is plain data (no Django): the progress app builds it from an episode, and the
 same chart renders for the page, the phone and print. Panels share the x axis (session number),
@@ -7,11 +7,10 @@ so a fall in the scores lines up with the alliance beneath it and with plan revi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from rapport.charts.layout import (
@@ -33,12 +32,13 @@ from rapport.charts.layout import (
     label_rows,
     left_margin,
     spaced,
+    split_columns,
     text_width,
 )
 
-# lines.py sets the SVG options (stable ids, text kept as text) and the colour-blind-safe palette.
+# The colour-blind-safe palette, line styles and markers every chart shares.
 from rapport.charts.lines import MARKERS, PALETTE, STYLES
-from rapport.charts.svg import svg_bytes
+from rapport.charts.vector import ASCENT, Drawing, Point, dash_pattern
 
 EXPECTED_COLOUR = "#0072B2"
 SEVERITY_COLOUR = "#D55E00"
@@ -46,6 +46,8 @@ ALERT_COLOUR = "#8A5A00"
 RISK_COLOUR = "#C00000"
 RISK_LABEL = "risk item answered"
 REVISION_COLOUR = "#6B3FA0"
+MEDIAN_DASHES = (1.0, 1.5)
+REVISION_DASHES = (4.0, 2.0)
 
 
 @dataclass(frozen=True)
@@ -112,15 +114,16 @@ class ProgressChart:
         return max(xs, default=1.0)
 
 
-class _Ticks(MaxNLocator):
-    """MaxNLocator without the ticks it adds beyond the axis, which matplotlib builds (a tick
-    is five artists) only to leave them undrawn: a fifth of the drawing's cost went on ticks."""
+def ticks(low: float, high: float, bins: int) -> list[float]:
+    """Whole-number ticks at a round step, as matplotlib chooses them (its MaxNLocator, used as
+    a function), without those it adds beyond the axis."""
+    close = (high - low) * 1e-10  # matplotlib's own tolerance at the axis ends
+    values = MaxNLocator(nbins=bins, integer=True).tick_values(low, high)
+    return [float(tick) for tick in values if low - close <= tick <= high + close]
 
-    def __call__(self) -> Sequence[float]:
-        assert self.axis is not None
-        low, high = sorted(self.axis.get_view_interval())
-        close = (high - low) * 1e-10  # matplotlib's own tolerance at the axis ends
-        return [tick for tick in super().__call__() if low - close <= tick <= high + close]
+
+def tick_label(value: float) -> str:
+    return f"{value:g}".replace("-", "\u2212")  # a minus sign, as matplotlib writes it
 
 
 GAP = 0.18  # inches between one panel's key and the next panel's title
@@ -232,92 +235,127 @@ def chart_size(chart: ProgressChart, layout: Layout) -> tuple[int, int]:
 
 
 def render_progress_svg(chart: ProgressChart, *, layout: Layout = WIDE) -> bytes:
-    # Figure() instead of pyplot: no global figure registry, nothing to close, safe in threads.
+    """The chart as a self-contained SVG document: text stays text, nothing is fetched."""
     panels = list(chart.panels)
     if not panels:
-        figure = Figure(figsize=(layout.width, 1.0), dpi=96)
-        figure.text(0.5, 0.5, chart.empty_text, ha="center", va="center", fontsize=layout.font)
-        return _svg(figure)
+        empty = Drawing(layout.width * 72, 72.0, title=chart.empty_text)
+        empty.text(
+            layout.width * 36,
+            36.0,
+            chart.empty_text,
+            size=layout.font,
+            anchor="middle",
+            align="center",
+        )
+        return empty.bytes()
     geometry = _geometry(chart, layout)
-    figure = Figure(figsize=(geometry.width, geometry.height), dpi=96)
-    x_high = chart.x_max + 0.5
-    axes_list: list[Axes] = []
-    for i, (panel, top) in enumerate(zip(panels, geometry.axes_tops, strict=True)):
-        rect = (
-            geometry.left / geometry.width,
-            1 - (top + layout.plot_height) / geometry.height,
-            geometry.axes_width / geometry.width,
-            layout.plot_height / geometry.height,
-        )
-        axes = figure.add_axes(rect, sharex=axes_list[0] if axes_list else None)
-        axes_list.append(axes)
-        _draw_panel(axes, panel, x_high, layout, geometry)
-        # Placed in its own row rather than by the axes, which would put it over the strip
-        # of revision labels.
-        figure.text(
-            geometry.left / geometry.width,
-            1 - geometry.title_tops[i] / geometry.height,
-            panel.title,
-            ha="left",
-            va="top",
-            fontsize=layout.font,
-        )
-        _draw_key(figure, axes, panel, layout, geometry, index=i)
-    for event in chart.revisions:
-        for axes in axes_list:
-            axes.axvline(event.x, color=REVISION_COLOUR, linewidth=1.1, linestyle=(0, (4, 2)))
-    row_height = inches(layout.small * LINE_HEIGHT)
-    for revision in geometry.revisions:
-        figure.text(
-            revision.x / geometry.width,
-            1 - (geometry.revision_top + revision.row * row_height) / geometry.height,
-            revision.text,
-            ha=revision.align,
-            va="top",
-            fontsize=layout.small,
-            color=REVISION_COLOUR,
-        )
-    bottom = axes_list[-1]
-    bottom.set_xlim(0.5, x_high)
-    bottom.xaxis.set_major_locator(_Ticks(integer=True, nbins=10 if not layout.narrow else 6))
-    bottom.set_xlabel(chart.x_label, fontsize=layout.font, labelpad=2)
-    return _svg(figure)
-
-
-def _draw_key(
-    figure: Figure, axes: Axes, panel: Panel, layout: Layout, geometry: _Geometry, *, index: int
-) -> None:
-    """The panel's key below it (under its tick labels, and the x label on the last panel),
-    from the left edge of the drawing, so that it never covers the data or a band name."""
-    labels = key_labels(panel)
-    if not labels:
-        return
-    handles, drawn = axes.get_legend_handles_labels()
-    by_label = dict(zip(drawn, handles, strict=True))
-    last = index == len(geometry.keys) - 1
-    below = TICK_SPACE + layout.small * LINE_HEIGHT + (layout.font * LINE_HEIGHT + 2 if last else 0)
-    top = geometry.axes_tops[index] + layout.plot_height + inches(below)
-    figure.legend(
-        [by_label[label] for label in labels],
-        labels,
-        loc="upper left",
-        bbox_to_anchor=(EDGE / geometry.width, 1 - top / geometry.height),
-        ncols=geometry.keys[index].columns,
-        fontsize=layout.small,
-        frameon=False,
-        borderaxespad=0,
-        borderpad=BORDER_PAD,
-        handlelength=HANDLE_LENGTH,
-        handletextpad=HANDLE_PAD,
-        columnspacing=COLUMN_SPACING,
-        labelspacing=LABEL_SPACING,
+    drawing = Drawing(
+        geometry.width * 72,
+        geometry.height * 72,
+        title="Progress chart: " + "; ".join(panel.title for panel in panels),
+        description="The same scores are in the tables beside the chart.",
     )
+    x_range = (0.5, chart.x_max + 0.5)
+    x_ticks = ticks(*x_range, bins=6 if layout.narrow else 10)
+    for i, panel in enumerate(panels):
+        frame = _Frame(
+            geometry.left * 72,
+            geometry.axes_tops[i] * 72,
+            geometry.axes_width * 72,
+            layout.plot_height * 72,
+            x_range,
+            panel.y_range,
+        )
+        drawing.open(f"axes_{i + 1}")
+        _draw_panel(drawing, frame, panel, chart.revisions, x_ticks, layout)
+        drawing.close()
+        # In its own row rather than by the axes, where it would be over the revision labels.
+        drawing.text(
+            geometry.left * 72,
+            geometry.title_tops[i] * 72,
+            panel.title,
+            size=layout.font,
+            align="top",
+        )
+        if i == len(panels) - 1:
+            drawing.text(
+                frame.left + frame.width / 2,
+                frame.bottom + TICK_SPACE + layout.small + 2,
+                chart.x_label,
+                size=layout.font,
+                anchor="middle",
+                align="top",
+            )
+        _draw_key(drawing, panel, layout, geometry, index=i)
+    row_height = layout.small * LINE_HEIGHT
+    for revision in geometry.revisions:
+        drawing.text(
+            revision.x * 72,
+            geometry.revision_top * 72 + revision.row * row_height,
+            revision.text,
+            size=layout.small,
+            anchor="start" if revision.align == "left" else "end",
+            align="top",
+            colour=REVISION_COLOUR,
+        )
+    return drawing.bytes()
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """A panel's plotting area in points, and where a value falls in it."""
+
+    left: float
+    top: float
+    width: float
+    height: float
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
+
+    @property
+    def right(self) -> float:
+        return self.left + self.width
+
+    @property
+    def bottom(self) -> float:
+        return self.top + self.height
+
+    def x(self, value: float) -> float:
+        low, high = self.x_range
+        return self.left + (value - low) / (high - low) * self.width
+
+    def y(self, value: float) -> float:
+        low, high = self.y_range
+        return self.bottom - (value - low) / (high - low) * self.height
+
+    def points(self, xs: Sequence[float], ys: Sequence[float]) -> list[Point]:
+        return [(self.x(x), self.y(y)) for x, y in zip(xs, ys, strict=True)]
+
+
+AXIS_COLOUR = "#000000"
+GRID_COLOUR = "#e5e5e5"
+BAND_NAME_COLOUR = "#6b4a3a"
+TICK_LENGTH = 3.5  # points, outwards; the pad before the labels makes up TICK_SPACE
+LINE_WIDTH = 2.0
+MARKER_SIZE = 4.5
+ALERT_SIZE = math.sqrt(30)  # points across (matplotlib's scatter sizes are areas)
+RING_SIZE = math.sqrt(150)
 
 
 def _draw_panel(
-    axes: Axes, panel: Panel, x_high: float, layout: Layout, geometry: _Geometry
+    drawing: Drawing,
+    frame: _Frame,
+    panel: Panel,
+    revisions: Sequence[Event],
+    x_ticks: Sequence[float],
+    layout: Layout,
 ) -> None:
+    """Drawn from the back: bands, expected range, grid and ticks, expected median, revision
+    lines, the axes' edges, band names, the scores, alerts, risk rings."""
     low, high = panel.y_range
+    drawing.rect(frame.left, frame.top, frame.width, frame.height, fill="#ffffff")
+    clip = drawing.clip(frame.left, frame.top, frame.width, frame.height)
+    drawing.open(clip=clip)
     worst = max((shade.severity for shade in panel.shades), default=0) or 1
     bands = []
     for shade in panel.shades:
@@ -325,132 +363,242 @@ def _draw_panel(
         band_low, band_high = max(low, shade.low - 0.5), min(high, shade.high + 0.5)
         if band_high <= band_low:
             continue
-        axes.axhspan(
-            band_low,
-            band_high,
-            color=SEVERITY_COLOUR,
-            alpha=0.02 + 0.10 * shade.severity / worst,
-            linewidth=0,
-            zorder=0,
+        top = frame.y(band_high)
+        drawing.rect(
+            frame.left,
+            top,
+            frame.width,
+            frame.y(band_low) - top,
+            fill=SEVERITY_COLOUR,
+            opacity=0.02 + 0.10 * shade.severity / worst,
         )
         bands.append((band_low, band_high, shade.label))
-    margin = (layout.band_margin - EDGE) * 72 - LABEL_OFFSET
-    for name in band_labels(bands, (low, high), layout.plot_height * 72, layout.small, margin):
-        axes.annotate(
-            name.text,
-            xy=(1.0, name.y),
-            xycoords=("axes fraction", "data"),
-            xytext=(LABEL_OFFSET, 0),
-            textcoords="offset points",
-            ha="left",
-            va="center",
-            fontsize=layout.small,
-            linespacing=WRAPPED_LINE_SPACING,
-            color="#6b4a3a",
-            annotation_clip=False,
-        )
-    envelope = panel.envelope
-    if envelope is not None and envelope.x:
+    envelope = panel.envelope if panel.envelope is not None and panel.envelope.x else None
+    if envelope is not None:
         x = list(envelope.x)
-        # A plain polygon per band: fill_between builds a collection that costs ten times more.
-        for low_edge, high_edge, alpha, label in (
-            (envelope.p10, envelope.p90, 0.10, "expected 10–90%"),
-            (envelope.p25, envelope.p75, 0.20, "expected 25–75%"),
+        for low_edge, high_edge, opacity in (
+            (envelope.p10, envelope.p90, 0.10),
+            (envelope.p25, envelope.p75, 0.20),
         ):
-            axes.fill(
-                x + x[::-1],
-                list(high_edge) + list(low_edge)[::-1],
-                color=EXPECTED_COLOUR,
-                alpha=alpha,
-                linewidth=0,
-                label=label,
-                zorder=1,
-            )
-        axes.plot(
-            x,
-            list(envelope.p50),
-            color=EXPECTED_COLOUR,
-            linewidth=1,
-            linestyle=(0, (1, 1.5)),
-            label="expected median",
-            zorder=2,
+            outline = frame.points(x + x[::-1], list(high_edge) + list(low_edge)[::-1])
+            drawing.polygon(outline, fill=EXPECTED_COLOUR, opacity=opacity)
+    y_ticks = ticks(low, high, bins=5 if layout.narrow else 6)
+    for tick in y_ticks:
+        at = frame.y(tick)
+        drawing.line(
+            [(frame.left, at), (frame.right, at)], stroke=GRID_COLOUR, width=0.6, cap="square"
         )
+    if envelope is not None:
+        drawing.line(
+            frame.points(envelope.x, envelope.p50),
+            stroke=EXPECTED_COLOUR,
+            width=1.0,
+            dashes=dash_pattern(MEDIAN_DASHES, 1.0),
+        )
+    for event in revisions:
+        at = frame.x(event.x)
+        drawing.line(
+            [(at, frame.top), (at, frame.bottom)],
+            stroke=REVISION_COLOUR,
+            width=1.1,
+            dashes=dash_pattern(REVISION_DASHES, 1.1),
+        )
+    drawing.close()
+    _draw_axes(drawing, frame, x_ticks, y_ticks, panel.y_label, layout)
+    margin = (layout.band_margin - EDGE) * 72 - LABEL_OFFSET
+    for name in band_labels(bands, (low, high), frame.height, layout.small, margin):
+        lines = name.text.split("\n")
+        spacing = WRAPPED_LINE_SPACING * layout.small
+        first = frame.y(name.y) - (len(lines) - 1) * spacing / 2
+        for n, text in enumerate(lines):
+            drawing.text(
+                frame.right + LABEL_OFFSET,
+                first + n * spacing,
+                text,
+                size=layout.small,
+                align="center",
+                colour=BAND_NAME_COLOUR,
+            )
+    drawing.open(clip=clip)
     for i, line in enumerate(panel.lines):
         if not line.x:
             continue
-        axes.plot(
-            list(line.x),
-            list(line.y),
-            label=line.label,
-            color=PALETTE[i % len(PALETTE)],
-            linestyle=STYLES[i % len(STYLES)],
-            marker=MARKERS[i % len(MARKERS)],
-            markersize=4.5,
-            linewidth=2,
-            zorder=3,
+        colour = PALETTE[i % len(PALETTE)]
+        points = frame.points(line.x, line.y)
+        drawing.line(
+            points,
+            stroke=colour,
+            width=LINE_WIDTH,
+            dashes=dash_pattern(STYLES[i % len(STYLES)], LINE_WIDTH),
+            cap="square" if STYLES[i % len(STYLES)] == "-" else "",
         )
-    if panel.alerts:
-        axes.scatter(
-            [event.x for event in panel.alerts],
-            [high - (high - low) * 0.04] * len(panel.alerts),
-            marker="v",
-            color=ALERT_COLOUR,
-            s=30,
-            label="alert",
-            zorder=4,
-            clip_on=False,
+        drawing.markers(
+            MARKERS[i % len(MARKERS)],
+            points,
+            MARKER_SIZE,
+            fill=colour,
+            stroke=colour,
+            join="miter",
+        )
+    drawing.close()
+    if panel.alerts:  # over the top edge where there is no room inside
+        at = high - (high - low) * 0.04
+        drawing.markers(
+            "v",
+            [(frame.x(event.x), frame.y(at)) for event in panel.alerts],
+            ALERT_SIZE,
+            fill=ALERT_COLOUR,
+            stroke=ALERT_COLOUR,
+            width=1.5,
         )
     if panel.risk_points:
-        _draw_risk(axes, panel, x_high, layout, geometry)
-    axes.set_ylim(low, high)
-    axes.yaxis.set_major_locator(_Ticks(integer=True, nbins=6 if not layout.narrow else 5))
-    axes.set_xlim(0.5, x_high)
-    axes.set_ylabel(panel.y_label, fontsize=layout.font, labelpad=3)
-    axes.tick_params(labelsize=layout.small, labelbottom=True)
-    axes.grid(axis="y", color="#e5e5e5", linewidth=0.6)
-    for side in ("top", "right"):
-        axes.spines[side].set_visible(False)
+        _draw_risk(drawing, frame, clip, panel, layout)
 
 
-def _draw_risk(
-    axes: Axes, panel: Panel, x_high: float, layout: Layout, geometry: _Geometry
+def _draw_axes(
+    drawing: Drawing,
+    frame: _Frame,
+    x_ticks: Sequence[float],
+    y_ticks: Sequence[float],
+    y_label: str,
+    layout: Layout,
 ) -> None:
+    """Ticks and their labels outside the left and bottom edges, the edges, the y label."""
+    pad = TICK_SPACE - TICK_LENGTH
+    for tick in x_ticks:
+        at = frame.x(tick)
+        drawing.line(
+            [(at, frame.bottom), (at, frame.bottom + TICK_LENGTH)], stroke=AXIS_COLOUR, width=0.8
+        )
+        drawing.text(
+            at,
+            frame.bottom + TICK_SPACE,
+            tick_label(tick),
+            size=layout.small,
+            anchor="middle",
+            align="top",
+        )
+    widest = 0.0
+    for tick in y_ticks:
+        at, label = frame.y(tick), tick_label(tick)
+        drawing.line(
+            [(frame.left - TICK_LENGTH, at), (frame.left, at)], stroke=AXIS_COLOUR, width=0.8
+        )
+        drawing.text(
+            frame.left - TICK_SPACE, at, label, size=layout.small, anchor="end", align="center"
+        )
+        widest = max(widest, text_width(label, layout.small))
+    drawing.line(
+        [(frame.left, frame.top), (frame.left, frame.bottom), (frame.right, frame.bottom)],
+        stroke=AXIS_COLOUR,
+        width=0.8,
+        cap="square",
+        join="miter",
+    )
+    drawing.text(
+        frame.left - TICK_SPACE - widest - pad,
+        frame.top + frame.height / 2,
+        y_label,
+        size=layout.font,
+        anchor="middle",
+        align="bottom",
+        rotate=True,
+    )
+
+
+def _draw_risk(drawing: Drawing, frame: _Frame, clip: str, panel: Panel, layout: Layout) -> None:
     """A red ring on each flagged score, and the word "risk" beside the rings that have room
     for it (the key explains every ring); the word stays inside the plotting area."""
     low, high = panel.y_range
-    axes.scatter(
-        [x for x, _ in panel.risk_points],
-        [y for _, y in panel.risk_points],
-        marker="o",
-        s=150,
-        facecolors="none",
-        edgecolors=RISK_COLOUR,
-        linewidths=2,
-        label=RISK_LABEL,
-        zorder=5,
-    )
-    width = geometry.axes_width * 72
-    half = text_width("risk", layout.small) / 2 + 1
     points = sorted(panel.risk_points)
-    at = [(x - 0.5) / (x_high - 0.5) * width for x, _ in points]
+    drawing.open(clip=clip)
+    drawing.markers(
+        "o",
+        [(frame.x(x), frame.y(y)) for x, y in points],
+        RING_SIZE,
+        stroke=RISK_COLOUR,
+        width=2.0,
+    )
+    drawing.close()
+    half = text_width("risk", layout.small) / 2 + 1
+    at = [frame.x(x) - frame.left for x, _ in points]
     for (x, y), position, room in zip(points, at, spaced(at, 2 * half + 2), strict=True):
         if not room:
             continue
-        shift = min(0.0, width - (position + half)) + max(0.0, half - position)
+        shift = min(0.0, frame.width - (position + half)) + max(0.0, half - position)
         above = y < (low + high) / 2  # a low score has room above it, a high one below
-        axes.annotate(
+        drawing.text(
+            frame.x(x) + shift,
+            frame.y(y) + (-10 if above else 10),
             "risk",
-            xy=(x, y),
-            xytext=(shift, 10 if above else -10),
-            textcoords="offset points",
-            ha="center",
-            va="bottom" if above else "top",
-            fontsize=layout.small,
-            fontweight="bold",
-            color=RISK_COLOUR,
-            zorder=5,
+            size=layout.small,
+            anchor="middle",
+            align="bottom" if above else "top",
+            colour=RISK_COLOUR,
+            bold=True,
         )
 
 
-def _svg(figure: Figure) -> bytes:
-    return svg_bytes(figure)
+def _draw_key(
+    drawing: Drawing, panel: Panel, layout: Layout, geometry: _Geometry, *, index: int
+) -> None:
+    """The panel's key below it (under its tick labels, and the x label on the last panel),
+    from the left edge of the drawing, so that it never covers the data or a band name."""
+    labels = key_labels(panel)
+    if not labels:
+        return
+    font = layout.small
+    last = index == len(geometry.keys) - 1
+    below = TICK_SPACE + font * LINE_HEIGHT + (layout.font * LINE_HEIGHT + 2 if last else 0)
+    top = (geometry.axes_tops[index] + layout.plot_height) * 72 + below + BORDER_PAD * font
+    handle = HANDLE_LENGTH * font
+    x = EDGE * 72 + BORDER_PAD * font
+    drawing.open(f"legend_{index + 1}")
+    for column in split_columns(labels, geometry.keys[index].columns):
+        for row, label in enumerate(column):
+            baseline = top + row * (LINE_HEIGHT + LABEL_SPACING) * font + ASCENT * font
+            _draw_handle(drawing, panel, label, x, baseline - 0.3 * font, handle, font)
+            drawing.text(x + handle + HANDLE_PAD * font, baseline, label, size=font)
+        widest = max(text_width(label, font) for label in column)
+        x += handle + HANDLE_PAD * font + widest + COLUMN_SPACING * font
+    drawing.close()
+
+
+def _draw_handle(
+    drawing: Drawing, panel: Panel, label: str, x: float, y: float, length: float, font: float
+) -> None:
+    """The mark a key entry stands for, `length` wide from x, centred on y."""
+    middle = [(x + length / 2, y)]
+    if label.startswith("expected ") and label != "expected median":
+        opacity = 0.10 if label == "expected 10–90%" else 0.20
+        height = 0.7 * font
+        drawing.rect(x, y - height / 2, length, height, fill=EXPECTED_COLOUR, opacity=opacity)
+    elif label == "expected median":
+        drawing.line(
+            [(x, y), (x + length, y)],
+            stroke=EXPECTED_COLOUR,
+            width=1.0,
+            dashes=dash_pattern(MEDIAN_DASHES, 1.0),
+        )
+    elif label == "alert":
+        drawing.markers("v", middle, ALERT_SIZE, fill=ALERT_COLOUR, stroke=ALERT_COLOUR, width=1.5)
+    elif label == RISK_LABEL:
+        drawing.markers("o", middle, RING_SIZE, stroke=RISK_COLOUR, width=2.0)
+    else:
+        i = next(n for n, line in enumerate(panel.lines) if line.label == label)
+        colour, style = PALETTE[i % len(PALETTE)], STYLES[i % len(STYLES)]
+        drawing.line(
+            [(x, y), (x + length, y)],
+            stroke=colour,
+            width=LINE_WIDTH,
+            dashes=dash_pattern(style, LINE_WIDTH),
+            cap="square" if style == "-" else "",
+        )
+        drawing.markers(
+            MARKERS[i % len(MARKERS)],
+            middle,
+            MARKER_SIZE,
+            fill=colour,
+            stroke=colour,
+            join="miter",
+        )
