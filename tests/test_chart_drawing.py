@@ -208,3 +208,15 @@ def test_an_episode_without_scores_says_so():
 
     assert_self_contained_svg(content)
     assert svg_texts(content) == ["No scores yet."]
+
+
+def test_the_drawing_writes_the_words_matplotlib_wrote_for_the_same_chart():
+    # The bench times the chart against matplotlib's drawing of it: the two must stay alike.
+    from rapport.speed.progress_matplotlib import render_progress_svg_matplotlib
+
+    chart = clinician_chart(full_progress())
+    for layout in (WIDE, NARROW):
+        ours = svg_texts(render_progress_svg(chart, layout=layout))
+        theirs = svg_texts(render_progress_svg_matplotlib(chart, layout=layout))
+
+        assert sorted(ours) == sorted(text for text in theirs if text)
