@@ -179,7 +179,7 @@ def measure(out: Callable[[str], None]) -> bool:
     ok &= drawing(episodes, out)
     out(
         f"  progress page p95 {page_p95 * 1000:.0f} ms (goal <= {PAGE_GOAL_S * 1000:.0f} ms) "
-        f"{'OK' if ok else 'MISSED'}; page + chart p95 "
+        f"{'OK' if page_p95 <= PAGE_GOAL_S else 'MISSED'}; page + chart p95 "
         f"{percentile(times['page+chart'], 95) * 1000:.0f} ms "
         f"({percentile(times['page+chart CPU'], 95) * 1000:.0f} ms of CPU time)"
     )
