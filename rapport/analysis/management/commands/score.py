@@ -6,8 +6,7 @@ as its number, and Arrow's parser does not say on which line a row began or ende
 may hold line breaks), so those messages could not stay as they are. It echoes every row as
 written, pass-through columns included, and Arrow would first have to turn each block back into
 rows. And its time goes into scoring and validating each row in Python, not into reading: a
-columnar reader would save nothing. It reads commas only, as the files it is given are its own
-template's.
+columnar reader would save nothing.
 """
 
 from __future__ import annotations
