@@ -11,6 +11,7 @@ team B (supervised by `other_supervisor`) holds `outsider_clinician`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -226,3 +227,28 @@ def assignment_for(assignments, family: str, respondent: str = "client"):  # typ
 def _audit_checkpoints_in_a_temporary_directory(settings, tmp_path):
     # Checkpoints are files outside the database: each test gets its own directory.
     settings.RAPPORT_AUDIT_CHECKPOINT_DIR = tmp_path / "audit-checkpoints"
+
+
+def built_once[T](django_db_blocker: Any, build: Callable[[], T]) -> Iterator[T]:
+    """For a module-scoped fixture: data built once for all the module's tests (the demo practice
+    takes seconds), in a transaction rolled back after the last of them. Each test's own `db`
+    transaction is a savepoint inside it, so what one test writes is still undone at its end.
+    Every later test in the module sees the data, so tests that need an empty database go in
+    another module."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            built = build()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    try:
+        yield built
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)

@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 from django.core.management import CommandError, call_command
 
+from rapport.analysis import csvinput
 from rapport.analysis.csvinput import factorise, ids, read_csv
 from rapport.analysis.growth import growth_data
 
@@ -55,6 +56,68 @@ def test_a_parquet_file_gives_the_same_fit_as_the_csv_of_the_same_data(tmp_path:
     pq.write_table(pa.table(rows), parquet_file)
     args = ["--covariate", "intake"]
     assert growth_json(parquet_file, *args) == growth_json(csv_file, *args)
+
+
+def both_files(tmp_path: Path, rows: dict[str, list[Any]]) -> tuple[Path, Path]:
+    """The rows as a Parquet file and as a CSV file, a null being an empty cell."""
+    parquet_file = tmp_path / "rows.parquet"
+    pq.write_table(pa.table(rows), parquet_file)
+    as_text = {name: ["" if v is None else v for v in values] for name, values in rows.items()}
+    return parquet_file, write_csv(tmp_path / "rows.csv", as_text)
+
+
+def rows_with_blanks() -> dict[str, list[Any]]:
+    """Integer ids that run on across batches of 7 rows, rows of nulls, a missing score."""
+    rows: dict[str, list[Any]] = {"client": [], "week": [], "score": [], "intake": []}
+    for i in range(40):
+        blank = i in (0, 9, 10, 23)
+        rows["client"].append(None if blank else 100 + (i * 3) // 8)
+        rows["week"].append(None if blank else i % 5)
+        rows["score"].append(None if blank or i == 17 else round(20 - 0.3 * i, 2))
+        rows["intake"].append(None if blank else 12.5)
+    return rows
+
+
+@pytest.mark.parametrize("columns", [None, ["client", "week", "score"]])
+def test_a_parquet_file_read_in_batches_gives_exactly_the_csv_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, columns: list[str] | None
+) -> None:
+    monkeypatch.setattr(csvinput, "PARQUET_BATCH", 7)
+    parquet_file, csv_file = both_files(tmp_path, rows_with_blanks())
+    from_parquet = read_csv(parquet_file, columns)
+    from_csv = read_csv(csv_file)
+    assert from_parquet.numbers.tolist() == from_csv.numbers.tolist()
+    got = growth_data(from_parquet, "client", "week", "score", [])
+    expected = growth_data(from_csv, "client", "week", "score", [])
+    assert got.ids == expected.ids
+    assert got.client.tolist() == expected.client.tolist()
+    assert got.time.tolist() == expected.time.tolist()
+    assert got.score.tolist() == expected.score.tolist()
+    assert (got.n_rows, got.n_missing) == (expected.n_rows, expected.n_missing) == (36, 1)
+
+
+def test_a_row_blank_only_in_the_columns_read_is_kept_as_the_csv_reading_keeps_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(csvinput, "PARQUET_BATCH", 7)
+    rows = rows_with_blanks()
+    rows["intake"][23] = 11.0  # its other cells are null: the row is not blank, its id is empty
+    parquet_file, csv_file = both_files(tmp_path, rows)
+    messages = []
+    for table in (read_csv(parquet_file, ["client", "week", "score"]), read_csv(csv_file)):
+        with pytest.raises(ValueError) as raised:
+            growth_data(table, "client", "week", "score", [])
+        messages.append(str(raised.value))
+    assert messages == ["row 25: client is empty"] * 2
+
+
+def test_a_parquet_file_s_columns_not_asked_for_are_in_its_header_but_not_read(
+    tmp_path: Path,
+) -> None:
+    parquet_file, _ = both_files(tmp_path, practice_rows())
+    table = read_csv(parquet_file, ["client", "score"])
+    assert table.columns == ("client", "week", "score", "intake")
+    assert set(table.cells) == {"client", "score"}
 
 
 def test_parquet_is_recognised_by_its_magic_bytes_whatever_its_name(tmp_path: Path) -> None:

@@ -2,16 +2,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from io import StringIO
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.contrib.auth import authenticate
-from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.db.models import Max, Min, QuerySet
 from django.test import RequestFactory
-from pytest_django import Settings
 
 from rapport.access import clients_in_care_of
 from rapport.accounts.models import STAFF_ROLES, Role, User
@@ -29,14 +26,21 @@ from rapport.measures.models import Assignment, Response
 from rapport.measures.registry import get_instrument
 from rapport.people.models import Client, GuardianLink
 from rapport.practices.models import Practice
+from tests.conftest import built_once
 
 # A fixed day keeps every count and date here independent of when the tests run.
 TODAY = dt.date(2026, 3, 18)
 
 
+@pytest.fixture(scope="module")
+def built_demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[DemoSummary]:
+    """Built once for the module: its tests only read it (see built_once)."""
+    yield from built_once(django_db_blocker, lambda: build_demo_practice(today=TODAY))
+
+
 @pytest.fixture
-def demo(db: None) -> DemoSummary:
-    return build_demo_practice(today=TODAY)
+def demo(built_demo: DemoSummary, db: None) -> DemoSummary:
+    return built_demo
 
 
 def _user(local: str) -> User:
@@ -171,57 +175,6 @@ def test_demo_is_deterministic_for_a_seed(demo: DemoSummary) -> None:
     assert names == {spec.full_name for spec in plan} | {f.full_name for f in former}
     assert plan_demo(seed=7, today=TODAY) == plan_demo(seed=7, today=TODAY)
     assert plan_demo(seed=8, today=TODAY) != plan_demo(seed=7, today=TODAY)
-
-
-@pytest.mark.django_db
-def test_demo_command_prints_the_logins_and_refuses_a_second_load(
-    settings: Settings,
-) -> None:
-    settings.DEBUG = True
-    out = StringIO()
-    call_command("demo", stdout=out)
-    assert "clinician@demo.rapport.test" in out.getvalue()
-    assert DEMO_PASSWORD in out.getvalue()
-    assert "guardian." not in out.getvalue()  # guardians without a password are not listed
-    with pytest.raises(CommandError, match="already loaded"):
-        call_command("demo", stdout=StringIO())
-
-
-@pytest.mark.django_db
-def test_demo_refuses_under_production_settings(settings: Settings) -> None:
-    settings.DEBUG = False
-    with pytest.raises(CommandError, match="development only"):
-        call_command("demo", stdout=StringIO())
-    assert not Practice.objects.exists()
-
-
-@pytest.mark.django_db
-def test_demo_if_empty_leaves_an_existing_database_alone(settings: Settings) -> None:
-    settings.DEBUG = True
-    Practice.objects.create(name="Real Practice")
-    out = StringIO()
-    call_command("demo", "--if-empty", stdout=out)
-    assert "Database already has data; demo not loaded." in out.getvalue()
-    assert list(Practice.objects.values_list("name", flat=True)) == ["Real Practice"]
-
-
-@pytest.mark.django_db
-def test_demo_if_empty_loads_into_an_empty_database(settings: Settings) -> None:
-    settings.DEBUG = True
-    call_command("demo", "--if-empty", "--seed", "3", stdout=StringIO())
-    assert Practice.objects.get().is_demo
-
-
-@pytest.mark.django_db
-def test_demo_if_empty_prints_the_logins_again_for_an_existing_demo(settings: Settings) -> None:
-    settings.DEBUG = True
-    call_command("demo", "--if-empty", stdout=StringIO())
-    out = StringIO()
-    call_command("demo", "--if-empty", stdout=out)
-    assert "demo not loaded" in out.getvalue()
-    assert "clinician@demo.rapport.test" in out.getvalue()
-    assert "rapport-demo-2026" in out.getvalue()
-    assert Practice.objects.count() == 1
 
 
 # --- Measure histories ---------------------------------------------------------------------
@@ -397,13 +350,6 @@ def test_demo_guardian_login_sees_check_in_histories_of_both_children(demo: Demo
         carer = checkins.filter(assignment__respondent_key=f"guardian:{guardian.pk}")
         assert carer.count() >= 4
         assert set(carer.values_list("instrument_id", flat=True)) == {"checkin-caregiver"}
-
-
-def test_demo_builds_with_a_few_bulk_queries(db: None, django_assert_max_num_queries: Any) -> None:
-    # Bulk inserts only, nothing per row: ~40 clients and ~700 sessions would need thousands.
-    with django_assert_max_num_queries(160):
-        summary = build_demo_practice(today=TODAY)
-    assert summary.counts["responses"] > 500 and summary.counts["alerts"] == 2
 
 
 # --- Session feedback --------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -28,6 +29,7 @@ from rapport.measures.registry import get_instrument
 from rapport.people.models import Client, ClientStatus
 from rapport.practices.models import Practice
 from rapport.trajectories.queries import trajectory_validation
+from tests.conftest import built_once
 
 TODAY = dt.date(2026, 3, 18)
 MIN_CASELOAD = 15  # the practice dashboard's default
@@ -38,9 +40,15 @@ def former() -> tuple[FormerClient, ...]:
     return plan_history(plan=plan_demo(seed=7, today=TODAY), today=TODAY, seed=7)
 
 
+@pytest.fixture(scope="module")
+def built_demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[DemoSummary]:
+    """Built once for the module: its tests only read it (see built_once)."""
+    yield from built_once(django_db_blocker, lambda: build_demo_practice(today=TODAY))
+
+
 @pytest.fixture
-def demo(db: None) -> DemoSummary:
-    return build_demo_practice(today=TODAY)
+def demo(built_demo: DemoSummary, db: None) -> DemoSummary:
+    return built_demo
 
 
 def _finals(former: tuple[FormerClient, ...]) -> list[tuple[int, int]]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -11,13 +13,20 @@ from rapport.demo.practice import DemoSummary, build_demo_practice
 from rapport.plans import queries
 from rapport.plans.goal_status import goals_progress
 from rapport.plans.models import PlanVersion, Problem
+from tests.conftest import built_once
 
 TODAY = dt.date(2026, 3, 18)
 
 
+@pytest.fixture(scope="module")
+def built_demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[DemoSummary]:
+    """Built once for the module: its tests only read it (see built_once)."""
+    yield from built_once(django_db_blocker, lambda: build_demo_practice(today=TODAY))
+
+
 @pytest.fixture
-def demo(db: None) -> DemoSummary:
-    return build_demo_practice(today=TODAY)
+def demo(built_demo: DemoSummary, db: None) -> DemoSummary:
+    return built_demo
 
 
 def test_every_open_episode_has_problems_and_an_accepted_revised_plan(demo: DemoSummary) -> None:
@@ -48,8 +57,10 @@ def test_some_demo_goals_are_met_and_some_are_not_computed_from_the_measures(
     assert len(set(statuses)) >= 3  # met, not yet and at risk all occur
 
 
-def test_the_demo_counts_a_plan_and_its_revision_for_every_open_episode(db: None) -> None:
-    summary = build_demo_practice(today=TODAY)
+def test_the_demo_counts_a_plan_and_its_revision_for_every_open_episode(
+    demo: DemoSummary,
+) -> None:
+    summary = demo
 
     assert summary.counts["plan_versions"] == 2 * Episode.objects.exclude(status="closed").count()
     assert summary.counts["problems"] > 0

@@ -289,10 +289,15 @@ def _user(email: str, name: str, role: str, practice: Practice, usable: bool = T
 def _refresh_planner_statistics() -> None:
     """PostgreSQL plans queries from table statistics, which still describe empty tables right
     after thousands of rows are bulk-inserted (autovacuum cannot see an open transaction); the
-    steps that follow, and the first pages, would otherwise get nested loops over full scans."""
+    steps that follow, and the first pages, would otherwise get nested loops over full scans.
+
+    Rapport's own tables only: a bare ANALYZE also takes the server's shared catalogs (roles,
+    databases), and holds them until the transaction ends, so that any other database's ANALYZE
+    on the same server waits for it (parallel test runs would take turns)."""
     if connection.vendor == "postgresql":
+        tables = connection.introspection.django_table_names(only_existing=True)
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("ANALYZE " + ", ".join(map(connection.ops.quote_name, sorted(tables))))
 
 
 def build_demo_practice(*, today: date | None = None, seed: int = 7) -> DemoSummary:

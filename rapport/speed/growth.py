@@ -148,14 +148,24 @@ def write_csv(path: Path, data: Practice, ids: list[str] | None = None) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-# A few rows read first in each measuring process, so that what is counted is the file's: Arrow's
-# kernels and allocator (and pandas' parser) set themselves up once per process.
+# A few rows read first in each measuring process, from a file of the measured one's kind, so
+# that what is counted is the file's: Arrow's kernels, its Parquet reader and allocator (and
+# pandas' parser) set themselves up once per process.
 WARM_UP = "Subject,Days,Reaction\n1,0,250.5\n1,1,258.7\n"
+WARM_UP_ROLES = ("Subject", "Days", "Reaction")
+ROLES = ("client", "week", "score")  # as `rapport growth` is given them, which it alone reads
 
 
 def warm_up(path: str) -> Path:
     warm = Path(path).with_name("warm-up.csv")
     warm.write_text(WARM_UP, encoding="utf-8")
+    if Path(path).suffix == ".parquet":
+        import pyarrow.csv as pacsv  # type: ignore[import-untyped, unused-ignore]
+        import pyarrow.parquet as pq  # type: ignore[import-untyped, unused-ignore]
+
+        table = pacsv.read_csv(warm)
+        warm = warm.with_suffix(".parquet")
+        pq.write_table(table, warm)
     return warm
 
 
@@ -186,10 +196,10 @@ def measure_read(path: str) -> None:
     from rapport.analysis.csvinput import read_csv
     from rapport.analysis.growth import growth_data
 
-    growth_data(read_csv(warm_up(path)), "Subject", "Days", "Reaction", [])
+    growth_data(read_csv(warm_up(path), WARM_UP_ROLES), *WARM_UP_ROLES, [])
     before = resident()
     started = time.perf_counter()
-    arrays = growth_data(read_csv(path), "client", "week", "score", [])
+    arrays = growth_data(read_csv(path, ROLES), *ROLES, [])
     seconds = time.perf_counter() - started
     grown = peak_resident() - before
     arrow_peak = pa.default_memory_pool().max_memory()

@@ -101,8 +101,9 @@ class Command(BaseCommand):
         methods = _methods(options)
         _check_options(options)
         try:
-            table = read_csv(options["file"])
-            table.require(options["id_column"], options["time_column"], options["score_column"])
+            roles = [options["id_column"], options["time_column"], options["score_column"]]
+            table = read_csv(options["file"], roles)
+            table.require(*roles)
             pairs = _pairs(table, options)
         except CsvInputError as error:
             raise CommandError(str(error)) from None

@@ -71,7 +71,7 @@ class Command(BaseCommand):
         if options["time_transform"] not in TRANSFORMS:
             raise CommandError(f"--time-transform must be one of {', '.join(TRANSFORMS)}")
         try:
-            table = read_csv(options["file"])
+            table = read_csv(options["file"], roles)
             table.require(*roles)
             data = growth_data(table, id_col, time_col, score_col, covariates)
         except CsvInputError as error:

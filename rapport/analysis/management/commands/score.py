@@ -1,3 +1,14 @@
+"""`rapport score`: an instrument's scores for each administration in a CSV file.
+
+It keeps its own reader (Python's csv module), not the analysis commands' Arrow one
+(rapport.analysis.csvinput), for three reasons. Its errors name each row's physical line as well
+as its number, and Arrow's parser does not say on which line a row began or ended (a quoted cell
+may hold line breaks), so those messages could not stay as they are. It echoes every row as
+written, pass-through columns included, and Arrow would first have to turn each block back into
+rows. And its time goes into scoring and validating each row in Python, not into reading: a
+columnar reader would save nothing.
+"""
+
 from __future__ import annotations
 
 import csv

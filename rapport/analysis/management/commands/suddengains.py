@@ -69,7 +69,7 @@ class Command(BaseCommand):
             raise CommandError(f"--columns names a column more than once: {', '.join(duplicates)}")
         id_col = options["id_column"]
         try:
-            table = read_csv(options["file"])
+            table = read_csv(options["file"], [id_col, *columns])
             table.require(id_col, *columns)
             names, empty = ids(table, id_col)
             labels, codes = factorise(names)
