@@ -3,7 +3,8 @@
 A million administrations cannot go through model instances (or even ORM value conversion) in
 the time a refresh has, so each query selects only the columns it needs, maps text to small
 integer codes in SQL (CASE), leaves ordering by time to the database and returns plain numbers
-that go straight into NumPy. The SQL is portable between SQLite and PostgreSQL.
+that go straight into NumPy. The SQL is portable between SQLite and PostgreSQL. Inside
+`replica_reads()` it runs on the replica (rapport.routers).
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import connection
+from django.db import connections
 from numpy.typing import NDArray
 
 from rapport.care.models import Attendance, ClosureReason, Episode, EpisodeStatus, Modality, Session
 from rapport.core.outcomes import predominant
 from rapport.measures.models import Respondent, Response
+from rapport.routers import read_alias
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -70,7 +72,7 @@ def read_practice(
     episode = Episode._meta.db_table
     session = Session._meta.db_table
     response = Response._meta.db_table
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(
             f"SELECT id, primary_clinician_id, client_id, "  # nosec B608
             f"CASE WHEN status = %s THEN 1 ELSE 0 END, "
@@ -141,7 +143,7 @@ def data_mark(practice_id: int) -> str:
     response = Response._meta.db_table
     # Responses and sessions of the whole database: a change in another practice only brings a
     # refresh forward, and these need no join over a million rows.
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(
             f"SELECT COUNT(*), COALESCE(MAX(id), 0), "  # nosec B608
             f"SUM(CASE WHEN status = %s THEN 1 ELSE 0 END), "

@@ -256,6 +256,22 @@ def score_rows_by_family(
     return rows
 
 
+@dataclass(frozen=True)
+class PracticeScores:
+    """What a refit reads: the practice's outcome families and their client scores."""
+
+    families: dict[str, list[Instrument]]
+    rows_by_family: dict[str, list[ScoreRow]]
+    # Set when read before the refit's transaction: scores classified on arrival from this moment
+    # on may be missing from the rows, so the refit keeps their statuses.
+    as_of: datetime | None = None
+
+
+def practice_scores(practice_id: int, *, as_of: datetime | None = None) -> PracticeScores:
+    families = client_outcome_families(practice_id)
+    return PracticeScores(families, score_rows_by_family(practice_id, families), as_of)
+
+
 SCORE_FIELDS = (
     "pk",
     "episode_id",

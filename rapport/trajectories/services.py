@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,7 +16,6 @@ from rapport.accounts.models import User
 from rapport.alerts.models import Alert
 from rapport.alerts.services import alert_open_unless_open
 from rapport.audit.services import audit_record
-from rapport.care.models import Episode
 from rapport.core import trajectory as core
 from rapport.core.instruments import Instrument
 from rapport.measures.models import Response
@@ -30,20 +29,19 @@ from rapport.trajectories.models import (
     TrajectorySettings,
 )
 from rapport.trajectories.queries import (
+    PracticeScores,
     ScoreRow,
     client_outcome_families,
     expected_and_settings,
     expected_rule,
     practice_reliability,
+    practice_scores,
     practice_sd,
     score_rows,
-    score_rows_by_family,
     series_of,
 )
 
 logger = logging.getLogger(__name__)
-
-REFRESH_EVERY = timedelta(days=1)
 
 
 # --- Fitting -----------------------------------------------------------------------------------
@@ -259,18 +257,16 @@ class FamilyFit:
 
 
 @transaction.atomic
-def trajectories_refresh(
-    *, practice: Practice, actor: User | None = None
-) -> list[ExpectedTrajectory]:
+def trajectories_refit(
+    *, practice: Practice, actor: User | None = None, scores: PracticeScores | None = None
+) -> list[FamilyFit]:
     """Refit every measure's expected trajectory and reclassify every stored score, silently:
-    alerts belong to the moment a score comes in, not to a recalculation of the past."""
-    return [fit.expected for fit in trajectories_refit(practice=practice, actor=actor)]
-
-
-@transaction.atomic
-def trajectories_refit(*, practice: Practice, actor: User | None = None) -> list[FamilyFit]:
-    """trajectories_refresh, returning the scores and their classifications as well."""
-    fits = refit_practice(practice=practice, settings=TrajectorySettings.for_practice(practice.pk))
+    alerts belong to the moment a score comes in, not to a recalculation of the past. Returns
+    the scores and their classifications as well. `scores` read beforehand (on the replica, by
+    trajectories.refresh) spare the reading inside this transaction."""
+    fits = refit_practice(
+        practice=practice, settings=TrajectorySettings.for_practice(practice.pk), scores=scores
+    )
     audit_record(
         actor=actor,
         action="refresh",
@@ -281,16 +277,17 @@ def trajectories_refit(*, practice: Practice, actor: User | None = None) -> list
     return fits
 
 
-def refit_practice(*, practice: Practice, settings: TrajectorySettings) -> list[FamilyFit]:
+def refit_practice(
+    *, practice: Practice, settings: TrajectorySettings, scores: PracticeScores | None = None
+) -> list[FamilyFit]:
     """The refit itself, in the caller's transaction and without an audit event: for
     trajectories_refit and for the demo loader, which audits its whole load once."""
     now = timezone.now()
-    families = client_outcome_families(practice.pk)
-    rows_by_family = score_rows_by_family(practice.pk, families)
+    scores = scores or practice_scores(practice.pk)
     stored = {e.family: e for e in ExpectedTrajectory.objects.filter(practice=practice)}
     fits = []
-    for family, instruments in families.items():
-        rows = rows_by_family[family]
+    for family, instruments in scores.families.items():
+        rows = scores.rows_by_family[family]
         expected = _fitted(practice.pk, family, instruments, rows, settings)
         if family in stored:
             expected.pk = stored[family].pk
@@ -303,10 +300,15 @@ def refit_practice(*, practice: Practice, settings: TrajectorySettings) -> list[
     ExpectedTrajectory.objects.bulk_create(
         [fit.expected for fit in fits if fit.expected.pk is None]
     )
-    ScoreStatus.objects.filter(episode__practice=practice).delete()
+    replaced = ScoreStatus.objects.filter(episode__practice=practice)
+    if scores.as_of is not None:
+        replaced = replaced.filter(classified_at__lt=scores.as_of)
+    replaced.delete()
     ScoreStatus.objects.bulk_create(
         (_status_object(row, fit.family, c, now) for fit in fits for row, c in fit.classified),
         batch_size=500,
+        # A kept status (see PracticeScores.as_of) stands for its score.
+        ignore_conflicts=scores.as_of is not None,
     )
     return fits
 
@@ -332,21 +334,3 @@ def trajectory_settings_update(*, settings: TrajectorySettings, actor: User) -> 
     audit_record(actor=actor, action="update", obj=settings, detail=changed)
     trajectories_refit(practice=settings.practice, actor=actor)
     return settings
-
-
-def trajectories_refresh_due(*, every: timedelta = REFRESH_EVERY) -> int:
-    """Refresh each practice with client scores whose trajectories are older than `every`."""
-    cutoff = timezone.now() - every
-    with_scores = Episode.objects.filter(responses__respondent="client").values("practice_id")
-    refreshed = 0
-    for practice in Practice.objects.filter(pk__in=with_scores):
-        oldest = (
-            ExpectedTrajectory.objects.filter(practice=practice)
-            .order_by("fitted_at")
-            .values_list("fitted_at", flat=True)
-            .first()
-        )
-        if oldest is None or oldest < cutoff:
-            trajectories_refresh(practice=practice)
-            refreshed += 1
-    return refreshed
