@@ -12,6 +12,7 @@ from rapport.alerts.tasks import sweep_urgent_alerts
 from rapport.audit.services import audit_checkpoint_if_due
 from rapport.dashboards.tasks import refresh_due_dashboards
 from rapport.measures.tasks import send_due_links
+from rapport.partitions import partitions_ensure
 from rapport.plans.tasks import check_plan_reviews
 from rapport.trajectories.tasks import refresh_due_trajectories
 
@@ -35,6 +36,8 @@ class Command(BaseCommand):
             )
         while True:
             close_old_connections()
+            # Next months' partitions exist before their first row (PostgreSQL only).
+            partitions_ensure()
             send_due_links.enqueue()
             sweep_urgent_alerts.enqueue()
             refresh_due_trajectories.enqueue()
