@@ -5,10 +5,13 @@ What PostgreSQL cannot keep on a partitioned table without the month, triggers k
 - one response per assignment: the insert locks its assignment's row, then looks for another
   response to it, so two concurrent submissions of one form cannot both pass;
 - the references to responses from alerts (`source_response`) and trajectory statuses
-  (`response`), which were foreign keys: checked when a referencing row is written and when a
-  response is deleted (or moved), at commit, as the deferred foreign keys were. Row locks that a
-  foreign key takes are not taken: a response deleted while another transaction references it
-  could slip through; responses are never deleted by Rapport (an assignment PROTECTs its own).
+  (`response`), which were foreign keys: checked at the end of each statement that writes
+  referencing rows or deletes (or moves) responses, one join per statement rather than a lookup
+  per row, so a refit's hundreds of thousands of statuses are checked in one pass. Unlike the
+  deferred foreign keys, the check is at the statement, not at commit: a response must exist
+  before what refers to it, which is how Rapport writes them. Row locks that a foreign key takes
+  are not taken: a response deleted while another transaction references it could slip through;
+  Rapport never deletes responses (an assignment PROTECTs its own).
 New foreign keys to responses cannot be added on PostgreSQL: reference them the same way.
 """
 
@@ -34,30 +37,39 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION rapport_response_exists() RETURNS trigger
+CREATE OR REPLACE FUNCTION rapport_responses_exist() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-    referenced bigint := (to_jsonb(NEW) ->> TG_ARGV[0])::bigint;
+    missing bigint;
 BEGIN
-    IF referenced IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM measures_response WHERE id = referenced) THEN
+    EXECUTE format(
+        'SELECT n.%1$I FROM written n WHERE n.%1$I IS NOT NULL AND NOT EXISTS '
+        '(SELECT 1 FROM measures_response r WHERE r.id = n.%1$I) LIMIT 1',
+        TG_ARGV[0]
+    ) INTO missing;
+    IF missing IS NOT NULL THEN
         RAISE EXCEPTION 'insert or update on table "%" violates its reference to measures_response', TG_TABLE_NAME
             USING ERRCODE = 'foreign_key_violation',
-                  DETAIL = format('Key (%s)=(%s) is not present in table "measures_response".', TG_ARGV[0], referenced);
+                  DETAIL = format('Key (%s)=(%s) is not present in table "measures_response".', TG_ARGV[0], missing);
     END IF;
     RETURN NULL;
 END
 $$;
 
-CREATE OR REPLACE FUNCTION rapport_response_unreferenced() RETURNS trigger
+CREATE OR REPLACE FUNCTION rapport_responses_unreferenced() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    referenced bigint;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM measures_response WHERE id = OLD.id)
-       AND (EXISTS (SELECT 1 FROM alerts_alert WHERE source_response_id = OLD.id)
-            OR EXISTS (SELECT 1 FROM trajectories_scorestatus WHERE response_id = OLD.id)) THEN
+    SELECT o.id INTO referenced FROM removed o
+    WHERE NOT EXISTS (SELECT 1 FROM measures_response r WHERE r.id = o.id)
+      AND (EXISTS (SELECT 1 FROM alerts_alert WHERE source_response_id = o.id)
+           OR EXISTS (SELECT 1 FROM trajectories_scorestatus WHERE response_id = o.id))
+    LIMIT 1;
+    IF referenced IS NOT NULL THEN
         RAISE EXCEPTION 'update or delete on table "measures_response" violates a reference to it'
             USING ERRCODE = 'foreign_key_violation',
-                  DETAIL = format('Key (id)=(%s) is still referenced.', OLD.id);
+                  DETAIL = format('Key (id)=(%s) is still referenced.', referenced);
     END IF;
     RETURN NULL;
 END
@@ -65,15 +77,24 @@ $$;
 
 CREATE TRIGGER response_one_per_assignment BEFORE INSERT OR UPDATE OF assignment_id
     ON measures_response FOR EACH ROW EXECUTE FUNCTION rapport_response_one_per_assignment();
-CREATE CONSTRAINT TRIGGER response_unreferenced AFTER DELETE OR UPDATE OF id
-    ON measures_response DEFERRABLE INITIALLY DEFERRED
-    FOR EACH ROW EXECUTE FUNCTION rapport_response_unreferenced();
-CREATE CONSTRAINT TRIGGER alert_source_response_exists
-    AFTER INSERT OR UPDATE OF source_response_id ON alerts_alert DEFERRABLE INITIALLY DEFERRED
-    FOR EACH ROW EXECUTE FUNCTION rapport_response_exists('source_response_id');
-CREATE CONSTRAINT TRIGGER score_status_response_exists
-    AFTER INSERT OR UPDATE OF response_id ON trajectories_scorestatus DEFERRABLE INITIALLY DEFERRED
-    FOR EACH ROW EXECUTE FUNCTION rapport_response_exists('response_id');
+CREATE TRIGGER responses_deleted_unreferenced AFTER DELETE ON measures_response
+    REFERENCING OLD TABLE AS removed
+    FOR EACH STATEMENT EXECUTE FUNCTION rapport_responses_unreferenced();
+CREATE TRIGGER responses_updated_unreferenced AFTER UPDATE ON measures_response
+    REFERENCING OLD TABLE AS removed
+    FOR EACH STATEMENT EXECUTE FUNCTION rapport_responses_unreferenced();
+CREATE TRIGGER alerts_inserted_response_exists AFTER INSERT ON alerts_alert
+    REFERENCING NEW TABLE AS written
+    FOR EACH STATEMENT EXECUTE FUNCTION rapport_responses_exist('source_response_id');
+CREATE TRIGGER alerts_updated_response_exists AFTER UPDATE ON alerts_alert
+    REFERENCING NEW TABLE AS written
+    FOR EACH STATEMENT EXECUTE FUNCTION rapport_responses_exist('source_response_id');
+CREATE TRIGGER statuses_inserted_response_exists AFTER INSERT ON trajectories_scorestatus
+    REFERENCING NEW TABLE AS written
+    FOR EACH STATEMENT EXECUTE FUNCTION rapport_responses_exist('response_id');
+CREATE TRIGGER statuses_updated_response_exists AFTER UPDATE ON trajectories_scorestatus
+    REFERENCING NEW TABLE AS written
+    FOR EACH STATEMENT EXECUTE FUNCTION rapport_responses_exist('response_id');
 """
 
 
