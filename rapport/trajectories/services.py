@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -305,7 +306,7 @@ def refit_practice(
         replaced = replaced.filter(classified_at__lt=scores.as_of)
     replaced.delete()
     _statuses_store(
-        [_status_object(row, fit.family, c, now) for fit in fits for row, c in fit.classified],
+        [_status_values(row, fit.family, c, now) for fit in fits for row, c in fit.classified],
         # A kept status (see PracticeScores.as_of) stands for its score.
         keep_existing=scores.as_of is not None,
     )
@@ -327,12 +328,36 @@ STATUS_COLUMNS = [
 ]
 
 
-def _statuses_store(statuses: list[ScoreStatus], *, keep_existing: bool) -> None:
+def _status_values(
+    row: ScoreRow, family: str, classification: core.Classification, now: datetime
+) -> tuple[Any, ...]:
+    """A status as the values of STATUS_COLUMNS: a model instance each costs more than the
+    classification itself in a large practice."""
+    return (
+        row.response_id,
+        row.episode_id,
+        family,
+        row.session,
+        row.at,
+        classification.status.value,
+        classification.basis.value,
+        classification.percentile,
+        classification.expected,
+        classification.reliable_deterioration,
+        now,
+    )
+
+
+def _statuses_store(statuses: list[tuple[Any, ...]], *, keep_existing: bool) -> None:
     """Write a practice's statuses, in the caller's transaction. On PostgreSQL through COPY: a
     large practice has hundreds of thousands, which INSERTs of a few hundred rows each take
     most of a minute to write (README "National scale")."""
     if connection.vendor != "postgresql":
-        ScoreStatus.objects.bulk_create(statuses, batch_size=500, ignore_conflicts=keep_existing)
+        ScoreStatus.objects.bulk_create(
+            (ScoreStatus(**dict(zip(STATUS_COLUMNS, values, strict=True))) for values in statuses),
+            batch_size=500,
+            ignore_conflicts=keep_existing,
+        )
         return
     table = ScoreStatus._meta.db_table
     columns = ", ".join(STATUS_COLUMNS)
@@ -344,8 +369,8 @@ def _statuses_store(statuses: list[ScoreStatus], *, keep_existing: bool) -> None
             f"SELECT {columns} FROM {table} WITH NO DATA"
         )
         with cursor.cursor.copy(f"COPY incoming_statuses ({columns}) FROM STDIN") as copy:
-            for status in statuses:
-                copy.write_row([getattr(status, name) for name in STATUS_COLUMNS])
+            for values in statuses:
+                copy.write_row(values)
         cursor.execute(
             f"INSERT INTO {table} ({columns}) SELECT {columns} FROM incoming_statuses "  # nosec B608
             + ("ON CONFLICT (response_id) DO NOTHING" if keep_existing else "")
