@@ -136,22 +136,35 @@ def read_practice(
     )
 
 
-def data_mark(practice_id: int) -> str:
-    """A cheap summary of what the figures depend on; it changes when the data do."""
-    episode = Episode._meta.db_table
+def database_mark() -> str:
+    """The part of every practice's data mark that covers the whole database: responses and
+    sessions of all practices (a change in another practice only brings a refresh forward, and
+    these need no join over millions of rows). Whole-table counts take seconds at national
+    scale, so a sweep over every practice reads this once (README "National scale")."""
     session = Session._meta.db_table
     response = Response._meta.db_table
-    # Responses and sessions of the whole database: a change in another practice only brings a
-    # refresh forward, and these need no join over a million rows.
+    with connections[read_alias()].cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {response}), "  # nosec B608
+            f"(SELECT COALESCE(MAX(id), 0) FROM {response}), "
+            f"(SELECT COUNT(*) FROM {session}), (SELECT MAX(updated_at) FROM {session})"
+        )
+        values = cursor.fetchone()
+    return "|".join(str(v) for v in values)
+
+
+def data_mark(practice_id: int, *, database: str | None = None) -> str:
+    """A cheap summary of what the figures depend on; it changes when the data do. `database`:
+    the database_mark() already read, if any."""
+    episode = Episode._meta.db_table
     with connections[read_alias()].cursor() as cursor:
         cursor.execute(
             f"SELECT COUNT(*), COALESCE(MAX(id), 0), "  # nosec B608
             f"SUM(CASE WHEN status = %s THEN 1 ELSE 0 END), "
-            f"SUM(CASE WHEN closure_reason = %s THEN 1 ELSE 0 END), "
-            f"(SELECT COUNT(*) FROM {response}), (SELECT COALESCE(MAX(id), 0) FROM {response}), "
-            f"(SELECT COUNT(*) FROM {session}), (SELECT MAX(updated_at) FROM {session}) "
+            f"SUM(CASE WHEN closure_reason = %s THEN 1 ELSE 0 END) "
             f"FROM {episode} WHERE practice_id = %s",
             [EpisodeStatus.CLOSED.value, ClosureReason.DROPPED_OUT.value, practice_id],
         )
         values = cursor.fetchone()
-    return "|".join(str(v) for v in values)[:200]
+    own = "|".join(str(v) for v in values)
+    return f"{own}|{database if database is not None else database_mark()}"[:200]

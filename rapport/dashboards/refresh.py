@@ -14,7 +14,7 @@ from django.utils import timezone
 from rapport.accounts.models import User
 from rapport.dashboards.models import DashboardSnapshot
 from rapport.dashboards.queries import snapshot_values
-from rapport.dashboards.reading import data_mark
+from rapport.dashboards.reading import data_mark, database_mark
 from rapport.dashboards.services import dashboard_snapshot_store
 from rapport.practices.models import Practice
 from rapport.routers import replica_reads
@@ -34,12 +34,14 @@ def dashboards_refresh_due(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     stored = {s.practice_id: s for s in DashboardSnapshot.objects.all()}
     refreshed = 0
+    # Marks are read where the refresh reads, so that a replica's lag cannot make the stored
+    # figures look stale forever; the whole-database part once for the sweep.
+    with replica_reads():
+        database = database_mark()
     for practice in Practice.objects.all():
         snapshot = stored.get(practice.pk)
-        # The mark is read where the refresh reads, so that a replica's lag cannot make the
-        # stored figures look stale forever.
         with replica_reads():
-            mark = data_mark(practice.pk)
+            mark = data_mark(practice.pk, database=database)
         if snapshot is None or snapshot.is_due(mark, now):
             dashboards_refresh(practice=practice)
             refreshed += 1
