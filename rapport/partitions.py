@@ -144,7 +144,7 @@ def partition_table(schema_editor: Any, table: str, *, unique_by_trigger: list[s
     )
     for statement in [
         f"INSERT INTO {table} SELECT * FROM {old}",  # nosec B608
-        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # nosec B608
         f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {old}), false)",
         f"DROP TABLE {old} CASCADE",
     ]:

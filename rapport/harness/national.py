@@ -22,13 +22,13 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from typing import Any
 
 DASHBOARD_GOAL_S = 30.0
 REFIT_GOAL_S = 60.0
 ADMINISTRATIONS_PER_EPISODE = 11  # two at each of 2 to 9 sessions, 5.5 on average
 CLIENTS_PER_CLINICIAN = 100
-FIRST_DAY = "2024-01-01 10:00+00"
 
 # Server settings for a bulk load and analytic reads on this machine; a production server is
 # tuned for its own memory (README "National scale").
@@ -104,7 +104,7 @@ def generate(administrations: int, practices: int) -> dict[str, int]:
         )
         cursor.executemany("INSERT INTO national_clinician VALUES (%s, %s, %s)", clinicians)
         for label, sql in LOAD:
-            timed(label, lambda sql=sql: cursor.execute(sql))
+            timed(label, partial(cursor.execute, sql))
     return {"practices": practices, "clinicians": len(clinicians), "episodes": episodes}
 
 
@@ -137,9 +137,9 @@ LOAD: list[tuple[str, str]] = [
         "episodes",
         "INSERT INTO care_episode (id, practice_id, client_id, primary_clinician_id,"
         " referral_reason, start_date, end_date, status, closure_reason, closure_note) "
-        f"SELECT id, practice_id, id, clinician_id, '', (timestamptz '{FIRST_DAY}' "
+        "SELECT id, practice_id, id, clinician_id, '', (timestamptz '2024-01-01 10:00+00' "
         " + start_day * interval '1 day')::date, CASE WHEN closed THEN (timestamptz "
-        f"'{FIRST_DAY}' + (start_day + 7 * sessions + 7) * interval '1 day')::date END,"
+        "'2024-01-01 10:00+00' + (start_day + 7 * sessions + 7) * interval '1 day')::date END,"
         " CASE WHEN closed THEN 'closed' ELSE 'active' END,"
         " CASE WHEN dropped THEN 'dropped_out' WHEN closed THEN 'completed' ELSE '' END, '' "
         "FROM national_episode",
@@ -149,7 +149,7 @@ LOAD: list[tuple[str, str]] = [
         "INSERT INTO care_session (id, episode_id, clinician_id, scheduled_start,"
         " duration_minutes, modality, attendance, private_notes, updated_at) "
         "SELECT (e.id - 1) * 10 + k + 1, e.id, e.clinician_id, timestamptz "
-        f"'{FIRST_DAY}' + (e.start_day + 7 * k) * interval '1 day', 50,"
+        "'2024-01-01 10:00+00' + (e.start_day + 7 * k) * interval '1 day', 50,"
         " (ARRAY['in_person', 'video', 'phone'])[1 + (e.id + k / 4) % 3], 'attended', '', now() "
         "FROM national_episode e CROSS JOIN LATERAL generate_series(0, e.sessions - 1) k",
     ),
