@@ -10,6 +10,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -149,9 +150,42 @@ TEMPLATES = [
 # SQLite (WAL) is the embedded default; DATABASE_URL selects PostgreSQL in production.
 SQLITE_PATH = Path(os.environ.get("RAPPORT_SQLITE_PATH", PROJECT_DIR / "var" / "rapport.sqlite3"))
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+# Behind PgBouncer in transaction mode (README "National scale"): a server-side cursor cannot
+# outlive the transaction after which the pooler hands the server connection to someone else,
+# and the pooler, not each Django process, keeps the connections open.
+DATABASE_POOLED = env_bool("RAPPORT_DB_POOLED", False)
+
+
+def database_from_url(name: str, url: str, *, postgresql_only: bool = False) -> dict[str, Any]:
+    """A connection from a database URL, refused at start-up when it cannot be one."""
+    try:
+        parsed: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
+    except ValueError:
+        parsed = {}
+    engine = parsed.get("ENGINE", "")
+    if not parsed.get("NAME") or (postgresql_only and engine != "django.db.backends.postgresql"):
+        raise ImproperlyConfigured(
+            f"{name} must be a PostgreSQL URL: postgresql://user:password@host:port/database."
+        )
+    parsed["CONN_HEALTH_CHECKS"] = True
+    if DATABASE_POOLED:
+        parsed["DISABLE_SERVER_SIDE_CURSORS"] = True
+        parsed["CONN_MAX_AGE"] = 0
+    return parsed
+
+
+if DATABASE_REPLICA_URL and not DATABASE_URL:
+    raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL: a replica of what?")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES = {"default": database_from_url("DATABASE_URL", DATABASE_URL)}
+    if DATABASE_REPLICA_URL:
+        # Only the dashboard refresh and the trajectory refit read here (rapport.routers);
+        # tests point it at the test database rather than at a second one.
+        DATABASES["replica"] = database_from_url(
+            "DATABASE_REPLICA_URL", DATABASE_REPLICA_URL, postgresql_only=True
+        )
+        DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 else:
     SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -172,6 +206,7 @@ else:
             "TEST": {"NAME": str(SQLITE_PATH.parent / f"test-rapport-{os.getpid()}.sqlite3")},
         }
     }
+DATABASE_ROUTERS = ["rapport.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Caches ---------------------------------------------------------------------------------

@@ -128,7 +128,6 @@ SERVICES_NOT_ONE_TRANSACTION: dict[str, str] = {
     "trajectories.trajectory_classify": IN_CALLER + ", in a savepoint of its own: a failure "
     "to classify never undoes the submission it runs in",
     "trajectories.refit_practice": IN_CALLER + " (the refresh and the demo loader audit it)",
-    "trajectories.trajectories_refresh_due": SWEEP,
 }
 
 

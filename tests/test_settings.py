@@ -14,7 +14,7 @@ RAPPORT = Path(sys.executable).parent / "rapport"
 
 
 def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RAPPORT_", "DATABASE_URL"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RAPPORT_", "DATABASE_"))}
     env.update(
         RAPPORT_SECRET_KEY=secrets.token_urlsafe(60),
         RAPPORT_AUDIT_KEY=secrets.token_urlsafe(40),
@@ -98,6 +98,61 @@ def test_database_url_selects_postgresql(tmp_path):
     values = read_settings(env, "DATABASES")
     assert "django.db.backends.postgresql" in values["DATABASES"]
     assert "db.internal" in values["DATABASES"]
+
+
+def test_a_replica_url_adds_a_replica_alias_that_tests_mirror_onto_the_primary(tmp_path):
+    env = production_env(
+        tmp_path,
+        DATABASE_URL="postgresql://app:pw@db.internal:5432/rapport",
+        DATABASE_REPLICA_URL="postgresql://app:pw@replica.internal:5432/rapport",
+    )
+    databases = read_settings(env, "DATABASES")["DATABASES"]
+    assert "'replica': {" in databases and "replica.internal" in databases
+    assert "'MIRROR': 'default'" in databases
+
+
+def test_behind_a_transaction_pooler_connections_are_not_kept_and_cursors_are_client_side(
+    tmp_path,
+):
+    env = production_env(
+        tmp_path, DATABASE_URL="postgresql://app:pw@pgbouncer:6432/rapport", RAPPORT_DB_POOLED="1"
+    )
+    databases = read_settings(env, "DATABASES")["DATABASES"]
+    assert "'DISABLE_SERVER_SIDE_CURSORS': True" in databases
+    assert "'CONN_MAX_AGE': 0" in databases
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"DATABASE_REPLICA_URL": "postgresql://app@replica/rapport"}, "needs DATABASE_URL"),
+        (
+            {"DATABASE_URL": "postgresql://app@db/rapport", "DATABASE_REPLICA_URL": "replica"},
+            "DATABASE_REPLICA_URL must be a PostgreSQL URL",
+        ),
+        (
+            {
+                "DATABASE_URL": "postgresql://app@db/rapport",
+                "DATABASE_REPLICA_URL": "sqlite:///copy.sqlite3",
+            },
+            "DATABASE_REPLICA_URL must be a PostgreSQL URL",
+        ),
+        ({"DATABASE_URL": "postgresql://app@db"}, "DATABASE_URL must be a PostgreSQL URL"),
+    ],
+)
+def test_a_bad_database_url_is_refused_at_start_with_what_it_should_look_like(
+    tmp_path, extra, message
+):
+    result = subprocess.run(
+        [sys.executable, "-m", "rapport", "check"],
+        env=production_env(tmp_path, **extra),
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_the_demo_refuses_to_run_under_production_settings(tmp_path):

@@ -27,7 +27,7 @@ from rapport.people.models import Client
 from rapport.trajectories import queries, services
 from rapport.trajectories.models import ExpectedTrajectory, ScoreStatus, TrajectorySettings
 from rapport.trajectories.queries import expected_band, latest_status_by_episode
-from rapport.trajectories.services import trajectories_refresh, trajectories_refresh_due
+from rapport.trajectories.refresh import trajectories_refresh, trajectories_refresh_due
 from tests.conftest import make_session, years_ago
 
 Z = NormalDist().inv_cdf
@@ -569,7 +569,7 @@ def test_new_thresholds_are_not_saved_when_the_scores_cannot_be_classified_by_th
     settings = TrajectorySettings.for_practice(cast.practice.pk)
     settings.off_track_percentile = 20
 
-    def broken(practice, settings):  # type: ignore[no-untyped-def]
+    def broken(*, practice, settings, scores=None):  # type: ignore[no-untyped-def]
         raise RuntimeError("refit failed")
 
     monkeypatch.setattr(services, "refit_practice", broken)

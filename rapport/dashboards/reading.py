@@ -3,7 +3,8 @@
 A million administrations cannot go through model instances (or even ORM value conversion) in
 the time a refresh has, so each query selects only the columns it needs, maps text to small
 integer codes in SQL (CASE), leaves ordering by time to the database and returns plain numbers
-that go straight into NumPy. The SQL is portable between SQLite and PostgreSQL.
+that go straight into NumPy. The SQL is portable between SQLite and PostgreSQL. Inside
+`replica_reads()` it runs on the replica (rapport.routers).
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import connection
+from django.db import connections
 from numpy.typing import NDArray
 
 from rapport.care.models import Attendance, ClosureReason, Episode, EpisodeStatus, Modality, Session
 from rapport.core.outcomes import predominant
 from rapport.measures.models import Respondent, Response
+from rapport.routers import read_alias
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -70,7 +72,7 @@ def read_practice(
     episode = Episode._meta.db_table
     session = Session._meta.db_table
     response = Response._meta.db_table
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(
             f"SELECT id, primary_clinician_id, client_id, "  # nosec B608
             f"CASE WHEN status = %s THEN 1 ELSE 0 END, "
@@ -134,22 +136,35 @@ def read_practice(
     )
 
 
-def data_mark(practice_id: int) -> str:
-    """A cheap summary of what the figures depend on; it changes when the data do."""
-    episode = Episode._meta.db_table
+def database_mark() -> str:
+    """The part of every practice's data mark that covers the whole database: responses and
+    sessions of all practices (a change in another practice only brings a refresh forward, and
+    these need no join over millions of rows). Whole-table counts take seconds at national
+    scale, so a sweep over every practice reads this once (README "National scale")."""
     session = Session._meta.db_table
     response = Response._meta.db_table
-    # Responses and sessions of the whole database: a change in another practice only brings a
-    # refresh forward, and these need no join over a million rows.
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {response}), "  # nosec B608
+            f"(SELECT COALESCE(MAX(id), 0) FROM {response}), "
+            f"(SELECT COUNT(*) FROM {session}), (SELECT MAX(updated_at) FROM {session})"
+        )
+        values = cursor.fetchone()
+    return "|".join(str(v) for v in values)
+
+
+def data_mark(practice_id: int, *, database: str | None = None) -> str:
+    """A cheap summary of what the figures depend on; it changes when the data do. `database`:
+    the database_mark() already read, if any."""
+    episode = Episode._meta.db_table
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(
             f"SELECT COUNT(*), COALESCE(MAX(id), 0), "  # nosec B608
             f"SUM(CASE WHEN status = %s THEN 1 ELSE 0 END), "
-            f"SUM(CASE WHEN closure_reason = %s THEN 1 ELSE 0 END), "
-            f"(SELECT COUNT(*) FROM {response}), (SELECT COALESCE(MAX(id), 0) FROM {response}), "
-            f"(SELECT COUNT(*) FROM {session}), (SELECT MAX(updated_at) FROM {session}) "
+            f"SUM(CASE WHEN closure_reason = %s THEN 1 ELSE 0 END) "
             f"FROM {episode} WHERE practice_id = %s",
             [EpisodeStatus.CLOSED.value, ClosureReason.DROPPED_OUT.value, practice_id],
         )
         values = cursor.fetchone()
-    return "|".join(str(v) for v in values)[:200]
+    own = "|".join(str(v) for v in values)
+    return f"{own}|{database if database is not None else database_mark()}"[:200]

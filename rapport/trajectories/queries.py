@@ -210,9 +210,11 @@ def score_rows_by_family(
     if episode_ids is None:
         scores = list(responses.values_list(*SCORE_FIELDS))
         starts: dict[int, list[datetime]] = defaultdict(list)
-        took_place = sessions_that_took_place(
-            episode_id__in={row[1] for row in scores}
-        ).values_list("pk", "episode_id", "scheduled_start")
+        # The practice's sessions, not a list of its episodes' ids: tens of thousands of
+        # parameters cost more than the sessions of the few episodes without a score.
+        took_place = sessions_that_took_place(episode__practice_id=practice_id).values_list(
+            "pk", "episode_id", "scheduled_start"
+        )
         for _, episode_id, start in took_place:
             starts[episode_id].append(start)
         found = [(row, _took_place_before(starts[row[1]], row)) for row in scores]
@@ -254,6 +256,22 @@ def score_rows_by_family(
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class PracticeScores:
+    """What a refit reads: the practice's outcome families and their client scores."""
+
+    families: dict[str, list[Instrument]]
+    rows_by_family: dict[str, list[ScoreRow]]
+    # Set when read before the refit's transaction: scores classified on arrival from this moment
+    # on may be missing from the rows, so the refit keeps their statuses.
+    as_of: datetime | None = None
+
+
+def practice_scores(practice_id: int, *, as_of: datetime | None = None) -> PracticeScores:
+    families = client_outcome_families(practice_id)
+    return PracticeScores(families, score_rows_by_family(practice_id, families), as_of)
 
 
 SCORE_FIELDS = (

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from rapport.accounts.models import User
 from rapport.alerts.models import Alert
 from rapport.alerts.services import alert_open_unless_open
 from rapport.audit.services import audit_record
-from rapport.care.models import Episode
 from rapport.core import trajectory as core
 from rapport.core.instruments import Instrument
 from rapport.measures.models import Response
@@ -30,20 +30,19 @@ from rapport.trajectories.models import (
     TrajectorySettings,
 )
 from rapport.trajectories.queries import (
+    PracticeScores,
     ScoreRow,
     client_outcome_families,
     expected_and_settings,
     expected_rule,
     practice_reliability,
+    practice_scores,
     practice_sd,
     score_rows,
-    score_rows_by_family,
     series_of,
 )
 
 logger = logging.getLogger(__name__)
-
-REFRESH_EVERY = timedelta(days=1)
 
 
 # --- Fitting -----------------------------------------------------------------------------------
@@ -259,18 +258,16 @@ class FamilyFit:
 
 
 @transaction.atomic
-def trajectories_refresh(
-    *, practice: Practice, actor: User | None = None
-) -> list[ExpectedTrajectory]:
+def trajectories_refit(
+    *, practice: Practice, actor: User | None = None, scores: PracticeScores | None = None
+) -> list[FamilyFit]:
     """Refit every measure's expected trajectory and reclassify every stored score, silently:
-    alerts belong to the moment a score comes in, not to a recalculation of the past."""
-    return [fit.expected for fit in trajectories_refit(practice=practice, actor=actor)]
-
-
-@transaction.atomic
-def trajectories_refit(*, practice: Practice, actor: User | None = None) -> list[FamilyFit]:
-    """trajectories_refresh, returning the scores and their classifications as well."""
-    fits = refit_practice(practice=practice, settings=TrajectorySettings.for_practice(practice.pk))
+    alerts belong to the moment a score comes in, not to a recalculation of the past. Returns
+    the scores and their classifications as well. `scores` read beforehand (on the replica, by
+    trajectories.refresh) spare the reading inside this transaction."""
+    fits = refit_practice(
+        practice=practice, settings=TrajectorySettings.for_practice(practice.pk), scores=scores
+    )
     audit_record(
         actor=actor,
         action="refresh",
@@ -281,16 +278,17 @@ def trajectories_refit(*, practice: Practice, actor: User | None = None) -> list
     return fits
 
 
-def refit_practice(*, practice: Practice, settings: TrajectorySettings) -> list[FamilyFit]:
+def refit_practice(
+    *, practice: Practice, settings: TrajectorySettings, scores: PracticeScores | None = None
+) -> list[FamilyFit]:
     """The refit itself, in the caller's transaction and without an audit event: for
     trajectories_refit and for the demo loader, which audits its whole load once."""
     now = timezone.now()
-    families = client_outcome_families(practice.pk)
-    rows_by_family = score_rows_by_family(practice.pk, families)
+    scores = scores or practice_scores(practice.pk)
     stored = {e.family: e for e in ExpectedTrajectory.objects.filter(practice=practice)}
     fits = []
-    for family, instruments in families.items():
-        rows = rows_by_family[family]
+    for family, instruments in scores.families.items():
+        rows = scores.rows_by_family[family]
         expected = _fitted(practice.pk, family, instruments, rows, settings)
         if family in stored:
             expected.pk = stored[family].pk
@@ -303,12 +301,81 @@ def refit_practice(*, practice: Practice, settings: TrajectorySettings) -> list[
     ExpectedTrajectory.objects.bulk_create(
         [fit.expected for fit in fits if fit.expected.pk is None]
     )
-    ScoreStatus.objects.filter(episode__practice=practice).delete()
-    ScoreStatus.objects.bulk_create(
-        (_status_object(row, fit.family, c, now) for fit in fits for row, c in fit.classified),
-        batch_size=500,
+    replaced = ScoreStatus.objects.filter(episode__practice=practice)
+    if scores.as_of is not None:
+        replaced = replaced.filter(classified_at__lt=scores.as_of)
+    replaced.delete()
+    _statuses_store(
+        [_status_values(row, fit.family, c, now) for fit in fits for row, c in fit.classified],
+        # A kept status (see PracticeScores.as_of) stands for its score.
+        keep_existing=scores.as_of is not None,
     )
     return fits
+
+
+STATUS_COLUMNS = [
+    "response_id",
+    "episode_id",
+    "family",
+    "session_number",
+    "at",
+    "status",
+    "method",
+    "percentile",
+    "expected",
+    "reliable_deterioration",
+    "classified_at",
+]
+
+
+def _status_values(
+    row: ScoreRow, family: str, classification: core.Classification, now: datetime
+) -> tuple[Any, ...]:
+    """A status as the values of STATUS_COLUMNS: a model instance each costs more than the
+    classification itself in a large practice."""
+    return (
+        row.response_id,
+        row.episode_id,
+        family,
+        row.session,
+        row.at,
+        classification.status.value,
+        classification.basis.value,
+        classification.percentile,
+        classification.expected,
+        classification.reliable_deterioration,
+        now,
+    )
+
+
+def _statuses_store(statuses: list[tuple[Any, ...]], *, keep_existing: bool) -> None:
+    """Write a practice's statuses, in the caller's transaction. On PostgreSQL through COPY: a
+    large practice has hundreds of thousands, which INSERTs of a few hundred rows each take
+    most of a minute to write (README "National scale")."""
+    if connection.vendor != "postgresql":
+        ScoreStatus.objects.bulk_create(
+            (ScoreStatus(**dict(zip(STATUS_COLUMNS, values, strict=True))) for values in statuses),
+            batch_size=500,
+            ignore_conflicts=keep_existing,
+        )
+        return
+    table = ScoreStatus._meta.db_table
+    columns = ", ".join(STATUS_COLUMNS)
+    # A savepoint when called inside a transaction, as it is meant to be: the temporary table
+    # lives until the end of it.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE incoming_statuses ON COMMIT DROP AS "  # nosec B608
+            f"SELECT {columns} FROM {table} WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY incoming_statuses ({columns}) FROM STDIN") as copy:
+            for values in statuses:
+                copy.write_row(values)
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM incoming_statuses "  # nosec B608
+            + ("ON CONFLICT (response_id) DO NOTHING" if keep_existing else "")
+        )
+        cursor.execute("DROP TABLE incoming_statuses")
 
 
 @transaction.atomic
@@ -332,21 +399,3 @@ def trajectory_settings_update(*, settings: TrajectorySettings, actor: User) -> 
     audit_record(actor=actor, action="update", obj=settings, detail=changed)
     trajectories_refit(practice=settings.practice, actor=actor)
     return settings
-
-
-def trajectories_refresh_due(*, every: timedelta = REFRESH_EVERY) -> int:
-    """Refresh each practice with client scores whose trajectories are older than `every`."""
-    cutoff = timezone.now() - every
-    with_scores = Episode.objects.filter(responses__respondent="client").values("practice_id")
-    refreshed = 0
-    for practice in Practice.objects.filter(pk__in=with_scores):
-        oldest = (
-            ExpectedTrajectory.objects.filter(practice=practice)
-            .order_by("fitted_at")
-            .values_list("fitted_at", flat=True)
-            .first()
-        )
-        if oldest is None or oldest < cutoff:
-            trajectories_refresh(practice=practice)
-            refreshed += 1
-    return refreshed

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.tasks import task
 
-from rapport.trajectories.services import trajectories_refresh_due
+from rapport.trajectories.refresh import trajectories_refresh_due
 
 
 @task

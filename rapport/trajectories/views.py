@@ -28,7 +28,8 @@ from rapport.trajectories.queries import (
     rule_words,
     trajectory_validation,
 )
-from rapport.trajectories.services import trajectories_refresh, trajectory_settings_update
+from rapport.trajectories.refresh import trajectories_refresh
+from rapport.trajectories.services import trajectory_settings_update
 from rapport.web import run_form
 
 STAFF = (Role.ADMIN, Role.SUPERVISOR, Role.CLINICIAN)

@@ -1,19 +1,23 @@
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 from django_tasks_db.management.commands.db_worker import Worker
 
 from rapport.alerts.tasks import sweep_urgent_alerts
 from rapport.audit.services import audit_checkpoint_if_due
 from rapport.dashboards.tasks import refresh_due_dashboards
 from rapport.measures.tasks import send_due_links
+from rapport.partitions import partitions_ensure
 from rapport.plans.tasks import check_plan_reviews
 from rapport.trajectories.tasks import refresh_due_trajectories
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -35,6 +39,14 @@ class Command(BaseCommand):
             )
         while True:
             close_old_connections()
+            # Next months' partitions exist before their first row (PostgreSQL only). Only the
+            # tables' owner may add them: under a separate application role (README "Audit
+            # trail") `rapport partitions` runs as the owner instead, and rows meanwhile land in
+            # the DEFAULT partition, which is correct, only not pruned.
+            try:
+                partitions_ensure()
+            except DatabaseError as error:
+                logger.warning("partitions not made ahead: %s", error)
             send_due_links.enqueue()
             sweep_urgent_alerts.enqueue()
             refresh_due_trajectories.enqueue()

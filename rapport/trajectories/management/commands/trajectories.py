@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rapport.core.validation import FLAG_LEVELS, OUTCOMES, FlagPerformance, Rate
 from rapport.practices.models import Practice
 from rapport.trajectories.queries import client_outcome_families, trajectory_validation
-from rapport.trajectories.services import trajectories_refresh
+from rapport.trajectories.refresh import trajectories_refresh
 
 
 class Command(BaseCommand):
