@@ -128,15 +128,18 @@ def table(rounds: list[Round]) -> str:
     rows = [
         f"{'workers':>7} {'pages/s':>8} {'subm/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
         f"{'p99 ms':>7} {'errors':>6} {'lock waits':>10} {'machine CPU':>11} "
-        f"{'app CPU s':>9} {'db CPU s':>8}"
+        f"{'app CPU s':>9} {'pages/app CPU s':>15} {'db CPU s':>8}"
     ]
     for r in rounds:
         busy = "—" if r.machine_busy is None else f"{r.machine_busy:.0%}"
         locks = f"{r.lock_waits}/{r.samples}"
+        # Pages per CPU second of the app: falls when workers cost one another work (spinning,
+        # retries), not when they merely wait for a share of the machine.
+        per_cpu = f"{r.pages / r.app_cpu:.0f}" if r.app_cpu else "—"
         rows.append(
             f"{r.workers:>7} {r.pages_per_second:>8.1f} {r.submissions_per_second:>7.2f} "
             f"{r.p50 * 1000:>7.0f} {r.p95 * 1000:>7.0f} {r.p99 * 1000:>7.0f} {r.errors:>6} "
-            f"{locks:>10} {busy:>11} {_cpu(r.app_cpu):>9} {_cpu(r.db_cpu):>8}"
+            f"{locks:>10} {busy:>11} {_cpu(r.app_cpu):>9} {per_cpu:>15} {_cpu(r.db_cpu):>8}"
         )
     return "\n".join(rows)
 
