@@ -1,16 +1,24 @@
-"""`make load`: how fast Rapport answers real people on a quiet machine, and that a burst of
-submissions is served or politely refused, never failed.
+"""`make load`: how fast Rapport answers real people on a quiet machine, that a burst of
+submissions is served or politely refused, never failed, and whether throughput rises with app
+workers.
 
     python -m rapport.harness.load [--users 50] [--duration 60] [--submitters 200]
+                                   [--workers 4 | --workers 1,2,4 [--repeat 2] [--tolerance 0.15]]
 
-Starts the stack (rapport.harness.stack), then two phases with a bounded asyncio client:
+Starts the stack (rapport.harness.stack) with the background worker beside gunicorn, then two
+phases with a bounded asyncio client:
 1. `--users` people at once with think time between pages — signed-in clinicians and
    supervisors walking the pages their own pages link to, and clients opening measure links,
    answering and sending them. Prints p50/p95/p99 and errors per page kind.
    Targets: p95 ≤ 300 ms, p99 ≤ 800 ms, no errors.
+   With several worker counts (or `--repeat`), phase 1 runs once per count and repeat on the
+   same stack, gunicorn restarted in between (rapport.harness.scaling: the order, the table and
+   the target that pages/s do not fall as workers rise); the latency targets are then not
+   checked, since a comparison includes counts nobody would deploy.
 2. `--submitters` clients send their forms at the same moment: only 2xx, 3xx (the redirect to
    "done") or 429 may come back.
-Exits 1 when a target is missed, so the make target fails.
+Then the worker must have sealed audit events during the run, and `rapport audit verify` must
+find the chain intact. Exits 1 when a target is missed, so the make target fails.
 """
 
 from __future__ import annotations
