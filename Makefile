@@ -44,10 +44,13 @@ bench: venv
 USERS ?= 50
 DURATION ?= 60
 SUBMITTERS ?= 200
+WORKERS ?= 4
+REPEAT ?= 1
 SUBMISSIONS ?= 20000
 
 load: venv
-	$(BIN)/python -m rapport.harness.load --users $(USERS) --duration $(DURATION) --submitters $(SUBMITTERS)
+	$(BIN)/python -m rapport.harness.load --users $(USERS) --duration $(DURATION) --submitters $(SUBMITTERS) \
+		--workers $(WORKERS) --repeat $(REPEAT)
 
 faults: venv
 	$(BIN)/python -m rapport.harness.faults --submissions $(SUBMISSIONS)

@@ -40,6 +40,12 @@ class Cluster:
     def url(self) -> str:
         return f"postgresql://app@127.0.0.1:{self.port}/rapport"
 
+    def postmaster_pid(self) -> int | None:
+        try:
+            return int((self.data / "postmaster.pid").read_text().split("\n", 1)[0])
+        except (OSError, ValueError):
+            return None
+
     def _ctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
         pg_ctl = postgres_tool("pg_ctl")
         assert pg_ctl, "pg_ctl not found"

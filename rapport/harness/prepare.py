@@ -4,6 +4,9 @@ Makes N waiting PHQ-9 assignments for adult clients of the demo practice's open 
 with a fresh single-use link, and writes the tokens (with their assignment ids) to FILE as
 JSON. Bulk-created: these are test fixtures, not clinical events, so they are not audited; the
 submissions made through them are, like any other.
+
+`python -m rapport.harness.prepare --discard FILE` deletes the fixtures of FILE nobody answered,
+so that one load round's leftovers do not weigh on the next round's pages.
 """
 
 from __future__ import annotations
@@ -43,7 +46,10 @@ def make_links(count: int) -> list[dict[str, object]]:
                     instrument_id="phq9",
                     respondent="client",
                     respondent_key="client",
-                    remote=True,
+                    # Handed out in the session, not for the background worker to email: as
+                    # remote ones, thousands would be looked at one by one in each of its rounds
+                    # (and a reminder would revoke the harness's links).
+                    remote=False,
                     due_at=now - timedelta(minutes=1),
                 )
                 for i in chunk
@@ -53,6 +59,7 @@ def make_links(count: int) -> list[dict[str, object]]:
                     assignment=a,
                     token_hash=hash_token(tokens[i]),
                     expires_at=now + timedelta(hours=12),
+                    sent_at=now,
                 )
                 for i, a in zip(chunk, assignments, strict=True)
             )
@@ -63,11 +70,24 @@ def make_links(count: int) -> list[dict[str, object]]:
     return made
 
 
+def discard_unanswered(links: list[dict[str, object]]) -> int:
+    from rapport.measures.models import Assignment
+
+    ids = [int(str(link["assignment"])) for link in links]
+    deleted, _ = Assignment.objects.filter(
+        pk__in=ids, status=Assignment.Status.PENDING, response__isnull=True
+    ).delete()
+    return deleted
+
+
 def main() -> None:
     import django
 
-    count, out = int(sys.argv[1]), Path(sys.argv[2])
     django.setup()
+    if sys.argv[1] == "--discard":
+        discard_unanswered(json.loads(Path(sys.argv[2]).read_text(encoding="utf-8")))
+        return
+    count, out = int(sys.argv[1]), Path(sys.argv[2])
     out.write_text(json.dumps(make_links(count)), encoding="utf-8")
 
 

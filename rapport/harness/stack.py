@@ -1,6 +1,7 @@
-"""The system under test: a throwaway PostgreSQL, the demo practice, and gunicorn with 4 workers
-on loopback, configured as in production (DEBUG off, keys from the environment) except that
-staff two-step sign-in is off so that scripted clinicians can sign in."""
+"""The system under test: a throwaway PostgreSQL, the demo practice, gunicorn with 4 workers on
+loopback and, when asked, the background worker beside it (as in production: it is the audit
+trail's sequencer), configured as in production (DEBUG off, keys from the environment) except
+that staff two-step sign-in is off so that scripted clinicians can sign in."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ class Stack:
     port: int
     workdir: Path
     gunicorn: subprocess.Popen[bytes] | None = None
+    worker: subprocess.Popen[bytes] | None = None
 
     def manage(self, *args: str, debug: bool = False, check: bool = True) -> str:
         env = {**self.env, "RAPPORT_DEBUG": "1"} if debug else self.env
@@ -57,6 +59,16 @@ class Stack:
         )
         links: list[dict[str, object]] = json.loads(out.read_text())
         return links
+
+    def discard_unanswered(self, links: list[dict[str, object]]) -> None:
+        used = self.workdir / f"discard-{time.monotonic_ns()}.json"
+        used.write_text(json.dumps(links), encoding="utf-8")
+        subprocess.run(
+            [sys.executable, "-m", "rapport.harness.prepare", "--discard", str(used)],
+            env=self.env,
+            cwd=PROJECT,
+            check=True,
+        )
 
     def start_app(self, workers: int = 4) -> None:
         self.gunicorn = subprocess.Popen(
@@ -90,6 +102,32 @@ class Stack:
                 time.sleep(0.3)
         raise SystemExit(f"gunicorn did not answer; see {self.workdir / 'gunicorn.log'}")
 
+    def restart_app(self, workers: int) -> None:
+        self.stop_app()
+        self.start_app(workers)
+
+    def start_worker(self, interval: float) -> None:
+        """`rapport worker`, as production runs it beside the app servers."""
+        self.worker = subprocess.Popen(
+            [sys.executable, "-m", "rapport", "worker", f"--interval={interval:g}"],
+            env=self.env,
+            cwd=PROJECT,
+            stdout=open(self.workdir / "worker.log", "ab"),  # noqa: SIM115
+            stderr=subprocess.STDOUT,
+        )
+
+    def worker_alive(self) -> bool:
+        return self.worker is not None and self.worker.poll() is None
+
+    def stop_worker(self) -> None:
+        if self.worker is not None and self.worker.poll() is None:
+            self.worker.send_signal(signal.SIGTERM)
+            try:
+                self.worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.worker.kill()
+                self.worker.wait()
+
     def worker_pids(self) -> list[int]:
         """The app worker processes (children of the gunicorn master)."""
         assert self.gunicorn is not None
@@ -107,9 +145,12 @@ class Stack:
 
 
 @contextmanager
-def running_stack(*, workers: int = 4, keep: bool = False) -> Iterator[Stack]:
+def running_stack(
+    *, workers: int = 4, keep: bool = False, worker_interval: float | None = None
+) -> Iterator[Stack]:
     """The stack, removed afterwards; with `keep` its working directory (logs, checkpoints,
-    the fault run's ledger) is left for inspection."""
+    the fault run's ledger) is left for inspection. With `worker_interval`, the background
+    worker runs too, a round every that many seconds."""
     workdir = Path(tempfile.mkdtemp(prefix="rapport-harness-"))
     with throwaway_cluster() as cluster:
         port = free_port()
@@ -139,8 +180,11 @@ def running_stack(*, workers: int = 4, keep: bool = False) -> Iterator[Stack]:
             stack.manage("demo", debug=True)
             stack.manage("collectstatic", "--no-input")
             stack.start_app(workers)
+            if worker_interval is not None:
+                stack.start_worker(worker_interval)
             yield stack
         finally:
+            stack.stop_worker()
             stack.stop_app()
     if not keep:
         shutil.rmtree(workdir, ignore_errors=True)
