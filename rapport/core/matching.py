@@ -163,6 +163,7 @@ class EffectivenessResult:
     preferences_only: bool
     reason: str  # why preferences only; "" when labels may be used
     effects: tuple[TherapistEffect, ...]  # by therapist, then domain: never by estimate
+    adjustment: Adjustment = Adjustment.WITHIN
 
     @property
     def se(self) -> FloatArray:
@@ -183,7 +184,8 @@ class EffectivenessResult:
         lines = [
             f"Therapist effectiveness (REML): {self.n_obs} closed episodes, {self.n_therapists} "
             f"therapists, {len(self.domains)} domains; estimates in SDs of intake scores "
-            f"(positive: more improvement than expected for the case mix)",
+            f"(positive: more improvement than expected for the case mix); case-mix "
+            f"coefficients {'within caseloads' if self.adjustment == 'within' else 'pooled'}",
             "intake SD: " + ", ".join(f"{d} {sd:.4g}" for d, sd in self.intake_sd.items()),
         ]
         width = max(len("fixed effects"), *(len(name) for name in self.names))
@@ -532,6 +534,7 @@ def fit_effectiveness(
         preferences_only=bool(reason),
         reason=reason,
         effects=tuple(effects),
+        adjustment=Adjustment(adjustment),
     )
 
 
