@@ -12,6 +12,15 @@ centred. A therapist's effect in a domain is θ_td = u_t + v_td: a general effec
 domains plus that domain's deviation, so that a therapist with few cases in one domain borrows
 from their others. Positive θ means more improvement than expected for the case mix.
 
+Cases are not assigned at random: harder cases may go to therapists thought better. The case-mix
+slopes are therefore estimated by default from variation within each therapist's caseload in a
+domain (Adjustment.WITHIN, the fixed-effects estimator), which that selection cannot bias, and
+then held fixed; the textbook mixed model (Adjustment.POOLED, as lme4 or statsmodels fit it)
+estimates them by GLS, mixing in the between-therapist relation of severity and outcome, which
+carries part of the very effects sought. In simulations with harder cases sent to better
+therapists (rapport.speed.episodes, ten seeds) the pooled fit's 80 % intervals covered the truth
+75 % of the time at 60 therapists and 77 % at 150; the within fit's 78 % and 80 %.
+
 Estimation is REML over the two variance ratios λ₁ = τ²/σ², λ₂ = ω²/σ², with σ² profiled out, as
 in core.multilevel, one level deeper. With k_c = n_c/(1 + n_cλ₂) per therapist×domain cell c,
 K_t = Σ_c k_c and g_t = 1/(1 + λ₁K_t), the inverse of a therapist's W_t = V_t/σ² is explicit
@@ -26,14 +35,16 @@ there are. The criterion −2 log L_R = log|W| + log|XᵀW⁻¹X| + ν(1 + log(2
 minimised over (√λ₁, √λ₂) ≥ 0 (lme4's relative-SD parametrisation: bounded, smooth at zero) by
 Nelder–Mead from the best point of a small grid.
 
-Each θ_td's empirical-Bayes (posterior) estimate is its BLUP, and its posterior variance is the
-prediction error variance including the uncertainty of β̂ (Henderson's; the variance components
-taken as known):
+Each θ_td's empirical-Bayes (posterior) estimate starts from its BLUP and its prediction error
+variance including the uncertainty of β̂ (Henderson's; the variance components taken as known):
 
     θ̂_c = λ₁g_tS_t + λ₂k_c(e_c − λ₁g_tS_t),  e_c = ȳ_c − x̄_cᵀβ̂,  S_t = Σ_c k_c e_c,
     PEV_c/σ² = λ₁ + λ₂ − hᵀW_t⁻¹h + dᵀA⁻¹d,  h = λ₁1 + λ₂1_c,  d = XᵀW⁻¹h,  A = XᵀW⁻¹X.
 
-Intervals at level L and P(θ > δ), P(θ < −δ) come from the normal N(θ̂, PEV).
+These are then averaged over a grid of variance ratios weighted by the restricted likelihood (see
+_integrated_posterior), and the within-caseload slopes' own uncertainty is added by the delta
+method. Intervals at level L and P(θ > δ), P(θ < −δ) come from the normal with that mean and
+variance.
 
 Whether the estimates may be used at all: the therapist variance (τ² and ω² together) is tested
 against zero by the REML likelihood ratio, whose null distribution on the boundary of two variance
@@ -564,8 +575,9 @@ def _integrated_posterior(
     """Each θ's posterior mean and SD, averaged over the uncertainty of the variance ratios.
 
     Plugging in λ̂ alone makes intervals too narrow when there are a few dozen therapists, since
-    τ² and ω² are themselves uncertain (Morris 1983, JASA 78(381)): at 60 therapists, 80 %
-    intervals covered the truth about 73 % of the time in our simulations. So the BLUP and its
+    τ² and ω² are themselves uncertain (Morris 1983, JASA 78(381)): with λ̂ plugged in, 80 %
+    intervals from 60 to 150 therapists covered the truth 73–75 % of the time in our simulations
+    (about a point less than averaged, with the pooled case mix). So the BLUP and its
     prediction error variance are averaged over a grid of relative SDs √λ, weighted by the
     restricted likelihood (a flat prior on each relative SD, as Gelman 2006, Bayesian Analysis
     1(3), recommends for a group-level SD): the mixture's mean and variance.
