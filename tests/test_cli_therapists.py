@@ -215,3 +215,24 @@ def test_categorical_covariates_become_one_indicator_per_level_but_the_first(tmp
         "age=50+",
     ]
     assert np.isfinite(list(payload["fixed"].values())).all()
+
+
+def test_a_parquet_file_gives_the_same_estimates_as_the_csv(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    pa = pytest.importorskip("pyarrow")
+    path = episodes_file(tmp_path)
+    with path.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    table = pa.table(
+        {
+            "therapist": [row["therapist"] for row in rows],
+            "domain": [row["domain"] for row in rows],
+            "pre": [float(row["pre"]) for row in rows],
+            "post": [float(row["post"]) for row in rows],
+        }
+    )
+    parquet = tmp_path / "episodes.parquet"
+    pq.write_table(table, parquet)
+    from_csv = json.loads(run(str(path), *COLUMNS, "--direction", "lower", "--json"))
+    from_parquet = json.loads(run(str(parquet), *COLUMNS, "--direction", "lower", "--json"))
+    assert from_parquet["therapists"] == from_csv["therapists"]
