@@ -389,6 +389,8 @@ def fit_effectiveness(
 
     signs = np.empty(n_domains)
     for j, name in enumerate(domain_names):
+        if isinstance(direction, Mapping) and str(name) not in direction:
+            raise ValueError(f"no direction is given for domain {name}")
         chosen = direction[str(name)] if isinstance(direction, Mapping) else direction
         try:
             signs[j] = Direction(chosen).sign

@@ -220,6 +220,7 @@ def test_pooled_fit_agrees_with_statsmodels_mixedlm_on_the_same_model():
         ({"level": 1.0}, "level must be between 0 and 1"),
         ({"delta": -0.1}, "delta must be zero or more"),
         ({"direction": "sideways"}, "direction must be lower or higher"),
+        ({"direction": {"depression": "lower"}}, "no direction is given for domain anxiety"),
     ],
 )
 def test_bad_settings_are_refused(options, message):
