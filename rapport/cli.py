@@ -10,7 +10,7 @@ from django.core.management import execute_from_command_line
 
 # The CSV analysis tools work on files alone: they run without the server's secrets, so that a
 # researcher can use them on any machine with the package installed.
-OFFLINE_COMMANDS = frozenset({"score", "change", "suddengains", "growth"})
+OFFLINE_COMMANDS = frozenset({"score", "change", "suddengains", "growth", "therapists"})
 offline_tool_running = False
 
 
