@@ -1,0 +1,379 @@
+"""What each report shows, composed from the reads of the apps that own its figures.
+
+A report works out no figure of its own: scores, bands, reliable change and subscales come from
+rapport.progress and rapport.measures, goals and their benchmarks from rapport.plans, ruptures
+from rapport.alliance, trajectory statuses from rapport.trajectories. Its chart is the progress
+page's own drawing, embedded in the document so that printing it fetches nothing. Access is the
+caller's: the episode is loaded through rapport.access first.
+
+Two audiences. The clinician's report is the record's (for the file, a referrer or an insurer).
+The client's holds what the portal shows its reader — a client their own scores; a guardian
+their own forms, and the young person's scores and goal progress only where the link shares
+them — and never alerts, risk items, expected bands, therapist ratings or a clinician's notes.
+No report carries the private formulation notes: a report leaves the practice.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.utils import timezone
+
+from rapport.accounts.models import User
+from rapport.alerts.models import Alert
+from rapport.alliance.models import Rupture
+from rapport.alliance.queries import alliance_by_session, status_of
+from rapport.care.models import Episode
+from rapport.charts.layout import WIDE
+from rapport.charts.progress import ProgressChart, chart_size, render_progress_svg
+from rapport.core.alliance import RuptureStatus
+from rapport.measures.queries import MeasureHistory, SubscaleRow, score_histories, subscale_rows
+from rapport.people.models import GuardianLink
+from rapport.plans.goal_status import GoalProgress, goals_progress
+from rapport.plans.models import PlanDecision, PlanVersion
+from rapport.plans.queries import (
+    Sharing,
+    VersionComparison,
+    compare_versions,
+    episode_goals,
+    latest_version,
+    sharing_for,
+)
+from rapport.progress.charts import (
+    TableRow,
+    clinician_chart,
+    direction_words,
+    family_table,
+    plain_summary,
+    portal_chart,
+    unplaced_alerts,
+)
+from rapport.progress.queries import (
+    AlertMark,
+    AlliancePoint,
+    FamilyProgress,
+    episode_progress,
+    portal_progress,
+)
+from rapport.trajectories.models import ScoreStatus
+from rapport.trajectories.queries import episode_statuses
+
+CLIENT = "client"
+CLINICIAN = "clinician"
+AUDIENCES = (CLIENT, CLINICIAN)
+KINDS = ("progress", "plan")
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Whom a report is for. `user` is None for the command line, which prints a client's own
+    copy or the clinician's; `link` is a guardian's link to the young person."""
+
+    audience: str
+    user: User | None = None
+    link: GuardianLink | None = None
+
+    @property
+    def for_whom(self) -> str:
+        if self.audience == CLINICIAN:
+            return CLINICIAN
+        return "guardian" if self.link is not None else CLIENT
+
+
+@dataclass(frozen=True)
+class Heading:
+    """What every page of a report carries, and its first lines."""
+
+    title: str
+    practice: str
+    client_id: int
+    client: str
+    clinician: str
+    episode: str  # "since 3 February 2026" or "3 February – 1 June 2026"
+    issued: date
+    audience: str
+    # Reports are written in English; the client's preferred language is named on the report
+    # until they are translated.
+    lang: str = "en"
+    preferred_language: str = ""
+
+
+@dataclass(frozen=True)
+class Chart:
+    src: str  # the drawing as a data: URI, so the PDF fetches nothing
+    width: int
+    height: int
+    alt: str
+
+
+def _heading(episode: Episode, title: str, reader: Reader) -> Heading:
+    client = episode.client
+    practice = episode.practice
+    start = f"{episode.start_date:%-d %B %Y}"
+    dates = f"{start} – {episode.end_date:%-d %B %Y}" if episode.end_date else f"since {start}"
+    language = client.preferred_language.strip()
+    return Heading(
+        title=title,
+        practice=practice.name,
+        client_id=client.pk,
+        client=client.full_name if reader.audience == CLINICIAN else _first_name(episode),
+        clinician=episode.primary_clinician.full_name,
+        episode=dates,
+        issued=timezone.localdate(timezone.now(), practice.zone),
+        audience=reader.audience,
+        preferred_language="" if language.lower() in ("", "english") else language,
+    )
+
+
+def _first_name(episode: Episode) -> str:
+    client = episode.client
+    return client.preferred_name or client.full_name.split(" ")[0]
+
+
+def _chart(chart: ProgressChart, alt: str) -> Chart | None:
+    if not chart.panels:
+        return None
+    svg = render_progress_svg(chart, layout=WIDE)
+    width, height = chart_size(chart, WIDE)
+    src = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+    return Chart(src=src, width=width, height=height, alt=alt)
+
+
+# --- The client's progress report ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClientFamily:
+    family: FamilyProgress
+    rows: list[TableRow]
+    summaries: list[str]
+
+
+@dataclass(frozen=True)
+class ClientProgressReport:
+    heading: Heading
+    whose: str  # the young person's name for a guardian, "" for the client
+    chart: Chart | None
+    families: list[ClientFamily]
+    # None: the plan is not shared with this reader (a guardian's link may keep it back).
+    goals: list[GoalProgress] | None
+    sharing: Sharing
+
+
+def _sharing(reader: Reader, episode: Episode) -> Sharing:
+    return sharing_for(reader.user, episode.client) if reader.user is not None else Sharing()
+
+
+def _plan_shared(reader: Reader) -> bool:
+    return reader.link is None or reader.link.may_see_plan_summary
+
+
+def client_progress_report(episode: Episode, reader: Reader) -> ClientProgressReport:
+    """The portal's own view of the scores (rapport.progress.queries.portal_progress), in plain
+    words, with the goals of the plan in force as the plan page shows them."""
+    progress = portal_progress(reader.user, episode.client, reader.link, episode=episode)
+    families = [
+        ClientFamily(
+            family=family,
+            rows=family_table(family, simplified=True),
+            summaries=[plain_summary(series, family) for series in family.series],
+        )
+        for family in progress.families
+    ]
+    sharing = _sharing(reader, episode)
+    goals = None
+    if _plan_shared(reader):
+        version = latest_version(episode)
+        goals = goals_progress(episode, episode_goals(version), withhold=not sharing.answers)
+    name = progress.whose
+    return ClientProgressReport(
+        heading=_heading(episode, f"{name}’s progress" if name else "Your progress", reader),
+        whose=name,
+        chart=_chart(
+            portal_chart(progress),
+            "Chart of the scores over sessions, one panel per questionnaire, with the "
+            "questionnaire's ranges shaded. The same scores are in the tables below.",
+        ),
+        families=families,
+        goals=goals,
+        sharing=sharing,
+    )
+
+
+# --- The clinician's progress report -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """One respondent's change on one measure, from the first score of the episode to the
+    latest, judged by the instrument's reliable-change rule (named in `explained`)."""
+
+    who: str
+    first: float
+    latest: float
+    sessions: int
+    explained: str
+
+
+@dataclass(frozen=True)
+class ClinicianFamily:
+    family: FamilyProgress
+    direction: str
+    rows: list[TableRow]
+    subscales: list[SubscaleRow]
+    unplaced_alerts: list[AlertMark]
+    changes: list[Change]
+    statuses: list[ScoreStatus]  # each classified score against the expected trajectory
+
+
+@dataclass(frozen=True)
+class VersionEntry:
+    version: PlanVersion
+    decisions: list[PlanDecision]
+
+
+@dataclass(frozen=True)
+class ClinicianProgressReport:
+    heading: Heading
+    chart: Chart | None
+    families: list[ClinicianFamily]
+    alerts: list[Alert]
+    alliance: list[AlliancePoint]
+    alliance_high: float
+    ruptures: list[tuple[Rupture, RuptureStatus]]
+    versions: list[VersionEntry]
+    goals: list[GoalProgress] = field(default_factory=list)
+
+
+def _who(history: MeasureHistory) -> str:
+    if history.respondent == "client":
+        return "Client"
+    person = history.rows[0].response.assignment.respondent_user
+    return f"Guardian ({person.full_name})" if person is not None else "Guardian"
+
+
+def _changes(histories: list[MeasureHistory]) -> dict[str, list[Change]]:
+    by_family: dict[str, list[Change]] = defaultdict(list)
+    for history in histories:
+        scored = [row for row in history.rows if row.total is not None]
+        if not scored:
+            continue
+        first, latest = scored[0], scored[-1]
+        assert first.total is not None and latest.total is not None
+        by_family[history.instrument.family].append(
+            Change(
+                who=_who(history),
+                first=float(first.total),
+                latest=float(latest.total),
+                sessions=len(scored),
+                explained=history.category_explained or "change is not judged for this measure",
+            )
+        )
+    return by_family
+
+
+def plan_versions(episode: Episode) -> list[VersionEntry]:
+    """Every version that reached the client, oldest first, with each party's answer."""
+    versions = (
+        PlanVersion.objects.filter(episode=episode)
+        .exclude(status=PlanVersion.Status.DRAFT)
+        .order_by("number")
+        .prefetch_related("decisions__by")
+    )
+    return [VersionEntry(v, list(v.decisions.all())) for v in versions]
+
+
+def clinician_progress_report(episode: Episode, reader: Reader) -> ClinicianProgressReport:
+    """The progress page's figures (rapport.progress), with each measure's change and its rule,
+    the trajectory statuses, the alerts and how each was closed, the alliance with its ruptures,
+    and the plan's versions with who accepted them."""
+    progress = episode_progress(episode)
+    changes = _changes(score_histories(episode, kinds=("outcome",)))
+    statuses: dict[str, list[ScoreStatus]] = defaultdict(list)
+    for status in episode_statuses(episode):
+        statuses[status.family].append(status)
+    families = [
+        ClinicianFamily(
+            family=family,
+            direction=direction_words(family),
+            rows=family_table(family),
+            subscales=subscale_rows(family.instrument, family.series),
+            unplaced_alerts=unplaced_alerts(family),
+            changes=changes.get(family.family, []),
+            statuses=statuses.get(family.family, []),
+        )
+        for family in progress.families
+    ]
+    rows = alliance_by_session(episode)
+    ruptures = list(
+        episode.ruptures.select_related("session", "episode").prefetch_related("actions")
+    )
+    alerts = Alert.objects.filter(episode=episode).select_related("acknowledged_by", "resolved_by")
+    return ClinicianProgressReport(
+        heading=_heading(episode, f"Progress report: {episode.client.full_name}", reader),
+        chart=_chart(
+            clinician_chart(progress),
+            "Chart of this episode's scores by session, one panel per measure, with severity "
+            "ranges shaded, the expected range where there is one, alerts and plan revisions "
+            "marked, and session feedback beneath. The same figures are in the tables below.",
+        ),
+        families=families,
+        alerts=list(alerts.order_by("opened_at", "pk")),
+        alliance=progress.alliance,
+        alliance_high=progress.alliance_range[1],
+        ruptures=[(r, status_of(r, rows)) for r in ruptures],
+        versions=plan_versions(episode),
+        goals=goals_progress(episode, episode_goals(latest_version(episode))),
+    )
+
+
+# --- The plan summary --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    heading: Heading
+    version: PlanVersion | None  # None: no plan has been proposed yet
+    goals: list[GoalProgress]
+    decisions: list[PlanDecision]
+    changes: VersionComparison | None  # since the version it revised
+    sharing: Sharing
+
+
+def plan_summary(episode: Episode, reader: Reader) -> PlanSummary:
+    """The newest version the client has seen (never a draft), its goals with their benchmarks
+    and where each stands, who accepted it and when, and what changed since the last version.
+    A guardian whose link keeps the plan back is refused by the caller (PlanVersion's portal
+    rule), never shown an empty summary."""
+    version = latest_version(episode)
+    sharing = _sharing(reader, episode)
+    if reader.audience == CLINICIAN:
+        title = f"Plan summary: {episode.client.full_name}"
+    else:
+        title = f"{_first_name(episode)}’s plan"
+    goals = goals_progress(episode, episode_goals(version), withhold=not sharing.answers)
+    previous = version.based_on if version is not None else None
+    return PlanSummary(
+        heading=_heading(episode, title, reader),
+        version=version,
+        goals=goals,
+        decisions=list(version.decisions.select_related("by")) if version else [],
+        changes=compare_versions(previous, version, private=False)
+        if version is not None and previous is not None
+        else None,
+        sharing=sharing,
+    )
+
+
+Report = ClientProgressReport | ClinicianProgressReport | PlanSummary
+
+
+def report_of(kind: str, episode: Episode, reader: Reader) -> Report:
+    if kind == "plan":
+        return plan_summary(episode, reader)
+    if reader.audience == CLINICIAN:
+        return clinician_progress_report(episode, reader)
+    return client_progress_report(episode, reader)

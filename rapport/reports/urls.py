@@ -1,0 +1,13 @@
+from django.urls import path
+
+from rapport.reports import views
+
+app_name = "reports"
+
+# Each report is a page and, at the same address with ".pdf", the same page printed.
+urlpatterns = [
+    path("reports/episode/<int:episode_id>/progress/", views.progress_page, name="progress"),
+    path("reports/episode/<int:episode_id>/progress.pdf", views.progress_pdf, name="progress_pdf"),
+    path("reports/episode/<int:episode_id>/plan/", views.plan_page, name="plan"),
+    path("reports/episode/<int:episode_id>/plan.pdf", views.plan_pdf, name="plan_pdf"),
+]
