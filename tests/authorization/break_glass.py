@@ -35,6 +35,10 @@ READ_PAGES = frozenset(
         "plans:version",
         "plans:compare",
         "plans:print",
+        "reports:progress",
+        "reports:progress_pdf",
+        "reports:plan",
+        "reports:plan_pdf",
     }
 )
 
