@@ -27,7 +27,7 @@ from rapport.alerts.models import Alert
 from rapport.alliance.models import Rupture
 from rapport.alliance.queries import alliance_by_session, status_of
 from rapport.care.models import Episode
-from rapport.charts.layout import WIDE
+from rapport.charts.layout import NARROW, WIDE, Layout
 from rapport.charts.progress import ProgressChart, chart_size, render_progress_svg
 from rapport.core.alliance import RuptureStatus
 from rapport.measures.queries import MeasureHistory, SubscaleRow, score_histories, subscale_rows
@@ -75,6 +75,8 @@ class Reader:
     audience: str
     user: User | None = None
     link: GuardianLink | None = None
+    # On a screen the chart comes in a second, narrow drawing for phones, as on the pages.
+    on_screen: bool = False
 
     @property
     def for_whom(self) -> str:
@@ -102,10 +104,16 @@ class Heading:
 
 
 @dataclass(frozen=True)
-class Chart:
-    src: str  # the drawing as a data: URI, so the PDF fetches nothing
+class Drawing:
+    src: str  # a data: URI, so that neither the page nor the PDF fetches anything
     width: int
     height: int
+
+
+@dataclass(frozen=True)
+class Chart:
+    wide: Drawing
+    narrow: Drawing | None  # for phones, on screen only
     alt: str
 
 
@@ -133,13 +141,18 @@ def _first_name(episode: Episode) -> str:
     return client.preferred_name or client.full_name.split(" ")[0]
 
 
-def _chart(chart: ProgressChart, alt: str) -> Chart | None:
+def _drawing(chart: ProgressChart, layout: Layout) -> Drawing:
+    svg = render_progress_svg(chart, layout=layout)
+    width, height = chart_size(chart, layout)
+    src = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+    return Drawing(src, width, height)
+
+
+def _chart(chart: ProgressChart, alt: str, reader: Reader) -> Chart | None:
     if not chart.panels:
         return None
-    svg = render_progress_svg(chart, layout=WIDE)
-    width, height = chart_size(chart, WIDE)
-    src = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
-    return Chart(src=src, width=width, height=height, alt=alt)
+    narrow = _drawing(chart, NARROW) if reader.on_screen else None
+    return Chart(wide=_drawing(chart, WIDE), narrow=narrow, alt=alt)
 
 
 # --- The client's progress report ---------------------------------------------------------------
@@ -196,6 +209,7 @@ def client_progress_report(episode: Episode, reader: Reader) -> ClientProgressRe
             portal_chart(progress),
             "Chart of the scores over sessions, one panel per questionnaire, with the "
             "questionnaire's ranges shaded. The same scores are in the tables below.",
+            reader,
         ),
         families=families,
         goals=goals,
@@ -319,6 +333,7 @@ def clinician_progress_report(episode: Episode, reader: Reader) -> ClinicianProg
             "Chart of this episode's scores by session, one panel per measure, with severity "
             "ranges shaded, the expected range where there is one, alerts and plan revisions "
             "marked, and session feedback beneath. The same figures are in the tables below.",
+            reader,
         ),
         families=families,
         alerts=list(alerts.order_by("opened_at", "pk")),

@@ -28,13 +28,13 @@ def _report(request: AuthenticatedHttpRequest, episode_id: int, kind: str, fmt: 
     audience = access.report_audience(user, request.GET.get("audience", ""))
     if user.role in PORTAL:
         episode = access.portal_episode(user, episode_id)
-        reader = Reader(CLIENT, user, episode.client.guardian_link_for(user))
+        reader = Reader(CLIENT, user, episode.client.guardian_link_for(user), fmt == "html")
         version = latest_version(episode) if kind == "plan" else None
         if version is not None:  # a guardian's link may keep the plan back: 404, as on the portal
             access.portal_load(user, PlanVersion, version.pk)
     else:
         episode = access.load(user, Episode, episode_id)
-        reader = Reader(audience, user)
+        reader = Reader(audience, user, on_screen=fmt == "html")
     report = report_of(kind, episode, reader)
     report_issue(actor=user, episode=episode, kind=kind, for_whom=reader.for_whom, fmt=fmt)
     return report
