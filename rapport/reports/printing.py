@@ -18,6 +18,8 @@ BODIES = {
     ("progress", "clinician"): "reports/progress_clinician.html",
     ("plan", "client"): "reports/plan.html",
     ("plan", "clinician"): "reports/plan.html",
+    ("discharge", "client"): "reports/discharge.html",
+    ("discharge", "clinician"): "reports/discharge.html",
 }
 
 

@@ -26,12 +26,13 @@ from rapport.accounts.models import User
 from rapport.alerts.models import Alert
 from rapport.alliance.models import Rupture
 from rapport.alliance.queries import alliance_by_session, status_of
-from rapport.care.models import Episode
+from rapport.care.clock import attended_sessions
+from rapport.care.models import Episode, EpisodeStatus
 from rapport.charts.layout import NARROW, WIDE, Layout
 from rapport.charts.progress import ProgressChart, chart_size, render_progress_svg
 from rapport.core.alliance import RuptureStatus
 from rapport.measures.queries import MeasureHistory, SubscaleRow, score_histories, subscale_rows
-from rapport.people.models import GuardianLink
+from rapport.people.models import Client, GuardianLink
 from rapport.plans.goal_status import GoalProgress, goals_progress
 from rapport.plans.models import PlanDecision, PlanVersion
 from rapport.plans.queries import (
@@ -58,13 +59,14 @@ from rapport.progress.queries import (
     episode_progress,
     portal_progress,
 )
+from rapport.reports.models import DischargeLetter
 from rapport.trajectories.models import ScoreStatus
 from rapport.trajectories.queries import episode_statuses
 
 CLIENT = "client"
 CLINICIAN = "clinician"
 AUDIENCES = (CLIENT, CLINICIAN)
-KINDS = ("progress", "plan")
+KINDS = ("progress", "plan", "discharge")
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ class Heading:
 
     title: str
     practice: str
+    episode_id: int
     client_id: int
     client: str
     clinician: str
@@ -101,6 +104,10 @@ class Heading:
     # until they are translated.
     lang: str = "en"
     preferred_language: str = ""
+
+    @property
+    def for_client(self) -> bool:
+        return self.audience == CLIENT
 
 
 @dataclass(frozen=True)
@@ -126,6 +133,7 @@ def _heading(episode: Episode, title: str, reader: Reader) -> Heading:
     return Heading(
         title=title,
         practice=practice.name,
+        episode_id=episode.pk,
         client_id=client.pk,
         client=client.full_name if reader.audience == CLINICIAN else _first_name(episode),
         clinician=episode.primary_clinician.full_name,
@@ -383,12 +391,109 @@ def plan_summary(episode: Episode, reader: Reader) -> PlanSummary:
     )
 
 
-Report = ClientProgressReport | ClinicianProgressReport | PlanSummary
+# --- The discharge letter ----------------------------------------------------------------------
+
+
+class EpisodeStillOpen(Exception):
+    """A discharge letter summarises a closed episode; this one is still open."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One client-rated measure from the episode's first score to its last, classified by the
+    measure's one reliable-change rule (rapport.measures.queries.score_histories), the same the
+    progress page, the alerts and the practice dashboard use."""
+
+    measure: str
+    first: float
+    last: float
+    scores: int
+    words: str  # plain: "reliably better, and now in the healthy range"
+    explained: str  # with the rule: "recovered (NHS Talking Therapies criterion: ...)"
+
+
+@dataclass(frozen=True)
+class DischargeLetterReport:
+    heading: Heading
+    letter: DischargeLetter | None  # None: the clinician has not written it yet
+    reason: str
+    note: str  # the closure note: the clinician's copy only
+    sessions_attended: int
+    # None: a guardian whose link keeps the young person's answers back sees no outcome.
+    outcomes: list[Outcome] | None
+    goals: list[GoalProgress] | None  # None: the plan is not shared with this reader
+
+    @property
+    def goals_met(self) -> int:
+        return sum(1 for g in self.goals or [] if g.progress.status.value == "met")
+
+
+def _outcomes(episode: Episode) -> list[Outcome]:
+    outcomes = []
+    for history in score_histories(episode, respondents=("client",), kinds=("outcome",)):
+        scored = [row for row in history.rows if row.total is not None]
+        if len(scored) < 2 or history.rule is None:
+            continue  # one score is counted on the dashboard, never classified: so here
+        first, last = scored[0].total, scored[-1].total
+        assert first is not None and last is not None
+        outcomes.append(
+            Outcome(
+                measure=history.instrument.short_title or history.instrument.title,
+                first=float(first),
+                last=float(last),
+                scores=len(scored),
+                words=history.category_words,
+                explained=history.category_explained,
+            )
+        )
+    return outcomes
+
+
+def discharge_letter(episode: Episode, reader: Reader) -> DischargeLetterReport:
+    """The summary of a closed episode for its referrer, the client keeping a copy: why and when
+    care ended, the sessions attended, each outcome measure's category with the rule it was
+    judged by, the goals met, and the clinician's recommendations. The client's copy leaves out
+    the closure note; a guardian's follows their link's sharing, as the progress report does."""
+    if episode.is_open:
+        raise EpisodeStillOpen
+    sharing = _sharing(reader, episode)
+    goals = None
+    if _plan_shared(reader):
+        version = latest_version(episode)
+        goals = goals_progress(episode, episode_goals(version), withhold=not sharing.answers)
+    title = (
+        f"Treatment summary: {episode.client.full_name}"
+        if reader.audience == CLINICIAN
+        else f"{_first_name(episode)}’s treatment summary"
+    )
+    return DischargeLetterReport(
+        heading=_heading(episode, title, reader),
+        letter=DischargeLetter.objects.filter(episode=episode).select_related("written_by").first(),
+        reason=episode.get_closure_reason_display(),
+        note=episode.closure_note if reader.audience == CLINICIAN else "",
+        sessions_attended=attended_sessions(episode=episode).count(),
+        outcomes=_outcomes(episode) if sharing.answers else None,
+        goals=goals,
+    )
+
+
+def closed_episodes(client: Client) -> list[tuple[Episode, bool]]:
+    """The client's closed episodes, latest first, each with whether its letter is written."""
+    episodes = client.episodes.filter(status=EpisodeStatus.CLOSED).order_by("-end_date", "-pk")
+    written = set(
+        DischargeLetter.objects.filter(episode__in=episodes).values_list("episode_id", flat=True)
+    )
+    return [(episode, episode.pk in written) for episode in episodes]
+
+
+Report = ClientProgressReport | ClinicianProgressReport | PlanSummary | DischargeLetterReport
 
 
 def report_of(kind: str, episode: Episode, reader: Reader) -> Report:
     if kind == "plan":
         return plan_summary(episode, reader)
+    if kind == "discharge":
+        return discharge_letter(episode, reader)
     if reader.audience == CLINICIAN:
         return clinician_progress_report(episode, reader)
     return client_progress_report(episode, reader)

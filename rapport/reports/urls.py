@@ -10,4 +10,13 @@ urlpatterns = [
     path("reports/episode/<int:episode_id>/progress.pdf", views.progress_pdf, name="progress_pdf"),
     path("reports/episode/<int:episode_id>/plan/", views.plan_page, name="plan"),
     path("reports/episode/<int:episode_id>/plan.pdf", views.plan_pdf, name="plan_pdf"),
+    path("reports/episode/<int:episode_id>/discharge/", views.discharge_page, name="discharge"),
+    path(
+        "reports/episode/<int:episode_id>/discharge.pdf", views.discharge_pdf, name="discharge_pdf"
+    ),
+    path(
+        "reports/episode/<int:episode_id>/discharge/write/",
+        views.discharge_write,
+        name="discharge_write",
+    ),
 ]

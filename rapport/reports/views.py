@@ -5,25 +5,65 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from rapport import access
-from rapport.accounts.decorators import role_required
+from rapport.accounts.decorators import clinical_staff_required, role_required
 from rapport.accounts.models import Role
 from rapport.care.models import Episode
 from rapport.http import AuthenticatedHttpRequest
 from rapport.plans.models import PlanVersion
 from rapport.plans.queries import latest_version
+from rapport.reports.forms import LetterForm
 from rapport.reports.printing import report_context, report_pdf
-from rapport.reports.queries import CLIENT, Reader, Report, report_of
-from rapport.reports.services import report_issue
+from rapport.reports.queries import (
+    CLIENT,
+    DischargeLetterReport,
+    EpisodeStillOpen,
+    Reader,
+    Report,
+    report_of,
+)
+from rapport.reports.services import letter_write, report_issue
+from rapport.web import run_form
 
 PORTAL = (Role.CLIENT, Role.GUARDIAN)
 READERS = (Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN, *PORTAL)
 
 
-def _report(request: AuthenticatedHttpRequest, episode_id: int, kind: str, fmt: str) -> Report:
-    """The episode through the access rules of the reader's side (staff or portal), the report
-    for the audience they may have, and its issue on the audit trail."""
+class Unavailable(Exception):
+    """A report of a record this reader may open, which does not exist (yet): said, with 409.
+    Not 404: the episode was found and its read audited; what is missing is the letter."""
+
+    def __init__(self, title: str, reason: str) -> None:
+        super().__init__(reason)
+        self.title, self.reason = title, reason
+
+
+def _still_open() -> Unavailable:
+    return Unavailable(
+        "No discharge letter yet",
+        "A discharge letter summarises a closed episode, and this episode is still open.",
+    )
+
+
+def _unavailable(request: AuthenticatedHttpRequest, problem: Unavailable) -> HttpResponse:
+    portal = request.user.role in PORTAL
+    context = {
+        "title": problem.title,
+        "reason": problem.reason,
+        "back_url": reverse("portal:home") if portal else reverse("home"),
+        "back_label": "← Home",
+    }
+    return render(request, "reports/unavailable.html", context, status=409)
+
+
+def _episode_and_reader(
+    request: AuthenticatedHttpRequest, episode_id: int, kind: str, fmt: str
+) -> tuple[Episode, Reader]:
+    """The episode through the access rules of the reader's side (staff or portal), and the
+    audience they may have."""
     user = request.user
     audience = access.report_audience(user, request.GET.get("audience", ""))
     if user.role in PORTAL:
@@ -35,21 +75,48 @@ def _report(request: AuthenticatedHttpRequest, episode_id: int, kind: str, fmt: 
     else:
         episode = access.load(user, Episode, episode_id)
         reader = Reader(audience, user, on_screen=fmt == "html")
-    report = report_of(kind, episode, reader)
-    report_issue(actor=user, episode=episode, kind=kind, for_whom=reader.for_whom, fmt=fmt)
+    return episode, reader
+
+
+def _report(request: AuthenticatedHttpRequest, episode_id: int, kind: str, fmt: str) -> Report:
+    """The report for the reader, and its issue on the audit trail. A discharge letter is of a
+    closed episode, and reaches the client and the PDF only once the clinician has written it."""
+    episode, reader = _episode_and_reader(request, episode_id, kind, fmt)
+    try:
+        report = report_of(kind, episode, reader)
+    except EpisodeStillOpen:
+        raise _still_open() from None
+    if isinstance(report, DischargeLetterReport) and report.letter is None:
+        if fmt == "pdf" or request.user.role in PORTAL:
+            raise Unavailable(
+                "No discharge letter yet",
+                "The clinician has not written this episode's discharge letter yet.",
+            )
+        return report  # staff see the form, with the letter as it will read: not yet issued
+    report_issue(actor=request.user, episode=episode, kind=kind, for_whom=reader.for_whom, fmt=fmt)
     return report
 
 
 def _page(request: AuthenticatedHttpRequest, episode_id: int, kind: str) -> HttpResponse:
-    report = _report(request, episode_id, kind, "html")
+    try:
+        report = _report(request, episode_id, kind, "html")
+    except Unavailable as problem:
+        return _unavailable(request, problem)
     context = report_context(kind, report.heading.audience, report)
+    if isinstance(report, DischargeLetterReport) and report.letter is None:
+        context["form"] = LetterForm()
+        context["may_write"] = access.can_write(request.user, report.heading.client_id)
+        return render(request, "reports/letter_form.html", context)
     query = request.GET.urlencode()
     context["pdf_url"] = f"{request.path.rstrip('/')}.pdf" + (f"?{query}" if query else "")
     return render(request, "reports/page.html", context)
 
 
 def _pdf(request: AuthenticatedHttpRequest, episode_id: int, kind: str) -> HttpResponse:
-    report = _report(request, episode_id, kind, "pdf")
+    try:
+        report = _report(request, episode_id, kind, "pdf")
+    except Unavailable as problem:
+        return _unavailable(request, problem)
     pdf = report_pdf(kind, report.heading.audience, report)
     name = f"{kind}-report-{report.heading.issued:%Y-%m-%d}.pdf"
     response = HttpResponse(pdf, content_type="application/pdf")
@@ -77,3 +144,38 @@ def plan_page(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespons
 @role_required(*READERS)
 def plan_pdf(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     return _pdf(request, episode_id, "plan")
+
+
+@role_required(*READERS)
+def discharge_page(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
+    return _page(request, episode_id, "discharge")
+
+
+@role_required(*READERS)
+def discharge_pdf(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
+    return _pdf(request, episode_id, "discharge")
+
+
+@clinical_staff_required
+@require_POST
+def discharge_write(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
+    episode = access.load(request.user, Episode, episode_id, write=True)
+    page = reverse("reports:discharge", args=[episode.pk])
+    form = LetterForm(request.POST)
+    saved = run_form(
+        request,
+        form,
+        lambda data: letter_write(actor=request.user, episode=episode, **data),
+        then=page,
+        done="Discharge letter saved.",
+        once=True,
+    )
+    if saved is not None:
+        return saved
+    try:
+        report = report_of("discharge", episode, Reader("clinician", request.user, on_screen=True))
+    except EpisodeStillOpen:
+        return _unavailable(request, _still_open())
+    context = report_context("discharge", "clinician", report)
+    context |= {"form": form, "may_write": True}
+    return render(request, "reports/letter_form.html", context, status=400)

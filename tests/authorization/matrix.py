@@ -93,6 +93,9 @@ CLINICAL_OBJECT_ROUTES = {
     "reports:progress_pdf": ("care.episode", "episode_id"),
     "reports:plan": ("care.episode", "episode_id"),
     "reports:plan_pdf": ("care.episode", "episode_id"),
+    "reports:discharge": ("care.episode", "episode_id"),
+    "reports:discharge_pdf": ("care.episode", "episode_id"),
+    "reports:discharge_write": ("care.episode", "episode_id"),
 }
 
 

@@ -8,13 +8,43 @@ the guardian's copy holds is tested in tests/test_reports_access.py); nobody els
 
 from __future__ import annotations
 
-from tests.authorization.cases import LOGIN, Case, get, row
+from tests.authorization.cases import (
+    CLINICAL_404,
+    LOGIN,
+    OTHER_302,
+    OWN_302,
+    Case,
+    extra,
+    get,
+    post,
+    row,
+)
 
 # Columns:          adm  sup  osup cli  co   out  adult teen grd  anon
 OWN_REPORT = row(404, 200, 404, 200, 200, 404, 200, 404, 404, LOGIN)
 TEEN_REPORT = row(404, 200, 404, 200, 404, 404, 404, 200, 200, LOGIN)
 OTHER_REPORT = row(404, 404, 200, 404, 404, 200, 404, 404, 404, LOGIN)
 FOREIGN_REPORT = row(404, 404, 404, 404, 404, 404, 404, 404, 404, LOGIN)
+
+
+# A discharge letter not written yet: its clinicians get the form; the client is told it is not
+# written yet (409, with the reason); an open episode has no letter (409 for those who may open
+# it, with the reason; 404 for the others).
+UNWRITTEN_PAGE = row(404, 200, 404, 200, 200, 404, 409, 404, 404, LOGIN)
+UNWRITTEN_PDF = row(404, 409, 404, 409, 409, 404, 409, 404, 404, LOGIN)
+OPEN_EPISODE = row(404, 409, 404, 409, 409, 404, 409, 404, 404, LOGIN)
+LETTER = {"addressee": "Dr Referrer", "organisation": "", "recommendations": "Keep going."}
+
+
+def _letters(*, unwritten: dict[str, int | str]) -> list[Case]:
+    return [
+        get("own", OWN_REPORT, episode_id=extra("reports_own_closed")),
+        get("adolescent", TEEN_REPORT, episode_id=extra("reports_teen_closed")),
+        get("other", OTHER_REPORT, episode_id=extra("reports_other_closed")),
+        get("foreign", FOREIGN_REPORT, episode_id=extra("reports_foreign_closed")),
+        get("own", unwritten, episode_id=extra("reports_own_unwritten")),
+        get("own", OPEN_EPISODE, episode_id="adult_episode"),
+    ]
 
 
 def _cases() -> list[Case]:
@@ -31,4 +61,11 @@ REPORTS_ROUTES: dict[str, list[Case]] = {
     "reports:progress_pdf": _cases(),
     "reports:plan": _cases(),
     "reports:plan_pdf": _cases(),
+    "reports:discharge": _letters(unwritten=UNWRITTEN_PAGE),
+    "reports:discharge_pdf": _letters(unwritten=UNWRITTEN_PDF),
+    "reports:discharge_write": [
+        post("own", OWN_302, LETTER, episode_id=extra("reports_own_unwritten")),
+        post("other", OTHER_302, LETTER, episode_id=extra("reports_other_unwritten")),
+        post("foreign", CLINICAL_404, LETTER, episode_id=extra("reports_foreign_unwritten")),
+    ],
 }

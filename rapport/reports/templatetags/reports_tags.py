@@ -10,13 +10,15 @@ from django import template
 from rapport.care.models import Episode
 from rapport.people.models import Client, GuardianLink
 from rapport.progress.queries import current_episode
+from rapport.reports.queries import closed_episodes
 
 register = template.Library()
 
 
 @register.inclusion_tag("reports/client_panel.html")
-def report_panel(episode: Episode | None) -> dict[str, Any]:
-    return {"episode": episode}
+def report_panel(episode: Episode | None, client: Client) -> dict[str, Any]:
+    """The current episode's reports, and each closed episode's discharge letter."""
+    return {"episode": episode, "closed": closed_episodes(client)}
 
 
 @register.inclusion_tag("reports/portal_panel.html")
@@ -26,4 +28,6 @@ def portal_report_panel(client: Client, link: GuardianLink | None) -> dict[str, 
     return {
         "episode": current_episode(client),
         "plan_shared": link is None or link.may_see_plan_summary,
+        # A letter reaches the client once written; a guardian's copy follows their link.
+        "letters": [episode for episode, written in closed_episodes(client) if written],
     }
