@@ -20,6 +20,7 @@ BODIES = {
     ("plan", "clinician"): "reports/plan.html",
     ("discharge", "client"): "reports/discharge.html",
     ("discharge", "clinician"): "reports/discharge.html",
+    ("practice", "clinician"): "reports/practice.html",
 }
 
 

@@ -18,19 +18,29 @@ from __future__ import annotations
 import base64
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from rapport.accounts.models import User
 from rapport.alerts.models import Alert
 from rapport.alliance.models import Rupture
-from rapport.alliance.queries import alliance_by_session, status_of
+from rapport.alliance.queries import (
+    RuptureCounts,
+    SessionAlliance,
+    alliance_by_session,
+    rupture_counts,
+    status_of,
+)
 from rapport.care.clock import attended_sessions
 from rapport.care.models import Episode, EpisodeStatus
 from rapport.charts.layout import NARROW, WIDE, Layout
 from rapport.charts.progress import ProgressChart, chart_size, render_progress_svg
 from rapport.core.alliance import RuptureStatus
+from rapport.dashboards.queries import month_figures, month_of
+from rapport.dashboards.reading import Month
 from rapport.measures.queries import MeasureHistory, SubscaleRow, score_histories, subscale_rows
 from rapport.people.models import Client, GuardianLink
 from rapport.plans.goal_status import GoalProgress, goals_progress
@@ -43,6 +53,7 @@ from rapport.plans.queries import (
     latest_version,
     sharing_for,
 )
+from rapport.practices.models import Practice
 from rapport.progress.charts import (
     TableRow,
     clinician_chart,
@@ -477,6 +488,106 @@ def discharge_letter(episode: Episode, reader: Reader) -> DischargeLetterReport:
     )
 
 
+# --- The supervisor’s monthly practice report ----------------------------------------------
+
+# An alert still unresolved this long after it opened is listed as open too long. Urgent alerts
+# have the practice's own, much shorter, escalation time: those escalated are counted apart.
+OPEN_TOO_LONG = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class PracticeHeading:
+    title: str
+    practice: str
+    month: str  # "March 2026"
+    issued: date
+    audience: str = CLINICIAN
+    lang: str = "en"
+
+
+@dataclass(frozen=True)
+class AlertsOfMonth:
+    opened: int
+    urgent: int
+    escalated: int  # urgent, still unacknowledged past the practice's escalation time
+    open_too_long: dict[str, int]  # by kind: unresolved at the month's end after OPEN_TOO_LONG
+    too_long_days: int
+
+    @property
+    def open_too_long_total(self) -> int:
+        return sum(self.open_too_long.values())
+
+
+@dataclass(frozen=True)
+class PracticeReport:
+    """Aggregates only, as on the practice dashboard: no client is named, and a therapist only
+    with the dashboard's minimum caseload."""
+
+    heading: PracticeHeading
+    figures: dict[str, Any]  # rapport.dashboards' figures for the month
+    ruptures: RuptureCounts
+    alerts: AlertsOfMonth
+
+    @property
+    def stayed(self) -> int:
+        """Closed episodes that did not end by dropping out."""
+        closed = self.figures["closed"]
+        return int(closed["n"]) - int(closed["dropout"]["count"])
+
+
+def _alerts_of_month(practice: Practice, month: Month) -> AlertsOfMonth:
+    alerts = Alert.objects.filter(practice=practice)
+    opened = alerts.filter(opened_at__gte=month.start, opened_at__lt=month.end)
+    late = (
+        alerts.filter(opened_at__lt=month.end - OPEN_TOO_LONG)
+        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=month.end))
+        .values_list("kind", flat=True)
+    )
+    labels = dict(Alert.Kind.choices)
+    by_kind: dict[str, int] = defaultdict(int)
+    for kind in late:
+        by_kind[labels.get(kind, kind)] += 1
+    return AlertsOfMonth(
+        opened=opened.count(),
+        urgent=opened.filter(urgent=True).count(),
+        escalated=alerts.filter(escalated_at__gte=month.start, escalated_at__lt=month.end).count(),
+        open_too_long=dict(sorted(by_kind.items())),
+        too_long_days=OPEN_TOO_LONG.days,
+    )
+
+
+def _ruptures_of_month(practice: Practice, month: Month) -> RuptureCounts:
+    """Ruptures opened in the month, each with the status the alliance pages give it now."""
+    ruptures = Rupture.objects.filter(
+        episode__practice=practice, opened_at__gte=month.start, opened_at__lt=month.end
+    ).select_related("episode", "session")
+    rows: dict[int, list[SessionAlliance]] = {}
+    statuses = []
+    for rupture in ruptures:
+        if rupture.episode_id not in rows:
+            rows[rupture.episode_id] = alliance_by_session(rupture.episode)
+        statuses.append(status_of(rupture, rows[rupture.episode_id]))
+    return rupture_counts(statuses)
+
+
+def practice_report(practice: Practice, first: date) -> PracticeReport:
+    """The practice dashboard's figures for the month beginning on `first`
+    (rapport.dashboards.queries.month_figures), the ruptures opened in it and their repair, and
+    the alerts opened in it or left open too long."""
+    month = month_of(practice, first)
+    return PracticeReport(
+        heading=PracticeHeading(
+            title=f"Practice report: {first:%B %Y}",
+            practice=practice.name,
+            month=f"{first:%B %Y}",
+            issued=timezone.localdate(timezone.now(), practice.zone),
+        ),
+        figures=month_figures(practice, month),
+        ruptures=_ruptures_of_month(practice, month),
+        alerts=_alerts_of_month(practice, month),
+    )
+
+
 def closed_episodes(client: Client) -> list[tuple[Episode, bool]]:
     """The client's closed episodes, latest first, each with whether its letter is written."""
     episodes = client.episodes.filter(status=EpisodeStatus.CLOSED).order_by("-end_date", "-pk")
@@ -486,7 +597,13 @@ def closed_episodes(client: Client) -> list[tuple[Episode, bool]]:
     return [(episode, episode.pk in written) for episode in episodes]
 
 
-Report = ClientProgressReport | ClinicianProgressReport | PlanSummary | DischargeLetterReport
+Report = (
+    ClientProgressReport
+    | ClinicianProgressReport
+    | PlanSummary
+    | DischargeLetterReport
+    | PracticeReport
+)
 
 
 def report_of(kind: str, episode: Episode, reader: Reader) -> Report:

@@ -11,6 +11,7 @@ from rapport.accounts.models import User
 from rapport.audit.models import AuditEvent
 from rapport.audit.services import audit_record
 from rapport.care.models import Episode
+from rapport.practices.models import Practice
 from rapport.reports.models import NAME_MAX, RECOMMENDATIONS_MAX, DischargeLetter
 
 
@@ -28,6 +29,21 @@ def report_issue(
         client_id=episode.client_id,
         practice_id=episode.practice_id,
         detail={"report": kind, "for": for_whom, "format": fmt, "via": via},
+    )
+
+
+@transaction.atomic
+def practice_report_issue(
+    *, actor: User | None, practice: Practice, month: str, fmt: str, via: str = "web"
+) -> AuditEvent:
+    """Who issued a practice's monthly report (aggregates, of no one client)."""
+    return audit_record(
+        actor=actor,
+        action="report",
+        object_type="reports.practice",
+        object_id=practice.pk,
+        practice_id=practice.pk,
+        detail={"report": "practice", "month": month, "format": fmt, "via": via},
     )
 
 

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from rapport.reports import views
 
@@ -18,5 +18,10 @@ urlpatterns = [
         "reports/episode/<int:episode_id>/discharge/write/",
         views.discharge_write,
         name="discharge_write",
+    ),
+    # Any four digits and two: a month that does not exist is refused with its reason (400).
+    re_path(r"^reports/practice/(?P<month>\d{4}-\d{2})/$", views.practice_page, name="practice"),
+    re_path(
+        r"^reports/practice/(?P<month>\d{4}-\d{2})\.pdf$", views.practice_pdf, name="practice_pdf"
     ),
 ]

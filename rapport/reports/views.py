@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from rapport import access
@@ -19,13 +22,16 @@ from rapport.reports.forms import LetterForm
 from rapport.reports.printing import report_context, report_pdf
 from rapport.reports.queries import (
     CLIENT,
+    CLINICIAN,
     DischargeLetterReport,
     EpisodeStillOpen,
+    PracticeReport,
     Reader,
     Report,
+    practice_report,
     report_of,
 )
-from rapport.reports.services import letter_write, report_issue
+from rapport.reports.services import letter_write, practice_report_issue, report_issue
 from rapport.web import run_form
 
 PORTAL = (Role.CLIENT, Role.GUARDIAN)
@@ -118,7 +124,10 @@ def _pdf(request: AuthenticatedHttpRequest, episode_id: int, kind: str) -> HttpR
     except Unavailable as problem:
         return _unavailable(request, problem)
     pdf = report_pdf(kind, report.heading.audience, report)
-    name = f"{kind}-report-{report.heading.issued:%Y-%m-%d}.pdf"
+    return _pdf_response(pdf, f"{kind}-report-{report.heading.issued:%Y-%m-%d}.pdf")
+
+
+def _pdf_response(pdf: bytes, name: str) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{name}"'
     # One person's record: kept by no cache, shared or private.
@@ -179,3 +188,58 @@ def discharge_write(request: AuthenticatedHttpRequest, episode_id: int) -> HttpR
     context = report_context("discharge", "clinician", report)
     context |= {"form": form, "may_write": True}
     return render(request, "reports/letter_form.html", context, status=400)
+
+
+# --- The supervisor's monthly practice report ----------------------------------------------------
+
+practice_staff_required = role_required(Role.SUPERVISOR, Role.ADMIN)
+
+
+def month_asked(month: str, today: date) -> date:
+    """The first day of a month "YYYY-MM" that has begun; ValueError with the reason otherwise."""
+    try:
+        first = datetime.strptime(month, "%Y-%m").date()
+    except ValueError:
+        raise ValueError(f"“{month}” is not a month: write it as YYYY-MM, e.g. 2026-03.") from None
+    if first > today:
+        raise ValueError(f"{first:%B %Y} has not begun yet.")
+    return first
+
+
+def _practice_report(request: AuthenticatedHttpRequest, month: str, fmt: str) -> PracticeReport:
+    practice = request.user.practice
+    assert practice is not None  # staff always belong to a practice (User.staff_practice_id)
+    first = month_asked(month, timezone.localdate(timezone.now(), practice.zone))
+    report = practice_report(practice, first)
+    practice_report_issue(actor=request.user, practice=practice, month=month, fmt=fmt)
+    return report
+
+
+def _bad_month(request: AuthenticatedHttpRequest, problem: ValueError) -> HttpResponse:
+    context = {
+        "title": "No such month",
+        "reason": str(problem),
+        "back_url": reverse("dashboards:practice"),
+        "back_label": "← Practice dashboard",
+    }
+    return render(request, "reports/unavailable.html", context, status=400)
+
+
+@practice_staff_required
+def practice_page(request: AuthenticatedHttpRequest, month: str) -> HttpResponse:
+    try:
+        report = _practice_report(request, month, "html")
+    except ValueError as problem:
+        return _bad_month(request, problem)
+    context = report_context("practice", CLINICIAN, report)
+    context["pdf_url"] = reverse("reports:practice_pdf", args=[month])
+    return render(request, "reports/page.html", context)
+
+
+@practice_staff_required
+def practice_pdf(request: AuthenticatedHttpRequest, month: str) -> HttpResponse:
+    try:
+        report = _practice_report(request, month, "pdf")
+    except ValueError as problem:
+        return _bad_month(request, problem)
+    return _pdf_response(report_pdf("practice", CLINICIAN, report), f"practice-report-{month}.pdf")

@@ -47,6 +47,20 @@ def _letters(*, unwritten: dict[str, int | str]) -> list[Case]:
     ]
 
 
+# The practice's monthly report: aggregates, for supervisors and practice admins of the practice
+# (of their own practice: it loads no object by id); a month that does not exist is a 400.
+PRACTICE_STAFF_200 = row(200, 200, 200, 403, 403, 403, 403, 403, 403, LOGIN)
+PRACTICE_STAFF_400 = row(400, 400, 400, 403, 403, 403, 403, 403, 403, LOGIN)
+
+
+def _months() -> list[Case]:
+    return [
+        get("", PRACTICE_STAFF_200, month=lambda cast: "2026-01"),
+        get("", PRACTICE_STAFF_400, month=lambda cast: "2026-13"),
+        get("", PRACTICE_STAFF_400, month=lambda cast: "2999-01"),
+    ]
+
+
 def _cases() -> list[Case]:
     return [
         get("own", OWN_REPORT, episode_id="adult_episode"),
@@ -63,6 +77,8 @@ REPORTS_ROUTES: dict[str, list[Case]] = {
     "reports:plan_pdf": _cases(),
     "reports:discharge": _letters(unwritten=UNWRITTEN_PAGE),
     "reports:discharge_pdf": _letters(unwritten=UNWRITTEN_PDF),
+    "reports:practice": _months(),
+    "reports:practice_pdf": _months(),
     "reports:discharge_write": [
         post("own", OWN_302, LETTER, episode_id=extra("reports_own_unwritten")),
         post("other", OTHER_302, LETTER, episode_id=extra("reports_other_unwritten")),

@@ -3,12 +3,15 @@ so that neither app's view needs a change."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import template
+from django.utils import timezone
 
 from rapport.care.models import Episode
 from rapport.people.models import Client, GuardianLink
+from rapport.practices.models import Practice
 from rapport.progress.queries import current_episode
 from rapport.reports.queries import closed_episodes
 
@@ -31,3 +34,15 @@ def portal_report_panel(client: Client, link: GuardianLink | None) -> dict[str, 
         # A letter reaches the client once written; a guardian's copy follows their link.
         "letters": [episode for episode, written in closed_episodes(client) if written],
     }
+
+
+@register.inclusion_tag("reports/practice_links.html")
+def practice_report_links(practice: Practice) -> dict[str, Any]:
+    """The monthly reports of this month so far and of the last three months."""
+    today = timezone.localdate(timezone.now(), practice.zone)
+    months = []
+    year, month = today.year, today.month
+    for _ in range(4):
+        months.append(date(year, month, 1))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return {"months": months}
