@@ -88,3 +88,78 @@ def test_from_the_shell_an_unknown_episode_exits_non_zero_with_one_line(
 
     assert exit_info.value.code != 0
     assert capsys.readouterr().err.strip() == "CommandError: no episode with id 999999"
+
+
+def test_the_command_prints_a_discharge_letter_once_written(cast: Cast, tmp_path: Path) -> None:
+    from rapport.reports.services import letter_write
+    from tests.authorization.cast_reports import LETTER_RECOMMENDATIONS, closed_like
+
+    closed = closed_like(cast.adult_episode)
+    out = tmp_path / "letter.pdf"
+    with pytest.raises(
+        CommandError, match=rf"^the discharge letter of episode {closed.pk} is not written yet$"
+    ):
+        call_command("report", "discharge", episode=closed.pk, out=out)
+    letter_write(
+        actor=cast.clinician,
+        episode=closed,
+        addressee="Dr Referrer",
+        organisation="",
+        recommendations=LETTER_RECOMMENDATIONS,
+    )
+
+    call_command(
+        "report", "discharge", episode=closed.pk, audience="client", out=out, stdout=StringIO()
+    )
+
+    assert LETTER_RECOMMENDATIONS in pdf_text(out)
+    assert (
+        AuditEvent.objects.get(action="report", object_type="reports.discharge").detail["for"]
+        == "client"
+    )
+
+
+def test_the_discharge_letter_of_an_open_episode_is_one_line_of_error(
+    cast: Cast, tmp_path: Path
+) -> None:
+    with pytest.raises(
+        CommandError, match=r"^episode \d+ is still open: it has no discharge letter$"
+    ):
+        call_command("report", "discharge", episode=cast.adult_episode.pk, out=tmp_path / "x.pdf")
+
+
+def test_the_command_prints_a_practice_report_for_a_month(cast: Cast, tmp_path: Path) -> None:
+    out = tmp_path / "practice.pdf"
+
+    call_command(
+        "report", "practice", practice=cast.practice.pk, month="2026-01", out=out, stdout=StringIO()
+    )
+
+    assert "Practice report: January 2026" in pdf_text(out)
+    event = AuditEvent.objects.get(action="report", object_type="reports.practice")
+    assert event.detail["month"] == "2026-01" and event.detail["via"] == "command"
+
+
+@pytest.mark.parametrize(
+    ("options", "error"),
+    [
+        ({"practice": 1}, r"^a practice report takes --practice ID and --month YYYY-MM$"),
+        ({"practice": 999999, "month": "2026-01"}, r"^no practice with id 999999$"),
+        ({"practice": None, "month": "2026-1"}, r"^“2026-1” is not a month: write it as YYYY-MM"),
+        ({"practice": None, "month": "2999-01"}, r"^January 2999 has not begun yet\.$"),
+    ],
+)
+def test_a_practice_report_with_bad_options_is_one_line_of_error(
+    cast: Cast, tmp_path: Path, options: dict[str, object], error: str
+) -> None:
+    if "practice" in options and options["practice"] is None:
+        options = {**options, "practice": cast.practice.pk}
+
+    with pytest.raises(CommandError, match=error):
+        call_command("report", "practice", out=tmp_path / "x.pdf", **options)
+    assert not AuditEvent.objects.filter(action="report").exists()
+
+
+def test_an_episode_report_given_a_month_is_one_line_of_error(cast: Cast, tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match=r"^a progress report takes --episode ID$"):
+        call_command("report", "progress", month="2026-01", out=tmp_path / "x.pdf")

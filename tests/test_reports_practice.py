@@ -17,7 +17,7 @@ from rapport.care.models import ClosureReason, Episode, EpisodeStatus
 from rapport.dashboards.queries import month_figures, month_of, snapshot_values
 from rapport.demo.practice import build_demo_practice
 from rapport.practices.models import Practice
-from rapport.reports.views import month_asked
+from rapport.reports.queries import month_asked
 from tests.conftest import signed_in
 from tests.reports_pdf import pdf_info, pdf_text
 

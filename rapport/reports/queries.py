@@ -16,9 +16,10 @@ No report carries the private formulation notes: a report leaves the practice.
 from __future__ import annotations
 
 import base64
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Q
@@ -568,6 +569,19 @@ def _ruptures_of_month(practice: Practice, month: Month) -> RuptureCounts:
             rows[rupture.episode_id] = alliance_by_session(rupture.episode)
         statuses.append(status_of(rupture, rows[rupture.episode_id]))
     return rupture_counts(statuses)
+
+
+def month_asked(month: str, today: date) -> date:
+    """The first day of a month "YYYY-MM" that has begun; ValueError with the reason otherwise."""
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}", month):
+            raise ValueError
+        first = datetime.strptime(month, "%Y-%m").date()
+    except ValueError:
+        raise ValueError(f"“{month}” is not a month: write it as YYYY-MM, e.g. 2026-03.") from None
+    if first > today:
+        raise ValueError(f"{first:%B %Y} has not begun yet.")
+    return first
 
 
 def practice_report(practice: Practice, first: date) -> PracticeReport:

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -28,6 +26,7 @@ from rapport.reports.queries import (
     PracticeReport,
     Reader,
     Report,
+    month_asked,
     practice_report,
     report_of,
 )
@@ -193,17 +192,6 @@ def discharge_write(request: AuthenticatedHttpRequest, episode_id: int) -> HttpR
 # --- The supervisor's monthly practice report ----------------------------------------------------
 
 practice_staff_required = role_required(Role.SUPERVISOR, Role.ADMIN)
-
-
-def month_asked(month: str, today: date) -> date:
-    """The first day of a month "YYYY-MM" that has begun; ValueError with the reason otherwise."""
-    try:
-        first = datetime.strptime(month, "%Y-%m").date()
-    except ValueError:
-        raise ValueError(f"“{month}” is not a month: write it as YYYY-MM, e.g. 2026-03.") from None
-    if first > today:
-        raise ValueError(f"{first:%B %Y} has not begun yet.")
-    return first
 
 
 def _practice_report(request: AuthenticatedHttpRequest, month: str, fmt: str) -> PracticeReport:
