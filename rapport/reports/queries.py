@@ -40,6 +40,7 @@ from rapport.care.models import Episode, EpisodeStatus
 from rapport.charts.layout import NARROW, WIDE, Layout
 from rapport.charts.progress import ProgressChart, chart_size, render_progress_svg
 from rapport.core.alliance import RuptureStatus
+from rapport.core.tokens import hash_token
 from rapport.dashboards.queries import month_figures, month_of
 from rapport.dashboards.reading import Month
 from rapport.measures.queries import MeasureHistory, SubscaleRow, score_histories, subscale_rows
@@ -71,7 +72,7 @@ from rapport.progress.queries import (
     episode_progress,
     portal_progress,
 )
-from rapport.reports.models import DischargeLetter
+from rapport.reports.models import DischargeLetter, ReportLink
 from rapport.trajectories.models import ScoreStatus
 from rapport.trajectories.queries import episode_statuses
 
@@ -600,6 +601,58 @@ def practice_report(practice: Practice, first: date) -> PracticeReport:
         ruptures=_ruptures_of_month(practice, month),
         alerts=_alerts_of_month(practice, month),
     )
+
+
+# --- Reports emailed as a single-use link --------------------------------------------------------
+
+SEND_KINDS = (
+    ("progress", "Progress report"),
+    ("plan", "Plan summary"),
+    ("discharge", "Discharge letter"),
+)
+EMAILED_KINDS = tuple(kind for kind, _ in SEND_KINDS)
+
+
+class ReportLinkUnusable(Exception):
+    """A link that opens no report; the message is safe to show to anyone."""
+
+
+def report_recipients(episode: Episode, kind: str) -> list[User]:
+    """Who may be emailed the client's copy of a report: the client with a portal account, and
+    the guardians linked to them (not for the plan, where their link keeps it back)."""
+    client = episode.client
+    people = [client.user] if client.user is not None and client.user.is_active else []
+    for link in client.guardian_links.filter(is_active=True).select_related("guardian"):
+        if link.guardian.is_active and (kind != "plan" or link.may_see_plan_summary):
+            people.append(link.guardian)
+    return people
+
+
+def report_link_opened(token: str, *, now: datetime) -> ReportLink:
+    """The link a token opens, or ReportLinkUnusable with the reason."""
+    link = (
+        ReportLink.objects.filter(token_hash=hash_token(token))
+        .select_related("episode__client", "episode__practice", "recipient")
+        .first()
+    )
+    if link is None:
+        raise ReportLinkUnusable("This link is not valid. Please use the link you were sent.")
+    if link.used_at is not None:
+        raise ReportLinkUnusable(
+            "This link has already been used: each link downloads its report once. "
+            "Please ask your therapist to send it again."
+        )
+    if link.expires_at <= now:
+        raise ReportLinkUnusable("This link has expired. Please ask your therapist for a new one.")
+    if link.recipient not in report_recipients(link.episode, link.kind):
+        raise ReportLinkUnusable("This link is no longer active.")
+    return link
+
+
+def link_reader(link: ReportLink) -> Reader:
+    """The client's copy, as the person the link was sent to sees it in the portal."""
+    guardian = link.episode.client.guardian_link_for(link.recipient)
+    return Reader(CLIENT, link.recipient, guardian)
 
 
 def closed_episodes(client: Client) -> list[tuple[Episode, bool]]:

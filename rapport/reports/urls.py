@@ -19,6 +19,9 @@ urlpatterns = [
         views.discharge_write,
         name="discharge_write",
     ),
+    path("reports/episode/<int:episode_id>/send/", views.report_send, name="send"),
+    # A link emailed to a client or guardian: single use, no sign-in (the token is the key).
+    path("r/<str:token>/", views.report_download, name="download"),
     # Any four digits and two: a month that does not exist is refused with its reason (400).
     re_path(r"^reports/practice/(?P<month>\d{4}-\d{2})/$", views.practice_page, name="practice"),
     re_path(

@@ -3,35 +3,50 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from rapport import access
 from rapport.accounts.decorators import clinical_staff_required, role_required
 from rapport.accounts.models import Role
 from rapport.care.models import Episode
 from rapport.http import AuthenticatedHttpRequest
+from rapport.measures.services import link_failure_record
 from rapport.plans.models import PlanVersion
 from rapport.plans.queries import latest_version
 from rapport.reports.forms import LetterForm
+from rapport.reports.models import DischargeLetter
 from rapport.reports.printing import report_context, report_pdf
 from rapport.reports.queries import (
     CLIENT,
     CLINICIAN,
+    EMAILED_KINDS,
     DischargeLetterReport,
     EpisodeStillOpen,
     PracticeReport,
     Reader,
     Report,
+    ReportLinkUnusable,
+    link_reader,
     month_asked,
     practice_report,
+    report_link_opened,
     report_of,
+    report_recipients,
 )
-from rapport.reports.services import letter_write, practice_report_issue, report_issue
-from rapport.web import run_form
+from rapport.reports.services import (
+    letter_write,
+    practice_report_issue,
+    report_issue,
+    report_link_use,
+)
+from rapport.reports.tasks import email_report_link
+from rapport.web import client_ip, run_form
 
 PORTAL = (Role.CLIENT, Role.GUARDIAN)
 READERS = (Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN, *PORTAL)
@@ -231,3 +246,57 @@ def practice_pdf(request: AuthenticatedHttpRequest, month: str) -> HttpResponse:
     except ValueError as problem:
         return _bad_month(request, problem)
     return _pdf_response(report_pdf("practice", CLINICIAN, report), f"practice-report-{month}.pdf")
+
+
+# --- A report emailed as a single-use link --------------------------------------------------------
+
+
+@clinical_staff_required
+@require_POST
+def report_send(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
+    """Queue an email to the client or a guardian with a link to the client's copy; the worker
+    makes the token and sends it."""
+    episode = access.load(request.user, Episode, episode_id, write=True)
+    kind = str(request.POST.get("kind", ""))
+    recipients = {str(p.pk): p for p in report_recipients(episode, kind)}
+    recipient = recipients.get(str(request.POST.get("recipient", "")))
+    back = redirect("people:client_detail", episode.client_id)
+    if kind not in EMAILED_KINDS or recipient is None:
+        messages.error(request, "Choose a report and someone who may receive it.")
+        return back
+    if kind == "discharge" and not DischargeLetter.objects.filter(episode=episode).exists():
+        messages.error(request, "The discharge letter is not written yet.")
+        return back
+    email_report_link.enqueue(
+        episode_id=episode.pk, kind=kind, recipient_id=recipient.pk, sender_id=request.user.pk
+    )
+    messages.success(request, f"A link to download it is on its way to {recipient.full_name}.")
+    return back
+
+
+@require_http_methods(["GET", "POST"])
+def report_download(request: HttpRequest, token: str) -> HttpResponse:
+    """The page a link opens (nothing is spent by opening it: mail scanners fetch links), and
+    its button, which prints the client's copy and spends the link."""
+    try:
+        link = report_link_opened(token, now=timezone.now())
+    except ReportLinkUnusable as problem:
+        return _link_refused(request, str(problem))
+    if request.method == "GET":
+        context = {"practice": link.episode.practice, "sender": link.sent_by}
+        return render(request, "reports/download.html", context)
+    try:
+        report = report_of(link.kind, link.episode, link_reader(link))
+    except EpisodeStillOpen:
+        return _link_refused(request, "This document is no longer available.")
+    pdf = report_pdf(link.kind, CLIENT, report)
+    try:
+        report_link_use(link=link)
+    except ValidationError as problem:  # the same link, spent a moment ago
+        return _link_refused(request, " ".join(problem.messages))
+    return _pdf_response(pdf, f"{link.kind}-report-{report.heading.issued:%Y-%m-%d}.pdf")
+
+
+def _link_refused(request: HttpRequest, reason: str) -> HttpResponse:
+    link_failure_record(ip_address=client_ip(request))
+    return render(request, "reports/download.html", {"reason": reason}, status=410)

@@ -96,6 +96,7 @@ CLINICAL_OBJECT_ROUTES = {
     "reports:discharge": ("care.episode", "episode_id"),
     "reports:discharge_pdf": ("care.episode", "episode_id"),
     "reports:discharge_write": ("care.episode", "episode_id"),
+    "reports:send": ("care.episode", "episode_id"),
 }
 
 

@@ -8,8 +8,12 @@ the guardian's copy holds is tested in tests/test_reports_access.py); nobody els
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.authorization.cases import (
     CLINICAL_404,
+    CLINICAL_405,
+    EVERYONE_410,
     LOGIN,
     OTHER_302,
     OWN_302,
@@ -61,6 +65,10 @@ def _months() -> list[Case]:
     ]
 
 
+def _send(person: str) -> Any:
+    return lambda cast: {"kind": "progress", "recipient": getattr(cast, person).pk}
+
+
 def _cases() -> list[Case]:
     return [
         get("own", OWN_REPORT, episode_id="adult_episode"),
@@ -79,6 +87,18 @@ REPORTS_ROUTES: dict[str, list[Case]] = {
     "reports:discharge_pdf": _letters(unwritten=UNWRITTEN_PDF),
     "reports:practice": _months(),
     "reports:practice_pdf": _months(),
+    # Emailing a client a link to their copy: the episode's clinicians, as for its other writes.
+    "reports:send": [
+        get("own", CLINICAL_405, episode_id="adult_episode"),
+        post("own", OWN_302, _send("adult_client_user"), episode_id="adult_episode"),
+        post("other", OTHER_302, {"kind": "progress", "recipient": ""}, episode_id="other_episode"),
+        post("foreign", CLINICAL_404, _send("adult_client_user"), episode_id="foreign_episode"),
+    ],
+    # The link itself: no sign-in, the token is the key; one that opens nothing is 410 for all.
+    "reports:download": [
+        get("", EVERYONE_410, token=lambda cast: "not-a-token"),
+        post("", EVERYONE_410, {}, token=lambda cast: "not-a-token"),
+    ],
     "reports:discharge_write": [
         post("own", OWN_302, LETTER, episode_id=extra("reports_own_unwritten")),
         post("other", OTHER_302, LETTER, episode_id=extra("reports_other_unwritten")),

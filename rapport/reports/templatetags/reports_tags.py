@@ -13,7 +13,8 @@ from rapport.care.models import Episode
 from rapport.people.models import Client, GuardianLink
 from rapport.practices.models import Practice
 from rapport.progress.queries import current_episode
-from rapport.reports.queries import closed_episodes
+from rapport.reports.models import DischargeLetter
+from rapport.reports.queries import SEND_KINDS, closed_episodes, report_recipients
 
 register = template.Library()
 
@@ -22,6 +23,16 @@ register = template.Library()
 def report_panel(episode: Episode | None, client: Client) -> dict[str, Any]:
     """The current episode's reports, and each closed episode's discharge letter."""
     return {"episode": episode, "closed": closed_episodes(client)}
+
+
+@register.inclusion_tag("reports/send_panel.html")
+def report_send_panel(episode: Episode) -> dict[str, Any]:
+    """Emailing the client or a guardian a link to the client's copy of one of the reports."""
+    written = DischargeLetter.objects.filter(episode=episode).exists()
+    kinds = [(k, label) for k, label in SEND_KINDS if k != "discharge" or written]
+    if episode.is_open:
+        kinds = [(k, label) for k, label in kinds if k != "discharge"]
+    return {"episode": episode, "kinds": kinds, "recipients": report_recipients(episode, "")}
 
 
 @register.inclusion_tag("reports/portal_panel.html")
