@@ -198,3 +198,13 @@ def test_the_page_and_the_pdf_show_the_same_report(printed: Printed, db: None) -
     assert page.status_code == 200
     assert "Outcome at a glance" in html and "data:image/svg+xml;base64," in html
     assert reverse("reports:progress_pdf", args=[printed.episode.pk]) in html
+
+
+def test_the_clients_copy_shows_the_expected_band_explained_in_plain_words(
+    printed: Printed,
+) -> None:
+    text = printed.texts["client"]
+
+    assert "The blue shaded band shows the range most people who started where you" in text
+    # The chart's key names it in the same words, not in percentiles.
+    assert "most people starting like you" in text and "10–90%" not in text

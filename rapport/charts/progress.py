@@ -68,6 +68,14 @@ class Envelope:
     p50: Sequence[float]
     p75: Sequence[float]
     p90: Sequence[float]
+    # Its key in plain words, for a client's eyes (the percentiles are named for staff).
+    plain: bool = False
+
+    @property
+    def labels(self) -> tuple[str, str, str]:
+        if self.plain:
+            return ("most people starting like you", "half of them", "the middle")
+        return ("expected 10–90%", "expected 25–75%", "expected median")
 
 
 @dataclass(frozen=True)
@@ -136,7 +144,7 @@ def key_labels(panel: Panel) -> list[str]:
     title and the table say whose it is)."""
     labels = []
     if panel.envelope is not None and panel.envelope.x:
-        labels += ["expected 10–90%", "expected 25–75%", "expected median"]
+        labels += list(panel.envelope.labels)
     labels += [line.label for line in panel.lines if line.x]
     labels += ["alert"] * bool(panel.alerts) + [RISK_LABEL] * bool(panel.risk_points)
     return labels if len(labels) > 1 else []
@@ -354,8 +362,8 @@ def _draw_panel(
         x = list(envelope.x)
         # A plain polygon per band: fill_between builds a collection that costs ten times more.
         for low_edge, high_edge, alpha, label in (
-            (envelope.p10, envelope.p90, 0.10, "expected 10–90%"),
-            (envelope.p25, envelope.p75, 0.20, "expected 25–75%"),
+            (envelope.p10, envelope.p90, 0.10, envelope.labels[0]),
+            (envelope.p25, envelope.p75, 0.20, envelope.labels[1]),
         ):
             axes.fill(
                 x + x[::-1],
@@ -372,7 +380,7 @@ def _draw_panel(
             color=EXPECTED_COLOUR,
             linewidth=1,
             linestyle=(0, (1, 1.5)),
-            label="expected median",
+            label=envelope.labels[2],
             zorder=2,
         )
     for i, line in enumerate(panel.lines):

@@ -9,7 +9,8 @@ caller's: the episode is loaded through rapport.access first.
 Two audiences. The clinician's report is the record's (for the file, a referrer or an insurer).
 The client's holds what the portal shows its reader — a client their own scores; a guardian
 their own forms, and the young person's scores and goal progress only where the link shares
-them — and never alerts, risk items, expected bands, therapist ratings or a clinician's notes.
+them, with the expected band beside the client's own scores explained in plain words — and
+never alerts, risk items, therapist ratings or a clinician's notes.
 No report carries the private formulation notes: a report leaves the practice.
 """
 
@@ -74,7 +75,7 @@ from rapport.progress.queries import (
 )
 from rapport.reports.models import DischargeLetter, ReportLink
 from rapport.trajectories.models import ScoreStatus
-from rapport.trajectories.queries import episode_statuses
+from rapport.trajectories.queries import episode_statuses, expected_band
 
 CLIENT = "client"
 CLINICIAN = "clinician"
@@ -196,6 +197,10 @@ class ClientProgressReport:
     goals: list[GoalProgress] | None
     sharing: Sharing
 
+    @property
+    def has_expected(self) -> bool:
+        return any(f.family.expected is not None for f in self.families)
+
 
 def _sharing(reader: Reader, episode: Episode) -> Sharing:
     return sharing_for(reader.user, episode.client) if reader.user is not None else Sharing()
@@ -209,6 +214,11 @@ def client_progress_report(episode: Episode, reader: Reader) -> ClientProgressRe
     """The portal's own view of the scores (rapport.progress.queries.portal_progress), in plain
     words, with the goals of the plan in force as the plan page shows them."""
     progress = portal_progress(reader.user, episode.client, reader.link, episode=episode)
+    for family in progress.families:
+        # The expected band follows the client's own scores: where this reader sees them (a
+        # guardian only when the link shares them), the band is drawn and explained with them.
+        if any(series.respondent == "client" for series in family.series):
+            family.expected = expected_band(episode, family.family)
     families = [
         ClientFamily(
             family=family,
@@ -227,7 +237,7 @@ def client_progress_report(episode: Episode, reader: Reader) -> ClientProgressRe
         heading=_heading(episode, f"{name}’s progress" if name else "Your progress", reader),
         whose=name,
         chart=_chart(
-            portal_chart(progress),
+            portal_chart(progress, expected=True),
             "Chart of the scores over sessions, one panel per questionnaire, with the "
             "questionnaire's ranges shaded. The same scores are in the tables below.",
             reader,
