@@ -14,6 +14,7 @@ SECTIONS = [
     "rapport.speed.charts",
     "rapport.speed.dashboards",
     "rapport.speed.caseload",
+    "rapport.speed.reports",
 ]
 
 
