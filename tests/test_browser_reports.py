@@ -98,3 +98,57 @@ def test_the_client_opens_their_progress_report_from_the_portal(demo, live_serve
     assert "Alerts" not in main and "expected" not in main.lower()
     pdf_first_page(page, live_server.url, shots, "report-client")
     assert_strict_csp(page.watch)
+
+
+def test_the_clinician_writes_a_discharge_letter_and_the_client_keeps_a_copy(
+    demo, live_server, page, shots
+):
+    from playwright.sync_api import expect
+
+    from rapport.care.models import Episode, EpisodeStatus
+    from tests.browser import screenshots
+
+    clinician = User.objects.get(email=DEMO_CLINICIAN)
+    episode = Episode.objects.filter(
+        primary_clinician=clinician, status=EpisodeStatus.CLOSED
+    ).first()
+    assert episode is not None
+    sign_in(page, live_server.url, DEMO_CLINICIAN, DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/reports/episode/{episode.pk}/discharge/")
+    screenshots(page, shots, "discharge-form")
+    page.get_by_label("To (the referrer's name)").fill("Dr Amara Rivers")
+    page.get_by_label("Organisation").fill("Riverside Surgery")
+    page.get_by_role("textbox", name="Recommendations").fill(
+        "Carry on with the relapse-prevention plan; a review in three months."
+    )
+    page.get_by_role("button", name="Save the letter").click()
+    expect(page.get_by_text("Dear Dr Amara Rivers")).to_be_visible()
+    screenshots(page, shots, "discharge-letter")
+    page.goto(f"{live_server.url}/reports/episode/{episode.pk}/discharge/?audience=client")
+    expect(page.get_by_text("this is your copy")).to_be_visible()
+    screenshots(page, shots, "discharge-client-copy")
+    pdf_first_page(page, live_server.url, shots, "discharge-letter")
+    assert page.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
+    assert_strict_csp(page.watch)
+
+
+def test_the_supervisor_opens_last_months_practice_report(demo, live_server, page, shots):
+    from playwright.sync_api import expect
+
+    from tests.browser import screenshots
+
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Email", exact=True).fill("supervisor@demo.rapport.test")
+    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state("load")
+    page.goto(f"{live_server.url}/dashboard/practice/")
+    page.get_by_role("link", name="PDF").nth(1).wait_for()
+    page.locator("a", has_text=" 20").nth(1).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Practice report:")
+    screenshots(page, shots, "practice-report")
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
+    page.set_viewport_size(DESKTOP)
+    pdf_first_page(page, live_server.url, shots, "practice-report")
+    assert_strict_csp(page.watch)
