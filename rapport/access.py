@@ -381,6 +381,21 @@ def get_portal_client_for_user(user: User, client_id: int) -> Client:
     return client
 
 
+def portal_episode(user: User, episode_id: int) -> Episode:
+    """An episode of a client the portal user may open (their own, or a linked young person's),
+    audited as a portal read; 404 (audited) otherwise, exactly as if it did not exist. What of
+    the episode they then see is the reads' rule (rapport.progress.queries.portal_progress)."""
+    episode = (
+        Episode.objects.filter(pk=episode_id, client__in=portal_clients_for(user).values("pk"))
+        .select_related("client", "practice", "primary_clinician")
+        .first()
+    )
+    if episode is None:
+        raise _deny(user, object_type_of(Episode), episode_id, "portal_read")
+    audit_record(actor=user, action="portal_read", obj=episode, client_id=episode.client_id)
+    return episode
+
+
 # --- Portal: what a client or guardian may open of a record ---------------------------------
 # Each model the portal shows declares its own rule as a classmethod `portal_visible(user)` in its
 # app (who among clients and guardians sees which rows: a guardian sees a young person's ladder
@@ -436,3 +451,22 @@ def may_see_exposure_distress(user: User, client: Client) -> bool:
     if link is None:
         return False
     return link.may_see_client_answers or may_record_exposure_from_portal(user, client)
+
+
+def report_audience(user: User, asked: str) -> str:
+    """The audience of the report a user asked for ("" for their usual one). Clinical staff, and
+    an admin under break-glass, print the clinician's report or the client's copy of it; a client
+    or a guardian only the client's: the clinician's is the record's, not the portal's. Any
+    other audience is refused (403, audited) before any record is read."""
+    portal = user.role in (Role.CLIENT, Role.GUARDIAN)
+    audience = asked or ("client" if portal else "clinician")
+    if audience not in (("client",) if portal else ("clinician", "client")):
+        audit_record(
+            actor=user,
+            action="report",
+            object_type="route",
+            object_id=f"audience={asked}"[:64],
+            outcome=AuditEvent.Outcome.DENIED,
+        )
+        raise PermissionDenied("This report is not available to your account.")
+    return audience

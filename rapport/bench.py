@@ -15,6 +15,7 @@ SECTIONS = [
     "rapport.speed.dashboards",
     "rapport.speed.caseload",
     "rapport.speed.effectiveness",
+    "rapport.speed.reports",
 ]
 
 

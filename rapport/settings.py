@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "rapport.dashboards",
     "rapport.audit",
     "rapport.portal",
+    "rapport.reports",
     # These three import the domain apps; no domain app imports them.
     "rapport.demo",
     "rapport.operations",
@@ -414,7 +415,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("RAPPORT_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint logs each step of every PDF at INFO.
+    "loggers": {"axes": {"level": "WARNING"}, "weasyprint.progress": {"level": "WARNING"}},
 }
 
 if TESTING:

@@ -76,7 +76,11 @@ def granted_reads() -> list[Any]:
         pytest.param(route, case, id=route)
         for route, cases in MATRIX.items()
         for case in cases
-        if route in READ_PAGES and case.method == "GET" and case.target == "own"
+        if route in READ_PAGES
+        and case.method == "GET"
+        and case.target == "own"
+        # A page the record's state leaves empty (409) is no read to audit.
+        and case.expected["clinician"] == 200
     ]
 
 

@@ -70,6 +70,14 @@ class Envelope:
     p50: Sequence[float]
     p75: Sequence[float]
     p90: Sequence[float]
+    # Its key in plain words, for a client's eyes (the percentiles are named for staff).
+    plain: bool = False
+
+    @property
+    def labels(self) -> tuple[str, str, str]:
+        if self.plain:
+            return ("most people starting like you", "half of them", "the middle")
+        return ("expected 10–90%", "expected 25–75%", "expected median")
 
 
 @dataclass(frozen=True)
@@ -139,7 +147,7 @@ def key_labels(panel: Panel) -> list[str]:
     title and the table say whose it is)."""
     labels = []
     if panel.envelope is not None and panel.envelope.x:
-        labels += ["expected 10–90%", "expected 25–75%", "expected median"]
+        labels += list(panel.envelope.labels)
     labels += [line.label for line in panel.lines if line.x]
     labels += ["alert"] * bool(panel.alerts) + [RISK_LABEL] * bool(panel.risk_points)
     return labels if len(labels) > 1 else []

@@ -12,7 +12,8 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from datetime import time as dt_time
 from typing import Any
 
 from django.conf import settings
@@ -26,7 +27,7 @@ from rapport.care.clock import last_attended
 from rapport.care.models import Attendance, Episode, EpisodeStatus, Session
 from rapport.core.instruments import Instrument
 from rapport.dashboards.figures import MIN_CASELOAD, Names, practice_figures
-from rapport.dashboards.reading import data_mark, read_practice
+from rapport.dashboards.reading import Month, PracticeData, data_mark, read_practice
 from rapport.measures.registry import get_instrument, outcome_families
 from rapport.measures.reliable import change_rule
 from rapport.practices.models import Practice
@@ -217,14 +218,12 @@ def _alliance_cutoff(practice_id: int) -> float:
     return float(AllianceSettings.for_practice(practice_id).low_total_cutoff)
 
 
-def snapshot_values(practice: Practice) -> dict[str, Any]:
-    """Every practice-dashboard figure, read and computed from the database, with how long that
-    took and the mark of the data it was computed from: the fields of a DashboardSnapshot."""
-    started = time.perf_counter()
-    mark = data_mark(practice.pk)
+def _figures(practice: Practice, month: Month | None = None) -> tuple[dict[str, Any], PracticeData]:
     outcomes = outcome_instruments(practice.pk)
     alliance = _alliance_instrument(practice.pk)
-    data = read_practice(practice.pk, [i.id for i in outcomes], alliance.id if alliance else None)
+    data = read_practice(
+        practice.pk, [i.id for i in outcomes], alliance.id if alliance else None, month=month
+    )
     names = Names(
         therapists=dict(
             User.objects.filter(
@@ -241,6 +240,15 @@ def snapshot_values(practice: Practice) -> dict[str, Any]:
         min_caseload=min_caseload(),
         rules={i.id: change_rule(i, practice_id=practice.pk) for i in outcomes},
     )
+    return figures, data
+
+
+def snapshot_values(practice: Practice) -> dict[str, Any]:
+    """Every practice-dashboard figure, read and computed from the database, with how long that
+    took and the mark of the data it was computed from: the fields of a DashboardSnapshot."""
+    started = time.perf_counter()
+    mark = data_mark(practice.pk)
+    figures, data = _figures(practice)
     return {
         "computed_at": timezone.now(),
         "seconds": time.perf_counter() - started,
@@ -251,3 +259,22 @@ def snapshot_values(practice: Practice) -> dict[str, Any]:
         "administrations": int(data.response_total.shape[0] + data.rating_counts.sum()),
         "data_mark": mark,
     }
+
+
+def month_of(practice: Practice, first: date) -> Month:
+    """The calendar month beginning on `first`, in the practice's time zone."""
+    after = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    zone = practice.zone
+    return Month(
+        first=first,
+        after=after,
+        start=datetime.combine(first, dt_time.min, tzinfo=zone),
+        end=datetime.combine(after, dt_time.min, tzinfo=zone),
+    )
+
+
+def month_figures(practice: Practice, month: Month) -> dict[str, Any]:
+    """The practice dashboard's figures for one month, computed as the dashboard computes them
+    (see read_practice for what a month counts); never stored: a month's report reads them."""
+    figures, _ = _figures(practice, month)
+    return figures

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from datetime import date, datetime
 
 import numpy as np
 from django.db import connections
@@ -64,21 +65,64 @@ def _case(column: str, values: list[str]) -> tuple[str, list[str]]:
     return f"CASE {column} {whens} ELSE -1 END", list(values)
 
 
+@dataclass(frozen=True)
+class Month:
+    """A calendar month of the practice's: its first and next month's first day, and the same
+    as instants in the practice's time zone."""
+
+    first: date
+    after: date
+    start: datetime
+    end: datetime
+
+
 # The SQL below interpolates only table names from the models' metadata and CASE/IN lists of
 # "%s" placeholders; every value is a parameter (hence the `nosec B608` marks).
 def read_practice(
-    practice_id: int, instrument_ids: list[str], alliance_instrument_id: str | None
+    practice_id: int,
+    instrument_ids: list[str],
+    alliance_instrument_id: str | None,
+    *,
+    month: Month | None = None,
 ) -> PracticeData:
+    """The practice as it stands now; or, for a `month`, as the month's figures count it: the
+    episodes begun before its end, "closed" only those that closed within it (their outcomes
+    are the month's), the scores given before its end, and the session ratings given in it."""
     episode = Episode._meta.db_table
     session = Session._meta.db_table
     response = Response._meta.db_table
+    # "1 = 1" keeps the statements one shape with a month or without.
+    closed_in, closed_params = "", []
+    begun, begun_e, begun_params = "1 = 1", "1 = 1", []
+    before_end, end_params = "1 = 1", []
+    rated_in, rated_params = "1 = 1", []
+    if month is not None:
+        closed_in, closed_params = (
+            " AND end_date >= %s AND end_date < %s",
+            [month.first, month.after],
+        )
+        begun, begun_e, begun_params = "start_date < %s", "e.start_date < %s", [month.after]
+        before_end, end_params = "r.completed_at < %s", [month.end]
+        rated_in, rated_params = (
+            "r.completed_at >= %s AND r.completed_at < %s",
+            [
+                month.start,
+                month.end,
+            ],
+        )
     with connections[read_alias()].cursor() as cursor:
         cursor.execute(
             f"SELECT id, primary_clinician_id, client_id, "  # nosec B608
-            f"CASE WHEN status = %s THEN 1 ELSE 0 END, "
+            f"CASE WHEN status = %s{closed_in} THEN 1 ELSE 0 END, "
             f"CASE WHEN closure_reason = %s THEN 1 ELSE 0 END "
-            f"FROM {episode} WHERE practice_id = %s ORDER BY id",
-            [EpisodeStatus.CLOSED.value, ClosureReason.DROPPED_OUT.value, practice_id],
+            f"FROM {episode} WHERE practice_id = %s AND {begun} ORDER BY id",
+            [
+                EpisodeStatus.CLOSED.value,
+                *closed_params,
+                ClosureReason.DROPPED_OUT.value,
+                practice_id,
+                *begun_params,
+            ],
         )
         episodes = _columns(cursor.fetchall(), 5).astype(np.int64)
 
@@ -86,9 +130,9 @@ def read_practice(
         cursor.execute(
             f"SELECT s.episode_id, {modality_sql}, COUNT(*) FROM {session} s "  # nosec B608
             f"JOIN {episode} e ON e.id = s.episode_id "
-            f"WHERE e.practice_id = %s AND s.attendance = %s "
+            f"WHERE e.practice_id = %s AND s.attendance = %s AND {begun_e} "
             f"GROUP BY s.episode_id, s.modality",
-            [*modality_params, practice_id, Attendance.ATTENDED.value],
+            [*modality_params, practice_id, Attendance.ATTENDED.value, *begun_params],
         )
         sessions = _columns(cursor.fetchall(), 3).astype(np.int64)
 
@@ -98,9 +142,16 @@ def read_practice(
             f"SELECT r.episode_id, {instrument_sql}, r.total FROM {response} r "  # nosec B608
             f"JOIN {episode} e ON e.id = r.episode_id "
             f"WHERE e.practice_id = %s AND r.respondent = %s AND r.total IS NOT NULL "
-            f"AND r.instrument_id IN ({marks}) "
+            f"AND r.instrument_id IN ({marks}) AND {begun_e} AND {before_end} "
             f"ORDER BY r.episode_id, r.completed_at, r.id",
-            [*instrument_params, practice_id, Respondent.CLIENT.value, *instrument_ids],
+            [
+                *instrument_params,
+                practice_id,
+                Respondent.CLIENT.value,
+                *instrument_ids,
+                *begun_params,
+                *end_params,
+            ],
         )
         responses = _columns(cursor.fetchall(), 3)
 
@@ -109,8 +160,8 @@ def read_practice(
             f"SELECT r.total, COUNT(*) FROM {response} r "  # nosec B608
             f"JOIN {episode} e ON e.id = r.episode_id "
             f"WHERE e.practice_id = %s AND r.respondent = %s AND r.total IS NOT NULL "
-            f"AND r.instrument_id = %s GROUP BY r.total",
-            [practice_id, Respondent.CLIENT.value, alliance_instrument_id or ""],
+            f"AND r.instrument_id = %s AND {rated_in} GROUP BY r.total",
+            [practice_id, Respondent.CLIENT.value, alliance_instrument_id or "", *rated_params],
         )
         ratings = _columns(cursor.fetchall(), 2)
 

@@ -41,7 +41,9 @@ def _shades(family: FamilyProgress) -> list[Shade]:
     return [Shade(b.min, b.max, b.label, b.severity) for b in family.instrument.bands]
 
 
-def _envelope(band: ExpectedBand | None, offset: float, last_x: float) -> Envelope | None:
+def _envelope(
+    band: ExpectedBand | None, offset: float, last_x: float, *, plain: bool = False
+) -> Envelope | None:
     if band is None:
         return None
     xs = [session + offset for session in band.sessions]
@@ -59,6 +61,7 @@ def _envelope(band: ExpectedBand | None, offset: float, last_x: float) -> Envelo
         p50=pick(band.p50),
         p75=pick(band.p75),
         p90=pick(band.p90),
+        plain=plain,
     )
 
 
@@ -70,15 +73,23 @@ def _events(marks: list[AlertMark]) -> list[Event]:
     return [Event(mark.x, mark.label) for mark in marks]
 
 
-def family_panel(family: FamilyProgress, *, simplified: bool = False) -> Panel:
+def family_panel(
+    family: FamilyProgress, *, simplified: bool = False, expected: bool = False
+) -> Panel:
+    """A measure's panel; `simplified` (the client's) leaves out the expected band, alerts and
+    risk marks, unless `expected` asks for the band (the client's printed progress report, which
+    explains it in plain words)."""
     last_x = max(p.x for s in family.series for p in s.points)
+    band = not simplified or expected
     return Panel(
         title=f"{family.title} · {direction_words(family)}",
         y_label="Score",
         y_range=_y_range(family),
         lines=_lines(family.series),
         shades=_shades(family),
-        envelope=None if simplified else _envelope(family.expected, family.expected_offset, last_x),
+        envelope=_envelope(family.expected, family.expected_offset, last_x, plain=simplified)
+        if band
+        else None,
         alerts=[] if simplified else _events(family.alerts),
         risk_points=[] if simplified else risk_points(family),
     )
@@ -126,11 +137,14 @@ def clinician_chart(progress: EpisodeProgress) -> ProgressChart:
     )
 
 
-def portal_chart(progress: PortalProgress) -> ProgressChart:
-    """The client's own scores over their sessions, with the instrument's ranges shaded."""
+def portal_chart(progress: PortalProgress, *, expected: bool = False) -> ProgressChart:
+    """The client's own scores over their sessions, with the instrument's ranges shaded (and
+    with `expected`, the expected band of the families that carry one)."""
     return ProgressChart(
         x_label="Session",
-        panels=[family_panel(family, simplified=True) for family in progress.families],
+        panels=[
+            family_panel(family, simplified=True, expected=expected) for family in progress.families
+        ],
         empty_text="No scores to show yet.",
     )
 

@@ -309,17 +309,24 @@ def current_episode(client: Client) -> Episode | None:
     return client.episodes.filter(status__in=["active", "on_hold"]).order_by("-start_date").first()
 
 
-def portal_progress(user: User, client: Client, link: GuardianLink | None) -> PortalProgress:
+def portal_progress(
+    user: User | None,
+    client: Client,
+    link: GuardianLink | None,
+    *,
+    episode: Episode | None = None,
+) -> PortalProgress:
     """A client sees their own scores; a guardian their own forms, and the young person's scores
     only when the clinician allows it (GuardianLink.may_see_client_answers), as on the portal's
-    home page."""
-    episode = current_episode(client)
+    home page. Of the current episode unless `episode` (one of the client's) is given; a report
+    printed from the command line (no `user`) is the client's own copy."""
+    episode = episode or current_episode(client)
     name = client.preferred_name or client.full_name.split(" ")[0]
     whose = "" if link is None else name
     if episode is None:
         return PortalProgress(client, whose, [])
     clock = session_clock(episode)
-    if link is None:
+    if link is None or user is None:
         histories = score_histories(episode, respondents=("client",), kinds=("outcome",))
         return PortalProgress(client, whose, _by_family(histories, clock, lambda history: "You"))
     own_key = f"guardian:{user.pk}"

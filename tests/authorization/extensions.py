@@ -22,3 +22,7 @@ CAST_EXTENSIONS.append(add_exposure)
 from tests.authorization.cast_plans import add_plans  # noqa: E402
 
 CAST_EXTENSIONS.append(add_plans)
+
+from tests.authorization.cast_reports import add_reports  # noqa: E402
+
+CAST_EXTENSIONS.append(add_reports)

@@ -15,6 +15,7 @@ from tests.authorization.routes_measures import MEASURES_ROUTES
 from tests.authorization.routes_people_care import PEOPLE_CARE_ROUTES
 from tests.authorization.routes_plans import PLANS_ROUTES
 from tests.authorization.routes_progress import PROGRESS_ROUTES
+from tests.authorization.routes_reports import REPORTS_ROUTES
 from tests.authorization.routes_trajectories import TRAJECTORIES_ROUTES
 
 MATRIX: dict[str, list[Case]] = {
@@ -26,6 +27,7 @@ MATRIX: dict[str, list[Case]] = {
     **PROGRESS_ROUTES,
     **TRAJECTORIES_ROUTES,
     **DASHBOARDS_ROUTES,
+    **REPORTS_ROUTES,
 }
 
 # Routes that load a clinical object through rapport.access: (object type, URL kwarg).
@@ -86,6 +88,15 @@ CLINICAL_OBJECT_ROUTES = {
     "plans:reply": ("plans.planversion", "version_id"),
     "progress:episode": ("care.episode", "episode_id"),
     "progress:chart": ("care.episode", "episode_id"),
+    # Clients and guardians open these too: their loads are audited as "portal_read".
+    "reports:progress": ("care.episode", "episode_id"),
+    "reports:progress_pdf": ("care.episode", "episode_id"),
+    "reports:plan": ("care.episode", "episode_id"),
+    "reports:plan_pdf": ("care.episode", "episode_id"),
+    "reports:discharge": ("care.episode", "episode_id"),
+    "reports:discharge_pdf": ("care.episode", "episode_id"),
+    "reports:discharge_write": ("care.episode", "episode_id"),
+    "reports:send": ("care.episode", "episode_id"),
 }
 
 

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django import forms
+
+from rapport.accounts.forms import SubmitOnceMixin
+from rapport.reports.models import NAME_MAX, RECOMMENDATIONS_MAX
+
+
+class LetterForm(SubmitOnceMixin):
+    addressee = forms.CharField(
+        label="To (the referrer's name)",
+        max_length=NAME_MAX,
+        help_text="The person who referred the client, or who will carry on their care.",
+    )
+    organisation = forms.CharField(label="Organisation", max_length=NAME_MAX, required=False)
+    recommendations = forms.CharField(
+        label="Recommendations",
+        max_length=RECOMMENDATIONS_MAX,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=(
+            f"Up to {RECOMMENDATIONS_MAX} characters. The client keeps a copy of the letter: "
+            "write nothing here they should not read."
+        ),
+    )
+
+    def clean_recommendations(self) -> str:
+        text: str = self.cleaned_data["recommendations"].strip()
+        if not text:
+            raise forms.ValidationError("Write the recommendations.")
+        return text
