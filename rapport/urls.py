@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("rapport.trajectories.urls")),
     path("", include("rapport.progress.urls")),
     path("", include("rapport.dashboards.urls")),
+    path("", include("rapport.interop.urls")),
 ]
