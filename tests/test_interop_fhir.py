@@ -21,6 +21,7 @@ from rapport.accounts.models import Role
 from rapport.audit.models import AuditEvent
 from rapport.care.models import Session
 from rapport.core.fhir import codes
+from rapport.core.fhir.plans import CAREPLAN_STATUSES, GOAL_LIFECYCLE_STATUSES
 from rapport.demo.practice import DemoSummary, build_demo_practice
 from rapport.interop.queries import (
     CLINICAL,
@@ -300,6 +301,95 @@ def test_sensitive_resources_carry_restricted_and_psychiatric_security_labels(
             labels = codings({"coding": resource["meta"]["security"]})
             assert (codes.V3_CONFIDENTIALITY, "R") in labels
             assert (codes.V3_ACT_CODE, "PSY") in labels
+
+
+# --- Treatment plans ----------------------------------------------------------------------------
+
+
+def revised_client(demo: DemoSummary) -> Client:
+    """A demo client whose plan has been revised at least once after it reached them."""
+    revised = (
+        PlanVersion.objects.filter(episode__practice=demo.practice, proposed_at__isnull=False)
+        .exclude(status="draft")
+        .values("episode__client")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=2)
+        .order_by("episode__client")
+    )
+    assert revised, "the demo has no revised plan"
+    return Client.objects.get(pk=revised[0]["episode__client"])
+
+
+def test_each_plan_version_is_a_care_plan_replacing_the_one_before_which_is_revoked(
+    demo: DemoSummary,
+) -> None:
+    client = revised_client(demo)
+    bundle = client_bundle(client)
+    Bundle.model_validate(bundle)
+    plans = resources(bundle, "CarePlan")
+    versions = list(
+        PlanVersion.objects.filter(episode__client=client, proposed_at__isnull=False)
+        .exclude(status="draft")
+        .order_by("episode", "number")
+    )
+
+    assert [p["id"] for p in plans] == [f"rapport-plan-version-{v.pk}" for v in versions]
+    for plan in plans:
+        assert plan["status"] in CAREPLAN_STATUSES
+        assert plan["intent"] == "plan"
+    replacing = 0
+    for earlier, later, version in zip(plans, plans[1:], versions[1:], strict=False):
+        if version.number > 1:  # the first version of an episode replaces nothing
+            replacing += 1
+            assert later["replaces"] == [{"reference": f"CarePlan/{earlier['id']}"}]
+            assert earlier["status"] == "revoked"
+    assert replacing
+    assert plans[-1]["status"] != "revoked"
+    drafts = PlanVersion.objects.filter(episode__client=client, status="draft")
+    assert not {f"rapport-plan-version-{d.pk}" for d in drafts} & {p["id"] for p in plans}
+
+
+def test_goals_carry_their_benchmark_as_a_target_with_a_comparator(demo: DemoSummary) -> None:
+    bundle = client_bundle(revised_client(demo))
+    goals = resources(bundle, "Goal")
+    assert goals
+
+    quantities = 0
+    for goal in goals:
+        assert goal["lifecycleStatus"] in GOAL_LIFECYCLE_STATUSES
+        target = goal["target"][0]
+        assert target["measure"]["coding"]
+        if "detailQuantity" in target:
+            quantities += 1
+            assert target["detailQuantity"]["comparator"] in {"<", "<=", ">=", ">"}
+            assert target["detailQuantity"]["system"] == codes.UCUM
+        else:
+            assert target["detailString"]
+        for acceptance in goal.get("extension", []):
+            assert acceptance["url"] == "http://hl7.org/fhir/StructureDefinition/goal-acceptance"
+            status = [e["valueCode"] for e in acceptance["extension"] if e["url"] == "status"]
+            assert status in (["agree"], ["disagree"])
+    assert quantities
+
+
+def test_a_guardian_whose_link_does_not_share_the_plan_receives_none_of_it(
+    demo: DemoSummary,
+) -> None:
+    link = (
+        GuardianLink.objects.filter(
+            is_active=True, client__episodes__plan_versions__proposed_at__isnull=False
+        )
+        .order_by("pk")
+        .first()
+    )
+    assert link is not None
+    link.may_see_plan_summary = False
+    link.save()
+
+    bundle = client_bundle(link.client, recipient_for(link.guardian, link.client))
+
+    assert resources(bundle, "CarePlan") == resources(bundle, "Goal") == []
+    assert resources(client_bundle(link.client, CLINICAL), "CarePlan")
 
 
 # --- Stable, and nothing private ----------------------------------------------------------------

@@ -20,14 +20,18 @@ from django.core.exceptions import ImproperlyConfigured
 from rapport import access
 from rapport.accounts.models import Role, User
 from rapport.audit.services import audit_record
-from rapport.care.models import Episode, Session
+from rapport.care.models import Episode, EpisodeStatus, Session
+from rapport.core.fhir import plans as fhir_plans
 from rapport.core.fhir import resources as fhir
 from rapport.core.fhir.inputs import (
     AuthorKind,
     ClientInput,
+    DecisionInput,
     EncounterInput,
     EpisodeInput,
+    GoalInput,
     GuardianInput,
+    PlanInput,
     PracticeInput,
     PractitionerInput,
     ProblemInput,
@@ -36,7 +40,8 @@ from rapport.core.fhir.inputs import (
 from rapport.measures.models import Response
 from rapport.measures.registry import get_instrument
 from rapport.people.models import Client, ClientStatus, GuardianLink
-from rapport.plans.models import Problem
+from rapport.plans.goal_status import goal_target_words, measure_families
+from rapport.plans.models import PlanDecision, PlanVersion, Problem
 from rapport.plans.queries import sharing_for
 
 # The audit trail's name for what an export produced (the client record is audited as read).
@@ -55,6 +60,7 @@ class Recipient:
     therapist_forms: bool = True
     guardian_forms: bool = True
     guardian_key: str | None = None
+    plans: bool = True
 
 
 CLINICAL = Recipient()
@@ -68,11 +74,13 @@ def recipient_for(user: User, client: Client) -> Recipient:
         return Recipient(therapist_forms=False, guardian_forms=False)
     if user.role == Role.GUARDIAN:
         sharing = sharing_for(user, client)
+        link = client.guardian_link_for(user)
         return Recipient(
             client_answers=sharing.answers,
             free_text=sharing.free_text,
             therapist_forms=False,
             guardian_key=f"guardian:{user.pk}",
+            plans=link is not None and link.may_see_plan_summary,
         )
     return CLINICAL
 
@@ -129,6 +137,7 @@ class ClientRecord:
     episodes: tuple[EpisodeInput, ...]
     encounters: tuple[EncounterInput, ...]
     responses: tuple[ResponseInput, ...]
+    plans: tuple[PlanInput, ...]
 
 
 def client_record(client: Client, recipient: Recipient) -> ClientRecord:
@@ -218,10 +227,12 @@ def client_record(client: Client, recipient: Recipient) -> ClientRecord:
             )
         )
 
+    plans = _plans(client, episodes, link_of_user) if recipient.plans else ()
     staff_pks = {e.clinician_pk for e in episode_inputs}
     staff_pks |= {pk for e in episode_inputs for pk in e.team_pks}
     staff_pks |= {e.clinician_pk for e in encounters}
     staff_pks |= {p.recorder_pk for p in problem_inputs}
+    staff_pks |= {plan.author_pk for plan in plans}
     staff_pks |= {
         r.author_pk
         for r in response_inputs
@@ -263,7 +274,74 @@ def client_record(client: Client, recipient: Recipient) -> ClientRecord:
         episodes=episode_inputs,
         encounters=encounters,
         responses=tuple(response_inputs),
+        plans=plans,
     )
+
+
+def _plans(
+    client: Client, episodes: list[Episode], link_of_user: dict[int, int]
+) -> tuple[PlanInput, ...]:
+    """The plan versions that reached the client or their family, never a draft (work in
+    progress, as on the portal), each with its goals and who answered it."""
+    families = measure_families(client.practice_id)
+    found: list[PlanInput] = []
+    for episode in episodes:
+        versions = list(
+            PlanVersion.objects.filter(episode=episode, proposed_at__isnull=False)
+            .exclude(status=PlanVersion.Status.DRAFT)
+            .prefetch_related("goals__problems", "decisions")
+            .order_by("number")
+        )
+        for index, version in enumerate(versions):
+            assert version.proposed_at is not None  # filtered above
+            goals = tuple(
+                GoalInput(
+                    pk=goal.pk,
+                    version_pk=version.pk,
+                    client_pk=client.pk,
+                    title=goal.title,
+                    benchmark=goal.benchmark,
+                    instrument=families.get(goal.family),
+                    subscale=goal.subscale,
+                    target=goal.target,
+                    count_direction=goal.count_direction,
+                    target_words=goal_target_words(goal, families),
+                    target_date=goal.target_date,
+                    problem_pks=tuple(sorted(p.pk for p in goal.problems.all())),
+                )
+                for goal in version.goals.all()
+            )
+            decisions = tuple(
+                DecisionInput(
+                    party_kind="client" if d.party == "client" else "guardian",
+                    party_pk=client.pk if d.party == "client" else link_of_user.get(d.by_id),
+                    accepted=d.decision == PlanDecision.Decision.ACCEPTED,
+                )
+                for d in version.decisions.all()
+            )
+            found.append(
+                PlanInput(
+                    pk=version.pk,
+                    episode_pk=episode.pk,
+                    client_pk=client.pk,
+                    number=version.number,
+                    status=version.status,
+                    episode_closed=episode.status == EpisodeStatus.CLOSED,
+                    shared_text="\n\n".join(
+                        text.strip()
+                        for text in (version.shared_formulation, version.approach)
+                        if text.strip()
+                    ),
+                    proposed_at=version.proposed_at,
+                    decided_at=version.decided_at,
+                    author_pk=version.author_id,
+                    replaces_pk=versions[index - 1].pk if index else None,
+                    replaced=index < len(versions) - 1,
+                    goals=goals,
+                    decisions=decisions,
+                )
+            )
+    return tuple(found)
 
 
 def record_resources(record: ClientRecord, base: str) -> list[dict[str, Any]]:
@@ -286,6 +364,9 @@ def record_resources(record: ClientRecord, base: str) -> list[dict[str, Any]]:
         total = fhir.observation_json(response, base)
         if total is not None:
             found.append(total)
+    for plan in record.plans:
+        found.append(fhir_plans.careplan_json(plan))
+        found += [fhir_plans.goal_json(goal, plan, base) for goal in plan.goals]
     return found
 
 

@@ -12,17 +12,23 @@ from importlib import resources
 from typing import Any
 
 import pytest
+from fhir.resources.R4B.careplan import CarePlan
 from fhir.resources.R4B.encounter import Encounter
 from fhir.resources.R4B.episodeofcare import EpisodeOfCare
+from fhir.resources.R4B.goal import Goal
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.relatedperson import RelatedPerson
 
 from rapport.core.fhir import codes
+from rapport.core.fhir import plans as fhir_plans
 from rapport.core.fhir import resources as fhir
 from rapport.core.fhir.inputs import (
+    DecisionInput,
     EncounterInput,
     EpisodeInput,
+    GoalInput,
     GuardianInput,
+    PlanInput,
     ProblemInput,
     ResponseInput,
 )
@@ -218,3 +224,121 @@ def test_the_fhir_base_defaults_to_the_sites_address_followed_by_fhir() -> None:
     )
 
     assert started.stdout.strip() == "https://rapport.north.test/fhir"
+
+
+# --- Plans ------------------------------------------------------------------------------------
+
+
+def plan(status: str, *, replaced: bool = False, closed: bool = False, **changes: Any) -> PlanInput:
+    made = PlanInput(
+        pk=21,
+        episode_pk=3,
+        client_pk=5,
+        number=2,
+        status=status,
+        episode_closed=closed,
+        shared_text="We will face the bus together.",
+        proposed_at=WHEN,
+        decided_at=None,
+        author_pk=2,
+        replaces_pk=20,
+        replaced=replaced,
+    )
+    return dataclasses.replace(made, **changes)
+
+
+@pytest.mark.parametrize(
+    ("status", "replaced", "closed", "expected"),
+    [
+        ("accepted", False, False, "active"),
+        ("accepted", False, True, "completed"),
+        ("accepted", True, False, "revoked"),
+        ("proposed", False, False, "draft"),
+        ("changes_requested", False, False, "draft"),
+        ("superseded", False, False, "revoked"),
+    ],
+)
+def test_a_plan_versions_care_plan_status(
+    status: str, replaced: bool, closed: bool, expected: str
+) -> None:
+    document = fhir_plans.careplan_json(plan(status, replaced=replaced, closed=closed))
+
+    CarePlan.model_validate(document)
+    assert document["status"] == expected
+    assert document["replaces"] == [{"reference": "CarePlan/rapport-plan-version-20"}]
+
+
+def goal(benchmark: str, **changes: Any) -> GoalInput:
+    made = GoalInput(
+        pk=31,
+        version_pk=21,
+        client_pk=5,
+        title="Take the bus to school",
+        benchmark=benchmark,
+        instrument=None,
+        subscale="",
+        target=3.0,
+        count_direction="at_least",
+        target_words="at least 3 times",
+        target_date=date(2026, 6, 1),
+        problem_pks=(8,),
+    )
+    return dataclasses.replace(made, **changes)
+
+
+@pytest.mark.parametrize(
+    ("made", "comparator"),
+    [
+        (goal("count"), ">="),
+        (goal("count", count_direction="at_most"), "<="),
+        (goal("rating", target=7.0), ">="),
+        (goal("measure_target", instrument=response("phq9").instrument, target=10.0), "<"),
+    ],
+)
+def test_a_goals_target_says_which_way_it_is_met(made: GoalInput, comparator: str) -> None:
+    document = fhir_plans.goal_json(made, plan("accepted"), BASE)
+
+    Goal.model_validate(document)
+    assert document["target"][0]["detailQuantity"]["comparator"] == comparator
+    assert document["target"][0]["dueDate"] == "2026-06-01"
+
+
+def test_a_reliable_improvement_goal_is_told_in_words_against_the_measures_code() -> None:
+    made = goal(
+        "reliable_improvement",
+        instrument=response("phq9").instrument,
+        target=None,
+        target_words="a reliable improvement on the PHQ-9",
+    )
+
+    target = fhir_plans.goal_json(made, plan("accepted"), BASE)["target"][0]
+
+    assert target["detailString"] == "a reliable improvement on the PHQ-9"
+    assert target["measure"]["coding"][0]["code"] == "44261-6"
+
+
+def test_who_agreed_to_the_plan_is_the_goals_acceptance() -> None:
+    answered = plan(
+        "accepted",
+        decisions=(
+            DecisionInput(party_kind="client", party_pk=5, accepted=True),
+            DecisionInput(party_kind="guardian", party_pk=None, accepted=False),
+        ),
+    )
+
+    document = fhir_plans.goal_json(goal("count"), answered, BASE)
+
+    Goal.model_validate(document)
+    assert document["extension"] == [
+        {
+            "url": "http://hl7.org/fhir/StructureDefinition/goal-acceptance",
+            "extension": [
+                {"url": "individual", "valueReference": {"reference": "Patient/rapport-client-5"}},
+                {"url": "status", "valueCode": "agree"},
+            ],
+        },
+        {
+            "url": "http://hl7.org/fhir/StructureDefinition/goal-acceptance",
+            "extension": [{"url": "status", "valueCode": "disagree"}],
+        },
+    ]

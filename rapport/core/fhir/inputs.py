@@ -110,3 +110,49 @@ class ResponseInput:
     author_pk: int | None
     total: float | None
     band: str
+
+
+@dataclass(frozen=True)
+class DecisionInput:
+    """A client's or guardian's answer to a proposed plan version."""
+
+    party_kind: AuthorKind  # "client" or "guardian"
+    party_pk: int | None  # the client's, or the guardian link's (None: link since removed)
+    accepted: bool
+
+
+@dataclass(frozen=True)
+class GoalInput:
+    pk: int
+    version_pk: int
+    client_pk: int
+    title: str
+    benchmark: str  # measure_target, reliable_improvement, rating or count
+    instrument: Instrument | None  # the measure's, for a measure benchmark
+    subscale: str
+    target: float | None
+    count_direction: str  # at_least or at_most, for a count
+    target_words: str  # "below 10 on the PHQ-9"
+    target_date: date | None
+    problem_pks: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    """One plan version that reached the client (drafts never leave). Its text is what the
+    client reads: the shared formulation and the approach, never the private formulation."""
+
+    pk: int
+    episode_pk: int
+    client_pk: int
+    number: int
+    status: str  # proposed, accepted, changes_requested or superseded
+    episode_closed: bool
+    shared_text: str
+    proposed_at: datetime
+    decided_at: datetime | None
+    author_pk: int
+    replaces_pk: int | None  # the version this one took the place of
+    replaced: bool  # a later version has taken its place
+    goals: tuple[GoalInput, ...] = ()
+    decisions: tuple[DecisionInput, ...] = ()

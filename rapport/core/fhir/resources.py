@@ -24,6 +24,7 @@ from rapport.core.fhir.inputs import (
     ResponseInput,
 )
 from rapport.core.fhir.questionnaires import questionnaire_response_json
+from rapport.core.instruments import Instrument
 
 SENSITIVE_META: dict[str, Any] = {"security": [codes.RESTRICTED, codes.PSYCHIATRY_SENSITIVITY]}
 
@@ -63,6 +64,8 @@ ID_PREFIXES = {
     "QuestionnaireResponse": "rapport-response",
     "Observation": "rapport-response-total",
     "Condition": "rapport-problem",
+    "CarePlan": "rapport-plan-version",
+    "Goal": "rapport-plan-goal",
 }
 
 
@@ -280,17 +283,17 @@ def questionnaire_response_resource(response: ResponseInput) -> dict[str, Any]:
     return document
 
 
-def total_code(response: ResponseInput, base: str) -> dict[str, Any]:
+def total_code(instrument: Instrument, base: str) -> dict[str, Any]:
     """LOINC for the totals whose code we know (PHQ-9, GAD-7); our own code otherwise."""
-    loinc = response.instrument.loinc_total
+    loinc = instrument.loinc_total
     if loinc in codes.LOINC_TOTALS:
         display = codes.LOINC_TOTALS[loinc]
         coding = {"system": codes.LOINC, "code": loinc, "display": display}
     else:
-        display = f"{response.instrument.title} total score"
+        display = f"{instrument.title} total score"
         coding = {
             "system": codes.rapport_system(base, "instrument-total"),
-            "code": response.instrument.id,
+            "code": instrument.id,
             "display": display,
         }
     return {"coding": [coding], "text": display}
@@ -306,7 +309,7 @@ def observation_json(response: ResponseInput, base: str) -> dict[str, Any] | Non
         "meta": SENSITIVE_META,
         "status": "final",
         "category": [{"coding": [codes.SURVEY]}],
-        "code": total_code(response, base),
+        "code": total_code(response.instrument, base),
         "subject": reference("Patient", response.client_pk),
         "effectiveDateTime": response.completed_at.isoformat(),
         "valueQuantity": {
