@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, date, datetime
 from importlib import resources
 from typing import Any
@@ -191,39 +188,6 @@ def test_a_bundle_refuses_one_resource_twice() -> None:
 
     with pytest.raises(ValueError, match="twice"):
         fhir.collection_bundle([patient, dict(patient)], base=BASE)
-
-
-@pytest.mark.parametrize(
-    "value", ["https://fhir.example.org/fhir/", "fhir.example.org", "https://x.org/fhir?a=1"]
-)
-def test_a_malformed_fhir_base_stops_the_start(value: str) -> None:
-    env = {**os.environ, "RAPPORT_DEBUG": "1", "RAPPORT_FHIR_BASE": value}
-
-    started = subprocess.run(
-        [sys.executable, "-c", "import rapport.settings"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-    assert started.returncode != 0
-    assert "RAPPORT_FHIR_BASE must be an http(s) address" in started.stderr
-
-
-def test_the_fhir_base_defaults_to_the_sites_address_followed_by_fhir() -> None:
-    env = {**os.environ, "RAPPORT_DEBUG": "1", "RAPPORT_BASE_URL": "https://rapport.north.test/"}
-    env.pop("RAPPORT_FHIR_BASE", None)
-
-    started = subprocess.run(
-        [sys.executable, "-c", "import rapport.settings as s; print(s.RAPPORT_FHIR_BASE)"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-
-    assert started.stdout.strip() == "https://rapport.north.test/fhir"
 
 
 # --- Plans ------------------------------------------------------------------------------------
