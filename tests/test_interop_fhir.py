@@ -477,6 +477,20 @@ def test_a_guardian_without_the_young_persons_words_gets_the_problem_titles_inst
     assert "face the bus" in json.dumps(client_bundle(client, CLINICAL))
 
 
+def test_a_guardian_whose_link_hides_the_appointments_receives_no_sessions(
+    demo: DemoSummary,
+) -> None:
+    teen, link = adolescent_with_guardian(demo)
+    link.may_see_schedule = False
+    link.save()
+
+    bundle = client_bundle(teen, recipient_for(link.guardian, teen))
+
+    assert resources(bundle, "Encounter") == []
+    assert '"Encounter/' not in json.dumps(bundle)
+    assert resources(client_bundle(teen, CLINICAL), "Encounter")
+
+
 def test_a_client_receives_their_own_forms_but_not_the_therapists_ratings(
     demo: DemoSummary,
 ) -> None:

@@ -37,6 +37,7 @@ from rapport.core.fhir.inputs import (
     ProblemInput,
     ResponseInput,
 )
+from rapport.core.instruments import Instrument
 from rapport.measures.models import Response
 from rapport.measures.registry import get_instrument
 from rapport.people.models import Client, ClientStatus, GuardianLink
@@ -61,6 +62,7 @@ class Recipient:
     guardian_forms: bool = True
     guardian_key: str | None = None
     plans: bool = True
+    schedule: bool = True
 
 
 CLINICAL = Recipient()
@@ -68,8 +70,8 @@ CLINICAL = Recipient()
 
 def recipient_for(user: User, client: Client) -> Recipient:
     """The portal's rules as an export's: a client receives their own forms; a guardian their
-    own, and the young person's answers and words only where their link shares them; staff
-    (and the system) the whole record but the private notes."""
+    own, and the young person's answers and words, the plan and the appointments only where
+    their link shares them; staff (and the system) the whole record but the private notes."""
     if user.role == Role.CLIENT:
         return Recipient(therapist_forms=False, guardian_forms=False)
     if user.role == Role.GUARDIAN:
@@ -81,6 +83,7 @@ def recipient_for(user: User, client: Client) -> Recipient:
             therapist_forms=False,
             guardian_key=f"guardian:{user.pk}",
             plans=link is not None and link.may_see_plan_summary,
+            schedule=link is not None and link.may_see_schedule,
         )
     return CLINICAL
 
@@ -120,12 +123,13 @@ def _author(
     return "practitioner", respondent_user or episode.primary_clinician_id
 
 
-def _answers(response: Response, recipient: Recipient) -> dict[str, Any]:
+def _answers(response: Response, instrument: Instrument, recipient: Recipient) -> dict[str, Any]:
     """The answers as stored, without the young person's written words where the recipient may
     not read them."""
     if response.respondent != "client" or recipient.free_text:
         return dict(response.answers)
-    return {k: (None if isinstance(v, str) else v) for k, v in response.answers.items()}
+    written = {item.link_id for item in instrument.items if item.kind == "text"}
+    return {k: (None if k in written else v) for k, v in response.answers.items()}
 
 
 @dataclass(frozen=True)
@@ -147,8 +151,10 @@ def client_record(client: Client, recipient: Recipient) -> ClientRecord:
         GuardianLink.objects.filter(client=client).select_related("guardian").order_by("pk")
     )
     link_of_user = {link.guardian_id: link.pk for link in links}
-    sessions = list(
-        Session.objects.filter(episode__client=client).order_by("scheduled_start", "pk")
+    sessions = (
+        list(Session.objects.filter(episode__client=client).order_by("scheduled_start", "pk"))
+        if recipient.schedule
+        else []
     )
     problems = list(Problem.objects.filter(episode__client=client).order_by("priority", "pk"))
     responses = [
@@ -211,14 +217,15 @@ def client_record(client: Client, recipient: Recipient) -> ClientRecord:
     for r in responses:
         episode = by_pk[r.episode_id]
         kind, author = _author(r, episode, link_of_user)
+        instrument = get_instrument(r.instrument_id, practice_id=episode.practice_id)
         response_inputs.append(
             ResponseInput(
                 pk=r.pk,
                 episode_pk=r.episode_id,
                 client_pk=client.pk,
-                encounter_pk=r.assignment.session_id,
-                instrument=get_instrument(r.instrument_id, practice_id=episode.practice_id),
-                answers=_answers(r, recipient),
+                encounter_pk=r.assignment.session_id if recipient.schedule else None,
+                instrument=instrument,
+                answers=_answers(r, instrument, recipient),
                 completed_at=r.completed_at,
                 author_kind=kind,
                 author_pk=author,
