@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django.http import HttpResponse
+from django.views.decorators.http import require_http_methods
 
 from rapport.accounts.decorators import role_required
 from rapport.accounts.models import Role
@@ -13,6 +14,7 @@ from rapport.interop.queries import staff_client_export
 
 
 @role_required(Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN)
+@require_http_methods(["GET"])
 def client_fhir(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     """The client's whole record (all their episodes) as a FHIR R4 collection Bundle."""
     client, bundle = staff_client_export(request.user, client_id)
