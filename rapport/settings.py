@@ -7,6 +7,7 @@ redirect, two-factor authentication required for staff. See README "Configuratio
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -66,6 +67,19 @@ if not SECRET_KEY:
 
 # Where people reach Rapport, for links in emails sent by the background worker.
 RAPPORT_BASE_URL = os.environ.get("RAPPORT_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "")
+# The canonical base of exported FHIR resources (each entry's fullUrl is base/Type/id): where a
+# receiver can tell them apart from another practice's. By default under RAPPORT_BASE_URL; with
+# neither set, exports refuse to run rather than invent a host.
+RAPPORT_FHIR_BASE = os.environ.get("RAPPORT_FHIR_BASE", "").strip() or (
+    f"{RAPPORT_BASE_URL.strip().rstrip('/')}/fhir" if RAPPORT_BASE_URL.strip() else ""
+)
+if RAPPORT_FHIR_BASE and not re.fullmatch(
+    r"https?://[^\s/?#]+(/[^\s?#]*[^\s?#/])?", RAPPORT_FHIR_BASE
+):
+    raise ImproperlyConfigured(
+        "RAPPORT_FHIR_BASE must be an http(s) address without a trailing slash, query or "
+        "fragment, e.g. https://rapport.example.org/fhir."
+    )
 ALLOWED_HOSTS = env_list("RAPPORT_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("RAPPORT_CSRF_TRUSTED_ORIGINS")
 
@@ -95,6 +109,7 @@ INSTALLED_APPS = [
     "rapport.audit",
     "rapport.portal",
     "rapport.reports",
+    "rapport.interop",
     # These three import the domain apps; no domain app imports them.
     "rapport.demo",
     "rapport.operations",

@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("rapport.progress.urls")),
     path("", include("rapport.dashboards.urls")),
     path("", include("rapport.reports.urls")),
+    path("", include("rapport.interop.urls")),
 ]

@@ -225,3 +225,37 @@ def test_every_whole_number_setting_refuses_a_value_out_of_its_range_in_one_line
     assert result.returncode != 0
     assert f"{name} must be a whole number from" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "value", ["https://fhir.example.org/fhir/", "fhir.example.org", "https://x.org/fhir?a=1"]
+)
+def test_a_malformed_fhir_base_stops_the_start(tmp_path, value):
+    env = production_env(
+        tmp_path, RAPPORT_BASE_URL="https://rapport.example.org", RAPPORT_FHIR_BASE=value
+    )
+
+    started = subprocess.run(
+        [sys.executable, "-c", "import rapport.settings"],
+        env=env,
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+    )
+
+    assert started.returncode != 0
+    assert "RAPPORT_FHIR_BASE must be an http(s) address" in started.stderr
+
+
+def test_the_fhir_base_defaults_to_the_sites_address_followed_by_fhir(tmp_path):
+    env = production_env(tmp_path, RAPPORT_BASE_URL="https://rapport.example.org/")
+
+    values = read_settings(env, "RAPPORT_FHIR_BASE")
+
+    assert values == {"RAPPORT_FHIR_BASE": repr("https://rapport.example.org/fhir")}
+
+
+def test_without_any_address_the_fhir_base_is_left_empty_not_invented(tmp_path):
+    assert read_settings(production_env(tmp_path), "RAPPORT_FHIR_BASE") == {
+        "RAPPORT_FHIR_BASE": repr("")
+    }

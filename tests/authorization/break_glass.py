@@ -65,6 +65,8 @@ FORM_PAGES = frozenset(
         "plans:goal_new",
         "plans:goal_edit",
         "plans:review_new",
+        # Not a form, but refused alike: exporting the whole record is no emergency read.
+        "interop:client_fhir",
     }
 )
 

@@ -11,6 +11,7 @@ from tests.authorization.cases import ROLES, Case
 from tests.authorization.routes_alliance import ALLIANCE_ROUTES
 from tests.authorization.routes_dashboards import DASHBOARDS_ROUTES
 from tests.authorization.routes_exposure import EXPOSURE_ROUTES
+from tests.authorization.routes_interop import INTEROP_ROUTES
 from tests.authorization.routes_measures import MEASURES_ROUTES
 from tests.authorization.routes_people_care import PEOPLE_CARE_ROUTES
 from tests.authorization.routes_plans import PLANS_ROUTES
@@ -28,6 +29,7 @@ MATRIX: dict[str, list[Case]] = {
     **TRAJECTORIES_ROUTES,
     **DASHBOARDS_ROUTES,
     **REPORTS_ROUTES,
+    **INTEROP_ROUTES,
 }
 
 # Routes that load a clinical object through rapport.access: (object type, URL kwarg).
@@ -97,6 +99,7 @@ CLINICAL_OBJECT_ROUTES = {
     "reports:discharge_pdf": ("care.episode", "episode_id"),
     "reports:discharge_write": ("care.episode", "episode_id"),
     "reports:send": ("care.episode", "episode_id"),
+    "interop:client_fhir": ("people.client", "client_id"),
 }
 
 

@@ -1,4 +1,4 @@
-"""FHIR R4 documents built from instruments and answers: plain dicts, ready for json.dumps.
+"""FHIR R4 Questionnaire and QuestionnaireResponse documents: plain dicts, ready for json.dumps.
 
 The total score is deliberately not put into the QuestionnaireResponse: a response holds what the
 respondent answered, and derived values belong to an Observation (code = the instrument's

@@ -1,0 +1,434 @@
+"""Reads for the FHIR export: one client's record, as its recipient may see it, in a Bundle.
+
+The record is read into the plain inputs of rapport.core.fhir.inputs, which have no place for
+a session's private notes or a plan's private formulation: those never leave Rapport. What of a
+young person's own answers goes out depends on who receives the export, by the rules the portal
+follows (rapport.plans.queries.sharing_for): everything for their clinicians, and for a
+guardian what the guardian link shares.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from rapport import access
+from rapport.accounts.models import Role, User
+from rapport.audit.services import audit_record
+from rapport.care.models import Episode, EpisodeStatus, Session
+from rapport.core.fhir import plans as fhir_plans
+from rapport.core.fhir import resources as fhir
+from rapport.core.fhir.inputs import (
+    AuthorKind,
+    ClientInput,
+    DecisionInput,
+    EncounterInput,
+    EpisodeInput,
+    GoalInput,
+    GuardianInput,
+    PlanInput,
+    PracticeInput,
+    PractitionerInput,
+    ProblemInput,
+    ResponseInput,
+)
+from rapport.core.instruments import Instrument
+from rapport.measures.models import Response
+from rapport.measures.registry import get_instrument
+from rapport.people.models import Client, ClientStatus, GuardianLink
+from rapport.plans.goal_status import goal_target_words, measure_families
+from rapport.plans.models import PlanDecision, PlanVersion, Problem
+from rapport.plans.queries import sharing_for
+
+# The audit trail's name for what an export produced (the client record is audited as read).
+EXPORT_OBJECT_TYPE = "interop.fhir_bundle"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who receives an export, and so what of the client's own data it holds.
+
+    `guardian_key` limits the guardians' forms to one guardian's own ("guardian:<user id>");
+    None keeps every guardian's."""
+
+    client_answers: bool = True
+    free_text: bool = True
+    therapist_forms: bool = True
+    guardian_forms: bool = True
+    guardian_key: str | None = None
+    plans: bool = True
+    schedule: bool = True
+
+
+CLINICAL = Recipient()
+
+
+def recipient_for(user: User, client: Client) -> Recipient:
+    """The portal's rules as an export's: a client receives their own forms; a guardian their
+    own, and the young person's answers and words, the plan and the appointments only where
+    their link shares them; staff (and the system) the whole record but the private notes."""
+    if user.role == Role.CLIENT:
+        return Recipient(therapist_forms=False, guardian_forms=False)
+    if user.role == Role.GUARDIAN:
+        sharing = sharing_for(user, client)
+        link = client.guardian_link_for(user)
+        return Recipient(
+            client_answers=sharing.answers,
+            free_text=sharing.free_text,
+            therapist_forms=False,
+            guardian_key=f"guardian:{user.pk}",
+            plans=link is not None and link.may_see_plan_summary,
+            schedule=link is not None and link.may_see_schedule,
+        )
+    return CLINICAL
+
+
+def fhir_base() -> str:
+    base = str(settings.RAPPORT_FHIR_BASE)
+    if not base:
+        raise ImproperlyConfigured(
+            "RAPPORT_FHIR_BASE (or RAPPORT_BASE_URL) is not set: exported resources need the "
+            "address they are known by."
+        )
+    return base
+
+
+# --- Reading the record into the core's inputs ----------------------------------------------
+
+
+def _shown(response: Response, recipient: Recipient) -> bool:
+    if response.respondent == "client":
+        return recipient.client_answers
+    if response.respondent == "therapist":
+        return recipient.therapist_forms
+    if not recipient.guardian_forms:
+        return False
+    key = recipient.guardian_key
+    return key is None or response.assignment.respondent_key == key
+
+
+def _author(
+    response: Response, episode: Episode, links: dict[int, int]
+) -> tuple[AuthorKind, int | None]:
+    respondent_user = response.assignment.respondent_user_id
+    if response.respondent == "client":
+        return "client", episode.client_id
+    if response.respondent == "guardian":
+        return "guardian", links.get(respondent_user) if respondent_user else None
+    return "practitioner", respondent_user or episode.primary_clinician_id
+
+
+def _answers(response: Response, instrument: Instrument, recipient: Recipient) -> dict[str, Any]:
+    """The answers as stored, without the young person's written words where the recipient may
+    not read them."""
+    if response.respondent != "client" or recipient.free_text:
+        return dict(response.answers)
+    written = {item.link_id for item in instrument.items if item.kind == "text"}
+    return {k: (None if k in written else v) for k, v in response.answers.items()}
+
+
+@dataclass(frozen=True)
+class ClientRecord:
+    practice: PracticeInput
+    practitioners: tuple[PractitionerInput, ...]
+    client: ClientInput
+    guardians: tuple[GuardianInput, ...]
+    episodes: tuple[EpisodeInput, ...]
+    encounters: tuple[EncounterInput, ...]
+    responses: tuple[ResponseInput, ...]
+    plans: tuple[PlanInput, ...]
+
+
+def client_record(client: Client, recipient: Recipient) -> ClientRecord:
+    """Everything of one client's record (all their episodes) that goes into an export."""
+    episodes = list(Episode.objects.filter(client=client).order_by("start_date", "pk"))
+    links = list(
+        GuardianLink.objects.filter(client=client).select_related("guardian").order_by("pk")
+    )
+    link_of_user = {link.guardian_id: link.pk for link in links}
+    sessions = (
+        list(Session.objects.filter(episode__client=client).order_by("scheduled_start", "pk"))
+        if recipient.schedule
+        else []
+    )
+    problems = list(Problem.objects.filter(episode__client=client).order_by("priority", "pk"))
+    responses = [
+        r
+        for r in Response.objects.filter(episode__client=client)
+        .select_related("assignment")
+        .order_by("completed_at", "pk")
+        if _shown(r, recipient)
+    ]
+    by_pk = {episode.pk: episode for episode in episodes}
+    team = {
+        (row["episode_id"], row["user_id"])
+        for row in Episode.team_members.through.objects.filter(episode__client=client).values(
+            "episode_id", "user_id"
+        )
+    }
+
+    problem_inputs = [
+        ProblemInput(
+            pk=p.pk,
+            episode_pk=p.episode_id,
+            client_pk=client.pk,
+            title=p.title,
+            client_words=p.client_words if recipient.free_text else "",
+            status=p.status,
+            priority=p.priority,
+            recorded_at=p.created_at,
+            recorder_pk=p.created_by_id,
+        )
+        for p in problems
+    ]
+    episode_inputs = tuple(
+        EpisodeInput(
+            pk=e.pk,
+            client_pk=client.pk,
+            practice_pk=e.practice_id,
+            clinician_pk=e.primary_clinician_id,
+            team_pks=tuple(sorted(user for episode, user in team if episode == e.pk)),
+            status=e.status,
+            start=e.start_date,
+            end=e.end_date,
+            problems=tuple(p for p in problem_inputs if p.episode_pk == e.pk),
+        )
+        for e in episodes
+    )
+    encounters = tuple(
+        EncounterInput(
+            pk=s.pk,
+            episode_pk=s.episode_id,
+            client_pk=client.pk,
+            clinician_pk=s.clinician_id,
+            start=s.scheduled_start,
+            minutes=s.duration_minutes,
+            modality=s.modality,
+            attendance=s.attendance,
+        )
+        for s in sessions
+    )
+    response_inputs = []
+    for r in responses:
+        episode = by_pk[r.episode_id]
+        kind, author = _author(r, episode, link_of_user)
+        instrument = get_instrument(r.instrument_id, practice_id=episode.practice_id)
+        response_inputs.append(
+            ResponseInput(
+                pk=r.pk,
+                episode_pk=r.episode_id,
+                client_pk=client.pk,
+                encounter_pk=r.assignment.session_id if recipient.schedule else None,
+                instrument=instrument,
+                answers=_answers(r, instrument, recipient),
+                completed_at=r.completed_at,
+                author_kind=kind,
+                author_pk=author,
+                total=r.total,
+                band=r.band,
+            )
+        )
+
+    plans = _plans(client, episodes, link_of_user) if recipient.plans else ()
+    staff_pks = {e.clinician_pk for e in episode_inputs}
+    staff_pks |= {pk for e in episode_inputs for pk in e.team_pks}
+    staff_pks |= {e.clinician_pk for e in encounters}
+    staff_pks |= {p.recorder_pk for p in problem_inputs}
+    staff_pks |= {plan.author_pk for plan in plans}
+    staff_pks |= {
+        r.author_pk
+        for r in response_inputs
+        if r.author_kind == "practitioner" and r.author_pk is not None
+    }
+    practitioners = tuple(
+        PractitionerInput(
+            pk=u.pk, name=u.full_name, email=u.email, role=u.role, practice_pk=client.practice_id
+        )
+        for u in User.objects.filter(pk__in=staff_pks).order_by("pk")
+    )
+    return ClientRecord(
+        practice=PracticeInput(pk=client.practice_id, name=client.practice.name),
+        practitioners=practitioners,
+        client=ClientInput(
+            pk=client.pk,
+            practice_pk=client.practice_id,
+            full_name=client.full_name,
+            preferred_name=client.preferred_name,
+            date_of_birth=client.date_of_birth,
+            email=client.email,
+            phone=client.phone,
+            address=client.address,
+            language=client.preferred_language,
+            active=client.status != ClientStatus.DISCHARGED,
+        ),
+        guardians=tuple(
+            GuardianInput(
+                pk=link.pk,
+                client_pk=client.pk,
+                name=link.guardian.full_name,
+                email=link.guardian.email,
+                relationship=link.relationship,
+                relationship_label=link.get_relationship_display(),
+                active=link.is_active,
+            )
+            for link in links
+        ),
+        episodes=episode_inputs,
+        encounters=encounters,
+        responses=tuple(response_inputs),
+        plans=plans,
+    )
+
+
+def _plans(
+    client: Client, episodes: list[Episode], link_of_user: dict[int, int]
+) -> tuple[PlanInput, ...]:
+    """The plan versions that reached the client or their family, never a draft (work in
+    progress, as on the portal), each with its goals and who answered it."""
+    families = measure_families(client.practice_id)
+    found: list[PlanInput] = []
+    for episode in episodes:
+        versions = list(
+            PlanVersion.objects.filter(episode=episode, proposed_at__isnull=False)
+            .exclude(status=PlanVersion.Status.DRAFT)
+            .prefetch_related("goals__problems", "decisions")
+            .order_by("number")
+        )
+        for index, version in enumerate(versions):
+            assert version.proposed_at is not None  # filtered above
+            goals = tuple(
+                GoalInput(
+                    pk=goal.pk,
+                    version_pk=version.pk,
+                    client_pk=client.pk,
+                    title=goal.title,
+                    benchmark=goal.benchmark,
+                    instrument=families.get(goal.family),
+                    subscale=goal.subscale,
+                    target=goal.target,
+                    count_direction=goal.count_direction,
+                    target_words=goal_target_words(goal, families),
+                    target_date=goal.target_date,
+                    problem_pks=tuple(sorted(p.pk for p in goal.problems.all())),
+                )
+                for goal in version.goals.all()
+            )
+            decisions = tuple(
+                DecisionInput(
+                    party_kind="client" if d.party == "client" else "guardian",
+                    party_pk=client.pk if d.party == "client" else link_of_user.get(d.by_id),
+                    accepted=d.decision == PlanDecision.Decision.ACCEPTED,
+                )
+                for d in version.decisions.all()
+            )
+            found.append(
+                PlanInput(
+                    pk=version.pk,
+                    episode_pk=episode.pk,
+                    client_pk=client.pk,
+                    number=version.number,
+                    status=version.status,
+                    episode_closed=episode.status == EpisodeStatus.CLOSED,
+                    shared_text="\n\n".join(
+                        text.strip()
+                        for text in (version.shared_formulation, version.approach)
+                        if text.strip()
+                    ),
+                    proposed_at=version.proposed_at,
+                    decided_at=version.decided_at,
+                    author_pk=version.author_id,
+                    replaces_pk=versions[index - 1].pk if index else None,
+                    replaced=index < len(versions) - 1,
+                    goals=goals,
+                    decisions=decisions,
+                )
+            )
+    return tuple(found)
+
+
+def record_resources(record: ClientRecord, base: str) -> list[dict[str, Any]]:
+    """The record's resources, in an order a reader can follow: who, then the care, then what
+    was measured."""
+    found: list[dict[str, Any]] = [fhir.organization_json(record.practice)]
+    for practitioner in record.practitioners:
+        found += [
+            fhir.practitioner_json(practitioner),
+            fhir.practitioner_role_json(practitioner, base),
+        ]
+    found.append(fhir.patient_json(record.client))
+    found += [fhir.related_person_json(guardian) for guardian in record.guardians]
+    for episode in record.episodes:
+        found.append(fhir.episode_of_care_json(episode))
+        found += [fhir.condition_json(problem) for problem in episode.problems]
+    found += [fhir.encounter_json(encounter, base) for encounter in record.encounters]
+    for response in record.responses:
+        found.append(fhir.questionnaire_response_resource(response))
+        total = fhir.observation_json(response, base)
+        if total is not None:
+            found.append(total)
+    for plan in record.plans:
+        found.append(fhir_plans.careplan_json(plan))
+        found += [fhir_plans.goal_json(goal, plan, base) for goal in plan.goals]
+    return found
+
+
+def client_bundle(client: Client, recipient: Recipient = CLINICAL) -> dict[str, Any]:
+    """One client's collection Bundle, as `recipient` may see it. Not audited: the callers
+    below are, with who asked."""
+    base = fhir_base()
+    return fhir.collection_bundle(
+        record_resources(client_record(client, recipient), base), base=base
+    )
+
+
+def _counts(bundle: dict[str, Any]) -> dict[str, int]:
+    kinds: Iterable[str] = (entry["resource"]["resourceType"] for entry in bundle["entry"])
+    return dict(sorted(Counter(kinds).items()))
+
+
+def _audit_export(actor: User | None, client: Client, bundle: dict[str, Any], via: str) -> None:
+    audit_record(
+        actor=actor,
+        action="export",
+        object_type=EXPORT_OBJECT_TYPE,
+        object_id=client.pk,
+        client_id=client.pk,
+        practice_id=client.practice_id,
+        detail={
+            "format": "fhir-r4-bundle",
+            "via": via,
+            "resources": _counts(bundle),
+            "episodes": sorted(
+                int(entry["resource"]["id"].rsplit("-", 1)[1])
+                for entry in bundle["entry"]
+                if entry["resource"]["resourceType"] == "EpisodeOfCare"
+            ),
+        },
+    )
+
+
+def staff_client_export(user: User, client_id: int) -> tuple[Client, dict[str, Any]]:
+    """A clinician's (or supervisor's) export of a client in their care: 404 (audited) for one
+    they may not read. It needs the full access of the care relationship, not the read-only
+    access of break-glass (403, audited): an emergency reader reads the record page by page;
+    taking all of it away is not part of an emergency."""
+    client = access.load(user, Client, client_id, write=True, action="read")
+    bundle = client_bundle(client, CLINICAL)
+    _audit_export(user, client, bundle, via="web")
+    return client, bundle
+
+
+def system_client_export(client_id: int) -> tuple[Client, dict[str, Any]] | None:
+    """The command line's export, made by the system (an operator with the server's keys), of
+    the whole record but the private notes; None for a client that does not exist."""
+    client = Client.objects.select_related("practice").filter(pk=client_id).first()
+    if client is None:
+        return None
+    bundle = client_bundle(client, CLINICAL)
+    _audit_export(None, client, bundle, via="command line")
+    return client, bundle

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from rapport.interop import views
+
+app_name = "interop"
+
+urlpatterns = [
+    path("interop/clients/<int:client_id>/fhir.json", views.client_fhir, name="client_fhir"),
+]

@@ -1,0 +1,25 @@
+"""Downloads of a client's record in exchange formats."""
+
+from __future__ import annotations
+
+import json
+
+from django.http import HttpResponse
+from django.views.decorators.http import require_http_methods
+
+from rapport.accounts.decorators import role_required
+from rapport.accounts.models import Role
+from rapport.http import AuthenticatedHttpRequest
+from rapport.interop.queries import staff_client_export
+
+
+@role_required(Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN)
+@require_http_methods(["GET"])
+def client_fhir(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
+    """The client's whole record (all their episodes) as a FHIR R4 collection Bundle."""
+    client, bundle = staff_client_export(request.user, client_id)
+    reply = HttpResponse(
+        json.dumps(bundle, indent=2, ensure_ascii=False), content_type="application/fhir+json"
+    )
+    reply["Content-Disposition"] = f'attachment; filename="client-{client.pk}-fhir.json"'
+    return reply

@@ -1,0 +1,36 @@
+"""The matrix: exports of a client's record (interop).
+
+A client's FHIR Bundle is downloaded by the clinical staff caring for them, like the client's
+page: the same rows. A practice admin gets it from nobody's record without a grant (404), and
+not under break-glass either (403, tests/authorization/break_glass.py): an emergency reader
+reads the record, they do not take it away.
+"""
+
+from __future__ import annotations
+
+from tests.authorization.cases import LOGIN, Case, get, row
+
+# Columns:        adm  sup  osup cli  co   out  adult teen grd  anon
+
+INTEROP_ROUTES: dict[str, list[Case]] = {
+    "interop:client_fhir": [
+        get(
+            "own", row(404, 200, 404, 200, 200, 404, 403, 403, 403, LOGIN), client_id="adult_client"
+        ),
+        get(
+            "adolescent",
+            row(404, 200, 404, 200, 404, 404, 403, 403, 403, LOGIN),
+            client_id="adolescent_client",
+        ),
+        get(
+            "other",
+            row(404, 404, 200, 404, 404, 200, 403, 403, 403, LOGIN),
+            client_id="other_client",
+        ),
+        get(
+            "foreign",
+            row(404, 404, 404, 404, 404, 404, 403, 403, 403, LOGIN),
+            client_id="foreign_client",
+        ),
+    ],
+}
