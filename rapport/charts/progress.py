@@ -577,11 +577,13 @@ def _draw_handle(
 ) -> None:
     """The mark a key entry stands for, `length` wide from x, centred on y."""
     middle = [(x + length / 2, y)]
-    if label.startswith("expected ") and label != "expected median":
-        opacity = 0.10 if label == "expected 10–90%" else 0.20
+    # The expected band's entries are named by its own labels: staff and client words differ.
+    outer, inner, median = panel.envelope.labels if panel.envelope is not None else ("", "", "")
+    if label and label in (outer, inner):
+        opacity = 0.10 if label == outer else 0.20
         height = 0.7 * font
         drawing.rect(x, y - height / 2, length, height, fill=EXPECTED_COLOUR, opacity=opacity)
-    elif label == "expected median":
+    elif label and label == median:
         drawing.line(
             [(x, y), (x + length, y)],
             stroke=EXPECTED_COLOUR,
