@@ -4,6 +4,7 @@ only as a hash), never an attachment, in an email that says nothing clinical."""
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -36,7 +37,11 @@ def test_a_clinician_emails_the_client_a_link_and_the_email_says_nothing_clinica
 ) -> None:
     response = signed_in(cast.clinician).post(
         reverse("reports:send", args=[cast.adult_episode.pk]),
-        {"kind": "progress", "recipient": cast.adult_client_user.pk},
+        {
+            "kind": "progress",
+            "recipient": cast.adult_client_user.pk,
+            "submission_key": str(uuid.uuid4()),
+        },
     )
 
     assert response.status_code == 302

@@ -46,6 +46,7 @@ SUBMIT_ONCE = {
     "exposure:ladder_new": "clinician",
     "exposure:step_new": "clinician",
     "exposure:attempt_new": "clinician",
+    "reports:send": "clinician",
 }
 
 # Creates that cannot store twice whatever is posted: one row per object at most (a response
@@ -54,6 +55,7 @@ ONCE_BY_NATURE = {
     "measures:assignment_complete": "clinician",
     "portal:assignment": "adult_client",
     "care:episode_close": "clinician",
+    "reports:discharge_write": "clinician",
 }
 
 # Routes that take POST but do not create a row a double click could duplicate.
@@ -100,6 +102,7 @@ NOT_A_CREATE = {
     "measures:response_detail": "a page",
     "measures:response_fhir": "a download",
     "alerts:inbox": "a page",
+    "reports:download": "spends a single-use link: a repeat finds it used",
     "alerts:acknowledge": "acknowledges an open alert once; a repeat finds it acknowledged",
     "alerts:resolve": "resolves an alert once; a repeat finds it resolved",
     "alliance:episode": "a page",

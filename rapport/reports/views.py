@@ -3,17 +3,20 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from rapport import access
 from rapport.accounts.decorators import clinical_staff_required, role_required
 from rapport.accounts.models import Role
+from rapport.accounts.services import submission_once
 from rapport.care.models import Episode
 from rapport.http import AuthenticatedHttpRequest
 from rapport.measures.services import link_failure_record
@@ -150,31 +153,37 @@ def _pdf_response(pdf: bytes, name: str) -> HttpResponse:
 
 
 @role_required(*READERS)
+@require_safe
 def progress_page(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     return _page(request, episode_id, "progress")
 
 
 @role_required(*READERS)
+@require_safe
 def progress_pdf(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     return _pdf(request, episode_id, "progress")
 
 
 @role_required(*READERS)
+@require_safe
 def plan_page(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     return _page(request, episode_id, "plan")
 
 
 @role_required(*READERS)
+@require_safe
 def plan_pdf(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     return _pdf(request, episode_id, "plan")
 
 
 @role_required(*READERS)
+@require_safe
 def discharge_page(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     return _page(request, episode_id, "discharge")
 
 
 @role_required(*READERS)
+@require_safe
 def discharge_pdf(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     return _pdf(request, episode_id, "discharge")
 
@@ -229,6 +238,7 @@ def _bad_month(request: AuthenticatedHttpRequest, problem: ValueError) -> HttpRe
 
 
 @practice_staff_required
+@require_safe
 def practice_page(request: AuthenticatedHttpRequest, month: str) -> HttpResponse:
     try:
         report = _practice_report(request, month, "html")
@@ -240,6 +250,7 @@ def practice_page(request: AuthenticatedHttpRequest, month: str) -> HttpResponse
 
 
 @practice_staff_required
+@require_safe
 def practice_pdf(request: AuthenticatedHttpRequest, month: str) -> HttpResponse:
     try:
         report = _practice_report(request, month, "pdf")
@@ -267,10 +278,22 @@ def report_send(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespo
     if kind == "discharge" and not DischargeLetter.objects.filter(episode=episode).exists():
         messages.error(request, "The discharge letter is not written yet.")
         return back
-    email_report_link.enqueue(
-        episode_id=episode.pk, kind=kind, recipient_id=recipient.pk, sender_id=request.user.pk
-    )
-    messages.success(request, f"A link to download it is on its way to {recipient.full_name}.")
+    try:
+        key = uuid.UUID(str(request.POST.get("submission_key", "")))
+    except ValueError:
+        messages.error(request, "The form was out of date: please send it again.")
+        return back
+
+    def enqueue() -> str:
+        email_report_link.enqueue(
+            episode_id=episode.pk, kind=kind, recipient_id=recipient.pk, sender_id=request.user.pk
+        )
+        return back.url
+
+    # A double click or a retry sends one email, not two.
+    _, first = submission_once(user=request.user, key=key, perform=enqueue)
+    if first:
+        messages.success(request, f"A link to download it is on its way to {recipient.full_name}.")
     return back
 
 

@@ -8,6 +8,7 @@ the guardian's copy holds is tested in tests/test_reports_access.py); nobody els
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from tests.authorization.cases import (
@@ -66,7 +67,15 @@ def _months() -> list[Case]:
 
 
 def _send(person: str) -> Any:
-    return lambda cast: {"kind": "progress", "recipient": getattr(cast, person).pk}
+    return lambda cast: {
+        "kind": "progress",
+        "recipient": getattr(cast, person).pk,
+        "submission_key": str(uuid.uuid4()),
+    }
+
+
+# A recipient nobody is: refused before anything is sent.
+_NOBODY = {"kind": "progress", "recipient": "", "submission_key": str(uuid.uuid4())}
 
 
 def _cases() -> list[Case]:
@@ -91,7 +100,12 @@ REPORTS_ROUTES: dict[str, list[Case]] = {
     "reports:send": [
         get("own", CLINICAL_405, episode_id="adult_episode"),
         post("own", OWN_302, _send("adult_client_user"), episode_id="adult_episode"),
-        post("other", OTHER_302, {"kind": "progress", "recipient": ""}, episode_id="other_episode"),
+        post(
+            "other",
+            OTHER_302,
+            _NOBODY,
+            episode_id="other_episode",
+        ),
         post("foreign", CLINICAL_404, _send("adult_client_user"), episode_id="foreign_episode"),
     ],
     # The link itself: no sign-in, the token is the key; one that opens nothing is 410 for all.
