@@ -271,7 +271,9 @@ def drawing(episodes: list[Any], out: Callable[[str], None]) -> bool:
     return met
 
 
-def run() -> bool:
+def in_test_databases(measure: Callable[[Callable[[str], None]], bool]) -> bool:
+    """Run a section's measure against a test database (in memory on SQLite): the bench never
+    touches the configured one."""
     _setup_django()
     from django.test.utils import (
         setup_databases,
@@ -280,7 +282,6 @@ def run() -> bool:
         teardown_test_environment,
     )
 
-    # A test database (in memory on SQLite): the bench never touches the configured one.
     setup_test_environment()
     databases = setup_databases(verbosity=0, interactive=False)
     try:
@@ -288,6 +289,10 @@ def run() -> bool:
     finally:
         teardown_databases(databases, verbosity=0)
         teardown_test_environment()
+
+
+def run() -> bool:
+    return in_test_databases(measure)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from rapport.speed.charts import _setup_django, timed
+from rapport.speed.charts import in_test_databases, timed
 
 PDF_GOAL_S = 1.0
 SESSIONS = 40
@@ -138,21 +138,7 @@ def measure(out: Callable[[str], None]) -> bool:
 
 
 def run() -> bool:
-    _setup_django()
-    from django.test.utils import (
-        setup_databases,
-        setup_test_environment,
-        teardown_databases,
-        teardown_test_environment,
-    )
-
-    setup_test_environment()
-    databases = setup_databases(verbosity=0, interactive=False)
-    try:
-        return measure(print)
-    finally:
-        teardown_databases(databases, verbosity=0)
-        teardown_test_environment()
+    return in_test_databases(measure)
 
 
 if __name__ == "__main__":
