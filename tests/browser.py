@@ -6,14 +6,12 @@ Import the fixtures `browser` and `page` into a test module with
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [
@@ -118,9 +116,12 @@ def assert_strict_csp(watch: Watch) -> None:
 
 @pytest.fixture(name="demo")
 def demo_fixture(transactional_db, settings) -> None:  # type: ignore[no-untyped-def]
-    """The demo practice, built by the `demo` command as `make run` builds it."""
-    settings.DEBUG = True  # the demo command refuses to run on a production configuration
-    call_command("demo", stdout=io.StringIO())
+    """The demo practice as `make run` loads it (the `demo` command's build, with its seed),
+    replayed after the first build in this process (tests/demo_snapshot.py)."""
+    from tests.demo_snapshot import demo_practice
+
+    settings.DEBUG = True  # the demo refuses to run on a production configuration
+    demo_practice(seed=7)
 
 
 @pytest.fixture(name="shots")

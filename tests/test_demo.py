@@ -21,12 +21,13 @@ from rapport.core.ages import AgeBand, age_band
 from rapport.core.instruments import score, validate_answers
 from rapport.core.suddengains import sudden_gains
 from rapport.demo.history import plan_history
-from rapport.demo.practice import DEMO_PASSWORD, DemoSummary, build_demo_practice, plan_demo
+from rapport.demo.practice import DEMO_PASSWORD, DemoSummary, plan_demo
 from rapport.measures.models import Assignment, Response
 from rapport.measures.registry import get_instrument
 from rapport.people.models import Client, GuardianLink
 from rapport.practices.models import Practice
 from tests.conftest import built_once
+from tests.demo_snapshot import demo_practice
 
 # A fixed day keeps every count and date here independent of when the tests run.
 TODAY = dt.date(2026, 3, 18)
@@ -35,7 +36,7 @@ TODAY = dt.date(2026, 3, 18)
 @pytest.fixture(scope="module")
 def built_demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[DemoSummary]:
     """Built once for the module: its tests only read it (see built_once)."""
-    yield from built_once(django_db_blocker, lambda: build_demo_practice(today=TODAY))
+    yield from built_once(django_db_blocker, lambda: demo_practice(today=TODAY))
 
 
 @pytest.fixture

@@ -23,13 +23,14 @@ from rapport.demo.history import (
     phq9_mean,
     plan_history,
 )
-from rapport.demo.practice import DemoSummary, build_demo_practice, plan_demo
+from rapport.demo.practice import DemoSummary, plan_demo
 from rapport.measures.models import Response
 from rapport.measures.registry import get_instrument
 from rapport.people.models import Client, ClientStatus
 from rapport.practices.models import Practice
 from rapport.trajectories.queries import trajectory_validation
 from tests.conftest import built_once
+from tests.demo_snapshot import demo_practice
 
 TODAY = dt.date(2026, 3, 18)
 MIN_CASELOAD = 15  # the practice dashboard's default
@@ -43,7 +44,7 @@ def former() -> tuple[FormerClient, ...]:
 @pytest.fixture(scope="module")
 def built_demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[DemoSummary]:
     """Built once for the module: its tests only read it (see built_once)."""
-    yield from built_once(django_db_blocker, lambda: build_demo_practice(today=TODAY))
+    yield from built_once(django_db_blocker, lambda: demo_practice(today=TODAY))
 
 
 @pytest.fixture

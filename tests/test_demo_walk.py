@@ -28,7 +28,7 @@ from django.test import Client as WebClient
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import NoReverseMatch, Resolver404
 
-from rapport.demo.practice import build_demo_practice
+from tests.demo_snapshot import demo_practice
 
 TODAY = dt.date(2026, 3, 18)
 # Visited for every object the walk reaches; other routes for PER_ROUTE objects each.
@@ -246,7 +246,7 @@ def walk_the_demo() -> DemoWalk:
     The first caller needs the database; the HTML is kept, not the rows."""
     if _DONE:
         return _DONE[0]
-    summary = build_demo_practice(today=TODAY)
+    summary = demo_practice(today=TODAY)
     errors: list[str] = []
     html: dict[tuple[str, str], str] = {}
     pages = 0

@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 
 from rapport.core.exposure import StepState
-from rapport.demo.practice import DemoSummary, build_demo_practice
+from rapport.demo.practice import DemoSummary
 from rapport.exposure.models import Attempt, Ladder
 from rapport.exposure.queries import ladder_overview
+from tests.demo_snapshot import demo_practice
 
 TODAY = dt.date(2026, 3, 18)
 
@@ -23,7 +24,7 @@ def demo(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            yield build_demo_practice(today=TODAY)
+            yield demo_practice(today=TODAY)
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)

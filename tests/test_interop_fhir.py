@@ -22,7 +22,7 @@ from rapport.audit.models import AuditEvent
 from rapport.care.models import Session
 from rapport.core.fhir import codes
 from rapport.core.fhir.plans import CAREPLAN_STATUSES, GOAL_LIFECYCLE_STATUSES
-from rapport.demo.practice import DemoSummary, build_demo_practice
+from rapport.demo.practice import DemoSummary
 from rapport.interop.queries import (
     CLINICAL,
     Recipient,
@@ -34,6 +34,7 @@ from rapport.measures.models import Response
 from rapport.people.models import Client, GuardianLink
 from rapport.plans.models import PlanVersion, Problem
 from tests.conftest import built_once
+from tests.demo_snapshot import demo_practice
 
 TODAY = dt.date(2026, 3, 18)
 BASE = "https://fhir.northside.test/fhir"
@@ -44,7 +45,7 @@ PRIVATE_FORMULATION = "Quixotic-formulation-5530: a hypothesis not yet shared"
 @pytest.fixture(scope="module")
 def built_demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[DemoSummary]:
     def build() -> DemoSummary:
-        summary = build_demo_practice(today=TODAY)
+        summary = demo_practice(today=TODAY)
         # Notes that must never leave Rapport, on every record that can hold them.
         Session.objects.filter(episode__practice=summary.practice).update(
             private_notes=PRIVATE_NOTE

@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 
 from rapport.care.models import Episode, EpisodeStatus
-from rapport.demo.practice import DemoSummary, build_demo_practice
+from rapport.demo.practice import DemoSummary
 from rapport.plans import queries
 from rapport.plans.goal_status import goals_progress
 from rapport.plans.models import PlanVersion, Problem
 from tests.conftest import built_once
+from tests.demo_snapshot import demo_practice
 
 TODAY = dt.date(2026, 3, 18)
 
@@ -21,7 +22,7 @@ TODAY = dt.date(2026, 3, 18)
 @pytest.fixture(scope="module")
 def built_demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[DemoSummary]:
     """Built once for the module: its tests only read it (see built_once)."""
-    yield from built_once(django_db_blocker, lambda: build_demo_practice(today=TODAY))
+    yield from built_once(django_db_blocker, lambda: demo_practice(today=TODAY))
 
 
 @pytest.fixture

@@ -17,10 +17,10 @@ from django.urls import reverse
 from rapport.accounts.models import User
 from rapport.audit.models import AuditEvent
 from rapport.care.models import ClosureReason, Episode, EpisodeStatus
-from rapport.demo.practice import build_demo_practice
 from rapport.measures.queries import score_histories
 from rapport.reports.models import RECOMMENDATIONS_MAX, DischargeLetter
 from tests.conftest import signed_in
+from tests.demo_snapshot import demo_practice
 from tests.reports_pdf import pdf_info, pdf_text
 
 TODAY = dt.date(2026, 3, 18)
@@ -41,7 +41,7 @@ def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[Demo]:
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            build_demo_practice(today=TODAY)
+            demo_practice(today=TODAY)
             closed = Episode.objects.filter(
                 status=EpisodeStatus.CLOSED, closure_reason=ClosureReason.COMPLETED
             ).select_related("primary_clinician", "client", "practice")

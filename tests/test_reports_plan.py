@@ -15,10 +15,11 @@ from django.urls import reverse
 
 from rapport.accounts.models import User
 from rapport.care.models import Episode
-from rapport.demo.practice import DemoSummary, build_demo_practice, demo_email
+from rapport.demo.practice import DemoSummary, demo_email
 from rapport.plans.models import PlanVersion
 from rapport.plans.queries import latest_version
 from tests.conftest import signed_in
+from tests.demo_snapshot import demo_practice
 from tests.reports_pdf import first_page_image, pdf_info, pdf_text
 
 TODAY = dt.date(2026, 3, 18)
@@ -46,7 +47,7 @@ def printed(
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            demo = build_demo_practice(today=TODAY)
+            demo = demo_practice(today=TODAY)
             client_user = User.objects.get(email=demo_email("client"))
             episode = Episode.objects.get(client__user=client_user, status="active")
             version = latest_version(episode)

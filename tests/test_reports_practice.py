@@ -15,10 +15,10 @@ from rapport.accounts.models import Role, User
 from rapport.audit.models import AuditEvent
 from rapport.care.models import ClosureReason, Episode, EpisodeStatus
 from rapport.dashboards.queries import month_figures, month_of, snapshot_values
-from rapport.demo.practice import build_demo_practice
 from rapport.practices.models import Practice
 from rapport.reports.queries import month_asked
 from tests.conftest import signed_in
+from tests.demo_snapshot import demo_practice
 from tests.reports_pdf import pdf_info, pdf_text
 
 TODAY = dt.date(2026, 3, 18)
@@ -33,7 +33,7 @@ def practice(django_db_setup: None, django_db_blocker: Any) -> Iterator[Practice
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            build_demo_practice(today=TODAY)
+            demo_practice(today=TODAY)
             yield Practice.objects.get(is_demo=True)
         finally:
             transaction.set_rollback(True)

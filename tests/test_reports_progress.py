@@ -19,9 +19,10 @@ from django.urls import reverse
 
 from rapport.accounts.models import User
 from rapport.care.models import Episode
-from rapport.demo.practice import DemoSummary, build_demo_practice, demo_email
+from rapport.demo.practice import DemoSummary, demo_email
 from rapport.people.models import GuardianLink
 from tests.conftest import signed_in
+from tests.demo_snapshot import demo_practice
 from tests.reports_pdf import first_page_image, pdf_info, pdf_text
 
 TODAY = dt.date(2026, 3, 18)
@@ -56,7 +57,7 @@ def printed(
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            demo = build_demo_practice(today=TODAY)
+            demo = demo_practice(today=TODAY)
             client_user = User.objects.get(email=demo_email("client"))
             guardian = User.objects.get(email=demo_email("guardian"))
             episode = Episode.objects.get(client__user=client_user, status="active")

@@ -29,6 +29,7 @@ from rapport.trajectories.models import ExpectedTrajectory, ScoreStatus, Traject
 from rapport.trajectories.queries import expected_band, latest_status_by_episode
 from rapport.trajectories.refresh import trajectories_refresh, trajectories_refresh_due
 from tests.conftest import make_session, years_ago
+from tests.demo_snapshot import demo_practice
 
 Z = NormalDist().inv_cdf
 
@@ -636,9 +637,8 @@ def test_the_client_page_shows_the_latest_status_of_each_measure(cast, adult_phq
 
 
 def test_the_demo_shows_both_the_model_and_the_rule_and_a_few_alerts(db):
-    from rapport.demo.practice import build_demo_practice
 
-    summary = build_demo_practice(seed=7)
+    summary = demo_practice(seed=7)
     methods = dict(
         ExpectedTrajectory.objects.filter(practice=summary.practice).values_list("family", "method")
     )
