@@ -442,6 +442,7 @@ def test_clean_answers_gives_ints_trimmed_text_and_none_for_blanks():
         "feedback-goals": 7,
         "feedback-approach": None,
         "feedback-overall": None,
+        "feedback-helped": None,
         "feedback-better": "More time at the end.",
     }
     with pytest.raises(AnswerError):
