@@ -374,7 +374,9 @@ def build_demo_alliance(
                 answers: dict[str, Any] = {f"feedback-{name}": v for name, v in items.items()}
                 if words:
                     answers["feedback-better"] = words
-                if helped := _helped_words(respondent, number):
+                # Where the alliance fell, the client wrote only what went wrong.
+                dipped = number == course.dip_at
+                if not dipped and (helped := _helped_words(respondent, number)):
                     answers["feedback-helped"] = helped
                 when = _completed_at(session, mode, crng)
                 pending.append((row, key, assignment, version, answers, mode, when))
