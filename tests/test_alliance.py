@@ -16,12 +16,14 @@ from rapport.measures.services import measure_plan_stop, response_submit, sessio
 from tests.conftest import make_session
 
 
-def feedback(total_each: int, words: str = "") -> dict[str, str]:
+def feedback(total_each: int, words: str = "", helped: str = "") -> dict[str, str]:
     answers = {
         f"item:feedback-{k}": str(total_each) for k in ("bond", "goals", "approach", "overall")
     }
     if words:
         answers["item:feedback-better"] = words
+    if helped:
+        answers["item:feedback-helped"] = helped
     return answers
 
 
@@ -29,15 +31,14 @@ def plain(answers: dict[str, str]) -> dict[str, str]:
     return {key.removeprefix("item:"): value for key, value in answers.items()}
 
 
-def rate(session, respondent: str, each: int, words: str = "") -> Response:
+def rate(session, respondent: str, each: int, words: str = "", helped: str = "") -> Response:
     [assignment] = [
         a
         for a in session_assignments_ensure(session=session)
         if a.respondent == respondent and a.plan.family == "feedback"
     ]
-    return response_submit(
-        assignment=assignment, answers=plain(feedback(each, words)), mode="in_session", actor=None
-    )
+    answers = plain(feedback(each, words, helped))
+    return response_submit(assignment=assignment, answers=answers, mode="in_session", actor=None)
 
 
 def past_sessions(episode, count: int):
@@ -146,6 +147,44 @@ def test_the_feedback_inbox_shows_what_clients_wrote(cast, web_as):
     assert "Could we start on time?" in page.text
     other = web_as(cast.outsider_clinician).get(reverse("alliance:inbox"))
     assert "Could we start on time?" not in other.text
+
+
+def test_feedback_is_taken_with_or_without_what_helped_and_scored_the_same(cast):
+    earlier, later = past_sessions(cast.adult_episode, 2)
+
+    without = rate(earlier, "client", 9)
+    said = rate(later, "client", 9, helped="  Practising what to say.  ")
+
+    assert without.answers["feedback-helped"] is None  # kept as not answered
+    assert said.answers["feedback-helped"] == "Practising what to say."
+    assert without.total == said.total == 36
+    assert said.instrument_version == "1.1.0"
+
+
+def test_the_clinician_sees_what_helped_on_the_alliance_page_the_feedback_page_and_the_session(
+    cast, web_as
+):
+    rate(cast.adult_session, "client", 9, words="Start on time.", helped="The breathing practice.")
+    web = web_as(cast.clinician)
+
+    alliance = web.get(reverse("alliance:episode", args=[cast.adult_episode.pk])).text
+    inbox = web.get(reverse("alliance:inbox")).text
+    session = web.get(reverse("care:session_detail", args=[cast.adult_session.pk])).text
+
+    assert "What helped" in alliance and "The breathing practice." in alliance
+    assert "The breathing practice." in inbox and "Start on time." in inbox
+    # On the session page each written answer comes under its question.
+    assert "What helped you most in today&#x27;s session?" in session
+    assert session.index("The breathing practice.") < session.index("Start on time.")
+
+
+def test_feedback_with_only_what_helped_reaches_the_feedback_page(cast, web_as):
+    rate(cast.adult_session, "client", 9, helped="Being listened to.")
+
+    assert "Being listened to." in web_as(cast.co_clinician).get(reverse("alliance:inbox")).text
+    assert "Being listened to." not in (
+        web_as(cast.outsider_clinician).get(reverse("alliance:inbox")).text
+    )
 
 
 def test_a_clinician_records_a_rupture_and_logs_a_repair(cast, web_as):

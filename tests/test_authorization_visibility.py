@@ -189,7 +189,7 @@ def test_feedback_inbox_shows_the_adolescents_words_only_to_those_in_their_care(
 
     assert page.status_code == 200
     assert (TEEN_FREE_TEXT in page.text) is sees
-    clients = {response.episode.client_id for response, _ in page.context["items"]}
+    clients = {response.episode.client_id for response, _, _ in page.context["items"]}
     assert (cast.adolescent_client.pk in clients) is sees
 
 

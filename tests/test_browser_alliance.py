@@ -93,7 +93,7 @@ def test_a_low_rating_opens_a_rupture_that_the_therapist_repairs(
             option.scroll_into_view_if_needed()
             option.click()
             expect(option.locator("input[type=radio]")).to_be_checked()
-        phone.locator("textarea").fill("I felt rushed")
+        phone.get_by_label("What could have been better").fill("I felt rushed")
         with phone.expect_navigation():
             phone.get_by_role("button", name="Send my answers").click()
         expect(phone.locator("main")).to_contain_text("Thank you")

@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from rapport.accounts.models import User
 from rapport.care.models import Episode
+from rapport.demo.alliance import HELPED_WORDS
 from rapport.demo.practice import DemoSummary, demo_email
 from rapport.people.models import GuardianLink
 from tests.conftest import signed_in
@@ -146,6 +147,7 @@ def test_the_clinicians_report_has_every_section_with_the_change_rule_named(
         "Ruptures and repair",
         "The plan’s versions",
         "Goals of the latest version",
+        "What helped, in their words",
     ):
         assert section in text, section
     assert "NHS Talking Therapies criterion" in text or "Jacobson–Truax" in text
@@ -166,6 +168,13 @@ def test_the_clients_copy_is_in_plain_words_with_goals_and_nothing_of_the_clinic
         assert words not in text, words
     # The client's copy calls them by their first name, never the record's full name.
     assert printed.episode.client.full_name not in text
+    assert "What you said helped" in text
+    assert any(words in flat(text) for words in HELPED_WORDS["client"])
+
+
+def flat(text: str) -> str:
+    """The PDF's text with its line breaks undone, so that wrapped words read as written."""
+    return " ".join(text.split())
 
 
 def test_a_guardians_copy_leaves_out_the_young_persons_answers_the_link_keeps_back(
@@ -178,6 +187,8 @@ def test_a_guardians_copy_leaves_out_the_young_persons_answers_the_link_keeps_ba
     assert f"{name}’s progress" in text
     assert f"{name}’s PHQ-9" not in text and f"{name}’s GAD-7" not in text
     assert "Now: shared between the young person and their therapist" in text
+    assert f"{name}’s own words stay between" in flat(text)
+    assert not any(words in flat(text) for words in HELPED_WORDS["client"])
     for words in CLINICIAN_ONLY:
         assert words not in text, words
 

@@ -1,5 +1,5 @@
-"""Alliance feedback read back: each session's ratings by perspective, rupture status, a
-therapist's ruptures and paired ratings."""
+"""Alliance feedback read back: each session's ratings by perspective, what people wrote,
+rupture status, a therapist's ruptures and paired ratings."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ FEEDBACK_FAMILY = "feedback"
 # The scale a chart of an episode without any feedback yet is drawn on.
 DEFAULT_FEEDBACK = "feedback-client"
 ITEMS = ("bond", "goals", "approach", "overall")
+# The two written answers of the feedback forms (the therapist's form asks only the second).
+HELPED = "feedback-helped"
+BETTER = "feedback-better"
 
 
 def rules_settings(practice_id: int) -> rules.AllianceSettings:
@@ -55,7 +58,17 @@ class SessionAlliance:
 
     @property
     def client_words(self) -> str:
-        return str(self.client.answers.get("feedback-better") or "") if self.client else ""
+        """What the client wrote could have been better."""
+        return written(self.client, BETTER)
+
+    @property
+    def client_helped(self) -> str:
+        return written(self.client, HELPED)
+
+
+def written(response: Response | None, item: str) -> str:
+    """One written answer of a feedback form, "" where there is none."""
+    return str(response.answers.get(item) or "").strip() if response is not None else ""
 
 
 def alliance_by_session(episode: Episode) -> list[SessionAlliance]:
@@ -81,6 +94,43 @@ def alliance_by_session(episode: Episode) -> list[SessionAlliance]:
         else:
             row.guardians.append(response)
     return list(rows.values())
+
+
+@dataclass(frozen=True)
+class HelpedWords:
+    """What one person wrote under "what helped" after one session."""
+
+    session: Session
+    words: str
+    who: str  # "Client", or the guardian's name
+
+
+def what_helped(
+    episode: Episode, *, respondent: str = "client", respondent_user: User | None = None
+) -> list[HelpedWords]:
+    """What a respondent said helped, session by session, newest first: the client's, or the
+    guardians' (one guardian's own with `respondent_user`). Whether a reader may see them is the
+    caller's rule to apply (a guardian sees a young person's words only where the link allows).
+    """
+    responses = Response.objects.filter(
+        episode=episode,
+        respondent=respondent,
+        assignment__plan__family=FEEDBACK_FAMILY,
+        assignment__session__isnull=False,
+    )
+    if respondent_user is not None:
+        responses = responses.filter(assignment__respondent_user=respondent_user)
+    found = []
+    for response in responses.select_related(
+        "assignment__session", "assignment__respondent_user"
+    ).order_by("-assignment__session__scheduled_start", "-pk"):
+        if words := written(response, HELPED):
+            session = response.assignment.session
+            person = response.assignment.respondent_user
+            assert session is not None
+            who = "Client" if respondent == "client" or person is None else person.full_name
+            found.append(HelpedWords(session, words, who))
+    return found
 
 
 def alliance_score_range(episode: Episode, rows: list[SessionAlliance]) -> tuple[float, float]:

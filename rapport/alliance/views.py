@@ -23,11 +23,14 @@ from rapport.alliance.charts import alliance_chart
 from rapport.alliance.forms import AllianceSettingsForm, RepairForm, RuptureEditForm, RuptureForm
 from rapport.alliance.models import AllianceSettings, Rupture
 from rapport.alliance.queries import (
+    BETTER,
+    HELPED,
     alliance_by_session,
     alliance_score_range,
     rupture_counts,
     status_of,
     therapist_alliance,
+    written,
 )
 from rapport.alliance.services import (
     alliance_settings_update,
@@ -170,7 +173,8 @@ def repair_new(request: AuthenticatedHttpRequest, rupture_id: int) -> HttpRespon
 
 @clinical_staff_required
 def feedback_inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """What clients (and guardians) wrote under "what could have been better?"."""
+    """What clients (and guardians) wrote in session feedback: what helped, and what could have
+    been better."""
     since = timezone.now() - timedelta(days=60)
     responses = (
         Response.objects.filter(
@@ -182,12 +186,9 @@ def feedback_inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
         .select_related("episode__client", "assignment__session")
         .order_by("-completed_at")[:200]
     )
-    items = [
-        (r, words)
-        for r in responses
-        if (words := str(r.answers.get("feedback-better") or "").strip())
-    ]
-    access.audit_list(request.user, Response, [r.pk for r, _ in items], view="feedback_inbox")
+    said = [(r, written(r, HELPED), written(r, BETTER)) for r in responses]
+    items = [(r, helped, better) for r, helped, better in said if helped or better]
+    access.audit_list(request.user, Response, [r.pk for r, _, _ in items], view="feedback_inbox")
     return render(request, "alliance/inbox.html", {"items": items})
 
 

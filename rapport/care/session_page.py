@@ -41,7 +41,8 @@ class ScoreGlance:
 class AllianceGlance:
     when: datetime
     sides: list[tuple[str, str]]  # ("Client", "36 of 40"), ...
-    client_words: str
+    client_words: str  # what could have been better
+    client_helped: str = ""
 
 
 @dataclass
@@ -124,7 +125,9 @@ def session_overview(session: Session) -> SessionOverview:
             sides.append(("Therapist", _number(last.therapist.total or 0)))
         for guardian in last.guardians:
             sides.append(("Parent or guardian", _number(guardian.total or 0)))
-        overview.alliance = AllianceGlance(last.session.scheduled_start, sides, last.client_words)
+        overview.alliance = AllianceGlance(
+            last.session.scheduled_start, sides, last.client_words, last.client_helped
+        )
     overview.open_ruptures = [
         rupture
         for rupture in episode.ruptures.all()

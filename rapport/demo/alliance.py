@@ -69,6 +69,29 @@ EVERYDAY_WORDS = (
     "I'd like to go over the homework again",
     "Hard to talk with my flatmate home",
 )
+# What clients and guardians wrote under "What helped?", every third session: picked by the
+# session's place, not drawn from the random streams, so the rest of the demo stays as it was.
+HELPED_WORDS = {
+    "client": (
+        "Writing the worries down and looking at them together",
+        "Being listened to without being rushed",
+        "Practising what to say before it happens",
+        "The plan for the mornings",
+        "Talking about what went well this week",
+    ),
+    "guardian": (
+        "Hearing what to do when the worry starts at bedtime",
+        "Having time at the end to ask my own questions",
+        "The ideas for getting out of the door in the morning",
+    ),
+}
+
+
+def _helped_words(respondent: str, number: int) -> str:
+    said = HELPED_WORDS.get(respondent, ())
+    return said[number // 3 % len(said)] if said and number % 3 == 1 else ""
+
+
 # The story sessions: (item scores, what the client wrote).
 DIPS = {
     REPAIRED_LOW: (
@@ -306,7 +329,7 @@ def build_demo_alliance(
     pending: list[tuple[_Rated, str, Assignment, Instrument, dict[str, Any], str, datetime]] = []
     for course, rated in histories:
         crng = random.Random(f"{seed}:alliance:modes:{course.spec.full_name}")
-        for row in rated:
+        for number, row in enumerate(rated):
             session = row.session
             people: list[tuple[str, str, User | None, dict[str, int] | None, str]] = [
                 ("client", "client", None, row.client, row.words),
@@ -351,6 +374,10 @@ def build_demo_alliance(
                 answers: dict[str, Any] = {f"feedback-{name}": v for name, v in items.items()}
                 if words:
                     answers["feedback-better"] = words
+                # Where the alliance fell, the client wrote only what went wrong.
+                dipped = number == course.dip_at
+                if not dipped and (helped := _helped_words(respondent, number)):
+                    answers["feedback-helped"] = helped
                 when = _completed_at(session, mode, crng)
                 pending.append((row, key, assignment, version, answers, mode, when))
     Assignment.objects.bulk_create(assignments, batch_size=500)

@@ -23,6 +23,11 @@ questionnaire
       display items with item-control "lower" and "upper".
     - type "text" (or "string"): free text, never scored.
 
+    A built-in's version goes up whenever its items change (a minor step for an added optional
+    item). Each response keeps the version it was answered under (Response.instrument_version)
+    while the registry always offers the newest file, so an item may be added but never removed
+    or renamed: earlier answers must stay valid against the newest version.
+
     Each item has linkId (letters, digits, '.', '_', '-'), text, required, and code (LOINC)
     where one exists.
 

@@ -30,11 +30,13 @@ from rapport.accounts.models import User
 from rapport.alerts.models import Alert
 from rapport.alliance.models import Rupture
 from rapport.alliance.queries import (
+    HelpedWords,
     RuptureCounts,
     SessionAlliance,
     alliance_by_session,
     rupture_counts,
     status_of,
+    what_helped,
 )
 from rapport.care.clock import attended_sessions
 from rapport.care.models import Episode, EpisodeStatus
@@ -196,6 +198,10 @@ class ClientProgressReport:
     # None: the plan is not shared with this reader (a guardian's link may keep it back).
     goals: list[GoalProgress] | None
     sharing: Sharing
+    # What the reader said helped, in their own words: the client's, or a guardian's own.
+    helped: list[HelpedWords] = field(default_factory=list)
+    # A guardian's copy: what the young person said helped, None where the link keeps it back.
+    their_helped: list[HelpedWords] | None = None
 
     @property
     def has_expected(self) -> bool:
@@ -208,6 +214,18 @@ def _sharing(reader: Reader, episode: Episode) -> Sharing:
 
 def _plan_shared(reader: Reader) -> bool:
     return reader.link is None or reader.link.may_see_plan_summary
+
+
+def _helped(
+    episode: Episode, reader: Reader, sharing: Sharing
+) -> tuple[list[HelpedWords], list[HelpedWords] | None]:
+    """The reader's own words on what helped, and, on a guardian's copy, the young person's:
+    their words are their answers, so the link must share both (as an export's rule)."""
+    if reader.link is None:
+        return what_helped(episode), None
+    own = what_helped(episode, respondent="guardian", respondent_user=reader.link.guardian)
+    shared = sharing.answers and sharing.free_text
+    return own, what_helped(episode) if shared else None
 
 
 def client_progress_report(episode: Episode, reader: Reader) -> ClientProgressReport:
@@ -233,6 +251,7 @@ def client_progress_report(episode: Episode, reader: Reader) -> ClientProgressRe
         version = latest_version(episode)
         goals = goals_progress(episode, episode_goals(version), withhold=not sharing.answers)
     name = progress.whose
+    helped, their_helped = _helped(episode, reader, sharing)
     return ClientProgressReport(
         heading=_heading(episode, f"{name}’s progress" if name else "Your progress", reader),
         whose=name,
@@ -245,6 +264,8 @@ def client_progress_report(episode: Episode, reader: Reader) -> ClientProgressRe
         families=families,
         goals=goals,
         sharing=sharing,
+        helped=helped,
+        their_helped=their_helped,
     )
 
 
@@ -291,6 +312,7 @@ class ClinicianProgressReport:
     ruptures: list[tuple[Rupture, RuptureStatus]]
     versions: list[VersionEntry]
     goals: list[GoalProgress] = field(default_factory=list)
+    helped: list[HelpedWords] = field(default_factory=list)  # the client's and the guardians'
 
 
 def _who(history: MeasureHistory) -> str:
@@ -373,6 +395,11 @@ def clinician_progress_report(episode: Episode, reader: Reader) -> ClinicianProg
         ruptures=[(r, status_of(r, rows)) for r in ruptures],
         versions=plan_versions(episode),
         goals=goals_progress(episode, episode_goals(latest_version(episode))),
+        helped=sorted(
+            what_helped(episode) + what_helped(episode, respondent="guardian"),
+            key=lambda said: said.session.scheduled_start,
+            reverse=True,
+        ),
     )
 
 

@@ -442,6 +442,7 @@ def test_clean_answers_gives_ints_trimmed_text_and_none_for_blanks():
         "feedback-goals": 7,
         "feedback-approach": None,
         "feedback-overall": None,
+        "feedback-helped": None,
         "feedback-better": "More time at the end.",
     }
     with pytest.raises(AnswerError):
@@ -589,10 +590,36 @@ def test_session_feedback_totals_bond_goals_approach_and_overall_from_0_to_40(na
         "feedback-overall",
     )
     assert feedback.score_range == (0, 40)
-    assert [item.link_id for item in feedback.text_items] == ["feedback-better"]
+    # The therapist is not asked what helped: only the people in the client's chair are.
+    written = ["feedback-better"] if name == "feedback-therapist" else WRITTEN_FEEDBACK
+    assert [item.link_id for item in feedback.text_items] == written
     answers = {"feedback-bond": 10, "feedback-goals": 9, "feedback-approach": 8}
     answers |= {"feedback-overall": 7, "feedback-better": "Less homework talk."}
     assert score(feedback, answers).total == 34
+    assert score(feedback, answers | {"feedback-helped": "The plan."}).total == 34
+
+
+WRITTEN_FEEDBACK = ["feedback-helped", "feedback-better"]
+
+
+@pytest.mark.parametrize("name", ["feedback-client", "feedback-child", "feedback-guardian"])
+def test_session_feedback_asks_what_helped_in_words_just_before_what_could_be_better(name):
+    feedback = load(name)
+    helped = feedback.item("feedback-helped")
+
+    assert (helped.kind, helped.required) == ("text", False)
+    assert "helped" in helped.text and helped.text.endswith("?")
+    link_ids = [item.link_id for item in feedback.items]
+    assert link_ids[-2:] == WRITTEN_FEEDBACK
+    # An added item is a new minor version; the answers given under 1.0.0 stay valid.
+    assert feedback.version == "1.1.0"
+    ratings = ("bond", "goals", "approach", "overall")
+    assert validate_answers(feedback, {f"feedback-{k}": 8 for k in ratings}) == {}
+    assert document(name)["questionnaire"]["date"] == "2026-12-07"
+
+
+def test_the_childs_form_asks_what_helped_in_a_childs_words():
+    assert load("feedback-child").item("feedback-helped").text == "What helped you most today?"
 
 
 @pytest.mark.parametrize("name", ["feedback-client", "feedback-child", "feedback-guardian"])
