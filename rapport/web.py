@@ -172,7 +172,7 @@ def remembered_chart(request: HttpRequest, draw: Callable[[Any], bytes]) -> Http
     version = request.GET.get("v", "")
     if not version:
         return None
-    params = {name: value for name, value in request.GET.items() if name != "v"}
+    params = {name: str(value) for name, value in request.GET.items() if name != "v"}
     key = _shown_key(request, request.path, params, version)
     cache = caches[CHART_CACHE]
     data = cache.get(key)

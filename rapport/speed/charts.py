@@ -37,6 +37,7 @@ PAGE_GOAL_S = 0.300
 WITH_CHARTS_GOAL = 2.0  # a page view with both charts, against the page alone
 DRAW_CPU_GOAL_S = 0.100
 REPEATS = 5
+PAGE_ALONE = "page alone, same rounds"
 
 
 def _setup_django() -> None:
@@ -178,7 +179,7 @@ def measure(out: Callable[[str], None]) -> bool:
         f"  full garbage collections during these requests: {len(pauses)}, "
         f"median pause {statistics.median(pauses or [0.0]) * 1000:.0f} ms (the p95 tails)"
     )
-    page_alone = statistics.median(times["page"])
+    page_alone = statistics.median(with_charts[PAGE_ALONE])
     for label, values in with_charts.items():
         out(_line(label, values, baseline))
     for label in ("page + both charts, warm", "page + both charts, 304"):
@@ -207,12 +208,15 @@ def measure(out: Callable[[str], None]) -> bool:
 
 def page_with_charts(web: Any, pages: list[str], alliance: list[str]) -> dict[str, list[float]]:
     """A page view as a browser makes it: the page, then its two charts; cold after the chart
-    cache is emptied, warm once they are drawn, and with the browser's ETags (304)."""
+    cache is emptied, warm once they are drawn, and with the browser's ETags (304). The page
+    alone is timed in the same rounds, between them, so that the ratios compare requests made
+    under the same load (on a busy machine a separate loop measured minutes apart does not)."""
     from django.core.cache import caches
 
     from rapport.web import CHART_CACHE
 
     times: dict[str, list[float]] = {
+        PAGE_ALONE: [],
         "page + both charts, cold": [],
         "page + both charts, warm": [],
         "page + both charts, 304": [],
@@ -223,6 +227,8 @@ def page_with_charts(web: Any, pages: list[str], alliance: list[str]) -> dict[st
         for page, other in zip(pages, alliance, strict=True):
             tags = []
             for label in ("cold", "warm"):
+                if label == "warm":
+                    times[PAGE_ALONE].append(timed(partial(web.get, page)))
                 started = time.perf_counter()
                 shown = web.get(page)
                 total = time.perf_counter() - started
