@@ -16,6 +16,7 @@ from collections.abc import Callable
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
@@ -133,8 +134,69 @@ def chart_response(
     Compressed when the browser accepts gzip: an SVG holds no secret and no CSRF token that an
     attacker could guess byte by byte from its compressed size (BREACH), only the chart.
     """
+    version = _chart_version(request, audience, data, draw)
+    return _versioned_chart(request, version, draw)
+
+
+def shown_chart_url(
+    request: HttpRequest,
+    url: str,
+    *,
+    audience: str,
+    data: object,
+    draw: Callable[[], bytes],
+    **params: str,
+) -> str:
+    """The address of a chart that a page shows, for data the page has just read itself: `url`
+    with `params` and the chart's version (`v`), the same version `chart_response` would give.
+
+    Reading a chart's data costs as much as the page (the progress chart's is most of its
+    page), and a page view asked for it again with every chart. So the page remembers what
+    it drew the chart from, for this viewer and this address only: the chart's request
+    (`remembered_chart`) then answers from it, after its own access check and audit, without
+    reading the data again. The address names one version, as the page's tables do: a change
+    to the data gives the next page view a new address.
+    """
+    version = _chart_version(request, audience, data, draw)
+    caches[CHART_CACHE].set(_shown_key(request, url, params, version), data)
+    return f"{url}?{urlencode({**params, 'v': version})}"
+
+
+def remembered_chart(request: HttpRequest, draw: Callable[[Any], bytes]) -> HttpResponse | None:
+    """The chart of a `shown_chart_url` address, from what its page remembered for this viewer
+    (`draw(data)` draws it when its drawing is not cached); None when the address names no
+    version this viewer was shown (an address without one, a forged or forgotten one): the
+    caller then reads the data and answers with `chart_response`.
+
+    Call it after the access check (and its audit), as `chart_response`."""
+    version = request.GET.get("v", "")
+    if not version:
+        return None
+    params = {name: str(value) for name, value in request.GET.items() if name != "v"}
+    key = _shown_key(request, request.path, params, version)
+    cache = caches[CHART_CACHE]
+    data = cache.get(key)
+    if data is None:
+        return None
+    return _versioned_chart(request, version, lambda: draw(data))
+
+
+def _shown_key(request: HttpRequest, url: str, params: dict[str, str], version: str) -> str:
+    """Bound to the viewer, their role and the chart's address (the record it is of): a version
+    seen on one record, or by another person, opens nothing."""
+    user = request.user
+    viewer = f"{getattr(user, 'pk', '')}:{getattr(user, 'role', '')}"
+    return "shown:" + _digest(viewer, url, repr(sorted(params.items())), version)
+
+
+def _chart_version(
+    request: HttpRequest, audience: str, data: object, draw: Callable[[], bytes]
+) -> str:
     role = str(getattr(request.user, "role", ""))
-    version = _digest(repr((audience, role, data)), _code_version(draw))
+    return _digest(repr((audience, role, data)), _code_version(draw))
+
+
+def _versioned_chart(request: HttpRequest, version: str, draw: Callable[[], bytes]) -> HttpResponse:
     etag = f'W/"{version}"'
     if _matches(request.headers.get("If-None-Match", ""), etag):
         not_modified = HttpResponseNotModified()

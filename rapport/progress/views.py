@@ -4,13 +4,14 @@ from functools import partial
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.csp import csp_override
 
 from rapport import access
 from rapport.accounts.decorators import role_required
 from rapport.accounts.models import Role
 from rapport.care.models import Episode
-from rapport.charts.layout import LAYOUTS, NARROW, WIDE
+from rapport.charts.layout import LAYOUTS, NARROW, WIDE, Layout
 from rapport.charts.progress import ProgressChart, chart_size, render_progress_svg
 from rapport.http import AuthenticatedHttpRequest
 from rapport.measures.queries import subscale_rows
@@ -24,10 +25,33 @@ from rapport.progress.charts import (
     unplaced_alerts,
 )
 from rapport.progress.queries import episode_progress, portal_progress
-from rapport.web import SVG_IMAGE_CSP, chart_response
+from rapport.web import SVG_IMAGE_CSP, chart_response, remembered_chart, shown_chart_url
 
 # Break-glass admins read the record like the client page; the access helpers decide.
 READERS = (Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN)
+
+
+def _chart_sources(
+    request: HttpRequest, url: str, chart: ProgressChart, *, audience: str
+) -> dict[str, str]:
+    """The addresses of the page's chart, one per layout, each naming the version the page read
+    (so its request does not read the data again)."""
+    return {
+        name: shown_chart_url(
+            request,
+            url,
+            audience=audience,
+            data=(chart, layout),
+            draw=partial(render_progress_svg, chart, layout=layout),
+            **({} if layout is WIDE else {"layout": name}),
+        )
+        for name, layout in LAYOUTS.items()
+    }
+
+
+def _draw_remembered(data: tuple[ProgressChart, Layout]) -> bytes:
+    chart, layout = data
+    return render_progress_svg(chart, layout=layout)
 
 
 def _svg_response(request: HttpRequest, chart: ProgressChart, *, audience: str) -> HttpResponse:
@@ -70,6 +94,9 @@ def episode_progress_page(request: AuthenticatedHttpRequest, episode_id: int) ->
             "revisions": [(r, revision_words(r.x)) for r in progress.revisions],
             "wide": chart_size(chart, WIDE),
             "narrow": chart_size(chart, NARROW),
+            "chart_src": _chart_sources(
+                request, reverse("progress:chart", args=[episode.pk]), chart, audience="clinician"
+            ),
         },
     )
 
@@ -78,6 +105,9 @@ def episode_progress_page(request: AuthenticatedHttpRequest, episode_id: int) ->
 @role_required(*READERS)
 def episode_chart(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     episode = access.load(request.user, Episode, episode_id)
+    remembered = remembered_chart(request, _draw_remembered)
+    if remembered is not None:
+        return remembered
     return _svg_response(request, clinician_chart(episode_progress(episode)), audience="clinician")
 
 
@@ -105,6 +135,12 @@ def portal_page(request: AuthenticatedHttpRequest, client_id: int) -> HttpRespon
             "families": families,
             "wide": chart_size(chart, WIDE),
             "narrow": chart_size(chart, NARROW),
+            "chart_src": _chart_sources(
+                request,
+                reverse("progress:portal_chart", args=[client.pk]),
+                chart,
+                audience="portal",
+            ),
         },
     )
 
@@ -113,5 +149,8 @@ def portal_page(request: AuthenticatedHttpRequest, client_id: int) -> HttpRespon
 @role_required(Role.CLIENT, Role.GUARDIAN)
 def portal_chart_svg(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     client = access.get_portal_client_for_user(request.user, client_id)
+    remembered = remembered_chart(request, _draw_remembered)
+    if remembered is not None:
+        return remembered
     progress = portal_progress(request.user, client, client.guardian_link_for(request.user))
     return _svg_response(request, portal_chart(progress), audience="portal")
