@@ -1,0 +1,92 @@
+"""The stuck-case review: what a clinician saw, thought and decided about a case that is not
+moving (issue 14, part 1). The rules are in rapport.core.case_review."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+
+from rapport.core import case_review as rules
+
+
+class StuckCaseReview(models.Model):
+    """One review of one episode: opened from a signal (or by hand), then completed with the
+    checklist's answers, the ways forward chosen and a follow-up date.
+
+    `facts` keeps what the review page showed of the data when the review was completed, so the
+    record says what the clinician saw even after later scores change the picture."""
+
+    class Trigger(models.TextChoices):
+        OFF_TRACK = rules.Trigger.OFF_TRACK.value, rules.TRIGGER_WORDS[rules.Trigger.OFF_TRACK]
+        RUPTURE = rules.Trigger.RUPTURE.value, rules.TRIGGER_WORDS[rules.Trigger.RUPTURE]
+        PLAN_REVIEW = (
+            rules.Trigger.PLAN_REVIEW.value,
+            rules.TRIGGER_WORDS[rules.Trigger.PLAN_REVIEW],
+        )
+        BY_HAND = rules.Trigger.BY_HAND.value, rules.TRIGGER_WORDS[rules.Trigger.BY_HAND]
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+
+    episode = models.ForeignKey(
+        "care.Episode", on_delete=models.PROTECT, related_name="case_reviews"
+    )
+    opened_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField()
+    trigger = models.CharField(max_length=16, choices=Trigger.choices)
+    alert = models.ForeignKey(
+        "alerts.Alert", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    rupture = models.ForeignKey(
+        "alliance.Rupture", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    facts = models.JSONField(default=dict, blank=True)
+    # {item key: {"answer": "fine" | "concern" | "unsure", "note": "..."}}, CHECKLIST's keys.
+    answers = models.JSONField(default=dict, blank=True)
+    options = models.JSONField(default=list, blank=True)  # rules.Option values
+    decision = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    follow_up_on = models.DateField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+
+    # Whose record this is, for rapport.access.load.
+    client_path: ClassVar[str] = "episode__client"
+    access_select_related: ClassVar[tuple[str, ...]] = (
+        "episode__client",
+        "episode__primary_clinician",
+        "opened_by",
+        "decided_by",
+        "alert",
+        "rupture",
+    )
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        indexes = [models.Index(fields=["episode", "status"])]
+
+    def __str__(self) -> str:
+        return f"Case review of {self.opened_at:%Y-%m-%d} in {self.episode}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    @property
+    def option_words(self) -> list[str]:
+        return [rules.OPTION_WORDS[rules.Option(value)] for value in self.options]
+
+    @property
+    def answer_rows(self) -> list[tuple[rules.ChecklistItem, str, str]]:
+        """Each checklist item with its answer in words and its note, in the checklist's order."""
+        rows = []
+        for item in rules.CHECKLIST:
+            given = self.answers.get(item.key) or {}
+            answer = given.get("answer", "")
+            words = rules.ANSWER_WORDS.get(rules.Answer(answer), "") if answer else ""
+            rows.append((item, words, str(given.get("note", ""))))
+        return rows

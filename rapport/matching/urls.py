@@ -1,0 +1,10 @@
+from django.urls import path
+
+from rapport.matching import views
+
+app_name = "matching"
+
+urlpatterns = [
+    path("episodes/<int:episode_id>/reviews/new/", views.review_new, name="review_new"),
+    path("reviews/<int:review_id>/", views.review_detail, name="review"),
+]

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from rapport import access
+from rapport.accounts.decorators import clinical_staff_required, record_readers_required
+from rapport.care.models import Episode
+from rapport.http import AuthenticatedHttpRequest
+from rapport.matching import queries
+from rapport.matching.forms import ReviewCompleteForm, ReviewOpenForm
+from rapport.matching.models import StuckCaseReview
+from rapport.matching.services import review_complete, review_open
+from rapport.web import run_form
+
+
+@clinical_staff_required
+@require_POST
+def review_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
+    """ "Review this case": from an alert, a rupture, or by hand; then the review's page."""
+    episode = access.load(request.user, Episode, episode_id, write=True)
+    form = ReviewOpenForm(request.POST)
+
+    def save(data: dict[str, Any]) -> StuckCaseReview:
+        alert = rupture = None
+        if data["alert"]:
+            alert = queries.trigger_of_alert(episode, data["alert"])
+            if alert is None:
+                raise ValidationError("That alert cannot start a review (it may be resolved).")
+        if data["rupture"]:
+            rupture = queries.trigger_of_rupture(episode, data["rupture"])
+            if rupture is None:
+                raise ValidationError("That rupture cannot start a review (it is repaired).")
+        return review_open(actor=request.user, episode=episode, alert=alert, rupture=rupture)
+
+    saved = run_form(
+        request,
+        form,
+        save,
+        then=lambda review: reverse("matching:review", args=[review.pk]),
+        done="Case review opened.",
+        once=True,
+        refusal_as_message=True,
+    )
+    if saved is not None:
+        return saved
+    if not form.is_valid():
+        messages.error(request, "The review could not be opened; reload the page and try again.")
+    return redirect("people:client_detail", client_id=episode.client_id)
+
+
+@record_readers_required
+@require_http_methods(["GET", "POST"])
+def review_detail(request: AuthenticatedHttpRequest, review_id: int) -> HttpResponse:
+    """What the data say, the checklist and the decision; once done, the record of it."""
+    review = access.load(request.user, StuckCaseReview, review_id, write=request.method == "POST")
+    episode = review.episode
+    can_write = access.can_write(request.user, review) and review.is_open
+    facts = queries.review_facts(episode) if review.is_open else review.facts
+    form = ReviewCompleteForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        saved = run_form(
+            request,
+            form,
+            lambda data: review_complete(
+                actor=request.user,
+                review=review,
+                answers=form.answers(),
+                options=data["options"],
+                decision=data["decision"],
+                follow_up_on=data["follow_up_on"],
+                facts=facts,
+                today=timezone.localdate(),
+            ),
+            then=reverse("people:client_detail", args=[episode.client_id]),
+            done="Case review saved.",
+            once=True,
+        )
+        if saved is not None:
+            return saved
+    context = {
+        "review": review,
+        "episode": episode,
+        "client": episode.client,
+        "facts": facts,
+        "form": form if can_write else None,
+        "read_only": not access.can_write(request.user, review),
+    }
+    return render(request, "matching/review.html", context)
