@@ -41,6 +41,7 @@ READ_PAGES = frozenset(
         "reports:plan_pdf",
         "reports:discharge",
         "reports:discharge_pdf",
+        "matching:review",
     }
 )
 
