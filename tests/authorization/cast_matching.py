@@ -13,6 +13,4 @@ def add_matching(cast: MatrixCast) -> None:
         ("other", cast.other_episode),
         ("foreign", cast.foreign_episode),
     ):
-        cast.extra[f"{name}_review"] = review_open(
-            actor=episode.primary_clinician, episode=episode
-        )
+        cast.extra[f"{name}_review"] = review_open(actor=episode.primary_clinician, episode=episode)
