@@ -221,3 +221,20 @@ def test_a_later_review_answers_an_overdue_follow_up(cast, web_as):
     supervisor = web_as(cast.supervisor).get(reverse("dashboards:therapist")).content.decode()
 
     assert "Follow-up was due" not in supervisor
+
+
+def test_the_progress_chart_marks_the_day_of_a_completed_review(cast, web_as):
+    from rapport.progress.charts import clinician_chart
+    from rapport.progress.queries import episode_progress
+
+    web = web_as(cast.clinician)
+    url = open_from(web, cast.adult_episode)["Location"]
+    before = clinician_chart(episode_progress(cast.adult_episode)).revisions
+    web.post(url, completed())
+
+    after = clinician_chart(episode_progress(cast.adult_episode)).revisions
+    page = web.get(reverse("progress:episode", args=[cast.adult_episode.pk])).content
+
+    assert [e.label for e in before] == []
+    assert [(e.label, e.short) for e in after] == [("case review", "review")]
+    assert b"Case reviews" in page

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import QuerySet
@@ -103,6 +103,15 @@ def trigger_of_rupture(episode: Episode, rupture_id: int) -> Rupture | None:
     if rupture is None or not rules.rupture_may_start_review(status_of(rupture).state):
         return None
     return rupture
+
+
+def completion_times(episode: Episode) -> list[datetime]:
+    """When each of the episode's reviews was completed, oldest first (the progress chart marks
+    them)."""
+    done = episode.case_reviews.filter(
+        status=StuckCaseReview.Status.DONE, completed_at__isnull=False
+    )
+    return list(done.order_by("completed_at", "pk").values_list("completed_at", flat=True))
 
 
 def open_review(episode: Episode) -> StuckCaseReview | None:
