@@ -469,9 +469,8 @@ def test_demo_has_one_completed_case_review_overdue_for_its_supervisor(demo: Dem
     supervisor = review.episode.primary_clinician.team.supervisor
 
     assert demo.counts["case_reviews"] == 1
-    assert review.status == "done" and review.trigger == "off_track"
-    assert review.alert is not None and review.alert.status == Alert.Status.RESOLVED
+    assert review.status == "done" and review.trigger == "by_hand"
     assert review.facts["trajectory"] and len(review.answers) == 6
-    # Its follow-up has just passed on the demo's day: the supervisor sees it as overdue.
-    assert TODAY - dt.timedelta(days=7) < review.follow_up_on < TODAY
+    # Its follow-up passed a week before the demo's day: the supervisor sees it as overdue.
+    assert review.follow_up_on == TODAY - dt.timedelta(days=9)
     assert [item.review for item in overdue_reviews(supervisor, today=TODAY)] == [review]

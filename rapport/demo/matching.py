@@ -1,12 +1,13 @@
-"""The demo's stuck-case review: one, completed by the primary clinician of an open episode that
-went off track, from the alert the trajectories' demo resolved (the review is what resolved it).
-Its follow-up date has passed, so the supervisor's dashboard lists it as overdue.
+"""The demo's stuck-case review: one, opened by hand and completed a month ago by the primary
+clinician of an open episode whose scores went off track; its follow-up date passed a week ago,
+so the supervisor's dashboard lists it as overdue, and the off-track alert still open on the
+client page is where the clinician would start the follow-up review.
 
 Stored directly, unaudited, like the rest of the demo: a trail of invented people is noise."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from rapport.alerts.models import Alert
 from rapport.care.models import Episode, EpisodeStatus
@@ -14,6 +15,7 @@ from rapport.core import case_review as rules
 from rapport.matching.models import StuckCaseReview
 from rapport.matching.queries import review_facts
 
+DONE_AGO = timedelta(days=30)
 FOLLOW_UP_AFTER = timedelta(days=21)
 DECISION = (
     "Talk with the client about how our sessions feel, then revise the plan together; "
@@ -30,32 +32,35 @@ ANSWERS = {
 
 
 def build_demo_review(*, episodes: list[Episode], today: date) -> dict[str, int]:
-    open_ids = [e.pk for e in episodes if e.status != EpisodeStatus.CLOSED]
-    candidates = (
-        Alert.objects.filter(episode_id__in=open_ids, kind__in=rules.OFF_TRACK_ALERT_KINDS)
-        # A clinician with a supervisor, whose dashboard then lists the review when overdue.
-        .filter(episode__primary_clinician__team__supervisor__isnull=False)
-        .select_related("episode__practice", "episode__primary_clinician")
-        .order_by("-opened_at", "-pk")
+    done_on = today - DONE_AGO
+    eligible = [
+        e.pk
+        for e in episodes
+        if e.status != EpisodeStatus.CLOSED and e.start_date < done_on - timedelta(days=28)
+    ]
+    # A clinician with a supervisor, whose dashboard then lists the review as overdue.
+    supervised = Episode.objects.filter(
+        pk__in=eligible, primary_clinician__team__supervisor__isnull=False
     )
-    # The latest alert whose review's follow-up has just passed, so the review shows as overdue
-    # for a few days, not for months; else the latest alert of all.
-    recent_enough = today - FOLLOW_UP_AFTER - timedelta(days=3)
-    alert = candidates.filter(opened_at__date__lte=recent_enough).first() or candidates.first()
-    if alert is None:
+    off_track = Alert.objects.filter(
+        episode__in=supervised, kind__in=rules.OFF_TRACK_ALERT_KINDS
+    ).order_by("-opened_at", "-pk")
+    first_alert = off_track.select_related("episode__practice").first()
+    episode = (
+        first_alert.episode
+        if first_alert is not None
+        else supervised.select_related("practice").order_by("pk").first()
+    )
+    if episode is None:
         return {"case_reviews": 0}
-    episode = alert.episode
     clinician = episode.primary_clinician
-    # Completed two days after the alert, whether or not the demo had already resolved it:
-    # the review is what resolves it.
-    done_at = alert.opened_at + timedelta(days=2)
+    done_at = datetime.combine(done_on, time(17, 30), tzinfo=episode.practice.zone)
     StuckCaseReview.objects.create(
         episode=episode,
         opened_by=clinician,
         opened_at=done_at - timedelta(hours=1),
-        trigger=rules.Trigger.OFF_TRACK.value,
-        alert=alert,
-        facts=review_facts(episode, today=today),
+        trigger=rules.Trigger.BY_HAND.value,
+        facts=review_facts(episode, today=done_on),
         answers={key: {"answer": a, "note": note} for key, (a, note) in ANSWERS.items()},
         options=[
             rules.Option.RUPTURE_CONVERSATION.value,
@@ -64,18 +69,8 @@ def build_demo_review(*, episodes: list[Episode], today: date) -> dict[str, int]
         ],
         decision=DECISION,
         decided_by=clinician,
-        follow_up_on=done_at.date() + FOLLOW_UP_AFTER,
+        follow_up_on=done_on + FOLLOW_UP_AFTER,
         completed_at=done_at,
         status=StuckCaseReview.Status.DONE,
-    )
-    note = f"Reviewed the case (stuck-case review): {DECISION}"
-    Alert.objects.filter(pk=alert.pk).update(
-        status=Alert.Status.RESOLVED,
-        acknowledged_at=alert.acknowledged_at or done_at,
-        acknowledged_by=alert.acknowledged_by or clinician,
-        acknowledgement_note=alert.acknowledgement_note or note,
-        resolved_at=done_at,
-        resolved_by=clinician,
-        resolution_note=note,
     )
     return {"case_reviews": 1}

@@ -32,12 +32,15 @@ def _number(value: object) -> float | None:
 
 
 def review_facts(episode: Episode, *, today: date | None = None) -> dict[str, Any]:
-    """What the data say about the episode, as plain JSON: stored with a completed review so
-    the record keeps what the clinician saw."""
+    """What the data say about the episode up to `today`, as plain JSON: stored with a
+    completed review so the record keeps what the clinician saw. (Goals at risk are judged on
+    all the data there is: the plans app has no view of them as of an earlier day.)"""
     today = today or timezone.localdate(timezone.now(), episode.practice.zone)
     families = measure_families(episode.practice_id)
     latest: dict[str, Any] = {}
     for status in episode_statuses(episode):  # oldest first: the last one of a family wins
+        if status.at.date() > today:
+            continue
         instrument = families.get(status.family)
         latest[status.family] = {
             "measure": instrument.short_title if instrument else status.family,
@@ -46,7 +49,7 @@ def review_facts(episode: Episode, *, today: date | None = None) -> dict[str, An
             "score": _number(status.response.total),
             "worse_than_start": status.reliable_deterioration,
         }
-    rows = alliance_by_session(episode)
+    rows = [r for r in alliance_by_session(episode) if r.session.scheduled_start.date() <= today]
     low, high = alliance_score_range(episode, rows)
     alliance = [
         {
@@ -58,7 +61,9 @@ def review_facts(episode: Episode, *, today: date | None = None) -> dict[str, An
         for row in rows[-RECENT_SESSIONS:]
     ]
     ruptures = []
-    for rupture in episode.ruptures.select_related("session", "episode"):
+    for rupture in episode.ruptures.filter(opened_at__date__lte=today).select_related(
+        "session", "episode"
+    ):
         state = status_of(rupture, rows).state
         if rules.rupture_may_start_review(state):
             ruptures.append(

@@ -4,6 +4,7 @@ ruptures, so the people, alerts and alliance apps' views need no change."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from django import template
@@ -44,3 +45,12 @@ def review_button(
 ) -> dict[str, Any]:
     """ "Review this case": a small form posting to open a review (from the alert or rupture)."""
     return {"episode_id": episode_id, "alert_id": alert_id, "rupture_id": rupture_id}
+
+
+@register.filter
+def day(iso: str) -> date | str:
+    """A day stored in a review's facts (ISO text) as a date, for the date filter."""
+    try:
+        return date.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return iso
