@@ -59,6 +59,9 @@ ONCE_BY_NATURE = {
     "reports:discharge_write": "clinician",
     # Keyed all the same; a repeat without the key finds the review completed.
     "matching:review": "clinician",
+    # One profile per therapist: a repeat updates it with the same values.
+    "matching:profile_own": "clinician",
+    "matching:profile_edit": "admin",
 }
 
 # Routes that take POST but do not create a row a double click could duplicate.

@@ -6,6 +6,7 @@ from django import forms
 
 from rapport.accounts.forms import SubmitOnceMixin
 from rapport.core import case_review as rules
+from rapport.matching.models import TherapistProfile
 
 ANSWER_CHOICES = [(answer.value, rules.ANSWER_WORDS[answer]) for answer in rules.Answer]
 OPTION_CHOICES = [(option.value, rules.OPTION_WORDS[option]) for option in rules.Option]
@@ -68,3 +69,96 @@ class ReviewCompleteForm(SubmitOnceMixin):
             item.key: {"answer": data[item.key], "note": data.get(f"{item.key}_note", "")}
             for item in rules.CHECKLIST
         }
+
+
+def _words(text: str) -> list[str]:
+    """A comma-separated list as typed, each entry trimmed, empty ones and repeats left out."""
+    found: list[str] = []
+    for part in text.split(","):
+        word = part.strip()
+        if word and word.casefold() not in {w.casefold() for w in found}:
+            found.append(word)
+    return found
+
+
+class TherapistProfileForm(forms.Form):
+    languages = forms.CharField(
+        label="Languages you offer therapy in",
+        max_length=300,
+        help_text="Separated by commas: English, Polish.",
+    )
+    approaches = forms.CharField(
+        label="Approaches",
+        max_length=500,
+        required=False,
+        help_text="Separated by commas: CBT, systemic, person-centred.",
+    )
+    populations = forms.MultipleChoiceField(
+        label="Who you work with",
+        choices=TherapistProfile.Population.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    modalities = forms.MultipleChoiceField(
+        label="How you offer sessions",
+        choices=TherapistProfile.Modality.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    days = forms.MultipleChoiceField(
+        label="Days you work",
+        choices=TherapistProfile.Day.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    hours = forms.CharField(
+        label="Hours", max_length=200, required=False, help_text="For example: 9:00 to 17:00."
+    )
+    capacity = forms.IntegerField(
+        label="Open places",
+        min_value=0,
+        max_value=100,
+        help_text="How many new clients you can take now; 0 when your caseload is full.",
+    )
+    share_characteristics = forms.BooleanField(
+        label="Show the details below to clients and coordinators looking for a therapist",
+        required=False,
+    )
+    gender = forms.CharField(label="Gender (optional)", max_length=100, required=False)
+    age_range = forms.CharField(
+        label="Age range (optional)", max_length=100, required=False, help_text="e.g. 40s."
+    )
+    cultural_background = forms.CharField(
+        label="Cultural background (optional)", max_length=200, required=False
+    )
+    faith = forms.CharField(label="Faith (optional)", max_length=100, required=False)
+
+    def clean_languages(self) -> list[str]:
+        languages = _words(self.cleaned_data["languages"])
+        if not languages:
+            raise forms.ValidationError("Give at least one language.")
+        return languages
+
+    def clean_approaches(self) -> list[str]:
+        return _words(self.cleaned_data["approaches"])
+
+    @staticmethod
+    def initial_from(profile: TherapistProfile | None) -> dict[str, Any]:
+        if profile is None:
+            return {}
+        initial = {
+            name: getattr(profile, name)
+            for name in (
+                "populations",
+                "modalities",
+                "days",
+                "hours",
+                "capacity",
+                "share_characteristics",
+                "gender",
+                "age_range",
+                "cultural_background",
+                "faith",
+            )
+        }
+        initial["languages"] = ", ".join(profile.languages)
+        initial["approaches"] = ", ".join(profile.approaches)
+        return initial

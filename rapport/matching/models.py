@@ -90,3 +90,51 @@ class StuckCaseReview(models.Model):
             words = rules.ANSWER_WORDS.get(rules.Answer(answer), "") if answer else ""
             rows.append((item, words, str(given.get("note", ""))))
         return rows
+
+
+class TherapistProfile(models.Model):
+    """What a therapist offers, for matching a client to them (issue 14, part 3): edited by the
+    therapist and by the practice admin. The self-described characteristics are shown, and may
+    be filtered on, only with the therapist's consent (`share_characteristics`); similarity on
+    them is never presented as a better outcome (the evidence is on retention, not outcomes)."""
+
+    class Population(models.TextChoices):
+        CHILDREN = "children", "Children"
+        ADOLESCENTS = "adolescents", "Adolescents"
+        ADULTS = "adults", "Adults"
+        COUPLES = "couples", "Couples"
+
+    class Modality(models.TextChoices):
+        IN_PERSON = "in_person", "In person"
+        VIDEO = "video", "Video"
+        PHONE = "phone", "Phone"
+
+    class Day(models.TextChoices):
+        MON = "mon", "Monday"
+        TUE = "tue", "Tuesday"
+        WED = "wed", "Wednesday"
+        THU = "thu", "Thursday"
+        FRI = "fri", "Friday"
+        SAT = "sat", "Saturday"
+        SUN = "sun", "Sunday"
+
+    user = models.OneToOneField(
+        "accounts.User", on_delete=models.PROTECT, related_name="therapist_profile"
+    )
+    practice = models.ForeignKey("practices.Practice", on_delete=models.PROTECT, related_name="+")
+    languages = models.JSONField(default=list, blank=True)
+    approaches = models.JSONField(default=list, blank=True)
+    populations = models.JSONField(default=list, blank=True)  # Population values
+    modalities = models.JSONField(default=list, blank=True)  # Modality values
+    days = models.JSONField(default=list, blank=True)  # Day values
+    hours = models.CharField(max_length=200, blank=True)
+    capacity = models.PositiveSmallIntegerField(default=0, help_text="Open places.")
+    gender = models.CharField(max_length=100, blank=True)
+    age_range = models.CharField(max_length=100, blank=True)
+    cultural_background = models.CharField(max_length=200, blank=True)
+    faith = models.CharField(max_length=100, blank=True)
+    share_characteristics = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Therapist profile of {self.user}"

@@ -17,7 +17,7 @@ from rapport.alliance.models import Rupture
 from rapport.audit.services import audit_record
 from rapport.care.models import Episode
 from rapport.core import case_review as rules
-from rapport.matching.models import StuckCaseReview
+from rapport.matching.models import StuckCaseReview, TherapistProfile
 
 RESOLVED_BY_REVIEW = "Reviewed the case (stuck-case review): {decision}"
 
@@ -130,3 +130,43 @@ def review_complete(
         detail={"options": locked.options, "follow_up_on": follow_up_on.isoformat()},
     )
     return locked
+
+
+PROFILE_FIELDS = (
+    "languages",
+    "approaches",
+    "populations",
+    "modalities",
+    "days",
+    "hours",
+    "capacity",
+    "share_characteristics",
+    "gender",
+    "age_range",
+    "cultural_background",
+    "faith",
+)
+
+
+@transaction.atomic
+def therapist_profile_save(
+    *, actor: User, therapist: User, details: dict[str, Any]
+) -> TherapistProfile:
+    """Create or update a therapist's profile (one per therapist). Without consent to show
+    them, the self-described characteristics are not kept at all."""
+    if not therapist.is_clinical_staff or therapist.practice_id is None:
+        raise ValidationError("Only a clinician or a supervisor has a therapist profile.")
+    values = {name: details[name] for name in PROFILE_FIELDS if name in details}
+    if not values.get("share_characteristics"):
+        values.update(gender="", age_range="", cultural_background="", faith="")
+    profile, created = TherapistProfile.objects.select_for_update().update_or_create(
+        user=therapist, defaults={"practice_id": therapist.practice_id, **values}
+    )
+    audit_record(
+        actor=actor,
+        action="create" if created else "update",
+        obj=profile,
+        practice_id=therapist.practice_id,
+        detail={"fields": sorted(values)},
+    )
+    return profile

@@ -4,20 +4,25 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rapport import access
-from rapport.accounts.decorators import clinical_staff_required, record_readers_required
+from rapport.accounts.decorators import (
+    clinical_staff_required,
+    record_readers_required,
+    role_required,
+)
+from rapport.accounts.models import Role, User
 from rapport.care.models import Episode
 from rapport.http import AuthenticatedHttpRequest
 from rapport.matching import queries
-from rapport.matching.forms import ReviewCompleteForm, ReviewOpenForm
-from rapport.matching.models import StuckCaseReview
-from rapport.matching.services import review_complete, review_open
+from rapport.matching.forms import ReviewCompleteForm, ReviewOpenForm, TherapistProfileForm
+from rapport.matching.models import StuckCaseReview, TherapistProfile
+from rapport.matching.services import review_complete, review_open, therapist_profile_save
 from rapport.web import run_form
 
 
@@ -94,3 +99,49 @@ def review_detail(request: AuthenticatedHttpRequest, review_id: int) -> HttpResp
         "read_only": not access.can_write(request.user, review),
     }
     return render(request, "matching/review.html", context)
+
+
+def _profile_page(request: AuthenticatedHttpRequest, therapist: User, *, then: str) -> HttpResponse:
+    profile = TherapistProfile.objects.filter(user=therapist).first()
+    form = TherapistProfileForm(
+        request.POST if request.method == "POST" else None,
+        initial=TherapistProfileForm.initial_from(profile),
+    )
+    saved = run_form(
+        request,
+        form,
+        lambda data: therapist_profile_save(actor=request.user, therapist=therapist, details=data),
+        then=then,
+        done="Profile saved.",
+    )
+    if saved is not None:
+        return saved
+    own = therapist.pk == request.user.pk
+    return render(
+        request,
+        "matching/profile.html",
+        {"form": form, "therapist": therapist, "profile": profile, "own": own},
+    )
+
+
+@clinical_staff_required
+@require_http_methods(["GET", "POST"])
+def profile_own(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A clinician's own therapist profile: what they offer, for matching clients to them."""
+    return _profile_page(request, request.user, then=reverse("matching:profile_own"))
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def profile_edit(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+    """The practice admin edits a clinician's or supervisor's profile of their practice."""
+    therapist = User.objects.filter(
+        pk=user_id,
+        practice_id=request.user.staff_practice_id,
+        role__in=[Role.CLINICIAN, Role.SUPERVISOR],
+    ).first()
+    if therapist is None:
+        raise Http404("Not found")
+    return _profile_page(
+        request, therapist, then=reverse("matching:profile_edit", args=[therapist.pk])
+    )

@@ -1,7 +1,8 @@
 """The matrix, stuck-case reviews: opening one is for the episode's clinical staff (and the
 supervisor of its clinicians), refused by role to admins, clients and guardians; a review's page
 is open to the same staff and, read-only, to an admin under break-glass. Clients and guardians
-never see a review. "own", "other" and "foreign" are the open reviews of cast_matching.py."""
+never see a review. "own", "other" and "foreign" are the open reviews of cast_matching.py.
+Therapist profiles: each clinician's own, and the practice admin's for its clinicians."""
 
 from __future__ import annotations
 
@@ -12,6 +13,11 @@ from django.utils import timezone
 
 from rapport.core import case_review as rules
 from tests.authorization.cases import (
+    ADMIN_200,
+    ADMIN_302,
+    ADMIN_404,
+    CLINICAL_200,
+    CLINICAL_302,
     CLINICAL_404,
     CLINICAL_405,
     OTHER_302,
@@ -38,6 +44,16 @@ def review_done(cast: Any) -> dict[str, Any]:
     }
 
 
+PROFILE = {
+    "languages": "English, Polish",
+    "approaches": "CBT",
+    "populations": ["adults"],
+    "modalities": ["video", "in_person"],
+    "days": ["mon", "thu"],
+    "hours": "9:00 to 17:00",
+    "capacity": "3",
+}
+
 # Columns:        adm  sup  osup cli  co   out  adult teen grd  anon
 
 MATCHING_ROUTES: dict[str, list[Case]] = {
@@ -54,5 +70,13 @@ MATCHING_ROUTES: dict[str, list[Case]] = {
         post("own", READ_OWN_302, review_done, review_id=extra("own_review")),
         post("other", READ_OTHER_302, review_done, review_id=extra("other_review")),
         post("foreign", READ_FOREIGN_404, review_done, review_id=extra("foreign_review")),
+    ],
+    # Each clinician edits their own profile; the admin those of their practice's clinicians.
+    "matching:profile_own": [get("", CLINICAL_200), post("", CLINICAL_302, PROFILE)],
+    "matching:profile_edit": [
+        get("own", ADMIN_200, user_id="clinician"),
+        get("foreign", ADMIN_404, user_id="foreign_clinician"),
+        post("own", ADMIN_302, PROFILE, user_id="clinician"),
+        post("foreign", ADMIN_404, PROFILE, user_id="foreign_clinician"),
     ],
 }
