@@ -62,6 +62,8 @@ ONCE_BY_NATURE = {
     # One profile per therapist: a repeat updates it with the same values.
     "matching:profile_own": "clinician",
     "matching:profile_edit": "admin",
+    # One preference of each kind per client: a repeat sets the same values.
+    "matching:preferences": "clinician",
 }
 
 # Routes that take POST but do not create a row a double click could duplicate.

@@ -75,3 +75,47 @@ def test_the_admin_edits_a_clinicians_profile_but_not_another_practices(cast, we
 
     assert own.status_code == 302 and foreign.status_code == 404
     assert list(TherapistProfile.objects.values_list("user", flat=True)) == [cast.clinician.pk]
+
+
+# --- Client preferences ---------------------------------------------------------------------------
+
+KINDS = ("language", "approach", "modality", "days", "gender", "age_range")
+KINDS += ("cultural_background", "faith", "directive", "challenge")
+NO_MATTER = {f"{kind}_strength": "no_matter" for kind in KINDS}
+
+
+def test_the_clinician_records_what_the_client_wants_each_marked_must_prefer_or_no_matter(
+    cast, web_as
+):
+    from rapport.matching.models import ClientPreference
+
+    url = reverse("matching:preferences", args=[cast.adult_client.pk])
+    payload = {
+        **NO_MATTER,
+        "language": "Polish",
+        "language_strength": "must",
+        "modality": "video",
+        "modality_strength": "prefer",
+        "gender": "ignored when it does not matter",
+    }
+
+    saved = web_as(cast.clinician).post(url, payload)
+
+    stored = {p.kind: (p.value, p.strength) for p in ClientPreference.objects.all()}
+    assert saved.status_code == 302
+    assert stored["language"] == ("Polish", "must")
+    assert stored["modality"] == ("video", "prefer")
+    assert stored["gender"] == ("", "no_matter") and len(stored) == len(KINDS)
+
+
+def test_a_must_without_saying_what_is_refused_and_an_outsider_gets_404(cast, web_as):
+    from rapport.matching.models import ClientPreference
+
+    url = reverse("matching:preferences", args=[cast.adult_client.pk])
+
+    refused = web_as(cast.clinician).post(url, {**NO_MATTER, "faith_strength": "must"})
+    outsider = web_as(cast.outsider_clinician).get(url)
+
+    assert refused.status_code == 200 and refused.context["form"].errors["faith"]
+    assert outsider.status_code == 404
+    assert not ClientPreference.objects.exists()

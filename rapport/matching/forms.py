@@ -6,7 +6,7 @@ from django import forms
 
 from rapport.accounts.forms import SubmitOnceMixin
 from rapport.core import case_review as rules
-from rapport.matching.models import TherapistProfile
+from rapport.matching.models import ClientPreference, TherapistProfile
 
 ANSWER_CHOICES = [(answer.value, rules.ANSWER_WORDS[answer]) for answer in rules.Answer]
 OPTION_CHOICES = [(option.value, rules.OPTION_WORDS[option]) for option in rules.Option]
@@ -161,4 +161,67 @@ class TherapistProfileForm(forms.Form):
         }
         initial["languages"] = ", ".join(profile.languages)
         initial["approaches"] = ", ".join(profile.approaches)
+        return initial
+
+
+# The kinds whose value is chosen from a list rather than typed.
+PREFERENCE_CHOICES: dict[str, list[tuple[str, str]]] = {
+    ClientPreference.Kind.MODALITY: [("", "—"), *TherapistProfile.Modality.choices],
+    ClientPreference.Kind.DIRECTIVE: [
+        ("", "—"),
+        ("directive", "More directive: suggests what to do"),
+        ("exploratory", "More exploratory: helps me find my own way"),
+    ],
+    ClientPreference.Kind.CHALLENGE: [
+        ("", "—"),
+        ("gentle", "Gentler"),
+        ("challenging", "More challenging"),
+    ],
+}
+
+
+class ClientPreferencesForm(forms.Form):
+    """Each kind of preference: what the client wants and how much it matters to them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for kind, label in ClientPreference.Kind.choices:
+            if kind in PREFERENCE_CHOICES:
+                value: forms.Field = forms.ChoiceField(
+                    label=label, choices=PREFERENCE_CHOICES[kind], required=False
+                )
+            else:
+                value = forms.CharField(label=label, max_length=200, required=False)
+            self.fields[kind] = value
+            self.fields[f"{kind}_strength"] = forms.ChoiceField(
+                label=f"How much it matters: {label[0].lower()}{label[1:]}",
+                choices=ClientPreference.Strength.choices,
+                initial=ClientPreference.Strength.NO_MATTER,
+                widget=forms.RadioSelect,
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for kind in ClientPreference.Kind.values:
+            strength = data.get(f"{kind}_strength")
+            if strength and strength != ClientPreference.Strength.NO_MATTER and not data.get(kind):
+                self.add_error(kind, "Say what the client wants, or mark it as no matter.")
+        return data
+
+    def items(self) -> dict[str, tuple[str, str]]:
+        data = self.cleaned_data
+        return {
+            kind: (str(data.get(kind) or "").strip(), data[f"{kind}_strength"])
+            for kind in ClientPreference.Kind.values
+        }
+
+    def rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[kind], self[f"{kind}_strength"]) for kind in ClientPreference.Kind.values]
+
+    @staticmethod
+    def initial_from(preferences: list[ClientPreference]) -> dict[str, str]:
+        initial: dict[str, str] = {}
+        for preference in preferences:
+            initial[preference.kind] = preference.value
+            initial[f"{preference.kind}_strength"] = preference.strength
         return initial

@@ -138,3 +138,49 @@ class TherapistProfile(models.Model):
 
     def __str__(self) -> str:
         return f"Therapist profile of {self.user}"
+
+
+class ClientPreference(models.Model):
+    """One of a client's preferences about their therapist, marked must / prefer / no matter
+    (issue 14, part 3). A "must" is a hard filter when matching; "prefer" ranks; "no matter"
+    records that the client was asked. Style is two axes: directive or exploratory, gentle or
+    challenging."""
+
+    class Kind(models.TextChoices):
+        LANGUAGE = "language", "Language"
+        APPROACH = "approach", "Approach"
+        MODALITY = "modality", "How sessions happen"
+        DAYS = "days", "Days"
+        GENDER = "gender", "Therapist's gender"
+        AGE_RANGE = "age_range", "Therapist's age"
+        CULTURAL_BACKGROUND = "cultural_background", "Therapist's cultural background"
+        FAITH = "faith", "Therapist's faith"
+        DIRECTIVE = "directive", "Directive or exploratory"
+        CHALLENGE = "challenge", "Gentle or challenging"
+
+    class Strength(models.TextChoices):
+        MUST = "must", "Must"
+        PREFER = "prefer", "Prefer"
+        NO_MATTER = "no_matter", "No matter"
+
+    client = models.ForeignKey(
+        "people.Client", on_delete=models.PROTECT, related_name="therapist_preferences"
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    value = models.CharField(max_length=200, blank=True)
+    strength = models.CharField(max_length=12, choices=Strength.choices)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Whose record this is, for rapport.access.load.
+    client_path: ClassVar[str] = "client"
+    access_select_related: ClassVar[tuple[str, ...]] = ("client",)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "kind"], name="one_preference_of_a_kind_per_client"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.value} ({self.strength})"

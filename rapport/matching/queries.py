@@ -116,7 +116,8 @@ def completion_times(episode: Episode) -> list[datetime]:
     done = episode.case_reviews.filter(
         status=StuckCaseReview.Status.DONE, completed_at__isnull=False
     )
-    return list(done.order_by("completed_at", "pk").values_list("completed_at", flat=True))
+    times = done.order_by("completed_at", "pk").values_list("completed_at", flat=True)
+    return [at for at in times if at is not None]
 
 
 def open_review(episode: Episode) -> StuckCaseReview | None:

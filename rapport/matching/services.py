@@ -17,7 +17,8 @@ from rapport.alliance.models import Rupture
 from rapport.audit.services import audit_record
 from rapport.care.models import Episode
 from rapport.core import case_review as rules
-from rapport.matching.models import StuckCaseReview, TherapistProfile
+from rapport.matching.models import ClientPreference, StuckCaseReview, TherapistProfile
+from rapport.people.models import Client
 
 RESOLVED_BY_REVIEW = "Reviewed the case (stuck-case review): {decision}"
 
@@ -170,3 +171,34 @@ def therapist_profile_save(
         detail={"fields": sorted(values)},
     )
     return profile
+
+
+@transaction.atomic
+def client_preferences_set(
+    *, actor: User, client: Client, items: dict[str, tuple[str, str]]
+) -> list[ClientPreference]:
+    """Set the client's preferences about a therapist: one per kind, each a value and how much
+    it matters; "no matter" keeps no value."""
+    saved = []
+    for kind, (value, strength) in items.items():
+        if kind not in ClientPreference.Kind.values:
+            raise ValidationError(f"Unknown preference: {kind}.")
+        if strength not in ClientPreference.Strength.values:
+            raise ValidationError(f"Unknown strength: {strength}.")
+        if strength == ClientPreference.Strength.NO_MATTER:
+            value = ""
+        elif not value:
+            raise ValidationError("Say what the client wants, or mark it as no matter.")
+        preference, _ = ClientPreference.objects.update_or_create(
+            client=client, kind=kind, defaults={"value": value, "strength": strength}
+        )
+        saved.append(preference)
+    audit_record(
+        actor=actor,
+        action="update",
+        obj=client,
+        client_id=client.pk,
+        practice_id=client.practice_id,
+        detail={"therapist_preferences": sorted(items)},
+    )
+    return saved

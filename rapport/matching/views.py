@@ -20,9 +20,20 @@ from rapport.accounts.models import Role, User
 from rapport.care.models import Episode
 from rapport.http import AuthenticatedHttpRequest
 from rapport.matching import queries
-from rapport.matching.forms import ReviewCompleteForm, ReviewOpenForm, TherapistProfileForm
+from rapport.matching.forms import (
+    ClientPreferencesForm,
+    ReviewCompleteForm,
+    ReviewOpenForm,
+    TherapistProfileForm,
+)
 from rapport.matching.models import StuckCaseReview, TherapistProfile
-from rapport.matching.services import review_complete, review_open, therapist_profile_save
+from rapport.matching.services import (
+    client_preferences_set,
+    review_complete,
+    review_open,
+    therapist_profile_save,
+)
+from rapport.people.models import Client
 from rapport.web import run_form
 
 
@@ -145,3 +156,24 @@ def profile_edit(request: AuthenticatedHttpRequest, user_id: int) -> HttpRespons
     return _profile_page(
         request, therapist, then=reverse("matching:profile_edit", args=[therapist.pk])
     )
+
+
+@clinical_staff_required
+@require_http_methods(["GET", "POST"])
+def preferences(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
+    """What the client wants of a therapist, each marked must / prefer / no matter."""
+    client = access.load(request.user, Client, client_id, write=request.method == "POST")
+    form = ClientPreferencesForm(
+        request.POST if request.method == "POST" else None,
+        initial=ClientPreferencesForm.initial_from(list(client.therapist_preferences.all())),
+    )
+    saved = run_form(
+        request,
+        form,
+        lambda data: client_preferences_set(actor=request.user, client=client, items=form.items()),
+        then=reverse("people:client_detail", args=[client.pk]),
+        done="Preferences saved.",
+    )
+    if saved is not None:
+        return saved
+    return render(request, "matching/preferences.html", {"form": form, "client": client})

@@ -66,6 +66,7 @@ FORM_PAGES = frozenset(
         "plans:goal_new",
         "plans:goal_edit",
         "plans:review_new",
+        "matching:preferences",
         # Not a form, but refused alike: exporting the whole record is no emergency read.
         "interop:client_fhir",
     }

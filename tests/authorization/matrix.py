@@ -104,6 +104,7 @@ CLINICAL_OBJECT_ROUTES = {
     "interop:client_fhir": ("people.client", "client_id"),
     "matching:review_new": ("care.episode", "episode_id"),
     "matching:review": ("matching.stuckcasereview", "review_id"),
+    "matching:preferences": ("people.client", "client_id"),
 }
 
 

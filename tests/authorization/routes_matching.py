@@ -20,7 +20,9 @@ from tests.authorization.cases import (
     CLINICAL_302,
     CLINICAL_404,
     CLINICAL_405,
+    OTHER_200,
     OTHER_302,
+    OWN_200,
     OWN_302,
     READ_FOREIGN_404,
     READ_OTHER_200,
@@ -54,6 +56,18 @@ PROFILE = {
     "capacity": "3",
 }
 
+PREFERENCES = {
+    "language": "Polish",
+    "language_strength": "must",
+    "directive": "exploratory",
+    "directive_strength": "prefer",
+    **{
+        f"{kind}_strength": "no_matter"
+        for kind in ("approach", "modality", "days", "gender", "age_range")
+        + ("cultural_background", "faith", "challenge")
+    },
+}
+
 # Columns:        adm  sup  osup cli  co   out  adult teen grd  anon
 
 MATCHING_ROUTES: dict[str, list[Case]] = {
@@ -70,6 +84,15 @@ MATCHING_ROUTES: dict[str, list[Case]] = {
         post("own", READ_OWN_302, review_done, review_id=extra("own_review")),
         post("other", READ_OTHER_302, review_done, review_id=extra("other_review")),
         post("foreign", READ_FOREIGN_404, review_done, review_id=extra("foreign_review")),
+    ],
+    # A client's preferences about a therapist follow the care of the client, like its details.
+    "matching:preferences": [
+        get("own", OWN_200, client_id="adult_client"),
+        get("other", OTHER_200, client_id="other_client"),
+        get("foreign", CLINICAL_404, client_id="foreign_client"),
+        post("own", OWN_302, PREFERENCES, client_id="adult_client"),
+        post("other", OTHER_302, PREFERENCES, client_id="other_client"),
+        post("foreign", CLINICAL_404, PREFERENCES, client_id="foreign_client"),
     ],
     # Each clinician edits their own profile; the admin those of their practice's clinicians.
     "matching:profile_own": [get("", CLINICAL_200), post("", CLINICAL_302, PROFILE)],
