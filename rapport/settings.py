@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "rapport.portal",
     "rapport.reports",
     "rapport.interop",
+    "rapport.matching",
     # These three import the domain apps; no domain app imports them.
     "rapport.demo",
     "rapport.operations",

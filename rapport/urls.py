@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("rapport.dashboards.urls")),
     path("", include("rapport.reports.urls")),
     path("", include("rapport.interop.urls")),
+    path("", include("rapport.matching.urls")),
 ]

@@ -460,3 +460,18 @@ def test_demo_has_a_client_who_always_gives_the_maximum(demo: DemoSummary) -> No
             longest = max(longest, run)
     assert longest >= 4
     assert Alert.objects.filter(practice=demo.practice, kind=Alert.Kind.CEILING).exists()
+
+
+def test_demo_has_one_completed_case_review_overdue_for_its_supervisor(demo: DemoSummary) -> None:
+    from rapport.matching.models import StuckCaseReview
+    from rapport.matching.queries import overdue_reviews
+
+    [review] = StuckCaseReview.objects.filter(episode__practice=demo.practice)
+    supervisor = review.episode.primary_clinician.team.supervisor
+
+    assert demo.counts["case_reviews"] == 1
+    assert review.status == "done" and review.trigger == "by_hand"
+    assert review.facts["trajectory"] and len(review.answers) == 6
+    # Its follow-up passed a week before the demo's day: the supervisor sees it as overdue.
+    assert review.follow_up_on == TODAY - dt.timedelta(days=9)
+    assert [item.review for item in overdue_reviews(supervisor, today=TODAY)] == [review]

@@ -47,6 +47,7 @@ SUBMIT_ONCE = {
     "exposure:step_new": "clinician",
     "exposure:attempt_new": "clinician",
     "reports:send": "clinician",
+    "matching:review_new": "clinician",
 }
 
 # Creates that cannot store twice whatever is posted: one row per object at most (a response
@@ -56,6 +57,13 @@ ONCE_BY_NATURE = {
     "portal:assignment": "adult_client",
     "care:episode_close": "clinician",
     "reports:discharge_write": "clinician",
+    # Keyed all the same; a repeat without the key finds the review completed.
+    "matching:review": "clinician",
+    # One profile per therapist: a repeat updates it with the same values.
+    "matching:profile_own": "clinician",
+    "matching:profile_edit": "admin",
+    # One preference of each kind per client: a repeat sets the same values.
+    "matching:preferences": "clinician",
 }
 
 # Routes that take POST but do not create a row a double click could duplicate.
@@ -155,8 +163,15 @@ def _without_drafts(cast: Any) -> None:
     PlanVersion.objects.filter(status="draft").update(status="superseded")
 
 
+def _without_open_reviews(cast: Any) -> None:
+    """The cast's episodes carry open reviews; a new one is opened only where none is."""
+    from rapport.matching.models import StuckCaseReview
+
+    StuckCaseReview.objects.update(status=StuckCaseReview.Status.DONE)
+
+
 # What has to be true before a create can store anything.
-PREPARE = {"plans:draft_new": _without_drafts}
+PREPARE = {"plans:draft_new": _without_drafts, "matching:review_new": _without_open_reviews}
 
 # What any request may write without it counting as stored data.
 BOOKKEEPING = {

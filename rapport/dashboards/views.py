@@ -18,6 +18,8 @@ from rapport.dashboards.models import DashboardSnapshot
 from rapport.dashboards.queries import SORTS, dashboard_rows, open_episode_candidates
 from rapport.dashboards.refresh import dashboards_refresh
 from rapport.http import AuthenticatedHttpRequest
+from rapport.matching.models import StuckCaseReview
+from rapport.matching.queries import overdue_reviews
 
 practice_staff_required = role_required(Role.SUPERVISOR, Role.ADMIN)
 # The caseload table's columns, in the order the template renders its cells.
@@ -60,6 +62,15 @@ def therapist_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     template = "dashboards/therapist.html"
     if request.htmx:
         template += "#caseload-table"
+    elif request.user.role == Role.SUPERVISOR:
+        overdue = overdue_reviews(request.user)
+        access.audit_list(
+            request.user,
+            StuckCaseReview,
+            [item.review.pk for item in overdue],
+            view="dashboard_overdue_reviews",
+        )
+        context["overdue_reviews"] = overdue
     return render(request, template, context)
 
 

@@ -133,7 +133,11 @@ def clinician_chart(progress: EpisodeProgress) -> ProgressChart:
     return ProgressChart(
         x_label="Session number (1 = first session)",
         panels=panels,
-        revisions=[Event(r.x, r.label, short=f"plan v{r.number}") for r in progress.revisions],
+        # Stuck-case reviews are drawn as the plan's revisions are: each a change of course.
+        revisions=[
+            *(Event(r.x, r.label, short=f"plan v{r.number}") for r in progress.revisions),
+            *(Event(r.x, r.label, short="review") for r in progress.reviews),
+        ],
     )
 
 

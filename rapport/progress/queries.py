@@ -23,6 +23,7 @@ from rapport.alliance.queries import (
 from rapport.care.clock import took_place_numbers
 from rapport.care.models import Episode
 from rapport.core.instruments import Instrument
+from rapport.matching.queries import completion_times
 from rapport.measures.models import Response
 from rapport.measures.queries import MeasureHistory, score_histories
 from rapport.measures.registry import get_instrument
@@ -163,6 +164,7 @@ class EpisodeProgress:
     alliance: list[AlliancePoint] = field(default_factory=list)
     alliance_alerts: list[AlertMark] = field(default_factory=list)
     revisions: list[RevisionMark] = field(default_factory=list)
+    reviews: list[RevisionMark] = field(default_factory=list)  # stuck-case reviews completed
     # The lowest and highest total of the feedback forms, from their definitions.
     alliance_range: tuple[float, float] = field(default_factory=default_alliance_range)
 
@@ -239,6 +241,13 @@ def plan_revision_marks(episode: Episode, clock: SessionClock) -> list[RevisionM
     ]
 
 
+def case_review_marks(episode: Episode, clock: SessionClock) -> list[RevisionMark]:
+    return [
+        RevisionMark(clock.at(at), at, "case review", number)
+        for number, at in enumerate(completion_times(episode), start=1)
+    ]
+
+
 def episode_progress(episode: Episode) -> EpisodeProgress:
     """Scores per family, the expected band, alerts, plan revisions and the alliance."""
     clock = session_clock(episode)
@@ -284,6 +293,7 @@ def episode_progress(episode: Episode) -> EpisodeProgress:
         alliance=alliance,
         alliance_alerts=alliance_alerts,
         revisions=plan_revision_marks(episode, clock),
+        reviews=case_review_marks(episode, clock),
         alliance_range=alliance_score_range(episode, rows),
     )
 

@@ -92,6 +92,7 @@ def episode_progress_page(request: AuthenticatedHttpRequest, episode_id: int) ->
             "progress": progress,
             "families": families,
             "revisions": [(r, revision_words(r.x)) for r in progress.revisions],
+            "reviews": [(r, revision_words(r.x)) for r in progress.reviews],
             "wide": chart_size(chart, WIDE),
             "narrow": chart_size(chart, NARROW),
             "chart_src": _chart_sources(

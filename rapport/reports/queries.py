@@ -384,8 +384,9 @@ def clinician_progress_report(episode: Episode, reader: Reader) -> ClinicianProg
         chart=_chart(
             clinician_chart(progress),
             "Chart of this episode's scores by session, one panel per measure, with severity "
-            "ranges shaded, the expected range where there is one, alerts and plan revisions "
-            "marked, and session feedback beneath. The same figures are in the tables below.",
+            "ranges shaded, the expected range where there is one, alerts, plan revisions and "
+            "case reviews marked, and session feedback beneath. The same figures are in the "
+            "tables below.",
             reader,
         ),
         families=families,

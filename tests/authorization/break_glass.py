@@ -41,6 +41,7 @@ READ_PAGES = frozenset(
         "reports:plan_pdf",
         "reports:discharge",
         "reports:discharge_pdf",
+        "matching:review",
     }
 )
 
@@ -65,6 +66,7 @@ FORM_PAGES = frozenset(
         "plans:goal_new",
         "plans:goal_edit",
         "plans:review_new",
+        "matching:preferences",
         # Not a form, but refused alike: exporting the whole record is no emergency read.
         "interop:client_fhir",
     }

@@ -26,3 +26,7 @@ CAST_EXTENSIONS.append(add_plans)
 from tests.authorization.cast_reports import add_reports  # noqa: E402
 
 CAST_EXTENSIONS.append(add_reports)
+
+from tests.authorization.cast_matching import add_matching  # noqa: E402
+
+CAST_EXTENSIONS.append(add_matching)

@@ -12,6 +12,7 @@ from tests.authorization.routes_alliance import ALLIANCE_ROUTES
 from tests.authorization.routes_dashboards import DASHBOARDS_ROUTES
 from tests.authorization.routes_exposure import EXPOSURE_ROUTES
 from tests.authorization.routes_interop import INTEROP_ROUTES
+from tests.authorization.routes_matching import MATCHING_ROUTES
 from tests.authorization.routes_measures import MEASURES_ROUTES
 from tests.authorization.routes_people_care import PEOPLE_CARE_ROUTES
 from tests.authorization.routes_plans import PLANS_ROUTES
@@ -30,6 +31,7 @@ MATRIX: dict[str, list[Case]] = {
     **DASHBOARDS_ROUTES,
     **REPORTS_ROUTES,
     **INTEROP_ROUTES,
+    **MATCHING_ROUTES,
 }
 
 # Routes that load a clinical object through rapport.access: (object type, URL kwarg).
@@ -100,6 +102,9 @@ CLINICAL_OBJECT_ROUTES = {
     "reports:discharge_write": ("care.episode", "episode_id"),
     "reports:send": ("care.episode", "episode_id"),
     "interop:client_fhir": ("people.client", "client_id"),
+    "matching:review_new": ("care.episode", "episode_id"),
+    "matching:review": ("matching.stuckcasereview", "review_id"),
+    "matching:preferences": ("people.client", "client_id"),
 }
 
 

@@ -1,0 +1,76 @@
+"""The demo's stuck-case review: one, opened by hand and completed a month ago by the primary
+clinician of an open episode whose scores went off track; its follow-up date passed a week ago,
+so the supervisor's dashboard lists it as overdue, and the off-track alert still open on the
+client page is where the clinician would start the follow-up review.
+
+Stored directly, unaudited, like the rest of the demo: a trail of invented people is noise."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from rapport.alerts.models import Alert
+from rapport.care.models import Episode, EpisodeStatus
+from rapport.core import case_review as rules
+from rapport.matching.models import StuckCaseReview
+from rapport.matching.queries import review_facts
+
+DONE_AGO = timedelta(days=30)
+FOLLOW_UP_AFTER = timedelta(days=21)
+DECISION = (
+    "Talk with the client about how our sessions feel, then revise the plan together; "
+    "bring the case to supervision first."
+)
+ANSWERS = {
+    "alliance": ("concern", "Quieter in sessions since the homework was set."),
+    "agreement": ("concern", "The plan's goals are mine more than theirs."),
+    "motivation": ("fine", ""),
+    "life_events": ("unsure", "Exams this month; ask."),
+    "support": ("fine", ""),
+    "approach": ("unsure", ""),
+}
+
+
+def build_demo_review(*, episodes: list[Episode], today: date) -> dict[str, int]:
+    done_on = today - DONE_AGO
+    eligible = [
+        e.pk
+        for e in episodes
+        if e.status != EpisodeStatus.CLOSED and e.start_date < done_on - timedelta(days=28)
+    ]
+    # A clinician with a supervisor, whose dashboard then lists the review as overdue.
+    supervised = Episode.objects.filter(
+        pk__in=eligible, primary_clinician__team__supervisor__isnull=False
+    )
+    off_track = Alert.objects.filter(
+        episode__in=supervised, kind__in=rules.OFF_TRACK_ALERT_KINDS
+    ).order_by("-opened_at", "-pk")
+    first_alert = off_track.select_related("episode__practice").first()
+    episode = (
+        first_alert.episode
+        if first_alert is not None
+        else supervised.select_related("practice").order_by("pk").first()
+    )
+    if episode is None:
+        return {"case_reviews": 0}
+    clinician = episode.primary_clinician
+    done_at = datetime.combine(done_on, time(17, 30), tzinfo=episode.practice.zone)
+    StuckCaseReview.objects.create(
+        episode=episode,
+        opened_by=clinician,
+        opened_at=done_at - timedelta(hours=1),
+        trigger=rules.Trigger.BY_HAND.value,
+        facts=review_facts(episode, today=done_on),
+        answers={key: {"answer": a, "note": note} for key, (a, note) in ANSWERS.items()},
+        options=[
+            rules.Option.RUPTURE_CONVERSATION.value,
+            rules.Option.PLAN_REVISION.value,
+            rules.Option.SUPERVISION.value,
+        ],
+        decision=DECISION,
+        decided_by=clinician,
+        follow_up_on=done_on + FOLLOW_UP_AFTER,
+        completed_at=done_at,
+        status=StuckCaseReview.Status.DONE,
+    )
+    return {"case_reviews": 1}

@@ -1,0 +1,227 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from rapport.accounts.forms import SubmitOnceMixin
+from rapport.core import case_review as rules
+from rapport.matching.models import ClientPreference, TherapistProfile
+
+ANSWER_CHOICES = [(answer.value, rules.ANSWER_WORDS[answer]) for answer in rules.Answer]
+OPTION_CHOICES = [(option.value, rules.OPTION_WORDS[option]) for option in rules.Option]
+
+
+class ReviewOpenForm(SubmitOnceMixin):
+    """The "Review this case" button: what started it, if anything (checked by the view)."""
+
+    alert = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    rupture = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class ReviewCompleteForm(SubmitOnceMixin):
+    """The checklist (one answer and an optional note per item) and the decision."""
+
+    options = forms.MultipleChoiceField(
+        label="Ways forward",
+        choices=OPTION_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="One or more.",
+        error_messages={"required": "Choose at least one way forward."},
+    )
+    decision = forms.CharField(
+        label="What we decided",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": "Say what was decided."},
+    )
+    follow_up_on = forms.DateField(
+        label="Look at the case again on",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=f"Within {rules.MAX_FOLLOW_UP_DAYS} days.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The checklist's fields first, in its order, then the decision.
+        checklist: dict[str, forms.Field] = {}
+        for item in rules.CHECKLIST:
+            checklist[f"{item.key}"] = forms.ChoiceField(
+                label=item.title,
+                help_text=item.question,
+                choices=ANSWER_CHOICES,
+                widget=forms.RadioSelect,
+                error_messages={"required": "Answer this item."},
+            )
+            checklist[f"{item.key}_note"] = forms.CharField(
+                label=f"Note on {item.title[0].lower()}{item.title[1:]} (optional)",
+                required=False,
+                max_length=1000,
+            )
+        self.fields = {**checklist, **self.fields}
+
+    def checklist_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[item.key], self[f"{item.key}_note"]) for item in rules.CHECKLIST]
+
+    def answers(self) -> dict[str, dict[str, str]]:
+        data = self.cleaned_data
+        return {
+            item.key: {"answer": data[item.key], "note": data.get(f"{item.key}_note", "")}
+            for item in rules.CHECKLIST
+        }
+
+
+def _words(text: str) -> list[str]:
+    """A comma-separated list as typed, each entry trimmed, empty ones and repeats left out."""
+    found: list[str] = []
+    for part in text.split(","):
+        word = part.strip()
+        if word and word.casefold() not in {w.casefold() for w in found}:
+            found.append(word)
+    return found
+
+
+class TherapistProfileForm(forms.Form):
+    languages = forms.CharField(
+        label="Languages you offer therapy in",
+        max_length=300,
+        help_text="Separated by commas: English, Polish.",
+    )
+    approaches = forms.CharField(
+        label="Approaches",
+        max_length=500,
+        required=False,
+        help_text="Separated by commas: CBT, systemic, person-centred.",
+    )
+    populations = forms.MultipleChoiceField(
+        label="Who you work with",
+        choices=TherapistProfile.Population.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    modalities = forms.MultipleChoiceField(
+        label="How you offer sessions",
+        choices=TherapistProfile.Modality.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    days = forms.MultipleChoiceField(
+        label="Days you work",
+        choices=TherapistProfile.Day.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    hours = forms.CharField(
+        label="Hours", max_length=200, required=False, help_text="For example: 9:00 to 17:00."
+    )
+    capacity = forms.IntegerField(
+        label="Open places",
+        min_value=0,
+        max_value=100,
+        help_text="How many new clients you can take now; 0 when your caseload is full.",
+    )
+    share_characteristics = forms.BooleanField(
+        label="Show the details below to clients and coordinators looking for a therapist",
+        required=False,
+    )
+    gender = forms.CharField(label="Gender (optional)", max_length=100, required=False)
+    age_range = forms.CharField(
+        label="Age range (optional)", max_length=100, required=False, help_text="e.g. 40s."
+    )
+    cultural_background = forms.CharField(
+        label="Cultural background (optional)", max_length=200, required=False
+    )
+    faith = forms.CharField(label="Faith (optional)", max_length=100, required=False)
+
+    def clean_languages(self) -> list[str]:
+        languages = _words(self.cleaned_data["languages"])
+        if not languages:
+            raise forms.ValidationError("Give at least one language.")
+        return languages
+
+    def clean_approaches(self) -> list[str]:
+        return _words(self.cleaned_data["approaches"])
+
+    @staticmethod
+    def initial_from(profile: TherapistProfile | None) -> dict[str, Any]:
+        if profile is None:
+            return {}
+        initial = {
+            name: getattr(profile, name)
+            for name in (
+                "populations",
+                "modalities",
+                "days",
+                "hours",
+                "capacity",
+                "share_characteristics",
+                "gender",
+                "age_range",
+                "cultural_background",
+                "faith",
+            )
+        }
+        initial["languages"] = ", ".join(profile.languages)
+        initial["approaches"] = ", ".join(profile.approaches)
+        return initial
+
+
+# The kinds whose value is chosen from a list rather than typed.
+PREFERENCE_CHOICES: dict[str, list[tuple[str, str]]] = {
+    ClientPreference.Kind.MODALITY: [("", "—"), *TherapistProfile.Modality.choices],
+    ClientPreference.Kind.DIRECTIVE: [
+        ("", "—"),
+        ("directive", "More directive: suggests what to do"),
+        ("exploratory", "More exploratory: helps me find my own way"),
+    ],
+    ClientPreference.Kind.CHALLENGE: [
+        ("", "—"),
+        ("gentle", "Gentler"),
+        ("challenging", "More challenging"),
+    ],
+}
+
+
+class ClientPreferencesForm(forms.Form):
+    """Each kind of preference: what the client wants and how much it matters to them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for kind, label in ClientPreference.Kind.choices:
+            if kind in PREFERENCE_CHOICES:
+                value: forms.Field = forms.ChoiceField(
+                    label=label, choices=PREFERENCE_CHOICES[kind], required=False
+                )
+            else:
+                value = forms.CharField(label=label, max_length=200, required=False)
+            self.fields[kind] = value
+            self.fields[f"{kind}_strength"] = forms.ChoiceField(
+                label=f"How much it matters: {label[0].lower()}{label[1:]}",
+                choices=ClientPreference.Strength.choices,
+                initial=ClientPreference.Strength.NO_MATTER,
+                widget=forms.RadioSelect,
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for kind in ClientPreference.Kind.values:
+            strength = data.get(f"{kind}_strength")
+            if strength and strength != ClientPreference.Strength.NO_MATTER and not data.get(kind):
+                self.add_error(kind, "Say what the client wants, or mark it as no matter.")
+        return data
+
+    def items(self) -> dict[str, tuple[str, str]]:
+        data = self.cleaned_data
+        return {
+            kind: (str(data.get(kind) or "").strip(), data[f"{kind}_strength"])
+            for kind in ClientPreference.Kind.values
+        }
+
+    def rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[kind], self[f"{kind}_strength"]) for kind in ClientPreference.Kind.values]
+
+    @staticmethod
+    def initial_from(preferences: list[ClientPreference]) -> dict[str, str]:
+        initial: dict[str, str] = {}
+        for preference in preferences:
+            initial[preference.kind] = preference.value
+            initial[f"{preference.kind}_strength"] = preference.strength
+        return initial

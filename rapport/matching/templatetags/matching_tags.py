@@ -1,0 +1,56 @@
+"""The review's panel on the client page and its "Review this case" buttons on alerts and
+ruptures, so the people, alerts and alliance apps' views need no change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from django import template
+
+from rapport.alerts.models import Alert
+from rapport.care.models import Episode
+from rapport.core import case_review as rules
+from rapport.matching.queries import latest_review, open_review
+
+register = template.Library()
+
+
+@register.inclusion_tag("matching/client_panel.html")
+def review_panel(episode: Episode, can_write: bool) -> dict[str, Any]:
+    """The latest completed review and any open one; the client page has loaded (and audited)
+    the episode."""
+    return {
+        "episode": episode,
+        "latest": latest_review(episode),
+        "open": open_review(episode),
+        "can_write": can_write and episode.is_open,
+    }
+
+
+@register.filter
+def review_alert(alerts: Iterable[Alert]) -> Alert | None:
+    """The first of a card's alerts that may start a stuck-case review (unresolved, and of a
+    kind that says the case is not moving); None when none may."""
+    for alert in alerts:
+        if alert.status != Alert.Status.RESOLVED and rules.trigger_for_alert(alert.kind):
+            return alert
+    return None
+
+
+@register.inclusion_tag("matching/review_button.html")
+def review_button(
+    episode_id: int, alert_id: int | None = None, rupture_id: int | None = None
+) -> dict[str, Any]:
+    """ "Review this case": a small form posting to open a review (from the alert or rupture)."""
+    return {"episode_id": episode_id, "alert_id": alert_id, "rupture_id": rupture_id}
+
+
+@register.filter
+def day(iso: str) -> date | str:
+    """A day stored in a review's facts (ISO text) as a date, for the date filter."""
+    try:
+        return date.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return iso
