@@ -14,9 +14,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
-
 from rapport import access
 from rapport.accounts.models import Role, User
 from rapport.audit.services import audit_record
@@ -38,6 +35,7 @@ from rapport.core.fhir.inputs import (
     ResponseInput,
 )
 from rapport.core.instruments import Instrument
+from rapport.links import fhir_base
 from rapport.measures.models import Response
 from rapport.measures.registry import get_instrument
 from rapport.people.models import Client, ClientStatus, GuardianLink
@@ -86,16 +84,6 @@ def recipient_for(user: User, client: Client) -> Recipient:
             schedule=link is not None and link.may_see_schedule,
         )
     return CLINICAL
-
-
-def fhir_base() -> str:
-    base = str(settings.RAPPORT_FHIR_BASE)
-    if not base:
-        raise ImproperlyConfigured(
-            "RAPPORT_FHIR_BASE (or RAPPORT_BASE_URL) is not set: exported resources need the "
-            "address they are known by."
-        )
-    return base
 
 
 # --- Reading the record into the core's inputs ----------------------------------------------
@@ -367,7 +355,7 @@ def record_resources(record: ClientRecord, base: str) -> list[dict[str, Any]]:
         found += [fhir.condition_json(problem) for problem in episode.problems]
     found += [fhir.encounter_json(encounter, base) for encounter in record.encounters]
     for response in record.responses:
-        found.append(fhir.questionnaire_response_resource(response))
+        found.append(fhir.questionnaire_response_resource(response, base))
         total = fhir.observation_json(response, base)
         if total is not None:
             found.append(total)

@@ -263,7 +263,7 @@ def condition_json(problem: ProblemInput) -> dict[str, Any]:
 # --- Measures -------------------------------------------------------------------------------
 
 
-def questionnaire_response_resource(response: ResponseInput) -> dict[str, Any]:
+def questionnaire_response_resource(response: ResponseInput, base: str) -> dict[str, Any]:
     """The answers as given, with who gave them (author and source alike: Rapport records the
     person who answered, and they answered for themselves)."""
     document = questionnaire_response_json(
@@ -272,6 +272,7 @@ def questionnaire_response_resource(response: ResponseInput) -> dict[str, Any]:
         response_id=resource_id("QuestionnaireResponse", response.pk),
         subject_reference=reference("Patient", response.client_pk)["reference"],
         authored=response.completed_at,
+        base=base,
     )
     document["meta"] = SENSITIVE_META
     if response.encounter_pk is not None:
