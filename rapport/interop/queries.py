@@ -16,11 +16,15 @@ from typing import Any
 
 from rapport import access
 from rapport.accounts.models import Role, User
+from rapport.alerts.models import Alert
 from rapport.audit.services import audit_record
 from rapport.care.models import Episode, EpisodeStatus, Session
+from rapport.core.fhir import consents as fhir_consents
 from rapport.core.fhir import plans as fhir_plans
 from rapport.core.fhir import resources as fhir
+from rapport.core.fhir import safety as fhir_safety
 from rapport.core.fhir.inputs import (
+    AlertInput,
     AuthorKind,
     ClientInput,
     DecisionInput,
@@ -34,6 +38,7 @@ from rapport.core.fhir.inputs import (
     ProblemInput,
     ResponseInput,
 )
+from rapport.core.fhir.questionnaires import questionnaire_resource
 from rapport.core.instruments import Instrument
 from rapport.links import fhir_base
 from rapport.measures.models import Response
@@ -61,6 +66,8 @@ class Recipient:
     guardian_key: str | None = None
     plans: bool = True
     schedule: bool = True
+    # Alerts are the clinicians' working list: for them only.
+    alerts: bool = True
 
 
 CLINICAL = Recipient()
@@ -71,7 +78,7 @@ def recipient_for(user: User, client: Client) -> Recipient:
     own, and the young person's answers and words, the plan and the appointments only where
     their link shares them; staff (and the system) the whole record but the private notes."""
     if user.role == Role.CLIENT:
-        return Recipient(therapist_forms=False, guardian_forms=False)
+        return Recipient(therapist_forms=False, guardian_forms=False, alerts=False)
     if user.role == Role.GUARDIAN:
         sharing = sharing_for(user, client)
         link = client.guardian_link_for(user)
@@ -82,6 +89,7 @@ def recipient_for(user: User, client: Client) -> Recipient:
             guardian_key=f"guardian:{user.pk}",
             plans=link is not None and link.may_see_plan_summary,
             schedule=link is not None and link.may_see_schedule,
+            alerts=False,
         )
     return CLINICAL
 
@@ -130,6 +138,7 @@ class ClientRecord:
     encounters: tuple[EncounterInput, ...]
     responses: tuple[ResponseInput, ...]
     plans: tuple[PlanInput, ...]
+    alerts: tuple[AlertInput, ...] = ()
 
 
 def client_record(client: Client, recipient: Recipient) -> ClientRecord:
@@ -223,11 +232,16 @@ def client_record(client: Client, recipient: Recipient) -> ClientRecord:
         )
 
     plans = _plans(client, episodes, link_of_user) if recipient.plans else ()
+    alerts = (
+        _alerts(client, {r.pk: r for r in response_inputs}, recipient) if recipient.alerts else ()
+    )
     staff_pks = {e.clinician_pk for e in episode_inputs}
     staff_pks |= {pk for e in episode_inputs for pk in e.team_pks}
     staff_pks |= {e.clinician_pk for e in encounters}
     staff_pks |= {p.recorder_pk for p in problem_inputs}
     staff_pks |= {plan.author_pk for plan in plans}
+    staff_pks |= {a.acknowledged_by_pk for a in alerts if a.acknowledged_by_pk is not None}
+    staff_pks |= {a.resolved_by_pk for a in alerts if a.resolved_by_pk is not None}
     staff_pks |= {
         r.author_pk
         for r in response_inputs
@@ -263,6 +277,11 @@ def client_record(client: Client, recipient: Recipient) -> ClientRecord:
                 relationship=link.relationship,
                 relationship_label=link.get_relationship_display(),
                 active=link.is_active,
+                shares_answers=link.may_see_client_answers,
+                shares_free_text=link.may_see_client_free_text,
+                shares_plan=link.may_see_plan_summary,
+                shares_schedule=link.may_see_schedule,
+                linked_at=link.created_at,
             )
             for link in links
         ),
@@ -270,7 +289,40 @@ def client_record(client: Client, recipient: Recipient) -> ClientRecord:
         encounters=encounters,
         responses=tuple(response_inputs),
         plans=plans,
+        alerts=alerts,
     )
+
+
+def _alerts(
+    client: Client, responses: dict[int, ResponseInput], recipient: Recipient
+) -> tuple[AlertInput, ...]:
+    """The client's clinical alerts (rapport.core.fhir.safety says which), with the form that
+    raised each where that form is in the export."""
+    found = []
+    kinds = dict(Alert.Kind.choices)
+    for alert in Alert.objects.filter(client=client).order_by("opened_at", "pk"):
+        response = responses.get(alert.source_response_id or 0)
+        found.append(
+            AlertInput(
+                pk=alert.pk,
+                client_pk=client.pk,
+                episode_pk=alert.episode_id,
+                kind=alert.kind,
+                kind_label=str(kinds.get(alert.kind, alert.kind)),
+                urgent=alert.urgent,
+                reason=alert.reason,
+                status=alert.status,
+                opened_at=alert.opened_at,
+                acknowledged_at=alert.acknowledged_at,
+                acknowledged_by_pk=alert.acknowledged_by_id,
+                resolved_at=alert.resolved_at,
+                resolved_by_pk=alert.resolved_by_id,
+                response_pk=response.pk if response else None,
+                response_has_total=bool(response and response.total is not None),
+                encounter_pk=alert.session_id if recipient.schedule else None,
+            )
+        )
+    return tuple(alert for alert in found if fhir_safety.exported(alert))
 
 
 def _plans(
@@ -311,6 +363,8 @@ def _plans(
                     party_kind="client" if d.party == "client" else "guardian",
                     party_pk=client.pk if d.party == "client" else link_of_user.get(d.by_id),
                     accepted=d.decision == PlanDecision.Decision.ACCEPTED,
+                    pk=d.pk,
+                    at=d.at,
                 )
                 for d in version.decisions.all()
             )
@@ -349,11 +403,14 @@ def record_resources(record: ClientRecord, base: str) -> list[dict[str, Any]]:
             fhir.practitioner_role_json(practitioner, base),
         ]
     found.append(fhir.patient_json(record.client))
-    found += [fhir.related_person_json(guardian) for guardian in record.guardians]
+    for guardian in record.guardians:
+        found += [fhir.related_person_json(guardian), fhir_consents.consent_json(guardian, base)]
     for episode in record.episodes:
         found.append(fhir.episode_of_care_json(episode))
         found += [fhir.condition_json(problem) for problem in episode.problems]
     found += [fhir.encounter_json(encounter, base) for encounter in record.encounters]
+    used = {(r.instrument.id, r.instrument.version): r.instrument for r in record.responses}
+    found += [questionnaire_resource(used[key], base) for key in sorted(used)]
     for response in record.responses:
         found.append(fhir.questionnaire_response_resource(response, base))
         total = fhir.observation_json(response, base)
@@ -362,6 +419,15 @@ def record_resources(record: ClientRecord, base: str) -> list[dict[str, Any]]:
     for plan in record.plans:
         found.append(fhir_plans.careplan_json(plan))
         found += [fhir_plans.goal_json(goal, plan, base) for goal in plan.goals]
+        for decision in plan.decisions:
+            provenance = fhir_consents.provenance_json(decision, plan, base)
+            if provenance is not None:
+                found.append(provenance)
+    for alert in record.alerts:
+        found.append(fhir_safety.detected_issue_json(alert, base))
+        flag = fhir_safety.flag_json(alert, base)
+        if flag is not None:
+            found.append(flag)
     return found
 
 

@@ -59,6 +59,20 @@ def questionnaire_json(instrument: Instrument, base: str) -> dict[str, Any]:
     return document
 
 
+def questionnaire_id(instrument: Instrument) -> str:
+    """The id of one version of an instrument's Questionnaire within an export: versions of one
+    instrument are different resources, each its own canonical `url|version`."""
+    raw = f"rapport-questionnaire-{instrument.id}-{instrument.version}"
+    return re.sub(r"[^A-Za-z0-9\-.]", "-", raw)[:64]
+
+
+def questionnaire_resource(instrument: Instrument, base: str) -> dict[str, Any]:
+    """The Questionnaire as an export carries it: under the id of its version."""
+    document = questionnaire_json(instrument, base)
+    document["id"] = questionnaire_id(instrument)
+    return document
+
+
 def questionnaire_response_json(
     instrument: Instrument,
     answers: Mapping[str, object],

@@ -66,6 +66,10 @@ ID_PREFIXES = {
     "Condition": "rapport-problem",
     "CarePlan": "rapport-plan-version",
     "Goal": "rapport-plan-goal",
+    "DetectedIssue": "rapport-alert",
+    "Flag": "rapport-alert-flag",
+    "Consent": "rapport-guardian-sharing",
+    "Provenance": "rapport-plan-decision",
 }
 
 
