@@ -10,8 +10,8 @@ guardian what the guardian link shares.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from rapport import access
@@ -47,9 +47,11 @@ from rapport.people.models import Client, ClientStatus, GuardianLink
 from rapport.plans.goal_status import goal_target_words, measure_families
 from rapport.plans.models import PlanDecision, PlanVersion, Problem
 from rapport.plans.queries import sharing_for
+from rapport.practices.models import Practice
 
 # The audit trail's name for what an export produced (the client record is audited as read).
 EXPORT_OBJECT_TYPE = "interop.fhir_bundle"
+PRACTICE_EXPORT_OBJECT_TYPE = "interop.fhir_practice"
 
 
 @dataclass(frozen=True)
@@ -437,6 +439,84 @@ def client_bundle(client: Client, recipient: Recipient = CLINICAL) -> dict[str, 
     base = fhir_base()
     return fhir.collection_bundle(
         record_resources(client_record(client, recipient), base), base=base
+    )
+
+
+# --- A whole practice, streamed ----------------------------------------------------------------
+
+# Resources that more than one client's record holds: written once in a practice's export.
+SHARED_TYPES = frozenset({"Organization", "Practitioner", "PractitionerRole", "Questionnaire"})
+PAGE_SIZE = 50
+
+
+def practice_resources(
+    practice: Practice, base: str, *, page_size: int = PAGE_SIZE
+) -> Iterator[dict[str, Any]]:
+    """Every client's record of the practice (the whole record but the private notes), one
+    client at a time and the clients a page at a time (by primary key, so a page is one short
+    query however far in): what is held at once is one client's record, whatever the size of
+    the practice. Only the ids of the shared resources already written are kept, and those
+    grow with the staff and the instruments, not the clients."""
+    written: set[tuple[str, str]] = set()
+    organization = fhir.organization_json(PracticeInput(pk=practice.pk, name=practice.name))
+    written.add(("Organization", organization["id"]))
+    yield organization
+    after = 0
+    while True:
+        page = list(
+            Client.objects.filter(practice=practice, pk__gt=after)
+            .select_related("practice")
+            .order_by("pk")[:page_size]
+        )
+        if not page:
+            return
+        for client in page:
+            for resource in record_resources(client_record(client, CLINICAL), base):
+                if resource["resourceType"] in SHARED_TYPES:
+                    key = (resource["resourceType"], resource["id"])
+                    if key in written:
+                        continue
+                    written.add(key)
+                yield resource
+        after = page[-1].pk
+
+
+@dataclass
+class Tally:
+    """What an export wrote, counted as it goes: resources by type, and clients."""
+
+    resources: Counter[str] = field(default_factory=Counter)
+
+    def counted(self, resources: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        for resource in resources:
+            self.resources[resource["resourceType"]] += 1
+            yield resource
+
+    @property
+    def total(self) -> int:
+        return sum(self.resources.values())
+
+
+def practice_for_export(practice_id: int) -> Practice | None:
+    return Practice.objects.filter(pk=practice_id).first()
+
+
+def audit_practice_export(
+    actor: User | None, practice: Practice, tally: Tally, *, fmt: str, via: str
+) -> None:
+    """The trail of a practice's export: who, how, and how many of each resource."""
+    audit_record(
+        actor=actor,
+        action="export",
+        object_type=PRACTICE_EXPORT_OBJECT_TYPE,
+        object_id=practice.pk,
+        practice_id=practice.pk,
+        detail={
+            "format": fmt,
+            "via": via,
+            "clients": tally.resources.get("Patient", 0),
+            "resources": dict(sorted(tally.resources.items())),
+        },
     )
 
 

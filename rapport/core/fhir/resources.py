@@ -8,7 +8,8 @@ and the psychiatric information-sensitivity policy (v3-ActCode PSY).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -350,3 +351,19 @@ def collection_bundle(resources: Iterable[dict[str, Any]], *, base: str) -> dict
         seen.add(address)
         entries.append({"fullUrl": address, "resource": resource})
     return {"resourceType": "Bundle", "type": "collection", "entry": entries}
+
+
+def collection_bundle_text(resources: Iterable[dict[str, Any]], *, base: str) -> Iterator[str]:
+    """A collection Bundle of `resources` as JSON text in pieces, an entry at a time, so that a
+    whole practice can be written while it is read, never held. The caller makes sure no
+    resource comes twice (collection_bundle checks it for a bundle held whole)."""
+    yield '{"resourceType": "Bundle", "type": "collection", "entry": ['
+    separator = "\n"
+    for resource in resources:
+        entry = {
+            "fullUrl": f"{base}/{resource['resourceType']}/{resource['id']}",
+            "resource": resource,
+        }
+        yield separator + json.dumps(entry, ensure_ascii=False)
+        separator = ",\n"
+    yield "\n]}\n"
