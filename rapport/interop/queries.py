@@ -566,3 +566,26 @@ def system_client_export(client_id: int) -> tuple[Client, dict[str, Any]] | None
     bundle = client_bundle(client, CLINICAL)
     _audit_export(None, client, bundle, via="command line")
     return client, bundle
+
+
+def admin_practice_export(user: User) -> tuple[Practice, Iterator[str]]:
+    """A practice admin's export of their whole practice, as Bundle text streamed a client at a
+    time. Audited before the first byte, with what it covers (every client and episode of the
+    practice): a download cut short has still taken part of it away."""
+    practice = Practice.objects.get(pk=user.practice_id)
+    base = fhir_base()
+    clients = Client.objects.filter(practice=practice)
+    audit_record(
+        actor=user,
+        action="export",
+        object_type=PRACTICE_EXPORT_OBJECT_TYPE,
+        object_id=practice.pk,
+        practice_id=practice.pk,
+        detail={
+            "format": "fhir-r4-bundle",
+            "via": "web",
+            "clients": clients.count(),
+            "episodes": Episode.objects.filter(client__practice=practice).count(),
+        },
+    )
+    return practice, fhir.collection_bundle_text(practice_resources(practice, base), base=base)
