@@ -7,7 +7,8 @@ by `rapport fhir export --practice ID --format ndjson`, with Python's allocation
 (tracemalloc) for the export alone. The figure is the peak of memory held during the export;
 the goal: the larger practice (four times the clients) needs at most 1.5 times the peak of the
 smaller, i.e. memory does not grow with the number of clients. Time per client is reported, not
-held to a goal (tracing allocations slows Python: the seconds are higher than untraced). Set RAPPORT_BENCH_FHIR_CLIENTS to change the smaller size (default 150).
+held to a goal (tracing allocations slows Python: the seconds are higher than untraced). Set
+RAPPORT_BENCH_FHIR_CLIENTS to change the smaller size (default 150).
 """
 
 from __future__ import annotations
