@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
+
 from rapport import access
 from rapport.accounts.models import Role, User
 from rapport.alerts.models import Alert
@@ -572,6 +574,8 @@ def admin_practice_export(user: User) -> tuple[Practice, Iterator[str]]:
     """A practice admin's export of their whole practice, as Bundle text streamed a client at a
     time. Audited before the first byte, with what it covers (every client and episode of the
     practice): a download cut short has still taken part of it away."""
+    if user.practice_id is None:  # staff always belong to a practice; refused all the same
+        raise PermissionDenied("This export is for a practice's admin.")
     practice = Practice.objects.get(pk=user.practice_id)
     base = fhir_base()
     clients = Client.objects.filter(practice=practice)
