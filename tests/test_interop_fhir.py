@@ -294,6 +294,10 @@ def test_sensitive_resources_carry_restricted_and_psychiatric_security_labels(
         "Condition",
         "QuestionnaireResponse",
         "Observation",
+        "DetectedIssue",
+        "Flag",
+        "Consent",
+        "Provenance",
     }
 
     for resource in resources(bundle):
