@@ -18,6 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from rapport.core.fhir.resources import collection_bundle_text
+from rapport.interop.importing import plan_import, read_import
 from rapport.interop.queries import (
     Tally,
     audit_practice_export,
@@ -25,6 +26,7 @@ from rapport.interop.queries import (
     practice_resources,
     system_client_export,
 )
+from rapport.interop.services import fhir_import
 from rapport.links import fhir_base
 
 FORMATS = ("bundle", "ndjson")
@@ -77,6 +79,17 @@ class Command(BaseCommand):
         whose = export.add_mutually_exclusive_group(required=True)
         whose.add_argument("--client", type=int, help="One client's id.")
         whose.add_argument("--practice", type=int, help="A practice's id: all its clients.")
+        importing = sub.add_parser(
+            "import",
+            help="Check a Bundle file or NDJSON folder and store what it holds (all or nothing).",
+        )
+        importing.add_argument("path", help="A Bundle JSON file or a folder of .ndjson files.")
+        importing.add_argument("--practice", type=int, required=True, help="The practice's id.")
+        importing.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Check and say what would be stored; store nothing.",
+        )
         export.add_argument(
             "--out", required=True, help="The file (bundle) or folder (ndjson) to write."
         )
@@ -88,6 +101,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["subcommand"] == "import":
+            self.import_path(Path(options["path"]), options["practice"], options["dry_run"])
+            return
         out = Path(options["out"])
         fmt = options["format"]
         if fmt not in FORMATS:
@@ -104,6 +120,44 @@ class Command(BaseCommand):
                 self.export_practice(options["practice"], out, fmt, base)
         except OSError as error:
             raise CommandError(f"{out}: {error.strerror or error}") from error
+
+    def import_path(self, path: Path, practice_id: int, dry_run: bool) -> None:
+        practice = practice_for_export(practice_id)
+        if practice is None:
+            raise CommandError(f"no practice with id {practice_id}")
+        if not path.exists():
+            raise CommandError(f"{path}: no such file or folder")
+        try:
+            base = fhir_base()
+            resources, problems = read_import(path)
+        except ImproperlyConfigured as error:
+            raise CommandError(str(error)) from error
+        except (OSError, UnicodeDecodeError) as error:
+            raise CommandError(f"{path}: cannot be read ({error})") from error
+        plan = plan_import(resources, practice.pk, base)
+        plan.problems[:0] = problems
+        if plan.problems:
+            for problem in plan.problems:
+                self.stderr.write(str(problem))
+            count = len(plan.problems)
+            raise CommandError(
+                f"{path}: not imported ({count} problem{'s' if count != 1 else ''}); "
+                "nothing was stored"
+            )
+        for planned in plan.responses:
+            verb = "Would store" if dry_run else "Storing"
+            self.stdout.write(
+                f"{verb} {planned.source}: {planned.instrument.id} of client "
+                f"{planned.client_pk}, episode {planned.episode_pk}, scored {planned.total}"
+            )
+        for kind, count in sorted(plan.not_stored.items()):
+            self.stdout.write(f"Not imported (not yet supported): {count} {kind}")
+        if not dry_run:
+            fhir_import(practice=practice, plan=plan)
+        done = "would be stored" if dry_run else "stored"
+        self.stdout.write(
+            f"{len(plan.responses)} responses {done}; {len(plan.already_there)} already there"
+        )
 
     def export_client(self, client_id: int, out: Path, fmt: str, base: str) -> None:
         exported = system_client_export(client_id)
