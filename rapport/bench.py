@@ -16,6 +16,7 @@ SECTIONS = [
     "rapport.speed.caseload",
     "rapport.speed.effectiveness",
     "rapport.speed.reports",
+    "rapport.speed.fhir_export",
 ]
 
 

@@ -1,4 +1,4 @@
-"""Absolute links for emails, always from RAPPORT_BASE_URL.
+"""Absolute links for emails, always from RAPPORT_BASE_URL, and the FHIR base.
 
 Never from the request: a Host header is chosen by whoever sends the request, and the worker
 has no request at all. `rapport check --deploy` warns when RAPPORT_BASE_URL is unset.
@@ -25,3 +25,15 @@ def absolute_url(path: str, base: str | None = None) -> str:
     callers and tests name it explicitly)."""
     root = base.strip().rstrip("/") if base else base_url()
     return f"{root}/{path.lstrip('/')}"
+
+
+def fhir_base() -> str:
+    """The canonical base of everything Rapport sends as FHIR (RAPPORT_FHIR_BASE): never
+    invented, so that a receiver can tell one practice's resources from another's."""
+    base = str(settings.RAPPORT_FHIR_BASE)
+    if not base:
+        raise ImproperlyConfigured(
+            "RAPPORT_FHIR_BASE (or RAPPORT_BASE_URL) is not set: exported resources need the "
+            "address they are known by."
+        )
+    return base

@@ -32,6 +32,7 @@ from rapport.measures.registry import (
 )
 
 SHIPPED = sorted(builtin_documents())
+BASE = "https://fhir.clinic.test/fhir"
 PUBLICATION_STATUSES = {"draft", "active", "retired", "unknown"}  # FHIR R4 PublicationStatus
 RESPONSE_STATUSES = {"in-progress", "completed", "amended", "entered-in-error", "stopped"}
 ITEM_CONTROLS = {  # FHIR R4 questionnaire-item-control code system
@@ -159,11 +160,15 @@ def test_list_shows_every_built_in_instrument_with_respondent_ages_kind_and_sour
 
 
 @pytest.mark.parametrize("instrument_id", SHIPPED)
-def test_export_prints_a_valid_fhir_r4_questionnaire_for_every_shipped_instrument(instrument_id):
+def test_export_prints_a_valid_fhir_r4_questionnaire_for_every_shipped_instrument(
+    instrument_id, settings
+):
+    settings.RAPPORT_FHIR_BASE = BASE
     out, _ = run("instruments", "export", instrument_id)
     document = json.loads(out)
     questionnaire = Questionnaire.model_validate(document)
-    assert questionnaire.url == f"https://rapport.example/fhir/Questionnaire/{instrument_id}"
+    assert questionnaire.url == f"{BASE}/Questionnaire/{instrument_id}"
+    assert "rapport.example" not in out
     assert questionnaire.version
     assert document["status"] in PUBLICATION_STATUSES
 
@@ -484,13 +489,12 @@ def test_questionnaire_responses_validate_as_fhir_r4(instrument_id):
         response_id="resp-1",
         subject_reference="Patient/42",
         authored=datetime(2026, 3, 18, 9, 30, tzinfo=UTC),
+        base=BASE,
         context={"goal": "Sleep through most nights"},
     )
     response = QuestionnaireResponse.model_validate(document)
     assert document["status"] in RESPONSE_STATUSES
-    assert response.questionnaire == (
-        f"https://rapport.example/fhir/Questionnaire/{instrument_id}|{instrument.version}"
-    )
+    assert response.questionnaire == (f"{BASE}/Questionnaire/{instrument_id}|{instrument.version}")
     assert [item["linkId"] for item in document["item"]] == [i.link_id for i in instrument.items]
     assert document["authored"] == "2026-03-18T09:30:00+00:00"
 
@@ -504,6 +508,7 @@ def test_a_phq9_response_carries_loinc_coded_answers_and_no_total():
         response_id="r2",
         subject_reference="Patient/1",
         authored=datetime(2026, 3, 18, tzinfo=UTC),
+        base=BASE,
     )
     first = document["item"][0]
     assert first["answer"] == [
@@ -527,6 +532,7 @@ def test_slider_and_text_answers_become_integer_and_string_values():
         response_id="r3",
         subject_reference="Patient/1",
         authored=datetime(2026, 3, 18, tzinfo=UTC),
+        base=BASE,
         status="in-progress",
     )
     assert [item["answer"] for item in document["item"]] == [
@@ -540,6 +546,7 @@ def test_slider_and_text_answers_become_integer_and_string_values():
         response_id="r4",
         subject_reference="Patient/1",
         authored=datetime(2026, 3, 18, tzinfo=UTC),
+        base=BASE,
         context={"goal": "Go back to school"},
     )
     assert document["item"][0]["text"] == "How close are you to this goal? (Go back to school)"
@@ -547,7 +554,7 @@ def test_slider_and_text_answers_become_integer_and_string_values():
 
 def test_a_response_needs_a_valid_status_and_a_time_zone():
     phq9 = get_instrument("phq9")
-    common: dict[str, Any] = {"response_id": "r", "subject_reference": "Patient/1"}
+    common: dict[str, Any] = {"response_id": "r", "subject_reference": "Patient/1", "base": BASE}
     with pytest.raises(ValueError, match="status 'done'"):
         questionnaire_response_json(
             phq9, {}, authored=datetime(2026, 1, 1, tzinfo=UTC), status="done", **common
@@ -562,6 +569,34 @@ def test_a_response_needs_a_valid_status_and_a_time_zone():
 
 def test_exported_questionnaires_are_copies_that_cannot_change_the_instrument():
     phq9 = get_instrument("phq9")
-    exported = questionnaire_json(phq9)
+    exported = questionnaire_json(phq9, BASE)
     exported["item"].clear()
-    assert questionnaire_json(phq9)["item"]
+    assert questionnaire_json(phq9, BASE)["item"]
+
+
+def test_rapports_own_names_go_under_the_configured_base_and_others_stay_as_they_are():
+    scared = questionnaire_json(get_instrument("scared-child"), BASE)
+    goal = questionnaire_json(get_instrument("goal-progress"), BASE)
+    phq9 = questionnaire_json(get_instrument("phq9"), BASE)
+
+    systems = {
+        option["valueCoding"]["system"]
+        for item in scared["item"]
+        for option in item.get("answerOption", [])
+    }
+    extensions = {e["url"] for item in goal["item"] for e in item.get("extension", [])}
+    assert systems == {f"{BASE}/CodeSystem/scared-answer"}
+    assert f"{BASE}/StructureDefinition/item-context" in extensions
+    assert "http://hl7.org/fhir/StructureDefinition/minValue" in extensions
+    assert phq9["item"][0]["answerOption"][0]["valueCoding"]["system"] == "http://loinc.org"
+
+
+def test_exporting_a_questionnaire_without_a_fhir_base_says_what_to_set(settings):
+    settings.RAPPORT_FHIR_BASE = ""
+    with pytest.raises(CommandError, match="RAPPORT_FHIR_BASE"):
+        run("instruments", "export", "phq9")
+
+
+def test_the_definition_keeps_rapports_own_names_relative_for_editing_and_import():
+    out, _ = run("instruments", "export", "phq9", "--definition")
+    assert json.loads(out)["questionnaire"]["url"] == "Questionnaire/phq9"

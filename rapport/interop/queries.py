@@ -10,20 +10,23 @@ guardian what the guardian link shares.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import PermissionDenied
 
 from rapport import access
 from rapport.accounts.models import Role, User
+from rapport.alerts.models import Alert
 from rapport.audit.services import audit_record
 from rapport.care.models import Episode, EpisodeStatus, Session
+from rapport.core.fhir import consents as fhir_consents
 from rapport.core.fhir import plans as fhir_plans
 from rapport.core.fhir import resources as fhir
+from rapport.core.fhir import safety as fhir_safety
 from rapport.core.fhir.inputs import (
+    AlertInput,
     AuthorKind,
     ClientInput,
     DecisionInput,
@@ -37,16 +40,20 @@ from rapport.core.fhir.inputs import (
     ProblemInput,
     ResponseInput,
 )
+from rapport.core.fhir.questionnaires import questionnaire_resource
 from rapport.core.instruments import Instrument
+from rapport.links import fhir_base
 from rapport.measures.models import Response
 from rapport.measures.registry import get_instrument
 from rapport.people.models import Client, ClientStatus, GuardianLink
 from rapport.plans.goal_status import goal_target_words, measure_families
 from rapport.plans.models import PlanDecision, PlanVersion, Problem
 from rapport.plans.queries import sharing_for
+from rapport.practices.models import Practice
 
 # The audit trail's name for what an export produced (the client record is audited as read).
 EXPORT_OBJECT_TYPE = "interop.fhir_bundle"
+PRACTICE_EXPORT_OBJECT_TYPE = "interop.fhir_practice"
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,8 @@ class Recipient:
     guardian_key: str | None = None
     plans: bool = True
     schedule: bool = True
+    # Alerts are the clinicians' working list: for them only.
+    alerts: bool = True
 
 
 CLINICAL = Recipient()
@@ -73,7 +82,7 @@ def recipient_for(user: User, client: Client) -> Recipient:
     own, and the young person's answers and words, the plan and the appointments only where
     their link shares them; staff (and the system) the whole record but the private notes."""
     if user.role == Role.CLIENT:
-        return Recipient(therapist_forms=False, guardian_forms=False)
+        return Recipient(therapist_forms=False, guardian_forms=False, alerts=False)
     if user.role == Role.GUARDIAN:
         sharing = sharing_for(user, client)
         link = client.guardian_link_for(user)
@@ -84,18 +93,9 @@ def recipient_for(user: User, client: Client) -> Recipient:
             guardian_key=f"guardian:{user.pk}",
             plans=link is not None and link.may_see_plan_summary,
             schedule=link is not None and link.may_see_schedule,
+            alerts=False,
         )
     return CLINICAL
-
-
-def fhir_base() -> str:
-    base = str(settings.RAPPORT_FHIR_BASE)
-    if not base:
-        raise ImproperlyConfigured(
-            "RAPPORT_FHIR_BASE (or RAPPORT_BASE_URL) is not set: exported resources need the "
-            "address they are known by."
-        )
-    return base
 
 
 # --- Reading the record into the core's inputs ----------------------------------------------
@@ -142,6 +142,7 @@ class ClientRecord:
     encounters: tuple[EncounterInput, ...]
     responses: tuple[ResponseInput, ...]
     plans: tuple[PlanInput, ...]
+    alerts: tuple[AlertInput, ...] = ()
 
 
 def client_record(client: Client, recipient: Recipient) -> ClientRecord:
@@ -235,11 +236,16 @@ def client_record(client: Client, recipient: Recipient) -> ClientRecord:
         )
 
     plans = _plans(client, episodes, link_of_user) if recipient.plans else ()
+    alerts = (
+        _alerts(client, {r.pk: r for r in response_inputs}, recipient) if recipient.alerts else ()
+    )
     staff_pks = {e.clinician_pk for e in episode_inputs}
     staff_pks |= {pk for e in episode_inputs for pk in e.team_pks}
     staff_pks |= {e.clinician_pk for e in encounters}
     staff_pks |= {p.recorder_pk for p in problem_inputs}
     staff_pks |= {plan.author_pk for plan in plans}
+    staff_pks |= {a.acknowledged_by_pk for a in alerts if a.acknowledged_by_pk is not None}
+    staff_pks |= {a.resolved_by_pk for a in alerts if a.resolved_by_pk is not None}
     staff_pks |= {
         r.author_pk
         for r in response_inputs
@@ -275,6 +281,11 @@ def client_record(client: Client, recipient: Recipient) -> ClientRecord:
                 relationship=link.relationship,
                 relationship_label=link.get_relationship_display(),
                 active=link.is_active,
+                shares_answers=link.may_see_client_answers,
+                shares_free_text=link.may_see_client_free_text,
+                shares_plan=link.may_see_plan_summary,
+                shares_schedule=link.may_see_schedule,
+                linked_at=link.created_at,
             )
             for link in links
         ),
@@ -282,7 +293,40 @@ def client_record(client: Client, recipient: Recipient) -> ClientRecord:
         encounters=encounters,
         responses=tuple(response_inputs),
         plans=plans,
+        alerts=alerts,
     )
+
+
+def _alerts(
+    client: Client, responses: dict[int, ResponseInput], recipient: Recipient
+) -> tuple[AlertInput, ...]:
+    """The client's clinical alerts (rapport.core.fhir.safety says which), with the form that
+    raised each where that form is in the export."""
+    found = []
+    kinds = dict(Alert.Kind.choices)
+    for alert in Alert.objects.filter(client=client).order_by("opened_at", "pk"):
+        response = responses.get(alert.source_response_id or 0)
+        found.append(
+            AlertInput(
+                pk=alert.pk,
+                client_pk=client.pk,
+                episode_pk=alert.episode_id,
+                kind=alert.kind,
+                kind_label=str(kinds.get(alert.kind, alert.kind)),
+                urgent=alert.urgent,
+                reason=alert.reason,
+                status=alert.status,
+                opened_at=alert.opened_at,
+                acknowledged_at=alert.acknowledged_at,
+                acknowledged_by_pk=alert.acknowledged_by_id,
+                resolved_at=alert.resolved_at,
+                resolved_by_pk=alert.resolved_by_id,
+                response_pk=response.pk if response else None,
+                response_has_total=bool(response and response.total is not None),
+                encounter_pk=alert.session_id if recipient.schedule else None,
+            )
+        )
+    return tuple(alert for alert in found if fhir_safety.exported(alert))
 
 
 def _plans(
@@ -323,6 +367,8 @@ def _plans(
                     party_kind="client" if d.party == "client" else "guardian",
                     party_pk=client.pk if d.party == "client" else link_of_user.get(d.by_id),
                     accepted=d.decision == PlanDecision.Decision.ACCEPTED,
+                    pk=d.pk,
+                    at=d.at,
                 )
                 for d in version.decisions.all()
             )
@@ -361,19 +407,31 @@ def record_resources(record: ClientRecord, base: str) -> list[dict[str, Any]]:
             fhir.practitioner_role_json(practitioner, base),
         ]
     found.append(fhir.patient_json(record.client))
-    found += [fhir.related_person_json(guardian) for guardian in record.guardians]
+    for guardian in record.guardians:
+        found += [fhir.related_person_json(guardian), fhir_consents.consent_json(guardian, base)]
     for episode in record.episodes:
         found.append(fhir.episode_of_care_json(episode))
         found += [fhir.condition_json(problem) for problem in episode.problems]
     found += [fhir.encounter_json(encounter, base) for encounter in record.encounters]
+    used = {(r.instrument.id, r.instrument.version): r.instrument for r in record.responses}
+    found += [questionnaire_resource(used[key], base) for key in sorted(used)]
     for response in record.responses:
-        found.append(fhir.questionnaire_response_resource(response))
+        found.append(fhir.questionnaire_response_resource(response, base))
         total = fhir.observation_json(response, base)
         if total is not None:
             found.append(total)
     for plan in record.plans:
         found.append(fhir_plans.careplan_json(plan))
         found += [fhir_plans.goal_json(goal, plan, base) for goal in plan.goals]
+        for decision in plan.decisions:
+            provenance = fhir_consents.provenance_json(decision, plan, base)
+            if provenance is not None:
+                found.append(provenance)
+    for alert in record.alerts:
+        found.append(fhir_safety.detected_issue_json(alert, base))
+        flag = fhir_safety.flag_json(alert, base)
+        if flag is not None:
+            found.append(flag)
     return found
 
 
@@ -383,6 +441,84 @@ def client_bundle(client: Client, recipient: Recipient = CLINICAL) -> dict[str, 
     base = fhir_base()
     return fhir.collection_bundle(
         record_resources(client_record(client, recipient), base), base=base
+    )
+
+
+# --- A whole practice, streamed ----------------------------------------------------------------
+
+# Resources that more than one client's record holds: written once in a practice's export.
+SHARED_TYPES = frozenset({"Organization", "Practitioner", "PractitionerRole", "Questionnaire"})
+PAGE_SIZE = 50
+
+
+def practice_resources(
+    practice: Practice, base: str, *, page_size: int = PAGE_SIZE
+) -> Iterator[dict[str, Any]]:
+    """Every client's record of the practice (the whole record but the private notes), one
+    client at a time and the clients a page at a time (by primary key, so a page is one short
+    query however far in): what is held at once is one client's record, whatever the size of
+    the practice. Only the ids of the shared resources already written are kept, and those
+    grow with the staff and the instruments, not the clients."""
+    written: set[tuple[str, str]] = set()
+    organization = fhir.organization_json(PracticeInput(pk=practice.pk, name=practice.name))
+    written.add(("Organization", organization["id"]))
+    yield organization
+    after = 0
+    while True:
+        page = list(
+            Client.objects.filter(practice=practice, pk__gt=after)
+            .select_related("practice")
+            .order_by("pk")[:page_size]
+        )
+        if not page:
+            return
+        for client in page:
+            for resource in record_resources(client_record(client, CLINICAL), base):
+                if resource["resourceType"] in SHARED_TYPES:
+                    key = (resource["resourceType"], resource["id"])
+                    if key in written:
+                        continue
+                    written.add(key)
+                yield resource
+        after = page[-1].pk
+
+
+@dataclass
+class Tally:
+    """What an export wrote, counted as it goes: resources by type, and clients."""
+
+    resources: Counter[str] = field(default_factory=Counter)
+
+    def counted(self, resources: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        for resource in resources:
+            self.resources[resource["resourceType"]] += 1
+            yield resource
+
+    @property
+    def total(self) -> int:
+        return sum(self.resources.values())
+
+
+def practice_for_export(practice_id: int) -> Practice | None:
+    return Practice.objects.filter(pk=practice_id).first()
+
+
+def audit_practice_export(
+    actor: User | None, practice: Practice, tally: Tally, *, fmt: str, via: str
+) -> None:
+    """The trail of a practice's export: who, how, and how many of each resource."""
+    audit_record(
+        actor=actor,
+        action="export",
+        object_type=PRACTICE_EXPORT_OBJECT_TYPE,
+        object_id=practice.pk,
+        practice_id=practice.pk,
+        detail={
+            "format": fmt,
+            "via": via,
+            "clients": tally.resources.get("Patient", 0),
+            "resources": dict(sorted(tally.resources.items())),
+        },
     )
 
 
@@ -432,3 +568,28 @@ def system_client_export(client_id: int) -> tuple[Client, dict[str, Any]] | None
     bundle = client_bundle(client, CLINICAL)
     _audit_export(None, client, bundle, via="command line")
     return client, bundle
+
+
+def admin_practice_export(user: User) -> tuple[Practice, Iterator[str]]:
+    """A practice admin's export of their whole practice, as Bundle text streamed a client at a
+    time. Audited before the first byte, with what it covers (every client and episode of the
+    practice): a download cut short has still taken part of it away."""
+    if user.practice_id is None:  # staff always belong to a practice; refused all the same
+        raise PermissionDenied("This export is for a practice's admin.")
+    practice = Practice.objects.get(pk=user.practice_id)
+    base = fhir_base()
+    clients = Client.objects.filter(practice=practice)
+    audit_record(
+        actor=user,
+        action="export",
+        object_type=PRACTICE_EXPORT_OBJECT_TYPE,
+        object_id=practice.pk,
+        practice_id=practice.pk,
+        detail={
+            "format": "fhir-r4-bundle",
+            "via": "web",
+            "clients": clients.count(),
+            "episodes": Episode.objects.filter(client__practice=practice).count(),
+        },
+    )
+    return practice, fhir.collection_bundle_text(practice_resources(practice, base), base=base)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+from typing import cast
 
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_http_methods
 
 from rapport.accounts.decorators import role_required
 from rapport.accounts.models import Role
 from rapport.http import AuthenticatedHttpRequest
-from rapport.interop.queries import staff_client_export
+from rapport.interop.queries import admin_practice_export, staff_client_export
 
 
 @role_required(Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN)
@@ -23,3 +24,14 @@ def client_fhir(request: AuthenticatedHttpRequest, client_id: int) -> HttpRespon
     )
     reply["Content-Disposition"] = f'attachment; filename="client-{client.pk}-fhir.json"'
     return reply
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET"])
+def practice_fhir(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The admin's whole practice as one FHIR R4 collection Bundle, written as it is read."""
+    practice, pieces = admin_practice_export(request.user)
+    reply = StreamingHttpResponse(pieces, content_type="application/fhir+json")
+    reply["Content-Disposition"] = f'attachment; filename="practice-{practice.pk}-fhir.json"'
+    # role_required types every view as giving an HttpResponse; a streamed one serves alike.
+    return cast(HttpResponse, reply)

@@ -21,7 +21,7 @@ from rapport.accounts.models import Role
 from rapport.care.models import Episode
 from rapport.core.fhir import questionnaire_response_json
 from rapport.http import AuthenticatedHttpRequest
-from rapport.links import absolute_url
+from rapport.links import absolute_url, fhir_base
 from rapport.measures.answering import answer
 from rapport.measures.availability import assignment_available, not_yet_reason
 from rapport.measures.client_mode import CLIENT_MODE, client_mode_state
@@ -312,6 +312,7 @@ def response_fhir(request: AuthenticatedHttpRequest, response_id: int) -> HttpRe
         response_id=f"rapport-response-{response.pk}",
         subject_reference=f"Patient/rapport-client-{response.episode.client_id}",
         authored=response.completed_at,
+        base=fhir_base(),
     )
     reply = JsonResponse(document, json_dumps_params={"indent": 2})
     reply["Content-Type"] = "application/fhir+json"

@@ -3,7 +3,8 @@
 A client's FHIR Bundle is downloaded by the clinical staff caring for them, like the client's
 page: the same rows. A practice admin gets it from nobody's record without a grant (404), and
 not under break-glass either (403, tests/authorization/break_glass.py): an emergency reader
-reads the record, they do not take it away.
+reads the record, they do not take it away. A whole practice's export is the admin's alone, of
+their own practice (the route names no practice: it is the signed-in admin's).
 """
 
 from __future__ import annotations
@@ -32,5 +33,8 @@ INTEROP_ROUTES: dict[str, list[Case]] = {
             row(404, 404, 404, 404, 404, 404, 403, 403, 403, LOGIN),
             client_id="foreign_client",
         ),
+    ],
+    "interop:practice_fhir": [
+        get("own practice", row(200, 403, 403, 403, 403, 403, 403, 403, 403, LOGIN)),
     ],
 }

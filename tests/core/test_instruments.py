@@ -544,7 +544,7 @@ def test_every_shipped_definition_parses_and_is_named_after_its_id(name):
     instrument = load(name)
     assert instrument.id == name
     assert instrument.questionnaire["status"] == "active"
-    assert instrument.questionnaire["url"] == f"https://rapport.example/fhir/Questionnaire/{name}"
+    assert instrument.questionnaire["url"] == f"Questionnaire/{name}"
     assert instrument.version
     assert instrument.sources
 
@@ -707,3 +707,28 @@ def test_a_parsed_instrument_does_not_share_state_with_its_document():
     before = copy.deepcopy(raw)
     parse_instrument(raw)
     assert raw == before
+
+
+def test_a_definition_printed_with_the_former_placeholder_host_reads_as_rapports_own_names():
+    old = document("goal-progress")
+    text = json.dumps(old).replace(
+        '"Questionnaire/', '"https://rapport.example/fhir/Questionnaire/'
+    )
+    text = text.replace(
+        '"StructureDefinition/item', '"https://rapport.example/fhir/StructureDefinition/item'
+    )
+    assert "rapport.example" in text
+
+    instrument = parse_instrument(json.loads(text))
+
+    assert "rapport.example" not in json.dumps(instrument.questionnaire)
+    assert instrument.questionnaire["url"] == "Questionnaire/goal-progress"
+    assert instrument.items[0].context == "goal"
+
+
+def test_a_relative_url_other_than_a_questionnaires_own_name_is_refused():
+    wrong = document("phq9")
+    wrong["questionnaire"]["url"] = "phq9"
+
+    with pytest.raises(InstrumentError, match="url must be an absolute canonical URL"):
+        parse_instrument(wrong)

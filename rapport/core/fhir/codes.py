@@ -21,6 +21,12 @@ V3_ROLE_CODE = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
 CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+FLAG_CATEGORY = "http://terminology.hl7.org/CodeSystem/flag-category"
+CONSENT_SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
+V3_PARTICIPATION_TYPE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
+PROVENANCE_PARTICIPANT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
+RESOURCE_TYPES = "http://hl7.org/fhir/resource-types"
+FLAG_DETAIL = "http://hl7.org/fhir/StructureDefinition/flag-detail"
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 
@@ -81,6 +87,51 @@ ENCOUNTER_STATUSES = frozenset(
 OBSERVATION_STATUSES = frozenset(
     {"registered", "preliminary", "final", "amended", "corrected", "cancelled", "entered-in-error"}
 )
+FLAG_STATUSES = frozenset({"active", "inactive", "entered-in-error"})
+# DetectedIssue.status is bound to the Observation statuses (ObservationStatus).
+DETECTED_ISSUE_STATUSES = OBSERVATION_STATUSES
+DETECTED_ISSUE_SEVERITIES = frozenset({"high", "moderate", "low"})
+CONSENT_STATUSES = frozenset(
+    {"draft", "proposed", "active", "rejected", "inactive", "entered-in-error"}
+)
+CONSENT_PROVISION_TYPES = frozenset({"deny", "permit"})
+FLAG_CATEGORIES = frozenset(
+    {
+        "diet",
+        "drug",
+        "lab",
+        "admin",
+        "contact",
+        "clinical",
+        "behavioral",
+        "research",
+        "advance-directive",
+        "safety",
+    }
+)
+
+SAFETY_FLAG: dict[str, Any] = {"system": FLAG_CATEGORY, "code": "safety", "display": "Safety"}
+PATIENT_PRIVACY: dict[str, Any] = {
+    "system": CONSENT_SCOPE,
+    "code": "patient-privacy",
+    "display": "Privacy Consent",
+}
+# LOINC 59284-0 "Patient Consent": the category R4's examples use for privacy consents.
+PATIENT_CONSENT: dict[str, Any] = {"system": LOINC, "code": "59284-0", "display": "Patient Consent"}
+# The guardian receives the record: information recipient.
+INFORMATION_RECIPIENT: dict[str, Any] = {
+    "system": V3_PARTICIPATION_TYPE,
+    "code": "IRCP",
+    "display": "information recipient",
+}
+# Opt-in with restrictions: the guardian sees the young person's record, less what the link
+# withholds.
+OPT_IN_RESTRICTED: dict[str, Any] = {
+    "system": V3_ACT_CODE,
+    "code": "OPTINR",
+    "display": "opt-in with restrictions",
+}
+
 CONDITION_CLINICAL_STATUSES = frozenset(
     {"active", "recurrence", "relapse", "inactive", "remission", "resolved"}
 )

@@ -54,6 +54,12 @@ class GuardianInput:
     relationship: str  # a GuardianLink.Relationship value
     relationship_label: str
     active: bool
+    # What of the young person's record the link shares with the guardian (GuardianLink.may_see_*).
+    shares_answers: bool = False
+    shares_free_text: bool = False
+    shares_plan: bool = False
+    shares_schedule: bool = False
+    linked_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +125,8 @@ class DecisionInput:
     party_kind: AuthorKind  # "client" or "guardian"
     party_pk: int | None  # the client's, or the guardian link's (None: link since removed)
     accepted: bool
+    pk: int = 0
+    at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -156,3 +164,26 @@ class PlanInput:
     replaced: bool  # a later version has taken its place
     goals: tuple[GoalInput, ...] = ()
     decisions: tuple[DecisionInput, ...] = ()
+
+
+@dataclass(frozen=True)
+class AlertInput:
+    """An alert a rule opened about a client, and what the clinicians did about it. Only its
+    rule-made reason is here, never the notes written when acknowledging or resolving it."""
+
+    pk: int
+    client_pk: int
+    episode_pk: int
+    kind: str  # an Alert.Kind value
+    kind_label: str
+    urgent: bool
+    reason: str
+    status: str  # open, acknowledged or resolved
+    opened_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by_pk: int | None
+    resolved_at: datetime | None
+    resolved_by_pk: int | None
+    response_pk: int | None  # the answers that raised it, where one form did
+    response_has_total: bool  # so its total is an Observation too
+    encounter_pk: int | None

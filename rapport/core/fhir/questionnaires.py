@@ -9,7 +9,6 @@ Questionnaire, whose items are only the questions.
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Mapping
 from datetime import datetime
@@ -23,15 +22,54 @@ RESPONSE_STATUSES = frozenset(
 _FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 
 
-def canonical(instrument: Instrument) -> str:
+_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+def absolute(name: str, base: str) -> str:
+    """One of Rapport's own relative names ("Questionnaire/phq9") under the FHIR base; any
+    other URL (LOINC's, HL7's, a licensed instrument's own) as it is."""
+    return name if _ABSOLUTE.match(name) else f"{base}/{name}"
+
+
+def _absolute_names(value: Any, base: str) -> Any:
+    """A copy of `value` in which every `url` and `system` is absolute: Rapport's own under the
+    base. (Only Rapport's own are relative: reading a definition refuses any other.)"""
+    if isinstance(value, Mapping):
+        return {
+            key: absolute(inner, base)
+            if key in ("url", "system") and isinstance(inner, str)
+            else _absolute_names(inner, base)
+            for key, inner in value.items()
+        }
+    if isinstance(value, list):
+        return [_absolute_names(inner, base) for inner in value]
+    return value
+
+
+def canonical(instrument: Instrument, base: str) -> str:
     """The Questionnaire's canonical URL with its version: `url|version`."""
-    return f"{instrument.questionnaire['url']}|{instrument.version}"
+    return f"{absolute(instrument.questionnaire['url'], base)}|{instrument.version}"
 
 
-def questionnaire_json(instrument: Instrument) -> dict[str, Any]:
-    """The instrument's FHIR R4 Questionnaire (a copy; it always carries url and version)."""
-    document = copy.deepcopy(instrument.questionnaire)
+def questionnaire_json(instrument: Instrument, base: str) -> dict[str, Any]:
+    """The instrument's FHIR R4 Questionnaire, its own names under the FHIR base `base` (a copy;
+    it always carries url and version)."""
+    document: dict[str, Any] = _absolute_names(instrument.questionnaire, base)
     document["version"] = instrument.version
+    return document
+
+
+def questionnaire_id(instrument: Instrument) -> str:
+    """The id of one version of an instrument's Questionnaire within an export: versions of one
+    instrument are different resources, each its own canonical `url|version`."""
+    raw = f"rapport-questionnaire-{instrument.id}-{instrument.version}"
+    return re.sub(r"[^A-Za-z0-9\-.]", "-", raw)[:64]
+
+
+def questionnaire_resource(instrument: Instrument, base: str) -> dict[str, Any]:
+    """The Questionnaire as an export carries it: under the id of its version."""
+    document = questionnaire_json(instrument, base)
+    document["id"] = questionnaire_id(instrument)
     return document
 
 
@@ -42,6 +80,7 @@ def questionnaire_response_json(
     response_id: str,
     subject_reference: str,
     authored: datetime,
+    base: str,
     status: str = "completed",
     context: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
@@ -49,7 +88,8 @@ def questionnaire_response_json(
 
     Choice answers become valueCoding (the option's system, code and display), sliders
     valueInteger, free text valueString; unanswered items are left out. `context` fills in
-    template items (for goal progress: {"goal": "<the goal's words>"}) in the item text.
+    template items (for goal progress: {"goal": "<the goal's words>"}) in the item text; `base`
+    is the FHIR base that Rapport's own names (the canonical, answer code systems) go under.
     Raises ValueError for a bad status, id, reference or a naive `authored`, and AnswerError
     (a ValueError) for answers the instrument does not allow.
     """
@@ -74,7 +114,7 @@ def questionnaire_response_json(
                 raise ValueError(f"item '{item.link_id}' has no answer {value}")
             coding: dict[str, Any] = {"code": option.code, "display": option.label}
             if option.system:
-                coding = {"system": option.system, **coding}
+                coding = {"system": absolute(option.system, base), **coding}
             answer = {"valueCoding": coding}
         elif item.kind == "slider":
             answer = {"valueInteger": int(value)}
@@ -84,7 +124,7 @@ def questionnaire_response_json(
     response: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse",
         "id": response_id,
-        "questionnaire": canonical(instrument),
+        "questionnaire": canonical(instrument, base),
         "status": status,
         "subject": {"reference": subject_reference},
         "authored": authored.isoformat(),

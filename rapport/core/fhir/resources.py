@@ -8,7 +8,8 @@ and the psychiatric information-sensitivity policy (v3-ActCode PSY).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -66,6 +67,10 @@ ID_PREFIXES = {
     "Condition": "rapport-problem",
     "CarePlan": "rapport-plan-version",
     "Goal": "rapport-plan-goal",
+    "DetectedIssue": "rapport-alert",
+    "Flag": "rapport-alert-flag",
+    "Consent": "rapport-guardian-sharing",
+    "Provenance": "rapport-plan-decision",
 }
 
 
@@ -263,7 +268,7 @@ def condition_json(problem: ProblemInput) -> dict[str, Any]:
 # --- Measures -------------------------------------------------------------------------------
 
 
-def questionnaire_response_resource(response: ResponseInput) -> dict[str, Any]:
+def questionnaire_response_resource(response: ResponseInput, base: str) -> dict[str, Any]:
     """The answers as given, with who gave them (author and source alike: Rapport records the
     person who answered, and they answered for themselves)."""
     document = questionnaire_response_json(
@@ -272,6 +277,7 @@ def questionnaire_response_resource(response: ResponseInput) -> dict[str, Any]:
         response_id=resource_id("QuestionnaireResponse", response.pk),
         subject_reference=reference("Patient", response.client_pk)["reference"],
         authored=response.completed_at,
+        base=base,
     )
     document["meta"] = SENSITIVE_META
     if response.encounter_pk is not None:
@@ -345,3 +351,19 @@ def collection_bundle(resources: Iterable[dict[str, Any]], *, base: str) -> dict
         seen.add(address)
         entries.append({"fullUrl": address, "resource": resource})
     return {"resourceType": "Bundle", "type": "collection", "entry": entries}
+
+
+def collection_bundle_text(resources: Iterable[dict[str, Any]], *, base: str) -> Iterator[str]:
+    """A collection Bundle of `resources` as JSON text in pieces, an entry at a time, so that a
+    whole practice can be written while it is read, never held. The caller makes sure no
+    resource comes twice (collection_bundle checks it for a bundle held whole)."""
+    yield '{"resourceType": "Bundle", "type": "collection", "entry": ['
+    separator = "\n"
+    for resource in resources:
+        entry = {
+            "fullUrl": f"{base}/{resource['resourceType']}/{resource['id']}",
+            "resource": resource,
+        }
+        yield separator + json.dumps(entry, ensure_ascii=False)
+        separator = ",\n"
+    yield "\n]}\n"

@@ -20,8 +20,16 @@ ITEM_CONTROL = "http://hl7.org/fhir/StructureDefinition/questionnaire-itemContro
 ITEM_CONTROL_SYSTEM = "http://hl7.org/fhir/questionnaire-item-control"
 SLIDER_STEP = "http://hl7.org/fhir/StructureDefinition/questionnaire-sliderStepValue"
 LOINC = "http://loinc.org"
-RAPPORT_FHIR_BASE = "https://rapport.example/fhir"
-ITEM_CONTEXT = f"{RAPPORT_FHIR_BASE}/StructureDefinition/item-context"
+# Rapport's own canonical URLs and code systems are written relative ("Questionnaire/phq9",
+# "CodeSystem/scared-answer"): their host is the practice's FHIR base, known only where Rapport
+# runs, and is put in front of them when a document leaves (rapport.core.fhir.questionnaires).
+ITEM_CONTEXT = "StructureDefinition/item-context"
+OWN_NAME = re.compile(
+    r"(Questionnaire|CodeSystem|ValueSet|StructureDefinition)/[A-Za-z0-9\-.]{1,64}"
+)
+# Definitions printed before the base could be configured carry this placeholder host in front
+# of Rapport's own names; read, it is dropped, so that no export sends it on.
+FORMER_PLACEHOLDER_BASE = "https://rapport.example/fhir/"
 
 # FHIR R4 code sets we check ourselves (fhir.resources does not enforce code bindings).
 PUBLICATION_STATUSES = frozenset({"draft", "active", "retired", "unknown"})

@@ -18,6 +18,7 @@ from rapport.core.instruments.model import (
     AGE_BANDS,
     DIRECTIONS,
     FHIR_ITEM_TYPES,
+    FORMER_PLACEHOLDER_BASE,
     INSTRUMENT_KINDS,
     ITEM_CONTEXT,
     ITEM_CONTROL,
@@ -27,6 +28,7 @@ from rapport.core.instruments.model import (
     MIN_VALUE,
     NORM_KEYS,
     ORDINAL_VALUE,
+    OWN_NAME,
     PUBLICATION_STATUSES,
     RESPONDENTS,
     SCORING_KEYS,
@@ -333,8 +335,13 @@ def _parse_header(q: Mapping[str, Any], problems: _Problems) -> _Header:
     else:
         header.id = identifier
     url = q.get("url")
-    if not isinstance(url, str) or not re.match(r"(https?://|urn:)\S+$", url):
-        problems.add(where, "url must be an absolute canonical URL")
+    own = isinstance(url, str) and OWN_NAME.fullmatch(url) and url.startswith("Questionnaire/")
+    if not own and (not isinstance(url, str) or not re.match(r"(https?://|urn:)\S+$", url)):
+        problems.add(
+            where,
+            "url must be an absolute canonical URL, or Questionnaire/<id> for one of the "
+            "practice's own",
+        )
     version = _text(q.get("version"))
     if version is None:
         problems.add(where, "version is missing")
@@ -498,6 +505,18 @@ def _parse_sources(value: object, problems: _Problems) -> tuple[tuple[str, ...],
     return tuple(lines), topics
 
 
+def _without_placeholder(value: Any) -> Any:
+    """`value` with the former placeholder host taken off Rapport's own names (a copy)."""
+    if isinstance(value, Mapping):
+        return {key: _without_placeholder(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_without_placeholder(inner) for inner in value]
+    if isinstance(value, str) and value.startswith(FORMER_PLACEHOLDER_BASE):
+        rest = value.removeprefix(FORMER_PLACEHOLDER_BASE)
+        return rest if OWN_NAME.fullmatch(rest) else value
+    return value
+
+
 def parse_instrument(document: Mapping[str, Any]) -> Instrument:
     """Read and check a definition file; raise InstrumentError listing every problem found."""
     problems = _Problems()
@@ -517,6 +536,7 @@ def parse_instrument(document: Mapping[str, Any]) -> Instrument:
         s = {}
     if not q or not s:  # without both halves, cross-checks would only repeat the same problem
         raise InstrumentError(problems.lines)
+    q = _without_placeholder(q)
     header = _parse_header(q, problems)
     items, seen = _parse_items(q.get("item"), problems)
     numeric = {item.link_id: item for item in items if item.numeric}

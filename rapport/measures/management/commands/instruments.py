@@ -4,10 +4,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from rapport.core.fhir import questionnaire_json
 from rapport.core.instruments import Instrument, InstrumentError
+from rapport.links import fhir_base
 from rapport.measures.importing import instrument_import
 from rapport.measures.models import InstrumentDefinition
 from rapport.measures.registry import (
@@ -86,7 +88,7 @@ class Command(BaseCommand):
                         "scoring": _scoring(instrument, practice_id),
                     }
                     if options.get("definition")
-                    else questionnaire_json(instrument)
+                    else questionnaire_json(instrument, _base())
                 )
                 self.stdout.write(json.dumps(document, indent=2, ensure_ascii=False))
             case "import":
@@ -131,6 +133,13 @@ class Command(BaseCommand):
             f"Imported {definition.instrument_id} version {definition.version} "
             f"({definition.title}) for {practice.name}."
         )
+
+
+def _base() -> str:
+    try:
+        return fhir_base()
+    except ImproperlyConfigured as error:
+        raise CommandError(str(error)) from error
 
 
 def _scoring(instrument: Instrument, practice_id: int | None) -> dict[str, Any]:
