@@ -9,12 +9,14 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 from rapport.accounts.models import CLINICAL_STAFF_ROLES, Role, User
 from rapport.accounts.password_links import set_password_link
 from rapport.audit.services import audit_record
 from rapport.care.models import Episode
 from rapport.care.signals import episode_opened
+from rapport.people.languages import client_language, language_of, writing_to
 from rapport.people.models import Client, GuardianLink
 from rapport.people.signals import guardian_link_ended
 
@@ -113,17 +115,20 @@ def guardian_link_update(
 def _invite(
     user: User, *, practice_name: str, base_url: str | None, template: str, extra: dict[str, Any]
 ) -> None:
-
-    body = render_to_string(
-        template,
-        {
-            "user": user,
-            "practice_name": practice_name,
-            **extra,
-            "link": set_password_link(user, base_url=base_url),
-        },
-    )
-    send_mail(f"Your Rapport account at {practice_name}", body, None, [user.email])
+    client = extra.get("client")
+    language = client_language(client) if user.role == Role.CLIENT else language_of(user)
+    with writing_to(language):
+        body = render_to_string(
+            template,
+            {
+                "user": user,
+                "practice_name": practice_name,
+                **extra,
+                "link": set_password_link(user, base_url=base_url),
+            },
+        )
+        subject = _("Your Rapport account at %(practice)s") % {"practice": practice_name}
+    send_mail(subject, body, None, [user.email])
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -97,6 +98,6 @@ def assignment(request: AuthenticatedHttpRequest, assignment_id: int) -> HttpRes
         context={"form_action": request.path, "show_draft": True},
     )
     if isinstance(result, Response):
-        messages.success(request, "Thank you — your answers have been sent to your therapist.")
+        messages.success(request, _("Thank you — your answers have been sent to your therapist."))
         return redirect("portal:home")
     return result
