@@ -56,13 +56,18 @@ class UserForm(forms.ModelForm[User]):
 
     class Meta:
         model = User
-        fields = ["full_name", "email", "role", "team", "is_active"]
+        fields = ["full_name", "email", "role", "team", "language", "is_active"]
         labels = {"full_name": "Full name", "is_active": "Account active"}
 
     def __init__(self, *args: Any, practice_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = Team.objects.filter(practice_id=practice_id)  # type: ignore[attr-defined]
         self.fields["team"].required = False
+        # Left out, the account keeps its language (English for a new one).
+        self.fields["language"].required = False
+
+    def clean_language(self) -> str:
+        return self.cleaned_data.get("language") or self.instance.language or "en"
 
     def clean_email(self) -> str:
         email = str(self.cleaned_data["email"]).strip().lower()

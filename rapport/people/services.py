@@ -29,6 +29,7 @@ CLIENT_FIELDS = (
     "phone",
     "address",
     "preferred_language",
+    "language",
     "status",
 )
 
@@ -106,6 +107,14 @@ def guardian_link_update(
     if changed:
         link.full_clean()
         link.save(update_fields=list(changed))
+    # The guardian's language is their own, whichever child's link it is set from.
+    language = settings.get("language")
+    guardian = link.guardian
+    if language and language != guardian.language:
+        changed["language"] = [guardian.language, language]
+        guardian.language = language
+        guardian.full_clean(exclude=["password"])
+        guardian.save(update_fields=["language"])
     audit_record(actor=actor, action="update", obj=link, detail={"changed": changed})
     if "is_active" in changed and not link.is_active:
         guardian_link_ended.send(sender=GuardianLink, link=link)
@@ -141,6 +150,7 @@ def guardian_add(
     relationship: str,
     consent_to_treatment: bool,
     base_url: str | None = None,
+    language: str = "",
 ) -> GuardianLink:
     """Link a parent or guardian to a child or adolescent client, inviting them if new."""
 
@@ -154,6 +164,7 @@ def guardian_add(
             full_name=full_name.strip(),
             role=Role.GUARDIAN,
             practice_id=client.practice_id,
+            language=language or "en",
         )
         guardian.set_unusable_password()
         guardian.full_clean(exclude=["password"])
