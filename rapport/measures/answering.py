@@ -17,6 +17,7 @@ from rapport.measures.models import AccessLink, Assignment, Response
 from rapport.measures.queries import link_respondent
 from rapport.measures.registry import get_instrument
 from rapport.measures.services import AnswersInvalid, draft_save, response_submit
+from rapport.measures.wording import answer_problem, english_only, in_reader_language
 from rapport.people.languages import client_language, language_of, writing_to
 
 
@@ -112,10 +113,15 @@ def _answer(
                 errors = {"": " ".join(error.messages)}
                 status = 409
     known = {item.link_id for item in instrument.items}
+    errors = {key: answer_problem(message) for key, message in errors.items()}
+    shown = in_reader_language(instrument)
     context = {
         **context,
-        "instrument": instrument,
-        "fields": answer_fields(instrument, values, errors),
+        "instrument": shown,
+        "english_only": english_only(instrument),
+        # Instructions that already say so are not told twice (in English, the words compared).
+        "says_no_right_or_wrong": "no right or wrong" in instrument.description,
+        "fields": answer_fields(shown, values, errors),
         "other_errors": [msg for key, msg in errors.items() if key not in known],
         "error_count": len(errors),
         "saved_draft": saved_draft,

@@ -5,6 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -19,6 +20,15 @@ from rapport.measures.availability import assignment_available, available_only, 
 from rapport.measures.models import Assignment, Response
 from rapport.measures.queries import MeasureHistory, score_histories
 from rapport.people.models import Client, GuardianLink
+
+# The kinds of appointment as the portal names them (care.models.Modality's labels), listed so
+# that the catalogues carry them: the home page translates the label it is given.
+MODALITY_WORDS = (
+    gettext_noop("In person"),
+    gettext_noop("Video"),
+    gettext_noop("Phone"),
+    gettext_noop("Text / chat"),
+)
 
 
 def _visible_histories(
