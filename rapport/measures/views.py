@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
@@ -78,7 +79,10 @@ def link_form(request: HttpRequest, token: str) -> HttpResponse:
     )
     if isinstance(result, Response):
         # The thank-you page knows nobody: it is told the language the form was in.
-        return redirect(f"{reverse('measures:link_done')}?lang={result.language}")
+        done = reverse("measures:link_done")
+        if result.language != settings.LANGUAGE_CODE:
+            done += f"?lang={result.language}"
+        return redirect(done)
     return result
 
 
