@@ -81,7 +81,8 @@ def parse_po(text: str) -> list[Entry]:
             _append(current, target, _unquote(line, number))
             continue
         keyword, _, rest = line.partition(" ")
-        if keyword in ("msgctxt", "msgid") and started and target and target[0].startswith("msgstr"):
+        after_translation = target is not None and target[0] == "msgstr"
+        if keyword in ("msgctxt", "msgid") and started and after_translation:
             finish()
         if not started:
             current.line = number
