@@ -85,6 +85,8 @@ def parse_po(text: str) -> list[Entry]:
         if keyword in ("msgctxt", "msgid") and started and after_translation:
             finish()
         if not started:
+            if keyword != "msgid" and keyword != "msgctxt":
+                raise ValueError(f"line {number}: {keyword} without a msgid before it")
             current.line = number
         started = True
         if keyword.startswith("msgstr[") and keyword.endswith("]"):
