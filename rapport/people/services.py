@@ -125,7 +125,12 @@ def _invite(
     user: User, *, practice_name: str, base_url: str | None, template: str, extra: dict[str, Any]
 ) -> None:
     client = extra.get("client")
-    language = client_language(client) if user.role == Role.CLIENT else language_of(user)
+    # A client's language is on their record (their account may be moments old).
+    language = (
+        client_language(client)
+        if isinstance(client, Client) and user.role == Role.CLIENT
+        else language_of(user)
+    )
     with writing_to(language):
         body = render_to_string(
             template,

@@ -2,9 +2,11 @@
 
 import rapport.accounts.models
 from django.db import migrations, models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 
-def spanish_speakers_read_spanish(apps, schema_editor):
+def spanish_speakers_read_spanish(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     """Clients whose preferred language was already written as Spanish get Spanish forms."""
     Client = apps.get_model("people", "Client")
     Client.objects.filter(
