@@ -217,3 +217,28 @@ def test_a_language_rapport_does_not_have_is_refused(cast, web_as):
     assert page.status_code == 200
     cast.adult_client.refresh_from_db()
     assert cast.adult_client.language == "en"
+
+
+def test_a_fhir_export_of_answers_given_in_spanish_says_so_and_english_ones_say_nothing(
+    spanish, web_as
+):
+    from rapport.measures.services import response_submit
+
+    assignment = guardian_checkin(spanish)
+    answers = {item.link_id: 6 for item in assignment.instrument.items}
+    response = response_submit(
+        assignment=assignment,
+        answers=answers,
+        mode="portal",
+        actor=spanish.guardian,
+        language="es",
+    )
+    clinician = web_as(spanish.clinician)
+
+    document = clinician.get(reverse("measures:response_fhir", args=[response.pk])).json()
+
+    assert document["language"] == "es"
+    response.language = "en"
+    response.save(update_fields=["language"])
+    english = clinician.get(reverse("measures:response_fhir", args=[response.pk])).json()
+    assert "language" not in english

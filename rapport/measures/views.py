@@ -323,6 +323,7 @@ def response_fhir(request: AuthenticatedHttpRequest, response_id: int) -> HttpRe
         response_id=f"rapport-response-{response.pk}",
         subject_reference=f"Patient/rapport-client-{response.episode.client_id}",
         authored=response.completed_at,
+        language=response.language,
     )
     reply = JsonResponse(document, json_dumps_params={"indent": 2})
     reply["Content-Type"] = "application/fhir+json"

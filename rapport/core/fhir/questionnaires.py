@@ -28,6 +28,10 @@ def canonical(instrument: Instrument) -> str:
     return f"{instrument.questionnaire['url']}|{instrument.version}"
 
 
+# The language the instruments are written in; a form shown in another was translated.
+SOURCE_LANGUAGE = "en"
+
+
 def questionnaire_json(instrument: Instrument) -> dict[str, Any]:
     """The instrument's FHIR R4 Questionnaire (a copy; it always carries url and version)."""
     document = copy.deepcopy(instrument.questionnaire)
@@ -44,8 +48,12 @@ def questionnaire_response_json(
     authored: datetime,
     status: str = "completed",
     context: Mapping[str, str] | None = None,
+    language: str = SOURCE_LANGUAGE,
 ) -> dict[str, Any]:
     """A FHIR R4 QuestionnaireResponse for one administration.
+
+    `language` is the one the form was shown in: one other than the instrument's own (English)
+    is stated as the resource's language, so that scores from a translated form stand out.
 
     Choice answers become valueCoding (the option's system, code and display), sliders
     valueInteger, free text valueString; unanswered items are left out. `context` fills in
@@ -89,6 +97,8 @@ def questionnaire_response_json(
         "subject": {"reference": subject_reference},
         "authored": authored.isoformat(),
     }
+    if language != SOURCE_LANGUAGE:
+        response["language"] = language
     if items:
         response["item"] = items
     return response

@@ -272,6 +272,7 @@ def questionnaire_response_resource(response: ResponseInput) -> dict[str, Any]:
         response_id=resource_id("QuestionnaireResponse", response.pk),
         subject_reference=reference("Patient", response.client_pk)["reference"],
         authored=response.completed_at,
+        language=response.language,
     )
     document["meta"] = SENSITIVE_META
     if response.encounter_pk is not None:
