@@ -9,6 +9,7 @@ shipped (none is yet): the form then says, in the reader's language, that it is 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -82,5 +83,21 @@ ANSWER_PROBLEMS = (
 )
 
 
+TOO_LONG = re.compile(
+    r"This answer is (?P<length>[\d,]+) characters long; "
+    r"please shorten it to (?P<limit>[\d,]+) characters or fewer\."
+)
+
+
 def answer_problem(message: str) -> str:
-    return gettext(message) if message in ANSWER_PROBLEMS else message
+    if message in ANSWER_PROBLEMS:
+        return gettext(message)
+    if too_long := TOO_LONG.fullmatch(message):
+        return (
+            gettext(
+                "This answer is %(length)s characters long; "
+                "please shorten it to %(limit)s characters or fewer."
+            )
+            % too_long.groupdict()
+        )
+    return message
