@@ -242,3 +242,23 @@ def test_a_fhir_export_of_answers_given_in_spanish_says_so_and_english_ones_say_
     response.save(update_fields=["language"])
     english = clinician.get(reverse("measures:response_fhir", args=[response.pk])).json()
     assert "language" not in english
+
+
+def test_the_clinician_sets_a_guardians_language_from_the_childs_record(cast, web_as):
+    url = reverse("people:guardian_link_edit", args=[cast.guardian_link.pk])
+    clinician = web_as(cast.clinician)
+    assert 'name="language"' in clinician.get(url).text
+
+    saved = clinician.post(
+        url,
+        {
+            "relationship": "mother",
+            "consent_to_treatment": "on",
+            "is_active": "on",
+            "language": "es",
+        },
+    )
+
+    assert saved.status_code == 302
+    cast.guardian.refresh_from_db()
+    assert cast.guardian.language == "es"
