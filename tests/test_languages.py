@@ -262,3 +262,11 @@ def test_the_clinician_sets_a_guardians_language_from_the_childs_record(cast, we
     assert saved.status_code == 302
     cast.guardian.refresh_from_db()
     assert cast.guardian.language == "es"
+
+
+def test_a_password_reset_email_is_in_the_language_of_the_account(spanish, client):
+    client.post(reverse("accounts:password_reset"), {"email": spanish.guardian.email})
+
+    [message] = mail.outbox
+    assert message.subject == "Restablezca su contraseña de Rapport"
+    assert "Alguien ha pedido restablecer la contraseña" in message.body

@@ -43,6 +43,8 @@ CLIENT_FACING_TEMPLATES = (
     "people/email/client_invitation.txt",
     "people/email/guardian_invitation.txt",
     "reports/email/link.txt",
+    "accounts/email/password_reset.txt",
+    "accounts/email/password_reset_subject.txt",
     "reports/portal_panel.html",
     "plans/portal_panel.html",
     "progress/portal_link.html",

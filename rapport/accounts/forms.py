@@ -7,6 +7,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from rapport.accounts.models import Role, User
+from rapport.people.languages import language_of, writing_to
 from rapport.practices.models import Team
 
 
@@ -99,3 +100,9 @@ class ResetPasswordForm(PasswordResetForm):
 
     def get_users(self, email: str) -> Any:
         return User.objects.filter(email__iexact=email.strip(), is_active=True)
+
+    def send_mail(self, *args: Any, **kwargs: Any) -> None:
+        """The email in the language of the account it is for, whoever asked for it."""
+        context = kwargs.get("context") or args[2]
+        with writing_to(language_of(context["user"])):
+            super().send_mail(*args, **kwargs)
