@@ -67,7 +67,7 @@ class User(AbstractBaseUser):
         choices=language_choices,
         default="en",
         db_default="en",
-        verbose_name="Language of pages and emails",
+        verbose_name="Language of Rapport's pages",
     )
 
     objects = UserManager()

@@ -47,7 +47,7 @@ class Client(models.Model):
         choices=language_choices,
         default="en",
         db_default="en",
-        verbose_name="Language of forms, portal and emails",
+        verbose_name="Language of forms and the portal",
     )
     status = models.CharField(
         max_length=16, choices=ClientStatus.choices, default=ClientStatus.ACTIVE

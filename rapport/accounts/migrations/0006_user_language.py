@@ -14,6 +14,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='user',
             name='language',
-            field=models.CharField(choices=rapport.accounts.models.language_choices, db_default='en', default='en', max_length=8, verbose_name='Language of pages and emails'),
+            field=models.CharField(choices=rapport.accounts.models.language_choices, db_default='en', default='en', max_length=8, verbose_name="Language of Rapport's pages"),
         ),
     ]

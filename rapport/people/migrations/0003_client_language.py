@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='client',
             name='language',
-            field=models.CharField(choices=rapport.accounts.models.language_choices, db_default='en', default='en', max_length=8, verbose_name='Language of forms, portal and emails'),
+            field=models.CharField(choices=rapport.accounts.models.language_choices, db_default='en', default='en', max_length=8, verbose_name='Language of forms and the portal'),
         ),
         migrations.RunPython(spanish_speakers_read_spanish, migrations.RunPython.noop),
     ]
