@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint venv clean load faults
+.PHONY: run test bench lint venv clean load faults messages compile
 
 venv: $(STAMP)
 
@@ -62,6 +62,16 @@ lint: venv
 	@# The type checker's Django plugin loads the settings: development ones need no secret key.
 	RAPPORT_DEBUG=1 $(BIN)/mypy rapport
 	$(BIN)/bandit --quiet --recursive rapport --severity-level medium
+
+# Translations (README "Languages"). `messages` updates every catalogue from the templates, the
+# code and the built-in instruments (needs GNU gettext); `compile` turns the catalogues into the
+# .mo files the app reads, in Python. The .mo files are committed, so a fresh clone shows every
+# language without either step.
+messages: venv
+	RAPPORT_DEBUG=1 $(BIN)/python -m rapport messages
+
+compile: venv
+	RAPPORT_DEBUG=1 $(BIN)/python -m rapport compilecatalogues
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -133,6 +133,7 @@ MIDDLEWARE = [
     "rapport.accounts.middleware.TwoFactorRequiredMiddleware",
     "rapport.measures.middleware.ClientModeMiddleware",
     "rapport.practices.middleware.PracticeTimezoneMiddleware",
+    "rapport.practices.middleware.LanguageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so that it sees the response of the authentication backend.
     "axes.middleware.AxesMiddleware",
@@ -336,6 +337,14 @@ SECURE_CSP = {
 
 # --- Internationalisation and time ----------------------------------------------------------
 LANGUAGE_CODE = "en"
+# The languages a client, guardian or staff member may choose (rapport.practices.languages picks
+# one per request and per email). A translator adds a language with a catalogue under
+# rapport/locale/<code>/LC_MESSAGES/django.po and one line here (README "Languages").
+LANGUAGES = [
+    ("en", "English"),
+    ("es", "Spanish (español)"),
+]
+LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
 TIME_ZONE = "UTC"  # storage and the audit trail; pages use the practice's own time zone
 USE_I18N = True
 USE_TZ = True

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from rapport.accounts.models import Role, User
+from rapport.people.languages import language_of, writing_to
 from rapport.practices.models import Team
 
 
@@ -56,13 +57,18 @@ class UserForm(forms.ModelForm[User]):
 
     class Meta:
         model = User
-        fields = ["full_name", "email", "role", "team", "is_active"]
+        fields = ["full_name", "email", "role", "team", "language", "is_active"]
         labels = {"full_name": "Full name", "is_active": "Account active"}
 
     def __init__(self, *args: Any, practice_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = Team.objects.filter(practice_id=practice_id)  # type: ignore[attr-defined]
         self.fields["team"].required = False
+        # Left out, the account keeps its language (English for a new one).
+        self.fields["language"].required = False
+
+    def clean_language(self) -> str:
+        return self.cleaned_data.get("language") or self.instance.language or "en"
 
     def clean_email(self) -> str:
         email = str(self.cleaned_data["email"]).strip().lower()
@@ -94,3 +100,9 @@ class ResetPasswordForm(PasswordResetForm):
 
     def get_users(self, email: str) -> Any:
         return User.objects.filter(email__iexact=email.strip(), is_active=True)
+
+    def send_mail(self, *args: Any, **kwargs: Any) -> None:
+        """The email in the language of the account it is for, whoever asked for it."""
+        context = kwargs.get("context") or args[2]
+        with writing_to(language_of(context["user"])):
+            super().send_mail(*args, **kwargs)

@@ -2,10 +2,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """The languages people may choose, read when asked: a new language needs no migration."""
+    return list(settings.LANGUAGES)
+
+
+LANGUAGE_MAX_LENGTH = 8
 
 
 class Role(models.TextChoices):
@@ -52,6 +61,14 @@ class User(AbstractBaseUser):
     )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(auto_now_add=True)
+    # Staff pages and a guardian's forms, portal and emails; a client's come from their record.
+    language = models.CharField(
+        max_length=LANGUAGE_MAX_LENGTH,
+        choices=language_choices,
+        default="en",
+        db_default="en",
+        verbose_name="Language of Rapport's pages",
+    )
 
     objects = UserManager()
 

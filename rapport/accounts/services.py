@@ -28,7 +28,7 @@ from rapport.audit.models import AuditEvent
 from rapport.audit.services import audit_record
 from rapport.core.throttle import count_within
 
-USER_FIELDS = ("full_name", "email", "role", "team", "is_active")
+USER_FIELDS = ("full_name", "email", "role", "team", "language", "is_active")
 
 
 @transaction.atomic

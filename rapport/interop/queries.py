@@ -232,6 +232,7 @@ def client_record(client: Client, recipient: Recipient) -> ClientRecord:
                 author_pk=author,
                 total=r.total,
                 band=r.band,
+                language=r.language,
             )
         )
 

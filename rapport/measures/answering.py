@@ -10,12 +10,25 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
 
 from rapport.measures.forms import answer_fields, posted_answers
 from rapport.measures.models import AccessLink, Assignment, Response
 from rapport.measures.queries import link_respondent
 from rapport.measures.registry import get_instrument
 from rapport.measures.services import AnswersInvalid, draft_save, response_submit
+from rapport.measures.wording import answer_problem, english_only, in_reader_language
+from rapport.people.languages import client_language, language_of, writing_to
+
+
+def respondent_language(assignment: Assignment) -> str:
+    """The language a form is shown in: the client's own, a guardian's own; a therapist's form
+    in the language of the page around it."""
+    if assignment.respondent == "client":
+        return client_language(assignment.episode.client)
+    if assignment.respondent == "guardian":
+        return language_of(assignment.respondent_user)
+    return translation.get_language() or "en"
 
 
 def answer(
@@ -27,7 +40,38 @@ def answer(
     context: dict[str, Any],
     link: AccessLink | None = None,
 ) -> HttpResponse | Response:
-    """Show an assignment's form, keep a draft, or store the response (returned on success)."""
+    """Show an assignment's form, keep a draft, or store the response (returned on success).
+
+    A form the client or guardian answers is in their language, even on the clinician's
+    device; one the clinician types in from paper stays in the clinician's.
+    """
+    language = (
+        translation.get_language() or "en"
+        if mode == Response.Mode.CLINICIAN
+        else respondent_language(assignment)
+    )
+    with writing_to(language):
+        return _answer(
+            request,
+            assignment,
+            mode=mode,
+            template=template,
+            context=context,
+            link=link,
+            language=language,
+        )
+
+
+def _answer(
+    request: HttpRequest,
+    assignment: Assignment,
+    *,
+    mode: str,
+    template: str,
+    context: dict[str, Any],
+    link: AccessLink | None,
+    language: str,
+) -> HttpResponse | Response:
     instrument = get_instrument(
         assignment.instrument_id, practice_id=assignment.episode.practice_id
     )
@@ -54,7 +98,12 @@ def answer(
             )
             try:
                 return response_submit(
-                    assignment=assignment, answers=values, mode=mode, actor=actor, link=link
+                    assignment=assignment,
+                    answers=values,
+                    mode=mode,
+                    actor=actor,
+                    link=link,
+                    language=language,
                 )
             except AnswersInvalid as invalid:
                 errors = invalid.errors
@@ -64,10 +113,15 @@ def answer(
                 errors = {"": " ".join(error.messages)}
                 status = 409
     known = {item.link_id for item in instrument.items}
+    errors = {key: answer_problem(message) for key, message in errors.items()}
+    shown = in_reader_language(instrument)
     context = {
         **context,
-        "instrument": instrument,
-        "fields": answer_fields(instrument, values, errors),
+        "instrument": shown,
+        "english_only": english_only(instrument),
+        # Instructions that already say so are not told twice (in English, the words compared).
+        "says_no_right_or_wrong": "no right or wrong" in instrument.description,
+        "fields": answer_fields(shown, values, errors),
         "other_errors": [msg for key, msg in errors.items() if key not in known],
         "error_count": len(errors),
         "saved_draft": saved_draft,

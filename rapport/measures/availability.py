@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from rapport.care.models import Modality
 from rapport.core.schedules import LEAD_HOURS_DEFAULT, FormTiming, form_available, form_opens_at
@@ -50,19 +52,20 @@ def not_yet_reason(assignment: Assignment) -> str:
     """Why a form cannot be answered yet, in the words a person needs (times in local time)."""
     session = assignment.session
     if session is None:
-        return "This form is not open yet."
+        return _("This form is not open yet.")
     timing = assignment_timing(assignment)
     if session.attendance not in ("scheduled", "attended"):
-        return "This session did not take place, so its form is closed."
+        return _("This session did not take place, so its form is closed.")
     if timing == FormTiming.FEEDBACK:
-        return "Feedback about a session opens once the session has been held."
+        return _("Feedback about a session opens once the session has been held.")
     opens = timezone.localtime(
         form_opens_at(
             timing=timing, session_start=session.scheduled_start, lead_hours=lead_hours(assignment)
         ),
         session.episode.practice.zone,
     )
-    return f"This form opens on {opens:%a} {opens.day} {opens:%b %Y, %H:%M}."
+    # Names of days and months in the reader's language, not the server's locale.
+    return _("This form opens on %(when)s.") % {"when": date_format(opens, _("D j M Y, H:i"))}
 
 
 def available_only(

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.formats import number_format
 
 from rapport.accounts.forms import SubmitOnceMixin
 from rapport.core.instruments import MAX_TEXT_LENGTH, Instrument
@@ -35,8 +36,9 @@ class AnswerField:
 
     @property
     def max_length(self) -> str:
-        """The longest written answer accepted, as people read numbers ("4,000")."""
-        return f"{MAX_TEXT_LENGTH:,}"
+        """The longest written answer accepted, as people read numbers ("4,000"; "4000" in
+        Spanish)."""
+        return number_format(MAX_TEXT_LENGTH, force_grouping=True)
 
     @property
     def choices(self) -> list[tuple[str, str]]:

@@ -249,6 +249,8 @@ class Response(models.Model):
     flags = models.JSONField(default=list)
     mode = models.CharField(max_length=12, choices=Mode.choices)
     completed_at = models.DateTimeField()
+    # The language the form was shown in: exports flag answers given to a translated version.
+    language = models.CharField(max_length=8, default="en", db_default="en")
 
     # Whose record this is, for rapport.access.load.
     client_path: ClassVar[str] = "episode__client"

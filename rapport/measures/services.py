@@ -12,6 +12,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from rapport.accounts.models import Role, User
 from rapport.alerts.models import Alert
@@ -46,6 +47,7 @@ from rapport.measures.queries import (
 )
 from rapport.measures.registry import choose_version, get_instrument
 from rapport.measures.signals import assignments_preparing, response_submitted
+from rapport.people.languages import client_language, language_of, writing_to
 
 # 32 random bytes: 256 bits, well above the 128 the threat model asks for.
 TOKEN_BYTES = 32
@@ -360,8 +362,11 @@ def response_submit(
     mode: str,
     actor: User | None,
     link: AccessLink | None = None,
+    language: str = "en",
 ) -> Response:
     """Store a completed form once, score it and raise alerts; all or nothing.
+
+    `language` is the one the form was shown in, kept with the answers.
 
     A repeated submit (double click, retry after a network error) finds the stored response
     and returns it instead of storing a second one.
@@ -391,6 +396,7 @@ def response_submit(
     response = Response.scored(
         assignment=locked, instrument=instrument, answers=answers, mode=mode, completed_at=now
     )
+    response.language = language
     response.save(force_insert=True)
     locked.status = Assignment.Status.COMPLETED
     locked.draft = {}
@@ -457,8 +463,19 @@ def link_email(
         "for_child": assignment.respondent == "guardian",
         "about_session": assignment.instrument.kind == "alliance",
     }
-    subject = ("Reminder: " if reminder else "") + "A short form before your next session"
-    send_mail(subject, render_to_string("measures/email/link.txt", context), None, [to])
+    language = (
+        client_language(episode.client)
+        if assignment.respondent == "client"
+        else language_of(assignment.respondent_user)
+    )
+    with writing_to(language):
+        subject = (
+            _("Reminder: a short form before your next session")
+            if reminder
+            else _("A short form before your next session")
+        )
+        body = render_to_string("measures/email/link.txt", context)
+    send_mail(subject, body, None, [to])
     return True
 
 

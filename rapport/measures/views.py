@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -22,7 +24,7 @@ from rapport.care.models import Episode
 from rapport.core.fhir import questionnaire_response_json
 from rapport.http import AuthenticatedHttpRequest
 from rapport.links import absolute_url, fhir_base
-from rapport.measures.answering import answer
+from rapport.measures.answering import answer, respondent_language
 from rapport.measures.availability import assignment_available, not_yet_reason
 from rapport.measures.client_mode import CLIENT_MODE, client_mode_state
 from rapport.measures.forms import (
@@ -45,6 +47,7 @@ from rapport.measures.services import (
     measure_plan_set,
     measure_plan_stop,
 )
+from rapport.people.languages import supported, writing_to
 from rapport.web import client_ip, run_form
 
 
@@ -75,12 +78,17 @@ def link_form(request: HttpRequest, token: str) -> HttpResponse:
         link=link,
     )
     if isinstance(result, Response):
-        return redirect("measures:link_done")
+        # The thank-you page knows nobody: it is told the language the form was in.
+        done = reverse("measures:link_done")
+        if result.language != settings.LANGUAGE_CODE:
+            done += f"?lang={result.language}"
+        return redirect(done)
     return result
 
 
 def link_done(request: HttpRequest) -> HttpResponse:
-    return render(request, "measures/link_done.html")
+    with writing_to(supported(request.GET.get("lang"))):
+        return render(request, "measures/link_done.html")
 
 
 # --- In session: the device handed to the client ----------------------------------------------
@@ -145,14 +153,17 @@ def client_mode_unlock(request: AuthenticatedHttpRequest) -> HttpResponse:
             # Whoever holds the device is not the clinician: end the session entirely.
             logout(request)
             return redirect("accounts:login")
-        error = "That password is not right."
-    done = not Assignment.objects.filter(pk=state["assignment"], status="pending").exists()
-    return render(
-        request,
-        "measures/client_mode_unlock.html",
-        {"done": done, "error": error},
-        status=400 if error else 200,
-    )
+        error = _("That password is not right.")
+    assignment = Assignment.objects.filter(pk=state["assignment"]).first()
+    done = assignment is None or assignment.status != Assignment.Status.PENDING
+    # The client holds the device: the screen is in their language.
+    with writing_to(respondent_language(assignment) if assignment else "en"):
+        return render(
+            request,
+            "measures/client_mode_unlock.html",
+            {"done": done, "error": error},
+            status=400 if error else 200,
+        )
 
 
 # --- Staff pages ------------------------------------------------------------------------------
@@ -313,6 +324,7 @@ def response_fhir(request: AuthenticatedHttpRequest, response_id: int) -> HttpRe
         subject_reference=f"Patient/rapport-client-{response.episode.client_id}",
         authored=response.completed_at,
         base=fhir_base(),
+        language=response.language,
     )
     reply = JsonResponse(document, json_dumps_params={"indent": 2})
     reply["Content-Type"] = "application/fhir+json"

@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from rapport.accounts.forms import SubmitOnceMixin
-from rapport.accounts.models import CLINICAL_STAFF_ROLES, User
+from rapport.accounts.models import CLINICAL_STAFF_ROLES, User, language_choices
 from rapport.people.models import Client, GuardianLink
 from rapport.people.queries import CaseloadFilters
 
@@ -28,9 +28,21 @@ class ClientForm(forms.ModelForm[Client]):
             "phone",
             "address",
             "preferred_language",
+            "language",
             "status",
         ]
         widgets = {"date_of_birth": DateInput(), "address": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "language": "Forms, the portal and emails reach the client in this language.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Left out, the client keeps the language they have (English for a new client).
+        self.fields["language"].required = False
+
+    def clean_language(self) -> str:
+        return self.cleaned_data.get("language") or self.instance.language or "en"
 
     def clean_date_of_birth(self) -> date:
         value: date = self.cleaned_data["date_of_birth"]
@@ -81,6 +93,18 @@ class GuardianLinkForm(forms.ModelForm[GuardianLink]):
             "is_active": "Link active",
         }
 
+    language = forms.ChoiceField(
+        choices=language_choices,
+        required=False,
+        label="The guardian's language",
+        help_text="Their forms, portal and emails are in this language.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial.setdefault("language", self.instance.guardian.language)
+
 
 class BreakGlassForm(SubmitOnceMixin):
     reason = forms.CharField(
@@ -128,4 +152,11 @@ class GuardianAddForm(SubmitOnceMixin):
     relationship = forms.ChoiceField(choices=GuardianLink.Relationship.choices)
     consent_to_treatment = forms.BooleanField(
         required=False, label="Has consented to the young person's treatment"
+    )
+    language = forms.ChoiceField(
+        choices=language_choices,
+        required=False,
+        initial="en",
+        label="Their language",
+        help_text="Forms, the portal and emails reach them in this language.",
     )

@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 from django.db import models
 from django.utils import timezone
 
-from rapport.accounts.models import Role, User
+from rapport.accounts.models import LANGUAGE_MAX_LENGTH, Role, User, language_choices
 from rapport.core.ages import AgeBand, age_band
 from rapport.core.text import search_key
 
@@ -40,6 +40,15 @@ class Client(models.Model):
     phone = models.CharField(max_length=40, blank=True)
     address = models.TextField(blank=True)
     preferred_language = models.CharField(max_length=60, default="English")
+    # The language Rapport writes to the client in (forms, portal, emails): one of the
+    # translated ones, where `preferred_language` above may name any language.
+    language = models.CharField(
+        max_length=LANGUAGE_MAX_LENGTH,
+        choices=language_choices,
+        default="en",
+        db_default="en",
+        verbose_name="Language of forms and the portal",
+    )
     status = models.CharField(
         max_length=16, choices=ClientStatus.choices, default=ClientStatus.ACTIVE
     )

@@ -9,12 +9,14 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 from rapport.accounts.models import CLINICAL_STAFF_ROLES, Role, User
 from rapport.accounts.password_links import set_password_link
 from rapport.audit.services import audit_record
 from rapport.care.models import Episode
 from rapport.care.signals import episode_opened
+from rapport.people.languages import client_language, language_of, writing_to
 from rapport.people.models import Client, GuardianLink
 from rapport.people.signals import guardian_link_ended
 
@@ -27,6 +29,7 @@ CLIENT_FIELDS = (
     "phone",
     "address",
     "preferred_language",
+    "language",
     "status",
 )
 
@@ -104,6 +107,14 @@ def guardian_link_update(
     if changed:
         link.full_clean()
         link.save(update_fields=list(changed))
+    # The guardian's language is their own, whichever child's link it is set from.
+    language = settings.get("language")
+    guardian = link.guardian
+    if language and language != guardian.language:
+        changed["language"] = [guardian.language, language]
+        guardian.language = language
+        guardian.full_clean(exclude=["password"])
+        guardian.save(update_fields=["language"])
     audit_record(actor=actor, action="update", obj=link, detail={"changed": changed})
     if "is_active" in changed and not link.is_active:
         guardian_link_ended.send(sender=GuardianLink, link=link)
@@ -113,17 +124,25 @@ def guardian_link_update(
 def _invite(
     user: User, *, practice_name: str, base_url: str | None, template: str, extra: dict[str, Any]
 ) -> None:
-
-    body = render_to_string(
-        template,
-        {
-            "user": user,
-            "practice_name": practice_name,
-            **extra,
-            "link": set_password_link(user, base_url=base_url),
-        },
+    client = extra.get("client")
+    # A client's language is on their record (their account may be moments old).
+    language = (
+        client_language(client)
+        if isinstance(client, Client) and user.role == Role.CLIENT
+        else language_of(user)
     )
-    send_mail(f"Your Rapport account at {practice_name}", body, None, [user.email])
+    with writing_to(language):
+        body = render_to_string(
+            template,
+            {
+                "user": user,
+                "practice_name": practice_name,
+                **extra,
+                "link": set_password_link(user, base_url=base_url),
+            },
+        )
+        subject = _("Your Rapport account at %(practice)s") % {"practice": practice_name}
+    send_mail(subject, body, None, [user.email])
 
 
 @transaction.atomic
@@ -136,6 +155,7 @@ def guardian_add(
     relationship: str,
     consent_to_treatment: bool,
     base_url: str | None = None,
+    language: str = "",
 ) -> GuardianLink:
     """Link a parent or guardian to a child or adolescent client, inviting them if new."""
 
@@ -149,6 +169,7 @@ def guardian_add(
             full_name=full_name.strip(),
             role=Role.GUARDIAN,
             practice_id=client.practice_id,
+            language=language or "en",
         )
         guardian.set_unusable_password()
         guardian.full_clean(exclude=["password"])

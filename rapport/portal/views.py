@@ -4,6 +4,8 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -18,6 +20,15 @@ from rapport.measures.availability import assignment_available, available_only, 
 from rapport.measures.models import Assignment, Response
 from rapport.measures.queries import MeasureHistory, score_histories
 from rapport.people.models import Client, GuardianLink
+
+# The kinds of appointment as the portal names them (care.models.Modality's labels), listed so
+# that the catalogues carry them: the home page translates the label it is given.
+MODALITY_WORDS = (
+    gettext_noop("In person"),
+    gettext_noop("Video"),
+    gettext_noop("Phone"),
+    gettext_noop("Text / chat"),
+)
 
 
 def _visible_histories(
@@ -97,6 +108,6 @@ def assignment(request: AuthenticatedHttpRequest, assignment_id: int) -> HttpRes
         context={"form_action": request.path, "show_draft": True},
     )
     if isinstance(result, Response):
-        messages.success(request, "Thank you — your answers have been sent to your therapist.")
+        messages.success(request, _("Thank you — your answers have been sent to your therapist."))
         return redirect("portal:home")
     return result

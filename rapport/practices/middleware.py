@@ -3,8 +3,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from rapport.people.languages import language_of
 from rapport.people.models import Client
 from rapport.practices.models import Practice
 
@@ -37,3 +38,20 @@ def _portal_practice(request: HttpRequest) -> Practice | None:
         return None
     client = Client.objects.filter(user=user).select_related("practice").first()
     return client.practice if client else None
+
+
+class LanguageMiddleware:
+    """Pages are in the signed-in person's own language (a client's from their record); pages
+    for nobody in particular are in the default. Forms opened from links choose their
+    respondent's language themselves (rapport.measures.answering)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user if request.user.is_authenticated else None
+        translation.activate(language_of(user))
+        try:
+            return self.get_response(request)
+        finally:
+            translation.deactivate()

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from rapport.accounts.models import User
 from rapport.audit.models import AuditEvent
@@ -19,6 +20,7 @@ from rapport.audit.services import audit_record
 from rapport.care.models import Episode
 from rapport.core.tokens import hash_token
 from rapport.links import absolute_url
+from rapport.people.languages import language_of, writing_to
 from rapport.practices.models import Practice
 from rapport.reports.models import NAME_MAX, RECOMMENDATIONS_MAX, DischargeLetter, ReportLink
 from rapport.reports.queries import EMAILED_KINDS, report_recipients
@@ -133,12 +135,10 @@ def report_link_send(
         "link": absolute_url(reverse("reports:download", args=[token]), base_url),
         "valid_hours": practice.link_valid_hours,
     }
-    send_mail(
-        f"A document from {practice.name}",
-        render_to_string("reports/email/link.txt", context),
-        None,
-        [recipient.email],
-    )
+    with writing_to(language_of(recipient)):
+        subject = _("A document from %(practice)s") % {"practice": practice.name}
+        body = render_to_string("reports/email/link.txt", context)
+    send_mail(subject, body, None, [recipient.email])
     audit_record(
         actor=actor,
         action="report_email",

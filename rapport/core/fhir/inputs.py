@@ -116,6 +116,7 @@ class ResponseInput:
     author_pk: int | None
     total: float | None
     band: str
+    language: str = "en"  # the form's language when it was answered
 
 
 @dataclass(frozen=True)

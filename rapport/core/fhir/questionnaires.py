@@ -51,6 +51,10 @@ def canonical(instrument: Instrument, base: str) -> str:
     return f"{absolute(instrument.questionnaire['url'], base)}|{instrument.version}"
 
 
+# The language the instruments are written in; a form shown in another was translated.
+SOURCE_LANGUAGE = "en"
+
+
 def questionnaire_json(instrument: Instrument, base: str) -> dict[str, Any]:
     """The instrument's FHIR R4 Questionnaire, its own names under the FHIR base `base` (a copy;
     it always carries url and version)."""
@@ -83,8 +87,12 @@ def questionnaire_response_json(
     base: str,
     status: str = "completed",
     context: Mapping[str, str] | None = None,
+    language: str = SOURCE_LANGUAGE,
 ) -> dict[str, Any]:
     """A FHIR R4 QuestionnaireResponse for one administration.
+
+    `language` is the one the form was shown in: one other than the instrument's own (English)
+    is stated as the resource's language, so that scores from a translated form stand out.
 
     Choice answers become valueCoding (the option's system, code and display), sliders
     valueInteger, free text valueString; unanswered items are left out. `context` fills in
@@ -129,6 +137,8 @@ def questionnaire_response_json(
         "subject": {"reference": subject_reference},
         "authored": authored.isoformat(),
     }
+    if language != SOURCE_LANGUAGE:
+        response["language"] = language
     if items:
         response["item"] = items
     return response

@@ -278,6 +278,7 @@ def questionnaire_response_resource(response: ResponseInput, base: str) -> dict[
         subject_reference=reference("Patient", response.client_pk)["reference"],
         authored=response.completed_at,
         base=base,
+        language=response.language,
     )
     document["meta"] = SENSITIVE_META
     if response.encounter_pk is not None:

@@ -1,0 +1,20 @@
+"""An instrument's names in the reader's language, for pages that list forms by name."""
+
+from __future__ import annotations
+
+from django import template
+
+from rapport.core.instruments import Instrument
+from rapport.measures.wording import in_reader_language
+
+register = template.Library()
+
+
+@register.filter
+def title_read(instrument: Instrument) -> str:
+    return in_reader_language(instrument).title
+
+
+@register.filter
+def short_title_read(instrument: Instrument) -> str:
+    return in_reader_language(instrument).short_title

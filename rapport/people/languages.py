@@ -1,0 +1,42 @@
+"""Which language Rapport writes to a person in: a client's comes from their record (the
+clinician sets it), a guardian's and a staff member's from their own account. Pages, forms
+opened from links and emails all ask here, never the browser's Accept-Language: a parent on a
+shared family computer still reads their own language."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.utils import translation
+
+from rapport.accounts.models import Role, User
+from rapport.people.models import Client
+
+
+def supported(code: str | None) -> str:
+    """`code` if Rapport has it, else the practice's default (English)."""
+    known = {lang for lang, _ in settings.LANGUAGES}
+    return code if code in known else settings.LANGUAGE_CODE
+
+
+def language_of(user: User | None) -> str:
+    """The language `user` reads Rapport in; the default for nobody."""
+    if user is None:
+        return settings.LANGUAGE_CODE
+    if user.role == Role.CLIENT:
+        language = Client.objects.filter(user=user).values_list("language", flat=True).first()
+        return supported(language)
+    return supported(user.language)
+
+
+def client_language(client: Client) -> str:
+    return supported(client.language)
+
+
+@contextmanager
+def writing_to(language: str) -> Iterator[None]:
+    """Render pages, form errors and emails inside in `language`."""
+    with translation.override(supported(language)):
+        yield
