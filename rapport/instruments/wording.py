@@ -73,6 +73,8 @@ _('We worked on the things that matter to me.')
 _('I liked the way we did things today.')
 # Translators: feedback-child, feedback-overall
 _("Today's session helped me.")
+# Translators: feedback-child, feedback-helped
+_('What helped you most today?')
 # Translators: feedback-child, feedback-better
 _('What could have been better?')
 # Translators: feedback-client, title
@@ -89,6 +91,8 @@ _('We worked on the things that matter most to me.')
 _('The way we worked today made sense to me.')
 # Translators: feedback-client, feedback-overall
 _("Overall, today's session was helpful.")
+# Translators: feedback-client, feedback-helped
+_("What helped you most in today's session?")
 # Translators: feedback-guardian, title
 _('Rapport Session Feedback for parents and carers')
 # Translators: feedback-guardian, short title
@@ -101,6 +105,8 @@ _('I felt the therapist listened to me and valued what I had to say.')
 _('We worked on what matters most for my child and our family.')
 # Translators: feedback-guardian, feedback-approach
 _('The way the therapist is working with us makes sense to me.')
+# Translators: feedback-guardian, feedback-helped
+_("What helped you or your child most in today's session?")
 # Translators: feedback-therapist, title
 _("Rapport Session Feedback: therapist's view")
 # Translators: feedback-therapist, short title
