@@ -281,3 +281,25 @@ def _valid_ip(text: str) -> str | None:
         return str(ipaddress.ip_address(text))
     except ValueError:
         return None
+
+
+# --- Exports that need the FHIR base ------------------------------------------------------------
+
+
+def needs_fhir_base[**P](view: Callable[P, HttpResponse]) -> Callable[P, HttpResponse]:
+    """A FHIR download answers 503 with the reason when the installation has no FHIR base (no
+    RAPPORT_FHIR_BASE nor RAPPORT_BASE_URL): an export must not invent the address its
+    resources are known by, and a setting left out is not a server error."""
+
+    @functools.wraps(view)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        if not settings.RAPPORT_FHIR_BASE:
+            return HttpResponse(
+                "FHIR export is not set up on this installation: its administrator must set "
+                "RAPPORT_FHIR_BASE (or RAPPORT_BASE_URL).",
+                status=503,
+                content_type="text/plain; charset=utf-8",
+            )
+        return view(*args, **kwargs)
+
+    return guarded

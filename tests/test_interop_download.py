@@ -145,6 +145,20 @@ def test_without_a_fhir_base_the_command_says_what_to_set(
         export("--client", str(cast.adult_client.pk), "--out", str(tmp_path / "x.json"))
 
 
+@pytest.mark.parametrize("who", ["clinician", "admin"])
+def test_without_a_fhir_base_the_downloads_say_what_to_set_and_export_nothing(
+    cast: Cast, settings: Any, who: str
+) -> None:
+    settings.RAPPORT_FHIR_BASE = ""
+    address = url(cast) if who == "clinician" else reverse("interop:practice_fhir")
+
+    reply = signed_in(getattr(cast, who)).get(address)
+
+    assert reply.status_code == 503
+    assert "RAPPORT_FHIR_BASE" in reply.content.decode()
+    assert "resourceType" not in reply.content.decode()
+
+
 def test_a_format_other_than_bundle_is_refused(cast: Cast, tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="format 'csv' is not one of bundle, ndjson"):
         export(

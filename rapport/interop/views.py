@@ -12,10 +12,12 @@ from rapport.accounts.decorators import role_required
 from rapport.accounts.models import Role
 from rapport.http import AuthenticatedHttpRequest
 from rapport.interop.queries import admin_practice_export, staff_client_export
+from rapport.web import needs_fhir_base
 
 
 @role_required(Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN)
 @require_http_methods(["GET"])
+@needs_fhir_base
 def client_fhir(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     """The client's whole record (all their episodes) as a FHIR R4 collection Bundle."""
     client, bundle = staff_client_export(request.user, client_id)
@@ -28,6 +30,7 @@ def client_fhir(request: AuthenticatedHttpRequest, client_id: int) -> HttpRespon
 
 @role_required(Role.ADMIN)
 @require_http_methods(["GET"])
+@needs_fhir_base
 def practice_fhir(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The admin's whole practice as one FHIR R4 collection Bundle, written as it is read."""
     practice, pieces = admin_practice_export(request.user)

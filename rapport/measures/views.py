@@ -48,7 +48,7 @@ from rapport.measures.services import (
     measure_plan_stop,
 )
 from rapport.people.languages import supported, writing_to
-from rapport.web import client_ip, run_form
+from rapport.web import client_ip, needs_fhir_base, run_form
 
 
 @never_cache
@@ -314,6 +314,7 @@ def _answer_label(item: Any, value: Any) -> str:
 
 
 @role_required(Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN)
+@needs_fhir_base
 def response_fhir(request: AuthenticatedHttpRequest, response_id: int) -> HttpResponse:
     response = access.load(request.user, Response, response_id)
     instrument = get_instrument(response.instrument_id, practice_id=response.episode.practice_id)
