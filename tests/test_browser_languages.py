@@ -30,15 +30,17 @@ def _shot(page, name: str) -> None:
         page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def _answer_with_the_keyboard(page, questions: int, value: int, text: str = "") -> None:
-    """Tab into each 0-10 scale, Space picks 0, the right arrow moves to `value`; then the
-    written answer, if any, and Enter on the send button."""
+def _answer_with_the_keyboard(
+    page, questions: int, value: int, texts: tuple[str, ...] = ()
+) -> None:
+    """Tab into each 0-10 scale, Space picks 0, the right arrow moves to `value`; then each
+    written answer in form order, and Enter on the send button."""
     for _ in range(questions):
         page.keyboard.press("Tab")
         page.keyboard.press("Space")
         for _ in range(value):
             page.keyboard.press("ArrowRight")
-    if text:
+    for text in texts:
         page.keyboard.press("Tab")
         page.keyboard.type(text)
     page.keyboard.press("Tab")
@@ -76,22 +78,28 @@ def test_a_spanish_speaking_guardian_answers_on_a_phone_with_the_keyboard_in_spa
     cast, checkin, feedback = spanish_family
     context = browser.new_context(viewport=PHONE, locale="en-GB")
     page = context.new_page()
-    for assignment, name, questions, text in (
-        (checkin, "guardian-checkin", 4, ""),
-        (feedback, "guardian-feedback", 4, "Más tiempo para hablar"),
+    for assignment, name, questions, texts in (
+        (checkin, "guardian-checkin", 4, ()),
+        # What helped, then what could be better.
+        (
+            feedback,
+            "guardian-feedback",
+            4,
+            ("Los ejercicios de respiración", "Más tiempo para hablar"),
+        ),
     ):
         _, token = link_issue(actor=None, assignment=assignment)
         page.goto(live_server.url + reverse("measures:link_form", args=[token]))
         assert page.locator("html").get_attribute("lang") == "es"
         _shot(page, f"{name}-phone")
-        _answer_with_the_keyboard(page, questions, value=7, text=text)
+        _answer_with_the_keyboard(page, questions, value=7, texts=texts)
         page.wait_for_url("**/m/done/**")
         assert "Gracias" in page.locator("h1").inner_text()
         _shot(page, f"{name}-done-phone")
         assert Response.objects.get(assignment=assignment).language == "es"
-    assert Response.objects.get(assignment=feedback).answers["feedback-better"] == (
-        "Más tiempo para hablar"
-    )
+    written = Response.objects.get(assignment=feedback).answers
+    assert written["feedback-helped"] == "Los ejercicios de respiración"
+    assert written["feedback-better"] == "Más tiempo para hablar"
     context.close()
 
 

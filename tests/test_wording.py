@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from rapport.core.text import search_key
-from rapport.measures.forms import answer_fields
+from rapport.measures.answering import form_context
 from rapport.measures.registry import builtin_instruments, get_instrument
 from rapport.people.models import Client
 from rapport.plans.goal_status import goal_target_words
@@ -116,10 +116,7 @@ def test_the_caseload_and_the_dashboard_have_different_headings(cast, web_as):
 @pytest.mark.parametrize("instrument_id", ["checkin-child", "checkin-adult", "phq9"])
 def test_a_form_says_each_reassurance_once_and_a_licence_line_only_for_others_work(instrument_id):
     instrument = get_instrument(instrument_id)
-    html = render_to_string(
-        "measures/answer_page.html",
-        {"instrument": instrument, "fields": answer_fields(instrument, {}, {})},
-    )
+    html = render_to_string("measures/answer_page.html", form_context(instrument, {}, {}))
     text = visible_text(html).lower()
     assert text.count("no right or wrong") == 1
     assert ("licence" in text) is False

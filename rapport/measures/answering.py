@@ -5,6 +5,7 @@ response."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -12,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
 
+from rapport.core.instruments import Instrument
 from rapport.measures.forms import answer_fields, posted_answers
 from rapport.measures.models import AccessLink, Assignment, Response
 from rapport.measures.queries import link_respondent
@@ -114,17 +116,26 @@ def _answer(
                 status = 409
     known = {item.link_id for item in instrument.items}
     errors = {key: answer_problem(message) for key, message in errors.items()}
-    shown = in_reader_language(instrument)
     context = {
         **context,
-        "instrument": shown,
-        "english_only": english_only(instrument),
-        # Instructions that already say so are not told twice (in English, the words compared).
-        "says_no_right_or_wrong": "no right or wrong" in instrument.description,
-        "fields": answer_fields(shown, values, errors),
+        **form_context(instrument, values, errors),
         "other_errors": [msg for key, msg in errors.items() if key not in known],
         "error_count": len(errors),
         "saved_draft": saved_draft,
         "assignment": assignment,
     }
     return render(request, template, context, status=status)
+
+
+def form_context(
+    instrument: Instrument, values: Mapping[str, Any], errors: Mapping[str, str]
+) -> dict[str, Any]:
+    """What the form's templates need of the instrument, in the reader's language."""
+    shown = in_reader_language(instrument)
+    return {
+        "instrument": shown,
+        "english_only": english_only(instrument),
+        # Instructions that already say so are not told twice (in English, the words compared).
+        "says_no_right_or_wrong": "no right or wrong" in instrument.description,
+        "fields": answer_fields(shown, values, errors),
+    }
