@@ -5,7 +5,6 @@ response."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -128,7 +127,7 @@ def _answer(
 
 
 def form_context(
-    instrument: Instrument, values: Mapping[str, Any], errors: Mapping[str, str]
+    instrument: Instrument, values: dict[str, Any], errors: dict[str, str]
 ) -> dict[str, Any]:
     """What the form's templates need of the instrument, in the reader's language."""
     shown = in_reader_language(instrument)
