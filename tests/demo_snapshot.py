@@ -28,8 +28,8 @@ from django.db import connection, models, transaction
 from rapport.demo.practice import (
     DemoLogin,
     DemoSummary,
-    _refresh_planner_statistics,
     build_demo_practice,
+    refresh_planner_statistics,
 )
 from rapport.practices.models import Practice
 
@@ -182,7 +182,7 @@ def _replay(recording: _Recording, tables: list[_Table]) -> DemoSummary:
         for statement in connection.ops.sequence_reset_sql(no_style(), written):
             cursor.execute(statement)
     # As after the build: PostgreSQL would plan the first queries for empty tables.
-    _refresh_planner_statistics()
+    refresh_planner_statistics()
     return DemoSummary(
         practice=Practice.objects.get(pk=recording.practice_pk),
         logins=list(recording.logins),

@@ -287,7 +287,7 @@ def _user(email: str, name: str, role: str, practice: Practice, usable: bool = T
 
 
 @transaction.atomic
-def _refresh_planner_statistics() -> None:
+def refresh_planner_statistics() -> None:
     """PostgreSQL plans queries from table statistics, which still describe empty tables right
     after thousands of rows are bulk-inserted (autovacuum cannot see an open transaction); the
     steps that follow, and the first pages, would otherwise get nested loops over full scans.
@@ -425,7 +425,7 @@ def build_demo_practice(*, today: date | None = None, seed: int = 7) -> DemoSumm
     )
     # Former clients with closed episodes, so outcome figures and validation have data.
     history = build_demo_history(practice=practice, plan=plan, users=users, today=today, seed=seed)
-    _refresh_planner_statistics()
+    refresh_planner_statistics()
     plans = build_demo_plans(
         plan=plan,
         episodes=episodes,
