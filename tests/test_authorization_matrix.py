@@ -16,6 +16,10 @@ add, per episode, a PHQ-9 plan, a pending assignment and a completed response wi
 alert, plus the adolescent's and the guardian's own forms (MatrixCast, in
 tests/authorization/matrix_cast.py).
 
+Each case's one request is checked four ways (status; a denied request writes nothing; a GET
+writes nothing, by the statements sent and by every table's row count; a clinical read or denial
+is audited): one request per case rather than one per check.
+
 Measure links (/m/<token>/) are public, like the sign-in page: whoever holds a valid token opens
 the form, signed in or not; any other token gets 410.
 
@@ -42,7 +46,12 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rapport.audit.models import AuditEvent
 from rapport.measures.models import LinkAttempt
 from rapport.people.models import Client
-from tests.authorization.bookkeeping import BOOKKEEPING_TABLES, tables_written
+from tests.authorization.bookkeeping import (
+    BOOKKEEPING_TABLES,
+    OPENING_MAY_WRITE,
+    row_counts,
+    tables_written,
+)
 from tests.authorization.cases import LOGIN, ROLES, Case, resolve
 from tests.authorization.fixtures import (  # noqa: F401
     Prepared,
@@ -78,19 +87,48 @@ def assert_status(response: Any, expected: int | str) -> None:
 
 
 @pytest.mark.parametrize(("route", "case", "role"), matrix_params())
-def test_role_gets_expected_status(shared: Prepared, route: str, case: Case, role: str) -> None:
+def test_a_role_gets_its_status_writes_only_what_it_may_and_is_audited(
+    shared: Prepared, route: str, case: Case, role: str
+) -> None:
+    """One request per case, checked four ways: its status; a denied request writes nothing;
+    opening a page (GET) writes nothing, by the statements sent and by every table's row count;
+    a clinical object's read or denial leaves its audit event. One request for all four, rather
+    than one per check, halves the matrix's time."""
     cast = shared.cast
     url = case.url(route, cast)
-    _, web = web_for(shared, role)
+    user, web = web_for(shared, role)
     expected = case.expected[role]
+    counts_before = row_counts() if case.method == "GET" else {}
+    audit_before = last_audit_event_id()
 
     with CaptureQueriesContext(connection) as queries:
         response = send(web, case, url, cast)
 
     assert_status(response, expected)
+    written = tables_written(queries)
     if is_denial(expected, role):
-        written = tables_written(queries) - BOOKKEEPING_TABLES
-        assert not written, f"a denied {case.method} to {url} wrote to {sorted(written)}"
+        assert not written - BOOKKEEPING_TABLES, (
+            f"a denied {case.method} to {url} wrote to {sorted(written - BOOKKEEPING_TABLES)}"
+        )
+    if case.method == "GET":
+        assert_opening_wrote_nothing(url, role, written, counts_before)
+    if clinical_denial(route, case, role):
+        assert_audited_as_denied(cast, route, case, user.pk, audit_before)
+    if clinical_read(route, case, role):
+        assert_audited_as_read(cast, route, case, role, user.pk, audit_before)
+
+
+def assert_opening_wrote_nothing(
+    url: str, role: str, written: set[str], counts_before: dict[str, int]
+) -> None:
+    """GET never writes: no INSERT, UPDATE or DELETE was sent, and no table's row count moved
+    (two independent checks; only the bookkeeping any request may leave is ignored)."""
+    assert not written - OPENING_MAY_WRITE, (
+        f"GET {url} as {role} wrote to {sorted(written - OPENING_MAY_WRITE)}"
+    )
+    after = row_counts()
+    changed = {t: (n, after.get(t)) for t, n in counts_before.items() if n != after.get(t)}
+    assert not changed, f"GET {url} as {role} changed row counts {changed}"
 
 
 def test_every_route_is_in_the_authorization_matrix() -> None:
@@ -127,6 +165,23 @@ def test_write_detector_sees_the_tables_an_allowed_post_writes(shared: Prepared)
 
     assert response.status_code == 302
     assert "care_session" in tables_written(queries) - BOOKKEEPING_TABLES
+
+
+def test_the_opening_check_notices_a_page_that_writes(shared: Prepared) -> None:
+    """The GET-never-writes check itself: a write inside the captured block is seen by both
+    the statements and the row counts."""
+    from rapport.care.models import Session
+
+    before = row_counts()
+    with CaptureQueriesContext(connection) as queries:
+        Session.objects.create(
+            episode=shared.cast.adult_session.episode,
+            clinician=shared.cast.clinician,
+            scheduled_start=shared.cast.adult_session.scheduled_start,
+            modality="video",
+        )
+    assert "care_session" in tables_written(queries) - OPENING_MAY_WRITE
+    assert row_counts()["care_session"] == before["care_session"] + 1
 
 
 def test_every_matrix_case_states_a_status_for_every_role() -> None:
@@ -184,20 +239,13 @@ def _client_id(obj: Any) -> int:
     raise AssertionError(f"no way from {obj!r} to its client")
 
 
-@pytest.mark.parametrize(("route", "case", "role"), matrix_params(clinical_denial))
-def test_denied_attempt_on_a_clinical_object_is_audited_as_denied(
-    shared: Prepared, route: str, case: Case, role: str
+def assert_audited_as_denied(
+    cast: Cast, route: str, case: Case, user_id: int, audit_before: int
 ) -> None:
-    cast = shared.cast
+    """A refused look at a clinical object is audited as denied, never as a read."""
     object_type, kwarg = CLINICAL_OBJECT_ROUTES[route]
     object_id = resolve(cast, case.kwargs[kwarg])
-    user, web = web_for(shared, role)
-    before = last_audit_event_id()
-
-    response = send(web, case, case.url(route, cast), cast)
-
-    assert response.status_code == 404
-    events = AuditEvent.objects.filter(pk__gt=before, actor_id=user.pk)
+    events = AuditEvent.objects.filter(pk__gt=audit_before, actor_id=user_id)
     denied = events.filter(outcome=AuditEvent.Outcome.DENIED)
     assert denied.filter(object_type=object_type, object_id=str(object_id)).exists(), list(
         denied.values("action", "object_type", "object_id")
@@ -205,21 +253,14 @@ def test_denied_attempt_on_a_clinical_object_is_audited_as_denied(
     assert not events.filter(outcome=AuditEvent.Outcome.OK, object_type=object_type).exists()
 
 
-@pytest.mark.parametrize(("route", "case", "role"), matrix_params(clinical_read))
-def test_successful_clinical_read_is_audited_as_ok_with_the_client_id(
-    shared: Prepared, route: str, case: Case, role: str
+def assert_audited_as_read(
+    cast: Cast, route: str, case: Case, role: str, user_id: int, audit_before: int
 ) -> None:
-    cast = shared.cast
+    """A clinical read leaves one event, "ok", naming the client whose record was read."""
     object_type, kwarg = CLINICAL_OBJECT_ROUTES[route]
     object_id = resolve(cast, case.kwargs[kwarg])
-    user, web = web_for(shared, role)
-    before = last_audit_event_id()
-
-    response = send(web, case, case.url(route, cast), cast)
-
-    assert response.status_code == 200
     event = AuditEvent.objects.filter(
-        pk__gt=before, actor_id=user.pk, object_type=object_type, object_id=str(object_id)
+        pk__gt=audit_before, actor_id=user_id, object_type=object_type, object_id=str(object_id)
     ).get()
     assert event.outcome == AuditEvent.Outcome.OK
     assert event.client_id == client_id_of(object_type, object_id)
