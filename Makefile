@@ -34,7 +34,7 @@ run: venv
 	RAPPORT_DEBUG=1 $(BIN)/rapport runserver 127.0.0.1:$(PORT)
 
 test: venv
-	$(BIN)/python -m pytest -n auto --dist loadgroup
+	$(BIN)/python -m pytest -n auto --dist loadgroup --durations=30
 
 bench: venv
 	$(BIN)/python -m rapport.bench

@@ -28,11 +28,12 @@ from rapport.alerts.models import Alert
 from rapport.audit.models import AuditEvent
 from rapport.care.models import Session
 from rapport.core.fhir import codes
-from rapport.demo.practice import DemoSummary, build_demo_practice
+from rapport.demo.practice import DemoSummary
 from rapport.interop.queries import CLINICAL, client_bundle, recipient_for
 from rapport.people.models import Client, GuardianLink
 from rapport.plans.models import PlanDecision, PlanVersion
 from tests.conftest import built_once, signed_in
+from tests.demo_snapshot import demo_practice
 
 TODAY = dt.date(2026, 3, 18)
 BASE = "https://fhir.harbourside.test/fhir"
@@ -63,7 +64,7 @@ def exported(
     folder = tmp_path_factory.mktemp("practice")
 
     def build() -> Exported:
-        demo = build_demo_practice(today=TODAY)
+        demo = demo_practice(today=TODAY)
         Session.objects.filter(episode__practice=demo.practice).update(private_notes=PRIVATE_NOTE)
         PlanVersion.objects.filter(episode__practice=demo.practice).update(
             private_formulation=PRIVATE_FORMULATION
