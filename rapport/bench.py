@@ -17,6 +17,7 @@ SECTIONS = [
     "rapport.speed.effectiveness",
     "rapport.speed.reports",
     "rapport.speed.fhir_export",
+    "rapport.speed.research_export",
 ]
 
 

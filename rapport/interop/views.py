@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from typing import cast
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from rapport.accounts.decorators import role_required
 from rapport.accounts.models import Role
 from rapport.http import AuthenticatedHttpRequest
+from rapport.interop.forms import ResearchExportForm
 from rapport.interop.queries import admin_practice_export, staff_client_export
+from rapport.interop.research import admin_research_export
 from rapport.web import needs_fhir_base
 
 
@@ -38,3 +41,23 @@ def practice_fhir(request: AuthenticatedHttpRequest) -> HttpResponse:
     reply["Content-Disposition"] = f'attachment; filename="practice-{practice.pk}-fhir.json"'
     # role_required types every view as giving an HttpResponse; a streamed one serves alike.
     return cast(HttpResponse, reply)
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def research_export(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The admin's practice for research: answers, scores and episodes with their dictionary,
+    pseudonymised unless identifiers are asked for with a reason; a zip file."""
+    form = ResearchExportForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        fmt = form.cleaned_data["format"]
+        practice, archive, _ = admin_research_export(
+            request.user,
+            fmt=fmt,
+            identified=form.cleaned_data["identified"],
+            reason=form.cleaned_data["reason"],
+        )
+        name = f"practice-{practice.pk}-research-{fmt}.zip"
+        reply = FileResponse(archive, as_attachment=True, filename=name)
+        return cast(HttpResponse, reply)
+    return render(request, "interop/research_export.html", {"form": form})

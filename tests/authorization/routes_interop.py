@@ -3,13 +3,14 @@
 A client's FHIR Bundle is downloaded by the clinical staff caring for them, like the client's
 page: the same rows. A practice admin gets it from nobody's record without a grant (404), and
 not under break-glass either (403, tests/authorization/break_glass.py): an emergency reader
-reads the record, they do not take it away. A whole practice's export is the admin's alone, of
-their own practice (the route names no practice: it is the signed-in admin's).
+reads the record, they do not take it away. A whole practice's export, FHIR or for research, is
+the admin's alone, of their own practice (the route names no practice: it is the signed-in
+admin's).
 """
 
 from __future__ import annotations
 
-from tests.authorization.cases import LOGIN, Case, get, row
+from tests.authorization.cases import LOGIN, Case, get, post, row
 
 # Columns:        adm  sup  osup cli  co   out  adult teen grd  anon
 
@@ -36,5 +37,14 @@ INTEROP_ROUTES: dict[str, list[Case]] = {
     ],
     "interop:practice_fhir": [
         get("own practice", row(200, 403, 403, 403, 403, 403, 403, 403, 403, LOGIN)),
+    ],
+    # The research export: the admin's own practice only (the route names none).
+    "interop:research_export": [
+        get("own practice", row(200, 403, 403, 403, 403, 403, 403, 403, 403, LOGIN)),
+        post(
+            "own practice",
+            row(200, 403, 403, 403, 403, 403, 403, 403, 403, LOGIN),
+            {"format": "csv"},
+        ),
     ],
 }

@@ -1,0 +1,47 @@
+"""What an admin asks of a research export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from rapport.interop.research import REASON_MIN
+
+
+class ResearchExportForm(forms.Form):
+    format = forms.ChoiceField(
+        choices=[
+            ("csv", "CSV: opens in a spreadsheet, R or pandas"),
+            ("parquet", "Parquet: typed and compact, for large practices"),
+        ],
+        initial="csv",
+        widget=forms.RadioSelect,
+    )
+    identified = forms.BooleanField(
+        required=False,
+        label="Include names, dates of birth, calendar dates, written answers and record ids",
+    )
+    reason = forms.CharField(
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why identifiers are needed",
+        help_text="Required for an identified export; kept in the audit trail with the export.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        reason = (cleaned.get("reason") or "").strip()
+        cleaned["reason"] = reason
+        if cleaned.get("identified") and len(reason) < REASON_MIN:
+            self.add_error(
+                "reason",
+                f"An identified export needs a reason of at least {REASON_MIN} characters.",
+            )
+        if reason and not cleaned.get("identified"):
+            self.add_error(
+                "identified",
+                "You gave a reason: tick this if you need identifiers, or clear the reason.",
+            )
+        return cleaned
