@@ -6,13 +6,15 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
 
 from rapport import access
 from rapport.accounts.decorators import clinical_staff_required, role_required
 from rapport.accounts.models import Role, User
 from rapport.audit.services import audit_record
-from rapport.care.models import Episode
+from rapport.care.models import Episode, EpisodeStatus
+from rapport.dashboards.completion import WEEKS, completion_figures, monthly_completion
 from rapport.dashboards.forms import InstrumentForm, SortForm
 from rapport.dashboards.models import DashboardSnapshot
 from rapport.dashboards.queries import SORTS, dashboard_rows, open_episode_candidates
@@ -20,6 +22,8 @@ from rapport.dashboards.refresh import dashboards_refresh
 from rapport.http import AuthenticatedHttpRequest
 from rapport.matching.models import StuckCaseReview
 from rapport.matching.queries import overdue_reviews
+from rapport.measures.queries import stopped_answering_episodes
+from rapport.practices.models import Practice
 
 practice_staff_required = role_required(Role.SUPERVISOR, Role.ADMIN)
 # The caseload table's columns, in the order the template renders its cells.
@@ -122,6 +126,10 @@ def practice_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "instruments": instruments,
             "chosen": chosen,
             "therapists": page,
+            "completion": monthly_completion(
+                Practice.objects.get(pk=request.user.staff_practice_id),
+                Episode.objects.filter(practice_id=request.user.staff_practice_id),
+            )[1],
         },
     )
 
@@ -134,3 +142,49 @@ def practice_refresh(request: AuthenticatedHttpRequest) -> HttpResponse:
     snapshot = dashboards_refresh(practice=practice, actor=request.user)
     messages.success(request, f"Figures recomputed in {snapshot.seconds:.1f} s.")
     return redirect("dashboards:practice")
+
+
+@role_required(Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN)
+@require_GET
+def completion(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """How many of the forms clients and guardians were asked to fill in were opened and
+    completed: a clinician's own clients, or (supervisors and admins) the whole practice."""
+    user = request.user
+    practice = Practice.objects.get(pk=user.staff_practice_id)
+    whole_practice = user.role in (Role.SUPERVISOR, Role.ADMIN)
+    episodes = (
+        Episode.objects.filter(practice=practice)
+        if whole_practice
+        else access.caseload_episodes(user)
+    )
+    months, trend = monthly_completion(practice, episodes)
+    stopped: list[Episode] = []
+    if not whole_practice:
+        open_ids = list(episodes.filter(status=EpisodeStatus.ACTIVE).values_list("pk", flat=True))
+        quiet = stopped_answering_episodes(open_ids, now=timezone.now())
+        stopped = list(
+            Episode.objects.filter(pk__in=quiet)
+            .select_related("client")
+            .order_by("client__full_name")
+        )
+        access.audit_list(user, Episode, [e.pk for e in stopped], view="completion")
+    audit_record(
+        actor=user,
+        action="read",
+        object_type="dashboards.completion",
+        object_id=practice.pk,
+        practice_id=practice.pk,
+        detail={"scope": "practice" if whole_practice else "own clients"},
+    )
+    return render(
+        request,
+        "dashboards/completion.html",
+        {
+            "figures": completion_figures(practice, episodes),
+            "months": months,
+            "trend": trend,
+            "whole_practice": whole_practice,
+            "stopped": stopped,
+            "weeks": WEEKS,
+        },
+    )

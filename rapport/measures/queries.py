@@ -3,6 +3,7 @@ default measures, who answers a plan and on which version, and what a link from 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from rapport.accounts.models import User
 from rapport.care.models import Episode, Session
+from rapport.core.completion import MISSED_IN_A_ROW, stopped_answering
 from rapport.core.instruments import Instrument
 from rapport.core.reliable import CATEGORY_LABELS, ReliableChangeRule
 from rapport.core.tokens import hash_token
@@ -345,3 +347,23 @@ def respondent_still_linked(assignment: Assignment) -> bool:
     return assignment.episode.client.guardian_links.filter(
         guardian_id=assignment.respondent_user_id, is_active=True
     ).exists()
+
+
+def stopped_answering_episodes(episode_ids: list[int], *, now: datetime) -> set[int]:
+    """Of these episodes, those whose client let their last MISSED_IN_A_ROW forms expire: one
+    query over the forms with an outcome."""
+    outcomes: dict[int, list[str]] = defaultdict(list)
+    rows = (
+        Assignment.objects.filter(
+            episode_id__in=episode_ids,
+            respondent="client",
+            status__in=(Assignment.Status.COMPLETED, Assignment.Status.EXPIRED),
+            due_at__lte=now,
+        )
+        .order_by("episode_id", "-due_at", "-pk")
+        .values_list("episode_id", "status")
+    )
+    for episode_id, status in rows:
+        if len(outcomes[episode_id]) < MISSED_IN_A_ROW:
+            outcomes[episode_id].append(status)
+    return {pk for pk, found in outcomes.items() if stopped_answering(found)}

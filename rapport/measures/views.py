@@ -56,7 +56,7 @@ from rapport.web import client_ip, needs_fhir_base, run_form
 def link_form(request: HttpRequest, token: str) -> HttpResponse:
     ip = client_ip(request)
     try:
-        link = link_resolve(token, ip_address=ip)
+        link = link_resolve(token, ip_address=ip, reading=request.method == "GET")
     except LinkUnusable as problem:
         if problem.throttled:
             reason = (

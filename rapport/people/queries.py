@@ -16,7 +16,9 @@ from rapport.alerts.models import Alert
 from rapport.care.clock import last_attended
 from rapport.care.models import Attendance, Episode, EpisodeStatus, Modality, Session
 from rapport.care.queries import unrecorded_counts
+from rapport.core.completion import MISSED_IN_A_ROW
 from rapport.core.text import search_key
+from rapport.measures.queries import stopped_answering_episodes
 
 PAGE_SIZE = 50
 OPEN_STATUSES = (EpisodeStatus.ACTIVE, EpisodeStatus.ON_HOLD)
@@ -74,7 +76,7 @@ def _label(modality: str | None) -> str | None:
     return Modality(modality).label if modality else None
 
 
-def _flags(episode: Episode) -> tuple[str, ...]:
+def _flags(episode: Episode, *, stopped_answering: bool = False) -> tuple[str, ...]:
     flags = []
     if episode.at_risk:  # type: ignore[attr-defined]
         flags.append("Risk")
@@ -83,6 +85,8 @@ def _flags(episode: Episode) -> tuple[str, ...]:
         flags.append(f"{count} open alert{'s' if count != 1 else ''}")
     if episode.plan_changes:  # type: ignore[attr-defined]
         flags.append("Plan: changes asked for")
+    if stopped_answering and episode.status != EpisodeStatus.CLOSED:  # closed: nothing to ask
+        flags.append(f"Last {MISSED_IN_A_ROW} forms not completed")
     if episode.status == EpisodeStatus.ON_HOLD:
         flags.append("On hold")
     elif episode.status == EpisodeStatus.CLOSED:
@@ -123,8 +127,8 @@ def caseload_page(
 
 
 def caseload_rows(episode_ids: list[int], *, order: Sequence[str] = BY_CLIENT) -> list[CaseloadRow]:
-    """The caseload rows of the given episodes: next and last session, alerts, plan changes and
-    unrecorded sessions, in two queries."""
+    """The caseload rows of the given episodes: next and last session, alerts, plan changes,
+    unrecorded sessions and clients who stopped answering their forms, in three queries."""
     if not episode_ids:
         return []
     now = timezone.now()
@@ -152,6 +156,7 @@ def caseload_rows(episode_ids: list[int], *, order: Sequence[str] = BY_CLIENT) -
         .order_by(*order)
     )
     counts = unrecorded_counts(episode_ids)
+    quiet = stopped_answering_episodes(episode_ids, now=now)
     rows = []
     for e in episodes:
         e.unrecorded = counts.get(e.pk, 0)  # type: ignore[attr-defined]
@@ -162,7 +167,7 @@ def caseload_rows(episode_ids: list[int], *, order: Sequence[str] = BY_CLIENT) -
                 next_modality=_label(e.next_mod),
                 last_session=e.last_at,
                 last_modality=_label(e.last_mod),
-                flags=_flags(e),
+                flags=_flags(e, stopped_answering=e.pk in quiet),
             )
         )
     return rows

@@ -18,6 +18,10 @@ PRACTICE_STAFF_405 = row(405, 405, 405, 403, 403, 403, 403, 403, 403, LOGIN)
 DASHBOARDS_ROUTES: dict[str, list[Case]] = {
     "dashboards:therapist": [get("", CLINICAL_200)],
     "dashboards:practice": [get("", PRACTICE_STAFF_200)],
+    # Counts of forms: a clinician their own clients', supervisors and admins the practice's.
+    "dashboards:completion": [
+        get("", row(200, 200, 200, 200, 200, 200, 403, 403, 403, LOGIN)),
+    ],
     "dashboards:refresh": [
         get("", PRACTICE_STAFF_405),  # POST only
         post("", PRACTICE_STAFF_302, {}),
