@@ -7,6 +7,7 @@ a value outside it); `show_ranges` copies it into the form's inputs (min/max) an
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import BaseValidator, MaxValueValidator, MinValueValidator
 
 
@@ -24,10 +25,19 @@ def _plain(value: float) -> str:
 
 
 def show_ranges(form: forms.BaseForm) -> None:
-    """Put each numeric field's allowed range in its input and under its label."""
-    for field in form.fields.values():
+    """Put each numeric field's allowed range in its input and under its label. A model form's
+    fields are given their model field's range first: Django's model forms do not carry a
+    model's MaxValueValidator (only a positive field's floor), which showed "0 or more"."""
+    model = getattr(getattr(form, "_meta", None), "model", None)
+    for name, field in form.fields.items():
         if not isinstance(field, forms.IntegerField | forms.FloatField):
             continue
+        if model is not None:
+            try:
+                bounds = model._meta.get_field(name).validators
+            except FieldDoesNotExist:  # a field of the form alone
+                bounds = []
+            field.validators += [v for v in bounds if v not in field.validators]
         low, high = _bound(field, MinValueValidator), _bound(field, MaxValueValidator)
         if low is None and high is None:
             continue

@@ -395,6 +395,26 @@ MAILERS = {"default": {"BACKEND": _MAILER_BACKENDS[_EMAIL_KIND], "OPTIONS": _MAI
 DEFAULT_FROM_EMAIL = os.environ.get("RAPPORT_DEFAULT_FROM_EMAIL", "Rapport <rapport@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Text messages (links to forms only; see rapport/sms) -------------------------------------
+# Development prints them; production sends none until a gateway is configured; tests choose.
+RAPPORT_SMS_BACKEND = os.environ.get(
+    "RAPPORT_SMS_BACKEND", "console" if DEBUG and not TESTING else "none"
+).strip()
+if RAPPORT_SMS_BACKEND not in ("console", "file", "http", "none"):
+    raise ImproperlyConfigured("RAPPORT_SMS_BACKEND must be one of console, file, http, none.")
+RAPPORT_SMS_FILE_PATH = os.environ.get("RAPPORT_SMS_FILE_PATH", str(PROJECT_DIR / "var" / "texts"))
+RAPPORT_SMS_URL = os.environ.get("RAPPORT_SMS_URL", "").strip()
+RAPPORT_SMS_TOKEN = os.environ.get("RAPPORT_SMS_TOKEN", "")
+if RAPPORT_SMS_BACKEND == "http" and not (
+    RAPPORT_SMS_URL.startswith("https://") and RAPPORT_SMS_TOKEN
+):
+    raise ImproperlyConfigured(
+        "RAPPORT_SMS_BACKEND=http needs RAPPORT_SMS_URL (https://) and RAPPORT_SMS_TOKEN."
+    )
+# The gateway posts replies (STOP, START) to /sms/replies/ with this bearer token; unset, the
+# address refuses every post, so replies cannot be forged.
+RAPPORT_SMS_REPLY_TOKEN = os.environ.get("RAPPORT_SMS_REPLY_TOKEN", "")
+
 # --- Background tasks -----------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

@@ -122,8 +122,13 @@ def cast(db: None) -> Cast:
 
 
 def build_cast() -> Cast:
-    practice = Practice.objects.create(name="Northside Therapy", time_zone="Europe/London")
-    other_practice = Practice.objects.create(name="Elsewhere Clinic", time_zone="America/New_York")
+    # No quiet hours: the worker's tests must not depend on the hour the suite runs at (the
+    # quiet hours have their own tests, tests/test_reminders.py, at fixed times).
+    quiet = {"quiet_from_hour": 0, "quiet_until_hour": 0}
+    practice = Practice.objects.create(name="Northside Therapy", time_zone="Europe/London", **quiet)
+    other_practice = Practice.objects.create(
+        name="Elsewhere Clinic", time_zone="America/New_York", **quiet
+    )
     team_a = Team.objects.create(practice=practice, name="Team A")
     team_b = Team.objects.create(practice=practice, name="Team B")
     supervisor = make_user(practice, "supervisor@northside.test", Role.SUPERVISOR)

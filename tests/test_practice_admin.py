@@ -90,6 +90,10 @@ def test_an_admin_changes_the_practice_time_zone(cast, web_as):
             "link_lead_hours": 48,
             "link_reminder_hours": 3,
             "link_valid_hours": 72,
+            "link_reminders": 1,
+            "link_reminder_every_hours": 24,
+            "quiet_from_hour": 21,
+            "quiet_until_hour": 8,
             "urgent_escalation_minutes": 60,
         },
     )

@@ -109,6 +109,7 @@ NOT_A_CREATE = {
     "measures:plan_stop": "stops a plan",
     "measures:response_detail": "a page",
     "measures:response_fhir": "a download",
+    "people:text_reply": "records a STOP or START against a number: a repeat finds it so",
     "interop:research_export": "a download (the export is audited, nothing else is stored)",
     "alerts:inbox": "a page",
     "reports:download": "spends a single-use link: a repeat finds it used",

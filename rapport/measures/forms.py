@@ -74,6 +74,13 @@ class MeasurePlanForm(SubmitOnceMixin):
         label="Hours before the session a form from home opens",
         help_text="For check-ins between sessions or before a video or phone session.",
     )
+    reminders = forms.IntegerField(
+        min_value=0,
+        max_value=3,
+        required=False,
+        label="Reminders if not done",
+        help_text="Leave empty for the practice's setting (shown above).",
+    )
 
     def __init__(self, *args: Any, families: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -78,6 +78,14 @@ class MeasurePlan(models.Model):
         validators=[MaxValueValidator(LEAD_HOURS_MAX)],
         help_text="How many hours before the session a check-in from home opens.",
     )
+    # Empty: the practice's number of reminders; a clinician may ask for fewer or more for one
+    # measure (none for a client who asked not to be chased, say).
+    reminders = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(3)],
+        help_text="Reminders for a form still not done (0 to 3); empty: the practice's setting.",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

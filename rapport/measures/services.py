@@ -24,6 +24,7 @@ from rapport.core.instruments import (
     MAX_TEXT_LENGTH,
     validate_answers,
 )
+from rapport.core.reminders import in_quiet_hours, reminder_due
 from rapport.core.schedules import LEAD_HOURS_DEFAULT, completed_remotely, due_at_session
 from rapport.core.tokens import hash_token
 from rapport.links import absolute_url
@@ -48,6 +49,7 @@ from rapport.measures.queries import (
 from rapport.measures.registry import choose_version, get_instrument
 from rapport.measures.signals import assignments_preparing, response_submitted
 from rapport.people.languages import client_language, language_of, writing_to
+from rapport.sms import TextNotSent, send_text, texts_enabled
 
 # 32 random bytes: 256 bits, well above the 128 the threat model asks for.
 TOKEN_BYTES = 32
@@ -66,6 +68,7 @@ def measure_plan_set(
     schedule: str,
     every_n: int = 1,
     lead_hours: int = LEAD_HOURS_DEFAULT,
+    reminders: int | None = None,
 ) -> MeasurePlan:
     """Start using a measure in an episode, replacing any earlier plan for the same measure."""
     if not episode.is_open:
@@ -82,6 +85,7 @@ def measure_plan_set(
         schedule=schedule,
         every_n=every_n,
         lead_hours=lead_hours,
+        reminders=reminders,
     )
     plan.full_clean()
     plan.save()
@@ -544,7 +548,7 @@ def links_send_due(*, now: datetime | None = None, base_url: str) -> int:
         ):
             if assignment.instrument.kind == "alliance":
                 sent += _send_or_remind(
-                    assignment.pk, now=now, remind_from=now + timedelta(days=365), base_url=base_url
+                    assignment.pk, now=now, remind_from=now, base_url=base_url, reminders=0
                 )
     # Discharge measures have no session: sent once, with a reminder a day later.
     discharge = Assignment.objects.filter(
@@ -558,27 +562,87 @@ def links_send_due(*, now: datetime | None = None, base_url: str) -> int:
 
 @transaction.atomic
 def _send_or_remind(
-    assignment_id: int, *, now: datetime, remind_from: datetime, base_url: str
+    assignment_id: int,
+    *,
+    now: datetime,
+    remind_from: datetime,
+    base_url: str,
+    reminders: int | None = None,
 ) -> int:
+    """Send an assignment's link, or its next reminder when one is due: by email and, where the
+    client agreed, by text. Nothing in the practice's quiet hours. `reminders` caps them for
+    this kind of form (feedback gets none); by default the measure plan's, else the practice's."""
     assignment = (
         Assignment.objects.select_for_update(of=("self",))
-        .select_related("episode__practice", "episode__client", "session__clinician")
+        .select_related("episode__practice", "episode__client", "session__clinician", "plan")
         .get(pk=assignment_id)
     )
     if not assignment.is_open:
         return 0
+    practice = assignment.episode.practice
+    local_hour = timezone.localtime(now, practice.zone).hour
+    if in_quiet_hours(
+        local_hour, quiet_from=practice.quiet_from_hour, quiet_until=practice.quiet_until_hour
+    ):
+        return 0  # the next run after the quiet hours sends it
+    if reminders is None:
+        plan = assignment.plan
+        reminders = (
+            plan.reminders
+            if plan is not None and plan.reminders is not None
+            else practice.link_reminders
+        )
     sent_links = assignment.links.filter(sent_at__isnull=False)
     if not sent_links.exists():
         reminder = False
-    elif now >= remind_from and not sent_links.filter(reminder_sent_at__isnull=False).exists():
+    elif reminder_due(
+        now=now,
+        first_reminder_at=remind_from,
+        reminders_sent=sent_links.filter(reminder_sent_at__isnull=False).count(),
+        limit=reminders,
+        every=timedelta(hours=practice.link_reminder_every_hours),
+    ):
         reminder = True
     else:
         return 0
-    if _recipient(assignment) is None:
+    client = assignment.episode.client
+    texting = assignment.respondent == "client" and client.may_text and texts_enabled()
+    if _recipient(assignment) is None and not texting:
         return 0
     link, token = link_issue(actor=None, assignment=assignment, now=now)
     link_email(assignment=assignment, token=token, base_url=base_url, reminder=reminder)
+    if texting:
+        _link_text(assignment=assignment, token=token, base_url=base_url, reminder=reminder)
     AccessLink.objects.filter(pk=link.pk).update(
         sent_at=now, reminder_sent_at=now if reminder else None
     )
     return 1
+
+
+def _link_text(*, assignment: Assignment, token: str, base_url: str, reminder: bool) -> None:
+    """The link by text message: the link and how to stop, nothing else. Not even the practice's
+    name, which often says "therapy" on a lock screen anyone nearby can read; the client knows
+    who asked them, and the page the link opens says it. A gateway that fails is recorded, and
+    the email (when there is one) still went."""
+    episode = assignment.episode
+    link = absolute_url(reverse("measures:link_form", args=[token]), base_url)
+    with writing_to(client_language(episode.client)):
+        body = (
+            _("Reminder: your short form is waiting: %(link)s")
+            if reminder
+            else _("Your short form before your next session: %(link)s")
+        ) % {"link": link}
+        body += " " + _("Reply STOP to end these texts.")
+    detail: dict[str, Any] = {"reminder": reminder, "sent": True}
+    try:
+        send_text(episode.client.phone, body)
+    except TextNotSent as problem:
+        detail.update(sent=False, problem=str(problem)[:200])
+    audit_record(
+        actor=None,
+        action="link_text",
+        obj=assignment,
+        client_id=episode.client_id,
+        practice_id=episode.practice_id,
+        detail=detail,
+    )

@@ -29,17 +29,34 @@ class ClientForm(forms.ModelForm[Client]):
             "address",
             "preferred_language",
             "language",
+            "sms_consent",
             "status",
         ]
         widgets = {"date_of_birth": DateInput(), "address": forms.Textarea(attrs={"rows": 3})}
         help_texts = {
             "language": "Forms, the portal and emails reach the client in this language.",
+            "sms_consent": (
+                "Tick only with the client's own agreement. Texts carry the link to a form and "
+                "never say what it is about; the client can reply STOP at any time."
+            ),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Left out, the client keeps the language they have (English for a new client).
         self.fields["language"].required = False
+        stopped = self.instance.sms_stopped_at
+        if stopped is not None:
+            self.fields["sms_consent"].help_text = (
+                f"The client texted STOP on {timezone.localdate(stopped):%d %b %Y}: no texts "
+                "reach them until they text START, whatever is ticked here."
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("sms_consent") and not (cleaned.get("phone") or "").strip():
+            self.add_error("phone", "Texts need a phone number.")
+        return cleaned
 
     def clean_language(self) -> str:
         return self.cleaned_data.get("language") or self.instance.language or "en"
@@ -160,3 +177,14 @@ class GuardianAddForm(SubmitOnceMixin):
         label="Their language",
         help_text="Forms, the portal and emails reach them in this language.",
     )
+
+
+class TextReplyForm(forms.Form):
+    """What an SMS gateway posts of a reply: who sent it and what it says."""
+
+    body = forms.CharField(max_length=1600, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # "from" is a Python keyword, so the field is added by name.
+        self.fields["from"] = forms.CharField(max_length=40)

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from rapport.accounts.models import LANGUAGE_MAX_LENGTH, Role, User, language_choices
 from rapport.core.ages import AgeBand, age_band
+from rapport.core.reminders import phone_key
 from rapport.core.text import search_key
 
 
@@ -49,6 +50,21 @@ class Client(models.Model):
         db_default="en",
         verbose_name="Language of forms and the portal",
     )
+    # Text messages (links to forms only) need the client's own yes, recorded when given; a STOP
+    # the client texts back is recorded too and outranks the yes until they text START.
+    sms_consent = models.BooleanField(
+        default=False,
+        db_default=False,  # bulk SQL loaders that predate the column keep working
+        verbose_name="Text messages",
+        help_text="The client agreed to receive links to their forms by text message.",
+    )
+    sms_consent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sms_stopped_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The phone number's digits alone, kept in step on every save: a reply (STOP) names its
+    # sender however the number on record was written.
+    phone_digits = models.CharField(
+        max_length=40, blank=True, editable=False, db_default="", db_index=True
+    )
     status = models.CharField(
         max_length=16, choices=ClientStatus.choices, default=ClientStatus.ACTIVE
     )
@@ -70,10 +86,18 @@ class Client(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.search_name = search_key(f"{self.full_name} {self.preferred_name}")
+        self.phone_digits = phone_key(self.phone)
         fields = kwargs.get("update_fields")
         if fields is not None and {"full_name", "preferred_name"} & set(fields):
             kwargs["update_fields"] = {*fields, "search_name"}
+        if fields is not None and "phone" in fields:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "phone_digits"}
         super().save(*args, **kwargs)
+
+    @property
+    def may_text(self) -> bool:
+        """Texts go only with the client's yes, to a number, and never after a STOP."""
+        return self.sms_consent and bool(self.phone.strip()) and self.sms_stopped_at is None
 
     @classmethod
     def matching(cls, query: str) -> models.Q:

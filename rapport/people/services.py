@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.accounts.models import CLINICAL_STAFF_ROLES, Role, User
@@ -16,6 +17,7 @@ from rapport.accounts.password_links import set_password_link
 from rapport.audit.services import audit_record
 from rapport.care.models import Episode
 from rapport.care.signals import episode_opened
+from rapport.core.reminders import phone_key
 from rapport.people.languages import client_language, language_of, writing_to
 from rapport.people.models import Client, GuardianLink
 from rapport.people.signals import guardian_link_ended
@@ -30,6 +32,7 @@ CLIENT_FIELDS = (
     "address",
     "preferred_language",
     "language",
+    "sms_consent",
     "status",
 )
 
@@ -66,6 +69,8 @@ def client_create(
     client = Client(
         practice_id=actor.practice_id, **{k: details[k] for k in details if k in CLIENT_FIELDS}
     )
+    if client.sms_consent:
+        client.sms_consent_at = timezone.now()
     client.full_clean()
     client.save()
     episode = Episode.objects.create(
@@ -88,11 +93,43 @@ def client_update(*, actor: User, client: Client, details: dict[str, Any]) -> Cl
         if field in details and getattr(client, field) != details[field]:
             setattr(client, field, details[field])
             changed.append(field)
+    if "sms_consent" in changed:
+        # When the yes was given is kept with it; a STOP the client texted is theirs to lift
+        # (by texting START), not staff's, so it stays.
+        client.sms_consent_at = timezone.now() if client.sms_consent else None
+        changed.append("sms_consent_at")
     if changed:
         client.full_clean()
         client.save(update_fields=changed)
     audit_record(actor=actor, action="update", obj=client, detail={"changed": changed})
     return client
+
+
+@transaction.atomic
+def client_text_reply(*, sender: str, reply: str) -> int:
+    """A reply texted to the practice's number: STOP ends texts to every client on record with
+    that number (in any practice: the gateway's number is shared), START lifts a STOP. Returns
+    how many client records changed; each change is audited."""
+    digits = phone_key(sender)
+    if not digits or reply not in ("stop", "start"):
+        return 0
+    clients = Client.objects.select_for_update().filter(phone_digits=digits)
+    changed = 0
+    for client in clients:
+        stopped = client.sms_stopped_at is not None
+        if (reply == "stop") == stopped:
+            continue  # already as asked
+        client.sms_stopped_at = timezone.now() if reply == "stop" else None
+        client.save(update_fields=["sms_stopped_at"])
+        audit_record(
+            actor=None,
+            action=f"text_{reply}",
+            obj=client,
+            practice_id=client.practice_id,
+            detail={"via": "text reply"},
+        )
+        changed += 1
+    return changed
 
 
 @transaction.atomic

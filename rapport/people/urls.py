@@ -14,4 +14,5 @@ urlpatterns = [
     path("clients/<int:client_id>/portal-invite/", views.portal_invite, name="portal_invite"),
     path("guardians/<int:link_id>/", views.guardian_link_edit, name="guardian_link_edit"),
     path("manage/clients/", views.client_directory, name="client_directory"),
+    path("sms/replies/", views.text_reply, name="text_reply"),
 ]

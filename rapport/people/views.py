@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import hmac
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rapport import access
@@ -16,6 +20,7 @@ from rapport.alliance.queries import alliance_by_session
 from rapport.audit.services import break_glass_grant
 from rapport.care.forms import SessionScheduleForm
 from rapport.care.queries import unrecorded
+from rapport.core.reminders import text_reply as text_reply_word
 from rapport.http import AuthenticatedHttpRequest
 from rapport.measures.queries import score_histories
 from rapport.people.forms import (
@@ -26,12 +31,14 @@ from rapport.people.forms import (
     GuardianAddForm,
     GuardianLinkForm,
     NewClientForm,
+    TextReplyForm,
 )
 from rapport.people.models import Client, GuardianLink
 from rapport.people.queries import caseload_filter, caseload_page
 from rapport.people.services import (
     client_create,
     client_portal_invite,
+    client_text_reply,
     client_update,
     guardian_add,
     guardian_link_update,
@@ -225,3 +232,24 @@ def portal_invite(request: AuthenticatedHttpRequest, client_id: int) -> HttpResp
     else:
         messages.success(request, f"Portal invitation emailed to {user.email}.")
     return redirect("people:client_detail", client_id=client.pk)
+
+
+@csrf_exempt  # the SMS gateway posts here with its bearer token, not a browser with a cookie
+@require_POST
+def text_reply(request: HttpRequest) -> HttpResponse:
+    """A reply to one of our texts, posted by the SMS gateway: STOP and START are recorded;
+    anything else is not read. Refused without the gateway's token (403), so replies cannot be
+    forged; a well-formed post is answered 204 whether or not a client was found."""
+    expected = settings.RAPPORT_SMS_REPLY_TOKEN
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+        return HttpResponse("A gateway token is needed.", status=403, content_type="text/plain")
+    form = TextReplyForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(
+            "Send 'from' and 'body' as form fields.", status=400, content_type="text/plain"
+        )
+    reply = text_reply_word(form.cleaned_data["body"])
+    if reply is not None:
+        client_text_reply(sender=form.cleaned_data["from"], reply=reply)
+    return HttpResponse(status=204)

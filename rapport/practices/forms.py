@@ -28,11 +28,22 @@ class PracticeSettingsForm(forms.ModelForm[Practice]):
             "link_lead_hours",
             "link_reminder_hours",
             "link_valid_hours",
+            "link_reminders",
+            "link_reminder_every_hours",
+            "quiet_from_hour",
+            "quiet_until_hour",
             "duty_contact_email",
             "urgent_escalation_minutes",
         ]
         labels = {
             "duty_contact_email": "Duty contact email",
+            "link_lead_hours": "Send a form's link this many hours before a video or phone session",
+            "link_reminder_hours": "First reminder, hours before the session",
+            "link_valid_hours": "A link works for (hours)",
+            "link_reminders": "Reminders for a form not yet done",
+            "link_reminder_every_hours": "Hours between reminders",
+            "quiet_from_hour": "Quiet hours: from (hour of the day)",
+            "quiet_until_hour": "Quiet hours: until (hour of the day)",
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -30,12 +30,41 @@ class Practice(models.Model):
     link_reminder_hours = models.PositiveSmallIntegerField(
         default=2,
         validators=[MinValueValidator(1), MaxValueValidator(72)],
-        help_text="One reminder this long before the session, if still not done.",
+        help_text="The first reminder comes this long before the session, if the form is not done.",
     )
     link_valid_hours = models.PositiveSmallIntegerField(
         default=72,
         validators=[MinValueValidator(1), MaxValueValidator(720)],
         help_text="How long a link works (it also stops working once used).",
+    )
+    # One reminder by default: the second and third raise completion less than they annoy
+    # (people who did not answer one reminder mostly chose not to); three at most.
+    link_reminders = models.PositiveSmallIntegerField(
+        default=1,
+        db_default=1,
+        validators=[MaxValueValidator(3)],
+        help_text="Three at most: more annoy more than they help.",
+    )
+    # A day apart by default: a second reminder the same evening reads as nagging.
+    link_reminder_every_hours = models.PositiveSmallIntegerField(
+        default=24,
+        db_default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(72)],
+        help_text="Between one reminder and the next.",
+    )
+    # Nothing is sent from 21:00 to 08:00 in the practice's time zone by default: a message about
+    # therapy arriving at night can worry, and wakes people. Equal hours mean no quiet hours.
+    quiet_from_hour = models.PositiveSmallIntegerField(
+        default=21,
+        db_default=21,
+        validators=[MaxValueValidator(23)],
+        help_text="No links or reminders are sent from this hour, in the practice's time zone.",
+    )
+    quiet_until_hour = models.PositiveSmallIntegerField(
+        default=8,
+        db_default=8,
+        validators=[MaxValueValidator(23)],
+        help_text="… until this hour. The same hour twice means no quiet hours.",
     )
     # Urgent alerts (a risk answer): who else hears of them, and when an unacknowledged one
     # escalates to the team's supervisor and the duty contact.
@@ -62,7 +91,15 @@ class Practice(models.Model):
                 condition=models.Q(urgent_escalation_minutes__gte=5)
                 & models.Q(urgent_escalation_minutes__lte=1440),
                 name="practice_urgent_escalation_minutes_in_range",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(link_reminders__lte=3)
+                & models.Q(link_reminder_every_hours__gte=1)
+                & models.Q(link_reminder_every_hours__lte=72)
+                & models.Q(quiet_from_hour__lte=23)
+                & models.Q(quiet_until_hour__lte=23),
+                name="practice_reminders_and_quiet_hours_in_range",
+            ),
         ]
 
     def __str__(self) -> str:

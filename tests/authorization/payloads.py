@@ -104,6 +104,10 @@ PRACTICE_SETTINGS = {
     "link_lead_hours": 24,
     "link_reminder_hours": 2,
     "link_valid_hours": 72,
+    "link_reminders": 1,
+    "link_reminder_every_hours": 24,
+    "quiet_from_hour": 21,
+    "quiet_until_hour": 8,
     "urgent_escalation_minutes": 60,
 }
 BAD_SIGN_IN = {"username": "nobody@example.com", "password": "not-the-password"}

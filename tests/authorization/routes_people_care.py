@@ -197,6 +197,13 @@ PEOPLE_CARE_ROUTES: dict[str, list[Case]] = {
         post("foreign", CLINICAL_404, GUARDIAN_SETTINGS, link_id=foreign_guardian_link),
     ],
     "people:client_directory": [get("", ADMIN_200)],
+    # The SMS gateway's address for replies: the gateway's token, not a person's sign-in, opens
+    # it (none is configured in the matrix, so every post is refused; tests/test_reminders.py
+    # posts with one). GET is not a method it answers.
+    "people:text_reply": [
+        get("", row(*[405] * 10)),
+        post("", row(*[403] * 10), {"from": "+447700900123", "body": "STOP"}),
+    ],
     # Care.         adm  sup  osup cli  co   out  adult teen grd  anon
     "care:session_detail": [
         get(
