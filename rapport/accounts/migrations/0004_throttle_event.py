@@ -4,28 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("accounts", "0003_submission"),
+        ('accounts', '0003_submission'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="ThrottleEvent",
+            name='ThrottleEvent',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("scope", models.CharField(max_length=32)),
-                ("key", models.CharField(max_length=64)),
-                ("at", models.DateTimeField()),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('scope', models.CharField(max_length=32)),
+                ('key', models.CharField(max_length=64)),
+                ('at', models.DateTimeField()),
             ],
             options={
-                "indexes": [
-                    models.Index(fields=["scope", "key", "at"], name="accounts_th_scope_9d4b45_idx")
-                ],
+                'indexes': [models.Index(fields=['scope', 'key', 'at'], name='accounts_th_scope_9d4b45_idx')],
             },
         ),
     ]

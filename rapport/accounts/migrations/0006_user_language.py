@@ -5,20 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("accounts", "0005_enrolment_code"),
+        ('accounts', '0005_enrolment_code'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="user",
-            name="language",
-            field=models.CharField(
-                choices=rapport.accounts.models.language_choices,
-                db_default="en",
-                default="en",
-                max_length=8,
-                verbose_name="Language of Rapport's pages",
-            ),
+            model_name='user',
+            name='language',
+            field=models.CharField(choices=rapport.accounts.models.language_choices, db_default='en', default='en', max_length=8, verbose_name="Language of Rapport's pages"),
         ),
     ]

@@ -4,29 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("alerts", "0003_alert_session_alter_alert_kind"),
+        ('alerts', '0003_alert_session_alter_alert_kind'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="alert",
-            name="kind",
-            field=models.CharField(
-                choices=[
-                    ("risk", "Risk item"),
-                    ("low_alliance", "Low alliance"),
-                    ("alliance_drop", "Alliance drop"),
-                    ("disagreement", "Therapist and client disagree"),
-                    ("child_guardian_discrepancy", "Young person and guardian disagree"),
-                    ("goals_low", "Goals item low: plan review suggested"),
-                    ("ceiling", "Always top scores: invite honest feedback"),
-                    ("at_risk", "At risk of not improving"),
-                    ("off_track", "Off track"),
-                    ("deterioration", "Reliable deterioration"),
-                    ("plan_review", "Plan review due"),
-                ],
-                max_length=32,
-            ),
+            model_name='alert',
+            name='kind',
+            field=models.CharField(choices=[('risk', 'Risk item'), ('low_alliance', 'Low alliance'), ('alliance_drop', 'Alliance drop'), ('disagreement', 'Therapist and client disagree'), ('child_guardian_discrepancy', 'Young person and guardian disagree'), ('goals_low', 'Goals item low: plan review suggested'), ('ceiling', 'Always top scores: invite honest feedback'), ('at_risk', 'At risk of not improving'), ('off_track', 'Off track'), ('deterioration', 'Reliable deterioration'), ('plan_review', 'Plan review due')], max_length=32),
         ),
     ]
