@@ -1,7 +1,8 @@
 """Which language Rapport writes to a person in: a client's comes from their record (the
-clinician sets it), a guardian's and a staff member's from their own account. Pages, forms
-opened from links and emails all ask here, never the browser's Accept-Language: a parent on a
-shared family computer still reads their own language."""
+clinician or the client sets it), a guardian's and a staff member's from their own account.
+Pages, forms opened from links and emails all ask here, never the browser's Accept-Language: a
+parent on a shared family computer still reads their own language. Only a page that knows
+nobody (signing in, a link that opens nothing) follows the browser or the language switch."""
 
 from __future__ import annotations
 
