@@ -61,6 +61,17 @@ def test_the_language_switch_keeps_its_choice_over_the_browsers_on_the_next_page
     assert away["Location"] == reverse("accounts:login")
 
 
+def test_signing_out_leaves_the_sign_in_page_in_the_language_of_who_signed_out(cast, web_as):
+    cast.guardian.language = "es"
+    cast.guardian.save(update_fields=["language"])
+    guardian = web_as(cast.guardian)
+
+    guardian.post(reverse("accounts:logout"))
+    page = guardian.get(reverse("accounts:login"), **ENGLISH_BROWSER)
+
+    assert "<h1>Iniciar sesión</h1>" in page.text
+
+
 @pytest.fixture
 def guardians_link(cast):
     """A Check-in link for the teenager's mother, who reads Spanish."""

@@ -55,8 +55,12 @@ class SignOutView(auth_views.LogoutView):
     shown the last one's chart from its cache."""
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # The sign-in page that follows knows nobody: it is told the language just left.
+        language = language_of(request.user) if request.user.is_authenticated else None
         response = super().post(request, *args, **kwargs)
         response["Clear-Site-Data"] = '"cache"'
+        if language is not None:
+            _remember_language(response, language)
         return response
 
 
@@ -132,6 +136,12 @@ def language_switch(request: HttpRequest) -> HttpResponse:
     if language not in {code for code, _name in settings.LANGUAGES}:
         return HttpResponse("Unknown language.", status=400, content_type="text/plain")
     response = redirect(_safe_next(request, default="accounts:login"))
+    _remember_language(response, language)
+    return response
+
+
+def _remember_language(response: HttpResponseBase, language: str) -> None:
+    """The language of the pages before signing in, for this browser (LanguageMiddleware)."""
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         language,
@@ -140,7 +150,6 @@ def language_switch(request: HttpRequest) -> HttpResponse:
         httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
         samesite="Lax",
     )
-    return response
 
 
 @login_required
