@@ -345,6 +345,13 @@ LANGUAGES = [
     ("es", "Spanish (español)"),
 ]
 LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
+# The language switch on the pages before signing in (accounts.views.language_switch): a year,
+# so a family's browser keeps its choice; read by no script, sent over HTTPS only.
+LANGUAGE_COOKIE_NAME = "rapport_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = not DEBUG
 TIME_ZONE = "UTC"  # storage and the audit trail; pages use the practice's own time zone
 USE_I18N = True
 USE_TZ = True

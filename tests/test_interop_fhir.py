@@ -538,3 +538,31 @@ def test_without_a_fhir_base_the_export_refuses_rather_than_inventing_a_host(
 
     with pytest.raises(ImproperlyConfigured, match="RAPPORT_FHIR_BASE"):
         client_bundle(busiest_client(demo))
+
+
+def test_answers_and_scores_from_a_translated_form_say_its_language_and_english_ones_do_not(
+    demo: DemoSummary,
+) -> None:
+    client = busiest_client(demo)
+    spanish, english = Response.objects.filter(
+        episode__client=client, total__isnull=False
+    ).order_by("pk")[:2]
+    spanish.language = "es"
+    spanish.save(update_fields=["language"])
+    bundle = client_bundle(client)
+    answers = {r["id"]: r for r in resources(bundle, "QuestionnaireResponse")}
+    scores = {
+        r["derivedFrom"][0]["reference"]: r
+        for r in resources(bundle, "Observation")
+        if r.get("derivedFrom")
+    }
+
+    def of(response: Response) -> tuple[dict[str, Any], dict[str, Any]]:
+        [answer_id] = [key for key in answers if key.endswith(f"-{response.pk}")]
+        return answers[answer_id], scores[f"QuestionnaireResponse/{answer_id}"]
+
+    spanish_answers, spanish_score = of(spanish)
+    assert spanish_answers["language"] == "es"
+    assert spanish_score["method"]["coding"] == [{"system": "urn:ietf:bcp:47", "code": "es"}]
+    english_answers, english_score = of(english)
+    assert "language" not in english_answers and "method" not in english_score

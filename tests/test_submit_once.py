@@ -62,6 +62,8 @@ ONCE_BY_NATURE = {
     # One profile per therapist: a repeat updates it with the same values.
     "matching:profile_own": "clinician",
     "matching:profile_edit": "admin",
+    # One language per account: a repeat sets the same one (keyed all the same).
+    "accounts:account": "clinician",
     # One preference of each kind per client: a repeat sets the same values.
     "matching:preferences": "clinician",
 }
@@ -73,6 +75,7 @@ NOT_A_CREATE = {
     "accounts:login": "signing in",
     "plans:reply": "writes the reply onto the request it answers (an update; keyed all the same)",
     "accounts:logout": "signing out",
+    "accounts:language": "the language switch before signing in: a cookie, nothing stored",
     "accounts:two_factor_setup": "one authenticator per account, replaced on setup",
     "accounts:two_factor_verify": "a sign-in step",
     "accounts:password_reset": "an email; its throttling belongs to sign-in",

@@ -5,25 +5,28 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.utils.translation import get_language_info
+from django.utils.translation import gettext_lazy as _
 
-from rapport.accounts.models import Role, User
+from rapport.accounts.models import Role, User, language_choices
 from rapport.people.languages import language_of, writing_to
 from rapport.practices.models import Team
 
 
 class EmailAuthenticationForm(AuthenticationForm):
     username = forms.EmailField(
-        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+        label=_("Email"),
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
     password = forms.CharField(
-        label="Password",
+        label=_("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     error_messages = {
         # One message whether or not the email is known: no account enumeration.
-        "invalid_login": "That email and password do not match an account. Please try again.",
-        "inactive": "That email and password do not match an account. Please try again.",
+        "invalid_login": _("That email and password do not match an account. Please try again."),
+        "inactive": _("That email and password do not match an account. Please try again."),
     }
 
     def clean_username(self) -> str:
@@ -92,6 +95,23 @@ class SubmitOnceMixin(forms.Form):
 
 class InviteUserForm(SubmitOnceMixin, UserForm):
     pass
+
+
+class LanguageChoiceForm(SubmitOnceMixin):
+    """A person's own language: staff pages, the portal, forms and emails follow it."""
+
+    language = forms.ChoiceField(
+        label=_("Language"), choices=lambda: native_language_names(), widget=forms.RadioSelect
+    )
+
+
+def native_language_names() -> list[tuple[str, str]]:
+    """Each language named in itself ("Español"): a reader finds their own whatever the page is
+    in."""
+    return [
+        (code, str(get_language_info(code)["name_local"]).capitalize())
+        for code, _name in language_choices()
+    ]
 
 
 class ResetPasswordForm(PasswordResetForm):

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -27,6 +28,7 @@ from rapport.accounts.queries import (
 from rapport.audit.models import AuditEvent
 from rapport.audit.services import audit_record
 from rapport.core.throttle import count_within
+from rapport.people.models import Client
 
 USER_FIELDS = ("full_name", "email", "role", "team", "language", "is_active")
 
@@ -70,6 +72,26 @@ def user_update(*, actor: User, user: User, details: dict[str, Any]) -> User:
         user.save()
     audit_record(actor=actor, action="update", obj=user, detail={"changed": sorted(changed)})
     return user
+
+
+@transaction.atomic
+def account_language_set(*, actor: User, language: str) -> None:
+    """A person chooses the language Rapport writes to them in. A client's lives on their
+    record, where the clinician sets it too (one place, read by rapport.people.languages)."""
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        raise ValidationError("Rapport has no pages in that language.")
+    if actor.role == Role.CLIENT:
+        client = Client.objects.select_for_update().filter(user=actor).first()
+        if client is None:
+            raise PermissionDenied("This account has no client record.")
+        before, client.language = client.language, language
+        client.save(update_fields=["language"])
+        target: Client | User = client
+    else:
+        before, actor.language = actor.language, language
+        actor.save(update_fields=["language"])
+        target = actor
+    audit_record(actor=actor, action="update", obj=target, detail={"language": [before, language]})
 
 
 @transaction.atomic

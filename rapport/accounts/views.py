@@ -14,11 +14,13 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
@@ -26,11 +28,13 @@ from django_otp.util import random_hex
 from rapport.accounts.forms import (
     EmailAuthenticationForm,
     EnrolmentCodeForm,
+    LanguageChoiceForm,
     ResetPasswordForm,
     TokenForm,
 )
 from rapport.accounts.queries import sign_in_blocked_until
 from rapport.accounts.services import (
+    account_language_set,
     enrolment_code_check,
     enrolment_code_send,
     password_reset_admit,
@@ -39,7 +43,8 @@ from rapport.accounts.services import (
 )
 from rapport.http import AuthenticatedHttpRequest
 from rapport.links import base_url
-from rapport.web import client_ip
+from rapport.people.languages import language_of
+from rapport.web import client_ip, run_form
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +55,12 @@ class SignOutView(auth_views.LogoutView):
     shown the last one's chart from its cache."""
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # The sign-in page that follows knows nobody: it is told the language just left.
+        language = language_of(request.user) if request.user.is_authenticated else None
         response = super().post(request, *args, **kwargs)
         response["Clear-Site-Data"] = '"cache"'
+        if language is not None:
+            _remember_language(response, language)
         return response
 
 
@@ -105,6 +114,68 @@ class PasswordResetView(auth_views.PasswordResetView):
             logger.error("RAPPORT_BASE_URL is not set: no password-reset email was sent")
             return HttpResponseRedirect(self.get_success_url())
         return super().form_valid(form)
+
+
+class PasswordChoiceView(auth_views.PasswordResetConfirmView):
+    """Choosing a password from an emailed link: the link names its person, so the page is in
+    their language whatever the browser prefers."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        user = self.get_user(kwargs["uidb64"])
+        if user is None:
+            return super().dispatch(request, *args, **kwargs)
+        with translation.override(language_of(user)):
+            return super().dispatch(request, *args, **kwargs)
+
+
+@require_POST
+def language_switch(request: HttpRequest) -> HttpResponse:
+    """The pages' language before signing in, kept in a cookie: nothing is stored. Once signed
+    in, a person's own choice (their account page) decides instead."""
+    language = request.POST.get("language", "")
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        return HttpResponse("Unknown language.", status=400, content_type="text/plain")
+    response = redirect(_safe_next(request, default="accounts:login"))
+    _remember_language(response, language)
+    return response
+
+
+def _remember_language(response: HttpResponseBase, language: str) -> None:
+    """The language of the pages before signing in, for this browser (LanguageMiddleware)."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite="Lax",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A person's own account: the language Rapport writes to them in (a client's is the one on
+    their record)."""
+    form = LanguageChoiceForm(
+        request.POST if request.method == "POST" else None,
+        initial={"language": language_of(request.user)},
+    )
+    saved = run_form(
+        request,
+        form,
+        lambda data: account_language_set(actor=request.user, language=data["language"]),
+        then=reverse("accounts:account"),
+        # Said after the change, so in the language just chosen (see LanguageMiddleware).
+        done=lambda data: _language_saved(data["language"]),
+        once=True,
+    )
+    return saved or render(request, "accounts/account.html", {"form": form})
+
+
+def _language_saved(language: str) -> str:
+    with translation.override(language):
+        return _("Saved. Rapport now writes to you in this language.")
 
 
 def locked_out(

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import translation
+from django.utils import timezone, translation
 
 from rapport.core.instruments import Instrument
 from rapport.measures.forms import answer_fields, posted_answers
@@ -51,7 +51,8 @@ def answer(
         if mode == Response.Mode.CLINICIAN
         else respondent_language(assignment)
     )
-    with writing_to(language):
+    # Dates and times on the form in the practice's zone, even through a link (nobody signed in).
+    with writing_to(language), timezone.override(assignment.episode.practice.zone):
         return _answer(
             request,
             assignment,

@@ -3,13 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.formats import number_format
 
 from rapport.accounts.forms import SubmitOnceMixin
 from rapport.core.instruments import MAX_TEXT_LENGTH, Instrument
 from rapport.core.schedules import LEAD_HOURS_DEFAULT, LEAD_HOURS_MAX
 from rapport.measures.defaults import SCHEDULE_CHOICES, DefaultEntry, choice_of, entry_from_choice
 from rapport.measures.models import DefaultMeasurePlan, Respondent, Schedule
+from rapport.people.languages import whole_number
 from rapport.ranges import show_ranges
 
 ITEM_PREFIX = "item:"
@@ -38,7 +38,7 @@ class AnswerField:
     def max_length(self) -> str:
         """The longest written answer accepted, as people read numbers ("4,000"; "4000" in
         Spanish)."""
-        return number_format(MAX_TEXT_LENGTH, force_grouping=True)
+        return whole_number(MAX_TEXT_LENGTH)
 
     @property
     def choices(self) -> list[tuple[str, str]]:

@@ -11,6 +11,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy
 
 from rapport.accounts.models import User
 from rapport.care.models import Episode, Session
@@ -275,11 +277,17 @@ def people_for(plan: MeasurePlan, session: Session | None) -> list[Person]:
 
 
 class LinkUnusable(Exception):
-    """A link that does not (or no longer) open anything; the message is safe to show."""
+    """A link that does not (or no longer) open anything; the message is safe to show.
 
-    def __init__(self, message: str, *, completed: bool = False) -> None:
+    The message is translated when it is shown, in the language of the person the link was
+    made for (`link`, None when the token opens nothing): see measures.views.link_form."""
+
+    def __init__(
+        self, message: object, *, completed: bool = False, link: AccessLink | None = None
+    ) -> None:
         super().__init__(message)
         self.completed = completed
+        self.link = link
         self.throttled = (
             False  # the address had failed too often already (see measures.link_opening)
         )
@@ -301,17 +309,30 @@ def link_rate_limited(ip_address: str, *, now: datetime | None = None) -> bool:
 
 def _link_check(link: AccessLink | None, *, now: datetime) -> None:
     if link is None:
-        raise LinkUnusable("This link is not valid. Please use the most recent link you were sent.")
+        raise LinkUnusable(
+            gettext_lazy("This link is not valid. Please use the most recent link you were sent.")
+        )
     if link.used_at is not None or not link.assignment.is_open:
-        raise LinkUnusable("This form has already been completed. Thank you!", completed=True)
+        raise LinkUnusable(
+            gettext_lazy("This form has already been completed. Thank you!"),
+            completed=True,
+            link=link,
+        )
     if link.revoked_at is not None:
-        raise LinkUnusable("This link was replaced by a newer one. Please use your latest email.")
+        raise LinkUnusable(
+            gettext_lazy("This link was replaced by a newer one. Please use your latest email."),
+            link=link,
+        )
     if link.expires_at <= now:
-        raise LinkUnusable("This link has expired. Please ask your therapist for a new one.")
+        raise LinkUnusable(
+            gettext_lazy("This link has expired. Please ask your therapist for a new one."),
+            link=link,
+        )
     if not respondent_still_linked(link.assignment):
-        raise LinkUnusable("This link is no longer active.")
+        raise LinkUnusable(gettext_lazy("This link is no longer active."), link=link)
     if not assignment_available(link.assignment, now=now):
-        raise LinkUnusable(not_yet_reason(link.assignment))
+        # Told when shown: its date and day name in the reader's language.
+        raise LinkUnusable(lazy(not_yet_reason, str)(link.assignment), link=link)
 
 
 def link_opened(token: str, *, now: datetime) -> AccessLink:

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -58,16 +59,7 @@ def link_form(request: HttpRequest, token: str) -> HttpResponse:
     try:
         link = link_resolve(token, ip_address=ip, reading=request.method == "GET")
     except LinkUnusable as problem:
-        if problem.throttled:
-            reason = (
-                "Too many links that did not work were tried from this connection. "
-                "Please wait ten minutes, then use the most recent link you were sent."
-            )
-            return render(request, "measures/link_problem.html", {"reason": reason}, status=429)
-        if problem.completed and request.method == "POST":
-            # A second submit (double click, retry) lands here after the first one was stored.
-            return redirect("measures:link_done")
-        return render(request, "measures/link_problem.html", {"reason": str(problem)}, status=410)
+        return _link_problem(request, problem)
     assignment = link.assignment
     result = answer(
         request,
@@ -84,6 +76,30 @@ def link_form(request: HttpRequest, token: str) -> HttpResponse:
             done += f"?lang={result.language}"
         return redirect(done)
     return result
+
+
+def _link_problem(request: HttpRequest, problem: LinkUnusable) -> HttpResponse:
+    """Why a link opens nothing, in the language of the person it was made for; a token that
+    names nobody is answered in the browser's language (LanguageMiddleware)."""
+    if problem.completed and request.method == "POST":
+        # A second submit (double click, retry) lands here after the first one was stored.
+        return redirect("measures:link_done")
+    language = (
+        respondent_language(problem.link.assignment)
+        if problem.link is not None
+        else translation.get_language() or settings.LANGUAGE_CODE
+    )
+    with writing_to(language):
+        if problem.throttled:
+            reason = _(
+                "Too many links that did not work were tried from this connection. "
+                "Please wait ten minutes, then use the most recent link you were sent."
+            )
+            status = 429
+        else:
+            reason, status = str(problem), 410
+        context = {"reason": reason, "language_switch": problem.link is None}
+        return render(request, "measures/link_problem.html", context, status=status)
 
 
 def link_done(request: HttpRequest) -> HttpResponse:

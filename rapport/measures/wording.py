@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from rapport.core.instruments import Instrument, Item
+from rapport.people.languages import whole_number
 
 
 def translatable(instrument: Instrument) -> bool:
@@ -93,11 +94,12 @@ def answer_problem(message: str) -> str:
     if message in ANSWER_PROBLEMS:
         return gettext(message)
     if too_long := TOO_LONG.fullmatch(message):
-        return (
-            gettext(
-                "This answer is %(length)s characters long; "
-                "please shorten it to %(limit)s characters or fewer."
-            )
-            % too_long.groupdict()
-        )
+        return gettext(
+            "This answer is %(length)s characters long; "
+            "please shorten it to %(limit)s characters or fewer."
+        ) % {
+            # Written by the scoring code in English ("4,000"); read in the reader's way.
+            name: whole_number(int(figure.replace(",", "")))
+            for name, figure in too_long.groupdict().items()
+        }
     return message

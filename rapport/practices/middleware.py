@@ -41,16 +41,19 @@ def _portal_practice(request: HttpRequest) -> Practice | None:
 
 
 class LanguageMiddleware:
-    """Pages are in the signed-in person's own language (a client's from their record); pages
-    for nobody in particular are in the default. Forms opened from links choose their
-    respondent's language themselves (rapport.measures.answering)."""
+    """Pages are in the signed-in person's own language (a client's from their record). Before
+    signing in nobody is known: the page follows the language switch (its cookie), else the
+    browser's Accept-Language among the languages Rapport has. Forms and error pages opened
+    from links choose their respondent's language themselves (rapport.measures.answering)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = request.user if request.user.is_authenticated else None
-        translation.activate(language_of(user))
+        if request.user.is_authenticated:
+            translation.activate(language_of(request.user))
+        else:
+            translation.activate(translation.get_language_from_request(request))
         try:
             return self.get_response(request)
         finally:

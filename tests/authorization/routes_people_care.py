@@ -58,6 +58,16 @@ PEOPLE_CARE_ROUTES: dict[str, list[Case]] = {
         get("", row(405, 405, 405, 405, 405, 405, 405, 405, 405, 405)),
         post("", row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN), {}),
     ],
+    "accounts:account": [get("", SIGNED_IN_200), post("", SIGNED_IN_302, {"language": "es"})],
+    # The language switch before signing in: a cookie, for anyone.
+    "accounts:language": [
+        get("", row(405, 405, 405, 405, 405, 405, 405, 405, 405, 405)),
+        post(
+            "",
+            row(302, 302, 302, 302, 302, 302, 302, 302, 302, 302),
+            {"language": "es", "next": "/accounts/password-reset/"},
+        ),
+    ],
     "accounts:two_factor_setup": [
         get("", SIGNED_IN_200),
         post("", SIGNED_IN_200, {"token": "not-a-code"}),

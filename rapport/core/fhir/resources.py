@@ -24,7 +24,7 @@ from rapport.core.fhir.inputs import (
     ProblemInput,
     ResponseInput,
 )
-from rapport.core.fhir.questionnaires import questionnaire_response_json
+from rapport.core.fhir.questionnaires import SOURCE_LANGUAGE, questionnaire_response_json
 from rapport.core.instruments import Instrument
 
 SENSITIVE_META: dict[str, Any] = {"security": [codes.RESTRICTED, codes.PSYCHIATRY_SENSITIVITY]}
@@ -334,6 +334,13 @@ def observation_json(response: ResponseInput, base: str) -> dict[str, Any] | Non
         observation["encounter"] = reference("Encounter", response.encounter_pk)
     if response.band:
         observation["interpretation"] = [{"text": response.band}]
+    if response.language != SOURCE_LANGUAGE:
+        # A score from a translated form may not compare with the original's norms: the
+        # receiver sees which version gave it without opening the response.
+        observation["method"] = {
+            "coding": [{"system": "urn:ietf:bcp:47", "code": response.language}],
+            "text": f"Translated version ({response.language})",
+        }
     return observation
 
 
