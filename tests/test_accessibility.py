@@ -5,6 +5,12 @@ One browser; one context per role and viewport, signed in once, visiting all tha
 kinds (the table PAGES). axe (tests/vendor/axe-core, never served by the app) is injected into
 each page; the contexts bypass the app's Content-Security-Policy so that its script may run.
 A failure lists every violation with its page, role, viewport, rule and the elements at fault.
+
+On the way, what axe cannot see: the client, guardian, adolescent and child forms are answered
+with the keyboard only (Tab, Space, arrows, Enter) to their thank-you page; each 0-10 scale names
+its anchors on its end answers; a child's version has answer boxes and buttons of 44 px or more.
+Charts are not drawn (axe reads an image's text alternative); their colours are checked in
+tests/test_chart_legibility.py.
 """
 
 from __future__ import annotations
