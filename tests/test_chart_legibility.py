@@ -138,3 +138,38 @@ def test_the_client_page_draws_the_alliance_once(cast, web_as):
     ]
     assert titles == ["Session feedback (alliance) · higher is better"], drawings.keys()
     assert reverse("alliance:chart", args=[episode.pk]) not in page
+
+
+def _luminance(colour: tuple[float, float, float]) -> float:
+    def linear(c: float) -> float:
+        c /= 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = map(linear, colour)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(one: tuple[float, float, float], other: tuple[float, float, float]) -> float:
+    light, dark = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def _rgb(colour: str) -> tuple[float, float, float]:
+    return (int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16))
+
+
+def test_every_line_and_mark_has_3_to_1_contrast_with_the_white_and_the_darkest_shaded_band():
+    from rapport.charts.lines import PALETTE
+    from rapport.charts.progress import (
+        ALERT_COLOUR,
+        REVISION_COLOUR,
+        RISK_COLOUR,
+        SEVERITY_COLOUR,
+    )
+
+    # The most severe band is drawn at 12 % opacity over white (see `_draw_panel`).
+    shade = _rgb(SEVERITY_COLOUR)
+    darkest_band = tuple(0.12 * c + 0.88 * 255 for c in shade)
+    for colour in (*PALETTE, ALERT_COLOUR, RISK_COLOUR, REVISION_COLOUR):
+        for background in ((255.0, 255.0, 255.0), darkest_band):
+            assert _contrast(_rgb(colour), background) >= 3, (colour, background)

@@ -37,9 +37,11 @@ matplotlib.rcParams["svg.hashsalt"] = "rapport"
 matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: smaller, selectable, readable
 matplotlib.rcParams["font.family"] = "sans-serif"
 
-# Colour-blind-safe palette (Okabe & Ito 2008) with a distinct line style per series, so the
-# lines are told apart in greyscale print too.
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00")
+# Colour-blind-safe palette with a distinct line style per series, so the lines are told apart
+# in greyscale print too: Okabe & Ito's (2008) blue and vermilion, then colours of Tol's (2021)
+# bright and muted schemes and black in place of Okabe & Ito's green, reddish purple and orange,
+# whose lines had under 3:1 contrast against the shaded bands behind them (WCAG 1.4.11).
+PALETTE = ("#0072B2", "#D55E00", "#117733", "#AA4499", "#000000")
 STYLES = ("-", "--", ":", "-.", "-")
 MARKERS = ("o", "s", "^", "D", "v")
 ALERT_COLOUR = "#8A5A00"

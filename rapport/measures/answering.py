@@ -138,4 +138,6 @@ def form_context(
         # Instructions that already say so are not told twice (in English, the words compared).
         "says_no_right_or_wrong": "no right or wrong" in instrument.description,
         "fields": answer_fields(shown, values, errors),
+        # A child's version gets larger answer boxes (at least 44 px square, even on a phone).
+        "for_children": instrument.age_bands == {"child"},
     }
