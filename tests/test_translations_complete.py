@@ -55,6 +55,7 @@ CLIENT_FACING_TEMPLATES = (
     "plans/_version_body.html",
     "plans/_comparison.html",
     "plans/_goal_status.html",
+    "plans/print.html",
     # The client's progress report, on its page, in its PDF and through its emailed link.
     "reports/page.html",
     "reports/document.html",
