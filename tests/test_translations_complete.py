@@ -56,6 +56,7 @@ CLIENT_FACING_TEMPLATES = (
     "plans/_comparison.html",
     "plans/_goal_status.html",
     "plans/print.html",
+    "exposure/portal_ladder.html",
     # The client's progress report, on its page, in its PDF and through its emailed link.
     "reports/page.html",
     "reports/document.html",
