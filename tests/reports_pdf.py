@@ -3,7 +3,9 @@ pdftoppm (Debian's poppler-utils), with no browser."""
 
 from __future__ import annotations
 
+import re
 import subprocess
+import zlib
 from pathlib import Path
 
 
@@ -29,3 +31,21 @@ def first_page_image(pdf: Path, out: Path) -> bytes:
         capture_output=True,
     )
     return out.with_suffix(".png").read_bytes()
+
+
+def pdf_language(pdf: Path) -> str:
+    """The language the document catalog declares (/Lang), read from the file itself: WeasyPrint
+    keeps the catalog in a compressed object stream, which poppler's tools do not print."""
+    data = pdf.read_bytes()
+    parts = [data]
+    for stream in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            parts.append(zlib.decompress(stream.group(1)))
+        except zlib.error:
+            continue  # an image or a font, not an object stream
+    for part in parts:
+        if found := re.search(rb"/Type\s*/Catalog\b.*?/Lang\s*\(([^)]*)\)", part, re.S):
+            return found.group(1).decode("ascii")
+        if found := re.search(rb"/Lang\s*\(([^)]*)\).*?/Type\s*/Catalog\b", part, re.S):
+            return found.group(1).decode("ascii")
+    return ""

@@ -56,6 +56,23 @@ CLIENT_FACING_TEMPLATES = (
     "plans/portal_panel.html",
     "progress/portal_link.html",
     "exposure/portal_card.html",
+    "progress/portal.html",
+    "progress/chart_figure.html",
+    "plans/portal_plan.html",
+    "plans/_version_body.html",
+    "plans/_comparison.html",
+    "plans/_goal_status.html",
+    "plans/print.html",
+    "exposure/portal_ladder.html",
+    # The client's progress report, on its page, in its PDF and through its emailed link.
+    "reports/page.html",
+    "reports/document.html",
+    "reports/progress_client.html",
+    "reports/_heading.html",
+    "reports/_chart.html",
+    "reports/_goals.html",
+    "reports/_helped.html",
+    "reports/download.html",
 )
 
 TAG = re.compile(r"<[^>]*>")

@@ -72,9 +72,14 @@ class Envelope:
     p90: Sequence[float]
     # Its key in plain words, for a client's eyes (the percentiles are named for staff).
     plain: bool = False
+    # The key's words in the reader's language, given by the caller (this package speaks no
+    # language of its own); the English ones otherwise.
+    words: tuple[str, str, str] | None = None
 
     @property
     def labels(self) -> tuple[str, str, str]:
+        if self.words is not None:
+            return self.words
         if self.plain:
             return ("most people starting like you", "half of them", "the middle")
         return ("expected 10–90%", "expected 25–75%", "expected median")

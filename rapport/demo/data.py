@@ -256,6 +256,8 @@ ORIGINS = (
 # Every language offered shows up at least once: the n-th adult client (counting from 0)
 # comes from a background where it is spoken, and prefers it.
 LANGUAGE_AT = {3: "Polish", 10: "Urdu", 17: "Spanish", 24: "Welsh"}
+# The preferred languages Rapport writes in: such a client's forms, portal and reports follow it.
+WRITTEN_IN = {"Spanish": "es"}
 
 NEUTRAL_FIRST_NAMES = ("Alex", "Jordan", "Robin", "Charlie", "Rowan", "Sam", "Kai", "Ash")
 # Names that would look odd on a child born in the last fifteen years.

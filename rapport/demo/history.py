@@ -502,6 +502,7 @@ def build_demo_history(
             email=f.email,
             phone=f.phone,
             preferred_language=f.preferred_language,
+            language=data.WRITTEN_IN.get(f.preferred_language, "en"),
             # Finished or referred on: discharged; stopped coming: inactive until re-referred.
             status=(
                 ClientStatus.INACTIVE

@@ -340,6 +340,7 @@ def build_demo_practice(*, today: date | None = None, seed: int = 7) -> DemoSumm
             email=s.email,
             phone=s.phone,
             preferred_language=s.preferred_language,
+            language=data.WRITTEN_IN.get(s.preferred_language, "en"),
             status=(
                 ClientStatus.DISCHARGED if s.status == EpisodeStatus.CLOSED else ClientStatus.ACTIVE
             ),

@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from rapport.accounts.forms import SubmitOnceMixin
 from rapport.core import exposure as rules
@@ -168,46 +169,55 @@ class PortalAttemptForm(AttemptForm):
             self._word_for_parent(child_name)
             return
         labels = {
-            "step": "Which step did you practise?",
-            "practised_on": "When?",
-            "setting": "Was it",
-            "anticipated_suds": "Before you started, how anxious did you expect to feel? (0–100)",
-            "peak_suds": "What was the most anxious you felt? (0–100)",
-            "end_suds": "How anxious were you at the end? (optional)",
-            "duration_minutes": "How many minutes did you stay? (optional)",
-            "notes": "Anything you noticed (optional)",
+            "step": _("Which step did you practise?"),
+            "practised_on": _("When?"),
+            "setting": _("Was it"),
+            "anticipated_suds": _(
+                "Before you started, how anxious did you expect to feel? (0–100)"
+            ),
+            "peak_suds": _("What was the most anxious you felt? (0–100)"),
+            "end_suds": _("How anxious were you at the end? (optional)"),
+            "duration_minutes": _("How many minutes did you stay? (optional)"),
+            "notes": _("Anything you noticed (optional)"),
         }
         for name, label in labels.items():
             self.fields[name].label = label
             self.fields[name].help_text = ""  # the page explains the scale once
         self.fields["setting"].choices = [  # type: ignore[attr-defined]
-            (Attempt.Setting.HOMEWORK, "On my own, between sessions"),
-            (Attempt.Setting.IN_SESSION, "With my therapist, in a session"),
+            (Attempt.Setting.HOMEWORK, _("On my own, between sessions")),
+            (Attempt.Setting.IN_SESSION, _("With my therapist, in a session")),
         ]
         self.fields["step"].label_from_instance = lambda step: (  # type: ignore[attr-defined]
-            f"Step {step.position}: {step.situation}"
+            _("Step %(number)s: %(situation)s")
+            % {"number": step.position, "situation": step.situation}
         )
         self.fields["setting"].initial = Attempt.Setting.HOMEWORK
 
     def _word_for_parent(self, name: str) -> None:
         labels = {
-            "step": f"Which step did {name} practise?",
-            "practised_on": "When?",
-            "setting": "Was it",
-            "anticipated_suds": f"Before starting, how anxious did {name} expect to feel? (0–100)",
-            "peak_suds": f"How anxious did {name} seem at the worst moment? (0–100)",
-            "end_suds": f"How anxious did {name} seem at the end? (optional)",
-            "duration_minutes": f"How many minutes did {name} stay with it? (optional)",
-            "notes": "Anything you noticed (optional)",
+            "step": _("Which step did %(name)s practise?") % {"name": name},
+            "practised_on": _("When?"),
+            "setting": _("Was it"),
+            "anticipated_suds": _(
+                "Before starting, how anxious did %(name)s expect to feel? (0–100)"
+            )
+            % {"name": name},
+            "peak_suds": _("How anxious did %(name)s seem at the worst moment? (0–100)")
+            % {"name": name},
+            "end_suds": _("How anxious did %(name)s seem at the end? (optional)") % {"name": name},
+            "duration_minutes": _("How many minutes did %(name)s stay with it? (optional)")
+            % {"name": name},
+            "notes": _("Anything you noticed (optional)"),
         }
         for field_name, label in labels.items():
             self.fields[field_name].label = label
             self.fields[field_name].help_text = ""
         self.fields["setting"].choices = [  # type: ignore[attr-defined]
-            (Attempt.Setting.HOMEWORK, "Between sessions, at home or out"),
-            (Attempt.Setting.IN_SESSION, "With the therapist, in a session"),
+            (Attempt.Setting.HOMEWORK, _("Between sessions, at home or out")),
+            (Attempt.Setting.IN_SESSION, _("With the therapist, in a session")),
         ]
         self.fields["step"].label_from_instance = lambda step: (  # type: ignore[attr-defined]
-            f"Step {step.position}: {step.situation}"
+            _("Step %(number)s: %(situation)s")
+            % {"number": step.position, "situation": step.situation}
         )
         self.fields["setting"].initial = Attempt.Setting.HOMEWORK

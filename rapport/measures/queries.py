@@ -12,7 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.functional import lazy
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from rapport.accounts.models import User
 from rapport.care.models import Episode, Session
@@ -33,12 +33,13 @@ from rapport.measures.models import (
 from rapport.measures.registry import choose_version, get_instrument, instruments_for
 from rapport.measures.reliable import change_rule
 
+# In plain words for the portal, said in the reader's language when read (category_words).
 CATEGORY_WORDS = {
-    "recovered": "reliably better, and now in the healthy range",
-    "improved": "reliably better",
-    "unchanged": "no reliable change yet",
-    "deteriorated": "reliably worse",
-    "harmed": "reliably worse, and now in the clinical range",
+    "recovered": gettext_noop("reliably better, and now in the healthy range"),
+    "improved": gettext_noop("reliably better"),
+    "unchanged": gettext_noop("no reliable change yet"),
+    "deteriorated": gettext_noop("reliably worse"),
+    "harmed": gettext_noop("reliably worse, and now in the clinical range"),
 }
 
 
@@ -71,7 +72,8 @@ class MeasureHistory:
     @property
     def category_words(self) -> str:
         latest = self.latest
-        return CATEGORY_WORDS.get(latest.category or "", "") if latest else ""
+        words = CATEGORY_WORDS.get(latest.category or "", "") if latest else ""
+        return gettext(words) if words else ""
 
     @property
     def category_explained(self) -> str:

@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from rapport.accounts.forms import SubmitOnceMixin
 from rapport.care.models import Episode, Modality
@@ -162,7 +163,7 @@ class DecisionForm(forms.Form):
     comment = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        label="What would you like to change?",
+        label=gettext_lazy("What would you like to change?"),
     )
 
 

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from rapport.care.models import Episode
 from rapport.core import benchmarks as rules
@@ -18,15 +21,20 @@ from rapport.measures.registry import instruments_for, outcome_families
 from rapport.measures.reliable import change_rule
 from rapport.plans.models import BehaviourCount, GoalRating, PlanGoal
 
+# Said in the reader's language when shown (the properties below), so kept untranslated here.
 STATUS_WORDS = {
-    "met": "Met",
-    "not_yet": "Not yet",
-    "at_risk": "At risk",
-    "cannot_judge": "Cannot be judged",
-    "no_data": "No data yet",
+    "met": gettext_noop("Met"),
+    "not_yet": gettext_noop("Not yet"),
+    "at_risk": gettext_noop("At risk"),
+    "cannot_judge": gettext_noop("Cannot be judged"),
+    "no_data": gettext_noop("No data yet"),
 }
-TREND_WORDS = {"better": "getting better", "steady": "steady", "worse": "going the wrong way"}
-WITHHELD_WORDS = "Shared between the young person and their therapist"
+TREND_WORDS = {
+    "better": gettext_noop("getting better"),
+    "steady": gettext_noop("steady"),
+    "worse": gettext_noop("going the wrong way"),
+}
+WITHHELD_WORDS = gettext_noop("Shared between the young person and their therapist")
 
 
 @dataclass(frozen=True)
@@ -41,8 +49,8 @@ class GoalProgress:
     @property
     def status_words(self) -> str:
         if self.withheld:
-            return WITHHELD_WORDS
-        return STATUS_WORDS[self.progress.status.value]
+            return _(WITHHELD_WORDS)
+        return _(STATUS_WORDS[self.progress.status.value])
 
     def without_data(self) -> GoalProgress:
         """The goal without its data: for a guardian the young person's answers are not
@@ -52,7 +60,8 @@ class GoalProgress:
 
     @property
     def trend_words(self) -> str:
-        return TREND_WORDS.get(self.progress.trend.value, "")
+        words = TREND_WORDS.get(self.progress.trend.value, "")
+        return _(words) if words else ""
 
     @property
     def current_words(self) -> str:
@@ -60,9 +69,12 @@ class GoalProgress:
         value = self.progress.current
         if value is None:
             return ""
-        if self.goal.benchmark in ("rating", "count"):
-            return f"{value:g} {_counted(self.unit, value)}"
-        return f"{value:g} on the {self.unit}"
+        shown = _number(value)
+        if self.goal.benchmark == "rating":
+            return _("%(value)s out of 10") % {"value": shown}
+        if self.goal.benchmark == "count":
+            return ngettext("%(value)s time", "%(value)s times", _plural(value)) % {"value": shown}
+        return _("%(value)s on the %(measure)s") % {"value": shown, "measure": self.unit}
 
     @property
     def is_met(self) -> bool:
@@ -115,23 +127,40 @@ def _by_key(model: type[GoalRating] | type[BehaviourCount], episode: Episode, fi
     return series
 
 
-COMPARISON_WORDS = {True: "below", False: "at least"}
+def _number(value: float) -> str:
+    """As the reader writes numbers: 7.5 in English, 7,5 in Spanish; whole numbers bare."""
+    return number_format(value, decimal_pos=None if value != int(value) else 0)
+
+
+def _plural(value: float) -> int:
+    """The count that picks the plural form: "1 time", never "1 times"."""
+    return 1 if value == 1 else 2
 
 
 def _target(goal: PlanGoal, unit: str, lower: bool, instrument: Instrument | None = None) -> str:
+    """In the reader's language, whole phrases for the translator ("below 10 on the PHQ-9")."""
     if goal.benchmark == "reliable_improvement":
-        return f"a reliable improvement on the {unit}"
-    target = f"{goal.target or 0:g}"
+        return _("a reliable improvement on the %(measure)s") % {"measure": unit}
+    words = {"target": _number(goal.target or 0), "measure": unit}
     if goal.benchmark == "measure_target":
-        scale = instrument.subscale_title(goal.subscale) if instrument else goal.subscale
-        where = f"the {unit}" + (f" {scale} scale" if goal.subscale else "")
-        return f"{COMPARISON_WORDS[lower]} {target} on {where}"
-    return f"{'at most' if lower else 'at least'} {target} {_counted(unit, goal.target or 0)}"
-
-
-def _counted(unit: str, value: float) -> str:
-    """ "1 time", never "1 times"."""
-    return "time" if unit == "times" and value == 1 else unit
+        if goal.subscale:
+            words["scale"] = (
+                instrument.subscale_title(goal.subscale) if instrument else goal.subscale
+            )
+            if lower:
+                return _("below %(target)s on the %(measure)s %(scale)s scale") % words
+            return _("at least %(target)s on the %(measure)s %(scale)s scale") % words
+        if lower:
+            return _("below %(target)s on the %(measure)s") % words
+        return _("at least %(target)s on the %(measure)s") % words
+    if goal.benchmark == "rating":
+        if lower:
+            return _("at most %(target)s out of 10") % words
+        return _("at least %(target)s out of 10") % words
+    n = _plural(goal.target or 0)
+    if lower:
+        return ngettext("at most %(target)s time", "at most %(target)s times", n) % words
+    return ngettext("at least %(target)s time", "at least %(target)s times", n) % words
 
 
 def goal_target_words(goal: PlanGoal, families: dict[str, Instrument]) -> str:

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rapport import access
@@ -72,14 +73,14 @@ def portal_decide(request: AuthenticatedHttpRequest, version_id: int) -> HttpRes
         ),
         then=back,
         done=lambda data: (
-            "Thank you: you accepted the plan."
+            _("Thank you: you accepted the plan.")
             if data["accept"]
-            else "Thank you: your therapist will look at your changes with you."
+            else _("Thank you: your therapist will look at your changes with you.")
         ),
         refusal_as_message=True,
     )
     if not form.is_valid():
-        messages.error(request, "Choose to accept the plan or to ask for changes.")
+        messages.error(request, _("Choose to accept the plan or to ask for changes."))
     return saved or redirect(back)
 
 
@@ -91,7 +92,7 @@ def portal_rating(request: AuthenticatedHttpRequest, client_id: int) -> HttpResp
     episode = client.episodes.filter(status__in=["active", "on_hold"]).first()
     form = GoalRatingForm(request.POST, prefix="rating")
     if episode is None or not form.is_valid():
-        messages.error(request, "Choose a number from 0 to 10.")
+        messages.error(request, _("Choose a number from 0 to 10."))
         return redirect("plans:portal_plan", client_id=client.pk)
     back = reverse("plans:portal_plan", args=[client.pk])
     saved = run_form(
@@ -99,7 +100,7 @@ def portal_rating(request: AuthenticatedHttpRequest, client_id: int) -> HttpResp
         form,
         lambda data: services.goal_rating_record(actor=request.user, episode=episode, **data),
         then=back,
-        done="Thank you, your rating is saved.",
+        done=_("Thank you, your rating is saved."),
         once=True,
         refusal_as_message=True,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from rapport.plans import queries
 from rapport.plans.goal_status import goals_progress
@@ -32,5 +33,6 @@ def printable_plan(
             ),
             "sharing": sharing,
             "decisions": version.decisions.select_related("by"),
+            "printed_on": timezone.localdate(timezone.now(), episode.practice.zone),
         },
     )

@@ -11,6 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 from rapport.charts.layout import score_axis
 from rapport.charts.progress import Envelope, Event, Line, Panel, ProgressChart, Shade
 from rapport.progress.queries import (
@@ -27,7 +31,25 @@ EXPECTED_AHEAD = 2
 
 
 def direction_words(family: FamilyProgress) -> str:
-    return "lower is better" if family.lower_is_better else "higher is better"
+    return _("lower is better") if family.lower_is_better else _("higher is better")
+
+
+# The severity bands of the built-in instruments, named here for the catalogues: a band's name
+# is the instrument's category, said in the reader's language (a practice's own names pass
+# through as written).
+BAND_NAMES = (
+    gettext_noop("Minimal"),
+    gettext_noop("Mild"),
+    gettext_noop("Moderate"),
+    gettext_noop("Moderately severe"),
+    gettext_noop("Severe"),
+    gettext_noop("Below the anxiety cut-off"),
+    gettext_noop("May indicate an anxiety disorder"),
+)
+
+
+def band_words(name: str) -> str:
+    return _(name) if name else name
 
 
 def _y_range(family: FamilyProgress) -> tuple[float, float]:
@@ -38,7 +60,7 @@ def _y_range(family: FamilyProgress) -> tuple[float, float]:
 
 
 def _shades(family: FamilyProgress) -> list[Shade]:
-    return [Shade(b.min, b.max, b.label, b.severity) for b in family.instrument.bands]
+    return [Shade(b.min, b.max, band_words(b.label), b.severity) for b in family.instrument.bands]
 
 
 def _envelope(
@@ -62,6 +84,9 @@ def _envelope(
         p75=pick(band.p75),
         p90=pick(band.p90),
         plain=plain,
+        words=(_("most people starting like you"), _("half of them"), _("the middle"))
+        if plain
+        else None,
     )
 
 
@@ -83,7 +108,7 @@ def family_panel(
     band = not simplified or expected
     return Panel(
         title=f"{family.title} · {direction_words(family)}",
-        y_label="Score",
+        y_label=_("Score"),
         y_range=_y_range(family),
         lines=_lines(family.series),
         shades=_shades(family),
@@ -145,11 +170,11 @@ def portal_chart(progress: PortalProgress, *, expected: bool = False) -> Progres
     """The client's own scores over their sessions, with the instrument's ranges shaded (and
     with `expected`, the expected band of the families that carry one)."""
     return ProgressChart(
-        x_label="Session",
+        x_label=_("Session"),
         panels=[
             family_panel(family, simplified=True, expected=expected) for family in progress.families
         ],
-        empty_text="No scores to show yet.",
+        empty_text=_("No scores to show yet."),
     )
 
 
@@ -171,8 +196,8 @@ def session_words(x: float) -> str:
     if x == int(x):
         return str(int(x))
     if x < 1:
-        return "before session 1"
-    return f"between {int(x)} and {int(x) + 1}"
+        return _("before session 1")
+    return _("between %(first)s and %(next)s") % {"first": int(x), "next": int(x) + 1}
 
 
 def revision_words(x: float) -> str:
@@ -182,7 +207,8 @@ def revision_words(x: float) -> str:
 
 
 def _number(value: float) -> str:
-    return f"{value:.0f}" if value == int(value) else f"{value:.1f}"
+    """A score as the reader writes numbers: "12.5" in English, "12,5" in Spanish."""
+    return number_format(value, decimal_pos=0 if value == int(value) else 1)
 
 
 def expected_words(band: ExpectedBand | None, session: float) -> tuple[str, str]:
@@ -221,7 +247,7 @@ def family_table(family: FamilyProgress, *, simplified: bool = False) -> list[Ta
             session=session_words(x),
             at=dates[x],
             scores=[(series.label, by_x[x].get(column, "—")) for column, series in columns],
-            band=bands.get(x, ""),
+            band=band_words(bands.get(x, "")),
             expected=("", "") if simplified else expected_words(family.expected, x - offset),
             alerts=alerts.get(x, []),
             risk=risk.get(x, []),
@@ -239,32 +265,69 @@ def unplaced_alerts(family: FamilyProgress) -> list[AlertMark]:
 # --- Plain words for the portal -----------------------------------------------------------------
 
 
-PORTAL_OWN_LABELS = ("You", "Your answers")
+def own_labels() -> tuple[str, str]:
+    """How the portal labels the reader's own scores (rapport.progress.queries.portal_progress):
+    a client's "You", a guardian's "Your answers" beside the young person's named line."""
+    return (_("You"), _("Your answers"))
 
 
 def meaning(family: FamilyProgress) -> str:
     return (
-        "lower means fewer symptoms"
+        _("lower means fewer symptoms")
         if family.lower_is_better
-        else "higher means things are going better"
+        else _("higher means things are going better")
     )
 
 
 def plain_summary(series: ScoreSeries, family: FamilyProgress) -> str:
-    """'Your PHQ-9 scores have gone down from 18 to 9: lower means fewer symptoms.'"""
-    owner = "Your" if series.label in PORTAL_OWN_LABELS else f"{series.label}’s"
-    subject = f"{owner} {family.title} scores"
+    """'Your PHQ-9 scores have gone down from 18 to 9: lower means fewer symptoms.' Whole
+    sentences for the translator: whose scores they are changes the word order in Spanish."""
+    own = series.label in own_labels()
     first, latest = series.first.total, series.latest.total
+    words = {
+        "name": series.label,
+        "measure": family.title,
+        "first": _number(first),
+        "score": _number(latest),
+        "meaning": meaning(family),
+    }
     if len(series.points) == 1:
-        sentence = f"{owner} first {family.title} score is {_number(first)}: {meaning(family)}."
-    elif latest == first:
-        sentence = f"{subject} are where they started, at {_number(latest)}: {meaning(family)}."
-    else:
-        way = "down" if latest < first else "up"
         sentence = (
-            f"{subject} have gone {way} from {_number(first)} to {_number(latest)}: "
-            f"{meaning(family)}."
+            _("Your first %(measure)s score is %(score)s: %(meaning)s.")
+            if own
+            else _("%(name)s’s first %(measure)s score is %(score)s: %(meaning)s.")
         )
+    elif latest == first:
+        sentence = (
+            _("Your %(measure)s scores are where they started, at %(score)s: %(meaning)s.")
+            if own
+            else _(
+                "%(name)s’s %(measure)s scores are where they started, at %(score)s: %(meaning)s."
+            )
+        )
+    elif latest < first:
+        sentence = (
+            _("Your %(measure)s scores have gone down from %(first)s to %(score)s: %(meaning)s.")
+            if own
+            else _(
+                "%(name)s’s %(measure)s scores have gone down from %(first)s to %(score)s: "
+                "%(meaning)s."
+            )
+        )
+    else:
+        sentence = (
+            _("Your %(measure)s scores have gone up from %(first)s to %(score)s: %(meaning)s.")
+            if own
+            else _(
+                "%(name)s’s %(measure)s scores have gone up from %(first)s to %(score)s: "
+                "%(meaning)s."
+            )
+        )
+    sentence %= words
     if series.latest.band:
-        sentence += f" {_number(latest)} is in the “{series.latest.band.lower()}” range."
+        band = band_words(series.latest.band).lower()
+        sentence += " " + _("%(score)s is in the “%(band)s” range.") % {
+            "score": words["score"],
+            "band": band,
+        }
     return sentence

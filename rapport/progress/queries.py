@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.utils.translation import gettext as _
+
 from rapport.accounts.models import User
 from rapport.alerts.models import Alert
 from rapport.alliance.queries import (
@@ -338,7 +340,7 @@ def portal_progress(
     clock = session_clock(episode)
     if link is None or user is None:
         histories = score_histories(episode, respondents=("client",), kinds=("outcome",))
-        return PortalProgress(client, whose, _by_family(histories, clock, lambda history: "You"))
+        return PortalProgress(client, whose, _by_family(histories, clock, lambda history: _("You")))
     own_key = f"guardian:{user.pk}"
     histories = [
         h
@@ -348,6 +350,6 @@ def portal_progress(
     ]
 
     def label(history: MeasureHistory) -> str:
-        return name if history.respondent == "client" else "Your answers"
+        return name if history.respondent == "client" else _("Your answers")
 
     return PortalProgress(client, whose, _by_family(histories, clock, label))

@@ -10,6 +10,9 @@ from typing import Any
 
 import weasyprint
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+from rapport.people.languages import writing_to
 
 STYLESHEET = Path(__file__).parent / "static" / "reports" / "report.css"
 
@@ -38,15 +41,36 @@ class _NothingFetched(weasyprint.URLFetcher):  # type: ignore[misc]
         return super().fetch(url, headers)
 
 
-def pdf_of(html: str) -> bytes:
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def page_words() -> str:
+    """The words of every page's margins in the active language, after the stylesheet's
+    English ones: "Report date: …" at the top, "Page 2 of 3" at the foot."""
+    page = _css_string(_("Page %(page)s of %(pages)s"))
+    numbers = page.replace("%(page)s", '" counter(page) "').replace(
+        "%(pages)s", '" counter(pages) "'
+    )
+    issued = _css_string(_("Report date:") + " ")
+    return (
+        f"@page {{ @top-right {{ content: {issued} string(issued); }}"
+        f" @bottom-right {{ content: {numbers}; }} }}"
+    )
+
+
+def pdf_of(html: str, language: str = "en") -> bytes:
     document = weasyprint.HTML(string=html, url_fetcher=_NothingFetched())
+    with writing_to(language):
+        words = weasyprint.CSS(string=page_words())
     pdf: bytes = document.write_pdf(
-        stylesheets=[weasyprint.CSS(filename=str(STYLESHEET))],
+        stylesheets=[weasyprint.CSS(filename=str(STYLESHEET)), words],
         pdf_variant="pdf/ua-1",
     )
     return pdf
 
 
-def report_pdf(kind: str, audience: str, report: object) -> bytes:
-    """The report alone in a document (no site navigation), printed."""
-    return pdf_of(render_to_string("reports/document.html", report_context(kind, audience, report)))
+def report_pdf(kind: str, audience: str, report: Any) -> bytes:
+    """The report alone in a document (no site navigation), printed in its language."""
+    html = render_to_string("reports/document.html", report_context(kind, audience, report))
+    return pdf_of(html, report.heading.lang)

@@ -23,8 +23,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from rapport.accounts.models import User
 from rapport.alerts.models import Alert
@@ -47,6 +50,7 @@ from rapport.core.tokens import hash_token
 from rapport.dashboards.queries import month_figures, month_of
 from rapport.dashboards.reading import Month
 from rapport.measures.queries import MeasureHistory, SubscaleRow, score_histories, subscale_rows
+from rapport.people.languages import client_language, language_of, writing_to
 from rapport.people.models import Client, GuardianLink
 from rapport.plans.goal_status import GoalProgress, goals_progress
 from rapport.plans.models import PlanDecision, PlanVersion
@@ -116,10 +120,8 @@ class Heading:
     episode: str  # "since 3 February 2026" or "3 February – 1 June 2026"
     issued: date
     audience: str
-    # Reports are written in English; the client's preferred language is named on the report
-    # until they are translated.
+    # The language the report is written in: its words, dates and numbers, and its tag.
     lang: str = "en"
-    preferred_language: str = ""
 
     @property
     def for_client(self) -> bool:
@@ -140,12 +142,19 @@ class Chart:
     alt: str
 
 
+def _day(day: date) -> str:
+    """A date written out in the active language: "3 February 2026", "3 de febrero de 2026"."""
+    return date_format(day, _("j F Y"))
+
+
 def _heading(episode: Episode, title: str, reader: Reader) -> Heading:
     client = episode.client
     practice = episode.practice
-    start = f"{episode.start_date:%-d %B %Y}"
-    dates = f"{start} – {episode.end_date:%-d %B %Y}" if episode.end_date else f"since {start}"
-    language = client.preferred_language.strip()
+    start = _day(episode.start_date)
+    if episode.end_date:
+        dates = _("%(start)s – %(end)s") % {"start": start, "end": _day(episode.end_date)}
+    else:
+        dates = _("since %(start)s") % {"start": start}
     return Heading(
         title=title,
         practice=practice.name,
@@ -156,7 +165,7 @@ def _heading(episode: Episode, title: str, reader: Reader) -> Heading:
         episode=dates,
         issued=timezone.localdate(timezone.now(), practice.zone),
         audience=reader.audience,
-        preferred_language="" if language.lower() in ("", "english") else language,
+        lang=translation.get_language() or settings.LANGUAGE_CODE,
     )
 
 
@@ -253,12 +262,18 @@ def client_progress_report(episode: Episode, reader: Reader) -> ClientProgressRe
     name = progress.whose
     helped, their_helped = _helped(episode, reader, sharing)
     return ClientProgressReport(
-        heading=_heading(episode, f"{name}’s progress" if name else "Your progress", reader),
+        heading=_heading(
+            episode,
+            _("%(name)s’s progress") % {"name": name} if name else _("Your progress"),
+            reader,
+        ),
         whose=name,
         chart=_chart(
             portal_chart(progress, expected=True),
-            "Chart of the scores over sessions, one panel per questionnaire, with the "
-            "questionnaire's ranges shaded. The same scores are in the tables below.",
+            _(
+                "Chart of the scores over sessions, one panel per questionnaire, with the "
+                "questionnaire's ranges shaded. The same scores are in the tables below."
+            ),
             reader,
         ),
         families=families,
@@ -711,7 +726,24 @@ Report = (
 )
 
 
+def report_language(kind: str, episode: Episode, reader: Reader) -> str:
+    """The client's progress report is written in its reader's language: a guardian's own
+    (their account's), otherwise the client's (their record's), whoever prints it. The other
+    reports are written in English, the language of the record, whoever reads them."""
+    if kind != "progress" or reader.audience != CLIENT:
+        return settings.LANGUAGE_CODE
+    if reader.link is not None:
+        return language_of(reader.link.guardian)
+    return client_language(episode.client)
+
+
 def report_of(kind: str, episode: Episode, reader: Reader) -> Report:
+    """The report, its words (those worked out here, as the template's) in its language."""
+    with writing_to(report_language(kind, episode, reader)):
+        return _report_of(kind, episode, reader)
+
+
+def _report_of(kind: str, episode: Episode, reader: Reader) -> Report:
     if kind == "plan":
         return plan_summary(episode, reader)
     if kind == "discharge":

@@ -20,6 +20,7 @@ from rapport.accounts.services import submission_once
 from rapport.care.models import Episode
 from rapport.http import AuthenticatedHttpRequest
 from rapport.measures.services import link_failure_record
+from rapport.people.languages import language_of, writing_to
 from rapport.plans.models import PlanVersion
 from rapport.plans.queries import latest_version
 from rapport.reports.forms import LetterForm
@@ -307,7 +308,9 @@ def report_download(request: HttpRequest, token: str) -> HttpResponse:
         return _link_refused(request, str(problem))
     if request.method == "GET":
         context = {"practice": link.episode.practice, "sender": link.sent_by}
-        return render(request, "reports/download.html", context)
+        # Nobody is signed in: the page speaks the language of the person it was sent to.
+        with writing_to(language_of(link.recipient)):
+            return render(request, "reports/download.html", context)
     try:
         report = report_of(link.kind, link.episode, link_reader(link))
     except EpisodeStillOpen:
