@@ -353,8 +353,9 @@ def fit_check_close(*, actor: User, fit_check: FitCheck, note: str) -> FitCheck:
 @transaction.atomic
 def fit_suggestion_dismiss(*, actor: User, episode: Episode) -> FitSuggestionDismissal:
     """The therapist sets the suggestion aside; newer evidence brings it back."""
-    dismissal = FitSuggestionDismissal.objects.create(
-        episode=episode, dismissed_by=actor, dismissed_at=timezone.now()
+    Episode.objects.select_for_update().filter(pk=episode.pk).first()  # one per episode
+    dismissal, _ = FitSuggestionDismissal.objects.update_or_create(
+        episode=episode, defaults={"dismissed_by": actor, "dismissed_at": timezone.now()}
     )
     audit_record(
         actor=actor,
