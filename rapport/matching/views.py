@@ -290,7 +290,6 @@ def fit_check_detail(request: AuthenticatedHttpRequest, fit_check_id: int) -> Ht
             lambda data: service(actor=user, fit_check=fit_check, note=data["note"]),
             then=reverse("matching:fit_check", args=[fit_check.pk]),
             done=done,
-            error_field="note",
         )
         if saved is not None:
             return saved
