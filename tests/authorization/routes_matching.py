@@ -31,10 +31,10 @@ from tests.authorization.cases import (
     READ_OWN_200,
     READ_OWN_302,
     Case,
-    row,
     extra,
     get,
     post,
+    row,
 )
 
 
