@@ -485,7 +485,7 @@ def test_demo_has_one_client_mid_fit_check_with_the_coordinator(demo: DemoSummar
     supervisor = fit_check.episode.primary_clinician.team.supervisor
 
     assert demo.counts["fit_checks"] == 1
-    assert fit_check.status == "with_coordinator" and fit_check.is_private
-    assert fit_check.requested_by == fit_check.episode.client.user
+    assert fit_check.status == "with_coordinator" and fit_check.client_asked
+    assert fit_check.requested_by == fit_check.episode.primary_clinician
     assert fit_check.episode.client.therapist_preferences.filter(strength="must").exists()
     assert fit_check in coordinator_fit_checks(supervisor)

@@ -76,8 +76,10 @@ def build_demo_review(*, episodes: list[Episode], today: date) -> dict[str, int]
     return {"case_reviews": 1}
 
 
-# The demo's fit check: an adult with a portal account asked privately, three days ago, not
-# wanting to raise it with their therapist first; it waits on the coordinator's list.
+# The demo's fit check: an adult client asked their therapist for another, three days ago; the
+# therapist recorded it in the client's words and, the client having asked, it went straight to
+# the coordinator's list. An adult without a portal account: the demo's one portal client stays
+# free to ask privately, as a visitor trying the demo would.
 FIT_ASKED_AGO = timedelta(days=3)
 FIT_WORDS = (
     "I leave every session feeling judged, and I have stopped saying what I really think. "
@@ -97,7 +99,7 @@ def build_demo_fit_check(*, episodes: list[Episode], today: date) -> dict[str, i
             for e in episodes
             if e.status != EpisodeStatus.CLOSED
             and e.pk not in reviewed
-            and e.client.user_id is not None
+            and e.client.user_id is None
             and not e.client.is_minor
         ),
         key=lambda e: e.pk,
@@ -108,13 +110,13 @@ def build_demo_fit_check(*, episodes: list[Episode], today: date) -> dict[str, i
     asked_at = datetime.combine(today - FIT_ASKED_AGO, time(19, 40), tzinfo=episode.practice.zone)
     FitCheck.objects.create(
         episode=episode,
-        starter=FitCheck.Starter.CLIENT,
-        requested_by_id=episode.client.user_id,
+        starter=FitCheck.Starter.THERAPIST,
+        requested_by_id=episode.primary_clinician_id,
         requested_at=asked_at,
         status=FitCheck.Status.WITH_COORDINATOR,
         words=FIT_WORDS,
-        talk_first=False,
-        share_reason=False,
+        reason=FitCheck.Reason.DIFFERENT_APPROACH,
+        client_asked=True,
         sent_to_coordinator_at=asked_at,
     )
     for kind, value, strength in FIT_PREFERENCES:
