@@ -375,7 +375,19 @@ class FitCheckSettingsForm(forms.ModelForm[FitCheckSettings]):
             "off_track_in_a_row",
             "after_session",
         ]
+        labels = {
+            "coordinator": "Who coordinates fit checks",
+            "alliance_window": "Sessions looked at",
+            "alliance_low_sessions": "Low sessions among them",
+            "off_track_in_a_row": "Off-track scores in a row",
+            "after_session": "Counting from after session",
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # A model form's field does not carry the model field's range validators (only its
+        # type's, 0 or more for a positive integer): give them to it, so the range shows.
+        for name, field in self.fields.items():
+            ranges = FitCheckSettings._meta.get_field(name).validators
+            field.validators = [*field.validators, *ranges]
         show_ranges(self)

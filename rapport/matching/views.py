@@ -24,6 +24,7 @@ from rapport.core import fit_check as fit_rules
 from rapport.http import AuthenticatedHttpRequest
 from rapport.matching import queries
 from rapport.matching.forms import (
+    PREFERENCE_CHOICES,
     ClientPreferencesForm,
     FitCheckSettingsForm,
     FitCheckStepForm,
@@ -32,7 +33,13 @@ from rapport.matching.forms import (
     TherapistFitCheckForm,
     TherapistProfileForm,
 )
-from rapport.matching.models import FitCheck, FitCheckSettings, StuckCaseReview, TherapistProfile
+from rapport.matching.models import (
+    ClientPreference,
+    FitCheck,
+    FitCheckSettings,
+    StuckCaseReview,
+    TherapistProfile,
+)
 from rapport.matching.services import (
     client_preferences_set,
     fit_check_approve,
@@ -298,11 +305,27 @@ def fit_check_detail(request: AuthenticatedHttpRequest, fit_check_id: int) -> Ht
         "client": fit_check.episode.client,
         "may": may,
         "form": form,
-        "preferences": list(fit_check.episode.client.therapist_preferences.all())
-        if fit_check.starter != fit_rules.Starter.THERAPIST
-        else [],
+        "preferences": _preference_words(fit_check.episode.client),
     }
     return render(request, "matching/fit_check.html", context)
+
+
+def _preference_words(client: Client) -> list[tuple[str, str, str]]:
+    """What matters to the client, in words: "no matter" answers say nothing to act on, and a
+    value chosen from a list is shown as the list says it."""
+    rows = []
+    for preference in client.therapist_preferences.exclude(
+        strength=ClientPreference.Strength.NO_MATTER
+    ):
+        words = dict(PREFERENCE_CHOICES.get(preference.kind, [])).get(preference.value)
+        rows.append(
+            (
+                preference.get_kind_display(),
+                str(words or preference.value),
+                preference.get_strength_display().lower(),
+            )
+        )
+    return rows
 
 
 @clinical_staff_required
