@@ -300,8 +300,14 @@ class PortalFitCheckForm(SubmitOnceMixin):
         required=False,
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, guardian: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if guardian:  # a parent asks about their child's therapist
+            self.fields["words"].label = _("What is not working?")
+            self.fields["share_reason"].label = _(
+                "If the therapist changes, the current therapist may be told why "
+                "(otherwise they are told only of the change)."
+            )
         for kind, label in PORTAL_PREFERENCE_LABELS.items():
             if kind in PORTAL_PREFERENCE_CHOICES:
                 value: forms.Field = forms.ChoiceField(

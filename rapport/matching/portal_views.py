@@ -37,7 +37,9 @@ def portal_fit_check(request: AuthenticatedHttpRequest, client_id: int) -> HttpR
     episode = client.episodes.filter(status__in=["active", "on_hold"]).first()
     mine = access.portal_list(user, FitCheck).filter(episode__client=client)
     active = mine.filter(status__in=[s.value for s in fit_rules.ACTIVE]).first()
-    form = PortalFitCheckForm(request.POST if request.method == "POST" else None)
+    form = PortalFitCheckForm(
+        request.POST if request.method == "POST" else None, guardian=user.role == Role.GUARDIAN
+    )
     here = reverse("matching:portal_fit_check", args=[client.pk])
     if request.method == "POST" and active is not None:
         messages.info(request, _("You have already asked; your request is below."))
