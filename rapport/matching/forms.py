@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from rapport.accounts.forms import SubmitOnceMixin
@@ -394,6 +395,7 @@ class FitCheckSettingsForm(forms.ModelForm[FitCheckSettings]):
         # A model form's field does not carry the model field's range validators (only its
         # type's, 0 or more for a positive integer): give them to it, so the range shows.
         for name, field in self.fields.items():
-            ranges = FitCheckSettings._meta.get_field(name).validators
-            field.validators = [*field.validators, *ranges]
+            model_field = FitCheckSettings._meta.get_field(name)
+            if isinstance(model_field, models.Field):
+                field.validators = [*field.validators, *model_field.validators]
         show_ranges(self)

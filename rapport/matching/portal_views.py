@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from rapport import access
 from rapport.accounts.decorators import role_required
 from rapport.accounts.models import Role
+from rapport.audit.services import audit_record
 from rapport.core import fit_check as fit_rules
 from rapport.http import AuthenticatedHttpRequest
 from rapport.matching.forms import PortalFitCheckForm
@@ -70,6 +71,8 @@ def portal_fit_check(request: AuthenticatedHttpRequest, client_id: int) -> HttpR
         )
         if saved is not None:
             return saved
+    if active is not None:
+        audit_record(actor=user, action="portal_read", obj=active, client_id=client.pk)
     context = {
         "client": client,
         "link": client.guardian_link_for(user),
