@@ -15,6 +15,7 @@ from rapport.matching.models import FitCheck
 from rapport.people.models import Client
 from tests.browser import (  # noqa: F401 (fixtures)
     DEMO_PASSWORD,
+    DESKTOP,
     PHONE,
     Watch,
     assert_strict_csp,
@@ -89,7 +90,11 @@ def test_a_client_asks_privately_and_only_the_coordinator_sees_it(demo, live_ser
     expect(page.get_by_role("heading", name="Case review")).to_be_visible()
     body = page.locator("main").inner_text()
     assert WORDS not in body and "Fit check asked" not in body
-    screenshots(page, shots, "client-page-therapist")
+    # The panel where fit checks and suggestions show, not the whole (very long) record.
+    panel = page.locator("section", has=page.get_by_role("heading", name="Case review"))
+    for viewport in (PHONE, DESKTOP):
+        page.set_viewport_size(viewport)
+        panel.screenshot(path=shots / f"client-panel-therapist-{viewport['width']}.png")
     assert page.goto(f"{live_server.url}/fit-checks/{fit_check.pk}/").status == 404
 
     if os.environ.get("RAPPORT_SHOTS"):  # the other pages, to look at them
