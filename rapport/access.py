@@ -470,3 +470,89 @@ def report_audience(user: User, asked: str) -> str:
         )
         raise PermissionDenied("This report is not available to your account.")
     return audience
+
+
+# --- Fit checks: who asks, who sees, who decides ------------------------------------------------
+#
+# A fit check asks whether client and therapist are the right match. In the portal:
+# - an adult client asks for themself;
+# - an adolescent (13–17) asks for themself, and their request is their own, as their free text
+#   is: no guardian sees it;
+# - a guardian asks for a child under 13 (who is not expected to raise it alone) and for an
+#   adolescent (a parent may see that the match is not working); the guardian's request is theirs,
+#   not shown to the young person in the portal;
+# - a child under 13 does not ask in the portal: their parent does, or their therapist.
+# Each person sees in the portal only the fit checks they asked for (FitCheck.portal_visible).
+#
+# Among staff, a private request (from the portal, not to be talked over with the therapist
+# first) goes only to the practice's coordinators (supervisors or admins, the practice's
+# setting), never to anyone caring for the client in the episode; the others are seen by the
+# episode's staff, and by the coordinators once they reach them.
+
+
+def may_request_fit_check_from_portal(user: User, client: Client) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.CLIENT:
+        return client.user_id == user.pk and not client.is_child
+    if user.role == Role.GUARDIAN:
+        linked = client.guardian_links.filter(guardian=user, is_active=True).exists()
+        return linked and client.is_minor
+    return False
+
+
+def is_fit_check_coordinator(user: User, practice_id: int, coordinators: str) -> bool:
+    """Whether `user` coordinates fit checks in the practice: its supervisors, or its admins,
+    as the practice set (`coordinators`: "supervisors" or "admins")."""
+    role = {"supervisors": Role.SUPERVISOR, "admins": Role.ADMIN}.get(coordinators)
+    return bool(
+        user.is_authenticated
+        and role is not None
+        and user.role == role
+        and user.practice_id == practice_id
+    )
+
+
+def _cares_for_episode(user: User, episode: Episode) -> bool:
+    return caseload_episodes(user).filter(pk=episode.pk).exists()
+
+
+@dataclass(frozen=True)
+class FitCheckAccess:
+    see: bool = False
+    approve: bool = False
+    close: bool = False
+
+
+def fit_check_access(user: User, fit_check: Any, *, coordinators: str) -> FitCheckAccess:
+    """What a staff member may do with one fit check (a rapport.matching FitCheck).
+
+    The current therapist (primary clinician or team member) never sees a private one, even as
+    a coordinator. The supervisor of the episode's clinicians approves or declines a therapist's
+    request; the coordinator closes one that has reached them; the episode's staff close one the
+    client wanted to talk over with them first."""
+    episode: Episode = fit_check.episode
+    if not user.is_authenticated or not user.is_practice_staff:
+        return FitCheckAccess()
+    if user.practice_id != episode.practice_id:
+        return FitCheckAccess()
+    current = _cares_for_episode(user, episode)
+    coordinator = is_fit_check_coordinator(user, episode.practice_id, coordinators)
+    reached = fit_check.sent_to_coordinator_at is not None
+    if fit_check.is_private:
+        see = coordinator and not current
+        return FitCheckAccess(see=see, close=see and fit_check.with_coordinator)
+    supervises = team_episodes(user).filter(pk=episode.pk).exists()
+    approve = (
+        supervises
+        and fit_check.status == "awaiting_approval"
+        and fit_check.requested_by_id != user.pk
+    )
+    close = (coordinator and fit_check.with_coordinator) or (current and fit_check.status == "open")
+    see = _in_care_of(user, episode.client_id) or (coordinator and reached)
+    return FitCheckAccess(see=see, approve=approve, close=close)
+
+
+def fit_check_deny(user: User, model: type[Model], pk: int) -> Http404:
+    """A fit check the user may not see: 404 (audited), exactly as if it did not exist."""
+    return _deny(user, object_type_of(model), pk, "read")

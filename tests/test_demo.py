@@ -475,3 +475,17 @@ def test_demo_has_one_completed_case_review_overdue_for_its_supervisor(demo: Dem
     # Its follow-up passed a week before the demo's day: the supervisor sees it as overdue.
     assert review.follow_up_on == TODAY - dt.timedelta(days=9)
     assert [item.review for item in overdue_reviews(supervisor, today=TODAY)] == [review]
+
+
+def test_demo_has_one_client_mid_fit_check_with_the_coordinator(demo: DemoSummary) -> None:
+    from rapport.matching.models import FitCheck
+    from rapport.matching.queries import coordinator_fit_checks
+
+    [fit_check] = FitCheck.objects.filter(episode__practice=demo.practice)
+    supervisor = fit_check.episode.primary_clinician.team.supervisor
+
+    assert demo.counts["fit_checks"] == 1
+    assert fit_check.status == "with_coordinator" and fit_check.client_asked
+    assert fit_check.requested_by == fit_check.episode.primary_clinician
+    assert fit_check.episode.client.therapist_preferences.filter(strength="must").exists()
+    assert fit_check in coordinator_fit_checks(supervisor)

@@ -8,6 +8,8 @@ from django.urls import reverse
 
 from rapport.alliance.forms import AllianceSettingsForm
 from rapport.alliance.models import AllianceSettings
+from rapport.matching.forms import FitCheckSettingsForm
+from rapport.matching.models import FitCheckSettings
 from rapport.measures.models import MeasurePlan
 from rapport.practices.forms import PracticeSettingsForm
 from rapport.practices.models import Practice
@@ -28,6 +30,10 @@ def stored(practice_id: int):  # type: ignore[no-untyped-def]
             TrajectorySettings.objects.get_or_create(practice_id=practice_id)[0],
         ),
         "practices:settings": (PracticeSettingsForm, Practice.objects.get(pk=practice_id)),
+        "matching:fit_settings": (
+            FitCheckSettingsForm,
+            FitCheckSettings.objects.get_or_create(practice_id=practice_id)[0],
+        ),
     }
 
 
@@ -50,7 +56,8 @@ def numeric_fields(form_class, instance) -> list[str]:  # type: ignore[no-untype
 
 
 @pytest.mark.parametrize(
-    "route", ["alliance:settings", "trajectories:settings", "practices:settings"]
+    "route",
+    ["alliance:settings", "trajectories:settings", "practices:settings", "matching:fit_settings"],
 )
 def test_out_of_range_values_are_refused_with_a_form_error_and_nothing_stored(cast, web_as, route):
     form_class, instance = stored(cast.practice.pk)[route]
@@ -73,7 +80,8 @@ def test_out_of_range_values_are_refused_with_a_form_error_and_nothing_stored(ca
 
 
 @pytest.mark.parametrize(
-    "route", ["alliance:settings", "trajectories:settings", "practices:settings"]
+    "route",
+    ["alliance:settings", "trajectories:settings", "practices:settings", "matching:fit_settings"],
 )
 def test_each_settings_form_shows_the_allowed_range_next_to_the_field(cast, web_as, route):
     form_class, instance = stored(cast.practice.pk)[route]

@@ -48,6 +48,8 @@ SUBMIT_ONCE = {
     "exposure:attempt_new": "clinician",
     "reports:send": "clinician",
     "matching:review_new": "clinician",
+    "matching:fit_check_new": "clinician",
+    "matching:portal_fit_check": "adolescent_client",
 }
 
 # Creates that cannot store twice whatever is posted: one row per object at most (a response
@@ -66,6 +68,10 @@ ONCE_BY_NATURE = {
     "accounts:account": "clinician",
     # One preference of each kind per client: a repeat sets the same values.
     "matching:preferences": "clinician",
+    # A state change once: a repeat finds the fit check approved (or closed) and is refused.
+    "matching:fit_check": "supervisor",
+    # One setting-aside per episode: a repeat moves its time.
+    "matching:fit_suggestion_dismiss": "clinician",
 }
 
 # Routes that take POST but do not create a row a double click could duplicate.
@@ -158,6 +164,8 @@ NOT_A_CREATE = {
     "dashboards:therapist": "a page",
     "dashboards:practice": "a page",
     "dashboards:refresh": "recomputes (replaces) the dashboard figures",
+    "matching:fit_checks": "a page",
+    "matching:fit_settings": "edits the practice's settings (one row per practice)",
 }
 
 
@@ -175,8 +183,19 @@ def _without_open_reviews(cast: Any) -> None:
     StuckCaseReview.objects.update(status=StuckCaseReview.Status.DONE)
 
 
+def _without_active_fit_checks(cast: Any) -> None:
+    """The cast's clinician has asked for a fit check; a person has one active at a time."""
+    from rapport.matching.models import FitCheck
+
+    FitCheck.objects.update(status=FitCheck.Status.CLOSED)
+
+
 # What has to be true before a create can store anything.
-PREPARE = {"plans:draft_new": _without_drafts, "matching:review_new": _without_open_reviews}
+PREPARE = {
+    "plans:draft_new": _without_drafts,
+    "matching:review_new": _without_open_reviews,
+    "matching:fit_check_new": _without_active_fit_checks,
+}
 
 # What any request may write without it counting as stored data.
 BOOKKEEPING = {

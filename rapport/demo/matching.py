@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from rapport.alerts.models import Alert
 from rapport.care.models import Episode, EpisodeStatus
 from rapport.core import case_review as rules
-from rapport.matching.models import StuckCaseReview
+from rapport.matching.models import ClientPreference, FitCheck, StuckCaseReview
 from rapport.matching.queries import review_facts
 
 DONE_AGO = timedelta(days=30)
@@ -74,3 +74,53 @@ def build_demo_review(*, episodes: list[Episode], today: date) -> dict[str, int]
         status=StuckCaseReview.Status.DONE,
     )
     return {"case_reviews": 1}
+
+
+# The demo's fit check: an adult client asked their therapist for another, three days ago; the
+# therapist recorded it in the client's words and, the client having asked, it went straight to
+# the coordinator's list. An adult without a portal account: the demo's one portal client stays
+# free to ask privately, as a visitor trying the demo would.
+FIT_ASKED_AGO = timedelta(days=3)
+FIT_WORDS = (
+    "I leave every session feeling judged, and I have stopped saying what I really think. "
+    "I would like someone calmer, who lets me get to things in my own time."
+)
+FIT_PREFERENCES = (
+    (ClientPreference.Kind.CHALLENGE, "gentle", ClientPreference.Strength.MUST),
+    (ClientPreference.Kind.MODALITY, "video", ClientPreference.Strength.PREFER),
+)
+
+
+def build_demo_fit_check(*, episodes: list[Episode], today: date) -> dict[str, int]:
+    reviewed = set(StuckCaseReview.objects.values_list("episode_id", flat=True))
+    candidates = sorted(
+        (
+            e
+            for e in episodes
+            if e.status != EpisodeStatus.CLOSED
+            and e.pk not in reviewed
+            and e.client.user_id is None
+            and not e.client.is_minor
+        ),
+        key=lambda e: e.pk,
+    )
+    if not candidates:
+        return {"fit_checks": 0}
+    episode = candidates[0]
+    asked_at = datetime.combine(today - FIT_ASKED_AGO, time(19, 40), tzinfo=episode.practice.zone)
+    FitCheck.objects.create(
+        episode=episode,
+        starter=FitCheck.Starter.THERAPIST,
+        requested_by_id=episode.primary_clinician_id,
+        requested_at=asked_at,
+        status=FitCheck.Status.WITH_COORDINATOR,
+        words=FIT_WORDS,
+        reason=FitCheck.Reason.DIFFERENT_APPROACH,
+        client_asked=True,
+        sent_to_coordinator_at=asked_at,
+    )
+    for kind, value, strength in FIT_PREFERENCES:
+        ClientPreference.objects.update_or_create(
+            client=episode.client, kind=kind, defaults={"value": value, "strength": strength}
+        )
+    return {"fit_checks": 1}

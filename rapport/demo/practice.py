@@ -34,7 +34,7 @@ from rapport.demo.dashboards import build_demo_dashboards
 from rapport.demo.data import ClientSpec, GuardianSpec, Slot
 from rapport.demo.exposure import build_demo_exposure
 from rapport.demo.history import build_demo_history
-from rapport.demo.matching import build_demo_review
+from rapport.demo.matching import build_demo_fit_check, build_demo_review
 from rapport.demo.measures import build_demo_measures
 from rapport.demo.plans import build_demo_plans
 from rapport.demo.trajectories import build_demo_trajectories
@@ -443,6 +443,7 @@ def build_demo_practice(*, today: date | None = None, seed: int = 7) -> DemoSumm
         practice=practice, episodes=episodes + history.episodes, today=today
     )
     reviews = build_demo_review(episodes=episodes, today=today)
+    fit_checks = build_demo_fit_check(episodes=episodes, today=today)
     dashboards = build_demo_dashboards(practice=practice)  # last: it reads all the above
 
     counts = {
@@ -458,6 +459,7 @@ def build_demo_practice(*, today: date | None = None, seed: int = 7) -> DemoSumm
         **exposure,
         **trajectories,
         **reviews,
+        **fit_checks,
         **dashboards,
     }
     # One event for the whole load: a per-record trail of invented people would only be noise.

@@ -3,10 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from rapport.accounts.forms import SubmitOnceMixin
 from rapport.core import case_review as rules
-from rapport.matching.models import ClientPreference, TherapistProfile
+from rapport.core import fit_check as fit_rules
+from rapport.matching.models import ClientPreference, FitCheck, FitCheckSettings, TherapistProfile
+from rapport.ranges import show_ranges
 
 ANSWER_CHOICES = [(answer.value, rules.ANSWER_WORDS[answer]) for answer in rules.Answer]
 OPTION_CHOICES = [(option.value, rules.OPTION_WORDS[option]) for option in rules.Option]
@@ -225,3 +229,173 @@ class ClientPreferencesForm(forms.Form):
             initial[preference.kind] = preference.value
             initial[f"{preference.kind}_strength"] = preference.strength
         return initial
+
+
+# --- Fit checks ----------------------------------------------------------------------------------
+
+# The portal's words for the preferences (the staff form's are the model's, in English only).
+PORTAL_PREFERENCE_LABELS: dict[str, Any] = {
+    ClientPreference.Kind.LANGUAGE: _("Language"),
+    ClientPreference.Kind.APPROACH: _("Way of working"),
+    ClientPreference.Kind.MODALITY: _("How sessions happen"),
+    ClientPreference.Kind.DAYS: _("Days"),
+    ClientPreference.Kind.GENDER: _("Therapist's gender"),
+    ClientPreference.Kind.AGE_RANGE: _("Therapist's age"),
+    ClientPreference.Kind.CULTURAL_BACKGROUND: _("Therapist's cultural background"),
+    ClientPreference.Kind.FAITH: _("Therapist's faith"),
+    ClientPreference.Kind.DIRECTIVE: _("Directive or exploratory"),
+    ClientPreference.Kind.CHALLENGE: _("Gentle or challenging"),
+}
+PORTAL_STRENGTHS = [
+    (ClientPreference.Strength.MUST, _("Must")),
+    (ClientPreference.Strength.PREFER, _("Prefer")),
+    (ClientPreference.Strength.NO_MATTER, _("No matter")),
+]
+PORTAL_PREFERENCE_CHOICES: dict[str, list[tuple[str, Any]]] = {
+    ClientPreference.Kind.MODALITY: [
+        ("", "—"),
+        ("in_person", _("In person")),
+        ("video", _("Video")),
+        ("phone", _("Phone")),
+    ],
+    ClientPreference.Kind.DIRECTIVE: [
+        ("", "—"),
+        ("directive", _("More directive: suggests what to do")),
+        ("exploratory", _("More exploratory: helps me find my own way")),
+    ],
+    ClientPreference.Kind.CHALLENGE: [
+        ("", "—"),
+        ("gentle", _("Gentler")),
+        ("challenging", _("More challenging")),
+    ],
+}
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+
+
+class PortalFitCheckForm(SubmitOnceMixin):
+    """A client's (or guardian's) fit check: what is not working, what they would want of a
+    therapist, and whether to talk it over with the therapist first."""
+
+    words = forms.CharField(
+        label=_("What is not working for you?"),
+        help_text=_("In your own words. Only the people you choose below will read it."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        error_messages={"required": _("Say in a few words what is not working.")},
+    )
+    talk_first = forms.ChoiceField(
+        label=_("Would you like to talk about it with your therapist first?"),
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Yes: your therapist reads what you wrote and talks it over with you. "
+            "No: it goes only to the practice's coordinator, and your therapist is not told."
+        ),
+        error_messages={"required": _("Choose yes or no.")},
+    )
+    share_reason = forms.BooleanField(
+        label=_(
+            "If I change therapist, my current therapist may be told why "
+            "(otherwise they are told only that I changed)."
+        ),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, guardian: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if guardian:  # a parent asks about their child's therapist
+            self.fields["words"].label = _("What is not working?")
+            self.fields["share_reason"].label = _(
+                "If the therapist changes, the current therapist may be told why "
+                "(otherwise they are told only of the change)."
+            )
+        for kind, label in PORTAL_PREFERENCE_LABELS.items():
+            if kind in PORTAL_PREFERENCE_CHOICES:
+                value: forms.Field = forms.ChoiceField(
+                    label=label, choices=PORTAL_PREFERENCE_CHOICES[kind], required=False
+                )
+            else:
+                value = forms.CharField(label=label, max_length=200, required=False)
+            self.fields[kind] = value
+            self.fields[f"{kind}_strength"] = forms.ChoiceField(
+                label=_("How much it matters"),
+                choices=PORTAL_STRENGTHS,
+                initial=ClientPreference.Strength.NO_MATTER,
+                widget=forms.RadioSelect,
+                required=False,
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for kind in PORTAL_PREFERENCE_LABELS:
+            strength = data.get(f"{kind}_strength") or ClientPreference.Strength.NO_MATTER
+            data[f"{kind}_strength"] = strength
+            if strength != ClientPreference.Strength.NO_MATTER and not data.get(kind):
+                self.add_error(kind, _("Say what you would want, or choose “No matter”."))
+        return data
+
+    def preferences(self) -> dict[str, tuple[str, str]]:
+        data = self.cleaned_data
+        return {
+            str(kind): (str(data.get(kind) or "").strip(), data[f"{kind}_strength"])
+            for kind in PORTAL_PREFERENCE_LABELS
+        }
+
+    def rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[kind], self[f"{kind}_strength"]) for kind in PORTAL_PREFERENCE_LABELS]
+
+
+class TherapistFitCheckForm(SubmitOnceMixin):
+    reason = forms.ChoiceField(
+        label="Why a fit check",
+        choices=[("", "—"), *FitCheck.Reason.choices],
+        error_messages={"required": "Choose a reason."},
+    )
+    words = forms.CharField(
+        label="What the client said, in their words",
+        help_text="As the client put it; the coordinator reads it.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        error_messages={"required": "Write what the client said."},
+    )
+    client_asked = forms.BooleanField(
+        label="The client asked for this (no supervisor approval needed)", required=False
+    )
+
+
+class FitCheckStepForm(forms.Form):
+    """Approve, decline or close, with a note (needed to decline or close)."""
+
+    action = forms.ChoiceField(choices=[(a.value, a.value) for a in fit_rules.Action])
+    note = forms.CharField(
+        label="Note", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False
+    )
+
+
+class FitCheckSettingsForm(forms.ModelForm[FitCheckSettings]):
+    class Meta:
+        model = FitCheckSettings
+        fields = [
+            "coordinator",
+            "alliance_window",
+            "alliance_low_sessions",
+            "off_track_in_a_row",
+            "after_session",
+        ]
+        labels = {
+            "coordinator": "Who coordinates fit checks",
+            "alliance_window": "Sessions looked at",
+            "alliance_low_sessions": "Low sessions among them",
+            "off_track_in_a_row": "Off-track scores in a row",
+            "after_session": "Counting from after session",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A model form's field does not carry the model field's range validators (only its
+        # type's, 0 or more for a positive integer): give them to it, so the range shows.
+        for name, field in self.fields.items():
+            model_field = FitCheckSettings._meta.get_field(name)
+            if isinstance(model_field, models.Field):
+                field.validators = [*field.validators, *model_field.validators]
+        show_ranges(self)

@@ -3,11 +3,15 @@ moving (issue 14, part 1). The rules are in rapport.core.case_review."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from rapport.core import case_review as rules
+from rapport.core import fit_check as fit_rules
+from rapport.practices.models import PracticeSettingsRow
 
 
 class StuckCaseReview(models.Model):
@@ -184,3 +188,193 @@ class ClientPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.value} ({self.strength})"
+
+
+def _between(low: int, high: int) -> list[MinValueValidator | MaxValueValidator]:
+    return [MinValueValidator(low), MaxValueValidator(high)]
+
+
+class FitCheckSettings(PracticeSettingsRow):
+    """Who coordinates fit checks in a practice, and when Rapport suggests a fit conversation
+    (the defaults' reasons are in rapport.core.fit_check.SuggestionSettings)."""
+
+    class Coordinator(models.TextChoices):
+        # Supervisors by default: a private request carries the client's own words, clinical
+        # content that an admin otherwise reads only under break-glass; a supervisor also knows
+        # the therapists' caseloads and ways of working. A practice without supervisors (or
+        # whose admin is its intake coordinator) chooses admins.
+        SUPERVISORS = "supervisors", "Supervisors"
+        ADMINS = "admins", "Practice admins"
+
+    practice = models.OneToOneField(
+        "practices.Practice", on_delete=models.CASCADE, related_name="fit_check_settings"
+    )
+    coordinator = models.CharField(
+        max_length=12,
+        choices=Coordinator.choices,
+        default=Coordinator.SUPERVISORS,
+        help_text="Who receives the fit checks clients send privately, and finds a new therapist.",
+    )
+    alliance_window = models.PositiveSmallIntegerField(
+        default=fit_rules.SuggestionSettings.alliance_window,
+        validators=_between(*fit_rules.ALLIANCE_WINDOW_RANGE),
+        help_text="Sessions looked at for a low alliance.",
+    )
+    alliance_low_sessions = models.PositiveSmallIntegerField(
+        default=fit_rules.SuggestionSettings.alliance_low_sessions,
+        validators=_between(*fit_rules.ALLIANCE_LOW_RANGE),
+        help_text="Of those, how many rated low suggest a fit conversation (with a rupture still "
+        "open after a repair attempt).",
+    )
+    off_track_in_a_row = models.PositiveSmallIntegerField(
+        default=fit_rules.SuggestionSettings.off_track_in_a_row,
+        validators=_between(*fit_rules.OFF_TRACK_RANGE),
+        help_text="Consecutive off-track scores that suggest a fit conversation.",
+    )
+    after_session = models.PositiveSmallIntegerField(
+        default=fit_rules.SuggestionSettings.after_session,
+        validators=_between(*fit_rules.AFTER_SESSION_RANGE),
+        help_text="Off-track scores count only after this session.",
+    )
+
+    def __str__(self) -> str:
+        return f"Fit check settings of {self.practice}"
+
+    def clean(self) -> None:
+        problems = fit_rules.settings_problems(self.rules())
+        if problems:
+            raise ValidationError(problems)
+
+    def rules(self) -> fit_rules.SuggestionSettings:
+        return fit_rules.SuggestionSettings(
+            alliance_window=self.alliance_window,
+            alliance_low_sessions=self.alliance_low_sessions,
+            off_track_in_a_row=self.off_track_in_a_row,
+            after_session=self.after_session,
+        )
+
+
+class FitCheck(models.Model):
+    """A question of whether client and therapist are the right match (issue 14, part 2).
+
+    Started in the portal by the client (or a guardian, see rapport.access), or by the
+    therapist; its route is rapport.core.fit_check.first_status. A private one (from the portal,
+    not to be talked over with the therapist first) is never shown to the current therapist."""
+
+    class Status(models.TextChoices):
+        OPEN = fit_rules.Status.OPEN.value, "Open: talking with the therapist first"
+        WITH_COORDINATOR = fit_rules.Status.WITH_COORDINATOR.value, "With the coordinator"
+        AWAITING_APPROVAL = fit_rules.Status.AWAITING_APPROVAL.value, "Awaiting the supervisor"
+        APPROVED = fit_rules.Status.APPROVED.value, "Approved: with the coordinator"
+        DECLINED = fit_rules.Status.DECLINED.value, "Declined by the supervisor"
+        CLOSED = fit_rules.Status.CLOSED.value, "Closed"
+
+    class Starter(models.TextChoices):
+        CLIENT = fit_rules.Starter.CLIENT.value, "The client"
+        GUARDIAN = fit_rules.Starter.GUARDIAN.value, "A parent or guardian"
+        THERAPIST = fit_rules.Starter.THERAPIST.value, "The therapist"
+
+    class Reason(models.TextChoices):
+        NOT_CONNECTING = (
+            fit_rules.Reason.NOT_CONNECTING.value,
+            fit_rules.REASON_WORDS[fit_rules.Reason.NOT_CONNECTING],
+        )
+        DIFFERENT_APPROACH = (
+            fit_rules.Reason.DIFFERENT_APPROACH.value,
+            fit_rules.REASON_WORDS[fit_rules.Reason.DIFFERENT_APPROACH],
+        )
+        SPECIALIST_NEED = (
+            fit_rules.Reason.SPECIALIST_NEED.value,
+            fit_rules.REASON_WORDS[fit_rules.Reason.SPECIALIST_NEED],
+        )
+        PRACTICAL = (
+            fit_rules.Reason.PRACTICAL.value,
+            fit_rules.REASON_WORDS[fit_rules.Reason.PRACTICAL],
+        )
+        CLIENT_PREFERENCE = (
+            fit_rules.Reason.CLIENT_PREFERENCE.value,
+            fit_rules.REASON_WORDS[fit_rules.Reason.CLIENT_PREFERENCE],
+        )
+        OTHER = fit_rules.Reason.OTHER.value, fit_rules.REASON_WORDS[fit_rules.Reason.OTHER]
+
+    episode = models.ForeignKey("care.Episode", on_delete=models.PROTECT, related_name="fit_checks")
+    starter = models.CharField(max_length=12, choices=Starter.choices)
+    requested_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=Status.choices)
+    words = models.TextField(help_text="What is not working, in the client's own words.")
+    reason = models.CharField(max_length=24, choices=Reason.choices, blank=True)
+    talk_first = models.BooleanField(default=False)
+    client_asked = models.BooleanField(default=False)
+    share_reason = models.BooleanField(
+        default=False, help_text="The client allows the current therapist to learn the reason."
+    )
+    rupture = models.ForeignKey(
+        "alliance.Rupture", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    sent_to_coordinator_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    closed_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closing_note = models.TextField(blank=True)
+
+    # Whose record this is, for rapport.access.load.
+    client_path: ClassVar[str] = "episode__client"
+    access_select_related: ClassVar[tuple[str, ...]] = (
+        "episode__client",
+        "episode__primary_clinician",
+        "requested_by",
+        "decided_by",
+        "closed_by",
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        indexes = [models.Index(fields=["episode", "status"])]
+
+    def __str__(self) -> str:
+        return f"Fit check of {self.requested_at:%Y-%m-%d} in {self.episode}"
+
+    @property
+    def is_private(self) -> bool:
+        return fit_rules.is_private(
+            starter=fit_rules.Starter(self.starter), talk_first=self.talk_first
+        )
+
+    @property
+    def is_active(self) -> bool:
+        return fit_rules.Status(self.status) in fit_rules.ACTIVE
+
+    @property
+    def with_coordinator(self) -> bool:
+        return fit_rules.Status(self.status) in fit_rules.WITH_COORDINATOR
+
+    @classmethod
+    def portal_visible(cls, user: Any) -> models.QuerySet[FitCheck]:
+        """In the portal each person sees the fit checks they asked for themselves: a young
+        person's request is their own (as their free text is), and a guardian's is theirs."""
+        return cls.objects.filter(requested_by=user).exclude(starter=fit_rules.Starter.THERAPIST)
+
+
+class FitSuggestionDismissal(models.Model):
+    """The therapist set aside Rapport's suggestion of a fit conversation for an episode: it
+    comes back only when a session or score later than the dismissal calls for it again."""
+
+    episode = models.ForeignKey("care.Episode", on_delete=models.CASCADE, related_name="+")
+    dismissed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    dismissed_at = models.DateTimeField()
+
+    client_path: ClassVar[str] = "episode__client"
+    access_select_related: ClassVar[tuple[str, ...]] = ("episode__client",)
+
+    class Meta:
+        ordering = ["-dismissed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Fit suggestion set aside on {self.dismissed_at:%Y-%m-%d} in {self.episode}"

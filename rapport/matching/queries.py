@@ -9,19 +9,32 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from rapport import access
 from rapport.accounts.models import User
 from rapport.alerts.models import Alert
 from rapport.alliance.models import Rupture
-from rapport.alliance.queries import alliance_by_session, alliance_score_range, status_of
+from rapport.alliance.queries import (
+    alliance_by_session,
+    alliance_score_range,
+    rules_settings,
+    status_of,
+)
 from rapport.care.models import Attendance, Episode, EpisodeStatus
 from rapport.core import case_review as rules
-from rapport.matching.models import StuckCaseReview
+from rapport.core import fit_check as fit_rules
+from rapport.matching.models import (
+    FitCheck,
+    FitCheckSettings,
+    FitSuggestionDismissal,
+    StuckCaseReview,
+)
+from rapport.measures.reliable import change_rule
 from rapport.plans import queries as plans
 from rapport.plans.goal_status import goals_progress, measure_families
+from rapport.trajectories.models import Status as TrackStatus
 from rapport.trajectories.queries import episode_statuses
 
 RECENT_SESSIONS = 3  # the alliance rows the review shows: the last few sessions, not the whole
@@ -168,4 +181,135 @@ def overdue_reviews(user: User, *, today: date | None = None) -> list[OverdueRev
         )
         if reason is not None:
             found.append(OverdueReview(review, reason))
+    return found
+
+
+# --- Fit checks ----------------------------------------------------------------------------------
+
+
+def coordinators_setting(practice_id: int) -> str:
+    return FitCheckSettings.for_practice(practice_id).coordinator
+
+
+def coordinator_fit_checks(user: User) -> QuerySet[FitCheck]:
+    """The fit checks on a coordinator's list: those of their practice that reached the
+    coordinator and are not closed, oldest first (the longest waiting at the top). Private ones
+    of episodes in the coordinator's own care are left out: they are never shown to the current
+    therapist, whatever else that therapist is."""
+    practice_id = user.practice_id
+    if practice_id is None or not access.is_fit_check_coordinator(
+        user, practice_id, coordinators_setting(practice_id)
+    ):
+        return FitCheck.objects.none()
+    listed = FitCheck.objects.filter(
+        episode__practice_id=practice_id,
+        status__in=[s.value for s in fit_rules.WITH_COORDINATOR],
+    )
+    own = access.caseload_episodes(user).values("pk")
+    private = Q(
+        starter__in=[fit_rules.Starter.CLIENT, fit_rules.Starter.GUARDIAN], talk_first=False
+    )
+    return (
+        listed.exclude(private & Q(episode__in=own))
+        .select_related("episode__client", "episode__primary_clinician", "requested_by")
+        .order_by("sent_to_coordinator_at", "pk")
+    )
+
+
+def awaiting_approval(user: User) -> QuerySet[FitCheck]:
+    """Therapists' requests waiting for this supervisor (those of their teams' episodes)."""
+    return (
+        FitCheck.objects.filter(
+            episode__in=access.team_episodes(user).values("pk"),
+            status=fit_rules.Status.AWAITING_APPROVAL,
+        )
+        .exclude(requested_by=user)
+        .select_related("episode__client", "requested_by")
+        .order_by("requested_at", "pk")
+    )
+
+
+def therapist_fit_checks(episode: Episode) -> list[FitCheck]:
+    """The episode's fit checks its staff see: all but the private ones, newest first."""
+    return [
+        fit_check
+        for fit_check in episode.fit_checks.select_related("requested_by", "decided_by")
+        if not fit_check.is_private
+    ][:5]
+
+
+def _low_alliance(episode: Episode) -> tuple[list[bool], datetime | None]:
+    rows = [row for row in alliance_by_session(episode) if row.client is not None]
+    cutoff = rules_settings(episode.practice_id).low_total_cutoff
+    low = [float(row.client.total or 0) < cutoff for row in rows if row.client is not None]
+    latest = rows[-1].session.scheduled_start if rows else None
+    return low, latest
+
+
+def _tracked_measures(
+    episode: Episode,
+) -> tuple[list[list[fit_rules.TrackedScore]], datetime | None]:
+    """Each outcome measure's classified scores, with whether each is reliably better than the
+    intake by the measure's own reliable-change rule."""
+    families = measure_families(episode.practice_id)
+    by_family: dict[str, list[fit_rules.TrackedScore]] = {}
+    latest: datetime | None = None
+    intakes: dict[str, float | None] = {}
+    for status in episode_statuses(episode):
+        instrument = families.get(status.family)
+        if status.family not in intakes:
+            first = (
+                episode.responses.filter(instrument_id=status.response.instrument_id)
+                .order_by("completed_at", "pk")
+                .values_list("total", flat=True)
+                .first()
+            )
+            intakes[status.family] = first
+        rule = change_rule(instrument, practice_id=episode.practice_id) if instrument else None
+        pre, post = intakes[status.family], status.response.total
+        better = bool(
+            rule and pre is not None and post is not None and rule.is_reliably_better(pre, post)
+        )
+        by_family.setdefault(status.family, []).append(
+            fit_rules.TrackedScore(
+                session_number=status.session_number,
+                off_track=status.status == TrackStatus.OFF_TRACK,
+                reliably_better=better,
+            )
+        )
+        latest = status.at if latest is None or status.at > latest else latest
+    return list(by_family.values()), latest
+
+
+def fit_suggestion(episode: Episode) -> fit_rules.Suggestion | None:
+    """Rapport's suggestion of a fit conversation, for the episode's therapist only; None when
+    nothing calls for it or the therapist set it aside since the latest session or score."""
+    if not episode.is_open:
+        return None
+    low, alliance_at = _low_alliance(episode)
+    rows = alliance_by_session(episode)
+    ruptures = [
+        fit_rules.RuptureState(
+            repaired=status_of(rupture, rows).state == "repaired",
+            repair_attempts=rupture.actions.count(),
+        )
+        for rupture in episode.ruptures.select_related("session", "episode")
+    ]
+    measures, scored_at = _tracked_measures(episode)
+    found = fit_rules.suggestion(
+        alliance_low=low,
+        ruptures=ruptures,
+        measures=measures,
+        settings=FitCheckSettings.for_practice(episode.practice_id).rules(),
+    )
+    if found is None:
+        return None
+    dismissed = (
+        FitSuggestionDismissal.objects.filter(episode=episode)
+        .values_list("dismissed_at", flat=True)
+        .first()
+    )
+    evidence = max((at for at in (alliance_at, scored_at) if at is not None), default=None)
+    if dismissed is not None and (evidence is None or evidence <= dismissed):
+        return None
     return found

@@ -14,10 +14,19 @@ from rapport.accounts.models import User
 from rapport.alerts.models import Alert
 from rapport.alerts.services import alert_resolve
 from rapport.alliance.models import Rupture
+from rapport.alliance.services import rupture_open
 from rapport.audit.services import audit_record
 from rapport.care.models import Episode
 from rapport.core import case_review as rules
-from rapport.matching.models import ClientPreference, StuckCaseReview, TherapistProfile
+from rapport.core import fit_check as fit_rules
+from rapport.matching.models import (
+    ClientPreference,
+    FitCheck,
+    FitCheckSettings,
+    FitSuggestionDismissal,
+    StuckCaseReview,
+    TherapistProfile,
+)
 from rapport.people.models import Client
 
 RESOLVED_BY_REVIEW = "Reviewed the case (stuck-case review): {decision}"
@@ -202,3 +211,166 @@ def client_preferences_set(
         detail={"therapist_preferences": sorted(items)},
     )
     return saved
+
+
+# --- Fit checks ----------------------------------------------------------------------------------
+
+MIN_WORDS = 3  # characters: "no", "-" say nothing a coordinator could act on
+
+
+@transaction.atomic
+def fit_check_request(
+    *,
+    actor: User,
+    episode: Episode,
+    starter: str,
+    words: str,
+    talk_first: bool = False,
+    client_asked: bool = False,
+    share_reason: bool = False,
+    reason: str = "",
+    preferences: dict[str, tuple[str, str]] | None = None,
+) -> FitCheck:
+    """Ask for a fit check of the episode (the caller has checked who may: rapport.access).
+
+    A person has one active fit check of an episode at a time: asking again while one is active
+    returns it, so a request sent twice is stored once. When the client wants to talk with their
+    therapist first, a rupture opens for the therapist with the client's words (the alliance
+    app's own service); a private request goes to the coordinator and nowhere else."""
+    who = fit_rules.Starter(starter)
+    Episode.objects.select_for_update().filter(pk=episode.pk).first()
+    active = episode.fit_checks.filter(
+        requested_by=actor, status__in=[s.value for s in fit_rules.ACTIVE]
+    ).first()
+    if active is not None:
+        return active
+    if not episode.is_open:
+        raise ValidationError("This episode is closed.")
+    problems: dict[str, list[str]] = {}
+    if len(words.strip()) < MIN_WORDS:
+        problems["words"] = ["Say in a few words what is not working."]
+    if who is fit_rules.Starter.THERAPIST and reason not in FitCheck.Reason.values:
+        problems["reason"] = ["Choose a reason."]
+    if problems:
+        raise ValidationError(problems)
+    if preferences:
+        client_preferences_set(actor=actor, client=episode.client, items=preferences)
+    therapist = who is fit_rules.Starter.THERAPIST
+    status = fit_rules.first_status(
+        starter=who, talk_first=talk_first and not therapist, client_asked=client_asked
+    )
+    now = timezone.now()
+    rupture = None
+    if status is fit_rules.Status.OPEN:
+        rupture = rupture_open(
+            actor=actor,
+            episode=episode,
+            session=None,
+            kind=Rupture.Kind.UNCLEAR,
+            client_words=words,
+            understanding="",
+        )
+    fit_check = FitCheck.objects.create(
+        episode=episode,
+        starter=who.value,
+        requested_by=actor,
+        requested_at=now,
+        status=status.value,
+        words=words.strip(),
+        reason=reason if therapist else "",
+        talk_first=talk_first and not therapist,
+        client_asked=client_asked and therapist,
+        share_reason=share_reason and not therapist,
+        rupture=rupture,
+        sent_to_coordinator_at=now if status is fit_rules.Status.WITH_COORDINATOR else None,
+    )
+    audit_record(
+        actor=actor,
+        action="create",
+        obj=fit_check,
+        client_id=episode.client_id,
+        practice_id=episode.practice_id,
+        detail={"starter": who.value, "status": status.value},
+    )
+    return fit_check
+
+
+def _fit_check_step(
+    *, actor: User, fit_check: FitCheck, action: fit_rules.Action, note: str
+) -> FitCheck:
+    locked = FitCheck.objects.select_for_update().select_related("episode").get(pk=fit_check.pk)
+    after = fit_rules.next_status(fit_rules.Status(locked.status), action)
+    if after is None:
+        raise ValidationError(f"This fit check is {locked.get_status_display().lower()}.")
+    now = timezone.now()
+    if action is fit_rules.Action.CLOSE:
+        locked.closed_by, locked.closed_at, locked.closing_note = actor, now, note.strip()
+    else:
+        locked.decided_by, locked.decided_at, locked.decision_note = actor, now, note.strip()
+    if after is fit_rules.Status.APPROVED:
+        locked.sent_to_coordinator_at = now
+    locked.status = after.value
+    locked.save()
+    audit_record(
+        actor=actor,
+        action=action.value,
+        obj=locked,
+        client_id=locked.episode.client_id,
+        practice_id=locked.episode.practice_id,
+        detail={"status": after.value},
+    )
+    return locked
+
+
+@transaction.atomic
+def fit_check_approve(*, actor: User, fit_check: FitCheck, note: str = "") -> FitCheck:
+    """The supervisor agrees with the therapist's request: it goes to the coordinator."""
+    return _fit_check_step(
+        actor=actor, fit_check=fit_check, action=fit_rules.Action.APPROVE, note=note
+    )
+
+
+@transaction.atomic
+def fit_check_decline(*, actor: User, fit_check: FitCheck, note: str) -> FitCheck:
+    """The supervisor does not agree, and says why (the therapist reads it)."""
+    if len(note.strip()) < MIN_WORDS:
+        raise ValidationError({"note": ["Say why, for the therapist."]})
+    return _fit_check_step(
+        actor=actor, fit_check=fit_check, action=fit_rules.Action.DECLINE, note=note
+    )
+
+
+@transaction.atomic
+def fit_check_close(*, actor: User, fit_check: FitCheck, note: str) -> FitCheck:
+    """Close a fit check: talked through with the therapist, or dealt with by the coordinator."""
+    if len(note.strip()) < MIN_WORDS:
+        raise ValidationError({"note": ["Say how it ended."]})
+    return _fit_check_step(
+        actor=actor, fit_check=fit_check, action=fit_rules.Action.CLOSE, note=note
+    )
+
+
+@transaction.atomic
+def fit_suggestion_dismiss(*, actor: User, episode: Episode) -> FitSuggestionDismissal:
+    """The therapist sets the suggestion aside; newer evidence brings it back."""
+    Episode.objects.select_for_update().filter(pk=episode.pk).first()  # one per episode
+    dismissal, _ = FitSuggestionDismissal.objects.update_or_create(
+        episode=episode, defaults={"dismissed_by": actor, "dismissed_at": timezone.now()}
+    )
+    audit_record(
+        actor=actor,
+        action="dismiss",
+        obj=dismissal,
+        client_id=episode.client_id,
+        practice_id=episode.practice_id,
+    )
+    return dismissal
+
+
+@transaction.atomic
+def fit_check_settings_update(*, actor: User, settings: FitCheckSettings) -> FitCheckSettings:
+    """Store a practice's fit-check settings; a value out of range is refused, not saved."""
+    settings.full_clean()
+    settings.save()
+    audit_record(actor=actor, action="update", obj=settings, practice_id=settings.practice_id)
+    return settings

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rapport.matching import views
+from rapport.matching import portal_views, views
 
 app_name = "matching"
 
@@ -10,4 +10,18 @@ urlpatterns = [
     path("profile/therapist/", views.profile_own, name="profile_own"),
     path("clients/<int:client_id>/preferences/", views.preferences, name="preferences"),
     path("manage/users/<int:user_id>/profile/", views.profile_edit, name="profile_edit"),
+    path("episodes/<int:episode_id>/fit-checks/new/", views.fit_check_new, name="fit_check_new"),
+    path(
+        "episodes/<int:episode_id>/fit-suggestion/dismiss/",
+        views.fit_suggestion_dismiss,
+        name="fit_suggestion_dismiss",
+    ),
+    path("fit-checks/", views.fit_checks, name="fit_checks"),
+    path("fit-checks/<int:fit_check_id>/", views.fit_check_detail, name="fit_check"),
+    path("manage/fit-checks/", views.fit_settings, name="fit_settings"),
+    path(
+        "portal/clients/<int:client_id>/fit-check/",
+        portal_views.portal_fit_check,
+        name="portal_fit_check",
+    ),
 ]

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,22 +18,40 @@ from rapport.accounts.decorators import (
     role_required,
 )
 from rapport.accounts.models import Role, User
+from rapport.audit.services import audit_record
 from rapport.care.models import Episode
+from rapport.core import fit_check as fit_rules
 from rapport.http import AuthenticatedHttpRequest
 from rapport.matching import queries
 from rapport.matching.forms import (
+    PREFERENCE_CHOICES,
     ClientPreferencesForm,
+    FitCheckSettingsForm,
+    FitCheckStepForm,
     ReviewCompleteForm,
     ReviewOpenForm,
+    TherapistFitCheckForm,
     TherapistProfileForm,
 )
-from rapport.matching.models import StuckCaseReview, TherapistProfile
+from rapport.matching.models import (
+    ClientPreference,
+    FitCheck,
+    FitCheckSettings,
+    StuckCaseReview,
+    TherapistProfile,
+)
 from rapport.matching.services import (
     client_preferences_set,
+    fit_check_approve,
+    fit_check_close,
+    fit_check_decline,
+    fit_check_request,
+    fit_check_settings_update,
     review_complete,
     review_open,
     therapist_profile_save,
 )
+from rapport.matching.services import fit_suggestion_dismiss as fit_suggestion_dismiss_service
 from rapport.people.models import Client
 from rapport.web import run_form
 
@@ -177,3 +196,163 @@ def preferences(request: AuthenticatedHttpRequest, client_id: int) -> HttpRespon
     if saved is not None:
         return saved
     return render(request, "matching/preferences.html", {"form": form, "client": client})
+
+
+# --- Fit checks ----------------------------------------------------------------------------------
+
+
+@clinical_staff_required
+@require_http_methods(["GET", "POST"])
+def fit_check_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
+    """The therapist asks for a fit check: a reason, and the client's words as they recorded
+    them; the supervisor approves it unless the client asked."""
+    episode = access.load(request.user, Episode, episode_id, write=True)
+    form = TherapistFitCheckForm(request.POST if request.method == "POST" else None)
+    saved = run_form(
+        request,
+        form,
+        lambda data: fit_check_request(
+            actor=request.user,
+            episode=episode,
+            starter=fit_rules.Starter.THERAPIST,
+            words=data["words"],
+            reason=data["reason"],
+            client_asked=data["client_asked"],
+        ),
+        then=reverse("people:client_detail", args=[episode.client_id]),
+        done=lambda data: (
+            "Fit check sent to the coordinator."
+            if data["client_asked"]
+            else "Fit check sent to your supervisor for approval."
+        ),
+        once=True,
+    )
+    if saved is not None:
+        return saved
+    return render(
+        request,
+        "matching/fit_check_new.html",
+        {"form": form, "episode": episode, "client": episode.client},
+    )
+
+
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def fit_checks(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The coordinator's list of open fit checks in the practice, and a supervisor's requests
+    awaiting approval."""
+    user = request.user
+    coordinators = queries.coordinators_setting(user.staff_practice_id)
+    listed = list(queries.coordinator_fit_checks(user))
+    waiting = list(queries.awaiting_approval(user))
+    access.audit_list(user, FitCheck, [f.pk for f in listed + waiting], view="fit_checks")
+    context = {
+        "listed": listed,
+        "waiting": waiting,
+        "coordinator": access.is_fit_check_coordinator(user, user.staff_practice_id, coordinators),
+        "coordinators": FitCheckSettings.Coordinator(coordinators).label.lower(),
+    }
+    return render(request, "matching/fit_checks.html", context)
+
+
+@role_required(Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def fit_check_detail(request: AuthenticatedHttpRequest, fit_check_id: int) -> HttpResponse:
+    """One fit check: what was asked and by whom; approve or decline it, or close it."""
+    user = request.user
+    fit_check = (
+        FitCheck.objects.filter(pk=fit_check_id, episode__practice_id=user.staff_practice_id)
+        .select_related(*FitCheck.access_select_related)
+        .first()
+    )
+    if fit_check is None:
+        raise access.fit_check_deny(user, FitCheck, fit_check_id)
+    may = access.fit_check_access(
+        user, fit_check, coordinators=queries.coordinators_setting(user.staff_practice_id)
+    )
+    if not may.see:
+        raise access.fit_check_deny(user, FitCheck, fit_check_id)
+    audit_record(
+        actor=user,
+        action="write" if request.method == "POST" else "read",
+        obj=fit_check,
+        client_id=fit_check.episode.client_id,
+    )
+    form = FitCheckStepForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        steps: dict[fit_rules.Action, tuple[bool, Callable[..., FitCheck], str]] = {
+            fit_rules.Action.APPROVE: (may.approve, fit_check_approve, "Approved: sent on."),
+            fit_rules.Action.DECLINE: (may.approve, fit_check_decline, "Declined."),
+            fit_rules.Action.CLOSE: (may.close, fit_check_close, "Fit check closed."),
+        }
+        try:
+            action = fit_rules.Action(str(form.data.get("action", "")))
+        except ValueError:
+            return HttpResponseBadRequest("Approve, decline or close.")
+        allowed, service, done = steps[action]
+        if not allowed:
+            raise PermissionDenied("You cannot do this with this fit check.")
+        saved = run_form(
+            request,
+            form,
+            lambda data: service(actor=user, fit_check=fit_check, note=data["note"]),
+            then=reverse("matching:fit_check", args=[fit_check.pk]),
+            done=done,
+        )
+        if saved is not None:
+            return saved
+    context = {
+        "fit_check": fit_check,
+        "client": fit_check.episode.client,
+        "may": may,
+        "form": form,
+        "preferences": _preference_words(fit_check.episode.client),
+    }
+    return render(request, "matching/fit_check.html", context)
+
+
+def _preference_words(client: Client) -> list[tuple[str, str, str]]:
+    """What matters to the client, in words: "no matter" answers say nothing to act on, and a
+    value chosen from a list is shown as the list says it."""
+    rows = []
+    for preference in client.therapist_preferences.exclude(
+        strength=ClientPreference.Strength.NO_MATTER
+    ):
+        words = dict(PREFERENCE_CHOICES.get(preference.kind, [])).get(preference.value)
+        rows.append(
+            (
+                preference.get_kind_display(),
+                str(words or preference.value),
+                preference.get_strength_display().lower(),
+            )
+        )
+    return rows
+
+
+@clinical_staff_required
+@require_POST
+def fit_suggestion_dismiss(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
+    """Set aside Rapport's suggestion of a fit conversation (it returns with newer evidence)."""
+    episode = access.load(request.user, Episode, episode_id, write=True)
+    fit_suggestion_dismiss_service(actor=request.user, episode=episode)
+    messages.success(request, "Suggestion set aside. It comes back if later sessions call for it.")
+    return redirect("people:client_detail", client_id=episode.client_id)
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def fit_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Who coordinates fit checks, and when Rapport suggests a fit conversation."""
+    settings = FitCheckSettings.for_practice(request.user.staff_practice_id)
+    form = FitCheckSettingsForm(
+        request.POST if request.method == "POST" else None, instance=settings
+    )
+    saved = run_form(
+        request,
+        form,
+        lambda _: fit_check_settings_update(actor=request.user, settings=form.save(commit=False)),
+        then=reverse("matching:fit_settings"),
+        done="Fit check settings saved.",
+    )
+    if saved is not None:
+        return saved
+    return render(request, "matching/fit_settings.html", {"form": form})

@@ -1,10 +1,14 @@
-"""Stuck-case reviews for the matrix: an open one, opened by hand by the primary clinician, in
-the own (adult), other (outsider's) and foreign episodes."""
+"""Stuck-case reviews and fit checks for the matrix: an open review, opened by hand by the
+primary clinician, in the own (adult), other (outsider's) and foreign episodes; a private fit
+check the adult client sent to the coordinator (own_private_fit), the clinician's own request
+awaiting the supervisor (own_therapist_fit) and a private one in the other practice."""
 
 from __future__ import annotations
 
-from rapport.matching.services import review_open
+from rapport.matching.services import fit_check_request, review_open
 from tests.authorization.matrix_cast import MatrixCast
+
+PRIVATE_WORDS = "PRIVATE-FIT-WORDS-7c1e"
 
 
 def add_matching(cast: MatrixCast) -> None:
@@ -14,3 +18,24 @@ def add_matching(cast: MatrixCast) -> None:
         ("foreign", cast.foreign_episode),
     ):
         cast.extra[f"{name}_review"] = review_open(actor=episode.primary_clinician, episode=episode)
+    cast.extra["own_private_fit"] = fit_check_request(
+        actor=cast.adult_client_user,
+        episode=cast.adult_episode,
+        starter="client",
+        words=PRIVATE_WORDS,
+    )
+    cast.extra["own_therapist_fit"] = fit_check_request(
+        actor=cast.clinician,
+        episode=cast.adult_episode,
+        starter="therapist",
+        words="She says she needs someone who works in the evenings.",
+        reason="practical",
+    )
+    cast.extra["foreign_fit"] = fit_check_request(
+        actor=cast.foreign_clinician,
+        episode=cast.foreign_episode,
+        starter="therapist",
+        words="The client asked for a therapist who speaks Spanish.",
+        reason="practical",
+        client_asked=True,
+    )

@@ -20,6 +20,7 @@ from tests.authorization.cases import (
     CLINICAL_302,
     CLINICAL_404,
     CLINICAL_405,
+    LOGIN,
     OTHER_200,
     OTHER_302,
     OWN_200,
@@ -33,6 +34,7 @@ from tests.authorization.cases import (
     extra,
     get,
     post,
+    row,
 )
 
 
@@ -68,7 +70,41 @@ PREFERENCES = {
     },
 }
 
+FIT_WORDS = {
+    "words": "We do not get on, and I dread the sessions.",
+    "talk_first": "no",
+    "language_strength": "must",
+    "language": "Spanish",
+}
+THERAPIST_FIT = {
+    "reason": "not_connecting",
+    "words": "He says he does not feel heard.",
+}
+FIT_SETTINGS = {
+    "coordinator": "supervisors",
+    "alliance_window": "3",
+    "alliance_low_sessions": "2",
+    "off_track_in_a_row": "2",
+    "after_session": "4",
+}
+
 # Columns:        adm  sup  osup cli  co   out  adult teen grd  anon
+
+# The fit check's portal page: a client's own; an adolescent's own, and their guardian's.
+PORTAL_ADULT_200 = row(403, 403, 403, 403, 403, 403, 200, 404, 404, LOGIN)
+PORTAL_ADULT_302 = row(403, 403, 403, 403, 403, 403, 302, 404, 404, LOGIN)
+PORTAL_TEEN_200 = row(403, 403, 403, 403, 403, 403, 404, 200, 200, LOGIN)
+PORTAL_TEEN_302 = row(403, 403, 403, 403, 403, 403, 404, 302, 302, LOGIN)
+PORTAL_FOREIGN_404 = row(403, 403, 403, 403, 403, 403, 404, 404, 404, LOGIN)
+# A private request: the coordinators (the supervisors, by default) see it; the current
+# therapist (clinician, and co_clinician on the team) and everyone else do not.
+PRIVATE_FIT_200 = row(404, 200, 200, 404, 404, 404, 403, 403, 403, LOGIN)
+PRIVATE_FIT_302 = row(404, 302, 302, 404, 404, 404, 403, 403, 403, LOGIN)
+# The therapist's request awaiting approval: the episode's staff see it; only the supervisor of
+# its clinicians approves it (the clinicians who see it are refused, 403).
+APPROVE_302 = row(404, 302, 404, 403, 403, 404, 403, 403, 403, LOGIN)
+STAFF_404 = row(404, 404, 404, 404, 404, 404, 403, 403, 403, LOGIN)
+COORDINATORS_200 = row(200, 200, 200, 403, 403, 403, 403, 403, 403, LOGIN)
 
 MATCHING_ROUTES: dict[str, list[Case]] = {
     "matching:review_new": [
@@ -102,4 +138,49 @@ MATCHING_ROUTES: dict[str, list[Case]] = {
         post("own", ADMIN_302, PROFILE, user_id="clinician"),
         post("foreign", ADMIN_404, PROFILE, user_id="foreign_clinician"),
     ],
+    "matching:portal_fit_check": [
+        get("own", PORTAL_ADULT_200, client_id="adult_client"),
+        get("adolescent", PORTAL_TEEN_200, client_id="adolescent_client"),
+        get("foreign", PORTAL_FOREIGN_404, client_id="foreign_client"),
+        post("own", PORTAL_ADULT_302, FIT_WORDS, client_id="adult_client"),
+        post("adolescent", PORTAL_TEEN_302, FIT_WORDS, client_id="adolescent_client"),
+        post("foreign", PORTAL_FOREIGN_404, FIT_WORDS, client_id="foreign_client"),
+    ],
+    "matching:fit_check_new": [
+        get("own", OWN_200, episode_id="adult_episode"),
+        get("other", OTHER_200, episode_id="other_episode"),
+        get("foreign", CLINICAL_404, episode_id="foreign_episode"),
+        post("own", OWN_302, THERAPIST_FIT, episode_id="adult_episode"),
+        post("foreign", CLINICAL_404, THERAPIST_FIT, episode_id="foreign_episode"),
+    ],
+    "matching:fit_checks": [get("", COORDINATORS_200)],
+    "matching:fit_check": [
+        get("own", PRIVATE_FIT_200, fit_check_id=extra("own_private_fit")),
+        get("own", READ_OWN_200, fit_check_id=extra("own_therapist_fit")),
+        get("foreign", STAFF_404, fit_check_id=extra("foreign_fit")),
+        post(
+            "own",
+            PRIVATE_FIT_302,
+            {"action": "close", "note": "Talked with her; she chose to stay for now."},
+            fit_check_id=extra("own_private_fit"),
+        ),
+        post(
+            "own",
+            APPROVE_302,
+            {"action": "approve", "note": ""},
+            fit_check_id=extra("own_therapist_fit"),
+        ),
+        post(
+            "foreign",
+            STAFF_404,
+            {"action": "close", "note": "x"},
+            fit_check_id=extra("foreign_fit"),
+        ),
+    ],
+    "matching:fit_suggestion_dismiss": [
+        get("own", CLINICAL_405, episode_id="adult_episode"),
+        post("own", OWN_302, {}, episode_id="adult_episode"),
+        post("foreign", CLINICAL_404, {}, episode_id="foreign_episode"),
+    ],
+    "matching:fit_settings": [get("", ADMIN_200), post("", ADMIN_302, FIT_SETTINGS)],
 }

@@ -9,10 +9,20 @@ from typing import Any
 
 from django import template
 
+from rapport import access
+from rapport.accounts.models import User
 from rapport.alerts.models import Alert
 from rapport.care.models import Episode
 from rapport.core import case_review as rules
-from rapport.matching.queries import latest_review, open_review
+from rapport.core import fit_check as fit_rules
+from rapport.matching.models import FitCheck
+from rapport.matching.queries import (
+    fit_suggestion,
+    latest_review,
+    open_review,
+    therapist_fit_checks,
+)
+from rapport.people.models import Client
 
 register = template.Library()
 
@@ -26,7 +36,24 @@ def review_panel(episode: Episode, can_write: bool) -> dict[str, Any]:
         "latest": latest_review(episode),
         "open": open_review(episode),
         "can_write": can_write and episode.is_open,
+        # The suggestion is for the clinicians caring for the client, never for a reader under
+        # break-glass (nor, being a staff page, for the client or a guardian).
+        "suggestion": fit_suggestion(episode) if can_write else None,
+        "fit_checks": therapist_fit_checks(episode),
     }
+
+
+@register.inclusion_tag("matching/portal_link.html")
+def portal_fit_check_link(user: User, client: Client) -> dict[str, Any]:
+    """The portal's way to the fit check, for whoever may ask for one for this client."""
+    may = access.may_request_fit_check_from_portal(user, client)
+    asked = (
+        may
+        and access.portal_list(user, FitCheck)
+        .filter(episode__client=client, status__in=[s.value for s in fit_rules.ACTIVE])
+        .exists()
+    )
+    return {"may": may, "asked": asked, "client": client, "guardian": user.role == "guardian"}
 
 
 @register.filter
