@@ -9,6 +9,8 @@ urlpatterns = [
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", views.SignOutView.as_view(), name="logout"),
     path("two-factor/", views.two_factor_setup, name="two_factor_setup"),
+    path("tokens/", views.api_tokens, name="api_tokens"),
+    path("tokens/<int:token_id>/revoke/", views.api_token_revoke_view, name="api_token_revoke"),
     path("two-factor/verify/", views.two_factor_verify, name="two_factor_verify"),
     path(
         "password-reset/",
