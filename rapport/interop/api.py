@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 from ninja.params import functions as params
 
 from rapport.api.auth import caller
@@ -63,7 +63,7 @@ def fhir_import_api(
     request: HttpRequest,
     bundle: Annotated[dict[str, Any], params.Body(description="A FHIR R4 collection Bundle.")],
     dry_run: Annotated[bool, params.Query()] = False,
-) -> tuple[int, ImportResult | ImportRefused]:
+) -> Status[ImportResult | ImportRefused]:
     """Import a Bundle into your practice (practice admins): every resource is checked first and
     every problem listed (422, nothing stored); otherwise what it holds is stored in one
     transaction. A second import of the same data stores nothing again."""
@@ -82,15 +82,21 @@ def fhir_import_api(
             for p in plan.problems
         ]
         count = len(listed)
-        return 422, ImportRefused(
-            detail=f"Not imported ({count} problem(s)); nothing was stored.",
-            problems=listed,
+        return Status(
+            422,
+            ImportRefused(
+                detail=f"Not imported ({count} problem(s)); nothing was stored.",
+                problems=listed,
+            ),
         )
     if not dry_run:
         fhir_import(practice=practice, plan=plan, actor=user, via="api")
-    return 200, ImportResult(
-        dry_run=dry_run,
-        stored=len(plan.responses),
-        already_there=len(plan.already_there),
-        not_stored=dict(sorted(plan.not_stored.items())),
+    return Status(
+        200,
+        ImportResult(
+            dry_run=dry_run,
+            stored=len(plan.responses),
+            already_there=len(plan.already_there),
+            not_stored=dict(sorted(plan.not_stored.items())),
+        ),
     )

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 from ninja.params import functions as params
 from pydantic import Field
 
@@ -106,13 +106,13 @@ def measure_plans(request: HttpRequest, episode_id: int) -> list[MeasurePlanOut]
 )
 def measure_assign(
     request: HttpRequest, episode_id: int, plan: MeasurePlanIn
-) -> tuple[int, MeasurePlanOut]:
+) -> Status[MeasurePlanOut]:
     """Start using a measure in the episode (replacing an earlier plan for the same measure and
     respondent), as the episode's measures page does."""
     user = caller(request, "write")
     episode = access.load(user, Episode, episode_id, write=True)
     made = measure_plan_set(actor=user, episode=episode, **plan.model_dump())
-    return 201, _plan_out(made)
+    return Status(201, _plan_out(made))
 
 
 @router.get("/episodes/{episode_id}/assignments", response=list[AssignmentOut])
@@ -153,7 +153,7 @@ def response_submit_api(
     idempotency_key: Annotated[
         str | None, params.Header(alias="Idempotency-Key", min_length=1, max_length=200)
     ] = None,
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """Answer a waiting form, as a clinician entering it (a paper form, or their own rating).
 
     Send an `Idempotency-Key`: a retry with the same key gets the first result again, never a
@@ -170,4 +170,4 @@ def response_submit_api(
         stored = response_submit(assignment=assignment, answers=body.answers, mode=mode, actor=user)
         return 201, _response_out(stored).model_dump(mode="json")
 
-    return idempotent(request, user, idempotency_key, body.model_dump(), submit)
+    return Status(*idempotent(request, user, idempotency_key, body.model_dump(), submit))
