@@ -16,7 +16,7 @@ from rapport.accounts.models import User
 from rapport.alerts.models import Alert
 from rapport.alerts.services import alert_acknowledge
 from rapport.api.auth import caller
-from rapport.api.schemas import Problem, Strict
+from rapport.api.schemas import REFUSALS, Strict
 
 router = Router(tags=["alerts"])
 
@@ -48,7 +48,7 @@ def _clinician(request: HttpRequest, needs: str) -> User:
     return user
 
 
-@router.get("/alerts", response=list[AlertOut])
+@router.get("/alerts", response={200: list[AlertOut], **REFUSALS})
 def alert_list(
     request: HttpRequest,
     status: Annotated[Literal["open", "unresolved", "all"], params.Query()] = "unresolved",
@@ -68,7 +68,7 @@ def alert_list(
 
 @router.post(
     "/alerts/{alert_id}/acknowledge",
-    response={200: AlertOut, 422: Problem},
+    response={200: AlertOut, **REFUSALS},
     url_name="alert_acknowledge",
 )
 def alert_acknowledge_api(request: HttpRequest, alert_id: int, body: AcknowledgeIn) -> AlertOut:

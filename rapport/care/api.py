@@ -9,7 +9,7 @@ from ninja import Router
 
 from rapport import access
 from rapport.api.auth import caller
-from rapport.api.schemas import Strict
+from rapport.api.schemas import REFUSALS, Strict
 from rapport.care.models import Episode, Session
 from rapport.people.api import EpisodeOut, episode_out
 
@@ -30,13 +30,13 @@ def session_out(session: Session) -> SessionOut:
     return SessionOut.model_validate(session, from_attributes=True)
 
 
-@router.get("/episodes/{episode_id}", response=EpisodeOut)
+@router.get("/episodes/{episode_id}", response={200: EpisodeOut, **REFUSALS})
 def episode_detail(request: HttpRequest, episode_id: int) -> EpisodeOut:
     """One episode of care."""
     return episode_out(access.load(caller(request, "read"), Episode, episode_id))
 
 
-@router.get("/episodes/{episode_id}/sessions", response=list[SessionOut])
+@router.get("/episodes/{episode_id}/sessions", response={200: list[SessionOut], **REFUSALS})
 def episode_sessions(request: HttpRequest, episode_id: int) -> list[SessionOut]:
     """The episode's sessions, in the order they were booked for."""
     user = caller(request, "read")
@@ -46,7 +46,7 @@ def episode_sessions(request: HttpRequest, episode_id: int) -> list[SessionOut]:
     return [session_out(s) for s in sessions]
 
 
-@router.get("/sessions/{session_id}", response=SessionOut)
+@router.get("/sessions/{session_id}", response={200: SessionOut, **REFUSALS})
 def session_detail(request: HttpRequest, session_id: int) -> SessionOut:
     """One session: when, how and whether it took place; its notes stay in Rapport."""
     return session_out(access.load(caller(request, "read"), Session, session_id))

@@ -13,19 +13,13 @@ from ninja import Router, Status
 from ninja.params import functions as params
 
 from rapport.api.auth import caller
-from rapport.api.schemas import Problem, Strict
+from rapport.api.schemas import REFUSALS, Refusal, ResourceProblem, Strict
 from rapport.interop.importing import bundle_resources, plan_import
 from rapport.interop.queries import practice_for_export, staff_client_export
 from rapport.interop.services import fhir_import
 from rapport.links import fhir_base
 
 router = Router(tags=["fhir"])
-
-
-class ImportProblem(Strict):
-    resource: str
-    path: str
-    message: str
 
 
 class ImportResult(Strict):
@@ -35,14 +29,9 @@ class ImportResult(Strict):
     not_stored: dict[str, int]
 
 
-class ImportRefused(Strict):
-    detail: str
-    problems: list[ImportProblem]
-
-
 @router.get(
     "/fhir/Patient/{client_id}/$everything",
-    response={200: dict[str, Any], 503: Problem},
+    response={200: dict[str, Any], 503: Refusal, **REFUSALS},
     url_name="fhir_everything",
 )
 def fhir_everything(request: HttpRequest, client_id: int) -> dict[str, Any]:
@@ -56,14 +45,14 @@ def fhir_everything(request: HttpRequest, client_id: int) -> dict[str, Any]:
 
 @router.post(
     "/fhir/$import",
-    response={200: ImportResult, 422: ImportRefused, 503: Problem},
+    response={200: ImportResult, 503: Refusal, **REFUSALS},
     url_name="fhir_import",
 )
 def fhir_import_api(
     request: HttpRequest,
     bundle: Annotated[dict[str, Any], params.Body(description="A FHIR R4 collection Bundle.")],
     dry_run: Annotated[bool, params.Query()] = False,
-) -> Status[ImportResult | ImportRefused]:
+) -> Status[ImportResult | Refusal]:
     """Import a Bundle into your practice (practice admins): every resource is checked first and
     every problem listed (422, nothing stored); otherwise what it holds is stored in one
     transaction. A second import of the same data stores nothing again."""
@@ -78,13 +67,13 @@ def fhir_import_api(
     plan.problems[:0] = problems
     if plan.problems:
         listed = [
-            ImportProblem(resource=p.resource, path=p.path, message=p.message)
+            ResourceProblem(resource=p.resource, path=p.path, message=p.message)
             for p in plan.problems
         ]
         count = len(listed)
         return Status(
             422,
-            ImportRefused(
+            Refusal(
                 detail=f"Not imported ({count} problem(s)); nothing was stored.",
                 problems=listed,
             ),

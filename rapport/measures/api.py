@@ -12,7 +12,7 @@ from pydantic import Field
 
 from rapport import access
 from rapport.api.auth import caller, idempotent
-from rapport.api.schemas import Problem, Strict
+from rapport.api.schemas import REFUSALS, Refusal, Strict
 from rapport.care.models import Episode
 from rapport.core.schedules import LEAD_HOURS_DEFAULT, LEAD_HOURS_MAX
 from rapport.measures.models import Assignment, MeasurePlan, Response
@@ -77,11 +77,6 @@ class AnswersIn(Strict):
     answers: dict[str, Answer] = Field(description="The answer to each item, by its linkId.")
 
 
-class AnswersRefused(Strict):
-    detail: str
-    errors: dict[str, str]
-
-
 def _plan_out(plan: MeasurePlan) -> MeasurePlanOut:
     return MeasurePlanOut.model_validate(plan, from_attributes=True)
 
@@ -90,7 +85,7 @@ def _response_out(response: Response) -> ResponseDetail:
     return ResponseDetail.model_validate(response, from_attributes=True)
 
 
-@router.get("/episodes/{episode_id}/measures", response=list[MeasurePlanOut])
+@router.get("/episodes/{episode_id}/measures", response={200: list[MeasurePlanOut], **REFUSALS})
 def measure_plans(request: HttpRequest, episode_id: int) -> list[MeasurePlanOut]:
     """The measures the episode uses now."""
     user = caller(request, "read")
@@ -102,7 +97,7 @@ def measure_plans(request: HttpRequest, episode_id: int) -> list[MeasurePlanOut]
 
 @router.post(
     "/episodes/{episode_id}/measures",
-    response={201: MeasurePlanOut, 422: Problem},
+    response={201: MeasurePlanOut, **REFUSALS},
 )
 def measure_assign(
     request: HttpRequest, episode_id: int, plan: MeasurePlanIn
@@ -115,7 +110,7 @@ def measure_assign(
     return Status(201, _plan_out(made))
 
 
-@router.get("/episodes/{episode_id}/assignments", response=list[AssignmentOut])
+@router.get("/episodes/{episode_id}/assignments", response={200: list[AssignmentOut], **REFUSALS})
 def episode_assignments(request: HttpRequest, episode_id: int) -> list[AssignmentOut]:
     """The forms of the episode: waiting, completed, expired or cancelled."""
     user = caller(request, "read")
@@ -125,7 +120,7 @@ def episode_assignments(request: HttpRequest, episode_id: int) -> list[Assignmen
     return [AssignmentOut.model_validate(a, from_attributes=True) for a in assignments]
 
 
-@router.get("/episodes/{episode_id}/responses", response=list[ResponseOut])
+@router.get("/episodes/{episode_id}/responses", response={200: list[ResponseOut], **REFUSALS})
 def episode_responses(request: HttpRequest, episode_id: int) -> list[ResponseOut]:
     """The completed forms of the episode, oldest first, with their scores."""
     user = caller(request, "read")
@@ -135,7 +130,7 @@ def episode_responses(request: HttpRequest, episode_id: int) -> list[ResponseOut
     return [ResponseOut.model_validate(r, from_attributes=True) for r in responses]
 
 
-@router.get("/responses/{response_id}", response=ResponseDetail)
+@router.get("/responses/{response_id}", response={200: ResponseDetail, **REFUSALS})
 def response_detail(request: HttpRequest, response_id: int) -> ResponseDetail:
     """One completed form with its answers."""
     return _response_out(access.load(caller(request, "read"), Response, response_id))
@@ -143,7 +138,7 @@ def response_detail(request: HttpRequest, response_id: int) -> ResponseDetail:
 
 @router.post(
     "/assignments/{assignment_id}/response",
-    response={201: ResponseDetail, 409: Problem, 422: AnswersRefused},
+    response={201: ResponseDetail, 409: Refusal, **REFUSALS},
     url_name="response_submit",
 )
 def response_submit_api(

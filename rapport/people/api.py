@@ -11,7 +11,7 @@ from ninja.params import functions as params
 
 from rapport import access
 from rapport.api.auth import caller
-from rapport.api.schemas import Page, Strict
+from rapport.api.schemas import REFUSALS, Page, Strict
 from rapport.care.models import Episode
 from rapport.people.models import Client
 
@@ -52,7 +52,7 @@ def episode_out(episode: Episode) -> EpisodeOut:
     return EpisodeOut.model_validate(episode, from_attributes=True)
 
 
-@router.get("/clients", response=ClientList)
+@router.get("/clients", response={200: ClientList, **REFUSALS})
 def client_list(
     request: HttpRequest,
     offset: Annotated[int, params.Query(ge=0, le=1_000_000)] = 0,
@@ -69,13 +69,13 @@ def client_list(
     )
 
 
-@router.get("/clients/{client_id}", response=ClientOut)
+@router.get("/clients/{client_id}", response={200: ClientOut, **REFUSALS})
 def client_detail(request: HttpRequest, client_id: int) -> ClientOut:
     """One client (404 for one you may not read, exactly as for one that does not exist)."""
     return client_out(access.load(caller(request, "read"), Client, client_id))
 
 
-@router.get("/clients/{client_id}/episodes", response=list[EpisodeOut])
+@router.get("/clients/{client_id}/episodes", response={200: list[EpisodeOut], **REFUSALS})
 def client_episodes(request: HttpRequest, client_id: int) -> list[EpisodeOut]:
     """A client's episodes of care, newest first."""
     user = caller(request, "read")

@@ -11,7 +11,7 @@ from ninja import Router
 
 from rapport import access
 from rapport.api.auth import caller
-from rapport.api.schemas import Strict
+from rapport.api.schemas import REFUSALS, Strict
 from rapport.care.models import Episode
 from rapport.plans.models import PlanVersion, Problem
 from rapport.plans.queries import accepted_version, episode_goals, latest_version
@@ -87,7 +87,7 @@ def _plan_out(version: PlanVersion | None) -> PlanOut | None:
     return PlanOut.model_validate({**fields, "goals": goals})
 
 
-@router.get("/episodes/{episode_id}/plan", response=EpisodePlan)
+@router.get("/episodes/{episode_id}/plan", response={200: EpisodePlan, **REFUSALS})
 def episode_plan(request: HttpRequest, episode_id: int) -> EpisodePlan:
     """The plan the client accepted, the latest version shown to them (which may be the same),
     and the problem list, in the client's order."""

@@ -11,7 +11,7 @@ from ninja import Router
 
 from rapport import access
 from rapport.api.auth import caller
-from rapport.api.schemas import Strict
+from rapport.api.schemas import REFUSALS, Strict
 from rapport.care.models import Episode
 from rapport.trajectories.queries import episode_statuses, expected_band
 
@@ -50,7 +50,7 @@ class EpisodeScores(Strict):
     expected: list[BandOut]
 
 
-@router.get("/episodes/{episode_id}/scores", response=EpisodeScores)
+@router.get("/episodes/{episode_id}/scores", response={200: EpisodeScores, **REFUSALS})
 def episode_scores(request: HttpRequest, episode_id: int) -> EpisodeScores:
     """Every classified score of the episode (on track, at risk, off track), oldest first per
     measure, and the expected range by session for each measure."""
