@@ -266,7 +266,6 @@ def api_tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
             "new_token": made.get("token", ""),
             "now": timezone.now(),
         },
-        status=201 if made else 200,
     )
 
 

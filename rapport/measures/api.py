@@ -95,19 +95,32 @@ def measure_plans(request: HttpRequest, episode_id: int) -> list[MeasurePlanOut]
     return [_plan_out(p) for p in plans]
 
 
+IdempotencyKey = Annotated[
+    str | None, params.Header(alias="Idempotency-Key", min_length=1, max_length=200)
+]
+
+
 @router.post(
     "/episodes/{episode_id}/measures",
-    response={201: MeasurePlanOut, **REFUSALS},
+    response={201: MeasurePlanOut, 409: Refusal, **REFUSALS},
 )
 def measure_assign(
-    request: HttpRequest, episode_id: int, plan: MeasurePlanIn
-) -> Status[MeasurePlanOut]:
+    request: HttpRequest,
+    episode_id: int,
+    plan: MeasurePlanIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[dict[str, Any]]:
     """Start using a measure in the episode (replacing an earlier plan for the same measure and
-    respondent), as the episode's measures page does."""
+    respondent), as the episode's measures page does. With an `Idempotency-Key`, a retry gets
+    the first result again and replaces nothing; the same key with another body is 409."""
     user = caller(request, "write")
     episode = access.load(user, Episode, episode_id, write=True)
-    made = measure_plan_set(actor=user, episode=episode, **plan.model_dump())
-    return Status(201, _plan_out(made))
+
+    def assign() -> tuple[int, dict[str, Any]]:
+        made = measure_plan_set(actor=user, episode=episode, **plan.model_dump())
+        return 201, _plan_out(made).model_dump(mode="json")
+
+    return Status(*idempotent(request, user, idempotency_key, plan.model_dump(), assign))
 
 
 @router.get("/episodes/{episode_id}/assignments", response={200: list[AssignmentOut], **REFUSALS})
@@ -145,9 +158,7 @@ def response_submit_api(
     request: HttpRequest,
     assignment_id: int,
     body: AnswersIn,
-    idempotency_key: Annotated[
-        str | None, params.Header(alias="Idempotency-Key", min_length=1, max_length=200)
-    ] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> Status[dict[str, Any]]:
     """Answer a waiting form, as a clinician entering it (a paper form, or their own rating).
 
