@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint venv clean load faults messages compile
+.PHONY: run test bench lint venv clean load faults messages compile openapi fuzz
 
 venv: $(STAMP)
 
@@ -35,6 +35,16 @@ run: venv
 
 test: venv
 	$(BIN)/python -m pytest -n auto --dist loadgroup --durations=30
+
+# The API's OpenAPI document, checked in at tests/api/openapi.json: regenerate it after a
+# deliberate change to the API (tests/api/test_api_openapi.py compares the served one with it).
+openapi: venv
+	RAPPORT_WRITE_OPENAPI=1 $(BIN)/python -m pytest tests/api/test_api_openapi.py -q
+
+# Schemathesis over the API's OpenAPI document, 1,000 generated requests per operation
+# (`make test` runs a few per operation).
+fuzz: venv
+	RAPPORT_FUZZ_CASES=1000 $(BIN)/python -m pytest tests/api/test_api_fuzz.py -q
 
 bench: venv
 	$(BIN)/python -m rapport.bench

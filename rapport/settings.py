@@ -295,6 +295,19 @@ RAPPORT_STAFF_IDLE_TIMEOUT = timedelta(
 RAPPORT_SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
 RAPPORT_BREAK_GLASS_DURATION = timedelta(minutes=60)
 OTP_TOTP_ISSUER = "Rapport"
+# API tokens (personal access tokens of the JSON API). A token works without a second factor, so
+# it must not live for ever: 90 days unless its maker says otherwise, a year at most (a yearly
+# renewal is the longest a lost laptop's token should keep opening records).
+RAPPORT_API_TOKEN_MAX_DAYS = env_int("RAPPORT_API_TOKEN_MAX_DAYS", 365, low=1, high=730)
+RAPPORT_API_TOKEN_DAYS = env_int(
+    "RAPPORT_API_TOKEN_DAYS",
+    min(90, RAPPORT_API_TOKEN_MAX_DAYS),
+    low=1,
+    high=RAPPORT_API_TOKEN_MAX_DAYS,
+)
+# Calls per token per minute (a fixed window in the cache): far above what a script that syncs
+# a caseload needs, low enough that a leaked token cannot copy a practice in minutes.
+RAPPORT_API_RATE_PER_MINUTE = env_int("RAPPORT_API_RATE_PER_MINUTE", 120, low=10, high=10000)
 
 # --- Sessions and cookies -------------------------------------------------------------------
 SESSION_COOKIE_AGE = int(RAPPORT_SESSION_ABSOLUTE_TIMEOUT.total_seconds())

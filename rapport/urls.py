@@ -1,11 +1,13 @@
 from django.urls import include, path
 
+from rapport.api.site import api
 from rapport.practices import views as practice_views
 
 urlpatterns = [
     path("", practice_views.home, name="home"),
     path("healthz", practice_views.healthz, name="healthz"),
     path("accounts/", include("rapport.accounts.urls")),
+    path("api/v1/", api.urls),
     path("", include("rapport.people.urls")),
     path("", include("rapport.care.urls")),
     path("", include("rapport.practices.urls")),

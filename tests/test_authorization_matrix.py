@@ -67,8 +67,9 @@ from tests.conftest import Cast, signed_in
 
 
 def is_denial(expected: int | str, role: str) -> bool:
-    """Refused: by role, by object, by method, a dead link, or (anonymous) sent to sign in."""
-    return expected in {403, 404, 405, 410} or (expected == LOGIN and role == "anonymous")
+    """Refused: by role, by object, by method, a dead link, (anonymous) sent to sign in, or (the
+    API) no caller at all."""
+    return expected in {401, 403, 404, 405, 410} or (expected == LOGIN and role == "anonymous")
 
 
 def assert_status(response: Any, expected: int | str) -> None:

@@ -10,12 +10,14 @@ authorization matrix posts it, and must add rows only once.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
+from ninja.operation import PathView
 
 from tests.authorization.cases import Case
 from tests.authorization.fixtures import (  # noqa: F401
@@ -50,6 +52,7 @@ SUBMIT_ONCE = {
     "matching:review_new": "clinician",
     "matching:fit_check_new": "clinician",
     "matching:portal_fit_check": "adolescent_client",
+    "accounts:api_tokens": "clinician",
 }
 
 # Creates that cannot store twice whatever is posted: one row per object at most (a response
@@ -72,6 +75,19 @@ ONCE_BY_NATURE = {
     "matching:fit_check": "supervisor",
     # One setting-aside per episode: a repeat moves its time.
     "matching:fit_suggestion_dismiss": "clinician",
+}
+
+# API writes carried out once per Idempotency-Key (a header, not a form's key): the same key
+# again gets the first result and stores nothing.
+API_ONCE_BY_KEY = {
+    "api:measure_assign": "clinician",
+    "api:response_submit": "clinician",
+}
+
+# API writes that cannot store twice whatever is sent.
+API_ONCE_BY_NATURE = {
+    "api:fhir_import": "a second import of the same data finds it there and stores nothing",
+    "api:alert_acknowledge": "acknowledges an open alert once; a repeat is refused (422)",
 }
 
 # Routes that take POST but do not create a row a double click could duplicate.
@@ -166,6 +182,10 @@ NOT_A_CREATE = {
     "dashboards:refresh": "recomputes (replaces) the dashboard figures",
     "matching:fit_checks": "a page",
     "matching:fit_settings": "edits the practice's settings (one row per practice)",
+    "accounts:api_token_revoke": "revokes a token once; a repeat finds it revoked",
+    "api:openapi-json": "a document",
+    "api:measure_plans": "lists measures; a POST to its address is api:measure_assign's",
+    "api:api-root": "nothing (404): the operations are below it",
 }
 
 
@@ -218,7 +238,10 @@ def _walk(patterns: list[Any], namespace: str = "") -> Iterator[tuple[str, Any]]
 
 
 def allowed_methods(view: Any) -> list[str] | None:
-    """The methods a view's require_http_methods allows; None when it does not restrict them."""
+    """The methods a view's require_http_methods allows (or, for an API operation, the methods
+    its operations declare); None when it does not restrict them."""
+    if isinstance(view, functools.partial):
+        view = view.func
     while view is not None:
         for cell in view.__closure__ or ():
             try:
@@ -227,6 +250,8 @@ def allowed_methods(view: Any) -> list[str] | None:
                 continue
             if isinstance(value, list) and value and all(_is_method(m) for m in value):
                 return value
+            if isinstance(value, PathView):
+                return sorted({m for operation in value.operations for m in operation.methods})
         view = getattr(view, "__wrapped__", None)
     return None
 
@@ -246,7 +271,13 @@ def post_routes() -> set[str]:
 
 
 def test_every_route_that_takes_a_post_is_declared_once_or_not_a_create():
-    declared = [*SUBMIT_ONCE, *ONCE_BY_NATURE, *NOT_A_CREATE]
+    declared = [
+        *SUBMIT_ONCE,
+        *ONCE_BY_NATURE,
+        *API_ONCE_BY_KEY,
+        *API_ONCE_BY_NATURE,
+        *NOT_A_CREATE,
+    ]
     routes = post_routes()
 
     assert len(declared) == len(set(declared)), "a route is declared twice"
@@ -302,6 +333,27 @@ def test_posting_a_create_form_twice_stores_it_once(route, who, cast, prepared):
         k: after_second[k] - after_first[k] for k in before if after_second[k] != after_first[k]
     }
     assert again == {}, f"{route}: the repeated post stored {again}"
+
+
+@pytest.mark.parametrize(("route", "who"), API_ONCE_BY_KEY.items(), ids=lambda v: v)
+def test_an_api_write_sent_twice_with_one_idempotency_key_stores_once(route, who, cast, prepared):  # noqa: F811
+    [case] = [c for c in MATRIX[route] if c.method == "POST" and c.expected[who] == 201]
+    _, web = web_for(prepared, who)
+    url = case.url(route, cast)
+    data = case.data(cast) if callable(case.data) else dict(case.data)
+    key = {"HTTP_IDEMPOTENCY_KEY": "a-retry-after-a-timeout"}
+    before = stored_rows()
+
+    first = web.post(url, data, content_type="application/json", **key)
+    after_first = stored_rows()
+    second = web.post(url, data, content_type="application/json", **key)
+    after_second = stored_rows()
+
+    assert first.status_code == 201, first.content[:400]
+    assert (second.status_code, second.json()) == (201, first.json())
+    added = {k for k in before if after_first[k] != before[k]}
+    assert added - {"accounts.apiidempotencykey"}, f"{route}: the first call stored nothing"
+    assert after_second == after_first, f"{route}: the repeated call stored something"
 
 
 def test_a_create_form_without_its_key_is_refused_not_stored(cast, prepared):  # noqa: F811

@@ -4,13 +4,16 @@ import uuid
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
-from rapport.accounts.models import Role, User, language_choices
+from rapport.accounts.models import ApiToken, Role, User, language_choices
 from rapport.people.languages import language_of, writing_to
 from rapport.practices.models import Team
+from rapport.ranges import show_ranges
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -126,3 +129,21 @@ class ResetPasswordForm(PasswordResetForm):
         context = kwargs.get("context") or args[2]
         with writing_to(language_of(context["user"])):
             super().send_mail(*args, **kwargs)
+
+
+class ApiTokenForm(SubmitOnceMixin):
+    """A new personal access token: its name, its scope and how many days it lives."""
+
+    name = forms.CharField(
+        max_length=80, help_text="What the token is for, for example “nightly sync script”."
+    )
+    scope = forms.ChoiceField(choices=ApiToken.Scope.choices, initial=ApiToken.Scope.READ)
+    days = forms.IntegerField(label="Days it works")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        longest = settings.RAPPORT_API_TOKEN_MAX_DAYS
+        days = self.fields["days"]
+        days.initial = settings.RAPPORT_API_TOKEN_DAYS
+        days.validators += [MinValueValidator(1), MaxValueValidator(longest)]
+        show_ranges(self)

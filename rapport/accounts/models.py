@@ -179,3 +179,57 @@ class EnrolmentCode(models.Model):
 
     def __str__(self) -> str:
         return f"enrolment code for user {self.user_id}"
+
+
+class ApiToken(models.Model):
+    """A personal access token for the JSON API, sent as `Authorization: Bearer <token>`.
+
+    The token is shown once, when it is made; only the SHA-256 of it is kept, so a copy of the
+    database opens nothing. `key_id` (random, in the token after its prefix) finds the row; the
+    hashes are then compared in constant time."""
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read the records you may read"
+        WRITE = "write", "Read, and write what you may write"
+        FHIR = "fhir", "FHIR exports (and imports, for a practice admin)"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=80, help_text="What the token is for, to tell it apart.")
+    scope = models.CharField(max_length=8, choices=Scope.choices)
+    key_id = models.CharField(max_length=16, unique=True)
+    token_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scope__in=["read", "write", "fhir"]), name="api_token_scope_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"API token {self.name} ({self.key_id})"
+
+
+class ApiIdempotencyKey(models.Model):
+    """The first result of an API write sent with an `Idempotency-Key`: the same key again gets
+    the same result without a second write; the same key with another body gets 409."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    request_digest = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    body = models.JSONField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="api_idempotency_key_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"idempotency key of user {self.user_id}"

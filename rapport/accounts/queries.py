@@ -3,15 +3,17 @@ forms (whether a submission was already carried out)."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
+from django.utils.crypto import constant_time_compare, salted_hmac
 
-from rapport.accounts.models import Submission, ThrottleEvent, User
+from rapport.accounts.models import ApiToken, Submission, ThrottleEvent, User
 from rapport.core.throttle import blocked_until
+from rapport.core.tokens import hash_token
 
 SIGN_IN_IP_WINDOW = timedelta(minutes=15)
 # Events older than the longest block cannot change any decision.
@@ -60,3 +62,28 @@ def earlier_submission(user: User, key: str) -> str | None:
         .values_list("result_url", flat=True)
         .first()
     )
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+API_TOKEN_SHAPE = re.compile(r"rapport_pat_([0-9a-f]{16})_[A-Za-z0-9_-]{43}")
+
+
+def api_tokens_of(user: User) -> list[ApiToken]:
+    """A person's own tokens, newest first, for their account page (never the token itself)."""
+    return list(ApiToken.objects.filter(user=user))
+
+
+def api_token_for(presented: str, *, now: datetime | None = None) -> ApiToken | None:
+    """The token in force that `presented` is, with its user; None for anything else: unknown,
+    malformed, expired, revoked, or of an account no longer active."""
+    matched = API_TOKEN_SHAPE.fullmatch(presented)
+    if matched is None:
+        return None
+    token = ApiToken.objects.select_related("user").filter(key_id=matched.group(1)).first()
+    if token is None or not constant_time_compare(token.token_hash, hash_token(presented)):
+        return None
+    now = now or timezone.now()
+    if token.revoked_at is not None or token.expires_at <= now or not token.user.is_active:
+        return None
+    return token

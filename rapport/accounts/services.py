@@ -17,7 +17,15 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from rapport.accounts.models import EnrolmentCode, Role, Submission, ThrottleEvent, User
+from rapport.accounts.models import (
+    ApiIdempotencyKey,
+    ApiToken,
+    EnrolmentCode,
+    Role,
+    Submission,
+    ThrottleEvent,
+    User,
+)
 from rapport.accounts.password_links import set_password_link
 from rapport.accounts.queries import (
     THROTTLE_MEMORY,
@@ -28,6 +36,7 @@ from rapport.accounts.queries import (
 from rapport.audit.models import AuditEvent
 from rapport.audit.services import audit_record
 from rapport.core.throttle import count_within
+from rapport.core.tokens import hash_token
 from rapport.people.models import Client
 
 USER_FIELDS = ("full_name", "email", "role", "team", "language", "is_active")
@@ -263,3 +272,108 @@ def totp_device_confirm(*, user: User, key: str, token: str) -> TOTPDevice | Non
     device.save(update_fields=["confirmed"])
     audit_record(actor=user, action="two_factor_enabled", obj=user)
     return device
+
+
+# --- API tokens -----------------------------------------------------------------------------
+
+API_TOKEN_PREFIX = "rapport_pat_"
+
+
+@transaction.atomic
+def api_token_create(
+    *, actor: User | None, user: User, name: str, scope: str, days: int | None = None
+) -> tuple[ApiToken, str]:
+    """Make a personal access token for `user`: the token itself is returned once, here, and
+    only its hash is stored. `actor` None is the command line (an operator with the server's
+    keys). Only practice staff use the API; a token lives `days` (the practice default when
+    not given), never beyond the maximum."""
+    if not user.is_practice_staff or not user.is_active:
+        raise ValidationError("API tokens are for active practice staff.")
+    if scope not in ApiToken.Scope.values:
+        raise ValidationError(f"Scope must be one of {', '.join(ApiToken.Scope.values)}.")
+    days = settings.RAPPORT_API_TOKEN_DAYS if days is None else days
+    if not 1 <= days <= settings.RAPPORT_API_TOKEN_MAX_DAYS:
+        raise ValidationError(
+            f"A token lives from 1 to {settings.RAPPORT_API_TOKEN_MAX_DAYS} days."
+        )
+    name = name.strip()
+    if not name:
+        raise ValidationError("Give the token a name.")
+    key_id = secrets.token_hex(8)
+    token = f"{API_TOKEN_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
+    now = timezone.now()
+    created = ApiToken.objects.create(
+        user=user,
+        name=name[:80],
+        scope=scope,
+        key_id=key_id,
+        token_hash=hash_token(token),
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+    )
+    audit_record(
+        actor=actor,
+        action="create",
+        obj=created,
+        practice_id=user.practice_id,
+        detail={"user": user.pk, "scope": scope, "days": days},
+    )
+    return created, token
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
+    """Revoke a token (its owner's own): it stops working at once; revoking twice is one
+    revocation."""
+    locked = ApiToken.objects.select_for_update().get(pk=token.pk, user=actor)
+    if locked.revoked_at is None:
+        locked.revoked_at = timezone.now()
+        locked.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action="revoke", obj=locked)
+    return locked
+
+
+@transaction.atomic
+def api_token_used(*, token: ApiToken, now: datetime | None = None) -> None:
+    """Note when a token was last used, at most once a minute (not a write per call)."""
+    now = now or timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+
+
+@transaction.atomic
+def api_idempotent(
+    *,
+    user: User,
+    key: str,
+    digest: str,
+    perform: Callable[[], tuple[int, dict[str, Any]]],
+) -> tuple[int, dict[str, Any]]:
+    """Carry out an API write once per (user, key): a repeat with the same request gets the
+    first result; one with another request is refused (409). The key's row is written in the
+    write's transaction, so a failed write leaves the key free."""
+    earlier = ApiIdempotencyKey.objects.select_for_update().filter(user=user, key=key).first()
+    if earlier is not None:
+        if not constant_time_compare(earlier.request_digest, digest):
+            raise IdempotencyClash("This Idempotency-Key was used for a different request.")
+        return earlier.status, earlier.body
+    status, body = perform()
+    try:
+        with transaction.atomic():
+            ApiIdempotencyKey.objects.create(
+                user=user,
+                key=key,
+                request_digest=digest,
+                status=status,
+                body=body,
+                created_at=timezone.now(),
+            )
+    except IntegrityError as error:
+        # A concurrent request with the same key won: ours is undone with this transaction.
+        raise IdempotencyClash("This Idempotency-Key is being used by another request.") from error
+    return status, body
+
+
+class IdempotencyClash(Exception):
+    """An Idempotency-Key sent again with another request (409)."""

@@ -11,6 +11,8 @@ urlpatterns = [
     path("account/", views.account, name="account"),
     path("language/", views.language_switch, name="language"),
     path("two-factor/", views.two_factor_setup, name="two_factor_setup"),
+    path("tokens/", views.api_tokens, name="api_tokens"),
+    path("tokens/<int:token_id>/revoke/", views.api_token_revoke_view, name="api_token_revoke"),
     path("two-factor/verify/", views.two_factor_verify, name="two_factor_verify"),
     path(
         "password-reset/",

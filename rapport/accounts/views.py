@@ -12,10 +12,10 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -25,26 +25,32 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
+from rapport.accounts.decorators import record_readers_required
 from rapport.accounts.forms import (
+    ApiTokenForm,
     EmailAuthenticationForm,
     EnrolmentCodeForm,
     LanguageChoiceForm,
     ResetPasswordForm,
     TokenForm,
 )
-from rapport.accounts.queries import sign_in_blocked_until
+from rapport.accounts.models import ApiToken
+from rapport.accounts.queries import api_tokens_of, sign_in_blocked_until
 from rapport.accounts.services import (
     account_language_set,
+    api_token_create,
+    api_token_revoke,
     enrolment_code_check,
     enrolment_code_send,
     password_reset_admit,
     sign_in_failure_record,
+    submission_once,
     totp_device_confirm,
 )
 from rapport.http import AuthenticatedHttpRequest
 from rapport.links import base_url
 from rapport.people.languages import language_of
-from rapport.web import client_ip, run_form
+from rapport.web import client_ip, form_refusal, run_form, say_saved
 
 logger = logging.getLogger(__name__)
 
@@ -286,3 +292,59 @@ def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
                 return redirect(_safe_next(request))
         form.add_error("token", "That code did not match. Please try again.")
     return render(request, "accounts/two_factor_verify.html", {"form": form})
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+
+@record_readers_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A person's own API tokens: listed, and a new one made and shown once, on this response
+    only. A repeated submit (double click) makes no second token and shows none."""
+    form = ApiTokenForm(request.POST if request.method == "POST" else None)
+    made: dict[str, str] = {}
+
+    def create() -> str:
+        data = form.cleaned_data
+        _, made["token"] = api_token_create(
+            actor=request.user,
+            user=request.user,
+            name=data["name"],
+            scope=data["scope"],
+            days=data["days"],
+        )
+        return reverse("accounts:api_tokens")
+
+    if request.method == "POST" and form.is_valid():
+        try:
+            url, first = submission_once(
+                user=request.user, key=form.cleaned_data["submission_key"], perform=create
+            )
+        except ValidationError as error:
+            form_refusal(form, error)
+        else:
+            if not first:
+                say_saved(request, False, "")
+                return redirect(url)
+            form = ApiTokenForm()
+    return render(
+        request,
+        "accounts/api_tokens.html",
+        {
+            "form": form,
+            "tokens": api_tokens_of(request.user),
+            "new_token": made.get("token", ""),
+            "now": timezone.now(),
+        },
+    )
+
+
+@record_readers_required
+@require_POST
+def api_token_revoke_view(request: AuthenticatedHttpRequest, token_id: int) -> HttpResponse:
+    """Revoke one of one's own tokens; anyone else's is 404, as if it did not exist."""
+    token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
+    api_token_revoke(actor=request.user, token=token)
+    messages.success(request, f"Token “{token.name}” revoked: it no longer works.")
+    return redirect("accounts:api_tokens")

@@ -109,10 +109,17 @@ def read_import(path: Path) -> tuple[list[dict[str, Any]], list[Problem]]:
         document = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
         return [], [Problem(path.name, f"line {error.lineno}", f"not JSON: {error.msg}")]
+    return bundle_resources(document, path.name)
+
+
+def bundle_resources(document: object, name: str) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """The resources of a Bundle already read (a file's, or the body of an API call)."""
     if not isinstance(document, dict) or document.get("resourceType") != "Bundle":
-        return [], [Problem(path.name, "resourceType", "a Bundle (or an NDJSON folder) is needed")]
+        return [], [Problem(name, "resourceType", "a Bundle (or an NDJSON folder) is needed")]
     entries = document.get("entry") or []
-    return [e["resource"] for e in entries if isinstance(e, dict) and "resource" in e], problems
+    if not isinstance(entries, list):
+        return [], [Problem(name, "entry", "a Bundle's entries are a list")]
+    return [e["resource"] for e in entries if isinstance(e, dict) and "resource" in e], []
 
 
 def _name(resource: Any, position: int) -> str:

@@ -549,14 +549,16 @@ def _audit_export(actor: User | None, client: Client, bundle: dict[str, Any], vi
     )
 
 
-def staff_client_export(user: User, client_id: int) -> tuple[Client, dict[str, Any]]:
+def staff_client_export(
+    user: User, client_id: int, *, via: str = "web"
+) -> tuple[Client, dict[str, Any]]:
     """A clinician's (or supervisor's) export of a client in their care: 404 (audited) for one
     they may not read. It needs the full access of the care relationship, not the read-only
     access of break-glass (403, audited): an emergency reader reads the record page by page;
     taking all of it away is not part of an emergency."""
     client = access.load(user, Client, client_id, write=True, action="read")
     bundle = client_bundle(client, CLINICAL)
-    _audit_export(user, client, bundle, via="web")
+    _audit_export(user, client, bundle, via=via)
     return client, bundle
 
 

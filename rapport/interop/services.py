@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from rapport.accounts.models import User
 from rapport.alerts.models import Alert
 from rapport.alerts.services import alert_open
 from rapport.audit.services import audit_record
@@ -16,10 +17,17 @@ IMPORT_OBJECT_TYPE = "interop.fhir_import"
 
 
 @transaction.atomic
-def fhir_import(*, practice: Practice, plan: ImportPlan) -> list[Response]:
+def fhir_import(
+    *,
+    practice: Practice,
+    plan: ImportPlan,
+    actor: User | None = None,
+    via: str = "command line",
+) -> list[Response]:
     """Store a plan that has no problems in one transaction: each response on its own
     completed assignment, scored by Rapport, its risk answers raising alerts as a form filled
-    in Rapport does. Audited, each response and the import as a whole."""
+    in Rapport does. Audited, each response and the import as a whole, as made by `actor` (None:
+    the system, for the command line) through `via`."""
     if plan.problems:
         raise ValueError("an import with problems is never stored")
     stored = []
@@ -42,7 +50,7 @@ def fhir_import(*, practice: Practice, plan: ImportPlan) -> list[Response]:
         )
         response.save(force_insert=True)
         audit_record(
-            actor=None,
+            actor=actor,
             action="import",
             obj=response,
             client_id=episode.client_id,
@@ -59,14 +67,14 @@ def fhir_import(*, practice: Practice, plan: ImportPlan) -> list[Response]:
             )
         stored.append(response)
     audit_record(
-        actor=None,
+        actor=actor,
         action="import",
         object_type=IMPORT_OBJECT_TYPE,
         object_id=practice.pk,
         practice_id=practice.pk,
         detail={
             "format": "fhir-r4",
-            "via": "command line",
+            "via": via,
             "responses": len(stored),
             "already_there": len(plan.already_there),
         },

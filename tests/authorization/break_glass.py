@@ -42,6 +42,18 @@ READ_PAGES = frozenset(
         "reports:discharge",
         "reports:discharge_pdf",
         "matching:review",
+        # The API reads what the pages read, under the same grant.
+        "api:client_detail",
+        "api:client_episodes",
+        "api:episode_detail",
+        "api:episode_sessions",
+        "api:session_detail",
+        "api:measure_plans",
+        "api:episode_assignments",
+        "api:episode_responses",
+        "api:response_detail",
+        "api:episode_scores",
+        "api:episode_plan",
     }
 )
 

@@ -9,6 +9,7 @@ import pytest
 
 from tests.authorization.cases import ROLES, Case
 from tests.authorization.routes_alliance import ALLIANCE_ROUTES
+from tests.authorization.routes_api import API_ROUTES
 from tests.authorization.routes_dashboards import DASHBOARDS_ROUTES
 from tests.authorization.routes_exposure import EXPOSURE_ROUTES
 from tests.authorization.routes_interop import INTEROP_ROUTES
@@ -32,6 +33,7 @@ MATRIX: dict[str, list[Case]] = {
     **REPORTS_ROUTES,
     **INTEROP_ROUTES,
     **MATCHING_ROUTES,
+    **API_ROUTES,
 }
 
 # Routes that load a clinical object through rapport.access: (object type, URL kwarg).
@@ -105,6 +107,21 @@ CLINICAL_OBJECT_ROUTES = {
     "matching:review_new": ("care.episode", "episode_id"),
     "matching:review": ("matching.stuckcasereview", "review_id"),
     "matching:preferences": ("people.client", "client_id"),
+    # The API loads what the pages load, through the same access layer.
+    "api:client_detail": ("people.client", "client_id"),
+    "api:client_episodes": ("people.client", "client_id"),
+    "api:episode_detail": ("care.episode", "episode_id"),
+    "api:episode_sessions": ("care.episode", "episode_id"),
+    "api:session_detail": ("care.session", "session_id"),
+    "api:measure_plans": ("care.episode", "episode_id"),
+    "api:measure_assign": ("care.episode", "episode_id"),
+    "api:episode_assignments": ("care.episode", "episode_id"),
+    "api:episode_responses": ("care.episode", "episode_id"),
+    "api:response_detail": ("measures.response", "response_id"),
+    "api:response_submit": ("measures.assignment", "assignment_id"),
+    "api:episode_scores": ("care.episode", "episode_id"),
+    "api:episode_plan": ("care.episode", "episode_id"),
+    "api:alert_acknowledge": ("alerts.alert", "alert_id"),
 }
 
 
