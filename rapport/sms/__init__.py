@@ -69,7 +69,8 @@ def _post(to: str, body: str) -> None:
         method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as reply:  # noqa: S310
+        # The scheme is checked above (https only).
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as reply:  # noqa: S310  # nosec B310
             if reply.status >= 300:
                 raise TextNotSent(f"the gateway answered {reply.status}")
     except OSError as error:
