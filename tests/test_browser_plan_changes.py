@@ -102,7 +102,7 @@ def test_the_parent_of_a_child_asks_for_changes_and_a_new_version_answers_it(
 
     portal_sign_in(parent, live_server.url, cast.guardian.email)
     parent.goto(f"{live_server.url}/portal/clients/{cast.adolescent_client.pk}/plan/")
-    expect(parent.get_by_role("heading", name="Ti's plan")).to_be_visible()
+    expect(parent.get_by_role("heading", name="Ti’s plan")).to_be_visible()
     shoot(parent, "portal-plan-guardian")
     parent.get_by_label("What would you like to change?").fill("Sessions after school, please")
     parent.get_by_role("button", name="Ask for changes").click()
