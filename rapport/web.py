@@ -27,6 +27,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect
 from django.utils.cache import patch_vary_headers
 from django.utils.csp import CSP
+from django.utils.translation import gettext
 
 from rapport.accounts.queries import earlier_submission
 from rapport.accounts.services import submission_once
@@ -39,7 +40,7 @@ def say_saved(request: HttpRequest, first_time: bool, message: str) -> None:
     if first_time:
         messages.success(request, message)
     else:
-        messages.info(request, "This was already saved; it has not been saved twice.")
+        messages.info(request, gettext("This was already saved; it has not been saved twice."))
 
 
 def repeat_of_submission(request: HttpRequest) -> HttpResponse | None:

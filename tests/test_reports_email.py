@@ -121,3 +121,24 @@ def test_only_the_client_and_their_guardians_may_be_sent_a_report(cast: Cast) ->
             base_url="https://rapport.example.org",
         )
     assert not mail.outbox
+
+
+def test_an_expired_link_is_refused_in_the_language_of_the_person_it_was_sent_to(
+    cast: Cast,
+) -> None:
+    cast.adult_client.language = "es"
+    cast.adult_client.save(update_fields=["language"])
+    report_link_send(
+        actor=cast.clinician,
+        episode=cast.adult_episode,
+        kind="plan",
+        recipient=cast.adult_client_user,
+        base_url="https://rapport.example.org",
+        now=timezone.now() - timedelta(days=30),
+    )
+    url = reverse("reports:download", args=[token_in(mail.outbox[0].body)])
+
+    page = signed_in(None).post(url).content.decode()
+
+    assert "Este enlace ha caducado. Pida uno nuevo a su terapeuta." in page
+    assert "has expired" not in page

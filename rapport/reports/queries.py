@@ -28,6 +28,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from rapport.accounts.models import User
 from rapport.alerts.models import Alert
@@ -667,7 +668,13 @@ EMAILED_KINDS = tuple(kind for kind, _ in SEND_KINDS)
 
 
 class ReportLinkUnusable(Exception):
-    """A link that opens no report; the message is safe to show to anyone."""
+    """A link that opens no report; the message is safe to show to anyone. It is the English
+    message id: the page shows it in `language`, the language of the person the link was sent
+    to when the link is known (empty: nobody is known, the request's own language)."""
+
+    def __init__(self, message: str, *, language: str = "") -> None:
+        super().__init__(message)
+        self.language = language
 
 
 def report_recipients(episode: Episode, kind: str) -> list[User]:
@@ -689,16 +696,25 @@ def report_link_opened(token: str, *, now: datetime) -> ReportLink:
         .first()
     )
     if link is None:
-        raise ReportLinkUnusable("This link is not valid. Please use the link you were sent.")
+        raise ReportLinkUnusable(
+            gettext_noop("This link is not valid. Please use the link you were sent.")
+        )
+    reader = language_of(link.recipient)
     if link.used_at is not None:
         raise ReportLinkUnusable(
-            "This link has already been used: each link downloads its report once. "
-            "Please ask your therapist to send it again."
+            gettext_noop(
+                "This link has already been used: each link downloads its report once. "
+                "Please ask your therapist to send it again."
+            ),
+            language=reader,
         )
     if link.expires_at <= now:
-        raise ReportLinkUnusable("This link has expired. Please ask your therapist for a new one.")
+        raise ReportLinkUnusable(
+            gettext_noop("This link has expired. Please ask your therapist for a new one."),
+            language=reader,
+        )
     if link.recipient not in report_recipients(link.episode, link.kind):
-        raise ReportLinkUnusable("This link is no longer active.")
+        raise ReportLinkUnusable(gettext_noop("This link is no longer active."), language=reader)
     return link
 
 

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext, gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from rapport import access
@@ -305,7 +306,7 @@ def report_download(request: HttpRequest, token: str) -> HttpResponse:
     try:
         link = report_link_opened(token, now=timezone.now())
     except ReportLinkUnusable as problem:
-        return _link_refused(request, str(problem))
+        return _link_refused(request, str(problem), language=problem.language)
     if request.method == "GET":
         context = {"practice": link.episode.practice, "sender": link.sent_by}
         # Nobody is signed in: the page speaks the language of the person it was sent to.
@@ -314,7 +315,11 @@ def report_download(request: HttpRequest, token: str) -> HttpResponse:
     try:
         report = report_of(link.kind, link.episode, link_reader(link))
     except EpisodeStillOpen:
-        return _link_refused(request, "This document is no longer available.")
+        return _link_refused(
+            request,
+            gettext_noop("This document is no longer available."),
+            language=language_of(link.recipient),
+        )
     pdf = report_pdf(link.kind, CLIENT, report)
     try:
         report_link_use(link=link)
@@ -323,6 +328,9 @@ def report_download(request: HttpRequest, token: str) -> HttpResponse:
     return _pdf_response(pdf, f"{link.kind}-report-{report.heading.issued:%Y-%m-%d}.pdf")
 
 
-def _link_refused(request: HttpRequest, reason: str) -> HttpResponse:
+def _link_refused(request: HttpRequest, reason: str, *, language: str = "") -> HttpResponse:
+    """The refusal in the language of the person the link was for, when known (the reason is
+    an English message id, translated here)."""
     link_failure_record(ip_address=client_ip(request))
-    return render(request, "reports/download.html", {"reason": reason}, status=410)
+    with writing_to(language or get_language()):
+        return render(request, "reports/download.html", {"reason": gettext(reason)}, status=410)
