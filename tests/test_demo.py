@@ -29,6 +29,10 @@ from rapport.practices.models import Practice
 from tests.conftest import built_once
 from tests.demo_snapshot import demo_practice
 
+# The module builds its data once (a module fixture): its tests share one worker, rather than
+# both workers building it.
+pytestmark = pytest.mark.xdist_group("demo")
+
 # A fixed day keeps every count and date here independent of when the tests run.
 TODAY = dt.date(2026, 3, 18)
 

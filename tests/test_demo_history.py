@@ -32,6 +32,10 @@ from rapport.trajectories.queries import trajectory_validation
 from tests.conftest import built_once
 from tests.demo_snapshot import demo_practice
 
+# The module builds its data once (a module fixture): its tests share one worker, rather than
+# both workers building it.
+pytestmark = pytest.mark.xdist_group("demo_history")
+
 TODAY = dt.date(2026, 3, 18)
 MIN_CASELOAD = 15  # the practice dashboard's default
 

@@ -12,6 +12,10 @@ from rapport.exposure.models import Attempt, Ladder
 from rapport.exposure.queries import ladder_overview
 from tests.demo_snapshot import demo_practice
 
+# The module builds its data once (a module fixture): its tests share one worker, rather than
+# both workers building it.
+pytestmark = pytest.mark.xdist_group("exposure_demo")
+
 TODAY = dt.date(2026, 3, 18)
 
 

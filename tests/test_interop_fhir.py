@@ -36,6 +36,10 @@ from rapport.plans.models import PlanVersion, Problem
 from tests.conftest import built_once
 from tests.demo_snapshot import demo_practice
 
+# The module builds its data once (a module fixture): its tests share one worker, rather than
+# both workers building it.
+pytestmark = pytest.mark.xdist_group("interop_fhir")
+
 TODAY = dt.date(2026, 3, 18)
 BASE = "https://fhir.northside.test/fhir"
 PRIVATE_NOTE = "Zanzibar-private-note-7781: the therapist's own working thoughts"

@@ -35,6 +35,10 @@ from rapport.plans.models import PlanDecision, PlanVersion
 from tests.conftest import built_once, signed_in
 from tests.demo_snapshot import demo_practice
 
+# The module builds its data once (a module fixture): its tests share one worker, rather than
+# both workers building it.
+pytestmark = pytest.mark.xdist_group("interop_fhir_practice")
+
 TODAY = dt.date(2026, 3, 18)
 BASE = "https://fhir.harbourside.test/fhir"
 PRIVATE_NOTE = "Zanzibar-private-note-7781: the therapist's own working thoughts"

@@ -33,6 +33,10 @@ from rapport.practices.models import Practice
 from tests.conftest import built_once, signed_in
 from tests.demo_snapshot import demo_practice
 
+# The module builds its data once (a module fixture): its tests share one worker, rather than
+# both workers building it.
+pytestmark = pytest.mark.xdist_group("interop_research")
+
 TODAY = dt.date(2026, 3, 18)
 PSEUDONYM = re.compile(r"^[cetr]-[0-9a-f]{16}$")
 FORMULA_NAME = '=HYPERLINK("http://evil.test","Click")'

@@ -16,6 +16,10 @@ from rapport.plans.models import PlanVersion, Problem
 from tests.conftest import built_once
 from tests.demo_snapshot import demo_practice
 
+# The module builds its data once (a module fixture): its tests share one worker, rather than
+# both workers building it.
+pytestmark = pytest.mark.xdist_group("plans_demo")
+
 TODAY = dt.date(2026, 3, 18)
 
 

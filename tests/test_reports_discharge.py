@@ -23,6 +23,10 @@ from tests.conftest import signed_in
 from tests.demo_snapshot import demo_practice
 from tests.reports_pdf import pdf_info, pdf_text
 
+# The module builds its data once (a module fixture): its tests share one worker, rather than
+# both workers building it.
+pytestmark = pytest.mark.xdist_group("reports_discharge")
+
 TODAY = dt.date(2026, 3, 18)
 RECOMMENDATIONS = "Review in three months; the relapse-prevention plan is with the client."
 

@@ -22,6 +22,10 @@ from tests.conftest import signed_in
 from tests.demo_snapshot import demo_practice
 from tests.reports_pdf import first_page_image, pdf_info, pdf_text
 
+# The module builds its data once (a module fixture): its tests share one worker, rather than
+# both workers building it.
+pytestmark = pytest.mark.xdist_group("reports_plan")
+
 TODAY = dt.date(2026, 3, 18)
 
 

@@ -21,6 +21,10 @@ from tests.conftest import signed_in
 from tests.demo_snapshot import demo_practice
 from tests.reports_pdf import pdf_info, pdf_text
 
+# The module builds its data once (a module fixture): its tests share one worker, rather than
+# both workers building it.
+pytestmark = pytest.mark.xdist_group("reports_practice")
+
 TODAY = dt.date(2026, 3, 18)
 FEBRUARY = dt.date(2026, 2, 1)
 
