@@ -4,39 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("alerts", "0004_alter_alert_kind"),
+        ('alerts', '0004_alter_alert_kind'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="alert",
-            name="escalated_at",
+            model_name='alert',
+            name='escalated_at',
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name="alert",
-            name="notified_at",
+            model_name='alert',
+            name='notified_at',
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name="alert",
-            name="kind",
-            field=models.CharField(
-                choices=[
-                    ("risk", "Risk question answered"),
-                    ("low_alliance", "Low alliance"),
-                    ("alliance_drop", "Alliance fell"),
-                    ("disagreement", "Therapist rated the session higher than the client"),
-                    ("child_guardian_discrepancy", "Young person and guardian disagree"),
-                    ("goals_low", "Goals rated low"),
-                    ("ceiling", "Top marks every session"),
-                    ("at_risk", "At risk of not improving"),
-                    ("off_track", "Off track"),
-                    ("deterioration", "Reliably worse than at the start"),
-                    ("plan_review", "Plan review due"),
-                ],
-                max_length=32,
-            ),
+            model_name='alert',
+            name='kind',
+            field=models.CharField(choices=[('risk', 'Risk question answered'), ('low_alliance', 'Low alliance'), ('alliance_drop', 'Alliance fell'), ('disagreement', 'Therapist rated the session higher than the client'), ('child_guardian_discrepancy', 'Young person and guardian disagree'), ('goals_low', 'Goals rated low'), ('ceiling', 'Top marks every session'), ('at_risk', 'At risk of not improving'), ('off_track', 'Off track'), ('deterioration', 'Reliably worse than at the start'), ('plan_review', 'Plan review due')], max_length=32),
         ),
     ]

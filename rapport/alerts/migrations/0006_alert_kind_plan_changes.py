@@ -4,30 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("alerts", "0005_alert_escalation_times_and_plain_kind_labels"),
+        ('alerts', '0005_alert_escalation_times_and_plain_kind_labels'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="alert",
-            name="kind",
-            field=models.CharField(
-                choices=[
-                    ("risk", "Risk question answered"),
-                    ("low_alliance", "Low alliance"),
-                    ("alliance_drop", "Alliance fell"),
-                    ("disagreement", "Therapist rated the session higher than the client"),
-                    ("child_guardian_discrepancy", "Young person and guardian disagree"),
-                    ("goals_low", "Goals rated low"),
-                    ("ceiling", "Top marks every session"),
-                    ("at_risk", "At risk of not improving"),
-                    ("off_track", "Off track"),
-                    ("deterioration", "Reliably worse than at the start"),
-                    ("plan_review", "Plan review due"),
-                    ("plan_changes", "Changes to the plan asked for"),
-                ],
-                max_length=32,
-            ),
+            model_name='alert',
+            name='kind',
+            field=models.CharField(choices=[('risk', 'Risk question answered'), ('low_alliance', 'Low alliance'), ('alliance_drop', 'Alliance fell'), ('disagreement', 'Therapist rated the session higher than the client'), ('child_guardian_discrepancy', 'Young person and guardian disagree'), ('goals_low', 'Goals rated low'), ('ceiling', 'Top marks every session'), ('at_risk', 'At risk of not improving'), ('off_track', 'Off track'), ('deterioration', 'Reliably worse than at the start'), ('plan_review', 'Plan review due'), ('plan_changes', 'Changes to the plan asked for')], max_length=32),
         ),
     ]

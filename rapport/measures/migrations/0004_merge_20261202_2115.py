@@ -4,9 +4,11 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("measures", "0003_measure_plan_every_n_range"),
-        ("measures", "0003_plan_lead_hours"),
+        ('measures', '0003_measure_plan_every_n_range'),
+        ('measures', '0003_plan_lead_hours'),
     ]
 
-    operations = []
+    operations = [
+    ]

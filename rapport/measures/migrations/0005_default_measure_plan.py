@@ -5,50 +5,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("measures", "0004_merge_20261202_2115"),
-        ("practices", "0004_merge_20261202_2115"),
+        ('measures', '0004_merge_20261202_2115'),
+        ('practices', '0004_merge_20261202_2115'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="DefaultMeasurePlan",
+            name='DefaultMeasurePlan',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "age_band",
-                    models.CharField(
-                        choices=[
-                            ("child", "Children (under 13)"),
-                            ("adolescent", "Adolescents (13 to 17)"),
-                            ("adult", "Adults (18 and over)"),
-                        ],
-                        max_length=16,
-                    ),
-                ),
-                ("measures", models.JSONField(blank=True, default=list)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "practice",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="default_measure_plans",
-                        to="practices.practice",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('age_band', models.CharField(choices=[('child', 'Children (under 13)'), ('adolescent', 'Adolescents (13 to 17)'), ('adult', 'Adults (18 and over)')], max_length=16)),
+                ('measures', models.JSONField(blank=True, default=list)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('practice', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='default_measure_plans', to='practices.practice')),
             ],
             options={
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("practice", "age_band"),
-                        name="one_default_plan_per_practice_and_band",
-                    )
-                ],
+                'constraints': [models.UniqueConstraint(fields=('practice', 'age_band'), name='one_default_plan_per_practice_and_band')],
             },
         ),
     ]

@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("measures", "0006_partition_responses_by_month"),
+        ('measures', '0006_partition_responses_by_month'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="response",
-            name="language",
-            field=models.CharField(db_default="en", default="en", max_length=8),
+            model_name='response',
+            name='language',
+            field=models.CharField(db_default='en', default='en', max_length=8),
         ),
     ]

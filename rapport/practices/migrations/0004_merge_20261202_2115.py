@@ -4,9 +4,11 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("practices", "0003_practice_link_hour_ranges"),
-        ("practices", "0003_urgent_alert_duty_contact_and_escalation_time"),
+        ('practices', '0003_practice_link_hour_ranges'),
+        ('practices', '0003_urgent_alert_duty_contact_and_escalation_time'),
     ]
 
-    operations = []
+    operations = [
+    ]
