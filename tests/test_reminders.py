@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from rapport.audit.models import AuditEvent
 from rapport.care.models import Modality
-from rapport.core.reminders import in_quiet_hours, phone_key, reminder_due, text_reply
+from rapport.core.reminders import in_quiet_hours, phone_key, reminder_due, reply_keyword
 from rapport.measures.services import links_send_due, measure_plan_set
 from rapport.people.models import Client
 from rapport.people.services import client_update
@@ -73,7 +73,7 @@ def test_each_reminder_comes_a_gap_after_the_one_before_and_never_beyond_the_lim
     ],
 )
 def test_only_the_standard_words_of_a_reply_are_read(body: str, word: str | None) -> None:
-    assert text_reply(body) == word
+    assert reply_keyword(body) == word
 
 
 def test_a_phone_number_is_matched_by_its_digits() -> None:

@@ -13,7 +13,7 @@ Definitions (one owner for each):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -49,13 +49,6 @@ class Funnel:
         """Completed over forms with an outcome, as a percentage; None before any outcome."""
         settled = self.completed + self.expired
         return 100.0 * self.completed / settled if settled else None
-
-
-def total(funnels: Iterable[Funnel]) -> Funnel:
-    found = Funnel()
-    for funnel in funnels:
-        found = found + funnel
-    return found
 
 
 class Trend(StrEnum):

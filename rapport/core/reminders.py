@@ -34,7 +34,7 @@ STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT
 START_WORDS = frozenset({"START", "UNSTOP", "YES"})
 
 
-def text_reply(body: str) -> str | None:
+def reply_keyword(body: str) -> str | None:
     """ "stop" or "start" for the carriers' standard keywords (the whole message, any case);
     None for anything else, which is not read (texts are never a channel for clinical talk)."""
     word = body.strip().upper()

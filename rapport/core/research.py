@@ -191,10 +191,6 @@ class Ids:
         return str(pk) if self.identified else pseudonym(self.salt, kind, pk)
 
 
-def days_between(start: date, moment: date) -> int:
-    return (moment - start).days
-
-
 @dataclass
 class OutcomeSummary:
     """One episode's first and last total of each outcome measure, gathered as forms stream by

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
@@ -19,6 +18,7 @@ from django.utils import timezone
 from rapport.audit.models import AuditEvent
 from rapport.care.models import Episode, Modality
 from rapport.core.completion import Funnel, MonthTrend, month_trend
+from rapport.dashboards.queries import month_of
 from rapport.measures.models import AccessLink, Assignment
 from rapport.measures.registry import get_instrument
 from rapport.practices.models import Practice
@@ -64,7 +64,7 @@ def completion_figures(
 ) -> CompletionFigures:
     """The last WEEKS weeks (Monday to Sunday, in the practice's time zone) of these episodes'
     forms."""
-    zone = ZoneInfo(practice.time_zone)
+    zone = practice.zone
     today = today or timezone.localdate(timezone=zone)
     end = today - timedelta(days=today.weekday()) + timedelta(days=7)
     start = end - timedelta(weeks=WEEKS)
@@ -143,10 +143,10 @@ def monthly_completion(
 ) -> tuple[list[MonthRate], MonthTrend]:
     """The completion rate of each of the last MONTHS months (this one last), and the trend of
     this month against the three before it: one grouped query."""
-    zone = ZoneInfo(practice.time_zone)
+    zone = practice.zone
     today = today or timezone.localdate(timezone=zone)
     months = [_month_back(today.replace(day=1), n) for n in range(MONTHS - 1, -1, -1)]
-    since = datetime.combine(months[0], time.min, tzinfo=zone)
+    since = month_of(practice, months[0]).start
     grouped = (
         _asked(episodes)
         .filter(due_at__gte=since)

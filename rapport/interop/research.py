@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import date, tzinfo
 from pathlib import Path
 from typing import IO, Any, Literal, Protocol
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
@@ -261,7 +260,7 @@ def write_research_export(
     }
     counts = dict.fromkeys(tables, 0)
     sessions = _session_counts(practice)
-    zone = ZoneInfo(practice.time_zone)
+    zone = practice.zone
     today = timezone.localdate(timezone=zone)
     try:
         responses = _responses(practice)

@@ -20,7 +20,7 @@ from rapport.alliance.queries import alliance_by_session
 from rapport.audit.services import break_glass_grant
 from rapport.care.forms import SessionScheduleForm
 from rapport.care.queries import unrecorded
-from rapport.core.reminders import text_reply as text_reply_word
+from rapport.core.reminders import reply_keyword
 from rapport.http import AuthenticatedHttpRequest
 from rapport.measures.queries import score_histories
 from rapport.people.forms import (
@@ -249,7 +249,7 @@ def text_reply(request: HttpRequest) -> HttpResponse:
         return HttpResponse(
             "Send 'from' and 'body' as form fields.", status=400, content_type="text/plain"
         )
-    reply = text_reply_word(form.cleaned_data["body"])
+    reply = reply_keyword(form.cleaned_data["body"])
     if reply is not None:
         client_text_reply(sender=form.cleaned_data["from"], reply=reply)
     return HttpResponse(status=204)
