@@ -473,6 +473,9 @@ if TESTING and DATABASE_URL:
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         "-c rapport.audit_maintenance=on -c synchronous_commit=off"
     )
+    # Empties the database after a transactional test by deleting rows, not truncating tables.
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["ENGINE"] = "rapport.testing.postgresql"
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

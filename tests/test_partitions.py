@@ -155,3 +155,50 @@ def test_a_partition_of_the_audit_trail_cannot_be_truncated(db):
         # The test runner's own exemption, withdrawn for this transaction.
         cursor.execute("SET LOCAL rapport.audit_maintenance = 'off'")
         cursor.execute(f"TRUNCATE {month}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_test_databases_flush_empties_every_table_the_audit_trail_and_partitions_included():
+    """The test backend (rapport.testing.postgresql) deletes rows instead of truncating: an
+    alert and a status refer to a response through statement-checked triggers, so a wrong
+    order would fail here, and the audit trail is truncated, which its triggers allow the runner."""
+    from django.core.management import call_command
+
+    from rapport.alerts.models import Alert
+    from rapport.audit.services import audit_record
+    from tests.conftest import build_cast
+
+    cast = build_cast()
+    response = a_response(cast, datetime.now(UTC))
+    Alert.raised(
+        episode=cast.adult_episode,
+        kind="risk",
+        reason="PHQ-9: item 9",
+        opened_at=response.completed_at,
+        source_response=response,
+    ).save()
+    ScoreStatus.objects.create(
+        response=response,
+        episode=cast.adult_episode,
+        family="phq9",
+        session_number=2,
+        at=response.completed_at,
+        status="on_track",
+        method="rule",
+        classified_at=response.completed_at,
+    )
+    audit_record(actor=None, action="read", obj=response)
+    assert AuditEvent.objects.exists()
+
+    call_command("flush", interactive=False, verbosity=0, reset_sequences=False)
+
+    tables = connection.introspection.django_table_names(only_existing=True)
+    with connection.cursor() as cursor:
+        left = {}
+        for table in tables:
+            cursor.execute(f'SELECT count(*) FROM "{table}"')  # noqa: S608 (introspected names)
+            left[table] = cursor.fetchone()[0]
+    assert {table: n for table, n in left.items() if n} == {
+        "django_content_type": left["django_content_type"],
+        "auth_permission": left["auth_permission"],
+    }, "only what post_migrate recreates after a flush may remain"
