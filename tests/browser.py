@@ -25,7 +25,10 @@ LAUNCH_ARGS = [
 ]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-TIMEOUT_MS = 10_000
+# How long an action, a navigation or an assertion may wait. Long, because it is only reached
+# when something is wrong or the machine is busy: a passing test never waits for it, and the
+# suite must pass on a busy machine (two workers may each drive a Chromium).
+TIMEOUT_MS = 30_000
 DEMO_PASSWORD = "rapport-demo-2026"  # every demo login's, as `make run` prints it
 
 
@@ -43,7 +46,9 @@ def require_chromium() -> None:
 def browser_fixture() -> Iterator[object]:
     """One headless Chromium per test module."""
     require_chromium()
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)
 
     # The sync API keeps an event loop running in this thread, so Django's ORM would refuse
     # every query the test makes while the browser is up.

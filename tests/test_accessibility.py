@@ -34,7 +34,7 @@ from tests.browser import (  # noqa: F401 (fixtures)
 pytestmark = [pytest.mark.browser]
 if os.environ.get("PYTEST_XDIST_WORKER"):
     # See tests/test_browser.py: only under xdist, where `--strict-markers` knows the mark.
-    pytestmark.append(pytest.mark.xdist_group("browser"))
+    pytestmark.append(pytest.mark.xdist_group(__name__))
 
 AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
 DESKTOP_TALL = {"width": 1280, "height": 900}

@@ -25,10 +25,11 @@ DEMO_CLINICIAN = "clinician@demo.rapport.test"
 
 pytestmark = [pytest.mark.browser]
 if os.environ.get("PYTEST_XDIST_WORKER"):
-    # Meant to keep both on one worker (one Chromium). Only under xdist: `--strict-markers`
-    # rejects the mark when xdist is not loaded (`-p no:xdist`). NB pytest 9.2 + xdist 3.8 ignore
-    # it (pytest-dev/pytest-xdist#1386); harmless, each worker would just start its own Chromium.
-    pytestmark.append(pytest.mark.xdist_group("browser"))
+    # Keeps a module's tests on one worker (what the module builds once is built once), while
+    # the modules spread over the workers: with every browser test in one group, that group was
+    # the longest piece of work the scheduler could not split. Only under xdist: `--strict-markers`
+    # rejects the mark when xdist is not loaded (`-p no:xdist`).
+    pytestmark.append(pytest.mark.xdist_group(__name__))
 
 
 def client_id_from(href: str) -> int:

@@ -30,7 +30,7 @@ from tests.conftest import PASSWORD, assignment_for
 pytestmark = [pytest.mark.browser]
 if os.environ.get("PYTEST_XDIST_WORKER"):
     # See tests/test_browser.py: only under xdist, where `--strict-markers` knows the mark.
-    pytestmark.append(pytest.mark.xdist_group("browser"))
+    pytestmark.append(pytest.mark.xdist_group(__name__))
 
 ITEMS = ("bond", "goals", "approach", "overall")
 

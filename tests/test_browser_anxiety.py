@@ -30,7 +30,7 @@ DESKTOP_SHOT = {"width": 1280, "height": 900}
 
 pytestmark = [pytest.mark.browser]
 if os.environ.get("PYTEST_XDIST_WORKER"):
-    pytestmark.append(pytest.mark.xdist_group("browser"))
+    pytestmark.append(pytest.mark.xdist_group(__name__))
 
 
 def sign_in(page, base_url: str, who: str) -> None:

@@ -23,7 +23,7 @@ from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser]
 if os.environ.get("PYTEST_XDIST_WORKER"):
-    pytestmark.append(pytest.mark.xdist_group("browser"))
+    pytestmark.append(pytest.mark.xdist_group(__name__))
 
 SESSION_PRIVATE = "SESSION-PRIVATE-NOTE-7c21"
 REASON = "Safeguarding call from the client's GP"

@@ -36,7 +36,7 @@ SMALLEST_TEXT_PX = 10
 pytestmark = [pytest.mark.browser]
 if os.environ.get("PYTEST_XDIST_WORKER"):
     # See tests/test_browser.py: only under xdist, where `--strict-markers` knows the mark.
-    pytestmark.append(pytest.mark.xdist_group("browser"))
+    pytestmark.append(pytest.mark.xdist_group(__name__))
 
 
 # Text boxes and key boxes of an SVG document, in its own CSS pixels.

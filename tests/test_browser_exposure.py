@@ -27,7 +27,7 @@ from tests.conftest import PASSWORD
 pytestmark = [pytest.mark.browser]
 if os.environ.get("PYTEST_XDIST_WORKER"):
     # See tests/test_browser.py: only under xdist, where `--strict-markers` knows the mark.
-    pytestmark.append(pytest.mark.xdist_group("browser"))
+    pytestmark.append(pytest.mark.xdist_group(__name__))
 
 # Screenshots for a person to look at; set RAPPORT_SHOTS to a folder to keep them.
 SHOTS = os.environ.get("RAPPORT_SHOTS", "")

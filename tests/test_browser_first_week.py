@@ -33,7 +33,7 @@ from tests.test_browser_plans import add_problem, shoot
 
 pytestmark = [pytest.mark.browser]
 if os.environ.get("PYTEST_XDIST_WORKER"):
-    pytestmark.append(pytest.mark.xdist_group("browser"))
+    pytestmark.append(pytest.mark.xdist_group(__name__))
 
 NAME = "Noor Nowak"
 EMAIL = "noor.nowak@example.org"

@@ -29,7 +29,7 @@ from tests.browser import (  # noqa: F401 (fixtures)
 pytestmark = [pytest.mark.browser]
 if os.environ.get("PYTEST_XDIST_WORKER"):
     # See tests/test_browser.py: only under xdist, where `--strict-markers` knows the mark.
-    pytestmark.append(pytest.mark.xdist_group("browser"))
+    pytestmark.append(pytest.mark.xdist_group(__name__))
 
 WORDS = "We keep going round in circles and I feel I cannot be honest in the sessions."
 

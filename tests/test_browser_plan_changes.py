@@ -26,7 +26,7 @@ from tests.test_plans import proposed_plan
 
 pytestmark = [pytest.mark.browser]
 if os.environ.get("PYTEST_XDIST_WORKER"):
-    pytestmark.append(pytest.mark.xdist_group("browser"))
+    pytestmark.append(pytest.mark.xdist_group(__name__))
 
 ASK = "Could we start with sleep? Work can wait."
 ANSWER = "Yes — let's talk it through on Tuesday and put sleep first."

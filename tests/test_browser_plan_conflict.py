@@ -23,7 +23,7 @@ from tests.test_browser_plans import shoot
 
 pytestmark = [pytest.mark.browser]
 if os.environ.get("PYTEST_XDIST_WORKER"):
-    pytestmark.append(pytest.mark.xdist_group("browser"))
+    pytestmark.append(pytest.mark.xdist_group(__name__))
 
 
 def test_the_second_clinician_to_save_a_draft_sees_the_first_ones_change_and_keeps_their_text(

@@ -25,7 +25,7 @@ from tests.conftest import PASSWORD, assignment_for, make_session
 
 pytestmark = [pytest.mark.browser]
 if os.environ.get("PYTEST_XDIST_WORKER"):
-    pytestmark.append(pytest.mark.xdist_group("browser"))
+    pytestmark.append(pytest.mark.xdist_group(__name__))
 
 PRIVATE = "Maintained by safety behaviours (private note)"
 

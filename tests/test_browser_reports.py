@@ -33,7 +33,7 @@ DEMO_CLIENT = "client@demo.rapport.test"
 pytestmark = [pytest.mark.browser]
 if os.environ.get("PYTEST_XDIST_WORKER"):
     # See tests/test_browser.py: only under xdist, where `--strict-markers` knows the mark.
-    pytestmark.append(pytest.mark.xdist_group("browser"))
+    pytestmark.append(pytest.mark.xdist_group(__name__))
 
 
 def chart_drawn(page) -> bool:  # type: ignore[no-untyped-def]

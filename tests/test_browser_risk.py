@@ -24,7 +24,7 @@ from tests.test_risk_visibility import submit_phq9
 
 pytestmark = [pytest.mark.browser]
 if os.environ.get("PYTEST_XDIST_WORKER"):
-    pytestmark.append(pytest.mark.xdist_group("browser"))
+    pytestmark.append(pytest.mark.xdist_group(__name__))
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from tests.conftest import assignment_for, make_session
 pytestmark = [pytest.mark.browser]
 if os.environ.get("PYTEST_XDIST_WORKER"):
     # See tests/test_browser.py: only under xdist, where `--strict-markers` knows the mark.
-    pytestmark.append(pytest.mark.xdist_group("browser"))
+    pytestmark.append(pytest.mark.xdist_group(__name__))
 
 # The form page and its stylesheet, as sent: a phone on a poor connection should not wait.
 PAGE_BUDGET_BYTES = 50 * 1024

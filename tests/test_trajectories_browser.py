@@ -31,7 +31,7 @@ DEMO_SUPERVISOR = "supervisor@demo.rapport.test"
 pytestmark = [pytest.mark.browser]
 if os.environ.get("PYTEST_XDIST_WORKER"):
     # See tests/test_browser.py: only under xdist, where `--strict-markers` knows the mark.
-    pytestmark.append(pytest.mark.xdist_group("browser"))
+    pytestmark.append(pytest.mark.xdist_group(__name__))
 
 
 def test_the_supervisor_reads_the_trajectories_and_their_validation(demo, live_server, page, shots):
