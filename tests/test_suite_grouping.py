@@ -1,8 +1,9 @@
 """The suite's own scheduling: tests marked `xdist_group` share one worker under `make test`.
 
 A module that builds data once (the demo walk, the exports, a browser module's pages) keeps its
-tests on one worker, so the data is built once; when a pytest release renamed test ids out of pytest-xdist's reach, the
-groups silently fell apart and `make test` ran the walk twice. This notices that.
+tests on one worker, so the data is built once; when a pytest release renamed test ids out of
+pytest-xdist's reach, the groups silently fell apart and `make test` ran the walk twice. This
+notices that.
 """
 
 from __future__ import annotations
