@@ -2,18 +2,263 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from collections import Counter
+from typing import Any
 
-from rapport.accounts.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from rapport.accounts.models import Role, User
 from rapport.alerts.models import Alert
 from rapport.alerts.services import alert_open
 from rapport.audit.services import audit_record
-from rapport.care.models import Episode
-from rapport.interop.importing import ImportPlan
+from rapport.care.models import Episode, Session
+from rapport.interop.importing import ImportPlan, PlannedResponse
+from rapport.interop.models import ImportedResource
+from rapport.interop.records import Identities, Key, Planned
 from rapport.measures.models import Assignment, Response
+from rapport.people.models import Client, GuardianLink
+from rapport.plans.models import PlanDecision, PlanGoal, PlanVersion, Problem
 from rapport.practices.models import Practice
 
 IMPORT_OBJECT_TYPE = "interop.fhir_import"
+
+
+class _Store:
+    """Makes the planned records in order, each remembered under its source identity."""
+
+    def __init__(self, practice: Practice, plan: ImportPlan) -> None:
+        self.practice = practice
+        self.plan = plan
+        self.ids = Identities(practice.pk, ())
+        self.remembered: list[ImportedResource] = []
+        self.made: Counter[str] = Counter()
+        self.clients: set[int] = set()
+        self.goals: dict[Key, list[Planned]] = {}
+        for planned in plan.records:
+            if planned.kind == "Goal":
+                self.goals.setdefault(planned.refs["version"], []).append(planned)
+
+    def pk(self, key: Key) -> int:
+        found = self.ids.existing(key)
+        if found is None:  # planning checked every reference: a bug if reached
+            raise LookupError(f"{key[0]}/{key[1]} was neither stored nor planned")
+        return found
+
+    def remember(self, planned: Planned | PlannedResponse, pk: int) -> None:
+        keys = [planned.key, *(planned.folded if isinstance(planned, Planned) else [])]
+        for key in keys:
+            self.ids.made[key] = pk
+            self.remembered.append(
+                ImportedResource(
+                    practice=self.practice, resource_type=key[0], source_id=key[1], object_id=pk
+                )
+            )
+        self.made[planned.key[0]] += 1
+
+    def account(self, values: dict[str, Any], role: str) -> User:
+        """A matched account, or a new one nobody can sign in with: inactive, with no usable
+        password, until an admin invites the person (an import never makes a login)."""
+        if values.get("match"):
+            return User.objects.get(pk=values["match"])
+        existing = User.objects.filter(email__iexact=values["email"]).first()
+        if existing is not None:  # a guardian of two clients of the import
+            return existing
+        user = User(
+            email=values["email"],
+            full_name=values["full_name"],
+            practice=self.practice,
+            role=role,
+            is_active=False,
+        )
+        user.set_unusable_password()
+        user.save()
+        return user
+
+    def practitioner(self, planned: Planned) -> int:
+        return self.account(planned.values, planned.values.get("role", Role.CLINICIAN)).pk
+
+    def client(self, planned: Planned) -> int:
+        client = Client.objects.create(practice=self.practice, **planned.values)
+        self.clients.add(client.pk)
+        return client.pk
+
+    def guardian(self, planned: Planned) -> int:
+        values = dict(planned.values)
+        guardian = self.account(values, Role.GUARDIAN)
+        created_at = values.pop("created_at", None)
+        for name in ("email", "full_name", "match"):
+            values.pop(name, None)
+        link = GuardianLink.objects.create(
+            client_id=self.pk(planned.refs["client"]), guardian=guardian, **values
+        )
+        if created_at is not None:
+            GuardianLink.objects.filter(pk=link.pk).update(created_at=created_at)
+        return link.pk
+
+    def episode(self, planned: Planned) -> int:
+        client = self.pk(planned.refs["client"])
+        self.clients.add(client)
+        episode = Episode.objects.create(
+            practice=self.practice,
+            client_id=client,
+            primary_clinician_id=self.pk(planned.refs["clinician"]),
+            **planned.values,
+        )
+        return episode.pk
+
+    def problem(self, planned: Planned) -> int:
+        return Problem.objects.create(
+            episode_id=self.pk(planned.refs["episode"]),
+            created_by_id=self.pk(planned.refs["recorder"]),
+            **{**planned.values, "created_at": planned.values["created_at"] or timezone.now()},
+        ).pk
+
+    def session(self, planned: Planned) -> int:
+        return Session.objects.create(
+            episode_id=self.pk(planned.refs["episode"]),
+            clinician_id=self.pk(planned.refs["clinician"]),
+            **planned.values,
+        ).pk
+
+    def response(self, planned: PlannedResponse) -> Response:
+        episode = Episode.objects.get(pk=self.pk(planned.episode), practice=self.practice)
+        self.clients.add(episode.client_id)
+        user = None
+        key = "client"
+        if planned.respondent == "guardian" and planned.author is not None:
+            user = GuardianLink.objects.get(pk=self.pk(planned.author)).guardian
+            key = f"guardian:{user.pk}"
+        elif planned.respondent == "therapist" and planned.author is not None:
+            user = User.objects.get(pk=self.pk(planned.author))
+            key = f"therapist:{user.pk}"
+        assignment = Assignment.objects.create(
+            episode=episode,
+            session_id=self.pk(planned.encounter) if planned.encounter else None,
+            instrument_id=planned.instrument.id,
+            respondent=planned.respondent,
+            respondent_user=user,
+            respondent_key=key,
+            status=Assignment.Status.COMPLETED,
+            due_at=planned.authored,
+        )
+        response = Response.scored(
+            assignment=assignment,
+            instrument=planned.instrument,
+            answers=planned.answers,
+            mode=Response.Mode.IMPORTED,
+            completed_at=planned.authored,
+        )
+        response.language = planned.language
+        response.save(force_insert=True)
+        if planned.raises_alerts:
+            for flag in response.flags:
+                alert_open(
+                    episode=episode,
+                    kind=Alert.Kind.RISK,
+                    urgent=flag["urgent"],
+                    reason=Alert.risk_reason(planned.instrument.short_title, flag),
+                    source_response=response,
+                )
+        self.remember(planned, response.pk)
+        return response
+
+    def version(self, planned: Planned) -> int:
+        values = planned.values
+        episode = self.pk(planned.refs["episode"])
+        numbers = PlanVersion.objects.filter(episode_id=episode).values_list("number", flat=True)
+        parties = {key[0] for key, *_ in values["decisions"]}
+        version = PlanVersion.objects.create(
+            episode_id=episode,
+            number=max(numbers, default=0) + 1,
+            reason="Imported from a FHIR record.",
+            shared_formulation=values["shared_formulation"],
+            reviewers="both"
+            if len(parties) == 2
+            else "guardian"
+            if "RelatedPerson" in parties
+            else "client",
+            author_id=self.pk(planned.refs["author"]),
+            created_at=values["proposed_at"],
+        )
+        for goal in self.goals.get(planned.key, []):
+            made = PlanGoal.objects.create(
+                version=version, **{k: v for k, v in goal.values.items() if k != "problems"}
+            )
+            made.problems.set([self.pk(key) for key in goal.values["problems"]])
+            self.remember(goal, made.pk)
+        # Proposed (and answered) once its goals are in: a proposed version is never changed.
+        PlanVersion.objects.filter(pk=version.pk).update(
+            status=values["status"],
+            proposed_at=values["proposed_at"],
+            decided_at=values["decided_at"],
+        )
+        for party, accepted, at, source in values["decisions"]:
+            if party[0] == "Patient":
+                client = Client.objects.get(pk=self.pk(party))
+                by = client.user_id or version.author_id  # recorded for them, as in session
+            else:
+                by = GuardianLink.objects.get(pk=self.pk(party)).guardian_id
+            decision = PlanDecision.objects.create(
+                version=version,
+                decision="accepted" if accepted else "changes_requested",
+                party="client" if party[0] == "Patient" else "guardian",
+                by_id=by,
+                at=at,
+            )
+            if source is not None:
+                self.ids.made[source] = decision.pk
+                self.remembered.append(
+                    ImportedResource(
+                        practice=self.practice,
+                        resource_type=source[0],
+                        source_id=source[1],
+                        object_id=decision.pk,
+                    )
+                )
+        return version.pk
+
+    def alert(self, planned: Planned) -> int:
+        values, refs = planned.values, planned.refs
+        episode = Episode.objects.get(pk=self.pk(refs["episode"]))
+        response = (
+            Response.objects.filter(pk=self.pk(refs["response"])).first()
+            if "response" in refs
+            else None
+        )
+        if values["kind"] == Alert.Kind.RISK and response is not None:
+            urgent = any(flag.get("urgent") for flag in response.flags)
+        else:
+            urgent = values["severity"] == "high" and values["kind"] != Alert.Kind.RISK
+        alert = Alert.raised(
+            episode=episode,
+            kind=values["kind"],
+            reason=values["reason"],
+            opened_at=values["opened_at"],
+            urgent=urgent,
+            session=Session.objects.get(pk=self.pk(refs["session"])) if "session" in refs else None,
+            source_response=response,
+        )
+        alert.status = values["status"]
+        for step in ("acknowledged", "resolved"):
+            setattr(alert, f"{step}_at", values.get(f"{step}_at"))
+            if f"{step}_by" in refs:
+                setattr(alert, f"{step}_by_id", self.pk(refs[f"{step}_by"]))
+        # History brought in is not news: nobody is notified of an imported alert.
+        alert.notified_at = values["opened_at"]
+        alert.save(force_insert=True)
+        return alert.pk
+
+
+STORERS = {
+    "Practitioner": _Store.practitioner,
+    "Patient": _Store.client,
+    "RelatedPerson": _Store.guardian,
+    "EpisodeOfCare": _Store.episode,
+    "Condition": _Store.problem,
+    "Encounter": _Store.session,
+}
+AFTER_RESPONSES = {"CarePlan": _Store.version, "DetectedIssue": _Store.alert}
 
 
 @transaction.atomic
@@ -24,48 +269,45 @@ def fhir_import(
     actor: User | None = None,
     via: str = "command line",
 ) -> list[Response]:
-    """Store a plan that has no problems in one transaction: each response on its own
-    completed assignment, scored by Rapport, its risk answers raising alerts as a form filled
-    in Rapport does. Audited, each response and the import as a whole, as made by `actor` (None:
-    the system, for the command line) through `via`."""
+    """Store a plan that has no problems in one transaction: every record it plans (people,
+    episodes, sessions, problems, plans, alerts), each remembered under its source identity so
+    that a second import stores nothing, and each response on its own completed assignment,
+    scored by Rapport, its risk answers raising alerts as a form filled in Rapport does (unless
+    the import brings the alert they raised). Audited: the import as a whole, each response,
+    and each client whose record it wrote to, as made by `actor` (None: the system, for the
+    command line) through `via`."""
     if plan.problems:
         raise ValueError("an import with problems is never stored")
-    stored = []
-    for planned in plan.responses:
-        episode = Episode.objects.get(pk=planned.episode_pk, practice=practice)
-        assignment = Assignment.objects.create(
-            episode=episode,
-            instrument_id=planned.instrument.id,
-            respondent="client",
-            respondent_key="client",
-            status=Assignment.Status.COMPLETED,
-            due_at=planned.authored,
-        )
-        response = Response.scored(
-            assignment=assignment,
-            instrument=planned.instrument,
-            answers=planned.answers,
-            mode=Response.Mode.CLINICIAN,
-            completed_at=planned.authored,
-        )
-        response.save(force_insert=True)
+    store = _Store(practice, plan)
+    for kind, storer in STORERS.items():
+        for planned in plan.records:
+            if planned.kind == kind:
+                store.remember(planned, storer(store, planned))
+    stored = [store.response(planned) for planned in plan.responses]
+    for kind, storer in AFTER_RESPONSES.items():
+        for planned in plan.records:
+            if planned.kind == kind:
+                store.remember(planned, storer(store, planned))
+    ImportedResource.objects.bulk_create(store.remembered)
+    for response, planned in zip(stored, plan.responses, strict=True):
         audit_record(
             actor=actor,
             action="import",
             obj=response,
-            client_id=episode.client_id,
+            client_id=response.episode.client_id,
             practice_id=practice.pk,
             detail={"instrument": planned.instrument.id, "source": planned.source},
         )
-        for flag in response.flags:
-            alert_open(
-                episode=episode,
-                kind=Alert.Kind.RISK,
-                urgent=flag["urgent"],
-                reason=Alert.risk_reason(planned.instrument.short_title, flag),
-                source_response=response,
-            )
-        stored.append(response)
+    for client in sorted(store.clients):
+        audit_record(
+            actor=actor,
+            action="import",
+            object_type="people.client",
+            object_id=client,
+            client_id=client,
+            practice_id=practice.pk,
+            detail={"via": via},
+        )
     audit_record(
         actor=actor,
         action="import",
@@ -76,6 +318,7 @@ def fhir_import(
             "format": "fhir-r4",
             "via": via,
             "responses": len(stored),
+            "records": dict(sorted(store.made.items())),
             "already_there": len(plan.already_there),
         },
     )
