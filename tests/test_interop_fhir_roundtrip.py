@@ -35,6 +35,7 @@ from django.test import override_settings
 
 from rapport.accounts.models import User
 from rapport.audit.models import AuditEvent
+from rapport.interop.models import ImportedResource
 from rapport.people.models import Client
 from rapport.practices.models import Practice
 from tests.conftest import built_once
@@ -49,6 +50,7 @@ BASE = "https://fhir.roundtrip.test/fhir"
 @dataclass(frozen=True)
 class RoundTrip:
     source: Path  # the demo practice's NDJSON export
+    one_client: Path  # the Bundle of one client of it, whose record holds every kind of resource
     again: Path  # the new practice's, after the import
     target: Practice
     said: str  # what the import printed
@@ -85,6 +87,18 @@ def trip(
                 str(folder / "source"),
             )
             seconds["export"] = time.perf_counter() - started
+            command(
+                "export",
+                "--client",
+                str(_fullest_client(folder / "source")),
+                "--out",
+                str(folder / "client.json"),
+            )
+            # Its people brought into yet another practice: other addresses again.
+            text = (folder / "client.json").read_text(encoding="utf-8")
+            (folder / "client.json").write_text(
+                text.replace("@demo.rapport.test", "@elsewhere.test")
+            )
             moved = Q(practice=demo.practice) | Q(guardian_links__client__practice=demo.practice)
             User.objects.filter(pk__in=User.objects.filter(moved).values("pk")).update(
                 email=Concat(Value("moved-"), F("email"))
@@ -102,9 +116,24 @@ def trip(
                 "--out",
                 str(folder / "again"),
             )
-        return RoundTrip(folder / "source", folder / "again", target, said, seconds)
+        return RoundTrip(
+            folder / "source", folder / "client.json", folder / "again", target, said, seconds
+        )
 
     yield from built_once(django_db_blocker, build)
+
+
+def _fullest_client(folder: Path) -> int:
+    """The client whose record holds the most kinds of resource (guardians, plans, alerts)."""
+    kinds: dict[str, set[str]] = {}
+    for path in folder.glob("*.ndjson"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            resource = json.loads(line)
+            for value in (resource.get("subject"), resource.get("patient")):
+                if isinstance(value, dict) and "Patient/" in str(value.get("reference")):
+                    kinds.setdefault(value["reference"], set()).add(path.stem)
+    fullest = max(sorted(kinds), key=lambda patient: len(kinds[patient]))
+    return int(fullest.rsplit("-", 1)[1])
 
 
 def normalized(folder: Path) -> dict[str, Counter[str]]:
@@ -145,12 +174,15 @@ def test_a_second_import_of_the_same_data_changes_nothing_but_the_import_record(
     trip: RoundTrip, db: None, settings: Any
 ) -> None:
     settings.RAPPORT_FHIR_BASE = BASE
+    empty = Practice.objects.create(name="Empty")
+    first = command("import", str(trip.one_client), "--practice", str(empty.pk))
     models = [m for m in apps.get_models() if m is not AuditEvent]
     counts = {m: m._default_manager.count() for m in models}
     audited = AuditEvent.objects.count()
 
-    said = command("import", str(trip.source), "--practice", str(trip.target.pk))
+    said = command("import", str(trip.one_client), "--practice", str(empty.pk))
 
+    assert "0 responses stored, 0 other records created;" not in first
     assert "0 responses stored, 0 other records created;" in said
     assert {m: m._default_manager.count() for m in models} == counts
     assert AuditEvent.objects.count() == audited + 1
@@ -172,15 +204,19 @@ def test_one_bad_resource_at_the_end_of_an_import_stores_nothing(
 ) -> None:
     settings.RAPPORT_FHIR_BASE = BASE
     empty = Practice.objects.create(name="Empty")
+    bundle = json.loads(trip.one_client.read_text(encoding="utf-8"))
     bad = {"resourceType": "Encounter", "id": "late", "status": "finished"}
-    with (trip.source / "Encounter.ndjson").open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(bad) + "\n")
-    try:
-        with pytest.raises(CommandError, match="nothing was stored"):
-            command("import", str(trip.source), "--practice", str(empty.pk))
-    finally:
-        lines = (trip.source / "Encounter.ndjson").read_text(encoding="utf-8").splitlines()
-        (trip.source / "Encounter.ndjson").write_text("\n".join(lines[:-1]) + "\n")
+    bundle["entry"].append({"resource": bad})
+    path = trip.one_client.with_name("with-a-bad-one.json")
+    path.write_text(json.dumps(bundle), encoding="utf-8")
 
+    with pytest.raises(CommandError, match="nothing was stored") as raised:
+        command("import", str(path), "--practice", str(empty.pk))
+
+    assert "Encounter/late episodeOfCare.0: a reference to a EpisodeOfCare is needed" in str(
+        raised.value
+    )
+    assert len(bundle["entry"]) > 50
     assert not Client.objects.filter(practice=empty).exists()
     assert not User.objects.filter(practice=empty).exists()
+    assert not ImportedResource.objects.filter(practice=empty).exists()

@@ -144,6 +144,25 @@ class Identities:
         }
         self.made: dict[Key, int] = {}
         self._own: dict[Key, int | None] = {}
+        self._own_records(self.sent)
+
+    def _own_records(self, keys: Iterable[Key]) -> None:
+        """Which of `keys` carry Rapport's own id for a record of this practice: a query a
+        type, however many resources."""
+        wanted: dict[str, dict[int, Key]] = {}
+        for key in keys:
+            pattern = OWN_ID.get(key[0])
+            matched = pattern.fullmatch(key[1]) if pattern and key[0] in OWN else None
+            self._own[key] = None
+            if matched is not None:
+                wanted.setdefault(key[0], {})[int(matched.group(1))] = key
+        for kind, by_pk in wanted.items():
+            model, path = OWN[kind]
+            found = model._default_manager.filter(
+                pk__in=list(by_pk), **{path: self.practice_id}
+            ).values_list("pk", flat=True)
+            for pk in found:
+                self._own[by_pk[pk]] = pk
 
     def existing(self, key: Key) -> int | None:
         if key[0].startswith("pk:"):  # a record found by other means (an open episode)
@@ -153,19 +172,8 @@ class Identities:
         if key in self.known:
             return self.known[key]
         if key not in self._own:
-            self._own[key] = self._own_record(key)
+            self._own_records([key])
         return self._own[key]
-
-    def _own_record(self, key: Key) -> int | None:
-        kind, source_id = key
-        pattern = OWN_ID.get(kind)
-        matched = pattern.fullmatch(source_id) if pattern else None
-        if matched is None or kind not in OWN:
-            return None
-        model, path = OWN[kind]
-        pk = int(matched.group(1))
-        found = model._default_manager.filter(pk=pk, **{path: self.practice_id}).exists()
-        return pk if found else None
 
     def resolves(self, key: Key | None) -> bool:
         return key is not None and (key in self.sent or self.existing(key) is not None)
