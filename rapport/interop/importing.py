@@ -28,7 +28,15 @@ from pydantic import ValidationError
 from rapport.core.fhir.questionnaires import absolute
 from rapport.core.instruments import Instrument, clean_answers, score, validate_answers
 from rapport.interop import record_plans, records
-from rapport.interop.records import NOT_STORED, Key, Planned, Problem, Reading, key_of, moment
+from rapport.interop.records import (
+    NOT_STORED,
+    Key,
+    Planned,
+    Problem,
+    Reading,
+    key_of,
+    moment,
+)
 from rapport.measures.models import Response
 from rapport.measures.registry import instruments_for
 

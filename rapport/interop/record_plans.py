@@ -181,7 +181,8 @@ def plan_goals(reading: Reading) -> None:
         else:
             benchmark = kind
         comparator = (quantity or {}).get("comparator")
-        values = {
+        problems: list[Key] = []
+        values: dict[str, Any] = {
             "title": title[:200],
             "benchmark": benchmark,
             "family": family,
@@ -190,12 +191,12 @@ def plan_goals(reading: Reading) -> None:
             "count_direction": "at_most" if comparator in ("<", "<=") else "at_least",
             "target_date": day(targets[0].get("dueDate")) if targets[0].get("dueDate") else None,
             "position": index,
-            "problems": [],
+            "problems": problems,
         }
         for number in range(len(resource.get("addresses") or [])):
             problem = reading.ref(key, resource, f"addresses.{number}", "Condition")
             if problem is not None:
-                values["problems"].append(problem)
+                problems.append(problem)
         planned = Planned("Goal", key, f"goal {values['title']!r}", values)
         planned.refs = {"version": careplan}
         reading.add(planned)

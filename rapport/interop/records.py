@@ -46,8 +46,9 @@ from rapport.core.fhir.resources import ID_PREFIXES
 from rapport.interop.models import ImportedResource
 from rapport.measures.models import Response
 from rapport.people.models import Client, GuardianLink
-from rapport.plans.models import PlanDecision, PlanVersion, Problem
+from rapport.plans.models import PlanDecision, PlanVersion
 from rapport.plans.models import PlanGoal as Goal
+from rapport.plans.models import Problem as ProblemItem
 from rapport.practices.models import Practice
 
 Key = tuple[str, str]  # (resource type, id in the source)
@@ -71,7 +72,7 @@ OWN: dict[str, tuple[type[models.Model], str]] = {
     "Consent": (GuardianLink, "client__practice_id"),
     "EpisodeOfCare": (Episode, "practice_id"),
     "Encounter": (Session, "episode__practice_id"),
-    "Condition": (Problem, "episode__practice_id"),
+    "Condition": (ProblemItem, "episode__practice_id"),
     "QuestionnaireResponse": (Response, "episode__practice_id"),
     "Observation": (Response, "episode__practice_id"),
     "CarePlan": (PlanVersion, "episode__practice_id"),
@@ -319,7 +320,7 @@ def plan_practitioners(reading: Reading) -> None:
             continue
         taken.add(email)
         user = User.objects.filter(email__iexact=email).first()
-        role = code if code in (Role.CLINICIAN, Role.SUPERVISOR) else Role.CLINICIAN
+        staff_role = code if code in (Role.CLINICIAN, Role.SUPERVISOR) else Role.CLINICIAN
         name = person_name(resource) or email
         planned = Planned("Practitioner", key, f"staff account {name} ({email})")
         if user is not None:
@@ -329,7 +330,7 @@ def plan_practitioners(reading: Reading) -> None:
             planned.what = f"staff account {user.full_name} ({email}), already here"
             planned.values = {"match": user.pk}
         else:
-            planned.values = {"email": email, "full_name": name[:200], "role": role}
+            planned.values = {"email": email, "full_name": name[:200], "role": staff_role}
         if role_key is not None:
             planned.folded.append(role_key)
         reading.add(planned)
@@ -576,5 +577,7 @@ def episode_of_session(reading: Reading, session: Key) -> Key | None:
     if planned is not None:
         return planned.refs["episode"]
     pk = reading.ids.existing(session)
+    if pk is None:
+        return None
     found = Session.objects.filter(pk=pk).values_list("episode_id", flat=True).first()
     return ("pk:EpisodeOfCare", str(found)) if found else None
