@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -13,12 +15,21 @@ from rapport.alerts.models import Alert
 from rapport.alerts.services import alert_open
 from rapport.audit.services import audit_record
 from rapport.care.models import Episode, Session
-from rapport.interop.importing import ImportPlan, PlannedResponse
+from rapport.interop.importing import (
+    ImportPlan,
+    PlannedResponse,
+    Problem,
+    bundle_resources,
+    import_summary,
+    plan_import,
+)
 from rapport.interop.models import ImportedResource
 from rapport.interop.records import Identities, Key, Planned
+from rapport.links import fhir_base
 from rapport.measures.models import Assignment, Response
 from rapport.people.models import Client, GuardianLink
-from rapport.plans.models import PlanDecision, PlanGoal, PlanVersion, Problem
+from rapport.plans.models import PlanDecision, PlanGoal, PlanVersion
+from rapport.plans.models import Problem as ProblemItem
 from rapport.practices.models import Practice
 
 IMPORT_OBJECT_TYPE = "interop.fhir_import"
@@ -108,7 +119,7 @@ class _Store:
         return episode.pk
 
     def problem(self, planned: Planned) -> int:
-        return Problem.objects.create(
+        return ProblemItem.objects.create(
             episode_id=self.pk(planned.refs["episode"]),
             created_by_id=self.pk(planned.refs["recorder"]),
             **{**planned.values, "created_at": planned.values["created_at"] or timezone.now()},
@@ -346,3 +357,46 @@ def fhir_import(
         },
     )
     return stored
+
+
+@dataclass
+class ImportOutcome:
+    """What an admin's import did (or, dry, would do): its plan, the same lines the command
+    prints, and whether it was stored."""
+
+    plan: ImportPlan
+    dry_run: bool
+    lines: list[str] = field(default_factory=list)
+    stored: bool = False
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.plan.problems
+
+    @property
+    def created(self) -> dict[str, int]:
+        counted = Counter(planned.kind for planned in self.plan.records)
+        counted["QuestionnaireResponse"] += len(self.plan.responses)
+        return {kind: n for kind, n in sorted(counted.items()) if n}
+
+
+@transaction.atomic
+def admin_fhir_import(
+    *, actor: User, practice: Practice, document: object, dry_run: bool, via: str
+) -> ImportOutcome:
+    """A practice admin's import of a Bundle into their practice, from the admin page or the
+    API alike: every resource checked first, every problem listed and nothing stored where
+    there is one; otherwise stored in this one transaction (a dry run stores nothing)."""
+    if not actor.is_admin or actor.practice_id != practice.pk:
+        raise PermissionDenied("Imports are for the practice's admin.")
+    resources, problems = bundle_resources(document, "the file" if via == "web" else "request body")
+    plan = plan_import(resources, practice.pk, fhir_base())
+    plan.problems[:0] = problems
+    outcome = ImportOutcome(plan=plan, dry_run=dry_run)
+    if plan.problems:
+        return outcome
+    outcome.lines = import_summary(plan, dry_run=dry_run)
+    if not dry_run:
+        fhir_import(practice=practice, plan=plan, actor=actor, via=via)
+        outcome.stored = True
+    return outcome
