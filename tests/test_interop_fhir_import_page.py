@@ -55,9 +55,17 @@ def record(*, born: str = "1990-05-04") -> dict[str, Any]:
             "authored": "2026-02-02T10:00:00+00:00",
             "item": [
                 {"linkId": f"/{code}", "answer": [{"valueCoding": {"code": "LA6569-3"}}]}
-                for code in (
-                    "44250-9 44255-8 44259-0 44254-1 44251-7 44258-2 44252-5 44253-3 44260-8"
-                ).split()
+                for code in [
+                    "44250-9",
+                    "44255-8",
+                    "44259-0",
+                    "44254-1",
+                    "44251-7",
+                    "44258-2",
+                    "44252-5",
+                    "44253-3",
+                    "44260-8",
+                ]
             ],
         },
     ]
@@ -83,9 +91,9 @@ def test_checking_a_file_lists_what_it_would_add_and_adds_nothing(cast: Cast) ->
     page = upload(cast, record(), "check")
 
     assert "nothing was added yet" in page
-    assert "1 clients" in page
-    assert "1 staff accounts (not able to sign in until invited)" in page
-    assert "1 questionnaire responses (scored by Rapport)" in page
+    assert "1 client<" in page
+    assert "1 staff account<" in page
+    assert "1 questionnaire response<" in page
     assert not Client.objects.filter(full_name="Ines Garcia").exists()
 
 

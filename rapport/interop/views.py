@@ -69,19 +69,27 @@ def research_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "interop/research_export.html", {"form": form})
 
 
-# Resource types as the page names what an import adds.
+# Resource types as the page names what an import adds (one, several), in the order it adds them.
 IMPORTED_AS = {
-    "Practitioner": "staff accounts (not able to sign in until invited)",
-    "Patient": "clients",
-    "RelatedPerson": "parents or guardians",
-    "EpisodeOfCare": "episodes of care",
-    "Condition": "problems",
-    "Encounter": "sessions",
-    "QuestionnaireResponse": "questionnaire responses (scored by Rapport)",
-    "CarePlan": "treatment plan versions",
-    "Goal": "goals",
-    "DetectedIssue": "alerts",
+    "Practitioner": ("staff account", "staff accounts"),
+    "Patient": ("client", "clients"),
+    "RelatedPerson": ("parent or guardian", "parents or guardians"),
+    "EpisodeOfCare": ("episode of care", "episodes of care"),
+    "Condition": ("problem", "problems"),
+    "Encounter": ("session", "sessions"),
+    "QuestionnaireResponse": ("questionnaire response", "questionnaire responses"),
+    "CarePlan": ("treatment plan version", "treatment plan versions"),
+    "Goal": ("goal", "goals"),
+    "DetectedIssue": ("alert", "alerts"),
 }
+
+
+def _added(created: dict[str, int]) -> list[tuple[int, str]]:
+    return [
+        (created[kind], words[0] if created[kind] == 1 else words[1])
+        for kind, words in IMPORTED_AS.items()
+        if created.get(kind)
+    ]
 
 
 @role_required(Role.ADMIN)
@@ -104,7 +112,7 @@ def fhir_import(request: AuthenticatedHttpRequest) -> HttpResponse:
             dry_run=request.POST.get("action") != "import",
             via="web",
         )
-    created = [(IMPORTED_AS.get(k, k), n) for k, n in outcome.created.items()] if outcome else []
+    created = _added(outcome.created) if outcome else []
     return render(
         request,
         "interop/fhir_import.html",

@@ -19,6 +19,7 @@ def empty_bundle() -> SimpleUploadedFile:
     body = b'{"resourceType": "Bundle", "type": "collection", "entry": []}'
     return SimpleUploadedFile("bundle.json", body, content_type="application/fhir+json")
 
+
 # Columns:        adm  sup  osup cli  co   out  adult teen grd  anon
 
 INTEROP_ROUTES: dict[str, list[Case]] = {
