@@ -16,8 +16,10 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from rapport.alerts.models import Alert
+from rapport.core.instruments import clean_answers, score
 from rapport.audit.models import AuditEvent
 from rapport.measures.models import Response
+from rapport.measures.registry import get_instrument
 from tests.conftest import Cast
 
 BASE = "https://fhir.northside.test/fhir"
@@ -203,3 +205,38 @@ def test_an_unreadable_import_fails_with_one_line(
 
     assert message in (str(raised.value) + err.getvalue())
     assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize(("instrument_id", "panel"), [("phq9", "44249-1"), ("gad7", "69737-5")])
+def test_a_response_named_only_by_loinc_codes_scores_as_the_same_answers_in_rapport(
+    cast: Cast, tmp_path: Path, instrument_id: str, panel: str
+) -> None:
+    """As LOINC's own forms name them (LHC-Forms renders those): the panel's canonical, each item
+    by its LOINC code, each answer by its LOINC answer code."""
+    instrument = get_instrument(instrument_id)
+    values = [(n * 2 + 1) % 4 for n in range(len(instrument.items))]
+    sent = {
+        **lhc_forms_phq9(cast, [0] * 9),
+        "questionnaire": f"http://loinc.org/q/{panel}",
+        "item": [
+            {
+                "linkId": f"/{item.loinc}",
+                "answer": [{"valueCoding": {"code": item.options[v].code}}],
+            }
+            for item, v in zip(instrument.items, values, strict=False)
+            if item.loinc and item.options
+        ],
+    }
+
+    run_import(write_bundle(tmp_path, sent), cast.practice.pk)
+
+    expected = score(
+        instrument,
+        clean_answers(
+            instrument,
+            {i.link_id: v for i, v in zip(instrument.items, values, strict=False) if i.options},
+        ),
+    )
+    imported = Response.objects.get(episode=cast.adult_episode, instrument_id=instrument_id)
+    assert imported.total == expected.total
+    assert imported.total is not None and imported.total > 0
