@@ -16,8 +16,8 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from rapport.alerts.models import Alert
-from rapport.core.instruments import clean_answers, score
 from rapport.audit.models import AuditEvent
+from rapport.core.instruments import clean_answers, score
 from rapport.measures.models import Response
 from rapport.measures.registry import get_instrument
 from tests.conftest import Cast
