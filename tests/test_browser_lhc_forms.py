@@ -9,10 +9,12 @@ QuestionnaireResponse is what LHC-Forms' own API makes of them.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from django.utils import timezone
 
 from rapport.core.fhir.questionnaires import questionnaire_resource
@@ -23,6 +25,10 @@ from rapport.measures.models import Response
 from rapport.measures.registry import get_instrument
 from tests.browser import browser_fixture, page_fixture, screenshots, shots_fixture  # noqa: F401
 from tests.conftest import Cast
+
+pytestmark = [pytest.mark.browser]
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    pytestmark.append(pytest.mark.xdist_group(__name__))
 
 VENDOR = Path(__file__).with_name("vendor") / "lhc-forms"
 ORIGIN = "https://lhc-forms.test"
