@@ -17,7 +17,9 @@ from django.utils import timezone
 
 from rapport.alerts.models import Alert
 from rapport.audit.models import AuditEvent
+from rapport.core.instruments import clean_answers, score
 from rapport.measures.models import Response
+from rapport.measures.registry import get_instrument
 from tests.conftest import Cast
 
 BASE = "https://fhir.northside.test/fhir"
@@ -104,7 +106,7 @@ def test_a_second_import_of_the_same_responses_changes_nothing(cast: Cast, tmp_p
     out, _ = run_import(path, cast.practice.pk)
 
     assert Response.objects.filter(episode=cast.adult_episode).count() == 1
-    assert "0 responses stored; 1 already there" in out
+    assert "0 responses stored, 0 other records created; 1 already there" in out
 
 
 def test_a_risk_answer_imported_raises_the_alert_a_form_in_rapport_would(
@@ -175,7 +177,9 @@ def test_rapports_own_export_reimported_into_its_practice_changes_nothing(
 
     out, _ = run_import(exported, cast.practice.pk)
 
-    assert "0 responses stored; 1 already there" in out
+    # The whole record came back (the client, their episodes, the staff...): all of it is
+    # recognised as this practice's own, and nothing is made again.
+    assert "0 responses stored, 0 other records created;" in out
     assert Response.objects.filter(episode=cast.adult_episode).count() == 1
 
 
@@ -201,3 +205,38 @@ def test_an_unreadable_import_fails_with_one_line(
 
     assert message in (str(raised.value) + err.getvalue())
     assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize(("instrument_id", "panel"), [("phq9", "44249-1"), ("gad7", "69737-5")])
+def test_a_response_named_only_by_loinc_codes_scores_as_the_same_answers_in_rapport(
+    cast: Cast, tmp_path: Path, instrument_id: str, panel: str
+) -> None:
+    """As LOINC's own forms name them (LHC-Forms renders those): the panel's canonical, each item
+    by its LOINC code, each answer by its LOINC answer code."""
+    instrument = get_instrument(instrument_id)
+    values = [(n * 2 + 1) % 4 for n in range(len(instrument.items))]
+    sent = {
+        **lhc_forms_phq9(cast, [0] * 9),
+        "questionnaire": f"http://loinc.org/q/{panel}",
+        "item": [
+            {
+                "linkId": f"/{item.loinc}",
+                "answer": [{"valueCoding": {"code": item.options[v].code}}],
+            }
+            for item, v in zip(instrument.items, values, strict=False)
+            if item.loinc and item.options
+        ],
+    }
+
+    run_import(write_bundle(tmp_path, sent), cast.practice.pk)
+
+    expected = score(
+        instrument,
+        clean_answers(
+            instrument,
+            {i.link_id: v for i, v in zip(instrument.items, values, strict=False) if i.options},
+        ),
+    )
+    imported = Response.objects.get(episode=cast.adult_episode, instrument_id=instrument_id)
+    assert imported.total == expected.total
+    assert imported.total is not None and imported.total > 0

@@ -73,6 +73,8 @@ ONCE_BY_NATURE = {
     "matching:preferences": "clinician",
     # A state change once: a repeat finds the fit check approved (or closed) and is refused.
     "matching:fit_check": "supervisor",
+    # An import remembers every resource it stored: the same file again finds it all there.
+    "interop:fhir_import": "admin",
     # One setting-aside per episode: a repeat moves its time.
     "matching:fit_suggestion_dismiss": "clinician",
 }

@@ -5,6 +5,7 @@ the fhir scope."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied
@@ -14,9 +15,8 @@ from ninja.params import functions as params
 
 from rapport.api.auth import caller
 from rapport.api.schemas import REFUSALS, Refusal, ResourceProblem, Strict
-from rapport.interop.importing import bundle_resources, plan_import
 from rapport.interop.queries import practice_for_export, staff_client_export
-from rapport.interop.services import fhir_import
+from rapport.interop.services import admin_fhir_import
 from rapport.links import fhir_base
 
 router = Router(tags=["fhir"])
@@ -24,7 +24,9 @@ router = Router(tags=["fhir"])
 
 class ImportResult(Strict):
     dry_run: bool
-    stored: int
+    stored: int  # responses
+    # The other records made (or that would be), by the resource type they were read from.
+    created: dict[str, int]
     already_there: int
     not_stored: dict[str, int]
 
@@ -53,18 +55,22 @@ def fhir_import_api(
     bundle: Annotated[dict[str, Any], params.Body(description="A FHIR R4 collection Bundle.")],
     dry_run: Annotated[bool, params.Query()] = False,
 ) -> Status[ImportResult | Refusal]:
-    """Import a Bundle into your practice (practice admins): every resource is checked first and
-    every problem listed (422, nothing stored); otherwise what it holds is stored in one
-    transaction. A second import of the same data stores nothing again."""
+    """Import a Bundle into your practice (practice admins): whole records (staff, clients,
+    guardians, episodes, sessions, problems, plans, alerts and responses), as `rapport fhir
+    import` does. Every resource is checked first and every problem listed (422, nothing
+    stored); otherwise what it holds is stored in one transaction. A second import of the same
+    data stores nothing again."""
     user = caller(request, "fhir")
     if not user.is_admin:
         raise PermissionDenied("Imports are for a practice admin.")
     practice = practice_for_export(user.staff_practice_id)
     if practice is None:  # staff always belong to a practice; refused all the same
         raise PermissionDenied("Imports are for a practice admin.")
-    resources, problems = bundle_resources(bundle, "request body")
-    plan = plan_import(resources, practice.pk, fhir_base())
-    plan.problems[:0] = problems
+    fhir_base()  # no base configured: 503, before anything is read
+    outcome = admin_fhir_import(
+        actor=user, practice=practice, document=bundle, dry_run=dry_run, via="api"
+    )
+    plan = outcome.plan
     if plan.problems:
         listed = [
             ResourceProblem(resource=p.resource, path=p.path, message=p.message)
@@ -78,13 +84,12 @@ def fhir_import_api(
                 problems=listed,
             ),
         )
-    if not dry_run:
-        fhir_import(practice=practice, plan=plan, actor=user, via="api")
     return Status(
         200,
         ImportResult(
             dry_run=dry_run,
             stored=len(plan.responses),
+            created=dict(sorted(Counter(p.kind for p in plan.records).items())),
             already_there=len(plan.already_there),
             not_stored=dict(sorted(plan.not_stored.items())),
         ),

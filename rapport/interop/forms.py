@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
@@ -45,3 +46,24 @@ class ResearchExportForm(forms.Form):
                 "You gave a reason: tick this if you need identifiers, or clear the reason.",
             )
         return cleaned
+
+
+IMPORT_MAX_BYTES = 200 * 1024 * 1024
+
+
+class FhirImportForm(forms.Form):
+    bundle = forms.FileField(
+        label="FHIR R4 Bundle (a .json file)",
+        help_text="A collection Bundle, such as another Rapport's export or another system's.",
+    )
+
+    def clean_bundle(self) -> object:
+        upload = self.cleaned_data["bundle"]
+        if upload.size > IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                "This file is too large for the page: import it from the command line."
+            )
+        try:
+            return json.loads(upload.read().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise forms.ValidationError(f"This file is not JSON ({error}).") from error

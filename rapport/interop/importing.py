@@ -25,14 +25,30 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from rapport.care.models import Episode
 from rapport.core.fhir.questionnaires import absolute
 from rapport.core.instruments import Instrument, clean_answers, score, validate_answers
+from rapport.interop import record_plans, records
+from rapport.interop.records import (
+    NOT_STORED,
+    Key,
+    Planned,
+    Problem,
+    Reading,
+    key_of,
+    moment,
+)
 from rapport.measures.models import Response
 from rapport.measures.registry import instruments_for
-from rapport.people.models import Client
 
-RAPPORT_CLIENT = re.compile(r"Patient/rapport-client-(\d+)")
+__all__ = [
+    "ImportPlan",
+    "PlannedResponse",
+    "Problem",
+    "import_summary",
+    "plan_import",
+    "read_import",
+]
+
 LOINC_CANONICAL = re.compile(r"https?://loinc\.org/q/(\d{1,8}-\d)")
 KNOWN_TYPES = frozenset(
     {
@@ -58,32 +74,30 @@ KNOWN_TYPES = frozenset(
 
 
 @dataclass(frozen=True)
-class Problem:
-    resource: str  # "QuestionnaireResponse/abc", or the file and line for what could not be read
-    path: str  # where in the resource, "" for the whole of it
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.resource} {self.path}".strip()
-        return f"{where}: {self.message}"
-
-
-@dataclass(frozen=True)
 class PlannedResponse:
     source: str  # "QuestionnaireResponse/<id>"
-    client_pk: int
-    episode_pk: int
+    key: Key
+    client: Key
+    episode: Key
     instrument: Instrument
+    respondent: str  # client, guardian or therapist: who answered
+    author: Key | None  # the guardian's RelatedPerson or the therapist's Practitioner
+    encounter: Key | None
     answers: dict[str, Any]
     authored: datetime
     total: float | None  # Rapport's own score of the answers
+    language: str = "en"
+    # Its risk answers open an alert, unless an alert of the import was raised by it.
+    raises_alerts: bool = True
 
 
 @dataclass
 class ImportPlan:
     responses: list[PlannedResponse] = field(default_factory=list)
+    # The other records the import would make, in the order they are stored.
+    records: list[Planned] = field(default_factory=list)
     already_there: list[str] = field(default_factory=list)
-    # Resources read and checked but not stored yet by this import (see the module's note).
+    # Resources read and checked but stored as no record (see rapport.interop.records).
     not_stored: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
@@ -221,37 +235,56 @@ def _answers(
     return answers
 
 
-def _episode(client: Client, authored: datetime) -> Episode | None:
-    day = authored.date()
-    return (
-        Episode.objects.filter(client=client, start_date__lte=day)
-        .exclude(end_date__lt=day)
-        .order_by("-start_date", "-pk")
-        .first()
-    )
+# The order records are planned (and stored) in: each after those it refers to.
+PLANNERS = (
+    records.plan_practitioners,
+    records.plan_clients,
+    records.plan_guardians,
+    records.plan_episodes,
+    records.plan_problems,
+    records.plan_sessions,
+)
+RESPONDENT_OF = {"Patient": "client", "RelatedPerson": "guardian", "Practitioner": "therapist"}
 
 
 def plan_import(resources: list[dict[str, Any]], practice_id: int, base: str) -> ImportPlan:
     """Check every resource and plan what would be stored; problems are listed, never raised."""
     plan = ImportPlan()
     _validated(resources, plan.problems)
+    reading = Reading(practice_id, [r for r in resources if isinstance(r, dict)])
+    for planner in PLANNERS:
+        planner(reading)
     matcher = _Matcher(practice_id, base, resources)
+    raised_by = record_plans.plan_alerts(reading, plan.not_stored)
+    for key, resource in reading.of("QuestionnaireResponse"):
+        if reading.new(key):
+            _plan_response(resource, key, matcher, reading, plan, key not in raised_by)
+    record_plans.plan_versions(reading)
+    record_plans.plan_goals(reading)
     for position, resource in enumerate(resources, 1):
-        if not isinstance(resource, dict):
-            continue
-        kind = str(resource.get("resourceType"))
-        if kind != "QuestionnaireResponse":
+        kind = str(resource.get("resourceType")) if isinstance(resource, dict) else ""
+        if kind in NOT_STORED:
             plan.not_stored[kind] = plan.not_stored.get(kind, 0) + 1
-            continue
-        name = _name(resource, position)
-        _plan_response(resource, name, practice_id, matcher, plan)
+        elif isinstance(resource, dict) and not resource.get("id"):
+            plan.problems.append(
+                Problem(_name(resource, position), "id", "an id is needed to import it once")
+            )
+    plan.problems += reading.problems
+    plan.records = list(reading.planned.values())
+    plan.already_there = reading.already_there
     return plan
 
 
 def _plan_response(
-    resource: dict[str, Any], name: str, practice_id: int, matcher: _Matcher, plan: ImportPlan
+    resource: dict[str, Any],
+    key: Key,
+    matcher: _Matcher,
+    reading: Reading,
+    plan: ImportPlan,
+    raises_alerts: bool,
 ) -> None:
-    problems = plan.problems
+    name = f"{key[0]}/{key[1]}"
+    problems = reading.problems
     if resource.get("status") not in ("completed", "amended"):
         problems.append(Problem(name, "status", "only completed responses are imported"))
         return
@@ -263,40 +296,39 @@ def _plan_response(
             )
         )
         return
-    if instrument.respondent != "client":
+    client = reading.ref(key, resource, "subject", "Patient")
+    author = key_of(resource.get("author"))
+    respondent = RESPONDENT_OF.get(author[0], "") if author else "client"
+    if author is not None and author[0] == "Patient" and author != client:
+        problems.append(Problem(name, "author", "a client answers their own forms only"))
+        return
+    if respondent != instrument.respondent:
+        who = {"client": "the client", "guardian": "a guardian", "therapist": "a therapist"}
         problems.append(
-            Problem(name, "questionnaire", "only the client's own forms are imported so far")
+            Problem(
+                name, "author", f"{instrument.title} is answered by {who[instrument.respondent]}"
+            )
         )
         return
-    author = str((resource.get("author") or {}).get("reference", ""))
-    subject = str((resource.get("subject") or {}).get("reference", ""))
-    if author and author != subject:
-        problems.append(
-            Problem(name, "author", "only answers the client gave themselves are imported so far")
-        )
+    if author is not None and respondent != "client" and not reading.ids.resolves(author):
+        problems.append(Problem(name, "author", f"{author[0]}/{author[1]} is not in this import"))
         return
-    matched = RAPPORT_CLIENT.fullmatch(subject)
-    client = (
-        Client.objects.filter(pk=int(matched.group(1)), practice_id=practice_id).first()
-        if matched
-        else None
-    )
-    if client is None:
-        problems.append(
-            Problem(name, "subject", f"{subject or 'nothing'} is not a client of this practice")
-        )
+    encounter = key_of(resource.get("encounter"))
+    if encounter is not None and not reading.ids.resolves(encounter):
+        problems.append(Problem(name, "encounter", "this Encounter is not in this import"))
         return
-    try:
-        authored = datetime.fromisoformat(str(resource.get("authored")))
-    except ValueError:
-        authored = None
-    if authored is None or authored.tzinfo is None:
+    authored = moment(resource.get("authored"))
+    if authored is None:
         problems.append(Problem(name, "authored", "a date and time with its time zone is needed"))
         return
-    episode = _episode(client, authored)
+    if client is None:
+        return
+    episode = (
+        records.episode_of_session(reading, encounter) if encounter is not None else None
+    ) or records.open_episode(reading, client, authored)
     if episode is None:
         problems.append(
-            Problem(name, "authored", "the client had no episode of care open that day")
+            Problem(name, "authored", "the client had no episode of care begun by then")
         )
         return
     before = len(problems)
@@ -304,19 +336,50 @@ def _plan_response(
     if len(problems) > before:
         return
     cleaned = clean_answers(instrument, answers)
-    if Response.objects.filter(
-        episode=episode, instrument_id=instrument.id, completed_at=authored, answers=cleaned
-    ).exists():
+    stored = reading.ids.existing(episode)
+    if (
+        stored is not None
+        and Response.objects.filter(
+            episode_id=stored, instrument_id=instrument.id, completed_at=authored, answers=cleaned
+        ).exists()
+    ):
         plan.already_there.append(name)
         return
     plan.responses.append(
         PlannedResponse(
             source=name,
-            client_pk=client.pk,
-            episode_pk=episode.pk,
+            key=key,
+            client=client,
+            episode=episode,
             instrument=instrument,
+            respondent=respondent,
+            author=author if respondent != "client" else None,
+            encounter=encounter,
             answers=answers,
             authored=authored,
             total=score(instrument, cleaned).total,
+            language=str(resource.get("language") or "en")[:8],
+            raises_alerts=raises_alerts,
         )
     )
+
+
+def import_summary(plan: ImportPlan, *, dry_run: bool) -> list[str]:
+    """What an import stores (or would), a line a record, then the totals: the command's output
+    and the admin page's dry run alike."""
+    verb = "Would create" if dry_run else "Creating"
+    lines = [f"{verb} {p.key[0]}/{p.key[1]}: {p.what}" for p in plan.records]
+    verb = "Would store" if dry_run else "Storing"
+    lines += [
+        f"{verb} {p.source}: {p.instrument.id} of {p.client[0]}/{p.client[1]}, scored {p.total}"
+        for p in plan.responses
+    ]
+    for kind, count in sorted(plan.not_stored.items()):
+        why = NOT_STORED.get(kind)
+        lines.append(f"Not stored: {count} {kind}" + (f" ({why})" if why else ""))
+    stored, created = ("would be stored", "would be created") if dry_run else ("stored", "created")
+    lines.append(
+        f"{len(plan.responses)} responses {stored}, {len(plan.records)} other records {created}; "
+        f"{len(plan.already_there)} already there"
+    )
+    return lines

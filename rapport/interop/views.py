@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import cast
 
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
@@ -12,9 +13,14 @@ from django.views.decorators.http import require_http_methods
 from rapport.accounts.decorators import role_required
 from rapport.accounts.models import Role
 from rapport.http import AuthenticatedHttpRequest
-from rapport.interop.forms import ResearchExportForm
-from rapport.interop.queries import admin_practice_export, staff_client_export
+from rapport.interop.forms import FhirImportForm, ResearchExportForm
+from rapport.interop.queries import (
+    admin_practice_export,
+    practice_for_export,
+    staff_client_export,
+)
 from rapport.interop.research import admin_research_export
+from rapport.interop.services import admin_fhir_import
 from rapport.web import needs_fhir_base
 
 
@@ -61,3 +67,54 @@ def research_export(request: AuthenticatedHttpRequest) -> HttpResponse:
         reply = FileResponse(archive, as_attachment=True, filename=name)
         return cast(HttpResponse, reply)
     return render(request, "interop/research_export.html", {"form": form})
+
+
+# Resource types as the page names what an import adds (one, several), in the order it adds them.
+IMPORTED_AS = {
+    "Practitioner": ("staff account", "staff accounts"),
+    "Patient": ("client", "clients"),
+    "RelatedPerson": ("parent or guardian", "parents or guardians"),
+    "EpisodeOfCare": ("episode of care", "episodes of care"),
+    "Condition": ("problem", "problems"),
+    "Encounter": ("session", "sessions"),
+    "QuestionnaireResponse": ("questionnaire response", "questionnaire responses"),
+    "CarePlan": ("treatment plan version", "treatment plan versions"),
+    "Goal": ("goal", "goals"),
+    "DetectedIssue": ("alert", "alerts"),
+}
+
+
+def _added(created: dict[str, int]) -> list[tuple[int, str]]:
+    return [
+        (created[kind], words[0] if created[kind] == 1 else words[1])
+        for kind, words in IMPORTED_AS.items()
+        if created.get(kind)
+    ]
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+@needs_fhir_base
+def fhir_import(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The admin's import of a FHIR R4 Bundle into their practice: checked whole first, the
+    problems listed or what it would add; added in one go when asked."""
+    form = FhirImportForm(request.POST or None, request.FILES or None)
+    outcome = None
+    if request.method == "POST" and form.is_valid():
+        practice = practice_for_export(request.user.staff_practice_id)
+        if practice is None:  # staff always belong to a practice; refused all the same
+            raise PermissionDenied("Imports are for a practice's admin.")
+        outcome = admin_fhir_import(
+            actor=request.user,
+            practice=practice,
+            document=form.cleaned_data["bundle"],
+            # Two buttons: check only (the default), or import once checked.
+            dry_run=request.POST.get("action") != "import",
+            via="web",
+        )
+    created = _added(outcome.created) if outcome else []
+    return render(
+        request,
+        "interop/fhir_import.html",
+        {"form": form, "outcome": outcome, "created": created},
+    )

@@ -242,6 +242,8 @@ class Response(models.Model):
         LINK = "link", "From home (link)"
         PORTAL = "portal", "Portal"
         CLINICIAN = "clinician", "Entered by clinician"
+        # Brought in from another system (a FHIR import): who answered is `respondent`.
+        IMPORTED = "imported", "Imported"
 
     assignment = models.OneToOneField(Assignment, on_delete=models.PROTECT, related_name="response")
     episode = models.ForeignKey("care.Episode", on_delete=models.PROTECT, related_name="responses")

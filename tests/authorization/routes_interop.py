@@ -10,7 +10,15 @@ admin's).
 
 from __future__ import annotations
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from tests.authorization.cases import LOGIN, Case, get, post, row
+
+
+def empty_bundle() -> SimpleUploadedFile:
+    body = b'{"resourceType": "Bundle", "type": "collection", "entry": []}'
+    return SimpleUploadedFile("bundle.json", body, content_type="application/fhir+json")
+
 
 # Columns:        adm  sup  osup cli  co   out  adult teen grd  anon
 
@@ -37,6 +45,16 @@ INTEROP_ROUTES: dict[str, list[Case]] = {
     ],
     "interop:practice_fhir": [
         get("own practice", row(200, 403, 403, 403, 403, 403, 403, 403, 403, LOGIN)),
+    ],
+    # Importing records: into the admin's own practice only (the route names none). The POST
+    # checks an empty Bundle: a dry run, nothing stored.
+    "interop:fhir_import": [
+        get("own practice", row(200, 403, 403, 403, 403, 403, 403, 403, 403, LOGIN)),
+        post(
+            "own practice",
+            row(200, 403, 403, 403, 403, 403, 403, 403, 403, LOGIN),
+            lambda cast: {"bundle": empty_bundle(), "action": "check"},
+        ),
     ],
     # The research export: the admin's own practice only (the route names none).
     "interop:research_export": [

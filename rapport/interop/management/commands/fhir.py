@@ -18,7 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from rapport.core.fhir.resources import collection_bundle_text
-from rapport.interop.importing import plan_import, read_import
+from rapport.interop.importing import import_summary, plan_import, read_import
 from rapport.interop.queries import (
     Tally,
     audit_practice_export,
@@ -144,20 +144,10 @@ class Command(BaseCommand):
                 f"{path}: not imported ({count} problem{'s' if count != 1 else ''}); "
                 "nothing was stored"
             )
-        for planned in plan.responses:
-            verb = "Would store" if dry_run else "Storing"
-            self.stdout.write(
-                f"{verb} {planned.source}: {planned.instrument.id} of client "
-                f"{planned.client_pk}, episode {planned.episode_pk}, scored {planned.total}"
-            )
-        for kind, count in sorted(plan.not_stored.items()):
-            self.stdout.write(f"Not imported (not yet supported): {count} {kind}")
+        for line in import_summary(plan, dry_run=dry_run):
+            self.stdout.write(line)
         if not dry_run:
             fhir_import(practice=practice, plan=plan)
-        done = "would be stored" if dry_run else "stored"
-        self.stdout.write(
-            f"{len(plan.responses)} responses {done}; {len(plan.already_there)} already there"
-        )
 
     def export_client(self, client_id: int, out: Path, fmt: str, base: str) -> None:
         exported = system_client_export(client_id)
