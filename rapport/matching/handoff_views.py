@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rapport import access
 from rapport.accounts.decorators import role_required
@@ -73,6 +73,7 @@ def handoff_new(request: AuthenticatedHttpRequest, fit_check_id: int) -> HttpRes
 
 
 @role_required(*STAFF)
+@require_GET
 def handoffs(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The coordinator's list of handoffs, flagged; a clinician's own (old or receiving)."""
     user = request.user
@@ -258,6 +259,7 @@ def portal_handoff(request: AuthenticatedHttpRequest, client_id: int) -> HttpRes
 
 
 @role_required(Role.SUPERVISOR, Role.ADMIN)
+@require_GET
 def rematch_outcomes(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Counts only: no client and no therapist is named on this page."""
     outcomes = queries.outcomes(request.user.staff_practice_id)
