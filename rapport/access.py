@@ -105,7 +105,22 @@ def _in_care_of(user: User, client_id: int) -> bool:
     the client) tested against the care relationship, not the practice's episodes searched."""
     if not user.is_clinical_staff or user.practice_id is None:
         return False
-    return _in_practice(_in_care(user), user.practice_id).filter(client_id=client_id).exists()
+    episodes = _in_practice(_in_care(user), user.practice_id).filter(client_id=client_id)
+    if not episodes.exists():
+        return False
+    return not _handed_over(user, client_id, episodes)
+
+
+def _handed_over(user: User, client_id: int, episodes: QuerySet[Episode]) -> bool:
+    """A therapist who handed the client over to another (a completed warm handoff) no longer
+    reads the record through an earlier episode of theirs; only through an open one they are
+    still on (as primary clinician or on its team), or as a supervisor of its clinicians."""
+    handed = (
+        apps.get_model("matching", "Handoff")
+        .objects.filter(episode__client_id=client_id, from_clinician=user, status="completed")
+        .exists()
+    )
+    return handed and not episodes.exclude(status="closed").exists()
 
 
 def clients_readable_by(user: User) -> QuerySet[Client]:
