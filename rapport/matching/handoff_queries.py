@@ -96,16 +96,6 @@ def _span(rows: QuerySet[Response], phrase: Any, none: str) -> str:
     return text
 
 
-def item_title(item: str) -> str:
-    titles = {
-        "measures": _("Questionnaires"),
-        "plan": _("Plan and goals"),
-        "alliance": _("Session feedback"),
-        "risk_alerts": _("Safety alerts"),
-    }
-    return titles[item]
-
-
 def first_session_after(handoff: Handoff) -> datetime | None:
     if handoff.completed_at is None:
         return None
