@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from rapport.care.models import EpisodeTransfer
 from rapport.matching import handoff_queries, handoff_services
-from rapport.matching.models import Handoff
+from rapport.matching.handoff_models import Handoff
 from tests.authorization.fixtures import (  # noqa: F401
     cast_fixture,
     prepared_fixture,
