@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from rapport.accounts.forms import SubmitOnceMixin
 from rapport.accounts.models import CLINICAL_STAFF_ROLES, User
@@ -34,6 +35,15 @@ class HandoffBeginForm(SubmitOnceMixin):
         field.label_from_instance = lambda user: user.full_name  # type: ignore[method-assign,assignment]
 
 
+# Each item's name in the portal, above the exact list of what it holds.
+ITEM_TITLES = {
+    "measures": _("Questionnaires"),
+    "plan": _("Plan and goals"),
+    "alliance": _("Session feedback"),
+    "risk_alerts": _("Safety alerts"),
+}
+
+
 class HandoffConsentForm(forms.Form):
     """One yes/no per item; agreeing with every box empty is agreeing to move and share none."""
 
@@ -51,7 +61,7 @@ class HandoffConsentForm(forms.Form):
         return {item for item, _words in self.shared if self.cleaned_data.get(f"share_{item}")}
 
     def rows(self) -> list[tuple[str, forms.BoundField]]:
-        return [(item, self[f"share_{item}"]) for item, _words in self.shared]
+        return [(str(ITEM_TITLES[item]), self[f"share_{item}"]) for item, _words in self.shared]
 
 
 class HandoffStepForm(forms.Form):
