@@ -36,6 +36,7 @@ def build_demo_handoff(*, episodes: list[Episode], today: date) -> dict[str, int
             if e.status != EpisodeStatus.CLOSED
             and e.pk not in taken
             and not e.client.is_minor
+            and e.primary_clinician.role == Role.CLINICIAN  # the coordinator is not a party
             and e.start_date < today - ASKED_AGO
         ),
         key=lambda e: -e.pk,
