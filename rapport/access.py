@@ -16,10 +16,12 @@ audited. Successful loads are audited as reads (or as the action the caller name
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page
 from django.db.models import F, Model, Q, QuerySet
@@ -27,6 +29,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from rapport.accounts.models import Role, User
+from rapport.audit.context import current_request_id
 from rapport.audit.models import AuditEvent, BreakGlassGrant
 from rapport.audit.services import audit_record
 from rapport.care.models import Episode
@@ -102,7 +105,22 @@ def _in_care_of(user: User, client_id: int) -> bool:
     the client) tested against the care relationship, not the practice's episodes searched."""
     if not user.is_clinical_staff or user.practice_id is None:
         return False
-    return _in_practice(_in_care(user), user.practice_id).filter(client_id=client_id).exists()
+    episodes = _in_practice(_in_care(user), user.practice_id).filter(client_id=client_id)
+    if not episodes.exists():
+        return False
+    return not _handed_over(user, client_id, episodes)
+
+
+def _handed_over(user: User, client_id: int, episodes: QuerySet[Episode]) -> bool:
+    """A therapist who handed the client over to another (a completed warm handoff) no longer
+    reads the record through an earlier episode of theirs; only through an open one they are
+    still on (as primary clinician or on its team), or as a supervisor of its clinicians."""
+    handed = (
+        apps.get_model("matching", "Handoff")
+        .objects.filter(episode__client_id=client_id, from_clinician=user, status="completed")
+        .exists()
+    )
+    return handed and not episodes.exclude(status="closed").exists()
 
 
 def clients_readable_by(user: User) -> QuerySet[Client]:
@@ -251,7 +269,8 @@ def load[M: Model](
             .first()
         )
     decision = record_access(user, client_id)
-    if not decision.read:
+    withheld = _remember_viewer(user, client_id) if decision.read else None
+    if not decision.read or _is_withheld(model, pk, withheld):
         raise _deny(user, object_type, pk, action)
     if write and not decision.write:
         raise _read_only(user, object_type, pk, action, client_id)
@@ -556,3 +575,198 @@ def fit_check_access(user: User, fit_check: Any, *, coordinators: str) -> FitChe
 def fit_check_deny(user: User, model: type[Model], pk: int) -> Http404:
     """A fit check the user may not see: 404 (audited), exactly as if it did not exist."""
     return _deny(user, object_type_of(model), pk, "read")
+
+
+# --- Handoffs: who consents, who sees, and what the new therapist sees of the past ---------------
+#
+# A handoff moves a client to a new therapist with the client's itemised consent (measures, plan
+# and goals, alliance history, risk alerts; private notes never).
+# In the portal, the person whose record it is decides:
+# - an adult client consents for themself;
+# - an adolescent (13–17) consents for themself: what was recorded about them, their answers and
+#   their words, is theirs to share (as their fit check and free text are their own); a linked
+#   guardian sees the handoff and what is shared, but does not decide;
+# - for a child under 13 the linked guardian consents, as they ask for the fit check.
+# Among staff: the practice's coordinators run it; the old therapist sees it, to write the
+# summary and hold the joint session (the reason for the change only where the client allowed,
+# as for the fit check); the receiving therapist sees it, and reads the summary only once the
+# client has read it.
+
+
+def may_consent_to_handoff(user: User, client: Client) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.CLIENT:
+        return client.user_id == user.pk and not client.is_child
+    if user.role == Role.GUARDIAN:
+        linked = client.guardian_links.filter(guardian=user, is_active=True).exists()
+        return linked and client.is_child
+    return False
+
+
+def portal_handoff_clients(user: User) -> QuerySet[Client]:
+    """The clients whose handoff a portal user sees: their own record, or a linked young
+    person's (a guardian of an adolescent reads it; see may_consent_to_handoff for who decides)."""
+    if not user.is_authenticated or user.role not in (Role.CLIENT, Role.GUARDIAN):
+        return Client.objects.none()
+    if user.role == Role.CLIENT:
+        return Client.objects.filter(user=user)
+    return portal_clients_for(user)
+
+
+@dataclass(frozen=True)
+class HandoffAccess:
+    see: bool = False
+    coordinate: bool = False  # cancel, record the joint session, complete the transfer
+    old_therapist: bool = False  # write the summary, record the joint or closing session
+    receiving: bool = False
+    see_reason: bool = False  # the fit check's words and reason
+
+
+def handoff_access(user: User, handoff: Any, *, coordinators: str) -> HandoffAccess:
+    """What a staff member may do with one handoff (a rapport.matching Handoff)."""
+    episode: Episode = handoff.episode
+    if not user.is_authenticated or not user.is_practice_staff:
+        return HandoffAccess()
+    if user.practice_id != episode.practice_id:
+        return HandoffAccess()
+    coordinator = is_fit_check_coordinator(user, episode.practice_id, coordinators)
+    old = user.pk == handoff.from_clinician_id
+    receiving = user.pk == handoff.to_clinician_id
+    fit_check = handoff.fit_check
+    see_reason = coordinator or not fit_check.is_private or fit_check.share_reason
+    return HandoffAccess(
+        see=coordinator or old or receiving,
+        coordinate=coordinator and not old,
+        old_therapist=old,
+        receiving=receiving,
+        see_reason=see_reason and (coordinator or old or receiving),
+    )
+
+
+def handoff_deny(user: User, model: type[Model], pk: int) -> Http404:
+    """A handoff the user may not see: 404 (audited), exactly as if it did not exist."""
+    return _deny(user, object_type_of(model), pk, "read")
+
+
+# What the receiving therapist sees of the time before the handoff follows the client's consent.
+# For each kind of record kept before the transfer: its time field, and which item each of its
+# rows belongs to. An item not agreed to is withheld before the handoff's completion; everything
+# recorded after it is the new therapist's own work and is shown. Kept here, with the rest of the
+# policy, and applied by `load` (one object) and `shared_only` (lists), never page by page.
+_ALLIANCE_ALERTS = Q(kind__in=["low_alliance", "alliance_drop", "disagreement"])
+_PLAN_ALERTS = Q(kind__in=["plan_review", "plan_changes", "goals_low"])
+_FEEDBACK = Q(assignment__plan__family="feedback")
+_WITHHELD_BEFORE: dict[str, tuple[str, dict[str, Q]]] = {
+    "measures.response": ("completed_at", {"measures": ~_FEEDBACK, "alliance": _FEEDBACK}),
+    "alliance.rupture": ("opened_at", {"alliance": Q()}),
+    "alerts.alert": (
+        "opened_at",
+        {
+            "risk_alerts": Q(kind="risk"),
+            "alliance": _ALLIANCE_ALERTS,
+            "plan": _PLAN_ALERTS,
+            "measures": ~Q(kind="risk") & ~_ALLIANCE_ALERTS & ~_PLAN_ALERTS,
+        },
+    ),
+    # The old therapist's private notes never move, whatever is agreed: the new therapist does not
+    # open the sessions held before the handoff (the client page still lists their dates).
+    "care.session": ("scheduled_start", {"private_notes": Q()}),
+    "plans.problem": ("created_at", {"plan": Q()}),
+    "plans.planversion": ("created_at", {"plan": Q()}),
+    "plans.plangoal": ("version__created_at", {"plan": Q()}),
+    "plans.goalrating": ("recorded_at", {"plan": Q()}),
+}
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """For a receiving therapist: the items the client did not agree to share, and from when
+    the record is theirs to see in full (the handoff's completion)."""
+
+    items: frozenset[str]
+    before: datetime
+
+
+def handoff_withheld(user: User, client_id: int | None) -> Withheld | None:
+    """What of the client's past `user` may not see, as the therapist a handoff brought them
+    to; None for everyone else."""
+    if client_id is None or not user.is_authenticated or not user.is_clinical_staff:
+        return None
+    handoff = (
+        apps.get_model("matching", "Handoff")
+        .objects.filter(episode__client_id=client_id, to_clinician=user, status="completed")
+        .order_by("-completed_at")
+        .values("completed_at", *(f"share_{item}" for item in HANDOFF_ITEMS))
+        .first()
+    )
+    if handoff is None:
+        return None
+    withheld = {item for item in HANDOFF_ITEMS if not handoff[f"share_{item}"]}
+    return Withheld(items=frozenset(withheld | {"private_notes"}), before=handoff["completed_at"])
+
+
+HANDOFF_ITEMS = ("measures", "plan", "alliance", "risk_alerts")
+
+
+def _withheld_rows(model: type[Model], withheld: Withheld) -> Q | None:
+    rule = _WITHHELD_BEFORE.get(object_type_of(model))
+    if rule is None:
+        return None
+    moment, items = rule
+    hidden = [condition for item, condition in items.items() if item in withheld.items]
+    if not hidden:
+        return None
+    either = hidden[0]
+    for condition in hidden[1:]:
+        either |= condition
+    return Q(**{f"{moment}__lt": withheld.before}) & either
+
+
+def shared_only[M: Model](user: User, rows: QuerySet[M], client_id: int | None) -> QuerySet[M]:
+    """`rows` of one client's record without what a handoff's consent withholds from `user`."""
+    withheld = handoff_withheld(user, client_id)
+    hidden = _withheld_rows(rows.model, withheld) if withheld is not None else None
+    return rows.exclude(hidden) if hidden is not None else rows
+
+
+def shown_since(user: User, client_id: int | None, item: str) -> datetime | None:
+    """For reads that gather rows themselves: the moment from which rows of `item` may be shown
+    to `user` (None: all of them)."""
+    withheld = handoff_withheld(user, client_id)
+    return withheld.before if withheld is not None and item in withheld.items else None
+
+
+def _is_withheld(model: type[Model], pk: int, withheld: Withheld | None) -> bool:
+    """Whether one object of the record is from before a handoff and not consented to."""
+    hidden = _withheld_rows(model, withheld) if withheld is not None else None
+    return hidden is not None and model._default_manager.filter(hidden, pk=pk).exists()
+
+
+# The reads that gather a record's rows themselves (score histories, the alliance by session)
+# are given an episode, not a reader. `load` remembers, for the request being served, what the
+# reader it let in may not see of that client, and those reads apply it through `viewer_shared`.
+# Keyed by the request's id, so nothing carries over to another request (a portal page of the
+# same client, say) or to the worker, which reads outside any request.
+_viewer: ContextVar[tuple[str, int, Withheld | None] | None] = ContextVar(
+    "rapport_handoff_viewer", default=None
+)
+
+
+def _remember_viewer(user: User, client_id: int | None) -> Withheld | None:
+    withheld = handoff_withheld(user, client_id)
+    request_id = current_request_id.get()
+    if request_id and client_id is not None:
+        _viewer.set((request_id, client_id, withheld))
+    return withheld
+
+
+def viewer_shared[M: Model](rows: QuerySet[M], client_id: int) -> QuerySet[M]:
+    """`rows` of one client's record without what a handoff withholds from the staff member
+    this request loaded that client's record for (all of them outside such a request)."""
+    remembered = _viewer.get()
+    if remembered is None or remembered[:2] != (current_request_id.get(), client_id):
+        return rows
+    withheld = remembered[2]
+    hidden = _withheld_rows(rows.model, withheld) if withheld is not None else None
+    return rows.exclude(hidden) if hidden is not None else rows

@@ -485,7 +485,10 @@ def test_demo_has_one_client_mid_fit_check_with_the_coordinator(demo: DemoSummar
     from rapport.matching.models import FitCheck
     from rapport.matching.queries import coordinator_fit_checks
 
-    [fit_check] = FitCheck.objects.filter(episode__practice=demo.practice)
+    # The other fit check of the demo is the completed handoff's, closed when it moved.
+    [fit_check] = FitCheck.objects.filter(episode__practice=demo.practice).exclude(
+        handoff__isnull=False
+    )
     supervisor = fit_check.episode.primary_clinician.team.supervisor
 
     assert demo.counts["fit_checks"] == 1
@@ -493,3 +496,13 @@ def test_demo_has_one_client_mid_fit_check_with_the_coordinator(demo: DemoSummar
     assert fit_check.requested_by == fit_check.episode.primary_clinician
     assert fit_check.episode.client.therapist_preferences.filter(strength="must").exists()
     assert fit_check in coordinator_fit_checks(supervisor)
+
+
+def test_demo_has_one_completed_handoff_that_moved_the_episode(demo: DemoSummary) -> None:
+    from rapport.matching.handoff_models import Handoff
+
+    [handoff] = Handoff.objects.filter(episode__practice=demo.practice)
+
+    assert demo.counts["handoffs"] == 1 and handoff.status == "completed"
+    assert handoff.episode.primary_clinician == handoff.to_clinician
+    assert handoff.shared_items == {"measures", "plan"} and handoff.summary_read_at

@@ -52,6 +52,8 @@ SUBMIT_ONCE = {
     "matching:review_new": "clinician",
     "matching:fit_check_new": "clinician",
     "matching:portal_fit_check": "adolescent_client",
+    # One handoff per fit check: a repeat returns the one begun.
+    "matching:handoff_new": "supervisor",
     "accounts:api_tokens": "clinician",
 }
 
@@ -77,6 +79,10 @@ ONCE_BY_NATURE = {
     "interop:fhir_import": "admin",
     # One setting-aside per episode: a repeat moves its time.
     "matching:fit_suggestion_dismiss": "clinician",
+    # State changes of one handoff: a repeat finds it cancelled (or completed) and is refused.
+    "matching:handoff": "supervisor",
+    # The client's answer on one handoff: a repeat sets the same items.
+    "matching:portal_handoff": "adult_client",
 }
 
 # API writes carried out once per Idempotency-Key (a header, not a form's key): the same key
@@ -212,11 +218,19 @@ def _without_active_fit_checks(cast: Any) -> None:
     FitCheck.objects.update(status=FitCheck.Status.CLOSED)
 
 
+def _without_handoffs(cast: Any) -> None:
+    """The cast's private fit check has a handoff begun; a new one starts only where none is."""
+    from rapport.matching.models import Handoff
+
+    Handoff.objects.all().delete()
+
+
 # What has to be true before a create can store anything.
 PREPARE = {
     "plans:draft_new": _without_drafts,
     "matching:review_new": _without_open_reviews,
     "matching:fit_check_new": _without_active_fit_checks,
+    "matching:handoff_new": _without_handoffs,
 }
 
 # What any request may write without it counting as stored data.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rapport.access import viewer_shared
 from rapport.accounts.models import User
 from rapport.alliance.models import AllianceSettings, Rupture
 from rapport.care.models import Episode, Session
@@ -73,8 +74,10 @@ def written(response: Response | None, item: str) -> str:
 
 def alliance_by_session(episode: Episode) -> list[SessionAlliance]:
     """Every session with any feedback, in order, with each perspective's response."""
+    # What a handoff's consent withholds from the reader is left out (rapport.access).
     responses = (
-        Response.objects.filter(
+        viewer_shared(Response.objects.all(), episode.client_id)
+        .filter(
             episode=episode,
             assignment__plan__family=FEEDBACK_FAMILY,
             assignment__session__isnull=False,

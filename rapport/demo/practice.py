@@ -33,6 +33,7 @@ from rapport.demo.alliance import build_demo_alliance
 from rapport.demo.dashboards import build_demo_dashboards
 from rapport.demo.data import ClientSpec, GuardianSpec, Slot
 from rapport.demo.exposure import build_demo_exposure
+from rapport.demo.handoff import build_demo_handoff
 from rapport.demo.history import build_demo_history
 from rapport.demo.matching import build_demo_fit_check, build_demo_review
 from rapport.demo.measures import build_demo_measures
@@ -444,6 +445,7 @@ def build_demo_practice(*, today: date | None = None, seed: int = 7) -> DemoSumm
     )
     reviews = build_demo_review(episodes=episodes, today=today)
     fit_checks = build_demo_fit_check(episodes=episodes, today=today)
+    handoffs = build_demo_handoff(episodes=episodes, today=today)
     dashboards = build_demo_dashboards(practice=practice)  # last: it reads all the above
 
     counts = {
@@ -460,6 +462,7 @@ def build_demo_practice(*, today: date | None = None, seed: int = 7) -> DemoSumm
         **trajectories,
         **reviews,
         **fit_checks,
+        **handoffs,
         **dashboards,
     }
     # One event for the whole load: a per-record trail of invented people would only be noise.

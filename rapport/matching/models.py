@@ -378,3 +378,7 @@ class FitSuggestionDismissal(models.Model):
 
     def __str__(self) -> str:
         return f"Fit suggestion set aside on {self.dismissed_at:%Y-%m-%d} in {self.episode}"
+
+
+# The handoff lives in its own module (this one is long enough); imported here so Django finds it.
+from rapport.matching.handoff_models import Handoff, HandoffSettings  # noqa: E402, F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rapport.matching import portal_views, views
+from rapport.matching import handoff_views, portal_views, views
 
 app_name = "matching"
 
@@ -23,5 +23,15 @@ urlpatterns = [
         "portal/clients/<int:client_id>/fit-check/",
         portal_views.portal_fit_check,
         name="portal_fit_check",
+    ),
+    # The warm handoff (issue 14, part 5).
+    path("fit-checks/<int:fit_check_id>/handoff/", handoff_views.handoff_new, name="handoff_new"),
+    path("handoffs/", handoff_views.handoffs, name="handoffs"),
+    path("handoffs/<int:handoff_id>/", handoff_views.handoff_detail, name="handoff"),
+    path("rematch-outcomes/", handoff_views.rematch_outcomes, name="rematch_outcomes"),
+    path(
+        "portal/clients/<int:client_id>/handoff/",
+        handoff_views.portal_handoff,
+        name="portal_handoff",
     ),
 ]

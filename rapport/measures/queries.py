@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
+from rapport.access import viewer_shared
 from rapport.accounts.models import User
 from rapport.care.models import Episode, Session
 from rapport.core.completion import MISSED_IN_A_ROW, stopped_answering
@@ -96,8 +97,10 @@ def score_histories(
     kinds: tuple[str, ...] = ("outcome", "goal"),
 ) -> list[MeasureHistory]:
     """Each scored measure's totals in order, with change since the first and its category."""
+    # What a handoff's consent withholds from the reader is left out (rapport.access).
     responses = (
-        Response.objects.filter(episode=episode, respondent__in=respondents, total__isnull=False)
+        viewer_shared(Response.objects.all(), episode.client_id)
+        .filter(episode=episode, respondent__in=respondents, total__isnull=False)
         .select_related("assignment__respondent_user")
         .order_by("completed_at")
     )

@@ -113,10 +113,12 @@ def client_detail(request: AuthenticatedHttpRequest, client_id: int) -> HttpResp
         "can_write": can_write,
         "read_only": not can_write,
         "schedule_form": SessionScheduleForm(episode=current) if current and can_write else None,
-        "alerts": client.alerts.exclude(status="resolved").select_related(
-            "acknowledged_by", "session"
+        "alerts": access.viewer_shared(client.alerts.all(), client.pk)
+        .exclude(status="resolved")
+        .select_related("acknowledged_by", "session"),
+        "risk_alerts": list(
+            access.viewer_shared(client.alerts.risk_unresolved(), client.pk).order_by("opened_at")
         ),
-        "risk_alerts": list(client.alerts.risk_unresolved().order_by("opened_at")),
         "histories": score_histories(current) if current else [],
         "alliance_rows": alliance_by_session(current) if current else [],
         "today": timezone.localdate(),

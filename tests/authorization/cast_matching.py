@@ -1,10 +1,13 @@
 """Stuck-case reviews and fit checks for the matrix: an open review, opened by hand by the
 primary clinician, in the own (adult), other (outsider's) and foreign episodes; a private fit
 check the adult client sent to the coordinator (own_private_fit), the clinician's own request
-awaiting the supervisor (own_therapist_fit) and a private one in the other practice."""
+awaiting the supervisor (own_therapist_fit) and a private one in the other practice; a handoff
+of the adult client from the clinician to the outsider (the receiving therapist), begun by the
+coordinator from the private fit check and waiting for the client's consent (own_handoff)."""
 
 from __future__ import annotations
 
+from rapport.matching.handoff_services import handoff_begin
 from rapport.matching.services import fit_check_request, review_open
 from tests.authorization.matrix_cast import MatrixCast
 
@@ -38,4 +41,9 @@ def add_matching(cast: MatrixCast) -> None:
         words="The client asked for a therapist who speaks Spanish.",
         reason="practical",
         client_asked=True,
+    )
+    cast.extra["own_handoff"] = handoff_begin(
+        actor=cast.supervisor,
+        fit_check=cast.extra["own_private_fit"],
+        to_clinician=cast.outsider_clinician,
     )

@@ -106,6 +106,23 @@ APPROVE_302 = row(404, 302, 404, 403, 403, 404, 403, 403, 403, LOGIN)
 STAFF_404 = row(404, 404, 404, 404, 404, 404, 403, 403, 403, LOGIN)
 COORDINATORS_200 = row(200, 200, 200, 403, 403, 403, 403, 403, 403, LOGIN)
 
+# The handoff (own_handoff: clinician -> outsider_clinician, begun by the supervisors, who
+# coordinate): the coordinators run it, the old therapist (clinician) and the receiving one
+# (outsider) see it; the co-clinician on the team and the admin (not a coordinator) do not.
+HANDOFF_200 = row(404, 200, 200, 200, 404, 200, 403, 403, 403, LOGIN)
+# Only a coordinator cancels or completes it; the two therapists are refused (403).
+HANDOFF_COORDINATE_302 = row(404, 302, 302, 403, 404, 403, 403, 403, 403, LOGIN)
+# Starting one: the coordinator of a fit check that reached them; the admin is not one (404).
+HANDOFF_NEW_302 = row(404, 302, 302, 403, 403, 403, 403, 403, 403, LOGIN)
+HANDOFF_NEW_404 = row(404, 404, 404, 403, 403, 403, 403, 403, 403, LOGIN)
+HANDOFF_NEW_405 = row(405, 405, 405, 403, 403, 403, 403, 403, 403, LOGIN)
+STAFF_PAGE_200 = row(200, 200, 200, 200, 200, 200, 403, 403, 403, LOGIN)
+
+
+def handoff_to_outsider(cast: Any) -> dict[str, Any]:
+    return {"to_clinician": str(cast.outsider_clinician.pk)}
+
+
 MATCHING_ROUTES: dict[str, list[Case]] = {
     "matching:review_new": [
         get("own", CLINICAL_405, episode_id="adult_episode"),  # POST only
@@ -183,4 +200,26 @@ MATCHING_ROUTES: dict[str, list[Case]] = {
         post("foreign", CLINICAL_404, {}, episode_id="foreign_episode"),
     ],
     "matching:fit_settings": [get("", ADMIN_200), post("", ADMIN_302, FIT_SETTINGS)],
+    "matching:handoff_new": [
+        get("own", HANDOFF_NEW_405, fit_check_id=extra("own_private_fit")),
+        post("own", HANDOFF_NEW_302, handoff_to_outsider, fit_check_id=extra("own_private_fit")),
+        post("foreign", HANDOFF_NEW_404, handoff_to_outsider, fit_check_id=extra("foreign_fit")),
+    ],
+    "matching:handoffs": [get("", STAFF_PAGE_200)],
+    "matching:handoff": [
+        get("own", HANDOFF_200, handoff_id=extra("own_handoff")),
+        post("own", HANDOFF_COORDINATE_302, {"action": "cancel"}, handoff_id=extra("own_handoff")),
+    ],
+    # The adult client's own change of therapist; nobody else's portal shows it.
+    "matching:portal_handoff": [
+        get("own", PORTAL_ADULT_200, client_id="adult_client"),
+        get("foreign", PORTAL_FOREIGN_404, client_id="foreign_client"),
+        post(
+            "own",
+            PORTAL_ADULT_302,
+            {"action": "consent", "share_measures": "on"},
+            client_id="adult_client",
+        ),
+    ],
+    "matching:rematch_outcomes": [get("", COORDINATORS_200)],
 }

@@ -53,7 +53,13 @@ def portal_fit_check_link(user: User, client: Client) -> dict[str, Any]:
         .filter(episode__client=client, status__in=[s.value for s in fit_rules.ACTIVE])
         .exists()
     )
-    return {"may": may, "asked": asked, "client": client, "guardian": user.role == "guardian"}
+    return {
+        "may": may,
+        "asked": asked,
+        "client": client,
+        "guardian": user.role == "guardian",
+        "user": user,
+    }
 
 
 @register.filter

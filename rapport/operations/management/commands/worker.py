@@ -12,6 +12,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from rapport.alerts.tasks import sweep_urgent_alerts
 from rapport.audit.services import audit_checkpoint_if_due
 from rapport.dashboards.tasks import refresh_due_dashboards
+from rapport.matching.tasks import send_handoff_follow_ups
 from rapport.measures.tasks import send_due_links
 from rapport.partitions import partitions_ensure
 from rapport.plans.tasks import check_plan_reviews
@@ -52,6 +53,7 @@ class Command(BaseCommand):
             refresh_due_trajectories.enqueue()
             refresh_due_dashboards.enqueue()
             check_plan_reviews.enqueue()
+            send_handoff_follow_ups.enqueue()
             Worker(
                 queue_names=["default"],
                 interval=0,
