@@ -34,7 +34,7 @@ from tests.test_browser_fit_check import enter
 
 pytestmark = [pytest.mark.browser]
 if os.environ.get("PYTEST_XDIST_WORKER"):
-    pytestmark.append(pytest.mark.xdist_group("browser"))
+    pytestmark.append(pytest.mark.xdist_group(__name__))
 
 
 def test_a_client_consents_item_by_item_and_only_that_reaches_the_new_therapist(
