@@ -73,6 +73,9 @@ CLIENT_FACING_TEMPLATES = (
     "reports/_goals.html",
     "reports/_helped.html",
     "reports/download.html",
+    # The client's copies of the plan summary and the discharge letter (the same templates).
+    "reports/plan.html",
+    "reports/discharge.html",
 )
 
 TAG = re.compile(r"<[^>]*>")
