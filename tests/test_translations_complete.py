@@ -76,6 +76,8 @@ CLIENT_FACING_TEMPLATES = (
     # The client's copies of the plan summary and the discharge letter (the same templates).
     "reports/plan.html",
     "reports/discharge.html",
+    # On every page of a signed-in staff member, the client's in client mode.
+    "accounts/idle_warning.html",
 )
 
 TAG = re.compile(r"<[^>]*>")
