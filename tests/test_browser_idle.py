@@ -22,7 +22,7 @@ from tests.test_accessibility import AXE, RUN_AXE, WCAG_AA
 
 pytestmark = [pytest.mark.browser]
 if os.environ.get("PYTEST_XDIST_WORKER"):
-    pytestmark.append(pytest.mark.xdist_group("browser"))
+    pytestmark.append(pytest.mark.xdist_group(__name__))
 
 UNSENT = "(store) => Object.keys(window[store]).filter((key) => key.startsWith('rapport-unsent:'))"
 TYPED = "Panic on the bus since March;\nworse when alone."
