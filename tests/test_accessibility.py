@@ -8,7 +8,8 @@ A failure lists every violation with its page, role, viewport, rule and the elem
 
 On the way, what axe cannot see: the client, guardian, adolescent and child forms are answered
 with the keyboard only (Tab, Space, arrows, Enter) to their thank-you page; each 0-10 scale names
-its anchors on its end answers; a child's version has answer boxes and buttons of 44 px or more.
+its anchors on its end answers, in answer boxes of 44 px or more each way (phone or desktop); a
+child's version has every answer box and button that large.
 Charts are not drawn (axe reads an image's text alternative); their colours are checked in
 tests/test_chart_legibility.py.
 """
@@ -21,7 +22,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from tests.browser import (  # noqa: F401 (fixtures)
     DEMO_PASSWORD,
@@ -70,6 +75,8 @@ class Kind:
     by_keyboard: bool = False
     status: int = 200
     before_signing_in: bool = False
+    # Posted first (with the page's CSRF token): what starts the page, as a button would.
+    start: str = ""
 
 
 # Every page kind, with the role that sees it (a staff page seen by several staff roles is
@@ -77,6 +84,7 @@ class Kind:
 PAGES = (
     Kind("sign-in", "client", "/accounts/login/", before_signing_in=True),
     Kind("password reset", "client", "/accounts/password-reset/", before_signing_in=True),
+    Kind("password choice", "client", "{password_link}", before_signing_in=True),
     Kind("check-in form (link)", "client", "/m/{adult_checkin}/", by_keyboard=True),
     Kind("feedback form (link)", "client", "/m/{adult_feedback}/"),
     Kind("portal home", "client", "/portal/"),
@@ -94,6 +102,7 @@ PAGES = (
     Kind("check-in form (link)", "child", "/m/{child_checkin}/", by_keyboard=True),
     Kind("feedback form (link)", "child", "/m/{child_feedback}/", by_keyboard=True),
     Kind("caseload", "clinician", "/caseload/"),
+    # With the episode's status form (active / on hold), which has no page of its own.
     Kind("client page", "clinician", "/clients/{adult_client}/"),
     Kind("client form", "clinician", "/clients/{adult_client}/edit/"),
     Kind("client preferences", "clinician", "/clients/{adult_client}/preferences/"),
@@ -118,6 +127,21 @@ PAGES = (
     Kind("new client form", "clinician", "/clients/new/"),
     Kind("two-step sign-in", "clinician", "/accounts/two-factor/"),
     Kind("therapist profile", "clinician", "/profile/therapist/"),
+    Kind("episode closing form", "clinician", "/episodes/{adult_episode}/close/"),
+    Kind("episode transfer form", "clinician", "/episodes/{adult_episode}/transfer/"),
+    Kind("episode team form", "clinician", "/episodes/{adult_episode}/team/"),
+    Kind("problem form", "clinician", "/problems/{problem}/"),
+    Kind("goal form", "clinician", "/plan-goals/{goal}/"),
+    Kind("ladder form", "clinician", "/ladders/{ladder}/edit/"),
+    Kind("case review", "clinician", "/reviews/{case_review}/"),
+    # Last of the clinician's: the device stays in client mode, where nothing else opens.
+    Kind(
+        "client-mode form",
+        "clinician",
+        "/client-mode/",
+        by_keyboard=True,
+        start="/assignments/{adult_feedback_id}/client-mode/",
+    ),
     Kind("team", "supervisor", "/team/"),
     Kind("practice dashboard", "supervisor", "/dashboard/practice/"),
     Kind("practice report", "supervisor", "/reports/practice/{last_month}/"),
@@ -128,6 +152,7 @@ PAGES = (
     Kind("users", "admin", "/manage/users/"),
     Kind("user form", "admin", "/manage/users/{clinician_user}/"),
     Kind("new user form", "admin", "/manage/users/new/"),
+    Kind("break-glass form", "admin", "/clients/{adult_client}/break-glass/"),
     Kind("teams", "admin", "/manage/teams/"),
     Kind("practice settings", "admin", "/manage/practice/"),
     Kind("default measures", "admin", "/manage/default-measures/"),
@@ -137,8 +162,8 @@ PAGES = (
     Kind("audit trail", "admin", "/manage/audit/"),
 )
 # What the browser reads of a measure form: its questions in order ("scale" or "text"), 0-10
-# scales whose end answers do not name their anchors, and, in a child's version, answer boxes
-# and buttons smaller than 44 px square.
+# scales whose end answers do not name their anchors, and answer boxes smaller than 44 px square:
+# a 0-10 scale's, and in a child's version every answer box and button.
 FORM_FACTS = """() => {
     const form = document.querySelector("form.answers");
     const questions = [...form.querySelectorAll(".question")].map(
@@ -148,8 +173,9 @@ FORM_FACTS = """() => {
         const ends = [radios[0], radios[radios.length - 1]];
         return !ends.every((r) => (r.getAttribute("aria-label") || "").includes("—"));
     }).map((q) => q.querySelector("legend").textContent.trim());
-    const small = !form.classList.contains("for-children") ? [] :
-        [...form.querySelectorAll(".option, button")].filter((el) => {
+    const targets = form.classList.contains("for-children") ? ".option, button"
+        : ".question.slider .option";
+    const small = [...form.querySelectorAll(targets)].filter((el) => {
             const box = el.getBoundingClientRect();
             return box.width < 44 || box.height < 44;
         }).map((el) => el.textContent.trim());
@@ -209,11 +235,18 @@ def _demo_ids() -> dict[str, object]:
     from rapport.alliance.models import Rupture
     from rapport.care.models import Episode
     from rapport.exposure.models import Ladder
+    from rapport.matching.services import review_open
     from rapport.people.models import Client
-    from rapport.plans.models import PlanVersion
+    from rapport.plans.models import PlanGoal, PlanVersion, Problem
 
     adult = Client.objects.get(user__email=LOGINS["client"])
     episode = Episode.objects.filter(client=adult).latest("start_date")
+    version = PlanVersion.objects.filter(episode=episode).latest("pk")
+    problem = Problem.objects.filter(episode=episode).first()
+    goal = PlanGoal.objects.filter(version=version).first()
+    assert problem is not None and goal is not None
+    # An open review: its page is the form to complete.
+    review = review_open(actor=episode.primary_clinician, episode=episode)
     held = episode.sessions.filter(attendance="attended").latest("scheduled_start")
     # The portal client's own ladder.
     ladder = Ladder.objects.get(episode__client=adult)
@@ -224,7 +257,17 @@ def _demo_ids() -> dict[str, object]:
         "adult_episode": episode.pk,
         "adult_session": held.pk,
         "adult_response": episode.responses.latest("completed_at").pk,
-        "adult_version": PlanVersion.objects.filter(episode=episode).latest("pk").pk,
+        "adult_version": version.pk,
+        "problem": problem.pk,
+        "goal": goal.pk,
+        "case_review": review.pk,
+        "password_link": reverse(
+            "accounts:password_reset_confirm",
+            kwargs={
+                "uidb64": urlsafe_base64_encode(force_bytes(adult.user_id)),
+                "token": default_token_generator.make_token(adult.user),
+            },
+        ),
         "child_client": _young_clients()[0].pk,
         "ladder": ladder.pk,
         "ladder_episode": ladder.episode_id,
@@ -314,7 +357,7 @@ def _answer_with_the_keyboard(page, where: str, role: str) -> list[str]:  # type
         return [*problems, f"{where}: Tab after the last question reached {focused!r}"]
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    if "/m/done/" not in page.url:
+    if "/m/done/" not in page.url and "/client-mode/unlock/" not in page.url:
         return [*problems, f"{where}: sending with the keyboard led to {page.url}"]
     return problems
 
@@ -341,6 +384,12 @@ def test_no_page_has_a_serious_or_critical_accessibility_violation(demo, live_se
                     _sign_in(page, live_server.url, email)
                     signed_in = True
                 where = f"{kind.name} ({role}, {size})"
+                if kind.start:
+                    token = page.locator("input[name=csrfmiddlewaretoken]").first.input_value()
+                    page.request.post(
+                        live_server.url + kind.start.format(**ids),
+                        form={"csrfmiddlewaretoken": token},
+                    )
                 response = page.goto(live_server.url + kind.path.format(**ids))
                 visited += 1
                 if response is None or response.status != kind.status:

@@ -5,6 +5,7 @@ back to where they were, and a page updated in place is redirected as a whole.""
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -191,3 +192,28 @@ def test_reading_a_client_page_opens_no_transaction(cast):
     # be a BEGIN IMMEDIATE, taking the database's one write lock.
     assert not [sql for sql in statements if sql.startswith(("SAVEPOINT", "BEGIN"))], statements
     assert not [sql for sql in statements if "django_session" in sql and "UPDATE" in sql]
+
+
+KEEP_ALIVE = reverse("accounts:keep_alive")
+
+
+def test_stay_signed_in_counts_as_activity_to_the_second_and_a_get_changes_nothing(cast):
+    web = signed_in(cast.clinician)
+    seen(web, minutes_ago=0.5)  # within the minute a page view leaves the clock as it is
+
+    assert web.get(KEEP_ALIVE).status_code == 405
+    assert time.time() - web.session[LAST_SEEN_AT] >= 29
+    assert web.post(KEEP_ALIVE).status_code == 204
+    assert time.time() - web.session[LAST_SEEN_AT] < 5
+
+
+def test_a_staff_page_carries_the_warning_with_the_time_left_and_a_clients_does_not(cast):
+    web = signed_in(cast.clinician)
+    seen(web, minutes_ago=0.5)  # the page view leaves the clock where it was
+
+    page = web.get(CASELOAD).content.decode()
+    left = re.search(r'data-left="(\d+)"', page)
+    assert 'id="idle-warning"' in page and 'data-limit="900"' in page
+    assert left is not None and 860 <= int(left.group(1)) <= 870
+    portal = signed_in(cast.adult_client_user).get(reverse("portal:home")).content.decode()
+    assert 'id="idle-warning"' not in portal

@@ -1,5 +1,6 @@
-"""The measure form in a browser: a 0–10 scale on one row on a phone, and an overlong answer
-that says what to change — through a link from home and in the portal."""
+"""The measure form in a browser: a 0–10 scale whose every answer box is at least 44 px wide and
+tall (one row on a desktop, two on a phone), and an overlong answer that says what to change —
+through a link from home and in the portal."""
 
 from __future__ import annotations
 
@@ -22,11 +23,15 @@ def _shot(page, name: str) -> None:
         page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def _scales_on_one_row(page) -> None:
+def _scales_fit(page, rows: int) -> None:
+    """Each 0–10 scale's eleven boxes on `rows` rows, every box 44 px or more each way."""
     for scale in page.locator("fieldset.slider").all():
-        tops = {round(box["y"]) for box in _boxes(scale.locator("label.option"))}
-        assert len(tops) == 1, f"a 0–10 scale wraps onto {len(tops)} rows"
-        assert scale.locator("label.option").count() == 11
+        boxes = _boxes(scale.locator("label.option"))
+        tops = {round(box["y"]) for box in boxes}
+        assert len(tops) == rows, f"a 0–10 scale is on {len(tops)} rows, not {rows}"
+        assert len(boxes) == 11
+        small = [(n, box["width"], box["height"]) for n, box in enumerate(boxes)]
+        assert all(w >= 44 and h >= 44 for _, w, h in small), small
 
 
 def _boxes(options) -> list[dict[str, float]]:
@@ -51,13 +56,13 @@ def test_through_a_link_the_scales_fit_a_phone_and_a_too_long_answer_says_so(
     assignment = assignment_for(session_assignments_ensure(session=cast.adult_session), "feedback")
     _, token = link_issue(actor=None, assignment=assignment)
     url = live_server.url + reverse("measures:link_form", args=[token])
-    for name, viewport in [("phone", PHONE), ("desktop", DESKTOP)]:
+    for name, viewport, rows in [("phone", PHONE, 2), ("desktop", DESKTOP, 1)]:
         context = browser.new_context(viewport=viewport, locale="en-GB")
         page = context.new_page()
         page.goto(url)
-        _scales_on_one_row(page)
+        _scales_fit(page, rows)
         _fill_and_send_too_long(page, expect)
-        _scales_on_one_row(page)
+        _scales_fit(page, rows)
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
         _shot(page, f"link-{name}")
         context.close()
@@ -76,9 +81,9 @@ def test_in_the_portal_the_scales_fit_a_phone_and_a_too_long_answer_says_so(
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.goto(live_server.url + reverse("portal:assignment", args=[assignment.pk]))
-    _scales_on_one_row(page)
+    _scales_fit(page, rows=2)
     _fill_and_send_too_long(page, expect)
-    _scales_on_one_row(page)
+    _scales_fit(page, rows=2)
     _shot(page, "portal-phone")
     page.set_viewport_size(DESKTOP)
     _shot(page, "portal-desktop")

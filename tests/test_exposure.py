@@ -564,3 +564,19 @@ def test_the_clinician_links_a_new_ladder_to_a_plan_goal(cast, web_as, monkeypat
     assert response.status_code == 302 and ladder.goal_key == key
     page = web.get(reverse("exposure:ladder_detail", args=[ladder.pk]))
     assert "For the plan goal: <strong>Travel to work by bus</strong>" in page.text
+
+
+def test_a_spanish_speaking_clients_chart_is_drawn_in_spanish_and_cached_apart(
+    cast, ladder, web_as
+):
+    practise(ladder.steps.first(), cast.adult_client_user, 60, days=3)
+    url = reverse("exposure:portal_chart", args=[ladder.pk])
+    web = web_as(cast.adult_client_user)
+    english = web.get(url)
+    cast.adult_client.language = "es"
+    cast.adult_client.save(update_fields=["language"])
+    spanish = web.get(url, HTTP_IF_NONE_MATCH=english["ETag"])
+
+    assert spanish.status_code == 200 and spanish["ETag"] != english["ETag"]
+    assert b"Repetici" in spanish.content and b"Repetition" not in spanish.content
+    assert b"Repetition" in english.content

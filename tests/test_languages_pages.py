@@ -154,6 +154,18 @@ def test_numbers_are_grouped_as_the_reader_groups_them(language, four_digits, fi
         assert (whole_number(4000), whole_number(12345)) == (four_digits, five_digits)
 
 
+@pytest.mark.parametrize(
+    ("language", "short", "with_year"),
+    [("en", "7 Aug", "7 Aug 2026"), ("es", "7 ago", "7 ago 2026")],
+)
+def test_short_month_names_are_written_as_the_reader_writes_them(language, short, with_year):
+    """Spanish writes a month's abbreviation in lower case ("7 ago"), never "7 Ago"."""
+    day = datetime(2026, 8, 7).date()
+    with translation.override(language):
+        assert date_format(day, translation.gettext("j M")) == short
+        assert date_format(day, translation.gettext("j M Y")) == with_year
+
+
 def test_a_too_long_answer_is_measured_in_spanish_numbers():
     english = (
         "This answer is 4,123 characters long; please shorten it to 4,000 characters or fewer."

@@ -60,6 +60,23 @@ def test_the_client_reads_what_changed_in_plain_words(cast):
         assert raw not in text
 
 
+def test_a_spanish_speaking_client_reads_what_changed_in_spanish(cast):
+    revised(cast)
+    cast.adult_client.language = "es"
+    cast.adult_client.save(update_fields=["language"])
+
+    page = signed_in(cast.adult_client_user).get(
+        reverse("plans:portal_plan", args=[cast.adult_client.pk])
+    )
+    text = re.sub(r"<[^>]+>", "", page.text)
+
+    assert "Meta: al menos 6 de 10 (antes: al menos 7 de 10)" in text
+    assert "Revisión conjunta: cada 4 sesiones (antes: cada 6 sesiones)" in text
+    assert "Enfoques: TCC, Activación conductual" in text
+    for english in ("Aiming for", "Looking back together", "Approaches", "every 4", "Behavioural"):
+        assert english not in text, english
+
+
 def test_the_staff_comparison_uses_the_same_words(cast):
     version = revised(cast)
 

@@ -22,6 +22,7 @@ from rapport.accounts.models import User
 from rapport.care.models import Episode
 from rapport.demo.practice import demo_email
 from rapport.people.models import Client, GuardianLink
+from rapport.reports.services import letter_write
 from tests.conftest import signed_in
 from tests.demo_snapshot import demo_practice
 from tests.reports_pdf import pdf_language, pdf_text
@@ -39,6 +40,8 @@ class Printed:
     teen: Client
     files: dict[str, Path]
     texts: dict[str, str]
+    # The clinician's copies of the plan summary and the discharge letter, as pages.
+    pages: dict[str, str]
 
 
 def _get_pdf(user: User, url: str, path: Path) -> Path:
@@ -46,6 +49,12 @@ def _get_pdf(user: User, url: str, path: Path) -> Path:
     assert response.status_code == 200, url
     path.write_bytes(response.content)
     return path
+
+
+def _page(user: User, url: str) -> str:
+    response = signed_in(user).get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
 
 
 @pytest.fixture(scope="module")
@@ -72,9 +81,29 @@ def printed(
             episode = Episode.objects.get(client__user=client_user, status="active")
             teen_episode = link.client.episodes.get(status="active")
             url = reverse("reports:progress_pdf", args=[episode.pk])
+            clinician = episode.primary_clinician
+            # A closed episode of a Spanish-speaking client, its letter written.
+            closed = Episode.objects.filter(status="closed").select_related("client").first()
+            assert closed is not None
+            Client.objects.filter(pk=closed.client_id).update(language="es")
+            letter_write(
+                actor=closed.primary_clinician,
+                episode=closed,
+                addressee="Dr Ana Ruiz",
+                organisation="Centro de Salud Norte",
+                recommendations="Keep the routine going.",
+            )
             files = {
+                "plan": _get_pdf(
+                    client_user, reverse("reports:plan_pdf", args=[episode.pk]), folder / "p.pdf"
+                ),
+                "discharge": _get_pdf(
+                    closed.primary_clinician,
+                    reverse("reports:discharge_pdf", args=[closed.pk]) + "?audience=client",
+                    folder / "d.pdf",
+                ),
                 "client": _get_pdf(client_user, url, folder / "client.pdf"),
-                "clinician": _get_pdf(episode.primary_clinician, url, folder / "clinician.pdf"),
+                "clinician": _get_pdf(clinician, url, folder / "clinician.pdf"),
                 "guardian": _get_pdf(
                     guardian,
                     reverse("reports:progress_pdf", args=[teen_episode.pk]),
@@ -87,6 +116,12 @@ def printed(
                 link.client,
                 files,
                 {name: pdf_text(path) for name, path in files.items()},
+                {
+                    "plan": _page(clinician, reverse("reports:plan", args=[episode.pk])),
+                    "discharge": _page(
+                        closed.primary_clinician, reverse("reports:discharge", args=[closed.pk])
+                    ),
+                },
             )
         finally:
             transaction.set_rollback(True)
@@ -162,3 +197,48 @@ def test_the_portal_shows_a_spanish_client_the_same_words_in_spanish(
     assert spanish in html
     for words in english:
         assert words not in html, words
+
+
+@pytest.mark.parametrize(
+    ("copy", "spanish", "english"),
+    [
+        (
+            "plan",
+            ("El plan vigente", "Objetivos y cómo sabremos que los alcanzamos", "Firmas"),
+            ("The plan in force", "Goals and how we will know", "Signed off", "Report date"),
+        ),
+        (
+            "discharge",
+            ("Estimado/a Dr Ana Ruiz:", "Cómo terminó la atención", "Recomendaciones"),
+            ("Dear ", "How care ended", "Recommendations", "sessions attended", "Page 1 of"),
+        ),
+    ],
+)
+def test_a_spanish_clients_copy_of_the_plan_and_the_letter_is_in_spanish(
+    printed: Printed, copy: str, spanish: tuple[str, ...], english: tuple[str, ...]
+) -> None:
+    text = printed.texts[copy]
+
+    assert pdf_language(printed.files[copy]) == "es"
+    assert re.search(r"Fecha del informe: \d{1,2} de [a-z]+ de \d{4}", text)
+    for words in spanish:
+        assert words in text, words
+    for words in english:
+        assert words not in text, words
+
+
+@pytest.mark.parametrize(
+    ("copy", "english"),
+    [
+        ("plan", ("The plan in force", "Goals and how we will know", "Signed off")),
+        ("discharge", ("Dear Dr Ana Ruiz,", "How care ended", "Recommendations")),
+    ],
+)
+def test_the_clinicians_copy_of_the_plan_and_the_letter_stays_in_english(
+    printed: Printed, copy: str, english: tuple[str, ...]
+) -> None:
+    html = printed.pages[copy]
+
+    assert '<article class="report" lang="en">' in html
+    for words in english:
+        assert words in html, words

@@ -105,6 +105,7 @@ NOT_A_CREATE = {
     "accounts:login": "signing in",
     "plans:reply": "writes the reply onto the request it answers (an update; keyed all the same)",
     "accounts:logout": "signing out",
+    "accounts:keep_alive": "counts as activity in the session; stores nothing else",
     "accounts:language": "the language switch before signing in: a cookie, nothing stored",
     "accounts:two_factor_setup": "one authenticator per account, replaced on setup",
     "accounts:two_factor_verify": "a sign-in step",

@@ -73,6 +73,11 @@ CLIENT_FACING_TEMPLATES = (
     "reports/_goals.html",
     "reports/_helped.html",
     "reports/download.html",
+    # The client's copies of the plan summary and the discharge letter (the same templates).
+    "reports/plan.html",
+    "reports/discharge.html",
+    # On every page of a signed-in staff member, the client's in client mode.
+    "accounts/idle_warning.html",
 )
 
 TAG = re.compile(r"<[^>]*>")

@@ -25,6 +25,23 @@ def _as_datetime(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, tz=UTC)
 
 
+def idle_seconds_left(request: HttpRequest) -> int | None:
+    """Seconds until a signed-in staff member's session ends for want of activity, as this
+    request leaves it (None: no idle limit, or nobody signed in). For the page's warning."""
+    user = request.user
+    if not user.is_authenticated or not user.is_practice_staff:
+        return None
+    limit = settings.RAPPORT_STAFF_IDLE_TIMEOUT.total_seconds()
+    last_seen = request.session.get(LAST_SEEN_AT, time.time())
+    return max(0, int(limit - (time.time() - last_seen)))
+
+
+def activity_record(request: HttpRequest) -> None:
+    """Counts this moment as the staff member's last activity, to the second (a page view counts
+    only to the minute: LAST_SEEN_RESOLUTION)."""
+    request.session[LAST_SEEN_AT] = time.time()
+
+
 class SessionPolicyMiddleware:
     """Ends staff sessions after 15 idle minutes and everyone's after 12 hours."""
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", views.SignOutView.as_view(), name="logout"),
     path("account/", views.account, name="account"),
+    path("keep-alive/", views.keep_alive, name="keep_alive"),
     path("language/", views.language_switch, name="language"),
     path("two-factor/", views.two_factor_setup, name="two_factor_setup"),
     path("tokens/", views.api_tokens, name="api_tokens"),

@@ -34,6 +34,7 @@ from rapport.accounts.forms import (
     ResetPasswordForm,
     TokenForm,
 )
+from rapport.accounts.middleware import activity_record
 from rapport.accounts.models import ApiToken
 from rapport.accounts.queries import api_tokens_of, sign_in_blocked_until
 from rapport.accounts.services import (
@@ -348,3 +349,12 @@ def api_token_revoke_view(request: AuthenticatedHttpRequest, token_id: int) -> H
     api_token_revoke(actor=request.user, token=token)
     messages.success(request, f"Token “{token.name}” revoked: it no longer works.")
     return redirect("accounts:api_tokens")
+
+
+@login_required
+@require_POST
+def keep_alive(request: HttpRequest) -> HttpResponse:
+    """ "Stay signed in" (accounts/idle.js): counts as activity, to the second, and nothing else;
+    the page that asked keeps its forms as they are."""
+    activity_record(request)
+    return HttpResponse(status=204)

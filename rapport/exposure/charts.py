@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
@@ -41,6 +42,8 @@ def step_lines(overview: LadderOverview) -> list[StepLine]:
 
 
 def render_ladder_svg(overview: LadderOverview, *, size: str = "wide") -> bytes:
+    """Drawn in the active language: its words are the client's on a portal page. The caller's
+    cache key names the language (see rapport.exposure.views._ladder_chart)."""
     width, height = SIZES[size]
     scale = TEXT_SCALE[size]
     lines = step_lines(overview)
@@ -63,7 +66,7 @@ def render_ladder_svg(overview: LadderOverview, *, size: str = "wide") -> bytes:
     threshold = overview.ladder.mastery_peak_suds
     axes.axhline(threshold, color="#888888", linewidth=1, linestyle=(0, (2, 2)))
     axes.annotate(
-        f"mastery: {threshold} or less",
+        _("mastery: %(threshold)s or less") % {"threshold": threshold},
         xy=(1, threshold),
         xycoords=("axes fraction", "data"),
         xytext=(-2, 3),
@@ -75,9 +78,9 @@ def render_ladder_svg(overview: LadderOverview, *, size: str = "wide") -> bytes:
     axes.set_ylim(0, 102)
     axes.set_xlim(left=0.7)
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.set_xlabel("Repetition", fontsize=8 * scale)
-    axes.set_ylabel("Peak distress (SUDS)", fontsize=8 * scale)
-    axes.set_title("Peak distress over repetitions, per step", fontsize=9 * scale, loc="left")
+    axes.set_xlabel(_("Repetition"), fontsize=8 * scale)
+    axes.set_ylabel(_("Peak distress (SUDS)"), fontsize=8 * scale)
+    axes.set_title(_("Peak distress over repetitions, per step"), fontsize=9 * scale, loc="left")
     axes.tick_params(labelsize=7 * scale)
     axes.grid(axis="y", color="#e5e5e5", linewidth=0.6)
     for side in ("top", "right"):

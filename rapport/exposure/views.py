@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_http_methods, require_POST
@@ -64,8 +65,9 @@ def _chart_size(request: HttpRequest) -> str:
 
 def _ladder_chart(request: HttpRequest, overview: LadderOverview, *, audience: str) -> HttpResponse:
     size = _chart_size(request)
-    # What the drawing shows of the overview: its lines and the mastery line.
-    data = (step_lines(overview), overview.ladder.mastery_peak_suds, size)
+    # What the drawing shows of the overview: its lines and the mastery line, in the words of
+    # the reader's language (a Spanish-speaking client's copy is never served to another).
+    data = (step_lines(overview), overview.ladder.mastery_peak_suds, size, get_language())
     return chart_response(
         request,
         audience=audience,

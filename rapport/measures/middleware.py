@@ -27,6 +27,8 @@ class ClientModeMiddleware:
                     reverse("measures:client_mode_form"),
                     reverse("measures:client_mode_unlock"),
                     reverse("accounts:login"),
+                    # "Stay signed in": the clinician's session must not end mid-form.
+                    reverse("accounts:keep_alive"),
                 }
             path = request.path
             if path not in self._allowed and not path.startswith(settings.STATIC_URL):

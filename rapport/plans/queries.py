@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.utils import timezone
-from django.utils.dateformat import format as _format
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from rapport.accounts.models import Role, User
 from rapport.care.clock import attended_since, booked_sessions
@@ -117,18 +118,43 @@ class VersionComparison:
         return not (self.fields or self.goals_added or self.goals_removed or self.goals_changed)
 
 
-# What is compared, with the words the client reads (never a field's internal name).
+# What is compared, with the words the client reads (never a field's internal name), in the
+# reader's language: the portal shows them to the client.
 PLAN_LABELS = {
-    "shared_formulation": "How we understand things",
-    "private_formulation": "Private formulation notes",
-    "approach": "What we will do",
-    "approach_tags": "Approaches",
-    "session_frequency": "How often we meet",
-    "modality": "How we meet",
-    "participants": "Who takes part",
-    "review": "Looking back together",
-    "reviewers": "Who reads and agrees the plan",
+    "shared_formulation": gettext_noop("How we understand things"),
+    "private_formulation": gettext_noop("Private formulation notes"),
+    "approach": gettext_noop("What we will do"),
+    "approach_tags": gettext_noop("Approaches"),
+    "session_frequency": gettext_noop("How often we meet"),
+    "modality": gettext_noop("How we meet"),
+    "participants": gettext_noop("Who takes part"),
+    "review": gettext_noop("Looking back together"),
+    "reviewers": gettext_noop("Who reads and agrees the plan"),
 }
+# The choices' words (the models keep them in English: the record's language).
+_CHOICE_WORDS = (
+    gettext_noop("The client"),
+    gettext_noop("The parent or guardian"),
+    gettext_noop("The client and the parent or guardian"),
+    gettext_noop("CBT"),
+    gettext_noop("Exposure"),
+    gettext_noop("Behavioural activation"),
+    gettext_noop("Family work"),
+    gettext_noop("Parent training"),
+    gettext_noop("Psychoeducation"),
+    gettext_noop("Relaxation"),
+    gettext_noop("Sleep"),
+    gettext_noop("Problem solving"),
+)
+
+
+def _review_words(version: PlanVersion) -> str:
+    every = version.review_every
+    if version.review_unit == PlanVersion.ReviewUnit.WEEKS:
+        words = ngettext("every %(n)s week", "every %(n)s weeks", every)
+    else:
+        words = ngettext("every %(n)s session", "every %(n)s sessions", every)
+    return words % {"n": every}
 
 
 def _plan_values(version: PlanVersion, *, private: bool) -> dict[str, str]:
@@ -136,12 +162,12 @@ def _plan_values(version: PlanVersion, *, private: bool) -> dict[str, str]:
     values = {
         "shared_formulation": version.shared_formulation.strip(),
         "approach": version.approach.strip(),
-        "approach_tags": ", ".join(tags.get(t, t) for t in version.approach_tags),
+        "approach_tags": ", ".join(gettext(tags.get(t, t)) for t in version.approach_tags),
         "session_frequency": version.session_frequency.strip(),
-        "modality": version.get_modality_display() if version.modality else "",
+        "modality": gettext(version.get_modality_display()) if version.modality else "",
         "participants": version.participants.strip(),
-        "review": f"every {version.review_every} {version.get_review_unit_display()}",
-        "reviewers": version.get_reviewers_display(),
+        "review": _review_words(version),
+        "reviewers": gettext(version.get_reviewers_display()),
     }
     if private:
         values["private_formulation"] = version.private_formulation.strip()
@@ -149,11 +175,16 @@ def _plan_values(version: PlanVersion, *, private: bool) -> dict[str, str]:
 
 
 def _goal_values(goal: PlanGoal, families: dict[str, Instrument]) -> dict[str, str]:
+    """A goal's parts by the words the client reads, in the active language."""
     return {
-        "Goal": goal.title,
-        "Aiming for": goal_target_words(goal, families),
-        "By": _format(goal.target_date, "j F Y") if goal.target_date else "no date set",
-        "What it is for": ", ".join(sorted(p.title for p in goal.problems.all())) or "—",
+        gettext("Goal"): goal.title,
+        gettext("Aiming for"): goal_target_words(goal, families),
+        gettext("By"): (
+            date_format(goal.target_date, gettext("j F Y"))
+            if goal.target_date
+            else gettext("no date set")
+        ),
+        gettext("What it is for"): ", ".join(sorted(p.title for p in goal.problems.all())) or "—",
     }
 
 
@@ -168,7 +199,7 @@ def compare_versions(
     before_values = _plan_values(older, private=private)
     after_values = _plan_values(newer, private=private)
     fields = [
-        FieldChange(PLAN_LABELS[name], before_values[name], after_values[name])
+        FieldChange(gettext(PLAN_LABELS[name]), before_values[name], after_values[name])
         for name in PLAN_LABELS
         if name in after_values and before_values[name] != after_values[name]
     ]

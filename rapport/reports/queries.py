@@ -441,9 +441,9 @@ def plan_summary(episode: Episode, reader: Reader) -> PlanSummary:
     version = latest_version(episode)
     sharing = _sharing(reader, episode)
     if reader.audience == CLINICIAN:
-        title = f"Plan summary: {episode.client.full_name}"
+        title = _("Plan summary: %(name)s") % {"name": episode.client.full_name}
     else:
-        title = f"{_first_name(episode)}’s plan"
+        title = _("%(name)s’s plan") % {"name": _first_name(episode)}
     goals = goals_progress(episode, episode_goals(version), withhold=not sharing.answers)
     previous = version.based_on if version is not None else None
     return PlanSummary(
@@ -516,6 +516,15 @@ def _outcomes(episode: Episode) -> list[Outcome]:
     return outcomes
 
 
+# The reasons' words in the catalogue (the model keeps them in English, the record's language).
+CLOSURE_REASONS = (
+    gettext_noop("Completed"),
+    gettext_noop("Dropped out"),
+    gettext_noop("Referred out"),
+    gettext_noop("Transferred"),
+)
+
+
 def discharge_letter(episode: Episode, reader: Reader) -> DischargeLetterReport:
     """The summary of a closed episode for its referrer, the client keeping a copy: why and when
     care ended, the sessions attended, each outcome measure's category with the rule it was
@@ -529,14 +538,14 @@ def discharge_letter(episode: Episode, reader: Reader) -> DischargeLetterReport:
         version = latest_version(episode)
         goals = goals_progress(episode, episode_goals(version), withhold=not sharing.answers)
     title = (
-        f"Treatment summary: {episode.client.full_name}"
+        _("Treatment summary: %(name)s") % {"name": episode.client.full_name}
         if reader.audience == CLINICIAN
-        else f"{_first_name(episode)}’s treatment summary"
+        else _("%(name)s’s treatment summary") % {"name": _first_name(episode)}
     )
     return DischargeLetterReport(
         heading=_heading(episode, title, reader),
         letter=DischargeLetter.objects.filter(episode=episode).select_related("written_by").first(),
-        reason=episode.get_closure_reason_display(),
+        reason=_(episode.get_closure_reason_display()),  # see CLOSURE_REASONS
         note=episode.closure_note if reader.audience == CLINICIAN else "",
         sessions_attended=attended_sessions(episode=episode).count(),
         outcomes=_outcomes(episode) if sharing.answers else None,
@@ -742,11 +751,12 @@ Report = (
 )
 
 
-def report_language(kind: str, episode: Episode, reader: Reader) -> str:
-    """The client's progress report is written in its reader's language: a guardian's own
-    (their account's), otherwise the client's (their record's), whoever prints it. The other
-    reports are written in English, the language of the record, whoever reads them."""
-    if kind != "progress" or reader.audience != CLIENT:
+def report_language(episode: Episode, reader: Reader) -> str:
+    """The client's copy of a report (progress, plan summary, discharge letter) is written in
+    its reader's language: a guardian's own (their account's), otherwise the client's (their
+    record's), whoever prints it. The clinician's copies are written in English, the language of
+    the record, whoever reads them."""
+    if reader.audience != CLIENT:
         return settings.LANGUAGE_CODE
     if reader.link is not None:
         return language_of(reader.link.guardian)
@@ -755,7 +765,7 @@ def report_language(kind: str, episode: Episode, reader: Reader) -> str:
 
 def report_of(kind: str, episode: Episode, reader: Reader) -> Report:
     """The report, its words (those worked out here, as the template's) in its language."""
-    with writing_to(report_language(kind, episode, reader)):
+    with writing_to(report_language(episode, reader)):
         return _report_of(kind, episode, reader)
 
 

@@ -59,6 +59,11 @@ PEOPLE_CARE_ROUTES: dict[str, list[Case]] = {
         post("", row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN), {}),
     ],
     "accounts:account": [get("", SIGNED_IN_200), post("", SIGNED_IN_302, {"language": "es"})],
+    # "Stay signed in": activity, for anyone signed in; a GET changes nothing and is refused.
+    "accounts:keep_alive": [
+        get("", row(405, 405, 405, 405, 405, 405, 405, 405, 405, LOGIN)),
+        post("", row(204, 204, 204, 204, 204, 204, 204, 204, 204, LOGIN), {}),
+    ],
     # The language switch before signing in: a cookie, for anyone.
     "accounts:language": [
         get("", row(405, 405, 405, 405, 405, 405, 405, 405, 405, 405)),
