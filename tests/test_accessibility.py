@@ -10,6 +10,7 @@ On the way, what axe cannot see: the client, guardian, adolescent and child form
 with the keyboard only (Tab, Space, arrows, Enter) to their thank-you page; each 0-10 scale names
 its anchors on its end answers, in answer boxes of 44 px or more each way (phone or desktop); a
 child's version has every answer box and button that large.
+No page may scroll sideways (reflow, which axe does not measure).
 Charts are not drawn (axe reads an image's text alternative); their colours are checked in
 tests/test_chart_legibility.py.
 """
@@ -324,10 +325,16 @@ def _sign_in(page, base_url: str, email: str) -> None:  # type: ignore[no-untype
 
 def _violations(page, where: str) -> list[str]:  # type: ignore[no-untyped-def]
     page.add_script_tag(content=AXE)
-    return [
+    found = [
         f"{where}: {v['rule']} at {'; '.join(v['targets'])}"
         for v in page.evaluate(RUN_AXE, WCAG_AA)
     ]
+    # WCAG 1.4.10 (reflow), which axe does not measure: a page wider than the screen hides its
+    # right edge on a phone (a client's long email address once did, on the client page).
+    sideways = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    if sideways > 0:
+        found.append(f"{where}: scrolls sideways by {sideways} px (reflow, WCAG 1.4.10)")
+    return found
 
 
 def _answer_with_the_keyboard(page, where: str, role: str) -> list[str]:  # type: ignore[no-untyped-def]
