@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rapport.accounts.forms import SubmitOnceMixin
 from rapport.accounts.models import CLINICAL_STAFF_ROLES, User, language_choices
@@ -145,7 +146,11 @@ class CaseloadFilterForm(CaseloadSearchForm):
 
     status = forms.ChoiceField(
         required=False,
-        choices=[("open", _("Open")), ("closed", _("Closed")), ("all", _("All"))],
+        choices=[
+            ("open", pgettext_lazy("episodes", "Open")),
+            ("closed", pgettext_lazy("episodes", "Closed")),
+            ("all", pgettext_lazy("episodes", "All")),
+        ],
         label=_("Episodes"),
     )
     since = forms.DateField(
