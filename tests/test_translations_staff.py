@@ -62,6 +62,7 @@ STAFF_TEMPLATES = (
     "reports/letter_form.html",
     "trajectories/client_panel.html",
     "trajectories/episode.html",
+    "trajectories/overview.html",
     "trajectories/settings.html",
     "trajectories/rate_cell.html",
     "exposure/client_panel.html",
