@@ -194,7 +194,7 @@ def test_the_close_page_offers_the_reasons_and_today_as_the_end_date(cast, web_a
     form = response.context["form"]
     assert form.initial["end_date"] == timezone.localdate()
     for _, label in ClosureReason.choices:
-        assert label in response.text
+        assert str(label) in response.text
 
 
 def test_opening_the_close_page_closes_nothing_and_cancels_nothing(cast, web_as):

@@ -38,7 +38,7 @@ class EmailAuthenticationForm(AuthenticationForm):
 
 class TokenForm(forms.Form):
     token = forms.RegexField(
-        label="Six-digit code",
+        label=_("Six-digit code"),
         regex=r"^\d{6}$",
         error_messages={"invalid": "Enter the six digits your authenticator app shows."},
         widget=forms.TextInput(
@@ -49,7 +49,7 @@ class TokenForm(forms.Form):
 
 class EnrolmentCodeForm(forms.Form):
     code = forms.RegexField(
-        label="Code from the email",
+        label=_("Code from the email"),
         regex=r"^\s*\d{6}\s*$",
         error_messages={"invalid": "Enter the six digits from the email."},
         widget=forms.TextInput(
@@ -135,10 +135,10 @@ class ApiTokenForm(SubmitOnceMixin):
     """A new personal access token: its name, its scope and how many days it lives."""
 
     name = forms.CharField(
-        max_length=80, help_text="What the token is for, for example “nightly sync script”."
+        max_length=80, help_text=_("What the token is for, for example “nightly sync script”.")
     )
     scope = forms.ChoiceField(choices=ApiToken.Scope.choices, initial=ApiToken.Scope.READ)
-    days = forms.IntegerField(label="Days it works")
+    days = forms.IntegerField(label=_("Days it works"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

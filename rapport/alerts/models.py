@@ -4,6 +4,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 if TYPE_CHECKING:
     from rapport.care.models import Episode, Session
@@ -30,23 +32,23 @@ class Alert(models.Model):
     """
 
     class Kind(models.TextChoices):
-        RISK = "risk", "Risk question answered"
-        LOW_ALLIANCE = "low_alliance", "Low alliance"
-        ALLIANCE_DROP = "alliance_drop", "Alliance fell"
-        DISAGREEMENT = "disagreement", "Therapist rated the session higher than the client"
-        CHILD_GUARDIAN = "child_guardian_discrepancy", "Young person and guardian disagree"
-        GOALS_LOW = "goals_low", "Goals rated low"
-        CEILING = "ceiling", "Top marks every session"
-        AT_RISK = "at_risk", "At risk of not improving"
-        OFF_TRACK = "off_track", "Off track"
-        DETERIORATION = "deterioration", "Reliably worse than at the start"
-        PLAN_REVIEW = "plan_review", "Plan review due"
-        PLAN_CHANGES = "plan_changes", "Changes to the plan asked for"
+        RISK = "risk", _("Risk question answered")
+        LOW_ALLIANCE = "low_alliance", _("Low alliance")
+        ALLIANCE_DROP = "alliance_drop", _("Alliance fell")
+        DISAGREEMENT = "disagreement", _("Therapist rated the session higher than the client")
+        CHILD_GUARDIAN = "child_guardian_discrepancy", _("Young person and guardian disagree")
+        GOALS_LOW = "goals_low", _("Goals rated low")
+        CEILING = "ceiling", _("Top marks every session")
+        AT_RISK = "at_risk", _("At risk of not improving")
+        OFF_TRACK = "off_track", _("Off track")
+        DETERIORATION = "deterioration", _("Reliably worse than at the start")
+        PLAN_REVIEW = "plan_review", _("Plan review due")
+        PLAN_CHANGES = "plan_changes", _("Changes to the plan asked for")
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        ACKNOWLEDGED = "acknowledged", "Acknowledged"
-        RESOLVED = "resolved", "Resolved"
+        OPEN = "open", pgettext_lazy("alert status", "Open")
+        ACKNOWLEDGED = "acknowledged", pgettext_lazy("alert status", "Acknowledged")
+        RESOLVED = "resolved", pgettext_lazy("alert status", "Resolved")
 
     practice = models.ForeignKey("practices.Practice", on_delete=models.PROTECT, related_name="+")
     client = models.ForeignKey("people.Client", on_delete=models.PROTECT, related_name="alerts")

@@ -82,7 +82,7 @@ class AlertCard:
         if len(statuses) == 1:
             return self.first.get_status_display()
         counts = [
-            f"{sum(a.status == status for a in self.alerts)} {label.lower()}"
+            f"{sum(a.status == status for a in self.alerts)} {str(label).lower()}"
             for status, label in Alert.Status.choices
             if status in statuses
         ]

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from rapport.accounts.forms import SubmitOnceMixin
 from rapport.alliance.models import AllianceSettings, RepairAction, Rupture
@@ -12,12 +13,12 @@ from rapport.ranges import show_ranges
 
 class RuptureForm(SubmitOnceMixin):
     session = forms.ModelChoiceField(queryset=Session.objects.none(), required=False)
-    kind = forms.ChoiceField(choices=Rupture.Kind.choices, label="What it looked like")
+    kind = forms.ChoiceField(choices=Rupture.Kind.choices, label=_("What it looked like"))
     client_words = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="What the client said"
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("What the client said")
     )
     understanding = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Your understanding"
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Your understanding")
     )
 
     def __init__(self, *args: Any, episode: Episode, **kwargs: Any) -> None:
@@ -32,7 +33,7 @@ class RuptureEditForm(forms.ModelForm[Rupture]):
     class Meta:
         model = Rupture
         fields = ["kind", "client_words", "understanding"]
-        labels = {"kind": "What it looked like"}
+        labels = {"kind": _("What it looked like")}
         widgets = {
             "client_words": forms.Textarea(attrs={"rows": 3}),
             "understanding": forms.Textarea(attrs={"rows": 3}),
@@ -40,7 +41,7 @@ class RuptureEditForm(forms.ModelForm[Rupture]):
 
 
 class RepairForm(SubmitOnceMixin):
-    kind = forms.ChoiceField(choices=RepairAction.Kind.choices, label="What you did")
+    kind = forms.ChoiceField(choices=RepairAction.Kind.choices, label=_("What you did"))
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
@@ -62,7 +63,7 @@ class AllianceSettingsForm(forms.ModelForm[AllianceSettings]):
         ]
         # The goals item is judged by its own line only (core.alliance.ITEM_RULE_ITEMS).
         help_texts = {
-            "low_item_value": "Alert when bond, approach or overall (0–10) is at or below this.",
+            "low_item_value": _("Alert when bond, approach or overall (0–10) is at or below this."),
             "goals_item_low": (
                 "The goals item's only line: at or below this suggests a plan review."
             ),

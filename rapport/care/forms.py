@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from rapport.accounts.forms import SubmitOnceMixin
 from rapport.accounts.models import CLINICAL_STAFF_ROLES, User
@@ -12,10 +13,16 @@ from rapport.care.models import ClosureReason, Episode, Modality, Session
 
 
 class SessionScheduleForm(SubmitOnceMixin):
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    start_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), initial=time(9, 0))
-    duration_minutes = forms.IntegerField(min_value=5, max_value=480, initial=50, label="Minutes")
-    modality = forms.ChoiceField(choices=Modality.choices, initial=Modality.IN_PERSON)
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=_("Date"))
+    start_time = forms.TimeField(
+        widget=forms.TimeInput(attrs={"type": "time"}), initial=time(9, 0), label=_("Start time")
+    )
+    duration_minutes = forms.IntegerField(
+        min_value=5, max_value=480, initial=50, label=_("Minutes")
+    )
+    modality = forms.ChoiceField(
+        choices=Modality.choices, initial=Modality.IN_PERSON, label=_("Modality")
+    )
 
     def __init__(self, *args: Any, episode: Episode | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -30,7 +37,12 @@ class SessionRecordForm(forms.ModelForm[Session]):
     class Meta:
         model = Session
         fields = ["attendance", "modality", "duration_minutes", "private_notes"]
-        labels = {"duration_minutes": "Minutes", "private_notes": "Private notes"}
+        labels = {
+            "attendance": _("Attendance"),
+            "modality": _("Modality"),
+            "duration_minutes": _("Minutes"),
+            "private_notes": _("Private notes"),
+        }
         widgets = {
             "attendance": forms.RadioSelect,
             "modality": forms.RadioSelect,
@@ -44,14 +56,16 @@ class SessionRecordForm(forms.ModelForm[Session]):
 
 
 class EpisodeCloseForm(forms.Form):
-    reason = forms.ChoiceField(choices=ClosureReason.choices, label="Reason for closing")
-    end_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    reason = forms.ChoiceField(choices=ClosureReason.choices, label=_("Reason for closing"))
+    end_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=_("End date"))
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Note")
+    )
 
 
 class EpisodeTransferForm(forms.Form):
-    to_clinician = forms.ModelChoiceField(queryset=User.objects.none(), label="New clinician")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Reason")
+    to_clinician = forms.ModelChoiceField(queryset=User.objects.none(), label=_("New clinician"))
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("Reason"))
 
     def __init__(self, *args: Any, episode: Episode, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -61,7 +75,7 @@ class EpisodeTransferForm(forms.Form):
 
 
 class EpisodeStatusForm(forms.Form):
-    status = forms.ChoiceField(choices=[("active", "Active"), ("on_hold", "On hold")])
+    status = forms.ChoiceField(choices=[("active", _("Active")), ("on_hold", _("On hold"))])
 
 
 class EpisodeTeamForm(forms.Form):
@@ -69,7 +83,7 @@ class EpisodeTeamForm(forms.Form):
         queryset=User.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Clinicians working with the primary clinician",
+        label=_("Clinicians working with the primary clinician"),
     )
 
     def __init__(self, *args: Any, episode: Episode, **kwargs: Any) -> None:

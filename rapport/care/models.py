@@ -6,19 +6,20 @@ from typing import ClassVar
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class EpisodeStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    ON_HOLD = "on_hold", "On hold"
-    CLOSED = "closed", "Closed"
+    ACTIVE = "active", _("Active")
+    ON_HOLD = "on_hold", _("On hold")
+    CLOSED = "closed", _("Closed")
 
 
 class ClosureReason(models.TextChoices):
-    COMPLETED = "completed", "Completed"
-    DROPPED_OUT = "dropped_out", "Dropped out"
-    REFERRED_OUT = "referred_out", "Referred out"
-    TRANSFERRED = "transferred", "Transferred"
+    COMPLETED = "completed", _("Completed")
+    DROPPED_OUT = "dropped_out", _("Dropped out")
+    REFERRED_OUT = "referred_out", _("Referred out")
+    TRANSFERRED = "transferred", _("Transferred")
 
 
 class Episode(models.Model):
@@ -89,18 +90,18 @@ class EpisodeTransfer(models.Model):
 
 
 class Modality(models.TextChoices):
-    IN_PERSON = "in_person", "In person"
-    VIDEO = "video", "Video"
-    PHONE = "phone", "Phone"
-    TEXT = "text", "Text / chat"
+    IN_PERSON = "in_person", _("In person")
+    VIDEO = "video", _("Video")
+    PHONE = "phone", _("Phone")
+    TEXT = "text", _("Text / chat")
 
 
 class Attendance(models.TextChoices):
-    SCHEDULED = "scheduled", "Scheduled"
-    ATTENDED = "attended", "Attended"
-    CANCELLED_CLIENT = "cancelled_client", "Cancelled by client"
-    CANCELLED_CLINICIAN = "cancelled_clinician", "Cancelled by clinician"
-    NO_SHOW = "no_show", "Did not attend"
+    SCHEDULED = "scheduled", _("Scheduled")
+    ATTENDED = "attended", _("Attended")
+    CANCELLED_CLIENT = "cancelled_client", _("Cancelled by client")
+    CANCELLED_CLINICIAN = "cancelled_clinician", _("Cancelled by clinician")
+    NO_SHOW = "no_show", _("Did not attend")
 
 
 def when_label(moment: datetime, zone: tzinfo | None = None) -> str:

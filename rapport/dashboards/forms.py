@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from rapport.dashboards.queries import DEFAULT_SORT, SORTS
 
@@ -10,7 +11,7 @@ class SortForm(forms.Form):
         choices=[(key, label) for key, (label, _) in SORTS.items()]
         + [(f"-{key}", f"{label} (reversed)") for key, (label, _) in SORTS.items()],
         required=False,
-        label="Sort by",
+        label=_("Sort by"),
     )
 
     def sort_key(self) -> str:

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from rapport.accounts.forms import SubmitOnceMixin
 from rapport.core import exposure as rules
@@ -30,7 +31,7 @@ class GoalChoiceMixin(forms.Form):
     """The plan goal a ladder serves; shown only when the plan has goals."""
 
     goal_key = forms.TypedChoiceField(
-        label="Plan goal",
+        label=gettext_lazy("Plan goal"),
         required=False,
         coerce=uuid.UUID,
         empty_value=None,
@@ -50,15 +51,17 @@ class GoalChoiceMixin(forms.Form):
 class LadderForm(SubmitOnceMixin, GoalChoiceMixin):
     title = forms.CharField(
         max_length=120,
-        label="What the ladder is about",
-        help_text="In the client's words, e.g. “Travelling by bus again”.",
+        label=gettext_lazy("What the ladder is about"),
+        help_text=gettext_lazy("In the client's words, e.g. “Travelling by bus again”."),
     )
     steps = forms.CharField(
         required=False,
-        label="First steps (optional)",
+        label=gettext_lazy("First steps (optional)"),
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text="One per line: the situation, a comma, the expected distress 0–100. "
-        "They are put easiest first; you can add and reorder steps later.",
+        help_text=gettext_lazy(
+            "One per line: the situation, a comma, the expected distress 0–100. "
+            "They are put easiest first; you can add and reorder steps later."
+        ),
     )
 
     def clean_steps(self) -> list[tuple[str, int]]:
@@ -92,10 +95,12 @@ class LadderEditForm(GoalChoiceMixin, forms.ModelForm[Ladder]):
             "mastery_consecutive",
         ]
         labels = {
-            "title": "What the ladder is about",
-            "mastery_peak_suds": "Mastered at a peak distress of at most",
-            "mastery_fall_percent": "or a fall from the first attempt of at least (%)",
-            "mastery_consecutive": "on this many attempts in a row",
+            "title": gettext_lazy("What the ladder is about"),
+            "mastery_peak_suds": gettext_lazy("Mastered at a peak distress of at most"),
+            "mastery_fall_percent": gettext_lazy(
+                "or a fall from the first attempt of at least (%)"
+            ),
+            "mastery_consecutive": gettext_lazy("on this many attempts in a row"),
         }
 
 
@@ -105,7 +110,7 @@ class StepForm(forms.ModelForm[Step]):
     class Meta:
         model = Step
         fields = ["situation", "expected_suds"]
-        labels = {"situation": "Situation"}
+        labels = {"situation": gettext_lazy("Situation")}
 
 
 class NewStepForm(SubmitOnceMixin, StepForm):
@@ -113,24 +118,31 @@ class NewStepForm(SubmitOnceMixin, StepForm):
 
 
 class AttemptForm(SubmitOnceMixin):
-    step = forms.ModelChoiceField(queryset=Step.objects.none(), label="Step")
+    step = forms.ModelChoiceField(queryset=Step.objects.none(), label=gettext_lazy("Step"))
     practised_on = forms.DateField(
-        label="Date", widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
+        label=gettext_lazy("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        initial=timezone.localdate,
     )
     setting = forms.ChoiceField(
         choices=Attempt.Setting.choices,
         widget=forms.RadioSelect,
-        label="Where",
+        label=gettext_lazy("Where"),
         initial=Attempt.Setting.IN_SESSION,
     )
     anticipated_suds = suds_field("Distress expected beforehand (0–100)")
     peak_suds = suds_field("Highest distress during it (0–100)")
     end_suds = suds_field("Distress at the end (optional)", required=False, help_text="")
     duration_minutes = forms.IntegerField(
-        label="How long (minutes, optional)", min_value=1, max_value=600, required=False
+        label=gettext_lazy("How long (minutes, optional)"),
+        min_value=1,
+        max_value=600,
+        required=False,
     )
     notes = forms.CharField(
-        label="Notes (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("Notes (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def __init__(

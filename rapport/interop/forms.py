@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from rapport.interop.research import REASON_MIN
 
@@ -21,14 +22,14 @@ class ResearchExportForm(forms.Form):
     )
     identified = forms.BooleanField(
         required=False,
-        label="Include names, dates of birth, calendar dates, written answers and record ids",
+        label=_("Include names, dates of birth, calendar dates, written answers and record ids"),
     )
     reason = forms.CharField(
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Why identifiers are needed",
-        help_text="Required for an identified export; kept in the audit trail with the export.",
+        label=_("Why identifiers are needed"),
+        help_text=_("Required for an identified export; kept in the audit trail with the export."),
     )
 
     def clean(self) -> dict[str, Any]:

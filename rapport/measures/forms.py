@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from rapport.accounts.forms import SubmitOnceMixin
 from rapport.core.instruments import MAX_TEXT_LENGTH, Instrument
@@ -61,25 +62,25 @@ def answer_fields(
 
 
 class MeasurePlanForm(SubmitOnceMixin):
-    family = forms.ChoiceField(label="Measure")
-    respondent = forms.ChoiceField(choices=Respondent.choices, label="Who answers")
-    schedule = forms.ChoiceField(choices=Schedule.choices, label="When")
+    family = forms.ChoiceField(label=_("Measure"))
+    respondent = forms.ChoiceField(choices=Respondent.choices, label=_("Who answers"))
+    schedule = forms.ChoiceField(choices=Schedule.choices, label=_("When"))
     every_n = forms.IntegerField(
-        min_value=1, max_value=52, initial=1, label="N (for every N sessions)"
+        min_value=1, max_value=52, initial=1, label=_("N (for every N sessions)")
     )
     lead_hours = forms.IntegerField(
         min_value=0,
         max_value=LEAD_HOURS_MAX,
         initial=LEAD_HOURS_DEFAULT,
-        label="Hours before the session a form from home opens",
-        help_text="For check-ins between sessions or before a video or phone session.",
+        label=_("Hours before the session a form from home opens"),
+        help_text=_("For check-ins between sessions or before a video or phone session."),
     )
     reminders = forms.IntegerField(
         min_value=0,
         max_value=3,
         required=False,
-        label="Reminders if not done",
-        help_text="Leave empty for the practice's setting (shown above).",
+        label=_("Reminders if not done"),
+        help_text=_("Leave empty for the practice's setting (shown above)."),
     )
 
     def __init__(self, *args: Any, families: list[tuple[str, str]], **kwargs: Any) -> None:
@@ -92,8 +93,8 @@ class AcknowledgeForm(forms.Form):
     note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         min_length=5,
-        label="What you did",
-        help_text="For example: phoned the client, did a risk assessment, agreed a safety plan.",
+        label=_("What you did"),
+        help_text=_("For example: phoned the client, did a risk assessment, agreed a safety plan."),
     )
 
 

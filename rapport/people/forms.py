@@ -5,6 +5,8 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rapport.accounts.forms import SubmitOnceMixin
 from rapport.accounts.models import CLINICAL_STAFF_ROLES, User, language_choices
@@ -34,7 +36,7 @@ class ClientForm(forms.ModelForm[Client]):
         ]
         widgets = {"date_of_birth": DateInput(), "address": forms.Textarea(attrs={"rows": 3})}
         help_texts = {
-            "language": "Forms, the portal and emails reach the client in this language.",
+            "language": _("Forms, the portal and emails reach the client in this language."),
             "sms_consent": (
                 "Tick only with the client's own agreement. Texts carry the link to a form and "
                 "never say what it is about; the client can reply STOP at any time."
@@ -73,9 +75,9 @@ class ClientForm(forms.ModelForm[Client]):
 
 class NewClientForm(SubmitOnceMixin, ClientForm):
     primary_clinician = forms.ModelChoiceField(queryset=User.objects.none())
-    start_date = forms.DateField(widget=DateInput(), label="Episode start")
+    start_date = forms.DateField(widget=DateInput(), label=_("Episode start"))
     referral_reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Reason for referral"
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Reason for referral")
     )
 
     class Meta(ClientForm.Meta):
@@ -103,18 +105,18 @@ class GuardianLinkForm(forms.ModelForm[GuardianLink]):
             "is_active",
         ]
         labels = {
-            "may_see_schedule": "May see the appointment schedule",
-            "may_see_plan_summary": "May see shared plan summaries",
-            "may_see_client_answers": "May see the young person's own scores",
-            "may_see_client_free_text": "May see the young person's written answers",
-            "is_active": "Link active",
+            "may_see_schedule": _("May see the appointment schedule"),
+            "may_see_plan_summary": _("May see shared plan summaries"),
+            "may_see_client_answers": _("May see the young person's own scores"),
+            "may_see_client_free_text": _("May see the young person's written answers"),
+            "is_active": _("Link active"),
         }
 
     language = forms.ChoiceField(
         choices=language_choices,
         required=False,
-        label="The guardian's language",
-        help_text="Their forms, portal and emails are in this language.",
+        label=_("The guardian's language"),
+        help_text=_("Their forms, portal and emails are in this language."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -127,8 +129,8 @@ class BreakGlassForm(SubmitOnceMixin):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         min_length=10,
-        label="Why do you need to open this record?",
-        help_text=(
+        label=_("Why do you need to open this record?"),
+        help_text=_(
             "Recorded in the audit trail with your name. Access lasts 60 minutes, read-only;"
             " the clinician's private notes are not shown."
         ),
@@ -136,7 +138,7 @@ class BreakGlassForm(SubmitOnceMixin):
 
 
 class CaseloadSearchForm(forms.Form):
-    q = forms.CharField(required=False, max_length=100, label="Search by name")
+    q = forms.CharField(required=False, max_length=100, label=_("Search by name"))
 
 
 class CaseloadFilterForm(CaseloadSearchForm):
@@ -144,12 +146,16 @@ class CaseloadFilterForm(CaseloadSearchForm):
 
     status = forms.ChoiceField(
         required=False,
-        choices=[("open", "Open"), ("closed", "Closed"), ("all", "All")],
-        label="Episodes",
+        choices=[
+            ("open", pgettext_lazy("episodes", "Open")),
+            ("closed", pgettext_lazy("episodes", "Closed")),
+            ("all", pgettext_lazy("episodes", "All")),
+        ],
+        label=_("Episodes"),
     )
     since = forms.DateField(
         required=False,
-        label="Started since",
+        label=_("Started since"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
@@ -164,18 +170,18 @@ class CaseloadFilterForm(CaseloadSearchForm):
 
 
 class GuardianAddForm(SubmitOnceMixin):
-    full_name = forms.CharField(max_length=200, label="Full name")
-    email = forms.EmailField(label="Email")
+    full_name = forms.CharField(max_length=200, label=_("Full name"))
+    email = forms.EmailField(label=_("Email"))
     relationship = forms.ChoiceField(choices=GuardianLink.Relationship.choices)
     consent_to_treatment = forms.BooleanField(
-        required=False, label="Has consented to the young person's treatment"
+        required=False, label=_("Has consented to the young person's treatment")
     )
     language = forms.ChoiceField(
         choices=language_choices,
         required=False,
         initial="en",
-        label="Their language",
-        help_text="Forms, the portal and emails reach them in this language.",
+        label=_("Their language"),
+        help_text=_("Forms, the portal and emails reach them in this language."),
     )
 
 

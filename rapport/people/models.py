@@ -5,6 +5,7 @@ from typing import Any, ClassVar
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from rapport.accounts.models import LANGUAGE_MAX_LENGTH, Role, User, language_choices
 from rapport.core.ages import AgeBand, age_band
@@ -13,10 +14,10 @@ from rapport.core.text import search_key
 
 
 class ClientStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    WAITING = "waiting", "Waiting list"
-    INACTIVE = "inactive", "Inactive"
-    DISCHARGED = "discharged", "Discharged"
+    ACTIVE = "active", _("Active")
+    WAITING = "waiting", _("Waiting list")
+    INACTIVE = "inactive", _("Inactive")
+    DISCHARGED = "discharged", _("Discharged")
 
 
 class Client(models.Model):
@@ -134,14 +135,14 @@ class GuardianLink(models.Model):
     """A parent or guardian of a child or adolescent client, and what they may see."""
 
     class Relationship(models.TextChoices):
-        MOTHER = "mother", "Mother"
-        FATHER = "father", "Father"
-        PARENT = "parent", "Parent"
-        STEP_PARENT = "step_parent", "Step-parent"
-        GRANDPARENT = "grandparent", "Grandparent"
-        FOSTER_CARER = "foster_carer", "Foster carer"
-        LEGAL_GUARDIAN = "legal_guardian", "Legal guardian"
-        OTHER = "other", "Other"
+        MOTHER = "mother", _("Mother")
+        FATHER = "father", _("Father")
+        PARENT = "parent", _("Parent")
+        STEP_PARENT = "step_parent", _("Step-parent")
+        GRANDPARENT = "grandparent", _("Grandparent")
+        FOSTER_CARER = "foster_carer", _("Foster carer")
+        LEGAL_GUARDIAN = "legal_guardian", _("Legal guardian")
+        OTHER = "other", _("Other")
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="guardian_links")
     guardian = models.ForeignKey(

@@ -11,6 +11,7 @@ from typing import TypedDict
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from rapport.alerts.models import Alert
 from rapport.care.clock import last_attended
@@ -73,26 +74,28 @@ class CaseloadPage:
 
 
 def _label(modality: str | None) -> str | None:
-    return Modality(modality).label if modality else None
+    return str(Modality(modality).label) if modality else None
 
 
 def _flags(episode: Episode, *, stopped_answering: bool = False) -> tuple[str, ...]:
     flags = []
     if episode.at_risk:  # type: ignore[attr-defined]
-        flags.append("Risk")
+        flags.append(gettext("Risk"))
     if episode.open_alerts:  # type: ignore[attr-defined]
         count = episode.open_alerts  # type: ignore[attr-defined]
-        flags.append(f"{count} open alert{'s' if count != 1 else ''}")
+        flags.append(
+            ngettext("%(count)d open alert", "%(count)d open alerts", count) % {"count": count}
+        )
     if episode.plan_changes:  # type: ignore[attr-defined]
-        flags.append("Plan: changes asked for")
+        flags.append(gettext("Plan: changes asked for"))
     if stopped_answering and episode.status != EpisodeStatus.CLOSED:  # closed: nothing to ask
-        flags.append(f"Last {MISSED_IN_A_ROW} forms not completed")
+        flags.append(gettext("Last %(count)d forms not completed") % {"count": MISSED_IN_A_ROW})
     if episode.status == EpisodeStatus.ON_HOLD:
-        flags.append("On hold")
+        flags.append(gettext("On hold"))
     elif episode.status == EpisodeStatus.CLOSED:
-        flags.append("Closed")
+        flags.append(gettext("Closed"))
     elif episode.next_at is None:  # type: ignore[attr-defined]
-        flags.append("No session booked")
+        flags.append(gettext("No session booked"))
     return tuple(flags)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from rapport.accounts.forms import SubmitOnceMixin
 from rapport.care.models import Episode, Modality
@@ -14,22 +15,22 @@ from rapport.plans.models import APPROACH_TAGS, PlanGoal, PlanVersion, Problem
 
 
 class ProblemForm(forms.Form):
-    title = forms.CharField(max_length=120, label="Short title")
+    title = forms.CharField(max_length=120, label=_("Short title"))
     client_words = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="In the client's words"
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("In the client's words")
     )
     description = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Your description"
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Your description")
     )
     onset = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Onset and context"
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Onset and context")
     )
     status = forms.ChoiceField(choices=Problem.Status.choices)
     measure_families = forms.MultipleChoiceField(
         choices=[],
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Measures that follow it",
+        label=_("Measures that follow it"),
     )
 
     def __init__(self, *args: Any, practice_id: int, **kwargs: Any) -> None:
@@ -58,61 +59,63 @@ class EditedSinceMixin(forms.Form):
 class DraftForm(SubmitOnceMixin):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
-        label="Why this version",
+        label=_("Why this version"),
         help_text='For example "first plan, agreed at intake" or "client asked to focus on '
         'sleep first".',
     )
 
 
 class PlanContentForm(EditedSinceMixin, forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why this version")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("Why this version"))
     shared_formulation = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
-        label="Our shared understanding (the client reads this)",
+        label=_("Our shared understanding (the client reads this)"),
     )
     private_formulation = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
-        label="Private formulation notes (never shown to the client or family)",
+        label=_("Private formulation notes (never shown to the client or family)"),
     )
     approach = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="What we will do"
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("What we will do")
     )
     approach_tags = forms.MultipleChoiceField(
         choices=APPROACH_TAGS,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Approaches",
+        label=_("Approaches"),
     )
-    session_frequency = forms.CharField(max_length=60, required=False, label="How often we meet")
+    session_frequency = forms.CharField(max_length=60, required=False, label=_("How often we meet"))
     modality = forms.ChoiceField(choices=[("", "—"), *Modality.choices], required=False)
-    participants = forms.CharField(max_length=200, required=False, label="Who takes part")
-    review_every = forms.IntegerField(min_value=1, max_value=52, label="Review every")
-    review_unit = forms.ChoiceField(choices=PlanVersion.ReviewUnit.choices, label="Unit")
+    participants = forms.CharField(max_length=200, required=False, label=_("Who takes part"))
+    review_every = forms.IntegerField(min_value=1, max_value=52, label=_("Review every"))
+    review_unit = forms.ChoiceField(choices=PlanVersion.ReviewUnit.choices, label=_("Unit"))
     reviewers = forms.ChoiceField(
-        choices=PlanVersion.Reviewers.choices, label="Who reviews and accepts this version"
+        choices=PlanVersion.Reviewers.choices, label=_("Who reviews and accepts this version")
     )
 
 
 class GoalForm(forms.Form):
-    title = forms.CharField(max_length=200, label="Goal, in the client's words")
+    title = forms.CharField(max_length=200, label=_("Goal, in the client's words"))
     problems = forms.ModelMultipleChoiceField(
         queryset=Problem.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
     target_date = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Target date"
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label=_("Target date")
     )
-    benchmark = forms.ChoiceField(choices=PlanGoal.Benchmark.choices, label="How we will know")
-    family = forms.ChoiceField(choices=[], required=False, label="Measure")
-    subscale = forms.CharField(max_length=64, required=False, label="Subscale (optional)")
+    benchmark = forms.ChoiceField(choices=PlanGoal.Benchmark.choices, label=_("How we will know"))
+    family = forms.ChoiceField(choices=[], required=False, label=_("Measure"))
+    subscale = forms.CharField(max_length=64, required=False, label=_("Subscale (optional)"))
     target = forms.FloatField(
         required=False,
-        label="Target",
-        help_text="A score to get below (or reach, where higher is better), a rating, or a count.",
+        label=_("Target"),
+        help_text=_(
+            "A score to get below (or reach, where higher is better), a rating, or a count."
+        ),
     )
     count_direction = forms.ChoiceField(
-        choices=PlanGoal.CountDirection.choices, label="For counts: the target is"
+        choices=PlanGoal.CountDirection.choices, label=_("For counts: the target is")
     )
 
     def __init__(self, *args: Any, episode: Episode, **kwargs: Any) -> None:
@@ -146,12 +149,12 @@ class GoalEditForm(EditedSinceMixin, GoalForm):
 
 class GoalRatingForm(SubmitOnceMixin):
     goal_key = forms.UUIDField(widget=forms.HiddenInput)
-    value = forms.IntegerField(min_value=0, max_value=10, label="Rating (0–10)")
+    value = forms.IntegerField(min_value=0, max_value=10, label=_("Rating (0–10)"))
 
 
 class BehaviourCountForm(SubmitOnceMixin):
     goal_key = forms.UUIDField(widget=forms.HiddenInput)
-    count = forms.IntegerField(min_value=0, max_value=100000, label="Count")
+    count = forms.IntegerField(min_value=0, max_value=100000, label=_("Count"))
 
 
 class DecisionForm(forms.Form):
@@ -170,7 +173,7 @@ class DecisionForm(forms.Form):
 class InSessionAnswerForm(DecisionForm):
     """The client's (or guardian's) answer given in session, recorded by the therapist."""
 
-    party = forms.ChoiceField(choices=[], label="Whose answer")
+    party = forms.ChoiceField(choices=[], label=_("Whose answer"))
 
     field_order = ["party", "comment"]
 
@@ -189,19 +192,21 @@ class ChangesReplyForm(SubmitOnceMixin):
         widget=forms.Textarea(attrs={"rows": 3}),
         min_length=3,
         max_length=4000,
-        label="Your answer (they read it in the portal)",
+        label=_("Your answer (they read it in the portal)"),
     )
 
 
 class ReviewForm(SubmitOnceMixin):
-    working = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="What is working")
+    working = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("What is working"))
     not_working = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="What is not working"
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("What is not working")
     )
     changes = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="What we will change"
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("What we will change")
     )
-    revise = forms.BooleanField(required=False, label="Start a new plan version from this review")
+    revise = forms.BooleanField(
+        required=False, label=_("Start a new plan version from this review")
+    )
 
 
 class ReorderForm(forms.Form):

@@ -14,6 +14,7 @@ from typing import ClassVar
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from rapport.accounts.models import Role, User
 from rapport.care.models import Modality
@@ -36,10 +37,10 @@ class Problem(models.Model):
     """One difficulty on an episode's problem list, in the client's words and the clinician's."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        IMPROVING = "improving", "Improving"
-        RESOLVED = "resolved", "Resolved"
-        DROPPED = "dropped", "Dropped"
+        ACTIVE = "active", _("Active")
+        IMPROVING = "improving", _("Improving")
+        RESOLVED = "resolved", _("Resolved")
+        DROPPED = "dropped", _("Dropped")
 
     episode = models.ForeignKey("care.Episode", on_delete=models.PROTECT, related_name="problems")
     title = models.CharField(max_length=120)
@@ -85,12 +86,12 @@ class PlanVersion(models.Model):
     """One version of an episode's treatment plan."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PROPOSED = "proposed", "Proposed to the client"
-        ACCEPTED = "accepted", "Accepted"
-        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        DRAFT = "draft", _("Draft")
+        PROPOSED = "proposed", _("Proposed to the client")
+        ACCEPTED = "accepted", _("Accepted")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
         # A later version was proposed before anyone answered this one: it can't be answered.
-        SUPERSEDED = "superseded", "Replaced before an answer"
+        SUPERSEDED = "superseded", _("Replaced before an answer")
 
     class Reviewers(models.TextChoices):
         CLIENT = "client", "The client"

@@ -4,6 +4,7 @@ import zoneinfo
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from rapport.accounts.models import Role, User
 from rapport.practices.models import Practice, Team
@@ -16,7 +17,7 @@ class PracticeSettingsForm(forms.ModelForm[Practice]):
     urgent_escalation_minutes = forms.IntegerField(
         min_value=5,
         max_value=1440,
-        label="Escalate unacknowledged urgent alerts after (minutes)",
+        label=_("Escalate unacknowledged urgent alerts after (minutes)"),
         help_text=Practice._meta.get_field("urgent_escalation_minutes").help_text,
     )
 
@@ -36,14 +37,16 @@ class PracticeSettingsForm(forms.ModelForm[Practice]):
             "urgent_escalation_minutes",
         ]
         labels = {
-            "duty_contact_email": "Duty contact email",
-            "link_lead_hours": "Send a form's link this many hours before a video or phone session",
-            "link_reminder_hours": "First reminder, hours before the session",
-            "link_valid_hours": "A link works for (hours)",
-            "link_reminders": "Reminders for a form not yet done",
-            "link_reminder_every_hours": "Hours between reminders",
-            "quiet_from_hour": "Quiet hours: from (hour of the day)",
-            "quiet_until_hour": "Quiet hours: until (hour of the day)",
+            "duty_contact_email": _("Duty contact email"),
+            "link_lead_hours": _(
+                "Send a form's link this many hours before a video or phone session"
+            ),
+            "link_reminder_hours": _("First reminder, hours before the session"),
+            "link_valid_hours": _("A link works for (hours)"),
+            "link_reminders": _("Reminders for a form not yet done"),
+            "link_reminder_every_hours": _("Hours between reminders"),
+            "quiet_from_hour": _("Quiet hours: from (hour of the day)"),
+            "quiet_until_hour": _("Quiet hours: until (hour of the day)"),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from rapport.accounts.forms import SubmitOnceMixin
 from rapport.reports.models import NAME_MAX, RECOMMENDATIONS_MAX
@@ -8,13 +9,13 @@ from rapport.reports.models import NAME_MAX, RECOMMENDATIONS_MAX
 
 class LetterForm(SubmitOnceMixin):
     addressee = forms.CharField(
-        label="To (the referrer's name)",
+        label=_("To (the referrer's name)"),
         max_length=NAME_MAX,
-        help_text="The person who referred the client, or who will carry on their care.",
+        help_text=_("The person who referred the client, or who will carry on their care."),
     )
-    organisation = forms.CharField(label="Organisation", max_length=NAME_MAX, required=False)
+    organisation = forms.CharField(label=_("Organisation"), max_length=NAME_MAX, required=False)
     recommendations = forms.CharField(
-        label="Recommendations",
+        label=_("Recommendations"),
         max_length=RECOMMENDATIONS_MAX,
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=(

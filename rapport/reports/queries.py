@@ -608,7 +608,7 @@ def _alerts_of_month(practice: Practice, month: Month) -> AlertsOfMonth:
         .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=month.end))
         .values_list("kind", flat=True)
     )
-    labels = dict(Alert.Kind.choices)
+    labels = {kind: str(label) for kind, label in Alert.Kind.choices}
     by_kind: dict[str, int] = defaultdict(int)
     for kind in late:
         by_kind[labels.get(kind, kind)] += 1
