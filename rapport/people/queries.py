@@ -13,8 +13,8 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from rapport.alerts.models import Alert
-from rapport.care.clock import last_attended
-from rapport.care.models import Attendance, Episode, EpisodeStatus, Modality, Session
+from rapport.care.clock import last_attended, therapy_sessions
+from rapport.care.models import Attendance, Episode, EpisodeStatus, Modality
 from rapport.care.queries import unrecorded_counts
 from rapport.core.completion import MISSED_IN_A_ROW
 from rapport.core.text import search_key
@@ -132,7 +132,8 @@ def caseload_rows(episode_ids: list[int], *, order: Sequence[str] = BY_CLIENT) -
     if not episode_ids:
         return []
     now = timezone.now()
-    upcoming = Session.objects.filter(
+    # A consultation with a possible new therapist is not the next session of this therapy.
+    upcoming = therapy_sessions().filter(
         episode=OuterRef("pk"), attendance=Attendance.SCHEDULED, scheduled_start__gte=now
     ).order_by("scheduled_start")
     past = last_attended(OuterRef("pk"), before=now)
