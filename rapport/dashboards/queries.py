@@ -114,9 +114,11 @@ def dashboard_rows(
     """Rows for the open episodes among `episodes` (narrowed to `within` when given)."""
     now = timezone.now()
     # A consultation with a possible new therapist is not the next session of this therapy.
-    upcoming = therapy_sessions().filter(
-        episode=OuterRef("pk"), attendance=Attendance.SCHEDULED, scheduled_start__gte=now
-    ).order_by("scheduled_start")
+    upcoming = (
+        therapy_sessions()
+        .filter(episode=OuterRef("pk"), attendance=Attendance.SCHEDULED, scheduled_start__gte=now)
+        .order_by("scheduled_start")
+    )
     past = last_attended(OuterRef("pk"), before=now)
     if within is not None:
         episodes = episodes.filter(pk__in=within)

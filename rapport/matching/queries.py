@@ -528,3 +528,35 @@ def offered_candidates(fit_check: FitCheck) -> list[tuple[User, list[str], list[
         for row in fit_check.offered
         if int(row["clinician"]) in users
     ]
+
+
+def _has(values: list[str], wanted: str) -> bool:
+    want = wanted.strip().casefold()
+    return any(want == v.casefold() or want in v.casefold().split() for v in values)
+
+
+def directory(practice_id: int, filters: dict[str, Any]) -> list[TherapistProfile]:
+    """The practice's therapist profiles matching the directory's filters. A characteristic
+    filter keeps only therapists who consented to show theirs and match it."""
+    found = []
+    for profile in practice_profiles(practice_id):
+        if filters.get("language") and not _has(profile.languages, filters["language"]):
+            continue
+        if filters.get("approach") and not _has(profile.approaches, filters["approach"]):
+            continue
+        if filters.get("population") and filters["population"] not in profile.populations:
+            continue
+        if filters.get("modality") and filters["modality"] not in profile.modalities:
+            continue
+        if filters.get("day") and filters["day"] not in profile.days:
+            continue
+        if filters.get("open_places") and profile.capacity <= 0:
+            continue
+        shown = profile.share_characteristics
+        if any(
+            filters.get(name) and not (shown and _has([getattr(profile, name)], filters[name]))
+            for name in cand.CHARACTERISTICS
+        ):
+            continue
+        found.append(profile)
+    return found

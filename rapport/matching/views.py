@@ -23,6 +23,7 @@ from rapport.care.models import Episode
 from rapport.core import fit_check as fit_rules
 from rapport.http import AuthenticatedHttpRequest
 from rapport.matching import queries
+from rapport.matching.candidate_views import candidates_section
 from rapport.matching.forms import (
     PREFERENCE_CHOICES,
     ClientPreferencesForm,
@@ -288,6 +289,8 @@ def fit_check_detail(request: AuthenticatedHttpRequest, fit_check_id: int) -> Ht
             action = fit_rules.Action(str(form.data.get("action", "")))
         except ValueError:
             return HttpResponseBadRequest("Approve, decline or close.")
+        if action not in steps:  # choosing has its own form and route
+            return HttpResponseBadRequest("Approve, decline or close.")
         allowed, service, done = steps[action]
         if not allowed:
             raise PermissionDenied("You cannot do this with this fit check.")
@@ -306,6 +309,7 @@ def fit_check_detail(request: AuthenticatedHttpRequest, fit_check_id: int) -> Ht
         "may": may,
         "form": form,
         "preferences": _preference_words(fit_check.episode.client),
+        "candidates": candidates_section(user, fit_check) if may.coordinate else None,
     }
     return render(request, "matching/fit_check.html", context)
 

@@ -133,9 +133,11 @@ def caseload_rows(episode_ids: list[int], *, order: Sequence[str] = BY_CLIENT) -
         return []
     now = timezone.now()
     # A consultation with a possible new therapist is not the next session of this therapy.
-    upcoming = therapy_sessions().filter(
-        episode=OuterRef("pk"), attendance=Attendance.SCHEDULED, scheduled_start__gte=now
-    ).order_by("scheduled_start")
+    upcoming = (
+        therapy_sessions()
+        .filter(episode=OuterRef("pk"), attendance=Attendance.SCHEDULED, scheduled_start__gte=now)
+        .order_by("scheduled_start")
+    )
     past = last_attended(OuterRef("pk"), before=now)
     episodes = (
         _with_attention(Episode.objects.filter(pk__in=episode_ids))
