@@ -240,11 +240,15 @@ def awaiting_approval(user: User) -> QuerySet[FitCheck]:
 
 
 def therapist_fit_checks(episode: Episode) -> list[FitCheck]:
-    """The episode's fit checks its staff see: all but the private ones, newest first."""
+    """The episode's fit checks its staff see, newest first: all but the private ones, and a
+    private one once a new therapist is chosen (the current therapist learns of the change
+    then, and of the reason only if the client allowed: the template's rule)."""
     return [
         fit_check
-        for fit_check in episode.fit_checks.select_related("requested_by", "decided_by")
-        if not fit_check.is_private
+        for fit_check in episode.fit_checks.select_related(
+            "requested_by", "decided_by", "chosen_clinician"
+        )
+        if not fit_check.is_private or fit_check.chosen_clinician_id is not None
     ][:5]
 
 
