@@ -73,6 +73,10 @@ CLIENT_FACING_TEMPLATES = (
     "reports/_goals.html",
     "reports/_helped.html",
     "reports/download.html",
+    # Choosing a new therapist, and the client's own preferences about one.
+    "matching/portal_choose.html",
+    "matching/portal_preferences.html",
+    "matching/portal_links.html",
 )
 
 TAG = re.compile(r"<[^>]*>")

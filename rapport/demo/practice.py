@@ -446,7 +446,7 @@ def build_demo_practice(*, today: date | None = None, seed: int = 7) -> DemoSumm
     )
     # After the trajectories' refit: the demo's expected courses and alerts stay those of the
     # practice's own clinicians (a later refit includes these, whose courses are alike).
-    former_staff = build_demo_former_staff(practice=practice, today=today, seed=seed)
+    former_staff = build_demo_former_staff(practice=practice, plan=plan, today=today, seed=seed)
     reviews = build_demo_review(episodes=episodes, today=today)
     fit_checks = build_demo_fit_check(episodes=episodes, today=today)
     dashboards = build_demo_dashboards(practice=practice)  # last: it reads all the above
