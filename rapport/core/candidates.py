@@ -210,12 +210,14 @@ def rank(
     evidence: Mapping[int, Mapping[str, Evidence]],
     preferences_only: bool,
     why_preferences_only: str = "",
+    domain_words: Mapping[str, str] | None = None,
 ) -> Ranking:
     """Rank the practice's therapists for a client (see the module's notes).
 
     `evidence` is each therapist's labels by domain from the practice's model;
     `preferences_only` is the model's own verdict (with its reason); `elevated` the client's
-    elevated domains, most elevated first (elevated_domains)."""
+    elevated domains, most elevated first (elevated_domains); `domain_words` names domains in
+    the reasons."""
     wanted = [p for p in preferences if p.value.strip()]
     musts = [p for p in wanted if p.must]
     prefers = [p for p in wanted if not p.must]
@@ -247,7 +249,8 @@ def rank(
         cautions: tuple[tuple[str, Evidence], ...] = ()
         if not preferences_only:
             tier, strengths, cautions = _tier(elevated, mine)
-            reasons.insert(0, TIER_REASONS[tier].format(domain=elevated[0]))
+            top = (domain_words or {}).get(elevated[0], elevated[0])
+            reasons.insert(0, TIER_REASONS[tier].format(domain=top))
         candidates.append(
             Candidate(
                 therapist=t,

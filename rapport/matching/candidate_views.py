@@ -23,7 +23,7 @@ from rapport.matching import queries
 from rapport.matching.forms import ChooseForm, ConsultationForm, DirectoryFilterForm, OfferForm
 from rapport.matching.models import ClientPreference, FitCheck
 from rapport.matching.services import consultation_book, fit_check_choose, fit_check_offer
-from rapport.matching.words import CAUTION_WORDS, strength_badges
+from rapport.matching.words import CAUTION_WORDS, domain_name, strength_badges
 from rapport.web import run_form
 
 
@@ -72,13 +72,15 @@ def candidates_section(user: User, fit_check: FitCheck) -> dict[str, Any]:
                 met=[f"{_kind_words(p)}: {p.value}" for p in c.met],
                 badges=strength_badges(c.strengths),
                 cautions=[
-                    f"{domain}: {CAUTION_WORDS} (80 % interval {e.lower:+.2f} to {e.upper:+.2f})"
+                    f"{domain_name(domain)}: {CAUTION_WORDS} "
+                    f"(80 % interval {e.lower:+.2f} to {e.upper:+.2f})"
                     for domain, e in c.cautions
                 ]
                 if supervisor
                 else [],
                 evidence=[
-                    f"{domain}: {e.label.value}, n = {e.n}, estimate {e.estimate:+.2f} "
+                    f"{domain_name(domain)}: {e.label.value}, n = {e.n}, "
+                    f"estimate {e.estimate:+.2f} "
                     f"(80 % interval {e.lower:+.2f} to {e.upper:+.2f})"
                     for domain, e in c.evidence
                 ]
@@ -95,6 +97,10 @@ def candidates_section(user: User, fit_check: FitCheck) -> dict[str, Any]:
     )
     return {
         "ranking": ranking,
+        "elevated": [domain_name(d) for d in ranking.elevated],
+        "stated": fit_check.episode.client.therapist_preferences.exclude(
+            strength=ClientPreference.Strength.NO_MATTER
+        ).exists(),
         "rows": rows,
         "supervisor": supervisor,
         "offer_form": OfferForm(),
@@ -206,4 +212,10 @@ def directory(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = DirectoryFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     profiles = queries.directory(request.user.staff_practice_id, filters)
-    return render(request, "matching/directory.html", {"form": form, "profiles": profiles})
+    context = {
+        "form": form,
+        "profiles": profiles,
+        "characteristics": sorted(cand.CHARACTERISTICS),
+        "characteristics_used": any(filters.get(name) for name in cand.CHARACTERISTICS),
+    }
+    return render(request, "matching/directory.html", context)

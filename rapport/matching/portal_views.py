@@ -21,13 +21,14 @@ from rapport.audit.services import audit_record
 from rapport.core import fit_check as fit_rules
 from rapport.http import AuthenticatedHttpRequest
 from rapport.matching.forms import (
+    PORTAL_PREFERENCE_CHOICES,
     PORTAL_PREFERENCE_LABELS,
     ChooseForm,
     ClientPreferencesForm,
     PortalFitCheckForm,
     PortalPreferencesForm,
 )
-from rapport.matching.models import FitCheck
+from rapport.matching.models import ClientPreference, FitCheck, TherapistProfile
 from rapport.matching.queries import offered_candidates
 from rapport.matching.services import client_preferences_set, fit_check_choose, fit_check_request
 from rapport.matching.words import strength_badges
@@ -159,10 +160,22 @@ def portal_choose(request: AuthenticatedHttpRequest, fit_check_id: int) -> HttpR
         return saved
     audit_record(actor=user, action="portal_read", obj=fit_check, client_id=client.pk)
     labels = PORTAL_PREFERENCE_LABELS
-    rows = [
-        (therapist, strength_badges(strengths), [labels[k] for k in met if k in labels])
-        for therapist, strengths, met in offered
-    ]
+    ways = dict(PORTAL_PREFERENCE_CHOICES[ClientPreference.Kind.MODALITY])
+    profiles = {
+        p.user_id: p for p in TherapistProfile.objects.filter(user__in=[u for u, _s, _m in offered])
+    }
+    rows = []
+    for therapist, strengths, met in offered:
+        mine = profiles.get(therapist.pk)
+        rows.append(
+            (
+                therapist,
+                strength_badges(strengths),
+                [labels[k] for k in met if k in labels],
+                ", ".join(mine.languages) if mine else "",
+                ", ".join(str(ways.get(m, m)) for m in mine.modalities) if mine else "",
+            )
+        )
     context = {
         "client": client,
         "link": client.guardian_link_for(user),

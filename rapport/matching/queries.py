@@ -38,6 +38,7 @@ from rapport.matching.models import (
     StuckCaseReview,
     TherapistProfile,
 )
+from rapport.matching.words import DOMAIN_NAMES
 from rapport.measures.models import Response
 from rapport.measures.registry import outcome_families
 from rapport.measures.reliable import change_rule
@@ -509,6 +510,7 @@ def fit_check_candidates(fit_check: FitCheck, *, today: date | None = None) -> c
         evidence=evidence,
         preferences_only=preferences_only,
         why_preferences_only=why,
+        domain_words=DOMAIN_NAMES,
     )
 
 

@@ -27,3 +27,15 @@ def strength_badge(domain: str) -> Any:
 
 def strength_badges(domains: list[str] | tuple[str, ...]) -> list[Any]:
     return [strength_badge(d) for d in domains]
+
+
+# Staff pages name an outcome domain by what it measures and the measure's name.
+DOMAIN_NAMES = {
+    "phq9": "low mood (PHQ-9)",
+    "gad7": "anxiety (GAD-7)",
+    "checkin": "everyday life (check-in)",
+}
+
+
+def domain_name(domain: str) -> str:
+    return DOMAIN_NAMES.get(domain, domain)
