@@ -31,7 +31,7 @@ from rapport.matching.forms import (
 from rapport.matching.models import ClientPreference, FitCheck, TherapistProfile
 from rapport.matching.queries import offered_candidates
 from rapport.matching.services import client_preferences_set, fit_check_choose, fit_check_request
-from rapport.matching.words import strength_badges
+from rapport.matching.wording import strength_badges
 from rapport.web import run_form
 
 

@@ -38,7 +38,7 @@ from rapport.matching.models import (
     StuckCaseReview,
     TherapistProfile,
 )
-from rapport.matching.words import DOMAIN_NAMES
+from rapport.matching.wording import DOMAIN_NAMES
 from rapport.measures.models import Response
 from rapport.measures.registry import outcome_families
 from rapport.measures.reliable import change_rule

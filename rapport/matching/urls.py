@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rapport.matching import candidate_views, portal_views, views
+from rapport.matching import portal_views, views
 
 app_name = "matching"
 
@@ -20,20 +20,20 @@ urlpatterns = [
     path("fit-checks/<int:fit_check_id>/", views.fit_check_detail, name="fit_check"),
     path(
         "fit-checks/<int:fit_check_id>/offer/",
-        candidate_views.fit_check_offer_view,
+        views.fit_check_offer_view,
         name="fit_check_offer",
     ),
     path(
         "fit-checks/<int:fit_check_id>/choose/",
-        candidate_views.fit_check_choose_view,
+        views.fit_check_choose_view,
         name="fit_check_choose",
     ),
     path(
         "fit-checks/<int:fit_check_id>/consultation/",
-        candidate_views.consultation_new,
+        views.consultation_new,
         name="consultation_new",
     ),
-    path("therapists/", candidate_views.directory, name="directory"),
+    path("therapists/", views.directory, name="directory"),
     path("manage/fit-checks/", views.fit_settings, name="fit_settings"),
     path(
         "portal/clients/<int:client_id>/fit-check/",
