@@ -129,7 +129,13 @@ class Session(models.Model):
     attendance = models.CharField(
         max_length=24, choices=Attendance.choices, default=Attendance.SCHEDULED
     )
-    kind = models.CharField(max_length=16, choices=SessionKind.choices, default=SessionKind.THERAPY)
+    # A database default too: bulk loaders that write rows directly get therapy sessions.
+    kind = models.CharField(
+        max_length=16,
+        choices=SessionKind.choices,
+        default=SessionKind.THERAPY,
+        db_default=SessionKind.THERAPY,
+    )
     private_notes = models.TextField(
         blank=True,
         help_text=(
