@@ -541,6 +541,9 @@ class FitCheckAccess:
     see: bool = False
     approve: bool = False
     close: bool = False
+    # Find candidates, offer them, book consultations, choose for the client: the coordinator,
+    # never someone caring for the client now, while the fit check is with the coordinator.
+    coordinate: bool = False
 
 
 def fit_check_access(user: User, fit_check: Any, *, coordinators: str) -> FitCheckAccess:
@@ -558,9 +561,12 @@ def fit_check_access(user: User, fit_check: Any, *, coordinators: str) -> FitChe
     current = _cares_for_episode(user, episode)
     coordinator = is_fit_check_coordinator(user, episode.practice_id, coordinators)
     reached = fit_check.sent_to_coordinator_at is not None
+    coordinate = coordinator and not current and fit_check.choosing
     if fit_check.is_private:
         see = coordinator and not current
-        return FitCheckAccess(see=see, close=see and fit_check.with_coordinator)
+        return FitCheckAccess(
+            see=see, close=see and fit_check.with_coordinator, coordinate=coordinate
+        )
     supervises = team_episodes(user).filter(pk=episode.pk).exists()
     approve = (
         supervises
@@ -569,7 +575,19 @@ def fit_check_access(user: User, fit_check: Any, *, coordinators: str) -> FitChe
     )
     close = (coordinator and fit_check.with_coordinator) or (current and fit_check.status == "open")
     see = _in_care_of(user, episode.client_id) or (coordinator and reached)
-    return FitCheckAccess(see=see, approve=approve, close=close)
+    return FitCheckAccess(see=see, approve=approve, close=close, coordinate=coordinate and reached)
+
+
+def may_choose_in_portal(user: User, fit_check: Any) -> bool:
+    """Who chooses among the candidates offered, in the portal: whoever asked for the fit check
+    there, or, for a therapist's request the client asked for, whoever may ask in the portal
+    for this client (the client unless a child; a guardian of a minor)."""
+    client: Client = fit_check.episode.client
+    if not may_request_fit_check_from_portal(user, client):
+        return False
+    if fit_check.starter == "therapist":
+        return bool(fit_check.client_asked)
+    return bool(fit_check.requested_by_id == user.pk)
 
 
 def fit_check_deny(user: User, model: type[Model], pk: int) -> Http404:

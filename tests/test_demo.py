@@ -19,9 +19,13 @@ from rapport.audit.models import AuditEvent
 from rapport.care.models import Attendance, Episode, EpisodeStatus, EpisodeTransfer, Session
 from rapport.core.ages import AgeBand, age_band
 from rapport.core.instruments import score, validate_answers
+from rapport.core.matching import Label
 from rapport.core.suddengains import sudden_gains
+from rapport.demo.candidates import FORMER_STAFF, plan_former_staff
 from rapport.demo.history import plan_history
 from rapport.demo.practice import DEMO_PASSWORD, DemoSummary, plan_demo
+from rapport.matching.models import TherapistProfile
+from rapport.matching.queries import practice_effectiveness
 from rapport.measures.models import Assignment, Response
 from rapport.measures.registry import get_instrument
 from rapport.people.models import Client, GuardianLink
@@ -74,11 +78,15 @@ def test_demo_creates_forty_clients_with_guardians_for_the_young_ones(demo: Demo
     assert all(TODAY.year - 71 <= c.date_of_birth.year <= TODAY.year - 19 for c in adults)
 
     staff = Counter(
-        User.objects.filter(practice=demo.practice, role__in=STAFF_ROLES).values_list(
-            "role", flat=True
-        )
+        User.objects.filter(
+            practice=demo.practice, role__in=STAFF_ROLES, is_active=True
+        ).values_list("role", flat=True)
     )
     assert staff == {Role.ADMIN: 1, Role.SUPERVISOR: 1, Role.CLINICIAN: 3}
+    # Colleagues who have left, whose former clients let the effectiveness model speak.
+    former = User.objects.filter(practice=demo.practice, is_active=False, role=Role.CLINICIAN)
+    assert former.count() == len(FORMER_STAFF)
+    assert not any(user.has_usable_password() for user in former)
     assert demo.practice.teams.get().supervisor == _user("supervisor")
     assert demo.practice.is_demo
     current = Episode.objects.filter(client__in=clients)
@@ -177,7 +185,8 @@ def test_demo_is_deterministic_for_a_seed(demo: DemoSummary) -> None:
     names = set(Client.objects.filter(practice=demo.practice).values_list("full_name", flat=True))
     plan = plan_demo(seed=7, today=TODAY)
     former = plan_history(plan=plan, today=TODAY, seed=7)
-    assert names == {spec.full_name for spec in plan} | {f.full_name for f in former}
+    colleagues = plan_former_staff(plan=plan, today=TODAY, seed=7)
+    assert names == {spec.full_name for spec in plan} | {f.full_name for f in former + colleagues}
     assert plan_demo(seed=7, today=TODAY) == plan_demo(seed=7, today=TODAY)
     assert plan_demo(seed=8, today=TODAY) != plan_demo(seed=7, today=TODAY)
 
@@ -506,3 +515,18 @@ def test_demo_has_one_completed_handoff_that_moved_the_episode(demo: DemoSummary
     assert demo.counts["handoffs"] == 1 and handoff.status == "completed"
     assert handoff.episode.primary_clinician == handoff.to_clinician
     assert handoff.shared_items == {"measures", "plan"} and handoff.summary_read_at
+
+
+def test_the_demo_has_a_profile_for_every_therapist_and_a_strength_in_depression(
+    demo: DemoSummary,
+) -> None:
+    active = User.objects.filter(practice=demo.practice, is_active=True)
+    therapists = active.filter(role__in=[Role.CLINICIAN, Role.SUPERVISOR])
+    profiles = TherapistProfile.objects.filter(user__in=therapists)
+    assert profiles.count() == therapists.count() and all(p.capacity > 0 for p in profiles)
+
+    result = practice_effectiveness(demo.practice.pk)
+
+    assert result is not None and not result.preferences_only
+    strengths = [e for e in result.effects if e.label is Label.STRENGTH and e.domain == "phq9"]
+    assert any(therapists.filter(pk=int(e.therapist)).exists() for e in strengths)

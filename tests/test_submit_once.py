@@ -54,6 +54,7 @@ SUBMIT_ONCE = {
     "matching:portal_fit_check": "adolescent_client",
     # One handoff per fit check: a repeat returns the one begun.
     "matching:handoff_new": "supervisor",
+    "matching:consultation_new": "supervisor",
     "accounts:api_tokens": "clinician",
 }
 
@@ -83,6 +84,13 @@ ONCE_BY_NATURE = {
     "matching:handoff": "supervisor",
     # The client's answer on one handoff: a repeat sets the same items.
     "matching:portal_handoff": "adult_client",
+    # The offer is a field of the fit check: a repeat stores the same offer.
+    "matching:fit_check_offer": "supervisor",
+    # A choice once: a repeat of the same choice finds it made and stores nothing.
+    "matching:fit_check_choose": "supervisor",
+    "matching:portal_choose": "adult_client",
+    # One preference of each kind per client, as on the staff page.
+    "matching:portal_preferences": "adult_client",
 }
 
 # API writes carried out once per Idempotency-Key (a header, not a form's key): the same key
@@ -190,6 +198,7 @@ NOT_A_CREATE = {
     "dashboards:practice": "a page",
     "dashboards:refresh": "recomputes (replaces) the dashboard figures",
     "matching:fit_checks": "a page",
+    "matching:directory": "a page",
     "matching:fit_settings": "edits the practice's settings (one row per practice)",
     "accounts:api_token_revoke": "revokes a token once; a repeat finds it revoked",
     "api:openapi-json": "a document",

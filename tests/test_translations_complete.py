@@ -78,6 +78,10 @@ CLIENT_FACING_TEMPLATES = (
     "reports/discharge.html",
     # On every page of a signed-in staff member, the client's in client mode.
     "accounts/idle_warning.html",
+    # Choosing a new therapist, and the client's own preferences about one.
+    "matching/portal_choose.html",
+    "matching/portal_preferences.html",
+    "matching/portal_links.html",
 )
 
 TAG = re.compile(r"<[^>]*>")

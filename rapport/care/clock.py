@@ -8,6 +8,9 @@ Three rules, each for its own question, so they may rightly give different numbe
   hide a session the client plainly took part in). Charts and trajectories count these.
 - attended: recorded as attended. The plan's review schedule counts these, and "last session"
   on the caseload and dashboard is the last of them.
+No rule counts a consultation (SessionKind.CONSULTATION: a client meeting a possible new
+therapist): it is not a session of the therapy, so it has no number and no forms, and takes no
+part in attendance, the alliance's recent sessions or dose figures.
 """
 
 from __future__ import annotations
@@ -17,14 +20,19 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from rapport.care.models import Attendance, Episode, Session
+from rapport.care.models import Attendance, Episode, Session, SessionKind
 
 CANCELLED = (Attendance.CANCELLED_CLIENT, Attendance.CANCELLED_CLINICIAN)
 
 
+def therapy_sessions() -> QuerySet[Session]:
+    """Every session of the therapy itself: consultations are never counted."""
+    return Session.objects.filter(kind=SessionKind.THERAPY)
+
+
 def booked_sessions(**within: Any) -> QuerySet[Session]:
     """Sessions not cancelled (scheduled, attended or missed), narrowed by `within` lookups."""
-    return Session.objects.filter(**within).exclude(attendance__in=CANCELLED)
+    return therapy_sessions().filter(**within).exclude(attendance__in=CANCELLED)
 
 
 def booked_number(session: Session) -> int:
@@ -38,7 +46,8 @@ def sessions_that_took_place(**within: Any) -> QuerySet[Session]:
     # A semi-join, not a join made distinct: a practice's refit reads every session it has.
     answered = Session.objects.filter(pk=OuterRef("pk"), assignments__response__isnull=False)
     return (
-        Session.objects.filter(**within)
+        therapy_sessions()
+        .filter(**within)
         .filter(Q(attendance=Attendance.ATTENDED) | Exists(answered))
         .order_by("scheduled_start", "pk")
     )
@@ -51,7 +60,7 @@ def took_place_numbers(episode: Episode) -> list[tuple[int, datetime]]:
 
 def attended_sessions(**within: Any) -> QuerySet[Session]:
     """Sessions recorded as attended, narrowed by `within` lookups."""
-    return Session.objects.filter(attendance=Attendance.ATTENDED, **within)
+    return therapy_sessions().filter(attendance=Attendance.ATTENDED, **within)
 
 
 def attended_since(episode: Episode, *, since: datetime, now: datetime) -> int:

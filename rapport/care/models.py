@@ -104,6 +104,13 @@ class Attendance(models.TextChoices):
     NO_SHOW = "no_show", _("Did not attend")
 
 
+class SessionKind(models.TextChoices):
+    THERAPY = "therapy", "Therapy session"
+    # A short meeting of the client with a possible new therapist (issue 14, part 5): not part
+    # of the course of therapy, so no session number, no forms, no attendance figures count it.
+    CONSULTATION = "consultation", "Consultation with a possible new therapist"
+
+
 def when_label(moment: datetime, zone: tzinfo | None = None) -> str:
     """ "Tue 3 Nov 2026, 14:00" in the given zone, else the active one (the practice's)."""
     local = timezone.localtime(moment, zone)
@@ -122,6 +129,13 @@ class Session(models.Model):
     modality = models.CharField(max_length=16, choices=Modality.choices)
     attendance = models.CharField(
         max_length=24, choices=Attendance.choices, default=Attendance.SCHEDULED
+    )
+    # A database default too: bulk loaders that write rows directly get therapy sessions.
+    kind = models.CharField(
+        max_length=16,
+        choices=SessionKind.choices,
+        default=SessionKind.THERAPY,
+        db_default=SessionKind.THERAPY,
     )
     private_notes = models.TextField(
         blank=True,
@@ -154,6 +168,10 @@ class Session(models.Model):
     @property
     def scheduled_end(self) -> datetime:
         return self.scheduled_start + timedelta(minutes=self.duration_minutes)
+
+    @property
+    def is_consultation(self) -> bool:
+        return self.kind == SessionKind.CONSULTATION
 
     @property
     def is_cancelled(self) -> bool:

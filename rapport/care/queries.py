@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from rapport.care.models import Attendance, Session
+from rapport.care.models import Attendance, Session, SessionKind
 from rapport.measures.availability import assignment_available, not_yet_reason
 from rapport.measures.models import Assignment
 
@@ -38,7 +38,10 @@ def unrecorded_counts(episode_ids: list[int]) -> dict[int, int]:
     """
     now = timezone.now()
     started = Session.objects.filter(
-        episode_id__in=episode_ids, attendance=Attendance.SCHEDULED, scheduled_start__lt=now
+        episode_id__in=episode_ids,
+        attendance=Attendance.SCHEDULED,
+        scheduled_start__lt=now,
+        kind=SessionKind.THERAPY,
     ).only("episode_id", "scheduled_start", "duration_minutes")
     counts: dict[int, int] = {}
     for session in started:

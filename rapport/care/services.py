@@ -18,6 +18,7 @@ from rapport.care.models import (
     EpisodeTransfer,
     Modality,
     Session,
+    SessionKind,
     when_label,
 )
 from rapport.care.signals import episode_closed, session_booked, session_recorded
@@ -126,6 +127,7 @@ def session_schedule(
     duration_minutes: int,
     modality: str,
     clinician: User | None = None,
+    kind: str = SessionKind.THERAPY,
 ) -> Session:
     clinician = clinician or episode.primary_clinician
     _require_clinician_in_practice(clinician, episode.practice_id, "session's clinician")
@@ -139,6 +141,7 @@ def session_schedule(
         scheduled_start=scheduled_start,
         duration_minutes=duration_minutes,
         modality=modality,
+        kind=kind,
     )
     session.full_clean()
     _refuse_a_clash(session)

@@ -19,6 +19,7 @@ class Status(StrEnum):
     AWAITING_APPROVAL = "awaiting_approval"
     APPROVED = "approved"  # approved by the supervisor: with the coordinator now
     DECLINED = "declined"
+    CHOSEN = "chosen"  # a new therapist is chosen: the handoff follows
     CLOSED = "closed"
 
 
@@ -32,24 +33,36 @@ class Action(StrEnum):
     APPROVE = "approve"
     DECLINE = "decline"
     CLOSE = "close"
+    CHOOSE = "choose"
 
 
 # What may follow each status. A declined or closed fit check is finished: asking again is a
 # new fit check, so the record of each says what was asked and what came of it.
 NEXT: dict[Status, dict[Action, Status]] = {
     Status.OPEN: {Action.CLOSE: Status.CLOSED},
-    Status.WITH_COORDINATOR: {Action.CLOSE: Status.CLOSED},
+    Status.WITH_COORDINATOR: {Action.CLOSE: Status.CLOSED, Action.CHOOSE: Status.CHOSEN},
     Status.AWAITING_APPROVAL: {Action.APPROVE: Status.APPROVED, Action.DECLINE: Status.DECLINED},
-    Status.APPROVED: {Action.CLOSE: Status.CLOSED},
+    Status.APPROVED: {Action.CLOSE: Status.CLOSED, Action.CHOOSE: Status.CHOSEN},
     Status.DECLINED: {},
+    # Chosen once: changing one's mind before the handoff is closing this and asking again.
+    Status.CHOSEN: {Action.CLOSE: Status.CLOSED},
     Status.CLOSED: {},
 }
 
 ACTIVE = frozenset(
-    {Status.OPEN, Status.WITH_COORDINATOR, Status.AWAITING_APPROVAL, Status.APPROVED}
+    {
+        Status.OPEN,
+        Status.WITH_COORDINATOR,
+        Status.AWAITING_APPROVAL,
+        Status.APPROVED,
+        Status.CHOSEN,
+    }
 )
-# The statuses in which the practice's coordinator has the fit check on their list.
-WITH_COORDINATOR = frozenset({Status.WITH_COORDINATOR, Status.APPROVED})
+# The statuses in which the practice's coordinator has the fit check on their list (a chosen
+# one stays there until the handoff closes it).
+WITH_COORDINATOR = frozenset({Status.WITH_COORDINATOR, Status.APPROVED, Status.CHOSEN})
+# The statuses in which candidates are offered and one may be chosen.
+CHOOSING = frozenset({Status.WITH_COORDINATOR, Status.APPROVED})
 
 
 def first_status(*, starter: Starter, talk_first: bool, client_asked: bool) -> Status:

@@ -23,8 +23,8 @@ from django.utils import timezone
 from rapport.accounts.models import Role, User
 from rapport.alerts.models import Alert
 from rapport.alliance.models import AllianceSettings
-from rapport.care.clock import last_attended
-from rapport.care.models import Attendance, Episode, EpisodeStatus, Session
+from rapport.care.clock import last_attended, therapy_sessions
+from rapport.care.models import Attendance, Episode, EpisodeStatus
 from rapport.core.instruments import Instrument
 from rapport.dashboards.figures import MIN_CASELOAD, Names, practice_figures
 from rapport.dashboards.reading import Month, PracticeData, data_mark, read_practice
@@ -113,9 +113,12 @@ def dashboard_rows(
 ) -> list[DashboardRow]:
     """Rows for the open episodes among `episodes` (narrowed to `within` when given)."""
     now = timezone.now()
-    upcoming = Session.objects.filter(
-        episode=OuterRef("pk"), attendance=Attendance.SCHEDULED, scheduled_start__gte=now
-    ).order_by("scheduled_start")
+    # A consultation with a possible new therapist is not the next session of this therapy.
+    upcoming = (
+        therapy_sessions()
+        .filter(episode=OuterRef("pk"), attendance=Attendance.SCHEDULED, scheduled_start__gte=now)
+        .order_by("scheduled_start")
+    )
     past = last_attended(OuterRef("pk"), before=now)
     if within is not None:
         episodes = episodes.filter(pk__in=within)

@@ -245,11 +245,17 @@ class _HistoryPlanner:
                 return slot, day + timedelta(days=(slot[0] - day.weekday()) % 7)
             day += timedelta(weeks=1)
 
+    # Whose former clients, how many, when they started and each therapist's shift: the
+    # practice's own clinicians here; rapport.demo.candidates plans colleagues who have left.
+    caseloads: dict[str, int] = CASELOADS
+    shifts: dict[str, float] = THERAPIST_SHIFT
+    started_weeks_ago: tuple[int, int] = STARTED_WEEKS_AGO
+
     def plan(self) -> tuple[FormerClient, ...]:
         rng = self.rng
         planned: list[FormerClient] = []
-        for clinician, count in CASELOADS.items():
-            earliest, latest = STARTED_WEEKS_AGO
+        for clinician, count in self.caseloads.items():
+            earliest, latest = self.started_weeks_ago
             starts = sorted(
                 self.today - timedelta(days=rng.randint(earliest * 7, latest * 7))
                 for _ in range(count)
@@ -382,7 +388,7 @@ class _HistoryPlanner:
                     expected = phq9_mean(
                         intake=intake,
                         improvement=improvement,
-                        shift=THERAPIST_SHIFT[clinician],
+                        shift=self.shifts[clinician],
                         session=number,
                         dip=dip if number in (2, 3) else 0.0,
                     )
@@ -491,6 +497,13 @@ def build_demo_history(
 ) -> DemoHistory:
     """Former clients, their closed episodes, sessions, measures and ratings, in bulk."""
     former = plan_history(plan=plan, today=today, seed=seed)
+    return write_former_clients(practice=practice, former=former, users=users)
+
+
+def write_former_clients(
+    *, practice: Practice, former: tuple[FormerClient, ...], users: dict[str, User]
+) -> DemoHistory:
+    """Write planned former clients (plan_history's, or another planner's) in bulk."""
     clients = Client.objects.bulk_create(
         Client(
             practice=practice,

@@ -30,6 +30,7 @@ from rapport.core.ages import AgeBand
 from rapport.core.text import search_key
 from rapport.demo import data
 from rapport.demo.alliance import build_demo_alliance
+from rapport.demo.candidates import build_demo_former_staff, build_demo_profiles
 from rapport.demo.dashboards import build_demo_dashboards
 from rapport.demo.data import ClientSpec, GuardianSpec, Slot
 from rapport.demo.exposure import build_demo_exposure
@@ -427,6 +428,7 @@ def build_demo_practice(*, today: date | None = None, seed: int = 7) -> DemoSumm
     )
     # Former clients with closed episodes, so outcome figures and validation have data.
     history = build_demo_history(practice=practice, plan=plan, users=users, today=today, seed=seed)
+    profiles = build_demo_profiles(users=users, practice=practice)
     refresh_planner_statistics()
     plans = build_demo_plans(
         plan=plan,
@@ -443,6 +445,9 @@ def build_demo_practice(*, today: date | None = None, seed: int = 7) -> DemoSumm
     trajectories = build_demo_trajectories(
         practice=practice, episodes=episodes + history.episodes, today=today
     )
+    # After the trajectories' refit: the demo's expected courses and alerts stay those of the
+    # practice's own clinicians (a later refit includes these, whose courses are alike).
+    former_staff = build_demo_former_staff(practice=practice, plan=plan, today=today, seed=seed)
     reviews = build_demo_review(episodes=episodes, today=today)
     fit_checks = build_demo_fit_check(episodes=episodes, today=today)
     handoffs = build_demo_handoff(episodes=episodes, today=today)
@@ -457,6 +462,8 @@ def build_demo_practice(*, today: date | None = None, seed: int = 7) -> DemoSumm
         **measures,
         **alliance,
         **history.counts,
+        **former_staff,
+        **profiles,
         **plans,
         **exposure,
         **trajectories,

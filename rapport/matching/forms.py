@@ -134,6 +134,17 @@ class TherapistProfileForm(forms.Form):
         label="Cultural background (optional)", max_length=200, required=False
     )
     faith = forms.CharField(label="Faith (optional)", max_length=100, required=False)
+    directive = forms.ChoiceField(
+        label="How you tend to work",
+        choices=[("", "—"), *TherapistProfile._meta.get_field("directive").choices],  # type: ignore[misc]
+        required=False,
+        help_text="For clients who say they want one or the other.",
+    )
+    challenge = forms.ChoiceField(
+        label="Your manner",
+        choices=[("", "—"), *TherapistProfile._meta.get_field("challenge").choices],  # type: ignore[misc]
+        required=False,
+    )
 
     def clean_languages(self) -> list[str]:
         languages = _words(self.cleaned_data["languages"])
@@ -161,6 +172,8 @@ class TherapistProfileForm(forms.Form):
                 "age_range",
                 "cultural_background",
                 "faith",
+                "directive",
+                "challenge",
             )
         }
         initial["languages"] = ", ".join(profile.languages)
@@ -272,7 +285,52 @@ PORTAL_PREFERENCE_CHOICES: dict[str, list[tuple[str, Any]]] = {
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
-class PortalFitCheckForm(SubmitOnceMixin):
+class PortalPreferenceFields(SubmitOnceMixin):
+    """Each preference about a therapist, with how much it matters, in the portal's words."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for kind, label in PORTAL_PREFERENCE_LABELS.items():
+            if kind in PORTAL_PREFERENCE_CHOICES:
+                value: forms.Field = forms.ChoiceField(
+                    label=label, choices=PORTAL_PREFERENCE_CHOICES[kind], required=False
+                )
+            else:
+                value = forms.CharField(label=label, max_length=200, required=False)
+            self.fields[kind] = value
+            self.fields[f"{kind}_strength"] = forms.ChoiceField(
+                label=_("How much it matters"),
+                choices=PORTAL_STRENGTHS,
+                initial=ClientPreference.Strength.NO_MATTER,
+                widget=forms.RadioSelect,
+                required=False,
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for kind in PORTAL_PREFERENCE_LABELS:
+            strength = data.get(f"{kind}_strength") or ClientPreference.Strength.NO_MATTER
+            data[f"{kind}_strength"] = strength
+            if strength != ClientPreference.Strength.NO_MATTER and not data.get(kind):
+                self.add_error(kind, _("Say what you would want, or choose “No matter”."))
+        return data
+
+    def preferences(self) -> dict[str, tuple[str, str]]:
+        data = self.cleaned_data
+        return {
+            str(kind): (str(data.get(kind) or "").strip(), data[f"{kind}_strength"])
+            for kind in PORTAL_PREFERENCE_LABELS
+        }
+
+    def rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[kind], self[f"{kind}_strength"]) for kind in PORTAL_PREFERENCE_LABELS]
+
+
+class PortalPreferencesForm(PortalPreferenceFields):
+    """The client's (or guardian's) preferences about a therapist, outside a fit check."""
+
+
+class PortalFitCheckForm(PortalPreferenceFields):
     """A client's (or guardian's) fit check: what is not working, what they would want of a
     therapist, and whether to talk it over with the therapist first."""
 
@@ -309,40 +367,6 @@ class PortalFitCheckForm(SubmitOnceMixin):
                 "If the therapist changes, the current therapist may be told why "
                 "(otherwise they are told only of the change)."
             )
-        for kind, label in PORTAL_PREFERENCE_LABELS.items():
-            if kind in PORTAL_PREFERENCE_CHOICES:
-                value: forms.Field = forms.ChoiceField(
-                    label=label, choices=PORTAL_PREFERENCE_CHOICES[kind], required=False
-                )
-            else:
-                value = forms.CharField(label=label, max_length=200, required=False)
-            self.fields[kind] = value
-            self.fields[f"{kind}_strength"] = forms.ChoiceField(
-                label=_("How much it matters"),
-                choices=PORTAL_STRENGTHS,
-                initial=ClientPreference.Strength.NO_MATTER,
-                widget=forms.RadioSelect,
-                required=False,
-            )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        for kind in PORTAL_PREFERENCE_LABELS:
-            strength = data.get(f"{kind}_strength") or ClientPreference.Strength.NO_MATTER
-            data[f"{kind}_strength"] = strength
-            if strength != ClientPreference.Strength.NO_MATTER and not data.get(kind):
-                self.add_error(kind, _("Say what you would want, or choose “No matter”."))
-        return data
-
-    def preferences(self) -> dict[str, tuple[str, str]]:
-        data = self.cleaned_data
-        return {
-            str(kind): (str(data.get(kind) or "").strip(), data[f"{kind}_strength"])
-            for kind in PORTAL_PREFERENCE_LABELS
-        }
-
-    def rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
-        return [(self[kind], self[f"{kind}_strength"]) for kind in PORTAL_PREFERENCE_LABELS]
 
 
 class TherapistFitCheckForm(SubmitOnceMixin):
@@ -399,3 +423,62 @@ class FitCheckSettingsForm(forms.ModelForm[FitCheckSettings]):
             if isinstance(model_field, models.Field):
                 field.validators = [*field.validators, *model_field.validators]
         show_ranges(self)
+
+
+# --- Candidates and the choice ------------------------------------------------------------------
+
+
+class ChooseForm(SubmitOnceMixin):
+    clinician = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class OfferForm(SubmitOnceMixin):
+    """Offer the candidates shown to the client, who chooses in the portal."""
+
+
+class ConsultationForm(SubmitOnceMixin):
+    clinician = forms.TypedChoiceField(label="With", coerce=int)
+    scheduled_start = forms.DateTimeField(
+        label="When",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    duration_minutes = forms.IntegerField(
+        label="Minutes", min_value=10, max_value=30, initial=20, help_text="10 to 30 minutes."
+    )
+    modality = forms.ChoiceField(label="How", choices=TherapistProfile.Modality.choices)
+
+    def __init__(self, *args: Any, candidates: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["clinician"].choices = candidates  # type: ignore[attr-defined]
+
+
+def _choices_with_any(choices: Any) -> list[tuple[str, str]]:
+    return [("", "Any"), *[(str(v), str(label)) for v, label in choices]]
+
+
+class DirectoryFilterForm(forms.Form):
+    """The therapist directory's filters (a GET form: every field optional)."""
+
+    language = forms.CharField(label="Language", max_length=100, required=False)
+    approach = forms.CharField(label="Approach", max_length=100, required=False)
+    population = forms.ChoiceField(
+        label="Works with",
+        choices=_choices_with_any(TherapistProfile.Population.choices),
+        required=False,
+    )
+    modality = forms.ChoiceField(
+        label="Sessions",
+        choices=_choices_with_any(TherapistProfile.Modality.choices),
+        required=False,
+    )
+    day = forms.ChoiceField(
+        label="Day", choices=_choices_with_any(TherapistProfile.Day.choices), required=False
+    )
+    open_places = forms.BooleanField(label="Open places only", required=False)
+    gender = forms.CharField(label="Gender", max_length=100, required=False)
+    age_range = forms.CharField(label="Age range", max_length=100, required=False)
+    cultural_background = forms.CharField(
+        label="Cultural background", max_length=200, required=False
+    )
+    faith = forms.CharField(label="Faith", max_length=100, required=False)

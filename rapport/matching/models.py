@@ -138,6 +138,17 @@ class TherapistProfile(models.Model):
     cultural_background = models.CharField(max_length=200, blank=True)
     faith = models.CharField(max_length=100, blank=True)
     share_characteristics = models.BooleanField(default=False)
+    # How they tend to work, for a client's style preferences (blank: not said).
+    directive = models.CharField(
+        max_length=12,
+        blank=True,
+        choices=[("directive", "More directive"), ("exploratory", "More exploratory")],
+    )
+    challenge = models.CharField(
+        max_length=12,
+        blank=True,
+        choices=[("gentle", "Gentler"), ("challenging", "More challenging")],
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -267,6 +278,7 @@ class FitCheck(models.Model):
         AWAITING_APPROVAL = fit_rules.Status.AWAITING_APPROVAL.value, "Awaiting the supervisor"
         APPROVED = fit_rules.Status.APPROVED.value, "Approved: with the coordinator"
         DECLINED = fit_rules.Status.DECLINED.value, "Declined by the supervisor"
+        CHOSEN = fit_rules.Status.CHOSEN.value, "New therapist chosen"
         CLOSED = fit_rules.Status.CLOSED.value, "Closed"
 
     class Starter(models.TextChoices):
@@ -323,6 +335,18 @@ class FitCheck(models.Model):
     )
     closed_at = models.DateTimeField(null=True, blank=True)
     closing_note = models.TextField(blank=True)
+    # The candidates offered to the client to choose from in the portal (issue 14, part 5):
+    # [{"clinician": user id, "strengths": [domain, ...], "met": [preference kind, ...]}], kept
+    # as offered so the client chooses among what they were shown (never a caution).
+    offered = models.JSONField(default=list, blank=True)
+    offered_at = models.DateTimeField(null=True, blank=True)
+    chosen_clinician = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    chosen_at = models.DateTimeField(null=True, blank=True)
+    chosen_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     # Whose record this is, for rapport.access.load.
     client_path: ClassVar[str] = "episode__client"
@@ -332,6 +356,8 @@ class FitCheck(models.Model):
         "requested_by",
         "decided_by",
         "closed_by",
+        "chosen_clinician",
+        "chosen_by",
     )
 
     class Meta:
@@ -354,6 +380,15 @@ class FitCheck(models.Model):
     @property
     def with_coordinator(self) -> bool:
         return fit_rules.Status(self.status) in fit_rules.WITH_COORDINATOR
+
+    @property
+    def choosing(self) -> bool:
+        """Candidates are offered and one may be chosen now."""
+        return fit_rules.Status(self.status) in fit_rules.CHOOSING
+
+    @property
+    def offered_ids(self) -> list[int]:
+        return [int(row["clinician"]) for row in self.offered]
 
     @classmethod
     def portal_visible(cls, user: Any) -> models.QuerySet[FitCheck]:

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from rapport import access
-from rapport.accounts.models import User
+from rapport.accounts.models import CLINICAL_STAFF_ROLES, User
 from rapport.alerts.models import Alert
 from rapport.alliance.models import Rupture
 from rapport.alliance.queries import (
@@ -23,15 +24,25 @@ from rapport.alliance.queries import (
     status_of,
 )
 from rapport.care.models import Attendance, Episode, EpisodeStatus
+from rapport.core import candidates as cand
 from rapport.core import case_review as rules
 from rapport.core import fit_check as fit_rules
+from rapport.core.ages import AgeBand
+from rapport.core.change import Direction
+from rapport.core.instruments import Instrument
+from rapport.core.matching import EffectivenessResult, fit_effectiveness
 from rapport.matching.models import (
     FitCheck,
     FitCheckSettings,
     FitSuggestionDismissal,
     StuckCaseReview,
+    TherapistProfile,
 )
+from rapport.matching.wording import DOMAIN_NAMES
+from rapport.measures.models import Response
+from rapport.measures.registry import outcome_families
 from rapport.measures.reliable import change_rule
+from rapport.people.models import Client
 from rapport.plans import queries as plans
 from rapport.plans.goal_status import goals_progress, measure_families
 from rapport.trajectories.models import Status as TrackStatus
@@ -230,11 +241,15 @@ def awaiting_approval(user: User) -> QuerySet[FitCheck]:
 
 
 def therapist_fit_checks(episode: Episode) -> list[FitCheck]:
-    """The episode's fit checks its staff see: all but the private ones, newest first."""
+    """The episode's fit checks its staff see, newest first: all but the private ones, and a
+    private one once a new therapist is chosen (the current therapist learns of the change
+    then, and of the reason only if the client allowed: the template's rule)."""
     return [
         fit_check
-        for fit_check in episode.fit_checks.select_related("requested_by", "decided_by")
-        if not fit_check.is_private
+        for fit_check in episode.fit_checks.select_related(
+            "requested_by", "decided_by", "chosen_clinician"
+        )
+        if not fit_check.is_private or fit_check.chosen_clinician_id is not None
     ][:5]
 
 
@@ -312,4 +327,242 @@ def fit_suggestion(episode: Episode) -> fit_rules.Suggestion | None:
     evidence = max((at for at in (alliance_at, scored_at) if at is not None), default=None)
     if dismissed is not None and (evidence is None or evidence <= dismissed):
         return None
+    return found
+
+
+# --- Candidates (issue 14, part 5) ---------------------------------------------------------------
+
+# A client's population in a therapist profile's words, by age band.
+POPULATION_OF_AGE_BAND = {
+    AgeBand.CHILD: TherapistProfile.Population.CHILDREN,
+    AgeBand.ADOLESCENT: TherapistProfile.Population.ADOLESCENTS,
+    AgeBand.ADULT: TherapistProfile.Population.ADULTS,
+}
+EFFECTIVENESS_CACHE_SECONDS = 24 * 60 * 60
+
+
+def practice_profiles(practice_id: int) -> QuerySet[TherapistProfile]:
+    """The profiles of the practice's active clinicians and supervisors."""
+    return (
+        TherapistProfile.objects.filter(
+            practice_id=practice_id,
+            user__practice_id=practice_id,
+            user__is_active=True,
+            user__role__in=CLINICAL_STAFF_ROLES,
+        )
+        .select_related("user")
+        .order_by("user__full_name", "pk")
+    )
+
+
+def therapist_of(profile: TherapistProfile) -> cand.Therapist:
+    """A profile as the ranking reads it: the self-described characteristics only with the
+    therapist's consent to show them."""
+    shared = profile.share_characteristics
+    characteristics = {
+        name: str(getattr(profile, name))
+        for name in cand.CHARACTERISTICS
+        if shared and getattr(profile, name)
+    }
+    return cand.Therapist(
+        key=profile.user_id,
+        name=profile.user.full_name,
+        capacity=profile.capacity,
+        languages=tuple(profile.languages),
+        approaches=tuple(profile.approaches),
+        populations=tuple(profile.populations),
+        modalities=tuple(profile.modalities),
+        days=tuple(profile.days),
+        characteristics=characteristics,
+        directive=profile.directive,
+        challenge=profile.challenge,
+    )
+
+
+def _outcome_instruments(practice_id: int) -> dict[str, Instrument]:
+    """Client-answered outcome instruments by id: the registry's answer to which measures are
+    outcomes. Each family is an outcome domain of the effectiveness model."""
+    return {i.id: i for found in outcome_families(practice_id).values() for i in found}
+
+
+def _effectiveness_rows(
+    practice_id: int, instruments: dict[str, Instrument]
+) -> list[tuple[int, str, float, float]]:
+    """(therapist, domain, first, last) of each closed episode and outcome family with two
+    scores or more; the therapist is the episode's primary clinician at its close."""
+    rows = (
+        Response.objects.filter(
+            episode__practice_id=practice_id,
+            episode__status=EpisodeStatus.CLOSED,
+            respondent="client",
+            instrument_id__in=list(instruments),
+            total__isnull=False,
+        )
+        .order_by("episode_id", "instrument_id", "completed_at", "pk")
+        .values_list("episode_id", "episode__primary_clinician_id", "instrument_id", "total")
+    )
+    found: dict[tuple[int, str], list[Any]] = {}
+    for episode_id, clinician_id, instrument_id, total in rows.iterator(chunk_size=5000):
+        family = instruments[instrument_id].family
+        key = (episode_id, family)
+        if key in found:
+            found[key][3] = float(total or 0)
+            found[key][4] += 1
+        else:
+            found[key] = [clinician_id, family, float(total or 0), float(total or 0), 1]
+    return [(c, f, pre, post) for c, f, pre, post, n in found.values() if n >= 2]
+
+
+def practice_effectiveness(
+    practice_id: int, *, today: date | None = None
+) -> EffectivenessResult | None:
+    """The practice's effectiveness model on its closed episodes (core.matching), cached for
+    the day and until another episode closes; None when there is too little data to fit."""
+    day = today or timezone.localdate()
+    closed = Episode.objects.filter(practice_id=practice_id, status=EpisodeStatus.CLOSED).count()
+    key = f"matching:effectiveness:{practice_id}:{day.isoformat()}:{closed}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached if isinstance(cached, EffectivenessResult) else None
+    instruments = _outcome_instruments(practice_id)
+    rows = _effectiveness_rows(practice_id, instruments)
+    directions = {i.family: i.direction for i in instruments.values()}
+    result: EffectivenessResult | None = None
+    if rows:
+        therapist, domain, pre, post = zip(*rows, strict=True)
+        try:
+            result = fit_effectiveness(
+                [str(t) for t in therapist],
+                list(domain),
+                list(pre),
+                list(post),
+                direction={d: directions[d] for d in set(domain)},
+            )
+        except ValueError:
+            result = None  # too few episodes or therapists, or scores that do not vary
+    cache.set(key, result if result is not None else "none", EFFECTIVENESS_CACHE_SECONDS)
+    return result
+
+
+def client_domain_scores(episode: Episode) -> list[cand.DomainScore]:
+    """The client's latest score in each outcome domain of the episode, with its cut-off."""
+    instruments = _outcome_instruments(episode.practice_id)
+    latest: dict[str, cand.DomainScore] = {}
+    responses = (
+        episode.responses.filter(
+            respondent="client", instrument_id__in=list(instruments), total__isnull=False
+        )
+        .order_by("completed_at", "pk")
+        .values_list("instrument_id", "total")
+    )
+    for instrument_id, total in responses:
+        instrument = instruments[instrument_id]
+        if instrument.cutoff is None:
+            continue
+        low, high = instrument.score_range
+        latest[instrument.family] = cand.DomainScore(
+            domain=instrument.family,
+            score=float(total or 0),
+            cutoff=float(instrument.cutoff),
+            direction=Direction(instrument.direction),
+            low=low,
+            high=high,
+        )
+    return list(latest.values())
+
+
+def _preferences(client: Client) -> list[cand.Preference]:
+    return [
+        cand.Preference(kind=cand.Kind(p.kind), value=p.value, must=p.strength == "must")
+        for p in client.therapist_preferences.exclude(strength="no_matter")
+    ]
+
+
+def fit_check_candidates(fit_check: FitCheck, *, today: date | None = None) -> cand.Ranking:
+    """The practice's therapists ranked for the fit check's client (rapport.core.candidates).
+
+    Capacity is the therapist's own count of open places on their profile ("how many new
+    clients you can take now"), not places minus open episodes: caseloads differ in what a
+    place means (weekly adults, fortnightly families), and the therapist knows theirs."""
+    episode = fit_check.episode
+    client = episode.client
+    result = practice_effectiveness(episode.practice_id, today=today)
+    evidence: dict[int, dict[str, cand.Evidence]] = {}
+    if result is not None:
+        for effect in result.effects:
+            evidence.setdefault(int(effect.therapist), {})[effect.domain] = cand.Evidence(
+                label=effect.label,
+                n=effect.n,
+                estimate=effect.estimate,
+                lower=effect.lower,
+                upper=effect.upper,
+            )
+    if result is None:
+        preferences_only, why = True, "the practice has too few closed episodes with scores"
+    else:
+        preferences_only, why = result.preferences_only, result.reason
+    return cand.rank(
+        therapists=[therapist_of(p) for p in practice_profiles(episode.practice_id)],
+        population=POPULATION_OF_AGE_BAND[client.age_band()].value,
+        preferences=_preferences(client),
+        current=episode.primary_clinician_id,
+        elevated=cand.elevated_domains(client_domain_scores(episode)),
+        evidence=evidence,
+        preferences_only=preferences_only,
+        why_preferences_only=why,
+        domain_words=DOMAIN_NAMES,
+    )
+
+
+def offer_rows(ranking: cand.Ranking) -> list[dict[str, Any]]:
+    """What the client is shown of the candidates offered: no numbers, no caution."""
+    return [
+        {
+            "clinician": c.therapist.key,
+            "strengths": list(c.strengths),
+            "met": [p.kind.value for p in c.met],
+        }
+        for c in ranking.shown
+    ]
+
+
+def offered_candidates(fit_check: FitCheck) -> list[tuple[User, list[str], list[str]]]:
+    """The candidates offered to the client, as offered: (therapist, strengths, kinds met)."""
+    users = {u.pk: u for u in User.objects.filter(pk__in=fit_check.offered_ids)}
+    return [
+        (users[int(row["clinician"])], list(row["strengths"]), list(row["met"]))
+        for row in fit_check.offered
+        if int(row["clinician"]) in users
+    ]
+
+
+def _has(values: list[str], wanted: str) -> bool:
+    want = wanted.strip().casefold()
+    return any(want == v.casefold() or want in v.casefold().split() for v in values)
+
+
+def directory(practice_id: int, filters: dict[str, Any]) -> list[TherapistProfile]:
+    """The practice's therapist profiles matching the directory's filters. A characteristic
+    filter keeps only therapists who consented to show theirs and match it."""
+    found = []
+    for profile in practice_profiles(practice_id):
+        if filters.get("language") and not _has(profile.languages, filters["language"]):
+            continue
+        if filters.get("approach") and not _has(profile.approaches, filters["approach"]):
+            continue
+        if filters.get("population") and filters["population"] not in profile.populations:
+            continue
+        if filters.get("modality") and filters["modality"] not in profile.modalities:
+            continue
+        if filters.get("day") and filters["day"] not in profile.days:
+            continue
+        if filters.get("open_places") and profile.capacity <= 0:
+            continue
+        shown = profile.share_characteristics
+        if any(
+            filters.get(name) and not (shown and _has([getattr(profile, name)], filters[name]))
+            for name in cand.CHARACTERISTICS
+        ):
+            continue
+        found.append(profile)
     return found

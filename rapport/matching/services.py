@@ -10,13 +10,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from rapport.accounts.models import User
+from rapport.accounts.models import CLINICAL_STAFF_ROLES, User
 from rapport.alerts.models import Alert
 from rapport.alerts.services import alert_resolve
 from rapport.alliance.models import Rupture
 from rapport.alliance.services import rupture_open
 from rapport.audit.services import audit_record
-from rapport.care.models import Episode
+from rapport.care.models import Episode, SessionKind
+from rapport.care.services import session_schedule
 from rapport.core import case_review as rules
 from rapport.core import fit_check as fit_rules
 from rapport.matching.models import (
@@ -155,6 +156,8 @@ PROFILE_FIELDS = (
     "age_range",
     "cultural_background",
     "faith",
+    "directive",
+    "challenge",
 )
 
 
@@ -374,3 +377,132 @@ def fit_check_settings_update(*, actor: User, settings: FitCheckSettings) -> Fit
     settings.save()
     audit_record(actor=actor, action="update", obj=settings, practice_id=settings.practice_id)
     return settings
+
+
+# --- Candidates and the choice (issue 14, part 5) --------------------------------------------
+
+CONSULTATION_MINUTES = (10, 30)  # short: a first meeting, not a session of therapy
+
+
+def _may_take_over(fit_check: FitCheck, clinician: User) -> bool:
+    episode = fit_check.episode
+    return (
+        clinician.is_active
+        and clinician.role in CLINICAL_STAFF_ROLES
+        and clinician.practice_id == episode.practice_id
+        and clinician.pk != episode.primary_clinician_id
+    )
+
+
+@transaction.atomic
+def fit_check_offer(*, actor: User, fit_check: FitCheck, offered: list[dict[str, Any]]) -> FitCheck:
+    """The coordinator offers these candidates to the client, who chooses among them in the
+    portal. `offered` is what the client is shown: each clinician with the strengths and the
+    preferences met (rapport.matching.queries.offer_rows); never a caution."""
+    locked = FitCheck.objects.select_for_update().select_related("episode").get(pk=fit_check.pk)
+    if not locked.choosing:
+        raise ValidationError(f"This fit check is {locked.get_status_display().lower()}.")
+    ids = [int(row["clinician"]) for row in offered]
+    clinicians = {u.pk: u for u in User.objects.filter(pk__in=ids)}
+    if not ids or len(set(ids)) != len(ids):
+        raise ValidationError("Offer one or more different therapists.")
+    if any(pk not in clinicians or not _may_take_over(locked, clinicians[pk]) for pk in ids):
+        raise ValidationError("One of these therapists cannot take the client.")
+    rows = [
+        {
+            "clinician": int(row["clinician"]),
+            "strengths": [str(d) for d in row.get("strengths", [])],
+            "met": [str(k) for k in row.get("met", [])],
+        }
+        for row in offered
+    ]
+    if locked.offered == rows:
+        return locked  # offered twice (a double submit): one offer
+    locked.offered = rows
+    locked.offered_at = timezone.now()
+    locked.save(update_fields=["offered", "offered_at"])
+    audit_record(
+        actor=actor,
+        action="offer",
+        obj=locked,
+        client_id=locked.episode.client_id,
+        practice_id=locked.episode.practice_id,
+        detail={"clinicians": ids},
+    )
+    return locked
+
+
+@transaction.atomic
+def fit_check_choose(*, actor: User, fit_check: FitCheck, clinician: User) -> FitCheck:
+    """Record the new therapist chosen: by the client (or guardian) among those offered, or by
+    the coordinator where the client prefers that. The handoff (consent, transfer) follows
+    elsewhere. Choosing the same therapist twice (a double submit) stores one choice."""
+    locked = (
+        FitCheck.objects.select_for_update().select_related("episode__client").get(pk=fit_check.pk)
+    )
+    if locked.status == FitCheck.Status.CHOSEN and locked.chosen_clinician_id == clinician.pk:
+        return locked
+    after = fit_rules.next_status(fit_rules.Status(locked.status), fit_rules.Action.CHOOSE)
+    if after is None:
+        raise ValidationError(f"This fit check is {locked.get_status_display().lower()}.")
+    if not _may_take_over(locked, clinician):
+        raise ValidationError("This therapist cannot take the client.")
+    from_portal = not actor.is_practice_staff
+    if from_portal and clinician.pk not in locked.offered_ids:
+        raise ValidationError("Choose one of the therapists offered.")
+    locked.chosen_clinician = clinician
+    locked.chosen_at = timezone.now()
+    locked.chosen_by = actor
+    locked.status = after.value
+    locked.save(update_fields=["chosen_clinician", "chosen_at", "chosen_by", "status"])
+    audit_record(
+        actor=actor,
+        action="choose",
+        obj=locked,
+        client_id=locked.episode.client_id,
+        practice_id=locked.episode.practice_id,
+        detail={"clinician": clinician.pk, "by": "portal" if from_portal else "coordinator"},
+    )
+    return locked
+
+
+@transaction.atomic
+def consultation_book(
+    *,
+    actor: User,
+    fit_check: FitCheck,
+    clinician: User,
+    scheduled_start: Any,
+    duration_minutes: int,
+    modality: str,
+) -> Any:
+    """Book a short consultation of the client with a possible new therapist: a care session of
+    kind "consultation" (care.clock leaves it out of every count of the therapy)."""
+    locked = FitCheck.objects.select_for_update().select_related("episode").get(pk=fit_check.pk)
+    if not locked.choosing:
+        raise ValidationError(f"This fit check is {locked.get_status_display().lower()}.")
+    if not _may_take_over(locked, clinician):
+        raise ValidationError("This therapist cannot take the client.")
+    low, high = CONSULTATION_MINUTES
+    if not low <= duration_minutes <= high:
+        raise ValidationError(
+            {"duration_minutes": [f"A consultation is short: {low} to {high} minutes."]}
+        )
+    session = session_schedule(
+        actor=actor,
+        episode=locked.episode,
+        scheduled_start=scheduled_start,
+        duration_minutes=duration_minutes,
+        modality=modality,
+        clinician=clinician,
+        kind=SessionKind.CONSULTATION,
+    )
+    audit_record(
+        actor=actor,
+        action="consultation",
+        obj=locked,
+        client_id=locked.episode.client_id,
+        practice_id=locked.episode.practice_id,
+        detail={"clinician": clinician.pk, "session": session.pk},
+    )
+    return session

@@ -18,6 +18,22 @@ urlpatterns = [
     ),
     path("fit-checks/", views.fit_checks, name="fit_checks"),
     path("fit-checks/<int:fit_check_id>/", views.fit_check_detail, name="fit_check"),
+    path(
+        "fit-checks/<int:fit_check_id>/offer/",
+        views.fit_check_offer_view,
+        name="fit_check_offer",
+    ),
+    path(
+        "fit-checks/<int:fit_check_id>/choose/",
+        views.fit_check_choose_view,
+        name="fit_check_choose",
+    ),
+    path(
+        "fit-checks/<int:fit_check_id>/consultation/",
+        views.consultation_new,
+        name="consultation_new",
+    ),
+    path("therapists/", views.directory, name="directory"),
     path("manage/fit-checks/", views.fit_settings, name="fit_settings"),
     path(
         "portal/clients/<int:client_id>/fit-check/",
@@ -33,5 +49,15 @@ urlpatterns = [
         "portal/clients/<int:client_id>/handoff/",
         handoff_views.portal_handoff,
         name="portal_handoff",
+    ),
+    path(
+        "portal/clients/<int:client_id>/therapist-preferences/",
+        portal_views.portal_preferences,
+        name="portal_preferences",
+    ),
+    path(
+        "portal/fit-checks/<int:fit_check_id>/choose/",
+        portal_views.portal_choose,
+        name="portal_choose",
     ),
 ]

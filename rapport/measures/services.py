@@ -180,7 +180,8 @@ def measure_plan_stop(*, actor: User, plan: MeasurePlan) -> None:
 def session_assignments_ensure(*, session: Session) -> list[Assignment]:
     """Create (once) the assignments due at this session from the episode's active plans."""
     episode = session.episode
-    if session.is_cancelled or not episode.is_open:
+    # A consultation with a possible new therapist is not a session of the therapy: no forms.
+    if session.is_cancelled or session.is_consultation or not episode.is_open:
         return list(session.assignments.all())
     assignments_preparing.send(sender=Session, episode=episode)
     number = booked_number(session)

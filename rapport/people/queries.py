@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from rapport.alerts.models import Alert
-from rapport.care.clock import last_attended
-from rapport.care.models import Attendance, Episode, EpisodeStatus, Modality, Session
+from rapport.care.clock import last_attended, therapy_sessions
+from rapport.care.models import Attendance, Episode, EpisodeStatus, Modality
 from rapport.care.queries import unrecorded_counts
 from rapport.core.completion import MISSED_IN_A_ROW
 from rapport.core.text import search_key
@@ -135,9 +135,12 @@ def caseload_rows(episode_ids: list[int], *, order: Sequence[str] = BY_CLIENT) -
     if not episode_ids:
         return []
     now = timezone.now()
-    upcoming = Session.objects.filter(
-        episode=OuterRef("pk"), attendance=Attendance.SCHEDULED, scheduled_start__gte=now
-    ).order_by("scheduled_start")
+    # A consultation with a possible new therapist is not the next session of this therapy.
+    upcoming = (
+        therapy_sessions()
+        .filter(episode=OuterRef("pk"), attendance=Attendance.SCHEDULED, scheduled_start__gte=now)
+        .order_by("scheduled_start")
+    )
     past = last_attended(OuterRef("pk"), before=now)
     episodes = (
         _with_attention(Episode.objects.filter(pk__in=episode_ids))

@@ -19,6 +19,7 @@ from rapport.accounts.services import submission_once
 from rapport.alliance.queries import alliance_by_session
 from rapport.audit.services import break_glass_grant
 from rapport.care.forms import SessionScheduleForm
+from rapport.care.models import SessionKind
 from rapport.care.queries import unrecorded
 from rapport.core.reminders import reply_keyword
 from rapport.http import AuthenticatedHttpRequest
@@ -98,7 +99,13 @@ def client_detail(request: AuthenticatedHttpRequest, client_id: int) -> HttpResp
     )
     current = next((e for e in episodes if e.is_open), None)
     sessions = (
-        list(current.sessions.select_related("clinician").order_by("-scheduled_start"))
+        # Consultations with possible new therapists are the fit check's, shown on its page:
+        # listed here they would tell the current therapist of a private request.
+        list(
+            current.sessions.filter(kind=SessionKind.THERAPY)
+            .select_related("clinician")
+            .order_by("-scheduled_start")
+        )
         if current
         else []
     )

@@ -8,7 +8,12 @@ coordinator from the private fit check and waiting for the client's consent (own
 from __future__ import annotations
 
 from rapport.matching.handoff_services import handoff_begin
-from rapport.matching.services import fit_check_request, review_open
+from rapport.matching.services import (
+    fit_check_offer,
+    fit_check_request,
+    review_open,
+    therapist_profile_save,
+)
 from tests.authorization.matrix_cast import MatrixCast
 
 PRIVATE_WORDS = "PRIVATE-FIT-WORDS-7c1e"
@@ -41,6 +46,23 @@ def add_matching(cast: MatrixCast) -> None:
         words="The client asked for a therapist who speaks Spanish.",
         reason="practical",
         client_asked=True,
+    )
+    # The outsider clinician (same practice, another team) is a candidate for the adult client:
+    # a profile with an open place, offered to the client in the private fit check.
+    therapist_profile_save(
+        actor=cast.outsider_clinician,
+        therapist=cast.outsider_clinician,
+        details={
+            "languages": ["English"],
+            "populations": ["adults", "adolescents"],
+            "modalities": ["video"],
+            "capacity": 2,
+        },
+    )
+    cast.extra["own_private_fit"] = fit_check_offer(
+        actor=cast.supervisor,
+        fit_check=cast.extra["own_private_fit"],
+        offered=[{"clinician": cast.outsider_clinician.pk, "strengths": [], "met": []}],
     )
     cast.extra["own_handoff"] = handoff_begin(
         actor=cast.supervisor,

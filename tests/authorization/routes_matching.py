@@ -105,6 +105,27 @@ PRIVATE_FIT_302 = row(404, 302, 302, 404, 404, 404, 403, 403, 403, LOGIN)
 APPROVE_302 = row(404, 302, 404, 403, 403, 404, 403, 403, 403, LOGIN)
 STAFF_404 = row(404, 404, 404, 404, 404, 404, 403, 403, 403, LOGIN)
 COORDINATORS_200 = row(200, 200, 200, 403, 403, 403, 403, 403, 403, LOGIN)
+# The candidates' routes of a private request: its coordinators (the supervisors), no one else;
+# the admin (a coordinator only when the practice says so) does not see it. The candidate
+# therapist (outsider_clinician, offered to the client) has no say in it: refused by role.
+COORDINATE_200 = row(404, 200, 200, 403, 403, 403, 403, 403, 403, LOGIN)
+COORDINATE_302 = row(404, 302, 302, 403, 403, 403, 403, 403, 403, LOGIN)
+COORDINATE_FOREIGN_404 = row(404, 404, 404, 403, 403, 403, 403, 403, 403, LOGIN)
+
+
+def choose_outsider(cast: Any) -> dict[str, Any]:
+    return {"clinician": cast.outsider_clinician.pk}
+
+
+def consultation(cast: Any) -> dict[str, Any]:
+    when = timezone.localtime() + timedelta(days=3)
+    return {
+        "clinician": cast.outsider_clinician.pk,
+        "scheduled_start": when.replace(hour=11, minute=0).strftime("%Y-%m-%dT%H:%M"),
+        "duration_minutes": "20",
+        "modality": "video",
+    }
+
 
 # The handoff (own_handoff: clinician -> outsider_clinician, begun by the supervisors, who
 # coordinate): the coordinators run it, the old therapist (clinician) and the receiving one
@@ -222,4 +243,36 @@ MATCHING_ROUTES: dict[str, list[Case]] = {
         ),
     ],
     "matching:rematch_outcomes": [get("", COORDINATORS_200)],
+    "matching:fit_check_offer": [
+        post("own", COORDINATE_302, {}, fit_check_id=extra("own_private_fit")),
+        post("foreign", COORDINATE_FOREIGN_404, {}, fit_check_id=extra("foreign_fit")),
+    ],
+    "matching:fit_check_choose": [
+        post("own", COORDINATE_302, choose_outsider, fit_check_id=extra("own_private_fit")),
+        post("foreign", COORDINATE_FOREIGN_404, choose_outsider, fit_check_id=extra("foreign_fit")),
+    ],
+    "matching:consultation_new": [
+        get("own", COORDINATE_200, fit_check_id=extra("own_private_fit")),
+        get("foreign", COORDINATE_FOREIGN_404, fit_check_id=extra("foreign_fit")),
+        post("own", COORDINATE_302, consultation, fit_check_id=extra("own_private_fit")),
+        post("foreign", COORDINATE_FOREIGN_404, consultation, fit_check_id=extra("foreign_fit")),
+    ],
+    "matching:directory": [get("", COORDINATORS_200)],
+    # The client's own preferences in the portal: who may ask for a fit check there may say them.
+    "matching:portal_preferences": [
+        get("own", PORTAL_ADULT_200, client_id="adult_client"),
+        get("adolescent", PORTAL_TEEN_200, client_id="adolescent_client"),
+        get("foreign", PORTAL_FOREIGN_404, client_id="foreign_client"),
+        post("own", PORTAL_ADULT_302, PREFERENCES, client_id="adult_client"),
+        post("adolescent", PORTAL_TEEN_302, PREFERENCES, client_id="adolescent_client"),
+        post("foreign", PORTAL_FOREIGN_404, PREFERENCES, client_id="foreign_client"),
+    ],
+    # Choosing among the candidates offered: the client who asked privately; not the adolescent
+    # or the guardian of someone else's request, not a therapist.
+    "matching:portal_choose": [
+        get("own", PORTAL_ADULT_200, fit_check_id=extra("own_private_fit")),
+        get("foreign", PORTAL_FOREIGN_404, fit_check_id=extra("foreign_fit")),
+        post("own", PORTAL_ADULT_302, choose_outsider, fit_check_id=extra("own_private_fit")),
+        post("foreign", PORTAL_FOREIGN_404, choose_outsider, fit_check_id=extra("foreign_fit")),
+    ],
 }

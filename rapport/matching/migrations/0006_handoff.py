@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('care', '0001_initial'),
-        ('matching', '0004_fit_check'),
+        ('matching', '0005_candidates'),
         ('practices', '0005_reminders_and_quiet_hours'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -15,7 +15,7 @@ from rapport.alerts.models import Alert
 from rapport.care.models import Episode
 from rapport.core import case_review as rules
 from rapport.core import fit_check as fit_rules
-from rapport.matching.models import FitCheck
+from rapport.matching.models import FitCheck, TherapistProfile
 from rapport.matching.queries import (
     fit_suggestion,
     latest_review,
@@ -87,3 +87,30 @@ def day(iso: str) -> date | str:
         return date.fromisoformat(iso)
     except (TypeError, ValueError):
         return iso
+
+
+PROFILE_CHOICES = {
+    "population": dict(TherapistProfile.Population.choices),
+    "modality": dict(TherapistProfile.Modality.choices),
+    "day": dict(TherapistProfile.Day.choices),
+}
+
+
+@register.filter
+def profile_words(values: Iterable[str], kind: str) -> str:
+    """A profile's stored choices as people read them: "In person, Video"."""
+    words = PROFILE_CHOICES.get(kind, {})
+    return ", ".join(str(words.get(v, v)) for v in values)
+
+
+@register.inclusion_tag("matching/portal_links.html")
+def portal_matching_links(user: User, client: Client) -> dict[str, Any]:
+    """The portal's ways to "My preferences" and, when candidates are offered, to choosing."""
+    may = access.may_request_fit_check_from_portal(user, client)
+    offered = None
+    if may:
+        choosing = FitCheck.objects.filter(
+            episode__client=client, status__in=[s.value for s in fit_rules.CHOOSING]
+        ).exclude(offered=[])
+        offered = next((f for f in choosing if access.may_choose_in_portal(user, f)), None)
+    return {"may": may, "client": client, "offered": offered, "guardian": user.role == "guardian"}
