@@ -4,8 +4,8 @@ A transactional test (a browser test against the live server, a test of concurre
 followed by a flush of every table. Django truncates them, and PostgreSQL's TRUNCATE gives each
 table and each of its indexes a new file: 2 to 4 s for Rapport's tables, measured on a busy
 2-core machine, after each such test. Deleting the rows a test leaves, and truncating only the
-two audit tables, took 0.1 to 0.3 s there. Only the test runner uses this backend (rapport.settings, when testing on
-PostgreSQL); the application never flushes.
+two audit tables, took 0.1 to 0.3 s there. Only the test runner uses this backend
+(rapport.settings, when testing on PostgreSQL); the application never flushes.
 
 Order matters twice. The audit tables refuse DELETE even to the test runner (their triggers
 allow only TRUNCATE, and only with `rapport.audit_maintenance`), so they are still truncated,
