@@ -211,3 +211,26 @@ def test_the_outcomes_page_counts_without_naming_and_hides_figures_from_few_clie
     assert (outcomes.rematches, outcomes.handoffs, outcomes.fit_checks) == (1, 1, 2)
     assert "too few to show" in text
     assert cast.adult_client.full_name not in text and cast.outsider_clinician.full_name not in text
+
+
+def test_a_handoff_goes_only_to_the_therapist_chosen_in_the_fit_check(cast):
+    from rapport.matching.services import fit_check_choose
+
+    fit_check = cast.extra["own_private_fit"]
+    Handoff.objects.filter(fit_check=fit_check).delete()  # as before the coordinator began one
+    chosen = fit_check_choose(
+        actor=cast.supervisor, fit_check=fit_check, clinician=cast.outsider_clinician
+    )
+
+    page = signed_in(cast.supervisor).get(reverse("matching:fit_check", args=[fit_check.pk]))
+    # The "hand over to" box offers the chosen therapist and nobody else.
+    assert cast.outsider_clinician.full_name in page.content.decode()
+    assert cast.co_clinician.full_name not in page.content.decode()
+    with pytest.raises(ValidationError, match="chosen in this fit check"):
+        handoff_services.handoff_begin(
+            actor=cast.supervisor, fit_check=chosen, to_clinician=cast.co_clinician
+        )
+    handoff = handoff_services.handoff_begin(
+        actor=cast.supervisor, fit_check=chosen, to_clinician=cast.outsider_clinician
+    )
+    assert handoff.to_clinician == cast.outsider_clinician

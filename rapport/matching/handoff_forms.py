@@ -27,11 +27,24 @@ class HandoffBeginForm(SubmitOnceMixin):
         label="Hand over to", queryset=User.objects.none(), empty_label="Choose a clinician"
     )
 
-    def __init__(self, *args: Any, practice_id: int, current_id: int, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        practice_id: int,
+        current_id: int,
+        chosen_id: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["to_clinician"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = receiving_clinicians(practice_id, current_id)
+        if chosen_id is not None:
+            # The client (or the coordinator for them) chose among the candidates: the handoff
+            # goes to that therapist, not to whoever the coordinator picks here.
+            field.queryset = field.queryset.filter(pk=chosen_id)
+            field.initial = chosen_id
+            field.empty_label = None
         field.label_from_instance = lambda user: user.full_name  # type: ignore[method-assign,assignment]
 
 

@@ -71,6 +71,10 @@ def handoff_begin(*, actor: User, fit_check: FitCheck, to_clinician: User) -> Ha
         raise ValidationError({"to_clinician": ["Choose a clinician of this practice."]})
     if to_clinician.pk == episode.primary_clinician_id:
         raise ValidationError({"to_clinician": ["Choose someone other than the current one."]})
+    if locked.chosen_clinician_id is not None and to_clinician.pk != locked.chosen_clinician_id:
+        raise ValidationError(
+            {"to_clinician": ["The handoff goes to the therapist chosen in this fit check."]}
+        )
     handoff = Handoff.objects.create(
         fit_check=locked,
         episode=episode,

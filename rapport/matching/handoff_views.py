@@ -57,6 +57,7 @@ def handoff_new(request: AuthenticatedHttpRequest, fit_check_id: int) -> HttpRes
         request.POST,
         practice_id=fit_check.episode.practice_id,
         current_id=fit_check.episode.primary_clinician_id,
+        chosen_id=fit_check.chosen_clinician_id,
     )
     saved = run_form(
         request,

@@ -26,7 +26,9 @@ def handoff_begin_box(fit_check: FitCheck, may_close: bool) -> dict[str, Any]:
     if handoff is None and may_close and fit_check.with_coordinator:
         episode = fit_check.episode
         form = HandoffBeginForm(
-            practice_id=episode.practice_id, current_id=episode.primary_clinician_id
+            practice_id=episode.practice_id,
+            current_id=episode.primary_clinician_id,
+            chosen_id=fit_check.chosen_clinician_id,
         )
     return {"fit_check": fit_check, "handoff": handoff, "form": form}
 
