@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from rapport.accounts.forms import SubmitOnceMixin
 from rapport.accounts.models import CLINICAL_STAFF_ROLES, User, language_choices
-from rapport.people.models import Client, GuardianLink
+from rapport.people.models import Client, GuardianLink, GuardianPhone
 from rapport.people.queries import CaseloadFilters
 
 
@@ -117,10 +117,42 @@ class GuardianLinkForm(forms.ModelForm[GuardianLink]):
         help_text="Their forms, portal and emails are in this language.",
     )
 
+    phone = forms.CharField(
+        max_length=40,
+        required=False,
+        label="The guardian's mobile number",
+        help_text="Their own: forms they answer are texted here, never to the child's number.",
+    )
+    sms_consent = forms.BooleanField(
+        required=False,
+        label="Text messages",
+        help_text=(
+            "Tick only with the guardian's own agreement. Texts carry the link to a form and "
+            "never say what it is about; they can reply STOP at any time."
+        ),
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.initial.setdefault("language", self.instance.guardian.language)
+            guardian = self.instance.guardian
+            self.initial.setdefault("language", guardian.language)
+            texts = GuardianPhone.objects.filter(guardian=guardian).first()
+            if texts is not None:
+                self.initial.setdefault("phone", texts.phone)
+                self.initial.setdefault("sms_consent", texts.sms_consent)
+                if texts.sms_stopped_at is not None:
+                    day = timezone.localdate(texts.sms_stopped_at)
+                    self.fields["sms_consent"].help_text = (
+                        f"This number texted STOP on {day:%d %b %Y}: no texts reach it until "
+                        "it texts START, whatever is ticked here."
+                    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("sms_consent") and not (cleaned.get("phone") or "").strip():
+            self.add_error("phone", "Texts need a phone number.")
+        return cleaned
 
 
 class BreakGlassForm(SubmitOnceMixin):
