@@ -53,6 +53,8 @@ SUBMIT_ONCE = {
     "matching:fit_check_new": "clinician",
     "matching:portal_fit_check": "adolescent_client",
     "accounts:api_tokens": "clinician",
+    # A guardian's first yes to texts makes their record of it (a client's is on their record).
+    "portal:texts": "guardian",
 }
 
 # Creates that cannot store twice whatever is posted: one row per object at most (a response
