@@ -49,9 +49,9 @@ class ClientForm(forms.ModelForm[Client]):
         given = self.instance.sms_consent_at
         if self.instance.sms_consent and given is not None and stopped is None:
             source = self.instance.get_sms_consent_source_display() or "recorded"
-            self.fields["sms_consent"].help_text += (
-                f" Agreed on {timezone.localtime(given):%d %b %Y, %H:%M} ({source})."
-            )
+            self.fields[
+                "sms_consent"
+            ].help_text += f" Agreed on {timezone.localtime(given):%d %b %Y, %H:%M} ({source})."
         if stopped is not None:
             self.fields["sms_consent"].help_text = (
                 f"The client texted STOP on {timezone.localdate(stopped):%d %b %Y}: no texts "
