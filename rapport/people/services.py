@@ -97,6 +97,7 @@ def client_create(
 @transaction.atomic
 def client_update(*, actor: User, client: Client, details: dict[str, Any]) -> Client:
     changed = []
+    digits_before = phone_key(client.phone)
     for field in CLIENT_FIELDS:
         if field in details and getattr(client, field) != details[field]:
             setattr(client, field, details[field])
@@ -107,7 +108,7 @@ def client_update(*, actor: User, client: Client, details: dict[str, Any]) -> Cl
         client.sms_consent_at = timezone.now() if client.sms_consent else None
         client.sms_consent_source = TextConsentSource.STAFF if client.sms_consent else ""
         changed += ["sms_consent_at", "sms_consent_source"]
-    if "phone" in changed:
+    if phone_key(client.phone) != digits_before:
         # A STOP belongs to the number it came from: a new number carries its own.
         client.sms_stopped_at = _stopped_since(phone_key(client.phone))
         changed.append("sms_stopped_at")
@@ -192,9 +193,11 @@ def texts_consent_set(
         raise ValidationError({"phone": _("Texts need a phone number.")})
     changed = []
     if record.phone != phone:
+        if phone_key(record.phone) != phone_key(phone):
+            record.sms_stopped_at = _stopped_since(phone_key(phone))
+            changed.append("sms_stopped_at")
         record.phone = phone
-        record.sms_stopped_at = _stopped_since(phone_key(phone))
-        changed += ["phone", "sms_stopped_at"]
+        changed.append("phone")
     if record.sms_consent != consent:
         record.sms_consent = consent
         record.sms_consent_at = timezone.now() if consent else None

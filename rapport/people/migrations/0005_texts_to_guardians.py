@@ -5,6 +5,17 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def record_earlier_stops(apps, schema_editor):  # type: ignore[no-untyped-def]  # Django's signature
+    """STOPs texted before they were kept per number, recorded against their numbers."""
+    client = apps.get_model("people", "Client")
+    stopped = apps.get_model("people", "StoppedNumber")
+    earlier = client.objects.filter(sms_stopped_at__isnull=False).exclude(phone_digits="")
+    for row in earlier.only("phone_digits", "sms_stopped_at").iterator():
+        stopped.objects.get_or_create(
+            digits=row.phone_digits, defaults={"stopped_at": row.sms_stopped_at}
+        )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -40,4 +51,5 @@ class Migration(migrations.Migration):
                 ('guardian', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='guardian_phone', to=settings.AUTH_USER_MODEL)),
             ],
         ),
+        migrations.RunPython(record_earlier_stops, migrations.RunPython.noop),
     ]
