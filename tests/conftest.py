@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -23,6 +23,7 @@ from hypothesis import settings as hypothesis_settings
 
 from rapport.accounts.models import Role, User
 from rapport.care.models import Episode, Modality, Session
+from rapport.measures.services import measure_plan_set
 from rapport.people.models import Client, GuardianLink
 from rapport.practices.models import Practice, Team
 
@@ -114,6 +115,25 @@ def make_session(episode: Episode, *, days_from_now: int, held: bool = False) ->
         scheduled_start=timezone.now() + timedelta(days=days_from_now),
         attendance="attended" if held else "scheduled",
     )
+
+
+def phq9_before_video(cast: Cast, start: datetime) -> Session:
+    """The adult client's PHQ-9 every session (their email on record), and a video session of
+    theirs starting at `start`: what the link-sending worker's tests start from."""
+    cast.adult_client.email = "alex@example.com"
+    cast.adult_client.save()
+    measure_plan_set(
+        actor=cast.clinician,
+        episode=cast.adult_episode,
+        family="phq9",
+        respondent="client",
+        schedule="every_session",
+    )
+    session = make_session(cast.adult_episode, days_from_now=0)
+    session.scheduled_start = start
+    session.modality = Modality.VIDEO
+    session.save()
+    return session
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from rapport.measures.services import (
     measure_plan_set,
     session_assignments_ensure,
 )
-from tests.conftest import PASSWORD, assignment_for, make_session
+from tests.conftest import PASSWORD, assignment_for, make_session, phq9_before_video
 
 PHQ9_LOW = {f"item:phq9-{n}": "0" for n in range(1, 10)}
 
@@ -186,19 +186,7 @@ def test_client_mode_shows_only_the_form_and_needs_the_clinicians_password(phq9_
 
 
 def test_the_worker_emails_links_before_video_sessions_and_reminds_once(cast, settings):
-    cast.adult_client.email = "alex@example.com"
-    cast.adult_client.save()
-    measure_plan_set(
-        actor=cast.clinician,
-        episode=cast.adult_episode,
-        family="phq9",
-        respondent="client",
-        schedule="every_session",
-    )
-    soon = make_session(cast.adult_episode, days_from_now=0)
-    soon.scheduled_start = timezone.now() + timedelta(hours=5)
-    soon.modality = Modality.VIDEO
-    soon.save()
+    soon = phq9_before_video(cast, timezone.now() + timedelta(hours=5))
     in_person = make_session(cast.adult_episode, days_from_now=0)
     in_person.scheduled_start = timezone.now() + timedelta(hours=6)
     in_person.modality = Modality.IN_PERSON

@@ -11,19 +11,22 @@ import json
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from rapport.audit.models import AuditEvent
 from rapport.care.models import Modality
 from rapport.core.reminders import in_quiet_hours, phone_key, reminder_due, reply_keyword
+from rapport.measures.models import AccessLink
 from rapport.measures.services import links_send_due, measure_plan_set
-from rapport.people.models import Client
-from rapport.people.services import client_update
-from tests.conftest import Cast, make_session, signed_in
+from rapport.people.models import Client, GuardianPhone, StoppedNumber, TextConsentSource
+from rapport.people.services import client_update, texts_consent_set
+from tests.conftest import Cast, make_session, phq9_before_video, signed_in
 
 LONDON = ZoneInfo("Europe/London")
 BASE = "https://rapport.example.org"
@@ -90,21 +93,8 @@ def video_session(cast: Cast, settings: Any, tmp_path: Path) -> Any:
     practice.link_lead_hours, practice.link_reminder_hours = 24, 2
     practice.link_reminders, practice.link_reminder_every_hours = 2, 1
     practice.save()
-    cast.adult_client.email = "alex@example.com"
     cast.adult_client.phone = "07700 900123"
-    cast.adult_client.save()
-    measure_plan_set(
-        actor=cast.clinician,
-        episode=cast.adult_episode,
-        family="phq9",
-        respondent="client",
-        schedule="every_session",
-    )
-    session = make_session(cast.adult_episode, days_from_now=0)
-    session.scheduled_start = datetime(2026, 12, 7, 15, tzinfo=LONDON)
-    session.modality = Modality.VIDEO
-    session.save()
-    return session
+    return phq9_before_video(cast, at(7, 15))
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
@@ -245,3 +235,190 @@ def test_the_measures_page_says_how_and_when_forms_reach_the_client(
     assert "Up to 2 reminders if not done" in text and "then every 1 hour" in text
     assert "Nothing is sent between 21:00 and 08:00." in text
     assert "Texts: not agreed" in text
+
+
+# --- A measure plan's own link life -------------------------------------------------------------
+
+
+def test_a_measure_plan_s_own_link_life_makes_its_links_and_is_shown(
+    cast: Cast, video_session: Any
+) -> None:
+    measure_plan_set(
+        actor=cast.clinician,
+        episode=cast.adult_episode,
+        family="phq9",
+        respondent="client",
+        schedule="every_session",
+        link_valid_hours=6,
+    )
+    assert links_send_due(now=at(7, 9), base_url=BASE) == 1
+
+    link = AccessLink.objects.get()
+    assert link.expires_at == at(7, 15)  # six hours, not the practice's 72
+    assert "for 6 hours" in mail.outbox[0].body
+    page = signed_in(cast.clinician).get(
+        reverse("measures:episode_measures", args=[cast.adult_episode.pk])
+    )
+    assert "link works 6 hours" in page.text
+
+
+@pytest.mark.parametrize("hours", [0, 721])
+def test_a_measure_plan_s_link_life_outside_the_practice_s_range_is_refused(
+    cast: Cast, hours: int
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        measure_plan_set(
+            actor=cast.clinician,
+            episode=cast.adult_episode,
+            family="phq9",
+            respondent="client",
+            schedule="every_session",
+            link_valid_hours=hours,
+        )
+    assert "link_valid_hours" in refused.value.message_dict
+
+
+# --- Texts to guardians -------------------------------------------------------------------------
+
+
+def test_a_guardian_s_form_is_texted_to_their_own_number_in_their_language_never_the_child_s(
+    cast: Cast, settings: Any, tmp_path: Path
+) -> None:
+    settings.RAPPORT_SMS_BACKEND = "file"
+    settings.RAPPORT_SMS_FILE_PATH = str(tmp_path / "texts")
+    teen = cast.adolescent_client
+    client_update(
+        actor=cast.clinician, client=teen, details={"phone": "07700 900999", "sms_consent": True}
+    )
+    cast.guardian.language = "es"
+    cast.guardian.save()
+    texts_consent_set(
+        actor=cast.guardian,
+        record=GuardianPhone(guardian=cast.guardian),
+        phone="+34 600 123 456",
+        consent=True,
+        source="portal",
+    )
+    measure_plan_set(
+        actor=cast.clinician,
+        episode=cast.adolescent_episode,
+        family="checkin",
+        respondent="guardian",
+        schedule="every_session",
+    )
+    session = make_session(cast.adolescent_episode, days_from_now=0)
+    session.scheduled_start, session.modality = at(7, 15), Modality.VIDEO
+    session.save()
+
+    assert links_send_due(now=at(7, 9), base_url=BASE) == 1
+
+    [sent] = texts(tmp_path)
+    assert sent["to"] == "+34 600 123 456"
+    assert sent["body"].startswith("Un formulario breve para que usted lo complete")
+    assert "Responda STOP" in sent["body"]
+    for private in ("Northside", "Tia", "check", "ansiedad", "terapia", "hij"):
+        assert private.lower() not in sent["body"].lower()
+    event = AuditEvent.objects.get(action="link_text")
+    assert event.detail["to"] == "guardian" and event.client_id == teen.pk
+
+
+def test_a_stop_from_a_number_stops_everyone_with_it_and_anyone_given_it_later(
+    cast: Cast, settings: Any
+) -> None:
+    settings.RAPPORT_SMS_REPLY_TOKEN = TOKEN
+    shared = "+44 7700 900123"
+    client_update(
+        actor=cast.clinician,
+        client=cast.adolescent_client,
+        details={"phone": shared, "sms_consent": True},
+    )
+    parent = texts_consent_set(
+        actor=cast.guardian,
+        record=GuardianPhone(guardian=cast.guardian),
+        phone="+44 (7700) 900-123",  # the same phone, written another way
+        consent=True,
+        source="portal",
+    )
+
+    assert reply("STOP", sender=shared).status_code == 204
+    assert StoppedNumber.objects.filter(digits=phone_key(shared)).exists()
+    assert not Client.objects.get(pk=cast.adolescent_client.pk).may_text
+    assert not GuardianPhone.objects.get(pk=parent.pk).may_text
+    assert AuditEvent.objects.filter(action="text_stop").count() == 2
+    later = client_update(
+        actor=cast.clinician,
+        client=cast.adult_client,
+        details={"phone": shared, "sms_consent": True},
+    )
+    assert later.sms_stopped_at is not None  # the number said STOP before it was theirs
+
+    assert reply("START", sender=shared).status_code == 204
+    assert not StoppedNumber.objects.exists()
+    assert Client.objects.get(pk=cast.adult_client.pk).may_text
+    assert GuardianPhone.objects.get(pk=parent.pk).may_text
+
+
+def test_staff_record_a_guardian_s_number_and_yes_on_the_guardian_settings(cast: Cast) -> None:
+    web = signed_in(cast.clinician)
+    url = reverse("people:guardian_link_edit", args=[cast.guardian_link.pk])
+    page = web.get(url)
+    data = {
+        name: value
+        for name, value in page.context["form"].initial.items()
+        if value not in (None, False)
+    }
+    data.update(relationship="mother", phone="07700 900555", sms_consent="on")
+
+    assert web.post(url, data).status_code == 302
+
+    texts = GuardianPhone.objects.get(guardian=cast.guardian)
+    assert texts.may_text and texts.sms_consent_source == TextConsentSource.STAFF
+    assert texts.sms_consent_at is not None
+    measures = web.get(reverse("measures:episode_measures", args=[cast.adolescent_episode.pk]))
+    text = " ".join(measures.text.split())
+    assert "by email and by text message to their own number" in text
+    assert "(recorded by staff)" in text
+
+
+# --- The portal's page for texts ----------------------------------------------------------------
+
+
+def test_a_client_gives_and_withdraws_their_yes_to_texts_in_the_portal_in_their_language(
+    cast: Cast,
+) -> None:
+    client_update(actor=cast.clinician, client=cast.adult_client, details={"language": "es"})
+    web = signed_in(cast.adult_client_user)
+    url = reverse("portal:texts")
+    page = web.get(url)
+    assert "Un mensaje solo contiene el enlace" in page.text
+    key = page.context["form"]["submission_key"].value()
+
+    said_yes = web.post(url, {"texts": "yes", "phone": "07700 900123", "submission_key": key})
+
+    assert said_yes.status_code == 302
+    client = Client.objects.get(pk=cast.adult_client.pk)
+    assert client.may_text and client.sms_consent_source == TextConsentSource.PORTAL
+    event = AuditEvent.objects.get(action="texts_consent")
+    assert event.actor_id == cast.adult_client_user.pk and event.detail["source"] == "portal"
+    measures = signed_in(cast.clinician).get(
+        reverse("measures:episode_measures", args=[cast.adult_episode.pk])
+    )
+    assert "(given in the portal)" in measures.text
+
+    web.post(url, {"texts": "no", "phone": "07700 900123", "submission_key": str(uuid4())})
+    client.refresh_from_db()
+    assert not client.sms_consent and client.sms_consent_at is None
+
+
+@pytest.mark.parametrize(
+    ("posted", "field"),
+    [({"texts": "yes", "phone": ""}, "phone"), ({"texts": "yes", "phone": "12"}, "phone")],
+)
+def test_a_yes_without_a_usable_number_is_refused_on_the_portal_page(
+    cast: Cast, posted: dict[str, str], field: str
+) -> None:
+    answer = signed_in(cast.guardian).post(
+        reverse("portal:texts"), {**posted, "submission_key": str(uuid4())}
+    )
+    assert answer.status_code == 200 and field in answer.context["form"].errors
+    assert not GuardianPhone.objects.exists()

@@ -56,6 +56,8 @@ SUBMIT_ONCE = {
     "matching:handoff_new": "supervisor",
     "matching:consultation_new": "supervisor",
     "accounts:api_tokens": "clinician",
+    # A guardian's first yes to texts makes their record of it (a client's is on their record).
+    "portal:texts": "guardian",
 }
 
 # Creates that cannot store twice whatever is posted: one row per object at most (a response

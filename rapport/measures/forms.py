@@ -9,7 +9,13 @@ from rapport.accounts.forms import SubmitOnceMixin
 from rapport.core.instruments import MAX_TEXT_LENGTH, Instrument
 from rapport.core.schedules import LEAD_HOURS_DEFAULT, LEAD_HOURS_MAX
 from rapport.measures.defaults import SCHEDULE_CHOICES, DefaultEntry, choice_of, entry_from_choice
-from rapport.measures.models import DefaultMeasurePlan, Respondent, Schedule
+from rapport.measures.models import (
+    LINK_VALID_HOURS_MAX,
+    LINK_VALID_HOURS_MIN,
+    DefaultMeasurePlan,
+    Respondent,
+    Schedule,
+)
 from rapport.people.languages import whole_number
 from rapport.ranges import show_ranges
 
@@ -81,6 +87,13 @@ class MeasurePlanForm(SubmitOnceMixin):
         required=False,
         label=_("Reminders if not done"),
         help_text=_("Leave empty for the practice's setting (shown above)."),
+    )
+    link_valid_hours = forms.IntegerField(
+        min_value=LINK_VALID_HOURS_MIN,
+        max_value=LINK_VALID_HOURS_MAX,
+        required=False,
+        label="Hours a link works",
+        help_text="Leave empty for the practice's setting (shown above).",
     )
 
     def __init__(self, *args: Any, families: list[tuple[str, str]], **kwargs: Any) -> None:

@@ -11,6 +11,10 @@ from rapport.accounts.models import Role, User
 from rapport.core.instruments import clean_answers, score
 from rapport.core.schedules import LEAD_HOURS_DEFAULT, LEAD_HOURS_MAX
 
+# The practice's own range for how long a link works (practices.Practice.link_valid_hours).
+LINK_VALID_HOURS_MIN = 1
+LINK_VALID_HOURS_MAX = 720
+
 if TYPE_CHECKING:
     from rapport.core.instruments import Instrument
 
@@ -86,6 +90,18 @@ class MeasurePlan(models.Model):
         validators=[MaxValueValidator(3)],
         help_text="Reminders for a form still not done (0 to 3); empty: the practice's setting.",
     )
+    # Empty: the practice's link life. A clinician may shorten it for a check-in that says
+    # little once its session has passed, or lengthen it (up to the practice's own maximum, 30
+    # days) for a discharge measure people answer in their own time.
+    link_valid_hours = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(LINK_VALID_HOURS_MIN),
+            MaxValueValidator(LINK_VALID_HOURS_MAX),
+        ],
+        help_text="How long a link to this measure works; empty: the practice's setting.",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -108,10 +124,22 @@ class MeasurePlan(models.Model):
                 condition=models.Q(lead_hours__lte=LEAD_HOURS_MAX),
                 name="measure_plan_lead_hours_sensible",
             ),
+            models.CheckConstraint(
+                condition=models.Q(link_valid_hours__isnull=True)
+                | (
+                    models.Q(link_valid_hours__gte=LINK_VALID_HOURS_MIN)
+                    & models.Q(link_valid_hours__lte=LINK_VALID_HOURS_MAX)
+                ),
+                name="measure_plan_link_valid_hours_in_range",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.family} ({self.respondent}, {self.get_schedule_display()})"
+
+    def link_hours(self, practice_hours: int) -> int:
+        """How long a link to this measure works: its own setting, else the practice's."""
+        return self.link_valid_hours if self.link_valid_hours is not None else practice_hours
 
 
 class DefaultMeasurePlan(models.Model):

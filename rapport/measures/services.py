@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
@@ -49,6 +49,7 @@ from rapport.measures.queries import (
 from rapport.measures.registry import choose_version, get_instrument
 from rapport.measures.signals import assignments_preparing, response_submitted
 from rapport.people.languages import client_language, language_of, writing_to
+from rapport.people.models import GuardianPhone
 from rapport.sms import TextNotSent, send_text, texts_enabled
 
 # 32 random bytes: 256 bits, well above the 128 the threat model asks for.
@@ -69,6 +70,7 @@ def measure_plan_set(
     every_n: int = 1,
     lead_hours: int = LEAD_HOURS_DEFAULT,
     reminders: int | None = None,
+    link_valid_hours: int | None = None,
 ) -> MeasurePlan:
     """Start using a measure in an episode, replacing any earlier plan for the same measure."""
     if not episode.is_open:
@@ -86,6 +88,7 @@ def measure_plan_set(
         every_n=every_n,
         lead_hours=lead_hours,
         reminders=reminders,
+        link_valid_hours=link_valid_hours,
     )
     plan.full_clean()
     plan.save()
@@ -281,7 +284,7 @@ def link_issue(
         raise ValidationError("This guardian is no longer linked to the client.")
     assignment.links.filter(used_at__isnull=True, revoked_at__isnull=True).update(revoked_at=now)
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    hours = assignment.episode.practice.link_valid_hours
+    hours = _link_hours(assignment)
     link = AccessLink.objects.create(
         assignment=assignment,
         token_hash=hash_token(token),
@@ -434,6 +437,13 @@ def response_submit(
 REMOTE_MODALITIES = (Modality.VIDEO, Modality.PHONE)
 
 
+def _link_hours(assignment: Assignment) -> int:
+    """How long a link works: the measure plan's own life, else the practice's."""
+    practice_hours = assignment.episode.practice.link_valid_hours
+    plan = assignment.plan
+    return plan.link_hours(practice_hours) if plan is not None else practice_hours
+
+
 def _recipient(assignment: Assignment) -> str | None:
     """Who gets the link by email; None when there is nobody we may email."""
     client = assignment.episode.client
@@ -445,6 +455,34 @@ def _recipient(assignment: Assignment) -> str | None:
         ).first()
         return assignment.respondent_user.email if link else None
     return None
+
+
+class TextRecipient(NamedTuple):
+    phone: str
+    language: str
+    guardian: bool
+
+
+def _text_recipient(assignment: Assignment) -> TextRecipient | None:
+    """Who gets the link by text, with their yes and no STOP: the client for their own forms, a
+    guardian for theirs, at the guardian's own number (never the child's) and only while their
+    link allows contact. None when nobody may be texted."""
+    client = assignment.episode.client
+    if assignment.respondent == "client":
+        if not client.may_text:
+            return None
+        return TextRecipient(client.phone, client_language(client), guardian=False)
+    guardian = assignment.respondent_user
+    if assignment.respondent != "guardian" or guardian is None:
+        return None
+    if not client.guardian_links.filter(
+        guardian=guardian, is_active=True, consent_to_contact=True
+    ).exists():
+        return None
+    phone = GuardianPhone.objects.filter(guardian=guardian).first()
+    if phone is None or not phone.may_text:
+        return None
+    return TextRecipient(phone.phone, language_of(guardian), guardian=True)
 
 
 def link_email(
@@ -463,7 +501,7 @@ def link_email(
         "clinician": session.clinician if session else episode.primary_clinician,
         "session_start": timezone.localtime(session.scheduled_start, zone) if session else None,
         "link": absolute_url(reverse("measures:link_form", args=[token]), base_url),
-        "valid_hours": episode.practice.link_valid_hours,
+        "valid_hours": _link_hours(assignment),
         "reminder": reminder,
         "for_child": assignment.respondent == "guardian",
         "about_session": assignment.instrument.kind == "alliance",
@@ -606,37 +644,49 @@ def _send_or_remind(
         reminder = True
     else:
         return 0
-    client = assignment.episode.client
-    texting = assignment.respondent == "client" and client.may_text and texts_enabled()
-    if _recipient(assignment) is None and not texting:
+    text_to = _text_recipient(assignment) if texts_enabled() else None
+    if _recipient(assignment) is None and text_to is None:
         return 0
     link, token = link_issue(actor=None, assignment=assignment, now=now)
     link_email(assignment=assignment, token=token, base_url=base_url, reminder=reminder)
-    if texting:
-        _link_text(assignment=assignment, token=token, base_url=base_url, reminder=reminder)
+    if text_to is not None:
+        _link_text(
+            assignment=assignment, to=text_to, token=token, base_url=base_url, reminder=reminder
+        )
     AccessLink.objects.filter(pk=link.pk).update(
         sent_at=now, reminder_sent_at=now if reminder else None
     )
     return 1
 
 
-def _link_text(*, assignment: Assignment, token: str, base_url: str, reminder: bool) -> None:
+def _link_text(
+    *, assignment: Assignment, to: TextRecipient, token: str, base_url: str, reminder: bool
+) -> None:
     """The link by text message: the link and how to stop, nothing else. Not even the practice's
-    name, which often says "therapy" on a lock screen anyone nearby can read; the client knows
-    who asked them, and the page the link opens says it. A gateway that fails is recorded, and
-    the email (when there is one) still went."""
+    name, which often says "therapy" on a lock screen anyone nearby can read, nor the child's
+    name in a guardian's text; the person knows who asked them, and the page the link opens
+    says it. A gateway that fails is recorded, and the email (when there is one) still went."""
     episode = assignment.episode
     link = absolute_url(reverse("measures:link_form", args=[token]), base_url)
-    with writing_to(client_language(episode.client)):
-        body = (
-            _("Reminder: your short form is waiting: %(link)s")
-            if reminder
-            else _("Your short form before your next session: %(link)s")
-        ) % {"link": link}
+    with writing_to(to.language):
+        if to.guardian:
+            body = (
+                _("Reminder: a short form is waiting for you: %(link)s")
+                if reminder
+                else _("A short form for you to fill in: %(link)s")
+            ) % {"link": link}
+        else:
+            body = (
+                _("Reminder: your short form is waiting: %(link)s")
+                if reminder
+                else _("Your short form before your next session: %(link)s")
+            ) % {"link": link}
         body += " " + _("Reply STOP to end these texts.")
     detail: dict[str, Any] = {"reminder": reminder, "sent": True}
+    if to.guardian:
+        detail["to"] = "guardian"
     try:
-        send_text(episode.client.phone, body)
+        send_text(to.phone, body)
     except TextNotSent as problem:
         detail.update(sent=False, problem=str(problem)[:200])
     audit_record(

@@ -49,6 +49,7 @@ from rapport.measures.services import (
     measure_plan_stop,
 )
 from rapport.people.languages import supported, writing_to
+from rapport.people.queries import guardian_reach
 from rapport.web import client_ip, needs_fhir_base, run_form
 
 
@@ -281,6 +282,7 @@ def episode_measures(request: AuthenticatedHttpRequest, episode_id: int) -> Http
             "plans": plans,
             "form": form,
             "can_write": access.can_write(request.user, episode),
+            "guardians": guardian_reach(episode.client),
         },
     )
 

@@ -10,7 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from rapport.accounts.forms import SubmitOnceMixin
 from rapport.accounts.models import CLINICAL_STAFF_ROLES, User, language_choices
-from rapport.people.models import Client, GuardianLink
+from rapport.people.models import Client, GuardianLink, GuardianPhone
 from rapport.people.queries import CaseloadFilters
 
 
@@ -48,6 +48,12 @@ class ClientForm(forms.ModelForm[Client]):
         # Left out, the client keeps the language they have (English for a new client).
         self.fields["language"].required = False
         stopped = self.instance.sms_stopped_at
+        given = self.instance.sms_consent_at
+        if self.instance.sms_consent and given is not None and stopped is None:
+            source = self.instance.get_sms_consent_source_display() or "recorded"
+            self.fields[
+                "sms_consent"
+            ].help_text += f" Agreed on {timezone.localtime(given):%d %b %Y, %H:%M} ({source})."
         if stopped is not None:
             self.fields["sms_consent"].help_text = (
                 f"The client texted STOP on {timezone.localdate(stopped):%d %b %Y}: no texts "
@@ -119,10 +125,42 @@ class GuardianLinkForm(forms.ModelForm[GuardianLink]):
         help_text=_("Their forms, portal and emails are in this language."),
     )
 
+    phone = forms.CharField(
+        max_length=40,
+        required=False,
+        label="The guardian's mobile number",
+        help_text="Their own: forms they answer are texted here, never to the child's number.",
+    )
+    sms_consent = forms.BooleanField(
+        required=False,
+        label="Text messages",
+        help_text=(
+            "Tick only with the guardian's own agreement. Texts carry the link to a form and "
+            "never say what it is about; they can reply STOP at any time."
+        ),
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.initial.setdefault("language", self.instance.guardian.language)
+            guardian = self.instance.guardian
+            self.initial.setdefault("language", guardian.language)
+            texts = GuardianPhone.objects.filter(guardian=guardian).first()
+            if texts is not None:
+                self.initial.setdefault("phone", texts.phone)
+                self.initial.setdefault("sms_consent", texts.sms_consent)
+                if texts.sms_stopped_at is not None:
+                    day = timezone.localdate(texts.sms_stopped_at)
+                    self.fields["sms_consent"].help_text = (
+                        f"This number texted STOP on {day:%d %b %Y}: no texts reach it until "
+                        "it texts START, whatever is ticked here."
+                    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("sms_consent") and not (cleaned.get("phone") or "").strip():
+            self.add_error("phone", "Texts need a phone number.")
+        return cleaned
 
 
 class BreakGlassForm(SubmitOnceMixin):

@@ -20,6 +20,13 @@ class ClientStatus(models.TextChoices):
     DISCHARGED = "discharged", _("Discharged")
 
 
+class TextConsentSource(models.TextChoices):
+    """Who recorded a yes to texts: shown to the clinician next to when it was given."""
+
+    STAFF = "staff", "recorded by staff"
+    PORTAL = "portal", "given in the portal"
+
+
 class Client(models.Model):
     """A person receiving care. They may or may not have a portal login (`user`)."""
 
@@ -60,6 +67,13 @@ class Client(models.Model):
         help_text="The client agreed to receive links to their forms by text message.",
     )
     sms_consent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sms_consent_source = models.CharField(
+        max_length=8,
+        choices=TextConsentSource.choices,
+        blank=True,
+        editable=False,
+        db_default="",
+    )
     sms_stopped_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The phone number's digits alone, kept in step on every save: a reply (STOP) names its
     # sender however the number on record was written.
@@ -180,3 +194,49 @@ class GuardianLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.guardian} — {self.get_relationship_display()} of {self.client}"
+
+
+class GuardianPhone(models.Model):
+    """A parent's or guardian's own number for texts and their own yes to them: one per guardian,
+    whichever of their children a form is about (the number and the yes are theirs). Forms a
+    guardian answers are texted here, never to the child's number."""
+
+    guardian = models.OneToOneField(
+        "accounts.User", on_delete=models.CASCADE, related_name="guardian_phone"
+    )
+    phone = models.CharField(max_length=40, blank=True)
+    phone_digits = models.CharField(max_length=40, blank=True, editable=False, db_index=True)
+    sms_consent = models.BooleanField(default=False, verbose_name="Text messages")
+    sms_consent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sms_consent_source = models.CharField(
+        max_length=8, choices=TextConsentSource.choices, blank=True, editable=False
+    )
+    sms_stopped_at = models.DateTimeField(null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Texts to {self.guardian}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.phone_digits = phone_key(self.phone)
+        fields = kwargs.get("update_fields")
+        if fields is not None and "phone" in fields:
+            kwargs["update_fields"] = {*fields, "phone_digits"}
+        super().save(*args, **kwargs)
+
+    @property
+    def may_text(self) -> bool:
+        """As for a client: their yes, a number, and no STOP from it."""
+        return self.sms_consent and bool(self.phone.strip()) and self.sms_stopped_at is None
+
+
+class StoppedNumber(models.Model):
+    """A number that texted STOP. The STOP belongs to the number, not to one record: every client
+    and guardian with it is stopped, and so is anyone given it later, until it texts START (the
+    gateways themselves block a number that said STOP, so a yes given elsewhere cannot lift it)."""
+
+    digits = models.CharField(max_length=40, unique=True)
+    stopped_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"STOP from …{self.digits[-4:]}"

@@ -13,6 +13,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
+from rapport.accounts.models import Role, User
 from rapport.alerts.models import Alert
 from rapport.care.clock import last_attended, therapy_sessions
 from rapport.care.models import Attendance, Episode, EpisodeStatus, Modality
@@ -20,6 +21,7 @@ from rapport.care.queries import unrecorded_counts
 from rapport.core.completion import MISSED_IN_A_ROW
 from rapport.core.text import search_key
 from rapport.measures.queries import stopped_answering_episodes
+from rapport.people.models import Client, GuardianLink, GuardianPhone
 
 PAGE_SIZE = 50
 OPEN_STATUSES = (EpisodeStatus.ACTIVE, EpisodeStatus.ON_HOLD)
@@ -189,3 +191,37 @@ def clinician_totals(episodes: QuerySet[Episode], clinician_ids: list[int]) -> d
         .annotate(n=Count("pk"))
     )
     return {row["primary_clinician_id"]: row["n"] for row in counts}
+
+
+def own_text_record(user: User) -> Client | GuardianPhone | None:
+    """Where a portal user's own yes to texts and number are kept: a client's record, or a
+    guardian's GuardianPhone (a new, unsaved one until their first yes or number). None for a
+    client account without a record."""
+    if user.role == Role.GUARDIAN:
+        return GuardianPhone.objects.filter(guardian=user).first() or GuardianPhone(guardian=user)
+    if user.role == Role.CLIENT:
+        return Client.objects.filter(user=user).first()
+    return None
+
+
+@dataclass(frozen=True)
+class GuardianReach:
+    """How forms reach one linked guardian: by email (with their link's leave to contact them)
+    and by text (with their own yes, at their own number)."""
+
+    link: GuardianLink
+    texts: GuardianPhone | None
+
+    @property
+    def may_text(self) -> bool:
+        return self.link.consent_to_contact and self.texts is not None and self.texts.may_text
+
+
+def guardian_reach(client: Client) -> list[GuardianReach]:
+    """The client's active guardian links with each guardian's texts record, in two queries."""
+    links = list(client.guardian_links.filter(is_active=True).select_related("guardian"))
+    phones = {
+        p.guardian_id: p
+        for p in GuardianPhone.objects.filter(guardian_id__in=[link.guardian_id for link in links])
+    }
+    return [GuardianReach(link, phones.get(link.guardian_id)) for link in links]

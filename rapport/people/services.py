@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -19,7 +19,13 @@ from rapport.care.models import Episode
 from rapport.care.signals import episode_opened
 from rapport.core.reminders import phone_key
 from rapport.people.languages import client_language, language_of, writing_to
-from rapport.people.models import Client, GuardianLink
+from rapport.people.models import (
+    Client,
+    GuardianLink,
+    GuardianPhone,
+    StoppedNumber,
+    TextConsentSource,
+)
 from rapport.people.signals import guardian_link_ended
 
 CLIENT_FIELDS = (
@@ -71,6 +77,8 @@ def client_create(
     )
     if client.sms_consent:
         client.sms_consent_at = timezone.now()
+        client.sms_consent_source = TextConsentSource.STAFF
+    client.sms_stopped_at = _stopped_since(phone_key(client.phone))
     client.full_clean()
     client.save()
     episode = Episode.objects.create(
@@ -89,15 +97,21 @@ def client_create(
 @transaction.atomic
 def client_update(*, actor: User, client: Client, details: dict[str, Any]) -> Client:
     changed = []
+    digits_before = phone_key(client.phone)
     for field in CLIENT_FIELDS:
         if field in details and getattr(client, field) != details[field]:
             setattr(client, field, details[field])
             changed.append(field)
     if "sms_consent" in changed:
-        # When the yes was given is kept with it; a STOP the client texted is theirs to lift
-        # (by texting START), not staff's, so it stays.
+        # When the yes was given, and by whom, is kept with it; a STOP the client texted is
+        # theirs to lift (by texting START), not staff's, so it stays.
         client.sms_consent_at = timezone.now() if client.sms_consent else None
-        changed.append("sms_consent_at")
+        client.sms_consent_source = TextConsentSource.STAFF if client.sms_consent else ""
+        changed += ["sms_consent_at", "sms_consent_source"]
+    if phone_key(client.phone) != digits_before:
+        # A STOP belongs to the number it came from: a new number carries its own.
+        client.sms_stopped_at = _stopped_since(phone_key(client.phone))
+        changed.append("sms_stopped_at")
     if changed:
         client.full_clean()
         client.save(update_fields=changed)
@@ -105,31 +119,108 @@ def client_update(*, actor: User, client: Client, details: dict[str, Any]) -> Cl
     return client
 
 
+def _stopped_since(digits: str) -> datetime | None:
+    """When a number texted STOP (not lifted by a START since); None for any other number."""
+    if not digits:
+        return None
+    stop = StoppedNumber.objects.filter(digits=digits).first()
+    return stop.stopped_at if stop is not None else None
+
+
 @transaction.atomic
-def client_text_reply(*, sender: str, reply: str) -> int:
-    """A reply texted to the practice's number: STOP ends texts to every client on record with
-    that number (in any practice: the gateway's number is shared), START lifts a STOP. Returns
-    how many client records changed; each change is audited."""
+def text_reply_record(*, sender: str, reply: str) -> int:
+    """A reply texted to the practice's number. A STOP belongs to the number: it is recorded
+    against it, and ends texts to every client and guardian on record with that number (in any
+    practice: the gateway's number is shared), and to anyone given that number later; START
+    lifts it for all of them. A family sharing one phone is one person to the gateway, which
+    stops the number whoever we meant to text. Returns how many records changed; each change
+    is audited."""
     digits = phone_key(sender)
     if not digits or reply not in ("stop", "start"):
         return 0
-    clients = Client.objects.select_for_update().filter(phone_digits=digits)
+    now = timezone.now()
+    if reply == "stop":
+        StoppedNumber.objects.get_or_create(digits=digits, defaults={"stopped_at": now})
+    else:
+        StoppedNumber.objects.filter(digits=digits).delete()
+    records: list[Client | GuardianPhone] = [
+        *Client.objects.select_for_update().filter(phone_digits=digits),
+        *GuardianPhone.objects.select_for_update(of=("self",))
+        .select_related("guardian")
+        .filter(phone_digits=digits),
+    ]
     changed = 0
-    for client in clients:
-        stopped = client.sms_stopped_at is not None
+    for record in records:
+        stopped = record.sms_stopped_at is not None
         if (reply == "stop") == stopped:
             continue  # already as asked
-        client.sms_stopped_at = timezone.now() if reply == "stop" else None
-        client.save(update_fields=["sms_stopped_at"])
+        record.sms_stopped_at = now if reply == "stop" else None
+        record.save(update_fields=["sms_stopped_at"])
         audit_record(
             actor=None,
             action=f"text_{reply}",
-            obj=client,
-            practice_id=client.practice_id,
+            obj=record,
+            practice_id=_practice_of(record),
             detail={"via": "text reply"},
         )
         changed += 1
     return changed
+
+
+def _practice_of(record: Client | GuardianPhone) -> int | None:
+    if isinstance(record, Client):
+        return record.practice_id
+    return record.guardian.practice_id
+
+
+@transaction.atomic
+def texts_consent_set(
+    *,
+    actor: User,
+    record: Client | GuardianPhone,
+    phone: str,
+    consent: bool,
+    source: str,
+) -> Client | GuardianPhone:
+    """Give or withdraw a yes to texts, and set the number they go to, for a client or a
+    guardian (their own GuardianPhone, made on their first yes or number). The yes keeps when
+    and by whom it was given (`source`: staff, or the person in the portal); a new number
+    carries its own STOP, if it ever texted one. Audited whether or not anything changed."""
+    if source not in TextConsentSource.values:
+        raise ValidationError("Unknown source of consent.")
+    phone = phone.strip()
+    if consent and not phone:
+        raise ValidationError({"phone": _("Texts need a phone number.")})
+    changed = []
+    if record.phone != phone:
+        if phone_key(record.phone) != phone_key(phone):
+            record.sms_stopped_at = _stopped_since(phone_key(phone))
+            changed.append("sms_stopped_at")
+        record.phone = phone
+        changed.append("phone")
+    if record.sms_consent != consent:
+        record.sms_consent = consent
+        record.sms_consent_at = timezone.now() if consent else None
+        record.sms_consent_source = source if consent else ""
+        changed += ["sms_consent", "sms_consent_at", "sms_consent_source"]
+    if record.pk is None:
+        record.full_clean()
+        record.save()
+    elif changed:
+        record.full_clean()
+        record.save(update_fields=changed)
+    audit_record(
+        actor=actor,
+        action="texts_consent",
+        obj=record,
+        practice_id=_practice_of(record),
+        detail={
+            "changed": [f for f in changed if f in ("phone", "sms_consent")],
+            "consent": consent,
+            "source": source,
+        },
+    )
+    return record
 
 
 @transaction.atomic
@@ -153,6 +244,22 @@ def guardian_link_update(
         guardian.full_clean(exclude=["password"])
         guardian.save(update_fields=["language"])
     audit_record(actor=actor, action="update", obj=link, detail={"changed": changed})
+    # The guardian's number and yes to texts are their own too, whichever child's link they are
+    # recorded from.
+    if "sms_consent" in settings:
+        texts = GuardianPhone.objects.filter(guardian=guardian).first() or GuardianPhone(
+            guardian=guardian
+        )
+        if texts.phone != settings.get("phone", "").strip() or (
+            texts.sms_consent != settings["sms_consent"]
+        ):
+            texts_consent_set(
+                actor=actor,
+                record=texts,
+                phone=settings.get("phone", ""),
+                consent=settings["sms_consent"],
+                source=TextConsentSource.STAFF,
+            )
     if "is_active" in changed and not link.is_active:
         guardian_link_ended.send(sender=GuardianLink, link=link)
     return link

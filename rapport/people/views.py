@@ -39,10 +39,10 @@ from rapport.people.queries import caseload_filter, caseload_page
 from rapport.people.services import (
     client_create,
     client_portal_invite,
-    client_text_reply,
     client_update,
     guardian_add,
     guardian_link_update,
+    text_reply_record,
 )
 from rapport.web import run_form
 
@@ -260,5 +260,5 @@ def text_reply(request: HttpRequest) -> HttpResponse:
         )
     reply = reply_keyword(form.cleaned_data["body"])
     if reply is not None:
-        client_text_reply(sender=form.cleaned_data["from"], reply=reply)
+        text_reply_record(sender=form.cleaned_data["from"], reply=reply)
     return HttpResponse(status=204)

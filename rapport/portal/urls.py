@@ -6,5 +6,6 @@ app_name = "portal"
 
 urlpatterns = [
     path("portal/", views.home, name="home"),
+    path("portal/texts/", views.texts, name="texts"),
     path("portal/forms/<int:assignment_id>/", views.assignment, name="assignment"),
 ]

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -19,7 +20,11 @@ from rapport.measures.answering import answer
 from rapport.measures.availability import assignment_available, available_only, not_yet_reason
 from rapport.measures.models import Assignment, Response
 from rapport.measures.queries import MeasureHistory, score_histories
-from rapport.people.models import Client, GuardianLink
+from rapport.people.models import Client, GuardianLink, TextConsentSource
+from rapport.people.queries import own_text_record
+from rapport.people.services import texts_consent_set
+from rapport.portal.forms import TextsForm
+from rapport.web import run_form
 
 # The kinds of appointment as the portal names them (care.models.Modality's labels), listed so
 # that the catalogues carry them: the home page translates the label it is given.
@@ -111,3 +116,40 @@ def assignment(request: AuthenticatedHttpRequest, assignment_id: int) -> HttpRes
         messages.success(request, _("Thank you — your answers have been sent to your therapist."))
         return redirect("portal:home")
     return result
+
+
+@never_cache
+@role_required(Role.CLIENT, Role.GUARDIAN)
+@require_http_methods(["GET", "POST"])
+def texts(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A client or guardian gives or withdraws their own yes to texts, and sets their number."""
+    record = own_text_record(request.user)
+    if record is None:
+        raise Http404
+    if isinstance(record, Client):
+        audit_record(actor=request.user, action="portal_read", obj=record)
+    form = TextsForm(
+        request.POST if request.method == "POST" else None,
+        initial={"texts": "yes" if record.sms_consent else "no", "phone": record.phone},
+    )
+    saved = run_form(
+        request,
+        form,
+        lambda data: texts_consent_set(
+            actor=request.user,
+            record=record,
+            phone=data["phone"],
+            consent=data["texts"] == "yes",
+            source=TextConsentSource.PORTAL,
+        ),
+        then=reverse("portal:texts"),
+        done=lambda data: (
+            _("Saved: we will text you the links to your forms.")
+            if data["texts"] == "yes"
+            else _("Saved: we will not text you.")
+        ),
+        once=True,
+    )
+    if saved is not None:
+        return saved
+    return render(request, "portal/texts.html", {"form": form, "record": record})

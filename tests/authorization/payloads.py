@@ -41,6 +41,7 @@ NEW_GUARDIAN = {
     "relationship": "father",
     "consent_to_treatment": "on",
 }
+TEXTS_YES = {"texts": "yes", "phone": "+44 7700 900321"}
 GUARDIAN_SETTINGS = {"relationship": "parent", "may_see_schedule": "on", "is_active": "on"}
 SESSION_RECORD = {
     "attendance": "attended",

@@ -35,6 +35,7 @@ from tests.authorization.payloads import (
     PRACTICE_SETTINGS,
     RESET_LINK,
     SESSION_RECORD,
+    TEXTS_YES,
     episode_closure,
     episode_team,
     episode_transfer,
@@ -387,4 +388,9 @@ PEOPLE_CARE_ROUTES: dict[str, list[Case]] = {
     "practices:settings": [get("", ADMIN_200), post("", ADMIN_302, PRACTICE_SETTINGS)],
     "audit:trail": [get("", ADMIN_200)],
     "portal:home": [get("", row(403, 403, 403, 403, 403, 403, 200, 200, 200, LOGIN))],
+    # A client's or guardian's own yes to texts: always their own record, so no other to try.
+    "portal:texts": [
+        get("", row(403, 403, 403, 403, 403, 403, 200, 200, 200, LOGIN)),
+        post("", row(403, 403, 403, 403, 403, 403, 302, 302, 302, LOGIN), TEXTS_YES),
+    ],
 }
