@@ -755,6 +755,15 @@ def shown_since(user: User, client_id: int | None, item: str) -> datetime | None
     return withheld.before if withheld is not None and item in withheld.items else None
 
 
+def may_read_private_notes(user: User, client_id: int | None, written_at: datetime) -> bool:
+    """Private notes (a plan's private formulation) are the care team's own; a therapist a
+    handoff brought in never reads those written before it, whatever the client agreed to."""
+    if not record_access(user, client_id).private_notes:
+        return False
+    since = shown_since(user, client_id, "private_notes")
+    return since is None or written_at >= since
+
+
 def _is_withheld(model: type[Model], pk: int, withheld: Withheld | None) -> bool:
     """Whether one object of the record is from before a handoff and not consented to."""
     hidden = _withheld_rows(model, withheld) if withheld is not None else None

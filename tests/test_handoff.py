@@ -234,3 +234,20 @@ def test_a_handoff_goes_only_to_the_therapist_chosen_in_the_fit_check(cast):
         actor=cast.supervisor, fit_check=chosen, to_clinician=cast.outsider_clinician
     )
     assert handoff.to_clinician == cast.outsider_clinician
+
+
+def test_the_old_therapists_private_formulation_never_moves_even_with_the_plan(cast):
+    from rapport.plans.models import PlanVersion
+
+    draft = PlanVersion.objects.filter(episode=cast.adult_episode).order_by("-number").first()
+    assert draft is not None, "the cast's adult episode has a plan"
+    PlanVersion.objects.filter(pk=draft.pk).update(private_formulation="PRIVATE-FORMULATION-3f9a")
+    page = reverse("plans:version", args=[draft.pk])
+    assert "PRIVATE-FORMULATION-3f9a" in signed_in(cast.clinician).get(page).content.decode()
+    assert consent(cast, "plan").status_code == 302
+
+    warm_and_complete(cast)
+
+    seen = signed_in(cast.outsider_clinician).get(page)
+    assert seen.status_code == 200  # the plan: agreed
+    assert "PRIVATE-FORMULATION-3f9a" not in seen.content.decode()

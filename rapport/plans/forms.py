@@ -95,6 +95,13 @@ class PlanContentForm(EditedSinceMixin, forms.Form):
         choices=PlanVersion.Reviewers.choices, label=_("Who reviews and accepts this version")
     )
 
+    def __init__(self, *args: Any, private_notes: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not private_notes:
+            # Someone who may not read the private notes (a therapist a handoff brought in,
+            # on a draft from before it) neither sees nor overwrites them.
+            del self.fields["private_formulation"]
+
 
 class GoalForm(forms.Form):
     title = forms.CharField(max_length=200, label=_("Goal, in the client's words"))

@@ -235,9 +235,19 @@ def draft_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespons
 def version_detail(request: AuthenticatedHttpRequest, version_id: int) -> HttpResponse:
     """One version: its content and goals; a draft's content can be edited here."""
     version = access.load(request.user, PlanVersion, version_id, write=request.method == "POST")
+    episode = version.episode
+    private_notes = access.may_read_private_notes(
+        request.user, episode.client_id, version.created_at
+    )
     initial = {name: getattr(version, name) for name in PlanVersion.CONTENT_FIELDS}
+    if not private_notes:
+        del initial["private_formulation"]
     initial["edits"] = version.edits
-    form = PlanContentForm(request.POST if request.method == "POST" else None, initial=initial)
+    form = PlanContentForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        private_notes=private_notes,
+    )
     conflict = None
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "edits"}
@@ -249,19 +259,20 @@ def version_detail(request: AuthenticatedHttpRequest, version_id: int) -> HttpRe
                 **data,
             )
         except services.EditConflict as clash:
-            form, conflict = _after_conflict(PlanContentForm, form, clash, initial=initial)
+            form, conflict = _after_conflict(
+                PlanContentForm, form, clash, initial=initial, private_notes=private_notes
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, "Draft saved.")
             return redirect("plans:version", version_id=version.pk)
-    episode = version.episode
     record = access.record_access(request.user, episode.client_id)
     return render(
         request,
         "plans/version.html",
         {
-            "private_notes": record.private_notes,
+            "private_notes": private_notes,
             "version": version,
             "episode": episode,
             "form": form,
@@ -426,7 +437,12 @@ def version_compare(request: AuthenticatedHttpRequest, version_id: int) -> HttpR
     )
     if older is not None and older.episode_id != newer.episode_id:
         older = None
-    private = access.record_access(request.user, newer.episode.client_id).private_notes
+    # Both versions' notes, or neither: an older one's may predate a handoff.
+    private = access.may_read_private_notes(
+        request.user,
+        newer.episode.client_id,
+        older.created_at if older is not None else newer.created_at,
+    )
     comparison = compare_versions(older, newer, private=private) if older is not None else None
     return render(
         request,

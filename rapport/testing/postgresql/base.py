@@ -44,7 +44,8 @@ class DatabaseOperations(operations.DatabaseOperations):
             (name for name in tables if name not in APPEND_ONLY),
             key=lambda name: name in CHECKED_BY_STATEMENT,
         )
-        statements = [f"DELETE FROM {self.quote_name(name)};" for name in deleted]
+        # Django's own table names, quoted.
+        statements = [f"DELETE FROM {self.quote_name(name)};" for name in deleted]  # nosec B608
         if truncated:
             statements.append(
                 "TRUNCATE {} CASCADE;".format(", ".join(self.quote_name(n) for n in truncated))

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('care', '0001_initial'),
-        ('measures', '0008_measureplan_reminders'),
+        ('measures', '0009_response_mode_imported'),
     ]
 
     operations = [
