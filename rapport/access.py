@@ -24,7 +24,7 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page
-from django.db.models import F, Model, Q, QuerySet
+from django.db.models import Exists, F, Model, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -106,21 +106,14 @@ def _in_care_of(user: User, client_id: int) -> bool:
     if not user.is_clinical_staff or user.practice_id is None:
         return False
     episodes = _in_practice(_in_care(user), user.practice_id).filter(client_id=client_id)
-    if not episodes.exists():
-        return False
-    return not _handed_over(user, client_id, episodes)
-
-
-def _handed_over(user: User, client_id: int, episodes: QuerySet[Episode]) -> bool:
-    """A therapist who handed the client over to another (a completed warm handoff) no longer
-    reads the record through an earlier episode of theirs; only through an open one they are
-    still on (as primary clinician or on its team), or as a supervisor of its clinicians."""
-    handed = (
-        apps.get_model("matching", "Handoff")
-        .objects.filter(episode__client_id=client_id, from_clinician=user, status="completed")
-        .exists()
+    # A therapist who handed the client over to another (a completed warm handoff) no longer
+    # reads the record through an earlier episode of theirs; only through an open one they are
+    # still on (as primary clinician or on its team), or as a supervisor of its clinicians.
+    # One query: the care relationship and the handoff are asked together.
+    handed_over = apps.get_model("matching", "Handoff").objects.filter(
+        episode__client_id=client_id, from_clinician=user, status="completed"
     )
-    return handed and not episodes.exclude(status="closed").exists()
+    return episodes.filter(~Q(status="closed") | ~Exists(handed_over)).exists()
 
 
 def clients_readable_by(user: User) -> QuerySet[Client]:

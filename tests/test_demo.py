@@ -167,7 +167,12 @@ def test_demo_episodes_include_closures_pauses_and_a_transfer(demo: DemoSummary)
     for episode in episodes.filter(status=EpisodeStatus.CLOSED):
         assert episode.end_date < TODAY and episode.closure_note
         assert not episode.sessions.filter(scheduled_start__date__gt=episode.end_date).exists()
-    transfer = EpisodeTransfer.objects.get(episode__practice=demo.practice)
+    # The demo's one transfer by hand (the completed handoff makes another, tested apart).
+    from rapport.matching.handoff_models import Handoff
+
+    transfer = EpisodeTransfer.objects.exclude(pk__in=Handoff.objects.values("transfer_id")).get(
+        episode__practice=demo.practice
+    )
     assert (transfer.from_clinician, transfer.to_clinician) == (
         _user("clinician3"),
         _user("clinician2"),

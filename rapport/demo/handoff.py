@@ -14,6 +14,7 @@ from rapport.care.models import Episode, EpisodeStatus, EpisodeTransfer
 from rapport.core import handoff as rules
 from rapport.matching.handoff_models import Handoff
 from rapport.matching.models import FitCheck, StuckCaseReview
+from rapport.measures.models import Assignment
 
 ASKED_AGO = timedelta(days=35)
 COMPLETED_AGO = timedelta(days=25)
@@ -105,5 +106,10 @@ def build_demo_handoff(*, episodes: list[Episode], today: date) -> dict[str, int
     episode.team_members.remove(old, new)
     # The sessions since the transfer are the new therapist's: the handoff page shows the new
     # alliance at sessions 2 to 4.
-    episode.sessions.filter(scheduled_start__gte=done).update(clinician=new)
+    since = episode.sessions.filter(scheduled_start__gte=done)
+    since.update(clinician=new)
+    # And the therapist's own ratings of those sessions are the new therapist's.
+    Assignment.objects.filter(session__in=since, respondent_key=f"therapist:{old.pk}").update(
+        respondent_key=f"therapist:{new.pk}"
+    )
     return {"handoffs": 1}
