@@ -171,6 +171,16 @@ def test_an_alert_that_says_the_plan_may_not_be_working_opens_a_plan_review(
     assert "worth reviewing the plan with the client" in review.reason
 
 
+def test_a_plan_reviews_stored_reason_is_english_when_a_spanish_page_raised_it(cast, agreed_plan):
+    from django.utils import translation
+
+    with translation.override("es"):
+        alert_open(episode=cast.adult_episode, kind=Alert.Kind.OFF_TRACK, reason="Not going well")
+
+    [review] = reviews(cast)
+    assert review.reason == "Off track: worth reviewing the plan with the client."
+
+
 @pytest.mark.parametrize(
     "kind", [Alert.Kind.LOW_ALLIANCE, Alert.Kind.CEILING, Alert.Kind.RISK, Alert.Kind.DISAGREEMENT]
 )

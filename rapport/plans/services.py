@@ -13,7 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from rapport.accounts.models import User
 from rapport.alerts.models import Alert
@@ -589,10 +589,13 @@ def plan_review_prompted(*, alert: Alert) -> Alert | None:
     has_plan = PlanVersion.objects.filter(episode=episode).exclude(status="draft").exists()
     if not has_plan:
         return None
+    # A stored reason is in English, whoever's language the page that raised it was in.
+    with translation.override("en"):
+        kind = str(alert.get_kind_display())
     return alert_open_unless_open(
         episode=episode,
         kind=Alert.Kind.PLAN_REVIEW,
-        reason=f"{alert.get_kind_display()}: worth reviewing the plan with the client.",
+        reason=f"{kind}: worth reviewing the plan with the client.",
         session=alert.session,
     )
 
