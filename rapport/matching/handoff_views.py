@@ -22,16 +22,12 @@ from rapport.audit.services import audit_record
 from rapport.http import AuthenticatedHttpRequest
 from rapport.matching import handoff_queries as queries
 from rapport.matching import handoff_services as services
+from rapport.matching import queries as fit_queries
 from rapport.matching.handoff_forms import HandoffBeginForm, HandoffConsentForm, HandoffStepForm
 from rapport.matching.handoff_models import Handoff, HandoffSettings
-from rapport.matching.models import FitCheck, FitCheckSettings
 from rapport.web import run_form
 
 STAFF = (Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN)
-
-
-def _coordinators(practice_id: int) -> str:
-    return FitCheckSettings.for_practice(practice_id).coordinator
 
 
 @role_required(Role.SUPERVISOR, Role.ADMIN)
@@ -39,18 +35,7 @@ def _coordinators(practice_id: int) -> str:
 def handoff_new(request: AuthenticatedHttpRequest, fit_check_id: int) -> HttpResponse:
     """The coordinator chooses who the client moves to; the client is then asked to consent."""
     user = request.user
-    fit_check = (
-        FitCheck.objects.filter(pk=fit_check_id, episode__practice_id=user.staff_practice_id)
-        .select_related(*FitCheck.access_select_related)
-        .first()
-    )
-    if fit_check is None:
-        raise access.fit_check_deny(user, FitCheck, fit_check_id)
-    may = access.fit_check_access(
-        user, fit_check, coordinators=_coordinators(user.staff_practice_id)
-    )
-    if not may.see:
-        raise access.fit_check_deny(user, FitCheck, fit_check_id)
+    fit_check, may = fit_queries.load_fit_check(user, fit_check_id)
     if not may.close:  # only the coordinator, while the fit check is with them
         raise PermissionDenied("Only the coordinator hands a client over to a new therapist.")
     form = HandoffBeginForm(
@@ -79,7 +64,9 @@ def handoffs(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The coordinator's list of handoffs, flagged; a clinician's own (old or receiving)."""
     user = request.user
     practice_id = user.staff_practice_id
-    coordinator = access.is_fit_check_coordinator(user, practice_id, _coordinators(practice_id))
+    coordinator = access.is_fit_check_coordinator(
+        user, practice_id, fit_queries.coordinators_setting(practice_id)
+    )
     rows = [
         row
         for row in queries.coordinator_rows(practice_id)
@@ -115,7 +102,7 @@ def handoff_detail(request: AuthenticatedHttpRequest, handoff_id: int) -> HttpRe
     if handoff is None:
         raise access.handoff_deny(user, Handoff, handoff_id)
     may = access.handoff_access(
-        user, handoff, coordinators=_coordinators(handoff.episode.practice_id)
+        user, handoff, coordinators=fit_queries.coordinators_setting(handoff.episode.practice_id)
     )
     if not may.see:
         raise access.handoff_deny(user, Handoff, handoff_id)

@@ -202,6 +202,24 @@ def coordinators_setting(practice_id: int) -> str:
     return FitCheckSettings.for_practice(practice_id).coordinator
 
 
+def load_fit_check(user: User, fit_check_id: int) -> tuple[FitCheck, access.FitCheckAccess]:
+    """The fit check and what this staff member may do with it; 404 (audited) when they may
+    not see it. The one way a staff page loads a fit check."""
+    fit_check = (
+        FitCheck.objects.filter(pk=fit_check_id, episode__practice_id=user.staff_practice_id)
+        .select_related(*FitCheck.access_select_related)
+        .first()
+    )
+    if fit_check is None:
+        raise access.fit_check_deny(user, FitCheck, fit_check_id)
+    may = access.fit_check_access(
+        user, fit_check, coordinators=coordinators_setting(user.staff_practice_id)
+    )
+    if not may.see:
+        raise access.fit_check_deny(user, FitCheck, fit_check_id)
+    return fit_check, may
+
+
 def coordinator_fit_checks(user: User) -> QuerySet[FitCheck]:
     """The fit checks on a coordinator's list: those of their practice that reached the
     coordinator and are not closed, oldest first (the longest waiting at the top). Private ones

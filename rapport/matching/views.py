@@ -269,18 +269,7 @@ def fit_checks(request: AuthenticatedHttpRequest) -> HttpResponse:
 def fit_check_detail(request: AuthenticatedHttpRequest, fit_check_id: int) -> HttpResponse:
     """One fit check: what was asked and by whom; approve or decline it, or close it."""
     user = request.user
-    fit_check = (
-        FitCheck.objects.filter(pk=fit_check_id, episode__practice_id=user.staff_practice_id)
-        .select_related(*FitCheck.access_select_related)
-        .first()
-    )
-    if fit_check is None:
-        raise access.fit_check_deny(user, FitCheck, fit_check_id)
-    may = access.fit_check_access(
-        user, fit_check, coordinators=queries.coordinators_setting(user.staff_practice_id)
-    )
-    if not may.see:
-        raise access.fit_check_deny(user, FitCheck, fit_check_id)
+    fit_check, may = queries.load_fit_check(user, fit_check_id)
     audit_record(
         actor=user,
         action="write" if request.method == "POST" else "read",
@@ -374,24 +363,6 @@ def fit_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
 # --- Candidates and the choice (issue 14, part 5) ------------------------------------------
 
 
-def load_fit_check(user: User, fit_check_id: int) -> tuple[FitCheck, access.FitCheckAccess]:
-    """The fit check and what this staff member may do with it; 404 (audited) when they may
-    not see it."""
-    fit_check = (
-        FitCheck.objects.filter(pk=fit_check_id, episode__practice_id=user.staff_practice_id)
-        .select_related(*FitCheck.access_select_related)
-        .first()
-    )
-    if fit_check is None:
-        raise access.fit_check_deny(user, FitCheck, fit_check_id)
-    may = access.fit_check_access(
-        user, fit_check, coordinators=queries.coordinators_setting(user.staff_practice_id)
-    )
-    if not may.see:
-        raise access.fit_check_deny(user, FitCheck, fit_check_id)
-    return fit_check, may
-
-
 @dataclass(frozen=True)
 class CandidateRow:
     candidate: cand.Candidate
@@ -468,7 +439,7 @@ def candidates_section(user: User, fit_check: FitCheck) -> dict[str, Any]:
 @require_POST
 def fit_check_offer_view(request: AuthenticatedHttpRequest, fit_check_id: int) -> HttpResponse:
     """Offer the three candidates shown to the client, to choose among in the portal."""
-    fit_check, may = load_fit_check(request.user, fit_check_id)
+    fit_check, may = queries.load_fit_check(request.user, fit_check_id)
     if not may.coordinate:
         raise PermissionDenied("Only the coordinator offers candidates, while choosing.")
     form = OfferForm(request.POST)
@@ -490,7 +461,7 @@ def fit_check_offer_view(request: AuthenticatedHttpRequest, fit_check_id: int) -
 @require_POST
 def fit_check_choose_view(request: AuthenticatedHttpRequest, fit_check_id: int) -> HttpResponse:
     """The coordinator records the client's choice, where the client prefers them to choose."""
-    fit_check, may = load_fit_check(request.user, fit_check_id)
+    fit_check, may = queries.load_fit_check(request.user, fit_check_id)
     if not may.coordinate:
         raise PermissionDenied("Only the coordinator chooses for the client, while choosing.")
     form = ChooseForm(request.POST)
@@ -520,7 +491,7 @@ def fit_check_choose_view(request: AuthenticatedHttpRequest, fit_check_id: int) 
 @require_http_methods(["GET", "POST"])
 def consultation_new(request: AuthenticatedHttpRequest, fit_check_id: int) -> HttpResponse:
     """Book a short consultation of the client with one of the candidates."""
-    fit_check, may = load_fit_check(request.user, fit_check_id)
+    fit_check, may = queries.load_fit_check(request.user, fit_check_id)
     if not may.coordinate:
         raise PermissionDenied("Only the coordinator books consultations, while choosing.")
     ranking = queries.fit_check_candidates(fit_check)
