@@ -247,18 +247,7 @@ def test_rapport_worker_once_sends_the_due_links(transactional_db, cast, setting
     from django.core.management import call_command
 
     settings.RAPPORT_BASE_URL = "https://rapport.example.org"
-    cast.adult_client.email = "alex@example.com"
-    cast.adult_client.save()
-    measure_plan_set(
-        actor=cast.clinician,
-        episode=cast.adult_episode,
-        family="phq9",
-        respondent="client",
-        schedule="every_session",
-    )
-    soon = make_session(cast.adult_episode, days_from_now=0)
-    soon.scheduled_start = timezone.now() + timedelta(hours=3)
-    soon.save()  # the cast's sessions are video calls
+    phq9_before_video(cast, timezone.now() + timedelta(hours=3))
     call_command("worker", "--once")
     assert [m.to for m in mail.outbox] == [["alex@example.com"]]
 
