@@ -71,6 +71,8 @@ def test_demo_if_empty_prints_the_logins_again_for_an_existing_demo(settings: Se
 
 def test_demo_builds_with_a_few_bulk_queries(db: None, django_assert_max_num_queries: Any) -> None:
     # Bulk inserts only, nothing per row: ~40 clients and ~700 sessions would need thousands.
-    with django_assert_max_num_queries(160):
+    # The build takes 160 queries on SQLite and 161 on PostgreSQL (its score-status batch goes
+    # through a temporary table); the margin lets the demo grow by a few kinds of record.
+    with django_assert_max_num_queries(175):
         summary = build_demo_practice(today=TODAY)
     assert summary.counts["responses"] > 500 and summary.counts["alerts"] == 2
