@@ -50,17 +50,14 @@ def test_demo_if_empty_leaves_an_existing_database_alone(settings: Settings) -> 
     assert list(Practice.objects.values_list("name", flat=True)) == ["Real Practice"]
 
 
+# One test for both: each load of the demo through the command takes seconds.
 @pytest.mark.django_db
-def test_demo_if_empty_loads_into_an_empty_database(settings: Settings) -> None:
+def test_demo_if_empty_loads_into_an_empty_database_then_prints_the_logins_again(
+    settings: Settings,
+) -> None:
     settings.DEBUG = True
     call_command("demo", "--if-empty", "--seed", "3", stdout=StringIO())
     assert Practice.objects.get().is_demo
-
-
-@pytest.mark.django_db
-def test_demo_if_empty_prints_the_logins_again_for_an_existing_demo(settings: Settings) -> None:
-    settings.DEBUG = True
-    call_command("demo", "--if-empty", stdout=StringIO())
     out = StringIO()
     call_command("demo", "--if-empty", stdout=out)
     assert "demo not loaded" in out.getvalue()
