@@ -62,10 +62,6 @@ CHEAP = settings(
     ],
 )
 
-if os.environ.get("PYTEST_XDIST_WORKER"):
-    # One worker runs them all, so the module's data is built once (see tests/test_browser.py).
-    pytestmark = [pytest.mark.xdist_group(__name__)]
-
 schema = schemathesis.openapi.from_path(Path(__file__).with_name("openapi.json"))
 schema.app = application
 
