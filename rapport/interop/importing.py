@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -100,10 +101,44 @@ class ImportPlan:
     # Resources read and checked but stored as no record (see rapport.interop.records).
     not_stored: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # Where each resource sent came from (see rapport.interop.records.Identities), and this
+    # server's own FHIR base: storing remembers each record under its source.
+    sources: dict[Key, str] = field(default_factory=dict)
+    base: str = ""
 
 
-def read_import(path: Path) -> tuple[list[dict[str, Any]], list[Problem]]:
-    """The resources of a Bundle file or an NDJSON folder, and what could not be read."""
+# The request of a Bulk-data manifest: the FHIR base of the server that wrote the NDJSON.
+EXPORT_REQUEST = re.compile(
+    r"(https?://[^?#\s]+?)(?:/(?:Patient|Group)(?:/[^/?#\s]+)?)?/\$(?:export|everything)(?:[?#].*)?"
+)
+MANIFEST = "manifest.json"
+
+
+def manifest_source(folder: Path) -> str:
+    """The FHIR base an NDJSON folder says it came from (its Bulk-data manifest's request), ""
+    where it has no manifest or names no base."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return ""
+    request = manifest.get("request") if isinstance(manifest, dict) else None
+    found = EXPORT_REQUEST.fullmatch(str(request or ""))
+    return found.group(1) if found else ""
+
+
+def entry_source(entry: dict[str, Any], resource: dict[str, Any]) -> str:
+    """The FHIR base an entry's fullUrl puts its resource under ("https://x/fhir" of
+    "https://x/fhir/Patient/abc"), "" where it names none (no fullUrl, or a urn:uuid)."""
+    url = str(entry.get("fullUrl") or "")
+    tail = f"/{resource.get('resourceType')}/{resource.get('id')}"
+    if resource.get("id") and re.match(r"https?://", url) and url.endswith(tail):
+        return url[: -len(tail)]
+    return ""
+
+
+def read_import(path: Path) -> tuple[list[dict[str, Any]], list[str], list[Problem]]:
+    """The resources of a Bundle file or an NDJSON folder, the source of each (see
+    rapport.interop.records.Identities), and what could not be read."""
     problems: list[Problem] = []
     if path.is_dir():
         found: list[dict[str, Any]] = []
@@ -118,22 +153,29 @@ def read_import(path: Path) -> tuple[list[dict[str, Any]], list[Problem]]:
                     found.append(json.loads(line))
                 except json.JSONDecodeError as error:
                     problems.append(Problem(f"{file.name} line {number}", "", error.msg))
-        return found, problems
+        return found, [manifest_source(path)] * len(found), problems
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
-        return [], [Problem(path.name, f"line {error.lineno}", f"not JSON: {error.msg}")]
+        return [], [], [Problem(path.name, f"line {error.lineno}", f"not JSON: {error.msg}")]
     return bundle_resources(document, path.name)
 
 
-def bundle_resources(document: object, name: str) -> tuple[list[dict[str, Any]], list[Problem]]:
-    """The resources of a Bundle already read (a file's, or the body of an API call)."""
+def bundle_resources(
+    document: object, name: str
+) -> tuple[list[dict[str, Any]], list[str], list[Problem]]:
+    """The resources of a Bundle already read (a file's, or the body of an API call), with the
+    source each entry's fullUrl names."""
     if not isinstance(document, dict) or document.get("resourceType") != "Bundle":
-        return [], [Problem(name, "resourceType", "a Bundle (or an NDJSON folder) is needed")]
+        return [], [], [Problem(name, "resourceType", "a Bundle (or an NDJSON folder) is needed")]
     entries = document.get("entry") or []
     if not isinstance(entries, list):
-        return [], [Problem(name, "entry", "a Bundle's entries are a list")]
-    return [e["resource"] for e in entries if isinstance(e, dict) and "resource" in e], []
+        return [], [], [Problem(name, "entry", "a Bundle's entries are a list")]
+    kept = [e for e in entries if isinstance(e, dict) and "resource" in e]
+    sources = [
+        entry_source(e, e["resource"]) if isinstance(e["resource"], dict) else "" for e in kept
+    ]
+    return [e["resource"] for e in kept], sources, []
 
 
 def _name(resource: Any, position: int) -> str:
@@ -247,11 +289,23 @@ PLANNERS = (
 RESPONDENT_OF = {"Patient": "client", "RelatedPerson": "guardian", "Practitioner": "therapist"}
 
 
-def plan_import(resources: list[dict[str, Any]], practice_id: int, base: str) -> ImportPlan:
-    """Check every resource and plan what would be stored; problems are listed, never raised."""
-    plan = ImportPlan()
+def plan_import(
+    resources: list[dict[str, Any]],
+    practice_id: int,
+    base: str,
+    sources: list[str] | None = None,
+) -> ImportPlan:
+    """Check every resource and plan what would be stored; problems are listed, never raised.
+    `sources`: the FHIR base each resource came from ("" or None: not named); Rapport's own ids
+    are trusted only under `base`, this server's."""
+    plan = ImportPlan(base=base)
     _validated(resources, plan.problems)
-    reading = Reading(practice_id, [r for r in resources if isinstance(r, dict)])
+    named = sources if sources is not None else [""] * len(resources)
+    reading = Reading(
+        practice_id,
+        [(r, s) for r, s in zip(resources, named, strict=True) if isinstance(r, dict)],
+        base,
+    )
     for planner in PLANNERS:
         planner(reading)
     matcher = _Matcher(practice_id, base, resources)
@@ -272,6 +326,7 @@ def plan_import(resources: list[dict[str, Any]], practice_id: int, base: str) ->
     plan.problems += reading.problems
     plan.records = list(reading.planned.values())
     plan.already_there = reading.already_there
+    plan.sources = reading.sources
     return plan
 
 
@@ -367,8 +422,9 @@ def _plan_response(
 def import_summary(plan: ImportPlan, *, dry_run: bool) -> list[str]:
     """What an import stores (or would), a line a record, then the totals: the command's output
     and the admin page's dry run alike."""
+    lines = source_lines(plan)
     verb = "Would create" if dry_run else "Creating"
-    lines = [f"{verb} {p.key[0]}/{p.key[1]}: {p.what}" for p in plan.records]
+    lines += [f"{verb} {p.key[0]}/{p.key[1]}: {p.what}" for p in plan.records]
     verb = "Would store" if dry_run else "Storing"
     lines += [
         f"{verb} {p.source}: {p.instrument.id} of {p.client[0]}/{p.client[1]}, scored {p.total}"
@@ -382,4 +438,27 @@ def import_summary(plan: ImportPlan, *, dry_run: bool) -> list[str]:
         f"{len(plan.responses)} responses {stored}, {len(plan.records)} other records {created}; "
         f"{len(plan.already_there)} already there"
     )
+    return lines
+
+
+def source_lines(plan: ImportPlan) -> list[str]:
+    """Where the resources came from, and so how they are matched to records already here."""
+    counted = Counter(plan.sources.values())
+    lines = []
+    for source, count in sorted(counted.items(), key=lambda pair: (pair[0] != plan.base, pair)):
+        if source == plan.base:
+            lines.append(
+                f"From this server ({source}): {count} resources; those of this practice's "
+                "records are matched by their ids"
+            )
+        elif source:
+            lines.append(
+                f"From another server ({source}): {count} resources; matched only to what an "
+                "earlier import from it stored, the others created"
+            )
+        else:
+            lines.append(
+                f"From a source the file does not name: {count} resources; matched only to what "
+                "an earlier import of such a file stored, the others created"
+            )
     return lines

@@ -1,12 +1,13 @@
 """Whole records from a FHIR import: who each resource is, and what each new one becomes.
 
-A resource is known by its type and id in the source ("Patient/abc"). One is already there
-when an earlier import stored it (rapport.interop.models.ImportedResource remembers it for the
-practice), or when its id is Rapport's own for a record of this practice (an export of this
-practice brought back). Everything else is planned here as a `Planned` record: the values its
-model takes and the references it needs, read from the resource and checked, every problem
-listed with its resource and path. Nothing here writes; rapport.interop.services stores a plan
-without problems, all of it in one transaction.
+A resource is known by its source, type and id ("Patient/abc" of https://elsewhere/fhir). One
+is already there when an earlier import of that source stored it
+(rapport.interop.models.ImportedResource remembers it for the practice), or when it comes from
+this server (under our own FHIR base) and its id is Rapport's own for a record of this practice
+(an export of this practice brought back); see Identities. Everything else is planned here as
+a `Planned` record: the values its model takes and the references it needs, read from the
+resource and checked, every problem listed with its resource and path. Nothing here writes;
+rapport.interop.services stores a plan without problems, all of it in one transaction.
 
 How each resource type is read (and which are not stored, and why):
 - Practitioner (with its PractitionerRole): the staff account of this practice with the same
@@ -30,7 +31,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -134,18 +135,32 @@ def name_of(key: Key) -> str:
 
 
 class Identities:
-    """Which resources are already there, as which record; and those made as an import goes."""
+    """Which resources are already there, as which record; and those made as an import goes.
 
-    def __init__(self, practice_id: int, sent: Iterable[Key]) -> None:
+    A resource sent is known by its source (the FHIR base its entry's fullUrl is under, "" where
+    the file names none) with its type and id. Rapport's own ids ("rapport-client-7") are
+    trusted only for what this server sent: a resource under our own FHIR base. Any other
+    source (another Rapport server's file, whose ids may happen to name records here) is
+    matched only to what an earlier import of that same source stored, and otherwise created.
+    A reference to a resource not sent along names a record here by our id only where the
+    import names no other server: a form tool's response refers to the client by the id
+    Rapport gave it; another server's file refers to its own records."""
+
+    def __init__(self, practice_id: int, sent: Mapping[Key, str], base: str) -> None:
         self.practice_id = practice_id
-        self.sent = set(sent)
+        self.sent = dict(sent)
+        self.base = base
+        self.foreign = sorted({source for source in self.sent.values() if source not in ("", base)})
         self.known = {
-            (row.resource_type, row.source_id): row.object_id
+            (row.source, row.resource_type, row.source_id): row.object_id
             for row in ImportedResource.objects.filter(practice_id=practice_id)
         }
         self.made: dict[Key, int] = {}
         self._own: dict[Key, int | None] = {}
-        self._own_records(self.sent)
+        self._own_records(key for key, source in self.sent.items() if source == base)
+
+    def source_of(self, key: Key) -> str:
+        return self.sent.get(key, "")
 
     def _own_records(self, keys: Iterable[Key]) -> None:
         """Which of `keys` carry Rapport's own id for a record of this practice: a query a
@@ -165,16 +180,27 @@ class Identities:
             for pk in found:
                 self._own[by_pk[pk]] = pk
 
+    def _own_record(self, key: Key) -> int | None:
+        if key not in self._own:
+            self._own_records([key])
+        return self._own[key]
+
     def existing(self, key: Key) -> int | None:
         if key[0].startswith("pk:"):  # a record found by other means (an open episode)
             return int(key[1])
         if key in self.made:
             return self.made[key]
-        if key in self.known:
-            return self.known[key]
-        if key not in self._own:
-            self._own_records([key])
-        return self._own[key]
+        if key in self.sent:
+            source = self.sent[key]
+            found = self.known.get((source, *key))
+            if found is None and source == self.base:
+                found = self._own_record(key)
+            return found
+        for source in self.foreign or [self.base, ""]:
+            found = self.known.get((source, *key))
+            if found is not None:
+                return found
+        return None if self.foreign else self._own_record(key)
 
     def resolves(self, key: Key | None) -> bool:
         return key is not None and (key in self.sent or self.existing(key) is not None)
@@ -245,17 +271,20 @@ class Reading:
     """What planning an import shares: the resources by key, who is already there, what is
     planned so far, and the problems."""
 
-    def __init__(self, practice_id: int, resources: list[dict[str, Any]]) -> None:
+    def __init__(self, practice_id: int, sent: list[tuple[dict[str, Any], str]], base: str) -> None:
+        """`sent`: each resource with its source (see Identities)."""
         self.practice_id = practice_id
         self.by_key: dict[Key, dict[str, Any]] = {}
+        self.sources: dict[Key, str] = {}
         self.problems: list[Problem] = []
-        for resource in resources:
+        for resource, source in sent:
             if isinstance(resource, dict) and resource.get("id"):
                 key = (str(resource.get("resourceType")), str(resource["id"]))
                 if key in self.by_key:
                     self.problem(key, "id", "is in this import twice")
                 self.by_key.setdefault(key, resource)
-        self.ids = Identities(practice_id, self.by_key)
+                self.sources.setdefault(key, source)
+        self.ids = Identities(practice_id, self.sources, base)
         self.zone = zoneinfo.ZoneInfo(Practice.objects.get(pk=practice_id).time_zone)
         self.planned: dict[Key, Planned] = {}
         self.already_there: list[str] = []

@@ -41,7 +41,7 @@ class _Store:
     def __init__(self, practice: Practice, plan: ImportPlan) -> None:
         self.practice = practice
         self.plan = plan
-        self.ids = Identities(practice.pk, ())
+        self.ids = Identities(practice.pk, plan.sources, plan.base)
         self.remembered: list[ImportedResource] = []
         self.made: Counter[str] = Counter()
         self.clients: set[int] = set()
@@ -62,7 +62,11 @@ class _Store:
             self.ids.made[key] = pk
             self.remembered.append(
                 ImportedResource(
-                    practice=self.practice, resource_type=key[0], source_id=key[1], object_id=pk
+                    practice=self.practice,
+                    source=self.ids.source_of(key),
+                    resource_type=key[0],
+                    source_id=key[1],
+                    object_id=pk,
                 )
             )
         self.made[planned.key[0]] += 1
@@ -254,6 +258,7 @@ class _Store:
                 self.remembered.append(
                     ImportedResource(
                         practice=self.practice,
+                        source=self.ids.source_of(source),
                         resource_type=source[0],
                         source_id=source[1],
                         object_id=decision.pk,
@@ -389,8 +394,10 @@ def admin_fhir_import(
     there is one; otherwise stored in this one transaction (a dry run stores nothing)."""
     if not actor.is_admin or actor.practice_id != practice.pk:
         raise PermissionDenied("Imports are for the practice's admin.")
-    resources, problems = bundle_resources(document, "the file" if via == "web" else "request body")
-    plan = plan_import(resources, practice.pk, fhir_base())
+    resources, sources, problems = bundle_resources(
+        document, "the file" if via == "web" else "request body"
+    )
+    plan = plan_import(resources, practice.pk, fhir_base(), sources)
     plan.problems[:0] = problems
     outcome = ImportOutcome(plan=plan, dry_run=dry_run)
     if plan.problems:

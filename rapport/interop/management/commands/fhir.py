@@ -1,8 +1,9 @@
 """`rapport fhir export (--client ID | --practice ID) [--format bundle|ndjson] --out PATH`.
 
 A client's record, or a whole practice's, as FHIR R4: one collection Bundle (a JSON file), or
-Bulk-data style NDJSON (a folder with one `<ResourceType>.ndjson` per type). A practice is
-written as it is read, a client at a time, so memory stays flat however many clients it has.
+Bulk-data style NDJSON (a folder with one `<ResourceType>.ndjson` per type and its manifest).
+A practice is written as it is read, a client at a time, so memory stays flat however many
+clients it has.
 Every export is audited as made by the system (an operator with the server's keys).
 """
 
@@ -16,9 +17,10 @@ from typing import Any, TextIO
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
-from rapport.core.fhir.resources import collection_bundle_text
-from rapport.interop.importing import import_summary, plan_import, read_import
+from rapport.core.fhir.resources import collection_bundle_text, resource_id
+from rapport.interop.importing import MANIFEST, import_summary, plan_import, read_import
 from rapport.interop.queries import (
     Tally,
     audit_practice_export,
@@ -51,10 +53,12 @@ def write_bundle(resources: Iterable[dict[str, Any]], out: Path, base: str) -> N
             handle.write(piece)
 
 
-def write_ndjson(resources: Iterable[dict[str, Any]], out: Path) -> None:
+def write_ndjson(resources: Iterable[dict[str, Any]], out: Path, request: str) -> None:
     """One line per resource in the file of its type, each file opened when its first resource
-    comes."""
+    comes; then the Bulk-data manifest, whose `request` (the export asked of this server's FHIR
+    base) tells an import that these resources are this server's own."""
     out.mkdir(exist_ok=True)
+    started = timezone.now()
     with ExitStack() as files:
         handles: dict[str, TextIO] = {}
         for resource in resources:
@@ -64,6 +68,14 @@ def write_ndjson(resources: Iterable[dict[str, Any]], out: Path) -> None:
                     (out / f"{kind}.ndjson").open("w", encoding="utf-8")
                 )
             handles[kind].write(json.dumps(resource, ensure_ascii=False) + "\n")
+    manifest = {
+        "transactionTime": started.isoformat(),
+        "request": request,
+        "requiresAccessToken": False,
+        "output": [{"type": kind, "url": f"{kind}.ndjson"} for kind in handles],
+        "error": [],
+    }
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
 
 class Command(BaseCommand):
@@ -129,12 +141,12 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: no such file or folder")
         try:
             base = fhir_base()
-            resources, problems = read_import(path)
+            resources, sources, problems = read_import(path)
         except ImproperlyConfigured as error:
             raise CommandError(str(error)) from error
         except (OSError, UnicodeDecodeError) as error:
             raise CommandError(f"{path}: cannot be read ({error})") from error
-        plan = plan_import(resources, practice.pk, base)
+        plan = plan_import(resources, practice.pk, base, sources)
         plan.problems[:0] = problems
         if plan.problems:
             for problem in plan.problems:
@@ -158,7 +170,12 @@ class Command(BaseCommand):
             text = json.dumps(bundle, indent=2, ensure_ascii=False) + "\n"
             out.write_text(text, encoding="utf-8")
         else:
-            write_ndjson((entry["resource"] for entry in bundle["entry"]), out)
+            patient = resource_id("Patient", client.pk)
+            write_ndjson(
+                (entry["resource"] for entry in bundle["entry"]),
+                out,
+                f"{base}/Patient/{patient}/$everything",
+            )
         self.stdout.write(f"Wrote {len(bundle['entry'])} resources of client {client.pk} to {out}")
 
     def export_practice(self, practice_id: int, out: Path, fmt: str, base: str) -> None:
@@ -170,7 +187,7 @@ class Command(BaseCommand):
         if fmt == "bundle":
             write_bundle(resources, out, base)
         else:
-            write_ndjson(resources, out)
+            write_ndjson(resources, out, f"{base}/$export")
         audit_practice_export(None, practice, tally, fmt=f"fhir-r4-{fmt}", via="command line")
         clients = tally.resources.get("Patient", 0)
         self.stdout.write(
