@@ -25,6 +25,7 @@ from rapport.alerts.models import Alert
 from rapport.alliance.models import AllianceSettings
 from rapport.care.clock import last_attended, therapy_sessions
 from rapport.care.models import Attendance, Episode, EpisodeStatus
+from rapport.consent import consented
 from rapport.core.instruments import Instrument
 from rapport.dashboards.figures import MIN_CASELOAD, Names, practice_figures
 from rapport.dashboards.reading import Month, PracticeData, data_mark, read_practice
@@ -81,9 +82,12 @@ SORTS: dict[str, tuple[str, Callable[[DashboardRow], Any]]] = {
 DEFAULT_SORT = "priority"
 
 
-def track_statuses(episode_ids: list[int]) -> dict[int, tuple[str, str]]:
-    """(status, family) per episode from the trajectories app."""
-    return {pk: (s.status, s.family) for pk, s in latest_status_by_episode(episode_ids).items()}
+def track_statuses(
+    episode_ids: list[int], viewer: User | None = None
+) -> dict[int, tuple[str, str]]:
+    """(status, family) per episode from the trajectories app (as `viewer` may see them)."""
+    latest = latest_status_by_episode(episode_ids, viewer=viewer)
+    return {pk: (s.status, s.family) for pk, s in latest.items()}
 
 
 OPEN = (EpisodeStatus.ACTIVE, EpisodeStatus.ON_HOLD)
@@ -109,9 +113,14 @@ def open_episode_candidates(user: User) -> set[int]:
 
 
 def dashboard_rows(
-    episodes: QuerySet[Episode], *, within: set[int] | None = None, sort: str = DEFAULT_SORT
+    episodes: QuerySet[Episode],
+    *,
+    within: set[int] | None = None,
+    sort: str = DEFAULT_SORT,
+    viewer: User | None = None,
 ) -> list[DashboardRow]:
-    """Rows for the open episodes among `episodes` (narrowed to `within` when given)."""
+    """Rows for the open episodes among `episodes` (narrowed to `within` when given); with
+    `viewer`, without the alerts and scores a handoff's consent withholds from them."""
     now = timezone.now()
     # A consultation with a possible new therapist is not the next session of this therapy.
     upcoming = (
@@ -143,16 +152,13 @@ def dashboard_rows(
     ids = [e["pk"] for e in open_episodes]
     kinds: dict[int, set[str]] = defaultdict(set)
     # Acknowledged is not resolved: a risk seen but not yet dealt with still needs attention.
-    unresolved = Alert.objects.filter(episode_id__in=ids).exclude(status=Alert.Status.RESOLVED)
+    alerts = Alert.objects.all() if viewer is None else consented(viewer, Alert.objects.all())
+    unresolved = alerts.filter(episode_id__in=ids).exclude(status=Alert.Status.RESOLVED)
     for episode_id, kind in unresolved.values_list("episode_id", "kind"):
         kinds[episode_id].add(kind)
     # The same definition as the caseload's "Risk" flag.
-    at_risk = set(
-        Alert.objects.risk_unresolved()
-        .filter(episode_id__in=ids)
-        .values_list("episode_id", flat=True)
-    )
-    tracks = track_statuses(ids)
+    at_risk = set(unresolved.filter(kind=Alert.Kind.RISK).values_list("episode_id", flat=True))
+    tracks = track_statuses(ids, viewer)
     rows = []
     for e in open_episodes:
         open_kinds = kinds.get(e["pk"], set())

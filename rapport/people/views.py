@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from rapport import access
+from rapport import access, consent
 from rapport.accounts.decorators import clinical_staff_required, role_required
 from rapport.accounts.models import Role
 from rapport.accounts.services import submission_once
@@ -54,6 +54,7 @@ def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
     shown = caseload_page(
         caseload_filter(access.caseload_episodes(request.user), **filters),
         page=request.GET.get("page"),
+        viewer=request.user,
     )
     access.audit_page(request.user, Client, shown.page, view="caseload", **filters)
     context = {"form": form, "rows": shown.rows, "page": shown.page, "search": filters["search"]}
@@ -120,11 +121,11 @@ def client_detail(request: AuthenticatedHttpRequest, client_id: int) -> HttpResp
         "can_write": can_write,
         "read_only": not can_write,
         "schedule_form": SessionScheduleForm(episode=current) if current and can_write else None,
-        "alerts": access.viewer_shared(client.alerts.all(), client.pk)
+        "alerts": consent.viewer_shared(client.alerts.all(), client.pk)
         .exclude(status="resolved")
         .select_related("acknowledged_by", "session"),
         "risk_alerts": list(
-            access.viewer_shared(client.alerts.risk_unresolved(), client.pk).order_by("opened_at")
+            consent.viewer_shared(client.alerts.risk_unresolved(), client.pk).order_by("opened_at")
         ),
         "histories": score_histories(current) if current else [],
         "alliance_rows": alliance_by_session(current) if current else [],
