@@ -23,7 +23,7 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page
-from django.db.models import Exists, F, Model, Q, QuerySet
+from django.db.models import Exists, F, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -73,15 +73,24 @@ def _in_practice(involved: Q, practice_id: int | None) -> QuerySet[Episode]:
     )
 
 
+def _not_handed_over(user: User) -> Q:
+    """A therapist who handed a client over to another (a completed warm handoff) keeps none of
+    that client through an earlier, closed episode of theirs: lists follow `_in_care_of`."""
+    handed_over = apps.get_model("matching", "Handoff").objects.filter(
+        episode__client_id=OuterRef("client_id"), from_clinician=user, status="completed"
+    )
+    return ~Q(status="closed") | ~Exists(handed_over)
+
+
 def _episodes_in_care_of(user: User) -> QuerySet[Episode]:
-    return _in_practice(_in_care(user), user.practice_id)
+    return _in_practice(_in_care(user), user.practice_id).filter(_not_handed_over(user))
 
 
 def caseload_episodes(user: User) -> QuerySet[Episode]:
     """The episodes on a clinician's own caseload (primary clinician or team member)."""
     if not user.is_authenticated or not user.is_clinical_staff:
         return Episode.objects.none()
-    return _in_practice(_own_episodes(user), user.practice_id)
+    return _in_practice(_own_episodes(user), user.practice_id).filter(_not_handed_over(user))
 
 
 def team_episodes(user: User) -> QuerySet[Episode]:

@@ -3,7 +3,10 @@ primary clinician, in the own (adult), other (outsider's) and foreign episodes; 
 check the adult client sent to the coordinator (own_private_fit), the clinician's own request
 awaiting the supervisor (own_therapist_fit) and a private one in the other practice; a handoff
 of the adult client from the clinician to the outsider (the receiving therapist), begun by the
-coordinator from the private fit check and waiting for the client's consent (own_handoff)."""
+coordinator from the private fit check and waiting for the client's consent (own_handoff).
+For the adolescent: their guardian's private request, offered the outsider, for the guardian to
+choose from (teen_guardian_fit), and the young person's own private request, offered the
+outsider too, with a handoff waiting for the young person's consent (teen_handoff)."""
 
 from __future__ import annotations
 
@@ -67,5 +70,20 @@ def add_matching(cast: MatrixCast) -> None:
     cast.extra["own_handoff"] = handoff_begin(
         actor=cast.supervisor,
         fit_check=cast.extra["own_private_fit"],
+        to_clinician=cast.outsider_clinician,
+    )
+    teen = cast.adolescent_episode
+    offer = [{"clinician": cast.outsider_clinician.pk, "strengths": [], "met": []}]
+    for name, person, starter in (
+        ("teen_guardian_fit", cast.guardian, "guardian"),
+        ("teen_fit", cast.adolescent_client_user, "client"),
+    ):
+        asked = fit_check_request(
+            actor=person, episode=teen, starter=starter, words="Sessions do not help any more."
+        )
+        cast.extra[name] = fit_check_offer(actor=cast.supervisor, fit_check=asked, offered=offer)
+    cast.extra["teen_handoff"] = handoff_begin(
+        actor=cast.supervisor,
+        fit_check=cast.extra["teen_fit"],
         to_clinician=cast.outsider_clinician,
     )
