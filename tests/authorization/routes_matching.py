@@ -36,6 +36,7 @@ from tests.authorization.cases import (
     post,
     row,
 )
+from tests.authorization.cast_matching import teen_client, teen_guardian_fit, teen_handoff
 
 
 def review_done(cast: Any) -> dict[str, Any]:
@@ -238,19 +239,19 @@ MATCHING_ROUTES: dict[str, list[Case]] = {
     "matching:handoffs": [get("", STAFF_PAGE_200)],
     "matching:handoff": [
         get("own", HANDOFF_200, handoff_id=extra("own_handoff")),
-        get("adolescent", HANDOFF_200, handoff_id=extra("teen_handoff")),
+        get("adolescent", HANDOFF_200, handoff_id=teen_handoff),
         post("own", HANDOFF_COORDINATE_302, {"action": "cancel"}, handoff_id=extra("own_handoff")),
     ],
     # The adult client's own change of therapist; nobody else's portal shows it. The
     # adolescent's: the young person and their guardian read it, the young person decides.
     "matching:portal_handoff": [
         get("own", PORTAL_ADULT_200, client_id="adult_client"),
-        get("adolescent", PORTAL_TEEN_200, client_id="adolescent_client"),
+        get("adolescent", PORTAL_TEEN_200, client_id=teen_client),
         post(
             "adolescent",
             TEEN_DECIDES_302,
             {"action": "consent", "share_alliance": "on"},
-            client_id="adolescent_client",
+            client_id=teen_client,
         ),
         get("foreign", PORTAL_FOREIGN_404, client_id="foreign_client"),
         post(
@@ -292,13 +293,8 @@ MATCHING_ROUTES: dict[str, list[Case]] = {
         get("own", PORTAL_ADULT_200, fit_check_id=extra("own_private_fit")),
         get("foreign", PORTAL_FOREIGN_404, fit_check_id=extra("foreign_fit")),
         post("own", PORTAL_ADULT_302, choose_outsider, fit_check_id=extra("own_private_fit")),
-        get("adolescent", GUARDIAN_CHOOSES_200, fit_check_id=extra("teen_guardian_fit")),
-        post(
-            "adolescent",
-            GUARDIAN_CHOOSES_302,
-            choose_outsider,
-            fit_check_id=extra("teen_guardian_fit"),
-        ),
+        get("adolescent", GUARDIAN_CHOOSES_200, fit_check_id=teen_guardian_fit),
+        post("adolescent", GUARDIAN_CHOOSES_302, choose_outsider, fit_check_id=teen_guardian_fit),
         post("foreign", PORTAL_FOREIGN_404, choose_outsider, fit_check_id=extra("foreign_fit")),
     ],
 }
