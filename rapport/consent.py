@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext_lazy
 
 from rapport.audit.context import current_request_id
 
@@ -49,6 +50,13 @@ if TYPE_CHECKING:
     from rapport.accounts.models import User
 
 HANDOFF_ITEMS = ("measures", "plan", "alliance", "risk_alerts")
+# What the receiving therapist is told was not shared, in plain words.
+ITEM_WORDS = {
+    "measures": gettext_lazy("questionnaires and scores"),
+    "plan": gettext_lazy("the plan and its goals"),
+    "alliance": gettext_lazy("session feedback and ruptures"),
+    "risk_alerts": gettext_lazy("risk alerts"),
+}
 
 _ALLIANCE_ALERTS = Q(
     kind__in=[

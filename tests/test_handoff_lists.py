@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from rapport.alerts.models import Alert
+from rapport.consent import HANDOFF_ITEMS, ITEM_WORDS
 from rapport.matching import handoff_services
 from rapport.matching.handoff_models import Handoff
 from rapport.measures.models import Response
@@ -144,6 +145,9 @@ def test_alert_lists_show_only_the_alerts_of_items_agreed_to(
     assert {row["id"] for row in api} & adult == expected
     assert _ids(page["alerts"]) == expected
     assert bool(page["risk_alerts"]) == ("risk_alerts" in agreed)
+    # The page says why: what the client did not agree to share of the time before.
+    withheld = [str(ITEM_WORDS[item]) for item in HANDOFF_ITEMS if item not in agreed]
+    assert [str(words) for words in page["handed_to_me"]["withheld"]] == withheld
 
 
 def test_the_caseload_and_dashboard_flag_a_risk_only_when_risk_alerts_were_agreed_to(
