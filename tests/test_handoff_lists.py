@@ -316,4 +316,3 @@ def test_what_the_new_therapist_records_after_the_transfer_is_theirs(
     # A fresh start, not a copy of the plan the client did not agree to share.
     assert draft.based_on is None and not draft.goals.exists()
     assert page["draft"] == draft and draft.pk in _ids(page["versions"])
-
