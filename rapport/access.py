@@ -79,7 +79,7 @@ def _not_handed_over(user: User) -> Q:
     handed_over = apps.get_model("matching", "Handoff").objects.filter(
         episode__client_id=OuterRef("client_id"), from_clinician=user, status="completed"
     )
-    return ~Q(status="closed") | ~Exists(handed_over)
+    return ~Q(status="closed") | Q(~Exists(handed_over))
 
 
 def _episodes_in_care_of(user: User) -> QuerySet[Episode]:
