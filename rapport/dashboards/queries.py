@@ -25,7 +25,7 @@ from rapport.alerts.models import Alert
 from rapport.alliance.models import AllianceSettings
 from rapport.care.clock import last_attended, therapy_sessions
 from rapport.care.models import Attendance, Episode, EpisodeStatus
-from rapport.consent import consented
+from rapport.consent import consented, withheld_before_by_client
 from rapport.core.instruments import Instrument
 from rapport.dashboards.figures import MIN_CASELOAD, Names, practice_figures
 from rapport.dashboards.reading import Month, PracticeData, data_mark, read_practice
@@ -82,12 +82,24 @@ SORTS: dict[str, tuple[str, Callable[[DashboardRow], Any]]] = {
 DEFAULT_SORT = "priority"
 
 
-def track_statuses(
-    episode_ids: list[int], viewer: User | None = None
+def track_statuses(episode_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """(status, family) per episode from the trajectories app."""
+    return {pk: (s.status, s.family) for pk, s in latest_status_by_episode(episode_ids).items()}
+
+
+def _consented_tracks(
+    tracks: dict[int, tuple[str, str]], episodes: dict[int, int], viewer: User
 ) -> dict[int, tuple[str, str]]:
-    """(status, family) per episode from the trajectories app (as `viewer` may see them)."""
-    latest = latest_status_by_episode(episode_ids, viewer=viewer)
-    return {pk: (s.status, s.family) for pk, s in latest.items()}
+    """`tracks` (by episode) without the scores a handoff's consent withholds from `viewer`:
+    for the episodes (and their clients, `episodes`) of a client brought to them without the
+    measures, the latest of the scores given since."""
+    withheld = withheld_before_by_client(viewer, "measures")
+    handed = [pk for pk, client_id in episodes.items() if client_id in withheld]
+    if not handed:
+        return tracks
+    seen = latest_status_by_episode(handed, viewer=viewer)
+    kept = {pk: track for pk, track in tracks.items() if pk not in handed}
+    return kept | {pk: (s.status, s.family) for pk, s in seen.items()}
 
 
 OPEN = (EpisodeStatus.ACTIVE, EpisodeStatus.ON_HOLD)
@@ -158,7 +170,9 @@ def dashboard_rows(
         kinds[episode_id].add(kind)
     # The same definition as the caseload's "Risk" flag.
     at_risk = set(unresolved.filter(kind=Alert.Kind.RISK).values_list("episode_id", flat=True))
-    tracks = track_statuses(ids, viewer)
+    tracks = track_statuses(ids)
+    if viewer is not None:
+        tracks = _consented_tracks(tracks, {e["pk"]: e["client_id"] for e in open_episodes}, viewer)
     rows = []
     for e in open_episodes:
         open_kinds = kinds.get(e["pk"], set())
