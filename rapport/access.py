@@ -16,7 +16,6 @@ audited. Successful loads are audited as reads (or as the action the caller name
 from __future__ import annotations
 
 from collections.abc import Iterable
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -24,15 +23,15 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page
-from django.db.models import Exists, F, Model, Q, QuerySet
+from django.db.models import Exists, F, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from rapport.accounts.models import Role, User
-from rapport.audit.context import current_request_id
 from rapport.audit.models import AuditEvent, BreakGlassGrant
 from rapport.audit.services import audit_record
 from rapport.care.models import Episode
+from rapport.consent import is_withheld, remember_viewer, shown_since
 from rapport.people.models import Client
 
 # Care relationships are read as `id IN` over indexed lookups, never as an OR across the
@@ -74,15 +73,24 @@ def _in_practice(involved: Q, practice_id: int | None) -> QuerySet[Episode]:
     )
 
 
+def _not_handed_over(user: User) -> Q:
+    """A therapist who handed a client over to another (a completed warm handoff) keeps none of
+    that client through an earlier, closed episode of theirs: lists follow `_in_care_of`."""
+    handed_over = apps.get_model("matching", "Handoff").objects.filter(
+        episode__client_id=OuterRef("client_id"), from_clinician=user, status="completed"
+    )
+    return ~Q(status="closed") | Q(~Exists(handed_over))
+
+
 def _episodes_in_care_of(user: User) -> QuerySet[Episode]:
-    return _in_practice(_in_care(user), user.practice_id)
+    return _in_practice(_in_care(user), user.practice_id).filter(_not_handed_over(user))
 
 
 def caseload_episodes(user: User) -> QuerySet[Episode]:
     """The episodes on a clinician's own caseload (primary clinician or team member)."""
     if not user.is_authenticated or not user.is_clinical_staff:
         return Episode.objects.none()
-    return _in_practice(_own_episodes(user), user.practice_id)
+    return _in_practice(_own_episodes(user), user.practice_id).filter(_not_handed_over(user))
 
 
 def team_episodes(user: User) -> QuerySet[Episode]:
@@ -262,8 +270,8 @@ def load[M: Model](
             .first()
         )
     decision = record_access(user, client_id)
-    withheld = _remember_viewer(user, client_id) if decision.read else None
-    if not decision.read or _is_withheld(model, pk, withheld):
+    withheld = remember_viewer(user, client_id) if decision.read else None
+    if not decision.read or is_withheld(model, pk, withheld):
         raise _deny(user, object_type, pk, action)
     if write and not decision.write:
         raise _read_only(user, object_type, pk, action, client_id)
@@ -660,92 +668,9 @@ def handoff_deny(user: User, model: type[Model], pk: int) -> Http404:
     return _deny(user, object_type_of(model), pk, "read")
 
 
-# What the receiving therapist sees of the time before the handoff follows the client's consent.
-# For each kind of record kept before the transfer: its time field, and which item each of its
-# rows belongs to. An item not agreed to is withheld before the handoff's completion; everything
-# recorded after it is the new therapist's own work and is shown. Kept here, with the rest of the
-# policy, and applied by `load` (one object) and `shared_only` (lists), never page by page.
-_ALLIANCE_ALERTS = Q(kind__in=["low_alliance", "alliance_drop", "disagreement"])
-_PLAN_ALERTS = Q(kind__in=["plan_review", "plan_changes", "goals_low"])
-_FEEDBACK = Q(assignment__plan__family="feedback")
-_WITHHELD_BEFORE: dict[str, tuple[str, dict[str, Q]]] = {
-    "measures.response": ("completed_at", {"measures": ~_FEEDBACK, "alliance": _FEEDBACK}),
-    "alliance.rupture": ("opened_at", {"alliance": Q()}),
-    "alerts.alert": (
-        "opened_at",
-        {
-            "risk_alerts": Q(kind="risk"),
-            "alliance": _ALLIANCE_ALERTS,
-            "plan": _PLAN_ALERTS,
-            "measures": ~Q(kind="risk") & ~_ALLIANCE_ALERTS & ~_PLAN_ALERTS,
-        },
-    ),
-    # The old therapist's private notes never move, whatever is agreed: the new therapist does not
-    # open the sessions held before the handoff (the client page still lists their dates).
-    "care.session": ("scheduled_start", {"private_notes": Q()}),
-    "plans.problem": ("created_at", {"plan": Q()}),
-    "plans.planversion": ("created_at", {"plan": Q()}),
-    "plans.plangoal": ("version__created_at", {"plan": Q()}),
-    "plans.goalrating": ("recorded_at", {"plan": Q()}),
-}
-
-
-@dataclass(frozen=True)
-class Withheld:
-    """For a receiving therapist: the items the client did not agree to share, and from when
-    the record is theirs to see in full (the handoff's completion)."""
-
-    items: frozenset[str]
-    before: datetime
-
-
-def handoff_withheld(user: User, client_id: int | None) -> Withheld | None:
-    """What of the client's past `user` may not see, as the therapist a handoff brought them
-    to; None for everyone else."""
-    if client_id is None or not user.is_authenticated or not user.is_clinical_staff:
-        return None
-    handoff = (
-        apps.get_model("matching", "Handoff")
-        .objects.filter(episode__client_id=client_id, to_clinician=user, status="completed")
-        .order_by("-completed_at")
-        .values("completed_at", *(f"share_{item}" for item in HANDOFF_ITEMS))
-        .first()
-    )
-    if handoff is None:
-        return None
-    withheld = {item for item in HANDOFF_ITEMS if not handoff[f"share_{item}"]}
-    return Withheld(items=frozenset(withheld | {"private_notes"}), before=handoff["completed_at"])
-
-
-HANDOFF_ITEMS = ("measures", "plan", "alliance", "risk_alerts")
-
-
-def _withheld_rows(model: type[Model], withheld: Withheld) -> Q | None:
-    rule = _WITHHELD_BEFORE.get(object_type_of(model))
-    if rule is None:
-        return None
-    moment, items = rule
-    hidden = [condition for item, condition in items.items() if item in withheld.items]
-    if not hidden:
-        return None
-    either = hidden[0]
-    for condition in hidden[1:]:
-        either |= condition
-    return Q(**{f"{moment}__lt": withheld.before}) & either
-
-
-def shared_only[M: Model](user: User, rows: QuerySet[M], client_id: int | None) -> QuerySet[M]:
-    """`rows` of one client's record without what a handoff's consent withholds from `user`."""
-    withheld = handoff_withheld(user, client_id)
-    hidden = _withheld_rows(rows.model, withheld) if withheld is not None else None
-    return rows.exclude(hidden) if hidden is not None else rows
-
-
-def shown_since(user: User, client_id: int | None, item: str) -> datetime | None:
-    """For reads that gather rows themselves: the moment from which rows of `item` may be shown
-    to `user` (None: all of them)."""
-    withheld = handoff_withheld(user, client_id)
-    return withheld.before if withheld is not None and item in withheld.items else None
+# What the receiving therapist sees of the time before the handoff follows the client's consent:
+# the rule is in rapport.consent, applied by `load` (one object) and by every list through
+# `consented`, `shared_only`, `viewer_shared` or `shown_since`, never page by page.
 
 
 def may_read_private_notes(user: User, client_id: int | None, written_at: datetime) -> bool:
@@ -755,38 +680,3 @@ def may_read_private_notes(user: User, client_id: int | None, written_at: dateti
         return False
     since = shown_since(user, client_id, "private_notes")
     return since is None or written_at >= since
-
-
-def _is_withheld(model: type[Model], pk: int, withheld: Withheld | None) -> bool:
-    """Whether one object of the record is from before a handoff and not consented to."""
-    hidden = _withheld_rows(model, withheld) if withheld is not None else None
-    return hidden is not None and model._default_manager.filter(hidden, pk=pk).exists()
-
-
-# The reads that gather a record's rows themselves (score histories, the alliance by session)
-# are given an episode, not a reader. `load` remembers, for the request being served, what the
-# reader it let in may not see of that client, and those reads apply it through `viewer_shared`.
-# Keyed by the request's id, so nothing carries over to another request (a portal page of the
-# same client, say) or to the worker, which reads outside any request.
-_viewer: ContextVar[tuple[str, int, Withheld | None] | None] = ContextVar(
-    "rapport_handoff_viewer", default=None
-)
-
-
-def _remember_viewer(user: User, client_id: int | None) -> Withheld | None:
-    withheld = handoff_withheld(user, client_id)
-    request_id = current_request_id.get()
-    if request_id and client_id is not None:
-        _viewer.set((request_id, client_id, withheld))
-    return withheld
-
-
-def viewer_shared[M: Model](rows: QuerySet[M], client_id: int) -> QuerySet[M]:
-    """`rows` of one client's record without what a handoff withholds from the staff member
-    this request loaded that client's record for (all of them outside such a request)."""
-    remembered = _viewer.get()
-    if remembered is None or remembered[:2] != (current_request_id.get(), client_id):
-        return rows
-    withheld = remembered[2]
-    hidden = _withheld_rows(rows.model, withheld) if withheld is not None else None
-    return rows.exclude(hidden) if hidden is not None else rows

@@ -17,6 +17,7 @@ from rapport.alerts.models import Alert
 from rapport.alerts.services import alert_acknowledge
 from rapport.api.auth import caller
 from rapport.api.schemas import REFUSALS, Strict
+from rapport.consent import consented
 
 router = Router(tags=["alerts"])
 
@@ -56,7 +57,7 @@ def alert_list(
     """The alerts of the clients in your care (and your teams', for a supervisor), newest
     first: the unresolved ones unless asked otherwise; at most 200, as in the inbox."""
     user = _clinician(request, "read")
-    alerts = Alert.objects.filter(client__in=access.clients_in_care_of(user))
+    alerts = consented(user, Alert.objects.filter(client__in=access.clients_in_care_of(user)))
     if status == "open":
         alerts = alerts.filter(status=Alert.Status.OPEN)
     elif status == "unresolved":

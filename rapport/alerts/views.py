@@ -8,9 +8,11 @@ from django.views.decorators.http import require_http_methods
 
 from rapport import access
 from rapport.accounts.decorators import clinical_staff_required
+from rapport.accounts.models import User
 from rapport.alerts.models import Alert
 from rapport.alerts.queries import reason_lines, same_card
 from rapport.alerts.services import alerts_note
+from rapport.consent import consented
 from rapport.http import AuthenticatedHttpRequest
 from rapport.measures.forms import AcknowledgeForm
 
@@ -19,7 +21,9 @@ from rapport.measures.forms import AcknowledgeForm
 def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Alerts for the clients on the user's caseload (and, for supervisors, their teams')."""
     show_all = request.GET.get("show") == "all"
-    alerts = Alert.objects.filter(client__in=access.clients_in_care_of(request.user))
+    alerts = consented(
+        request.user, Alert.objects.filter(client__in=access.clients_in_care_of(request.user))
+    )
     if not show_all:
         alerts = alerts.exclude(status=Alert.Status.RESOLVED)
     alerts = alerts.select_related("client", "acknowledged_by", "session")[:200]
@@ -27,9 +31,11 @@ def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "alerts/inbox.html", {"alerts": alerts, "show_all": show_all})
 
 
-def _card_others(alert: Alert, *, resolving: bool) -> list[Alert]:
-    """The other alerts of the same card still waiting for this step."""
-    pending = Alert.objects.filter(episode_id=alert.episode_id, session=alert.session_id)
+def _card_others(user: User, alert: Alert, *, resolving: bool) -> list[Alert]:
+    """The other alerts of the same card still waiting for this step (that `user` may see)."""
+    pending = consented(
+        user, Alert.objects.filter(episode_id=alert.episode_id, session=alert.session_id)
+    )
     if resolving:
         pending = pending.exclude(status=Alert.Status.RESOLVED)
     else:
@@ -41,7 +47,7 @@ def _note_view(
     request: AuthenticatedHttpRequest, alert_id: int, *, resolving: bool
 ) -> HttpResponse:
     alert = access.load(request.user, Alert, alert_id, write=request.method == "POST")
-    others = _card_others(alert, resolving=resolving)
+    others = _card_others(request.user, alert, resolving=resolving)
     form = AcknowledgeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         chosen = set(request.POST.getlist("also"))

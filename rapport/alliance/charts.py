@@ -10,6 +10,7 @@ from rapport.alliance.queries import SessionAlliance, alliance_by_session, allia
 from rapport.care.models import Episode
 from rapport.charts.layout import score_axis
 from rapport.charts.lines import LineChart, Marker, Series
+from rapport.consent import viewer_shared
 from rapport.measures.models import Response
 
 
@@ -22,7 +23,10 @@ def alliance_chart(episode: Episode) -> LineChart:
         kept = [(x, float(r.total or 0)) for x, r in points if r is not None]
         return Series(label, [x for x, _ in kept], [y for _, y in kept])
 
-    alerts = Alert.objects.filter(episode=episode, session__isnull=False).exclude(kind="risk")
+    # What a handoff's consent withholds from the reader is left out (rapport.consent).
+    alerts = viewer_shared(
+        Alert.objects.filter(episode=episode, session__isnull=False), episode.client_id
+    ).exclude(kind="risk")
     cutoff = AllianceSettings.for_practice(episode.practice_id).low_total_cutoff
     lines = [
         series("Client", lambda row: row.client),
@@ -42,7 +46,9 @@ def alliance_chart(episode: Episode) -> LineChart:
         ],
         ruptures=[
             Marker(r.session.scheduled_start if r.session else r.opened_at, "rupture")
-            for r in episode.ruptures.select_related("session")
+            for r in viewer_shared(episode.ruptures.all(), episode.client_id).select_related(
+                "session"
+            )
         ],
         threshold=cutoff,
         threshold_label="practice cut-off",

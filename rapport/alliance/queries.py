@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rapport.access import viewer_shared
+from django.db.models import Prefetch
+
 from rapport.accounts.models import User
 from rapport.alliance.models import AllianceSettings, Rupture
 from rapport.care.models import Episode, Session
+from rapport.consent import consented, viewer_shared
 from rapport.core import alliance as rules
 from rapport.measures.models import Response
 from rapport.measures.registry import get_instrument
@@ -115,7 +117,7 @@ def what_helped(
     guardians' (one guardian's own with `respondent_user`). Whether a reader may see them is the
     caller's rule to apply (a guardian sees a young person's words only where the link allows).
     """
-    responses = Response.objects.filter(
+    responses = viewer_shared(Response.objects.all(), episode.client_id).filter(
         episode=episode,
         respondent=respondent,
         assignment__plan__family=FEEDBACK_FAMILY,
@@ -200,15 +202,17 @@ class TherapistAlliance:
         return rupture_counts(self.statuses)
 
 
-def therapist_alliance(clinician: User) -> TherapistAlliance:
+def therapist_alliance(clinician: User, *, viewer: User | None = None) -> TherapistAlliance:
     """A therapist's ruptures with their computed status, and their paired ratings with clients.
+    With `viewer`, without the ruptures a handoff's consent withholds from them.
 
     Each episode's feedback is read once and serves both.
     """
+    ruptures = Rupture.objects.all() if viewer is None else consented(viewer, Rupture.objects.all())
     statuses: list[rules.RuptureStatus] = []
     pairs: list[tuple[float, float]] = []
     episodes = Episode.objects.filter(primary_clinician=clinician).prefetch_related(
-        "ruptures__session"
+        Prefetch("ruptures", queryset=ruptures.select_related("session"))
     )
     for episode in episodes:
         rows = alliance_by_session(episode)

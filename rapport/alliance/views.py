@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_http_methods, require_POST
 
-from rapport import access
+from rapport import access, consent
 from rapport.accounts.decorators import (
     clinical_staff_required,
     record_readers_required,
@@ -59,11 +59,17 @@ def episode_alliance(request: AuthenticatedHttpRequest, episode_id: int) -> Http
     """The alliance from every side, session by session, with ruptures and agreement."""
     episode = access.load(request.user, Episode, episode_id)
     rows = alliance_by_session(episode)
-    alerts = Alert.objects.filter(episode=episode, session__isnull=False).exclude(kind="risk")
+    alerts = consent.viewer_shared(
+        Alert.objects.filter(episode=episode, session__isnull=False), episode.client_id
+    ).exclude(kind="risk")
     alerts_by_session: dict[int, list[Alert]] = {}
     for alert in alerts:
         alerts_by_session.setdefault(alert.session_id or 0, []).append(alert)
-    ruptures = list(episode.ruptures.select_related("session", "alert").prefetch_related("actions"))
+    ruptures = list(
+        consent.viewer_shared(episode.ruptures.all(), episode.client_id)
+        .select_related("session", "alert")
+        .prefetch_related("actions")
+    )
     statuses = {r.pk: status_of(r, rows) for r in ruptures}
     pairs = [
         (float(row.therapist.total or 0), float(row.client.total or 0))
@@ -177,7 +183,8 @@ def feedback_inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     been better."""
     since = timezone.now() - timedelta(days=60)
     responses = (
-        Response.objects.filter(
+        consent.consented(request.user, Response.objects.all())
+        .filter(
             episode__client__in=access.clients_in_care_of(request.user),
             assignment__plan__family="feedback",
             completed_at__gte=since,
@@ -205,7 +212,9 @@ def _clinicians_in_view(user: User) -> list[User]:
 def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Per therapist: ruptures and repair, and how their ratings agree with their clients'."""
     settings = AllianceSettings.for_practice(request.user.staff_practice_id)
-    summaries = [therapist_alliance(c) for c in _clinicians_in_view(request.user)]
+    summaries = [
+        therapist_alliance(c, viewer=request.user) for c in _clinicians_in_view(request.user)
+    ]
     rows = [
         {"clinician": t.clinician, "counts": t.counts, "agreement": _agreement_or_none(t.pairs)}
         for t in summaries
@@ -215,7 +224,8 @@ def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.user.role == Role.SUPERVISOR:
         cutoff = timezone.now() - timedelta(days=settings.overdue_alert_days)
         overdue = (
-            Alert.objects.filter(
+            consent.consented(request.user, Alert.objects.all())
+            .filter(
                 client__in=access.clients_in_care_of(request.user),
                 status=Alert.Status.OPEN,
                 opened_at__lt=cutoff,

@@ -14,6 +14,7 @@ from typing import Any
 from rapport.alliance.queries import alliance_by_session, status_of
 from rapport.care.models import Session
 from rapport.care.queries import session_assignments
+from rapport.consent import viewer_shared
 from rapport.measures.queries import CATEGORY_WORDS, score_histories, subscale_scores
 from rapport.plans.queries import plan_review_due_reason
 from rapport.trajectories.models import ScoreStatus
@@ -130,7 +131,7 @@ def session_overview(session: Session) -> SessionOverview:
         )
     overview.open_ruptures = [
         rupture
-        for rupture in episode.ruptures.all()
+        for rupture in viewer_shared(episode.ruptures.all(), episode.client_id)
         if status_of(rupture, alliance_rows).state == "open"
     ]
     overview.review_due = plan_review_due_reason(episode)

@@ -25,6 +25,7 @@ from rapport.alerts.models import Alert
 from rapport.alliance.models import AllianceSettings
 from rapport.care.clock import last_attended, therapy_sessions
 from rapport.care.models import Attendance, Episode, EpisodeStatus
+from rapport.consent import consented, withheld_before_by_client
 from rapport.core.instruments import Instrument
 from rapport.dashboards.figures import MIN_CASELOAD, Names, practice_figures
 from rapport.dashboards.reading import Month, PracticeData, data_mark, read_practice
@@ -86,6 +87,21 @@ def track_statuses(episode_ids: list[int]) -> dict[int, tuple[str, str]]:
     return {pk: (s.status, s.family) for pk, s in latest_status_by_episode(episode_ids).items()}
 
 
+def _consented_tracks(
+    tracks: dict[int, tuple[str, str]], episodes: dict[int, int], viewer: User
+) -> dict[int, tuple[str, str]]:
+    """`tracks` (by episode) without the scores a handoff's consent withholds from `viewer`:
+    for the episodes (and their clients, `episodes`) of a client brought to them without the
+    measures, the latest of the scores given since."""
+    withheld = withheld_before_by_client(viewer, "measures")
+    handed = [pk for pk, client_id in episodes.items() if client_id in withheld]
+    if not handed:
+        return tracks
+    seen = latest_status_by_episode(handed, viewer=viewer)
+    kept = {pk: track for pk, track in tracks.items() if pk not in handed}
+    return kept | {pk: (s.status, s.family) for pk, s in seen.items()}
+
+
 OPEN = (EpisodeStatus.ACTIVE, EpisodeStatus.ON_HOLD)
 
 
@@ -109,9 +125,14 @@ def open_episode_candidates(user: User) -> set[int]:
 
 
 def dashboard_rows(
-    episodes: QuerySet[Episode], *, within: set[int] | None = None, sort: str = DEFAULT_SORT
+    episodes: QuerySet[Episode],
+    *,
+    within: set[int] | None = None,
+    sort: str = DEFAULT_SORT,
+    viewer: User | None = None,
 ) -> list[DashboardRow]:
-    """Rows for the open episodes among `episodes` (narrowed to `within` when given)."""
+    """Rows for the open episodes among `episodes` (narrowed to `within` when given); with
+    `viewer`, without the alerts and scores a handoff's consent withholds from them."""
     now = timezone.now()
     # A consultation with a possible new therapist is not the next session of this therapy.
     upcoming = (
@@ -143,16 +164,15 @@ def dashboard_rows(
     ids = [e["pk"] for e in open_episodes]
     kinds: dict[int, set[str]] = defaultdict(set)
     # Acknowledged is not resolved: a risk seen but not yet dealt with still needs attention.
-    unresolved = Alert.objects.filter(episode_id__in=ids).exclude(status=Alert.Status.RESOLVED)
+    alerts = Alert.objects.all() if viewer is None else consented(viewer, Alert.objects.all())
+    unresolved = alerts.filter(episode_id__in=ids).exclude(status=Alert.Status.RESOLVED)
     for episode_id, kind in unresolved.values_list("episode_id", "kind"):
         kinds[episode_id].add(kind)
     # The same definition as the caseload's "Risk" flag.
-    at_risk = set(
-        Alert.objects.risk_unresolved()
-        .filter(episode_id__in=ids)
-        .values_list("episode_id", flat=True)
-    )
+    at_risk = set(unresolved.filter(kind=Alert.Kind.RISK).values_list("episode_id", flat=True))
     tracks = track_statuses(ids)
+    if viewer is not None:
+        tracks = _consented_tracks(tracks, {e["pk"]: e["client_id"] for e in open_episodes}, viewer)
     rows = []
     for e in open_episodes:
         open_kinds = kinds.get(e["pk"], set())

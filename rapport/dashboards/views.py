@@ -38,7 +38,9 @@ def therapist_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     sort = form.sort_key()
     form = SortForm(initial={"sort": sort})  # shows the sort in effect, invalid input or not
     episodes = access.caseload_episodes(request.user) | access.team_episodes(request.user)
-    rows = dashboard_rows(episodes, within=open_episode_candidates(request.user), sort=sort)
+    rows = dashboard_rows(
+        episodes, within=open_episode_candidates(request.user), sort=sort, viewer=request.user
+    )
     access.audit_list(request.user, Episode, [row.episode_id for row in rows], view="dashboard")
     show_therapist = request.user.role == Role.SUPERVISOR
     current = sort.lstrip("-")

@@ -21,6 +21,7 @@ from rapport.accounts.models import Role, User
 from rapport.alerts.models import Alert
 from rapport.audit.services import audit_record
 from rapport.care.models import Episode, EpisodeStatus, Session
+from rapport.consent import viewer_shared
 from rapport.core.fhir import consents as fhir_consents
 from rapport.core.fhir import plans as fhir_plans
 from rapport.core.fhir import resources as fhir
@@ -157,10 +158,16 @@ def client_record(client: Client, recipient: Recipient) -> ClientRecord:
         if recipient.schedule
         else []
     )
-    problems = list(Problem.objects.filter(episode__client=client).order_by("priority", "pk"))
+    # What a handoff's consent withholds from the staff member exporting is left out, as on
+    # the pages (rapport.consent).
+    problems = list(
+        viewer_shared(Problem.objects.filter(episode__client=client), client.pk).order_by(
+            "priority", "pk"
+        )
+    )
     responses = [
         r
-        for r in Response.objects.filter(episode__client=client)
+        for r in viewer_shared(Response.objects.filter(episode__client=client), client.pk)
         .select_related("assignment")
         .order_by("completed_at", "pk")
         if _shown(r, recipient)
@@ -305,7 +312,8 @@ def _alerts(
     raised each where that form is in the export."""
     found = []
     kinds = dict(Alert.Kind.choices)
-    for alert in Alert.objects.filter(client=client).order_by("opened_at", "pk"):
+    alerts = viewer_shared(Alert.objects.filter(client=client), client.pk)
+    for alert in alerts.order_by("opened_at", "pk"):
         response = responses.get(alert.source_response_id or 0)
         found.append(
             AlertInput(
@@ -339,7 +347,8 @@ def _plans(
     found: list[PlanInput] = []
     for episode in episodes:
         versions = list(
-            PlanVersion.objects.filter(episode=episode, proposed_at__isnull=False)
+            viewer_shared(PlanVersion.objects.filter(episode=episode), client.pk)
+            .filter(proposed_at__isnull=False)
             .exclude(status=PlanVersion.Status.DRAFT)
             .prefetch_related("goals__problems", "decisions")
             .order_by("number")

@@ -24,6 +24,7 @@ from rapport.alliance.queries import (
     status_of,
 )
 from rapport.care.models import Attendance, Episode, EpisodeStatus
+from rapport.consent import viewer_shared
 from rapport.core import candidates as cand
 from rapport.core import case_review as rules
 from rapport.core import fit_check as fit_rules
@@ -85,9 +86,8 @@ def review_facts(episode: Episode, *, today: date | None = None) -> dict[str, An
         for row in rows[-RECENT_SESSIONS:]
     ]
     ruptures = []
-    for rupture in episode.ruptures.filter(opened_at__date__lte=today).select_related(
-        "session", "episode"
-    ):
+    shown = viewer_shared(episode.ruptures.all(), episode.client_id)
+    for rupture in shown.filter(opened_at__date__lte=today).select_related("session", "episode"):
         state = status_of(rupture, rows).state
         if rules.rupture_may_start_review(state):
             ruptures.append(

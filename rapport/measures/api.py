@@ -14,6 +14,7 @@ from rapport import access
 from rapport.api.auth import caller, idempotent
 from rapport.api.schemas import REFUSALS, Refusal, Strict
 from rapport.care.models import Episode
+from rapport.consent import viewer_shared
 from rapport.core.schedules import LEAD_HOURS_DEFAULT, LEAD_HOURS_MAX
 from rapport.measures.models import Assignment, MeasurePlan, Response
 from rapport.measures.services import measure_plan_set, response_submit
@@ -138,7 +139,8 @@ def episode_responses(request: HttpRequest, episode_id: int) -> list[ResponseOut
     """The completed forms of the episode, oldest first, with their scores."""
     user = caller(request, "read")
     episode = access.load(user, Episode, episode_id)
-    responses = list(Response.objects.filter(episode=episode).order_by("completed_at", "pk"))
+    shown = viewer_shared(Response.objects.filter(episode=episode), episode.client_id)
+    responses = list(shown.order_by("completed_at", "pk"))
     access.audit_list(user, Response, [r.pk for r in responses], view="api:episode_responses")
     return [ResponseOut.model_validate(r, from_attributes=True) for r in responses]
 

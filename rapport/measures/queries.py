@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
-from rapport.access import viewer_shared
 from rapport.accounts.models import User
 from rapport.care.models import Episode, Session
+from rapport.consent import viewer_shared
 from rapport.core.completion import MISSED_IN_A_ROW, stopped_answering
 from rapport.core.instruments import Instrument
 from rapport.core.reliable import CATEGORY_LABELS, ReliableChangeRule

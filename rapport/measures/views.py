@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from rapport import access
+from rapport import access, consent
 from rapport.accounts.decorators import (
     clinical_staff_required,
     record_readers_required,
@@ -317,7 +317,10 @@ def response_detail(request: AuthenticatedHttpRequest, response_id: int) -> Http
             "rows": rows,
             "subscales": subscale_scores(instrument, response.subscales or {}),
             "client": response.episode.client,
-            "risk_alerts": response.alerts.filter(kind="risk").select_related("acknowledged_by"),
+            # A risk alert follows the risk-alerts item, not the measures (rapport.consent).
+            "risk_alerts": consent.viewer_shared(
+                response.alerts.filter(kind="risk"), response.episode.client_id
+            ).select_related("acknowledged_by"),
         },
     )
 

@@ -10,6 +10,7 @@ from typing import TypedDict
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
@@ -18,6 +19,7 @@ from rapport.alerts.models import Alert
 from rapport.care.clock import last_attended, therapy_sessions
 from rapport.care.models import Attendance, Episode, EpisodeStatus, Modality
 from rapport.care.queries import unrecorded_counts
+from rapport.consent import consented
 from rapport.core.completion import MISSED_IN_A_ROW
 from rapport.core.text import search_key
 from rapport.measures.queries import stopped_answering_episodes
@@ -39,12 +41,22 @@ BY_CLIENT = (*ATTENTION_FIRST, "client__full_name", "pk")
 BY_CLINICIAN = ("primary_clinician__full_name", "primary_clinician_id", *BY_CLIENT)
 
 
-def _with_attention(episodes: QuerySet[Episode]) -> QuerySet[Episode]:
+def _with_attention(episodes: QuerySet[Episode], alerts: QuerySet[Alert]) -> QuerySet[Episode]:
     """The keys the orders above sort on, in SQL (the same risk definition as the flags)."""
     return episodes.annotate(
-        risk_first=Exists(Alert.objects.risk_unresolved().filter(episode=OuterRef("pk"))),
-        alert_first=Exists(Alert.objects.filter(episode=OuterRef("pk"), status=Alert.Status.OPEN)),
+        risk_first=Exists(_risk_unresolved(alerts).filter(episode=OuterRef("pk"))),
+        alert_first=Exists(alerts.filter(episode=OuterRef("pk"), status=Alert.Status.OPEN)),
     )
+
+
+def _risk_unresolved(alerts: QuerySet[Alert]) -> QuerySet[Alert]:
+    return alerts.filter(kind=Alert.Kind.RISK).exclude(status=Alert.Status.RESOLVED)
+
+
+def _alerts_seen_by(viewer: User | None) -> QuerySet[Alert]:
+    """The alerts a caseload's flags and order count: for a therapist a handoff brought a client
+    to, without those the client's consent withholds (a risk alert from before, say)."""
+    return consented(viewer, Alert.objects.all()) if viewer is not None else Alert.objects.all()
 
 
 class CaseloadFilters(TypedDict):
@@ -123,19 +135,36 @@ def caseload_page(
     page: int | str | None = 1,
     per_page: int = PAGE_SIZE,
     order: Sequence[str] = BY_CLIENT,
+    viewer: User | None = None,
 ) -> CaseloadPage:
     """One page of (already filtered) episodes with their figures: a count, the page's ids, and
     the figures of those ids alone — the same few queries for 20 episodes or 20,000."""
-    ids = _with_attention(episodes).order_by(*order).values_list("pk", flat=True)
+    alerts = _alerts_seen_by(viewer)
+    ids = _with_attention(episodes, alerts).order_by(*order).values_list("pk", flat=True)
     shown = Paginator(ids, per_page).get_page(page)
-    return CaseloadPage(rows=caseload_rows(list(shown.object_list), order=order), page=shown)
+    rows = caseload_rows(list(shown.object_list), order=order, alerts=alerts)
+    return CaseloadPage(rows=rows, page=shown)
 
 
-def caseload_rows(episode_ids: list[int], *, order: Sequence[str] = BY_CLIENT) -> list[CaseloadRow]:
+def caseload_rows(
+    episode_ids: list[int],
+    *,
+    order: Sequence[str] = BY_CLIENT,
+    alerts: QuerySet[Alert] | None = None,
+) -> list[CaseloadRow]:
     """The caseload rows of the given episodes: next and last session, alerts, plan changes,
-    unrecorded sessions and clients who stopped answering their forms, in three queries."""
+    unrecorded sessions and clients who stopped answering their forms, in three queries.
+    `alerts` are those the reader may see (all of them by default)."""
     if not episode_ids:
         return []
+    alerts = Alert.objects.all() if alerts is None else alerts
+    open_alerts = (
+        alerts.filter(episode=OuterRef("pk"), status=Alert.Status.OPEN)
+        .order_by()
+        .values("episode")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     now = timezone.now()
     # A consultation with a possible new therapist is not the next session of this therapy.
     upcoming = (
@@ -145,7 +174,7 @@ def caseload_rows(episode_ids: list[int], *, order: Sequence[str] = BY_CLIENT) -
     )
     past = last_attended(OuterRef("pk"), before=now)
     episodes = (
-        _with_attention(Episode.objects.filter(pk__in=episode_ids))
+        _with_attention(Episode.objects.filter(pk__in=episode_ids), alerts)
         .select_related("client", "primary_clinician")
         .annotate(
             next_at=Subquery(upcoming.values("scheduled_start")[:1]),
@@ -153,10 +182,10 @@ def caseload_rows(episode_ids: list[int], *, order: Sequence[str] = BY_CLIENT) -
             last_at=Subquery(past.values("scheduled_start")[:1]),
             last_mod=Subquery(past.values("modality")[:1]),
             # The same definition as the therapist dashboard's risk column.
-            at_risk=Exists(Alert.objects.risk_unresolved().filter(episode=OuterRef("pk"))),
-            open_alerts=Count("alerts", filter=Q(alerts__status=Alert.Status.OPEN), distinct=True),
+            at_risk=Exists(_risk_unresolved(alerts).filter(episode=OuterRef("pk"))),
+            open_alerts=Coalesce(Subquery(open_alerts), 0),
             plan_changes=Exists(
-                Alert.objects.filter(episode=OuterRef("pk"), kind=Alert.Kind.PLAN_CHANGES).exclude(
+                alerts.filter(episode=OuterRef("pk"), kind=Alert.Kind.PLAN_CHANGES).exclude(
                     status=Alert.Status.RESOLVED
                 )
             ),

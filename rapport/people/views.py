@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hmac
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,9 +13,9 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from rapport import access
+from rapport import access, consent
 from rapport.accounts.decorators import clinical_staff_required, role_required
-from rapport.accounts.models import Role
+from rapport.accounts.models import Role, User
 from rapport.accounts.services import submission_once
 from rapport.alliance.queries import alliance_by_session
 from rapport.audit.services import break_glass_grant
@@ -54,6 +55,7 @@ def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
     shown = caseload_page(
         caseload_filter(access.caseload_episodes(request.user), **filters),
         page=request.GET.get("page"),
+        viewer=request.user,
     )
     access.audit_page(request.user, Client, shown.page, view="caseload", **filters)
     context = {"form": form, "rows": shown.rows, "page": shown.page, "search": filters["search"]}
@@ -120,17 +122,28 @@ def client_detail(request: AuthenticatedHttpRequest, client_id: int) -> HttpResp
         "can_write": can_write,
         "read_only": not can_write,
         "schedule_form": SessionScheduleForm(episode=current) if current and can_write else None,
-        "alerts": access.viewer_shared(client.alerts.all(), client.pk)
+        "alerts": consent.viewer_shared(client.alerts.all(), client.pk)
         .exclude(status="resolved")
         .select_related("acknowledged_by", "session"),
         "risk_alerts": list(
-            access.viewer_shared(client.alerts.risk_unresolved(), client.pk).order_by("opened_at")
+            consent.viewer_shared(client.alerts.risk_unresolved(), client.pk).order_by("opened_at")
         ),
         "histories": score_histories(current) if current else [],
         "alliance_rows": alliance_by_session(current) if current else [],
         "today": timezone.localdate(),
+        "handed_to_me": _handed_to(request.user, client),
     }
     return render(request, "people/client_detail.html", context)
+
+
+def _handed_to(user: User, client: Client) -> dict[str, Any] | None:
+    """For the therapist a handoff brought the client to: when, and what of the time before
+    the client did not agree to share (the pages leave it out; this says why)."""
+    withheld = consent.handoff_withheld(user, client.pk)
+    if withheld is None:
+        return None
+    items = [item for item in consent.HANDOFF_ITEMS if item in withheld.items]
+    return {"on": withheld.before, "withheld": [consent.ITEM_WORDS[item] for item in items]}
 
 
 @clinical_staff_required

@@ -13,6 +13,7 @@ from rapport import access
 from rapport.api.auth import caller
 from rapport.api.schemas import REFUSALS, Strict
 from rapport.care.models import Episode
+from rapport.consent import viewer_shared
 from rapport.plans.models import PlanVersion, Problem
 from rapport.plans.queries import accepted_version, episode_goals, latest_version
 
@@ -93,7 +94,11 @@ def episode_plan(request: HttpRequest, episode_id: int) -> EpisodePlan:
     and the problem list, in the client's order."""
     user = caller(request, "read")
     episode = access.load(user, Episode, episode_id)
-    problems = list(Problem.objects.filter(episode=episode).order_by("priority", "pk"))
+    problems = list(
+        viewer_shared(Problem.objects.filter(episode=episode), episode.client_id).order_by(
+            "priority", "pk"
+        )
+    )
     return EpisodePlan(
         episode_id=episode.pk,
         accepted=_plan_out(accepted_version(episode)),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
 from rapport.care.models import Episode
+from rapport.consent import viewer_shared
 from rapport.core import benchmarks as rules
 from rapport.core.instruments import Instrument
 from rapport.core.reliable import ReliableChangeRule
@@ -102,11 +103,16 @@ def _family_ids(practice_id: int | None, family: str) -> list[str]:
 
 
 def _measure_series(episode: Episode, goal: PlanGoal) -> list[rules.Observation]:
-    responses = Response.objects.filter(
-        episode=episode,
-        respondent="client",
-        instrument_id__in=_family_ids(episode.practice_id, goal.family),
-    ).order_by("completed_at")
+    # What a handoff's consent withholds from the reader is left out (rapport.consent).
+    responses = (
+        viewer_shared(Response.objects.all(), episode.client_id)
+        .filter(
+            episode=episode,
+            respondent="client",
+            instrument_id__in=_family_ids(episode.practice_id, goal.family),
+        )
+        .order_by("completed_at")
+    )
     zone = episode.practice.zone
     observations = []
     for response in responses:
@@ -120,7 +126,8 @@ def _measure_series(episode: Episode, goal: PlanGoal) -> list[rules.Observation]
 def _by_key(model: type[GoalRating] | type[BehaviourCount], episode: Episode, field: str):  # type: ignore[no-untyped-def]
     series: dict[uuid.UUID, list[rules.Observation]] = defaultdict(list)
     zone = episode.practice.zone
-    for key, value, at in model.objects.filter(episode=episode).values_list(
+    rows = viewer_shared(model.objects.all(), episode.client_id)
+    for key, value, at in rows.filter(episode=episode).values_list(
         "goal_key", field, "recorded_at"
     ):
         series[key].append(rules.Observation(timezone.localdate(at, zone), float(value)))

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from rapport.consent import viewer_shared
 from rapport.plans import queries
 from rapport.plans.goal_status import goals_progress
 from rapport.plans.models import PlanVersion, Problem
@@ -27,7 +28,9 @@ def printable_plan(
             "client": episode.client,
             "practice": episode.practice,
             "clinician": episode.primary_clinician,
-            "problems": Problem.objects.filter(episode=episode).exclude(status="dropped"),
+            "problems": viewer_shared(
+                Problem.objects.filter(episode=episode), episode.client_id
+            ).exclude(status="dropped"),
             "progress": goals_progress(
                 episode, queries.episode_goals(version), withhold=not sharing.answers
             ),

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_noop, ngettext
@@ -14,6 +15,7 @@ from django.utils.translation import gettext, gettext_noop, ngettext
 from rapport.accounts.models import Role, User
 from rapport.care.clock import attended_since, booked_sessions
 from rapport.care.models import Episode, Session
+from rapport.consent import viewer_shared
 from rapport.core.instruments import Instrument
 from rapport.people.models import Client
 from rapport.plans.goal_status import goal_target_words, measure_families
@@ -63,9 +65,7 @@ def plan_revisions(episode: Episode) -> list[PlanRevision]:
     A version that was accepted is marked at its acceptance; one still waiting, or sent back
     with changes requested, at the moment it was proposed. Drafts are private work in progress.
     """
-    versions = PlanVersion.objects.filter(episode=episode, proposed_at__isnull=False).order_by(
-        "number"
-    )
+    versions = _versions(episode).filter(proposed_at__isnull=False).order_by("number")
     markers = []
     for version in versions:
         if version.status == PlanVersion.Status.ACCEPTED and version.decided_at is not None:
@@ -85,7 +85,8 @@ def plan_revisions(episode: Episode) -> list[PlanRevision]:
 def goal_titles(episode: Episode) -> dict[uuid.UUID, str]:
     """The latest title of every goal the episode's plan has ever had, by its stable key."""
     titles: dict[uuid.UUID, str] = {}
-    goals = PlanGoal.objects.filter(version__episode=episode).order_by("version__number", "pk")
+    goals = viewer_shared(PlanGoal.objects.filter(version__episode=episode), episode.client_id)
+    goals = goals.order_by("version__number", "pk")
     for key, title in goals.values_list("key", "title"):
         titles[key] = title
     return titles
@@ -224,19 +225,22 @@ def compare_versions(
     )
 
 
+def _versions(episode: Episode) -> QuerySet[PlanVersion]:
+    """The episode's plan versions, without those a handoff's consent withholds from the staff
+    member this request is for (rapport.consent): for a therapist a handoff brought in without
+    the plan, the plan starts again with the versions they write."""
+    return viewer_shared(PlanVersion.objects.filter(episode=episode), episode.client_id)
+
+
 def latest_version(episode: Episode, *, include_draft: bool = False) -> PlanVersion | None:
-    versions = PlanVersion.objects.filter(episode=episode)
+    versions = _versions(episode)
     if not include_draft:
         versions = versions.exclude(status=PlanVersion.Status.DRAFT)
     return versions.order_by("-number").first()
 
 
 def accepted_version(episode: Episode) -> PlanVersion | None:
-    return (
-        PlanVersion.objects.filter(episode=episode, status=PlanVersion.Status.ACCEPTED)
-        .order_by("-number")
-        .first()
-    )
+    return _versions(episode).filter(status=PlanVersion.Status.ACCEPTED).order_by("-number").first()
 
 
 def session_in_progress(episode: Episode, *, now: datetime | None = None) -> Session | None:
@@ -288,7 +292,7 @@ def episode_goals(version: PlanVersion | None) -> list[PlanGoal]:
 
 
 def draft_of(episode: Episode) -> PlanVersion | None:
-    return PlanVersion.objects.filter(episode=episode, status="draft").first()
+    return _versions(episode).filter(status="draft").first()
 
 
 def pending_for(version: PlanVersion | None) -> set[str]:

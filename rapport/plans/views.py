@@ -8,12 +8,13 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from rapport import access
+from rapport import access, consent
 from rapport.accounts.decorators import clinical_staff_required, record_readers_required
 from rapport.alerts.models import Alert
 from rapport.audit.services import audit_record
@@ -93,25 +94,35 @@ def episode_plan(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResp
     episode = access.load(request.user, Episode, episode_id)
     current = queries.latest_version(episode)
     draft = queries.draft_of(episode)
+
+    def shown[M: Model](rows: QuerySet[M]) -> QuerySet[M]:
+        return consent.viewer_shared(rows, episode.client_id)
+
     if current is not None:
         audit_record(actor=request.user, action="read", obj=current, client_id=episode.client_id)
     context = {
         "episode": episode,
         "client": episode.client,
-        "problems": Problem.objects.filter(episode=episode),
+        "problems": shown(Problem.objects.filter(episode=episode)),
         "current": current,
         "draft": draft,
         "progress": goals_progress(episode, queries.episode_goals(current)),
         "pending": sorted(queries.pending_for(current)),
-        "versions": PlanVersion.objects.filter(episode=episode)
+        "versions": shown(PlanVersion.objects.filter(episode=episode))
         .select_related("author")
         .prefetch_related("decisions__by", "decisions__replied_by"),
-        "reviews": PlanReview.objects.filter(episode=episode).select_related("by", "version"),
-        "review_alerts": Alert.objects.filter(
-            episode=episode, kind=Alert.Kind.PLAN_REVIEW, status__in=services.UNRESOLVED
+        "reviews": shown(PlanReview.objects.filter(episode=episode)).select_related(
+            "by", "version"
         ),
-        "changes_alerts": Alert.objects.filter(
-            episode=episode, kind=Alert.Kind.PLAN_CHANGES, status__in=services.UNRESOLVED
+        "review_alerts": shown(
+            Alert.objects.filter(
+                episode=episode, kind=Alert.Kind.PLAN_REVIEW, status__in=services.UNRESOLVED
+            )
+        ),
+        "changes_alerts": shown(
+            Alert.objects.filter(
+                episode=episode, kind=Alert.Kind.PLAN_CHANGES, status__in=services.UNRESOLVED
+            )
         ),
         "can_write": _can_write(request, episode),
     }

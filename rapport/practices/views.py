@@ -51,7 +51,9 @@ def team(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = CaseloadFilterForm(request.GET)
     filters = form.filters()
     episodes = caseload_filter(access.team_episodes(request.user), **filters)
-    shown = caseload_page(episodes, page=request.GET.get("page"), order=BY_CLINICIAN)
+    shown = caseload_page(
+        episodes, page=request.GET.get("page"), order=BY_CLINICIAN, viewer=request.user
+    )
     by_clinician: dict[User, list[CaseloadRow]] = {}
     for row in shown.rows:
         by_clinician.setdefault(row.episode.primary_clinician, []).append(row)

@@ -24,6 +24,7 @@ from rapport.alliance.queries import (
 )
 from rapport.care.clock import took_place_numbers
 from rapport.care.models import Episode
+from rapport.consent import viewer_shared
 from rapport.core.instruments import Instrument
 from rapport.matching.queries import completion_times
 from rapport.measures.models import Response
@@ -269,7 +270,8 @@ def episode_progress(episode: Episode) -> EpisodeProgress:
         for row in rows
     ]
     alliance_alerts: list[AlertMark] = []
-    alerts = Alert.objects.filter(episode=episode).select_related(
+    # What a handoff's consent withholds from the reader is left out (rapport.consent).
+    alerts = viewer_shared(Alert.objects.filter(episode=episode), episode.client_id).select_related(
         "source_response__assignment__plan"
     )
     for alert in alerts.order_by("opened_at"):

@@ -46,6 +46,7 @@ from rapport.care.clock import attended_sessions
 from rapport.care.models import Episode, EpisodeStatus
 from rapport.charts.layout import NARROW, WIDE, Layout
 from rapport.charts.progress import ProgressChart, chart_size, render_progress_svg
+from rapport.consent import viewer_shared
 from rapport.core.alliance import RuptureStatus
 from rapport.core.tokens import hash_token
 from rapport.dashboards.queries import month_figures, month_of
@@ -361,7 +362,7 @@ def _changes(histories: list[MeasureHistory]) -> dict[str, list[Change]]:
 def plan_versions(episode: Episode) -> list[VersionEntry]:
     """Every version that reached the client, oldest first, with each party's answer."""
     versions = (
-        PlanVersion.objects.filter(episode=episode)
+        viewer_shared(PlanVersion.objects.filter(episode=episode), episode.client_id)
         .exclude(status=PlanVersion.Status.DRAFT)
         .order_by("number")
         .prefetch_related("decisions__by")
@@ -391,10 +392,14 @@ def clinician_progress_report(episode: Episode, reader: Reader) -> ClinicianProg
         for family in progress.families
     ]
     rows = alliance_by_session(episode)
+    # What a handoff's consent withholds from the reader is left out (rapport.consent).
     ruptures = list(
-        episode.ruptures.select_related("session", "episode").prefetch_related("actions")
+        viewer_shared(episode.ruptures.all(), episode.client_id)
+        .select_related("session", "episode")
+        .prefetch_related("actions")
     )
-    alerts = Alert.objects.filter(episode=episode).select_related("acknowledged_by", "resolved_by")
+    alerts = viewer_shared(Alert.objects.filter(episode=episode), episode.client_id)
+    alerts = alerts.select_related("acknowledged_by", "resolved_by")
     return ClinicianProgressReport(
         heading=_heading(episode, f"Progress report: {episode.client.full_name}", reader),
         chart=_chart(

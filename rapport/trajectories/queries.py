@@ -29,6 +29,7 @@ from rapport.accounts.models import User
 from rapport.audit.services import audit_record
 from rapport.care.clock import sessions_that_took_place
 from rapport.care.models import Episode, EpisodeStatus
+from rapport.consent import consented, viewer_shared, viewer_withholds
 from rapport.core import trajectory as core
 from rapport.core.instruments import Instrument
 from rapport.core.instruments.model import family_title
@@ -70,8 +71,11 @@ def expected_band(episode: Episode, family: str) -> ExpectedBand | None:
     """The expected score distribution for this client by session, given their intake score.
 
     None when the practice has no model for the measure (the rule has no band) or the client has
-    no intake score of it yet.
+    no intake score of it yet, and for a therapist a handoff brought in without the measures: the
+    band is drawn from the intake score, which is theirs to see only with the measures.
     """
+    if viewer_withholds(episode.client_id, "measures"):
+        return None
     expected = ExpectedTrajectory.objects.filter(
         practice_id=episode.practice_id, family=family, method=Method.MODEL
     ).first()
@@ -127,11 +131,19 @@ def expected_and_settings(
     return expected, settings
 
 
-def latest_status_by_episode(episode_ids: Iterable[int]) -> dict[int, TrackStatus]:
-    """Each episode's most recent classified score (any measure); episodes without are absent."""
+def latest_status_by_episode(
+    episode_ids: Iterable[int], *, viewer: User | None = None
+) -> dict[int, TrackStatus]:
+    """Each episode's most recent classified score (any measure); episodes without are absent.
+    With `viewer`, of the scores a handoff's consent lets them see (rapport.consent)."""
     found: dict[int, TrackStatus] = {}
+    statuses = (
+        ScoreStatus.objects.all()
+        if viewer is None
+        else consented(viewer, ScoreStatus.objects.all())
+    )
     rows = (
-        ScoreStatus.objects.filter(episode_id__in=list(episode_ids))
+        statuses.filter(episode_id__in=list(episode_ids))
         .order_by("episode_id", "-at", "-pk")
         .values_list("episode_id", "status", "family", "method", "at", "reliable_deterioration")
     )
@@ -143,8 +155,9 @@ def latest_status_by_episode(episode_ids: Iterable[int]) -> dict[int, TrackStatu
 
 def episode_statuses(episode: Episode) -> list[ScoreStatus]:
     """Every classified score of an episode, oldest first."""
+    # What a handoff's consent withholds from the reader is left out (rapport.consent).
     return list(
-        ScoreStatus.objects.filter(episode=episode)
+        viewer_shared(ScoreStatus.objects.filter(episode=episode), episode.client_id)
         .select_related("response")
         .order_by("family", "at", "pk")
     )

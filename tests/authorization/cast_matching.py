@@ -3,11 +3,18 @@ primary clinician, in the own (adult), other (outsider's) and foreign episodes; 
 check the adult client sent to the coordinator (own_private_fit), the clinician's own request
 awaiting the supervisor (own_therapist_fit) and a private one in the other practice; a handoff
 of the adult client from the clinician to the outsider (the receiving therapist), begun by the
-coordinator from the private fit check and waiting for the client's consent (own_handoff)."""
+coordinator from the private fit check and waiting for the client's consent (own_handoff).
+For the adolescent, made by the cases that need them (not in the cast, whose counts other tests
+rely on): their guardian's private request, offered the outsider, for the guardian to choose
+from (teen_guardian_fit), and the young person's own private request, offered the outsider too,
+with a handoff waiting for the young person's consent (teen_handoff)."""
 
 from __future__ import annotations
 
+from rapport.accounts.models import User
+from rapport.matching.handoff_models import Handoff
 from rapport.matching.handoff_services import handoff_begin
+from rapport.matching.models import FitCheck
 from rapport.matching.services import (
     fit_check_offer,
     fit_check_request,
@@ -69,3 +76,36 @@ def add_matching(cast: MatrixCast) -> None:
         fit_check=cast.extra["own_private_fit"],
         to_clinician=cast.outsider_clinician,
     )
+
+
+def _teen_fit(cast: MatrixCast, person: User, starter: str) -> FitCheck:
+    """A private request about the adolescent, offered the outsider: made once per test."""
+    teen = cast.adolescent_episode
+    found = FitCheck.objects.filter(episode=teen, requested_by=person).first()
+    if found is not None:
+        return found
+    asked = fit_check_request(
+        actor=person, episode=teen, starter=starter, words="Sessions do not help any more."
+    )
+    offer = [{"clinician": cast.outsider_clinician.pk, "strengths": [], "met": []}]
+    return fit_check_offer(actor=cast.supervisor, fit_check=asked, offered=offer)
+
+
+def teen_guardian_fit(cast: MatrixCast) -> int:
+    return _teen_fit(cast, cast.guardian, "guardian").pk
+
+
+def teen_handoff(cast: MatrixCast) -> int:
+    fit_check = _teen_fit(cast, cast.adolescent_client_user, "client")
+    found = Handoff.objects.filter(fit_check=fit_check).first()
+    if found is None:
+        found = handoff_begin(
+            actor=cast.supervisor, fit_check=fit_check, to_clinician=cast.outsider_clinician
+        )
+    return found.pk
+
+
+def teen_client(cast: MatrixCast) -> int:
+    """The adolescent, once their handoff exists."""
+    teen_handoff(cast)
+    return cast.adolescent_client.pk

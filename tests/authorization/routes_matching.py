@@ -36,6 +36,7 @@ from tests.authorization.cases import (
     post,
     row,
 )
+from tests.authorization.cast_matching import teen_client, teen_guardian_fit, teen_handoff
 
 
 def review_done(cast: Any) -> dict[str, Any]:
@@ -140,6 +141,15 @@ HANDOFF_NEW_405 = row(405, 405, 405, 403, 403, 403, 403, 403, 403, LOGIN)
 STAFF_PAGE_200 = row(200, 200, 200, 200, 200, 200, 403, 403, 403, LOGIN)
 
 
+# A minor's change of therapist in the portal. The guardian who asked for a new therapist for
+# the young person chooses among those offered; the young person does not choose for a request
+# that is not theirs. In an adolescent's handoff the young person decides what is shared (their
+# answers and words are theirs); the linked guardian reads it but may not decide (403).
+GUARDIAN_CHOOSES_200 = row(403, 403, 403, 403, 403, 403, 404, 404, 200, LOGIN)
+GUARDIAN_CHOOSES_302 = row(403, 403, 403, 403, 403, 403, 404, 404, 302, LOGIN)
+TEEN_DECIDES_302 = row(403, 403, 403, 403, 403, 403, 404, 302, 403, LOGIN)
+
+
 def handoff_to_outsider(cast: Any) -> dict[str, Any]:
     return {"to_clinician": str(cast.outsider_clinician.pk)}
 
@@ -229,11 +239,20 @@ MATCHING_ROUTES: dict[str, list[Case]] = {
     "matching:handoffs": [get("", STAFF_PAGE_200)],
     "matching:handoff": [
         get("own", HANDOFF_200, handoff_id=extra("own_handoff")),
+        get("adolescent", HANDOFF_200, handoff_id=teen_handoff),
         post("own", HANDOFF_COORDINATE_302, {"action": "cancel"}, handoff_id=extra("own_handoff")),
     ],
-    # The adult client's own change of therapist; nobody else's portal shows it.
+    # The adult client's own change of therapist; nobody else's portal shows it. The
+    # adolescent's: the young person and their guardian read it, the young person decides.
     "matching:portal_handoff": [
         get("own", PORTAL_ADULT_200, client_id="adult_client"),
+        get("adolescent", PORTAL_TEEN_200, client_id=teen_client),
+        post(
+            "adolescent",
+            TEEN_DECIDES_302,
+            {"action": "consent", "share_alliance": "on"},
+            client_id=teen_client,
+        ),
         get("foreign", PORTAL_FOREIGN_404, client_id="foreign_client"),
         post(
             "own",
@@ -268,11 +287,14 @@ MATCHING_ROUTES: dict[str, list[Case]] = {
         post("foreign", PORTAL_FOREIGN_404, PREFERENCES, client_id="foreign_client"),
     ],
     # Choosing among the candidates offered: the client who asked privately; not the adolescent
-    # or the guardian of someone else's request, not a therapist.
+    # or the guardian of someone else's request, not a therapist. For a minor, the guardian who
+    # asked chooses (teen_guardian_fit), not the young person.
     "matching:portal_choose": [
         get("own", PORTAL_ADULT_200, fit_check_id=extra("own_private_fit")),
         get("foreign", PORTAL_FOREIGN_404, fit_check_id=extra("foreign_fit")),
         post("own", PORTAL_ADULT_302, choose_outsider, fit_check_id=extra("own_private_fit")),
+        get("adolescent", GUARDIAN_CHOOSES_200, fit_check_id=teen_guardian_fit),
+        post("adolescent", GUARDIAN_CHOOSES_302, choose_outsider, fit_check_id=teen_guardian_fit),
         post("foreign", PORTAL_FOREIGN_404, choose_outsider, fit_check_id=extra("foreign_fit")),
     ],
 }

@@ -8,6 +8,7 @@ from django import template
 from rapport.accounts.models import User
 from rapport.alerts.models import Alert
 from rapport.care.models import Episode
+from rapport.consent import viewer_shared
 from rapport.people.models import Client, GuardianLink
 from rapport.plans import queries, services
 from rapport.plans.goal_status import goals_progress, measure_families
@@ -21,16 +22,20 @@ register = template.Library()
 def plan_panel(episode: Episode) -> dict[str, Any]:
     """The plan's summary on the client page (loaded by the page's own access check)."""
     version = queries.latest_version(episode)
+    # What a handoff's consent withholds from the reader is left out (rapport.consent).
+    alerts = viewer_shared(Alert.objects.filter(episode=episode), episode.client_id)
     return {
         "episode": episode,
         "version": version,
-        "problems": Problem.objects.filter(episode=episode).count(),
+        "problems": viewer_shared(
+            Problem.objects.filter(episode=episode), episode.client_id
+        ).count(),
         "progress": goals_progress(episode, queries.episode_goals(version)),
-        "review_due": Alert.objects.filter(
-            episode=episode, kind=Alert.Kind.PLAN_REVIEW, status__in=services.UNRESOLVED
+        "review_due": alerts.filter(
+            kind=Alert.Kind.PLAN_REVIEW, status__in=services.UNRESOLVED
         ).exists(),
-        "changes_asked": Alert.objects.filter(
-            episode=episode, kind=Alert.Kind.PLAN_CHANGES, status__in=services.UNRESOLVED
+        "changes_asked": alerts.filter(
+            kind=Alert.Kind.PLAN_CHANGES, status__in=services.UNRESOLVED
         ).exists(),
     }
 
