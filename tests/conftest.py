@@ -165,6 +165,9 @@ def _shares_the_cast(item: pytest.Item) -> bool:
     if "cast" not in names or names & _TRANSACTIONAL or item.get_closest_marker("django_db"):
         return False
     definitions = item._fixtureinfo.name2fixturedefs  # type: ignore[attr-defined]
+    # A module may have a cast of its own (the authorization matrix's): that one is not shared.
+    if getattr(definitions["cast"][-1].func, "__module__", None) != build_cast.__module__:
+        return False
     for name in names:
         if name.startswith(("django_", "_django")):
             continue

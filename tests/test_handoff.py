@@ -251,3 +251,47 @@ def test_the_old_therapists_private_formulation_never_moves_even_with_the_plan(c
     seen = signed_in(cast.outsider_clinician).get(page)
     assert seen.status_code == 200  # the plan: agreed
     assert "PRIVATE-FORMULATION-3f9a" not in seen.content.decode()
+
+
+def test_the_old_therapists_unfinished_draft_is_set_aside_when_the_plan_is_not_shared(cast):
+    from rapport.plans.models import PlanVersion
+
+    draft = _draft_of_the_old_therapist(cast)
+    assert consent(cast, "measures").status_code == 302
+
+    warm_and_complete(cast)
+
+    draft.refresh_from_db()
+    assert draft.status == PlanVersion.Status.SUPERSEDED
+    # The new therapist is not sent to a draft they may not open: they can start their own.
+    start = signed_in(cast.outsider_clinician).get(
+        reverse("plans:draft_new", args=[cast.adult_episode.pk])
+    )
+    assert start.status_code == 200
+    assert (
+        signed_in(cast.supervisor).get(reverse("plans:version", args=[draft.pk])).status_code == 200
+    )
+
+
+def test_the_old_therapists_draft_stays_open_for_the_new_one_when_the_plan_is_shared(cast):
+    draft = _draft_of_the_old_therapist(cast)
+    assert consent(cast, "plan").status_code == 302
+
+    warm_and_complete(cast)
+
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+    start = signed_in(cast.outsider_clinician).get(
+        reverse("plans:draft_new", args=[cast.adult_episode.pk])
+    )
+    assert start.status_code == 302 and start.url == reverse("plans:version", args=[draft.pk])
+
+
+def _draft_of_the_old_therapist(cast):  # type: ignore[no-untyped-def]
+    from rapport.plans.models import PlanVersion
+    from rapport.plans.services import plan_draft_start
+
+    found = PlanVersion.objects.filter(episode=cast.adult_episode, status="draft").first()
+    return found or plan_draft_start(
+        actor=cast.clinician, episode=cast.adult_episode, reason="Sleep first"
+    )

@@ -25,6 +25,7 @@ from rapport.links import absolute_url
 from rapport.matching.handoff_models import Handoff, HandoffSettings
 from rapport.matching.models import FitCheck
 from rapport.people.languages import client_language, writing_to
+from rapport.plans.services import plan_drafts_set_aside
 
 TRANSFER_REASON = "Warm handoff after a fit check."
 MIN_SUMMARY = 20  # characters: a summary the client reads first says something
@@ -263,6 +264,10 @@ def handoff_complete(*, actor: User, handoff: Handoff) -> Handoff:
     )
     if episode.team_members.filter(pk=locked.from_clinician_id).exists():
         episode.team_members.remove(locked.from_clinician_id)
+    if not locked.share_plan:
+        plan_drafts_set_aside(
+            actor=actor, episode=episode, reason="The plan was not shared in the handoff."
+        )
     locked.transfer = transfer
     locked.status = rules.Status.COMPLETED.value
     locked.completed_by, locked.completed_at = actor, timezone.now()

@@ -189,6 +189,24 @@ def plan_draft_start(*, actor: User, episode: Episode, reason: str) -> PlanVersi
     return draft
 
 
+@transaction.atomic
+def plan_drafts_set_aside(*, actor: User, episode: Episode, reason: str) -> int:
+    """Close the episode's unfinished draft when its author is gone and the draft cannot go on:
+    after a handoff that did not share the plan, the new therapist may neither see the old
+    therapist's draft nor start their own while it exists (one draft per episode). It is kept,
+    marked as replaced before an answer, for the supervisor's history."""
+    drafts = list(
+        PlanVersion.objects.select_for_update().filter(
+            episode=episode, status=PlanVersion.Status.DRAFT
+        )
+    )
+    for draft in drafts:
+        draft.status = PlanVersion.Status.SUPERSEDED
+        draft.save(update_fields=["status"])
+        _audit(actor, "update", draft, episode, status="superseded", reason=reason)
+    return len(drafts)
+
+
 def _default_reviewers(episode: Episode) -> str:
     if not _guardian_can_review(episode):
         return PlanVersion.Reviewers.CLIENT
