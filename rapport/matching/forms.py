@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from rapport.accounts.forms import SubmitOnceMixin
+from rapport.care.models import Attendance
 from rapport.core import case_review as rules
 from rapport.core import fit_check as fit_rules
 from rapport.matching.models import ClientPreference, FitCheck, FitCheckSettings, TherapistProfile
@@ -451,6 +452,32 @@ class ConsultationForm(SubmitOnceMixin):
     def __init__(self, *args: Any, candidates: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["clinician"].choices = candidates  # type: ignore[attr-defined]
+
+
+# How a consultation went, as the session's attendance says it: "cancelled" is split by who
+# cancelled, as for every session, so the practice's attendance figures read one way.
+CONSULTATION_OUTCOMES = [
+    (Attendance.ATTENDED.value, _("Attended")),
+    (Attendance.NO_SHOW.value, _("Did not attend")),
+    (Attendance.CANCELLED_CLIENT.value, _("Cancelled by the client")),
+    (Attendance.CANCELLED_CLINICIAN.value, _("Cancelled by the therapist")),
+]
+
+
+class ConsultationRecordForm(SubmitOnceMixin):
+    attendance = forms.ChoiceField(
+        label=_("How did it go?"), choices=CONSULTATION_OUTCOMES, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=_("A short note for the coordinator"),
+        help_text=_(
+            "What may help the client choose: how you got on, anything practical. Never shown "
+            "to the client."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=500,
+        required=False,
+    )
 
 
 def _choices_with_any(choices: Any) -> list[tuple[str, str]]:

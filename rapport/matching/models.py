@@ -415,5 +415,24 @@ class FitSuggestionDismissal(models.Model):
         return f"Fit suggestion set aside on {self.dismissed_at:%Y-%m-%d} in {self.episode}"
 
 
+class ConsultationRecord(models.Model):
+    """How a consultation with a possible new therapist went (kind "consultation" sessions),
+    recorded once by the candidate therapist or the coordinator. The attendance itself is on the
+    session; the note is for the coordinator who helps the client choose, never for the client."""
+
+    session = models.OneToOneField(
+        "care.Session", on_delete=models.PROTECT, related_name="consultation_record"
+    )
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    client_path: ClassVar[str] = "session__episode__client"
+    access_select_related: ClassVar[tuple[str, ...]] = ("session__episode__client",)
+
+    def __str__(self) -> str:
+        return f"Consultation of {self.session}"
+
+
 # The handoff lives in its own module (this one is long enough); imported here so Django finds it.
 from rapport.matching.handoff_models import Handoff, HandoffSettings  # noqa: E402, F401
