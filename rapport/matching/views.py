@@ -314,7 +314,9 @@ def fit_check_detail(request: AuthenticatedHttpRequest, fit_check_id: int) -> Ht
         # How the consultations went, with the candidates' notes: for the coordinator only.
         "consultations": queries.fit_check_consultations(fit_check)
         if access.is_fit_check_coordinator(
-            user, fit_check.episode.practice_id, queries.coordinators_setting(user.staff_practice_id)
+            user,
+            fit_check.episode.practice_id,
+            queries.coordinators_setting(user.staff_practice_id),
         )
         else None,
     }
