@@ -107,8 +107,8 @@ def test_each_settings_form_shows_the_allowed_range_next_to_the_field(cast, web_
 
 def test_the_handoff_settings_say_each_default_and_why(cast, web_as):
     page = web_as(cast.admin).get(reverse("matching:handoff_settings"))
-    assert "Default: 30. Long enough to book a joint session" in page.text
-    assert "Default: 21. By then a weekly or fortnightly client" in page.text
+    assert "Default: 30 days. Long enough to book a joint session" in page.text
+    assert "Default: 21 days. By then a weekly or fortnightly client" in page.text
     assert (
         reverse("matching:handoff_settings")
         in web_as(cast.admin).get(reverse("practices:manage")).text

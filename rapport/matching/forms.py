@@ -438,16 +438,20 @@ class OfferForm(SubmitOnceMixin):
 
 
 class ConsultationForm(SubmitOnceMixin):
-    clinician = forms.TypedChoiceField(label="With", coerce=int)
+    clinician = forms.TypedChoiceField(label=_("With"), coerce=int)
     scheduled_start = forms.DateTimeField(
-        label="When",
+        label=_("When"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
     duration_minutes = forms.IntegerField(
-        label="Minutes", min_value=10, max_value=30, initial=20, help_text="10 to 30 minutes."
+        label=_("Minutes"),
+        min_value=10,
+        max_value=30,
+        initial=20,
+        help_text=_("10 to 30 minutes."),
     )
-    modality = forms.ChoiceField(label="How", choices=TherapistProfile.Modality.choices)
+    modality = forms.ChoiceField(label=_("How"), choices=TherapistProfile.Modality.choices)
 
     def __init__(self, *args: Any, candidates: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
