@@ -591,6 +591,18 @@ def may_choose_in_portal(user: User, fit_check: Any) -> bool:
     return bool(fit_check.requested_by_id == user.pk)
 
 
+def may_record_consultation(user: User, session: Any, *, coordinators: str) -> bool:
+    """How a consultation went is recorded by the candidate therapist it was with, or by a
+    coordinator who does not care for the client now (a private request stays private)."""
+    episode: Episode = session.episode
+    if not user.is_authenticated or user.practice_id != episode.practice_id:
+        return False
+    if user.pk == session.clinician_id:
+        return True
+    coordinator = is_fit_check_coordinator(user, episode.practice_id, coordinators)
+    return coordinator and not _cares_for_episode(user, episode)
+
+
 def fit_check_deny(user: User, model: type[Model], pk: int) -> Http404:
     """A fit check the user may not see: 404 (audited), exactly as if it did not exist."""
     return _deny(user, object_type_of(model), pk, "read")

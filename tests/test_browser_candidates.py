@@ -25,7 +25,7 @@ from tests.browser import (  # noqa: F401 (fixtures)
     screenshots,
     shots_fixture,
 )
-from tests.test_browser_fit_check import enter
+from tests.test_browser_rematch import enter
 
 pytestmark = [pytest.mark.browser]
 if os.environ.get("PYTEST_XDIST_WORKER"):

@@ -153,6 +153,45 @@ def test_a_consultation_is_booked_once_and_counts_in_nothing_of_the_therapy(cast
     assert "Consultation" not in page.content.decode()
 
 
+def test_the_candidate_records_a_consultation_once_and_only_the_coordinator_reads_the_note(
+    cast, web_as
+):
+    from rapport.matching.services import consultation_book
+
+    profile(cast.outsider_clinician)
+    fit_check = private_request(cast)
+    session = consultation_book(
+        actor=cast.supervisor,
+        fit_check=fit_check,
+        clinician=cast.outsider_clinician,
+        scheduled_start=timezone.now() - timedelta(hours=2),
+        duration_minutes=20,
+        modality="video",
+    )
+    url = reverse("matching:consultation_record", args=[session.pk])
+    note = "CONSULT-NOTE-4f2: easy to talk to; evenings suit her."
+    candidate = web_as(cast.outsider_clinician)
+    listed = candidate.get(reverse("matching:consultations"))
+    first = candidate.post(url, {"submission_key": key(), "attendance": "attended", "note": note})
+    again = candidate.post(url, {"submission_key": key(), "attendance": "no_show", "note": "x"})
+
+    assert url in listed.text
+    assert first.status_code == 302
+    assert again.status_code == 200 and "already recorded" in again.text
+    session.refresh_from_db()
+    assert session.attendance == Attendance.ATTENDED
+    assert session.consultation_record.note == note
+    assert AuditEvent.objects.filter(action="consultation_record", object_id=str(session.pk))
+    assert note not in str(AuditEvent.objects.values_list("detail", flat=True))
+    fit_page = web_as(cast.supervisor).get(reverse("matching:fit_check", args=[fit_check.pk]))
+    assert note in fit_page.text and "Attended" in fit_page.text
+    portal = web_as(cast.adult_client_user).get(
+        reverse("matching:portal_fit_check", args=[cast.adult_client.pk])
+    )
+    assert note not in portal.text
+    assert web_as(cast.clinician).get(url).status_code == 404  # the current therapist
+
+
 def test_the_directory_filters_and_shows_characteristics_only_with_consent(cast, web_as):
     shared = {"share_characteristics": True, "gender": "Woman", "faith": "Quaker"}
     profile(cast.outsider_clinician, languages=["English", "Polish"], **shared)

@@ -9,13 +9,21 @@ from django.urls import reverse
 from rapport.alliance.forms import AllianceSettingsForm
 from rapport.alliance.models import AllianceSettings
 from rapport.matching.forms import FitCheckSettingsForm
-from rapport.matching.models import FitCheckSettings
+from rapport.matching.handoff_forms import HandoffSettingsForm
+from rapport.matching.models import FitCheckSettings, HandoffSettings
 from rapport.measures.models import MeasurePlan
 from rapport.practices.forms import PracticeSettingsForm
 from rapport.practices.models import Practice
 from rapport.trajectories.forms import TrajectorySettingsForm
 from rapport.trajectories.models import TrajectorySettings
 
+SETTINGS_PAGES = [
+    "alliance:settings",
+    "trajectories:settings",
+    "practices:settings",
+    "matching:fit_settings",
+    "matching:handoff_settings",
+]
 NONSENSE = ["-1", "0", "1e23", "10000000", "-0.5"]
 
 
@@ -33,6 +41,10 @@ def stored(practice_id: int):  # type: ignore[no-untyped-def]
         "matching:fit_settings": (
             FitCheckSettingsForm,
             FitCheckSettings.objects.get_or_create(practice_id=practice_id)[0],
+        ),
+        "matching:handoff_settings": (
+            HandoffSettingsForm,
+            HandoffSettings.objects.get_or_create(practice_id=practice_id)[0],
         ),
     }
 
@@ -57,7 +69,7 @@ def numeric_fields(form_class, instance) -> list[str]:  # type: ignore[no-untype
 
 @pytest.mark.parametrize(
     "route",
-    ["alliance:settings", "trajectories:settings", "practices:settings", "matching:fit_settings"],
+    SETTINGS_PAGES,
 )
 def test_out_of_range_values_are_refused_with_a_form_error_and_nothing_stored(cast, web_as, route):
     form_class, instance = stored(cast.practice.pk)[route]
@@ -81,7 +93,7 @@ def test_out_of_range_values_are_refused_with_a_form_error_and_nothing_stored(ca
 
 @pytest.mark.parametrize(
     "route",
-    ["alliance:settings", "trajectories:settings", "practices:settings", "matching:fit_settings"],
+    SETTINGS_PAGES,
 )
 def test_each_settings_form_shows_the_allowed_range_next_to_the_field(cast, web_as, route):
     form_class, instance = stored(cast.practice.pk)[route]
@@ -91,6 +103,16 @@ def test_each_settings_form_shows_the_allowed_range_next_to_the_field(cast, web_
         assert "Allowed:" in str(field.help_text)
         assert f'name="{name}"' in page.text and 'min="' in page.text
     assert page.text.count("Allowed:") >= len(numeric_fields(form_class, instance))
+
+
+def test_the_handoff_settings_say_each_default_and_why(cast, web_as):
+    page = web_as(cast.admin).get(reverse("matching:handoff_settings"))
+    assert "Default: 30 days. Long enough to book a joint session" in page.text
+    assert "Default: 21 days. By then a weekly or fortnightly client" in page.text
+    assert (
+        reverse("matching:handoff_settings")
+        in web_as(cast.admin).get(reverse("practices:manage")).text
+    )
 
 
 def test_minus_one_no_longer_switches_low_alliance_alerts_off(cast, web_as):

@@ -55,6 +55,8 @@ SUBMIT_ONCE = {
     # One handoff per fit check: a repeat returns the one begun.
     "matching:handoff_new": "supervisor",
     "matching:consultation_new": "supervisor",
+    # How a consultation went, once: a repeat without the key finds it recorded and is refused.
+    "matching:consultation_record": "outsider_clinician",
     "accounts:api_tokens": "clinician",
     # A guardian's first yes to texts makes their record of it (a client's is on their record).
     "portal:texts": "guardian",
@@ -202,6 +204,7 @@ NOT_A_CREATE = {
     "matching:fit_checks": "a page",
     "matching:directory": "a page",
     "matching:fit_settings": "edits the practice's settings (one row per practice)",
+    "matching:handoff_settings": "edits the practice's settings (one row per practice)",
     "accounts:api_token_revoke": "revokes a token once; a repeat finds it revoked",
     "api:openapi-json": "a document",
     "api:measure_plans": "lists measures; a POST to its address is api:measure_assign's",

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from rapport.accounts.forms import SubmitOnceMixin
+from rapport.care.models import Attendance
 from rapport.core import case_review as rules
 from rapport.core import fit_check as fit_rules
 from rapport.matching.models import ClientPreference, FitCheck, FitCheckSettings, TherapistProfile
@@ -437,20 +438,50 @@ class OfferForm(SubmitOnceMixin):
 
 
 class ConsultationForm(SubmitOnceMixin):
-    clinician = forms.TypedChoiceField(label="With", coerce=int)
+    clinician = forms.TypedChoiceField(label=_("With"), coerce=int)
     scheduled_start = forms.DateTimeField(
-        label="When",
+        label=_("When"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
     duration_minutes = forms.IntegerField(
-        label="Minutes", min_value=10, max_value=30, initial=20, help_text="10 to 30 minutes."
+        label=_("Minutes"),
+        min_value=10,
+        max_value=30,
+        initial=20,
+        help_text=_("10 to 30 minutes."),
     )
-    modality = forms.ChoiceField(label="How", choices=TherapistProfile.Modality.choices)
+    modality = forms.ChoiceField(label=_("How"), choices=TherapistProfile.Modality.choices)
 
     def __init__(self, *args: Any, candidates: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["clinician"].choices = candidates  # type: ignore[attr-defined]
+
+
+# How a consultation went, as the session's attendance says it: "cancelled" is split by who
+# cancelled, as for every session, so the practice's attendance figures read one way.
+CONSULTATION_OUTCOMES = [
+    (Attendance.ATTENDED.value, _("Attended")),
+    (Attendance.NO_SHOW.value, _("Did not attend")),
+    (Attendance.CANCELLED_CLIENT.value, _("Cancelled by the client")),
+    (Attendance.CANCELLED_CLINICIAN.value, _("Cancelled by the therapist")),
+]
+
+
+class ConsultationRecordForm(SubmitOnceMixin):
+    attendance = forms.ChoiceField(
+        label=_("How did it go?"), choices=CONSULTATION_OUTCOMES, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=_("A short note for the coordinator"),
+        help_text=_(
+            "What may help the client choose: how you got on, anything practical. Never shown "
+            "to the client."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=500,
+        required=False,
+    )
 
 
 def _choices_with_any(choices: Any) -> list[tuple[str, str]]:

@@ -12,6 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from rapport.accounts.forms import SubmitOnceMixin
 from rapport.accounts.models import CLINICAL_STAFF_ROLES, User
 from rapport.care.models import Modality
+from rapport.core import handoff as rules
+from rapport.matching.handoff_models import HandoffSettings
+from rapport.ranges import show_ranges
 
 
 def receiving_clinicians(practice_id: int, current_id: int) -> QuerySet[User]:
@@ -24,7 +27,9 @@ def receiving_clinicians(practice_id: int, current_id: int) -> QuerySet[User]:
 
 class HandoffBeginForm(SubmitOnceMixin):
     to_clinician = forms.ModelChoiceField(
-        label="Hand over to", queryset=User.objects.none(), empty_label="Choose a clinician"
+        label=_("Hand over to"),
+        queryset=User.objects.none(),
+        empty_label=_("Choose a clinician"),
     )
 
     def __init__(
@@ -86,21 +91,21 @@ class HandoffStepForm(forms.Form):
         ]
     )
     summary = forms.CharField(
-        label="Handoff summary (the client reads it first)",
+        label=_("Handoff summary (the client reads it first)"),
         widget=forms.Textarea(attrs={"rows": 6}),
         max_length=5000,
         required=False,
     )
     start = forms.DateTimeField(
-        label="When",
+        label=_("When"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     minutes = forms.IntegerField(
-        label="Minutes", min_value=5, max_value=480, initial=50, required=False
+        label=_("Minutes"), min_value=5, max_value=480, initial=50, required=False
     )
     modality = forms.ChoiceField(
-        label="How", choices=Modality.choices, initial="in_person", required=False
+        label=_("How"), choices=Modality.choices, initial="in_person", required=False
     )
 
     def clean(self) -> dict[str, Any]:
@@ -111,3 +116,31 @@ class HandoffStepForm(forms.Form):
         data["minutes"] = data.get("minutes") or 50
         data["modality"] = data.get("modality") or Modality.IN_PERSON.value
         return data
+
+
+class HandoffSettingsForm(forms.ModelForm[HandoffSettings]):
+    """Each setting with its range (rapport.ranges), its default and the reason for it."""
+
+    class Meta:
+        model = HandoffSettings
+        fields = ["consent_days", "not_started_days"]
+        labels = {
+            "consent_days": _("Days a client's agreement to share lasts"),
+            "not_started_days": _("Days without a first session before the coordinator is told"),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Made here, not on the class, so that they are in the language of the request.
+        self.fields["consent_days"].help_text = _(
+            "Default: %(days)s days. Long enough to book a joint session or read a summary in the "
+            "weeks a change of therapist usually takes; short enough that an agreement given "
+            "before a long pause is asked again rather than assumed. Under a week leaves no "
+            "time for the warm step; after 90 days the client's situation has usually changed."
+        ) % {"days": rules.CONSENT_DAYS}
+        self.fields["not_started_days"].help_text = _(
+            "Default: %(days)s days. By then a weekly or fortnightly client has missed a first "
+            "appointment, and most dropouts after a change of therapist happen in these first "
+            "weeks."
+        ) % {"days": rules.NOT_STARTED_DAYS}
+        show_ranges(self)

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from rapport.access import portal_handoff_clients
 from rapport.core import handoff as rules
@@ -52,13 +53,13 @@ class Handoff(models.Model):
     were shown when they agreed. Private notes are never an item."""
 
     class Status(models.TextChoices):
-        CONSENT_ASKED = rules.Status.CONSENT_ASKED.value, "Waiting for the client's consent"
-        CONSENTED = rules.Status.CONSENTED.value, "The client agreed"
-        WITHDRAWN = rules.Status.WITHDRAWN.value, "The client withdrew their consent"
-        SUMMARY_SHARED = rules.Status.SUMMARY_SHARED.value, "Handoff summary written"
-        JOINT_BOOKED = rules.Status.JOINT_BOOKED.value, "Joint session recorded"
-        COMPLETED = rules.Status.COMPLETED.value, "Completed: with the new therapist"
-        CANCELLED = rules.Status.CANCELLED.value, "Cancelled"
+        CONSENT_ASKED = rules.Status.CONSENT_ASKED.value, _("Waiting for the client's consent")
+        CONSENTED = rules.Status.CONSENTED.value, _("The client agreed")
+        WITHDRAWN = rules.Status.WITHDRAWN.value, _("The client withdrew their consent")
+        SUMMARY_SHARED = rules.Status.SUMMARY_SHARED.value, _("Handoff summary written")
+        JOINT_BOOKED = rules.Status.JOINT_BOOKED.value, _("Joint session recorded")
+        COMPLETED = rules.Status.COMPLETED.value, _("Completed: with the new therapist")
+        CANCELLED = rules.Status.CANCELLED.value, _("Cancelled")
 
     fit_check = models.OneToOneField(
         "matching.FitCheck", on_delete=models.PROTECT, related_name="handoff"

@@ -358,3 +358,12 @@ def handoff_follow_ups_send(*, base_url: str, now: datetime | None = None) -> in
             detail={"days": days, "emailed": bool(client.email)},
         )
     return sent
+
+
+@transaction.atomic
+def handoff_settings_update(*, actor: User, settings: HandoffSettings) -> HandoffSettings:
+    """Store a practice's handoff settings; a value out of range is refused, not saved."""
+    settings.full_clean()
+    settings.save()
+    audit_record(actor=actor, action="update", obj=settings, practice_id=settings.practice_id)
+    return settings

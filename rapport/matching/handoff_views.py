@@ -23,7 +23,12 @@ from rapport.http import AuthenticatedHttpRequest
 from rapport.matching import handoff_queries as queries
 from rapport.matching import handoff_services as services
 from rapport.matching import queries as fit_queries
-from rapport.matching.handoff_forms import HandoffBeginForm, HandoffConsentForm, HandoffStepForm
+from rapport.matching.handoff_forms import (
+    HandoffBeginForm,
+    HandoffConsentForm,
+    HandoffSettingsForm,
+    HandoffStepForm,
+)
 from rapport.matching.handoff_models import Handoff, HandoffSettings
 from rapport.web import run_form
 
@@ -253,3 +258,23 @@ def rematch_outcomes(request: AuthenticatedHttpRequest) -> HttpResponse:
     outcomes = queries.outcomes(request.user.staff_practice_id)
     audit_record(actor=request.user, action="read", object_type="matching.outcomes")
     return render(request, "matching/rematch_outcomes.html", {"outcomes": outcomes})
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def handoff_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """How long a client's consent lasts, and when a client who has not started is flagged."""
+    settings = HandoffSettings.for_practice(request.user.staff_practice_id)
+    form = HandoffSettingsForm(
+        request.POST if request.method == "POST" else None, instance=settings
+    )
+    saved = run_form(
+        request,
+        form,
+        lambda _data: services.handoff_settings_update(
+            actor=request.user, settings=form.save(commit=False)
+        ),
+        then=reverse("matching:handoff_settings"),
+        done=_("Handoff settings saved."),
+    )
+    return saved or render(request, "matching/handoff_settings.html", {"form": form})

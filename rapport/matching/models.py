@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from rapport.core import case_review as rules
 from rapport.core import fit_check as fit_rules
@@ -273,18 +274,18 @@ class FitCheck(models.Model):
     not to be talked over with the therapist first) is never shown to the current therapist."""
 
     class Status(models.TextChoices):
-        OPEN = fit_rules.Status.OPEN.value, "Open: talking with the therapist first"
-        WITH_COORDINATOR = fit_rules.Status.WITH_COORDINATOR.value, "With the coordinator"
-        AWAITING_APPROVAL = fit_rules.Status.AWAITING_APPROVAL.value, "Awaiting the supervisor"
-        APPROVED = fit_rules.Status.APPROVED.value, "Approved: with the coordinator"
-        DECLINED = fit_rules.Status.DECLINED.value, "Declined by the supervisor"
-        CHOSEN = fit_rules.Status.CHOSEN.value, "New therapist chosen"
-        CLOSED = fit_rules.Status.CLOSED.value, "Closed"
+        OPEN = fit_rules.Status.OPEN.value, _("Open: talking with the therapist first")
+        WITH_COORDINATOR = fit_rules.Status.WITH_COORDINATOR.value, _("With the coordinator")
+        AWAITING_APPROVAL = fit_rules.Status.AWAITING_APPROVAL.value, _("Awaiting the supervisor")
+        APPROVED = fit_rules.Status.APPROVED.value, _("Approved: with the coordinator")
+        DECLINED = fit_rules.Status.DECLINED.value, _("Declined by the supervisor")
+        CHOSEN = fit_rules.Status.CHOSEN.value, _("New therapist chosen")
+        CLOSED = fit_rules.Status.CLOSED.value, _("Closed")
 
     class Starter(models.TextChoices):
-        CLIENT = fit_rules.Starter.CLIENT.value, "The client"
-        GUARDIAN = fit_rules.Starter.GUARDIAN.value, "A parent or guardian"
-        THERAPIST = fit_rules.Starter.THERAPIST.value, "The therapist"
+        CLIENT = fit_rules.Starter.CLIENT.value, _("The client")
+        GUARDIAN = fit_rules.Starter.GUARDIAN.value, _("A parent or guardian")
+        THERAPIST = fit_rules.Starter.THERAPIST.value, _("The therapist")
 
     class Reason(models.TextChoices):
         NOT_CONNECTING = (
@@ -413,6 +414,25 @@ class FitSuggestionDismissal(models.Model):
 
     def __str__(self) -> str:
         return f"Fit suggestion set aside on {self.dismissed_at:%Y-%m-%d} in {self.episode}"
+
+
+class ConsultationRecord(models.Model):
+    """How a consultation with a possible new therapist went (kind "consultation" sessions),
+    recorded once by the candidate therapist or the coordinator. The attendance itself is on the
+    session; the note is for the coordinator who helps the client choose, never for the client."""
+
+    session = models.OneToOneField(
+        "care.Session", on_delete=models.PROTECT, related_name="consultation_record"
+    )
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    client_path: ClassVar[str] = "session__episode__client"
+    access_select_related: ClassVar[tuple[str, ...]] = ("session__episode__client",)
+
+    def __str__(self) -> str:
+        return f"Consultation of {self.session}"
 
 
 # The handoff lives in its own module (this one is long enough); imported here so Django finds it.

@@ -23,7 +23,7 @@ from rapport.alliance.queries import (
     rules_settings,
     status_of,
 )
-from rapport.care.models import Attendance, Episode, EpisodeStatus
+from rapport.care.models import Attendance, Episode, EpisodeStatus, Session, SessionKind
 from rapport.consent import viewer_shared
 from rapport.core import candidates as cand
 from rapport.core import case_review as rules
@@ -218,6 +218,48 @@ def load_fit_check(user: User, fit_check_id: int) -> tuple[FitCheck, access.FitC
     if not may.see:
         raise access.fit_check_deny(user, FitCheck, fit_check_id)
     return fit_check, may
+
+
+def load_consultation(user: User, session_id: int) -> Session:
+    """A consultation with a possible new therapist, for whoever may record how it went (the
+    candidate therapist, or a coordinator); 404 (audited) for anyone else."""
+    session = (
+        Session.objects.filter(
+            pk=session_id,
+            kind=SessionKind.CONSULTATION,
+            episode__practice_id=user.staff_practice_id,
+        )
+        .select_related("episode__client", "clinician", "consultation_record__recorded_by")
+        .first()
+    )
+    if session is None or not access.may_record_consultation(
+        user, session, coordinators=coordinators_setting(user.staff_practice_id)
+    ):
+        raise access.fit_check_deny(user, Session, session_id)
+    return session
+
+
+def own_consultations(user: User) -> QuerySet[Session]:
+    """The consultations a therapist holds with clients who may come to them, newest first."""
+    return (
+        Session.objects.filter(clinician=user, kind=SessionKind.CONSULTATION)
+        .select_related("episode__client", "consultation_record")
+        .order_by("-scheduled_start")
+    )
+
+
+def fit_check_consultations(fit_check: FitCheck) -> QuerySet[Session]:
+    """The consultations booked while choosing a new therapist (booking needs the fit check to
+    be with the coordinator, so none is held before the day it was asked for)."""
+    return (
+        Session.objects.filter(
+            episode_id=fit_check.episode_id,
+            kind=SessionKind.CONSULTATION,
+            scheduled_start__date__gte=fit_check.requested_at.date(),
+        )
+        .select_related("clinician", "consultation_record__recorded_by")
+        .order_by("scheduled_start")
+    )
 
 
 def coordinator_fit_checks(user: User) -> QuerySet[FitCheck]:

@@ -16,12 +16,13 @@ from rapport.alerts.services import alert_resolve
 from rapport.alliance.models import Rupture
 from rapport.alliance.services import rupture_open
 from rapport.audit.services import audit_record
-from rapport.care.models import Episode, SessionKind
+from rapport.care.models import Attendance, Episode, Session, SessionKind
 from rapport.care.services import session_schedule
 from rapport.core import case_review as rules
 from rapport.core import fit_check as fit_rules
 from rapport.matching.models import (
     ClientPreference,
+    ConsultationRecord,
     FitCheck,
     FitCheckSettings,
     FitSuggestionDismissal,
@@ -506,3 +507,46 @@ def consultation_book(
         detail={"clinician": clinician.pk, "session": session.pk},
     )
     return session
+
+
+CONSULTATION_OUTCOMES = (
+    Attendance.ATTENDED,
+    Attendance.NO_SHOW,
+    Attendance.CANCELLED_CLIENT,
+    Attendance.CANCELLED_CLINICIAN,
+)
+
+
+@transaction.atomic
+def consultation_record(
+    *, actor: User, session: Session, attendance: str, note: str
+) -> ConsultationRecord:
+    """Record once how a consultation went: its attendance on the session, and a short note for
+    the coordinator (who may call it is rapport.access.may_record_consultation)."""
+    locked = Session.objects.select_for_update().select_related("episode").get(pk=session.pk)
+    if not locked.is_consultation:
+        raise ValidationError("Only a consultation with a possible new therapist is recorded here.")
+    if attendance not in CONSULTATION_OUTCOMES:
+        raise ValidationError({"attendance": ["Choose how the consultation went."]})
+    if locked.attendance != Attendance.SCHEDULED or hasattr(locked, "consultation_record"):
+        raise ValidationError("This consultation is already recorded.")
+    now = timezone.now()
+    if locked.scheduled_start > now and attendance in (Attendance.ATTENDED, Attendance.NO_SHOW):
+        raise ValidationError(
+            {"attendance": ["It has not taken place yet: only a cancellation can be recorded."]}
+        )
+    locked.attendance = attendance
+    locked.save(update_fields=["attendance", "updated_at"])
+    record = ConsultationRecord.objects.create(
+        session=locked, note=note.strip(), recorded_by=actor, recorded_at=now
+    )
+    # The attendance only: the note is the coordinator's to read, not the audit trail's to copy.
+    audit_record(
+        actor=actor,
+        action="consultation_record",
+        obj=locked,
+        client_id=locked.episode.client_id,
+        practice_id=locked.episode.practice_id,
+        detail={"attendance": attendance, "note": bool(record.note)},
+    )
+    return record

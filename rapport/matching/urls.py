@@ -33,6 +33,12 @@ urlpatterns = [
         views.consultation_new,
         name="consultation_new",
     ),
+    path("consultations/", views.consultations, name="consultations"),
+    path(
+        "consultations/<int:session_id>/",
+        views.consultation_record_view,
+        name="consultation_record",
+    ),
     path("therapists/", views.directory, name="directory"),
     path("manage/fit-checks/", views.fit_settings, name="fit_settings"),
     path(
@@ -43,6 +49,7 @@ urlpatterns = [
     # The warm handoff (issue 14, part 5).
     path("fit-checks/<int:fit_check_id>/handoff/", handoff_views.handoff_new, name="handoff_new"),
     path("handoffs/", handoff_views.handoffs, name="handoffs"),
+    path("manage/handoffs/", handoff_views.handoff_settings, name="handoff_settings"),
     path("handoffs/<int:handoff_id>/", handoff_views.handoff_detail, name="handoff"),
     path("rematch-outcomes/", handoff_views.rematch_outcomes, name="rematch_outcomes"),
     path(

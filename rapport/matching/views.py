@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rapport import access
@@ -20,7 +21,7 @@ from rapport.accounts.decorators import (
 )
 from rapport.accounts.models import Role, User
 from rapport.audit.services import audit_record
-from rapport.care.models import Episode
+from rapport.care.models import Episode, Session
 from rapport.core import candidates as cand
 from rapport.core import fit_check as fit_rules
 from rapport.http import AuthenticatedHttpRequest
@@ -30,6 +31,7 @@ from rapport.matching.forms import (
     ChooseForm,
     ClientPreferencesForm,
     ConsultationForm,
+    ConsultationRecordForm,
     DirectoryFilterForm,
     FitCheckSettingsForm,
     FitCheckStepForm,
@@ -49,6 +51,7 @@ from rapport.matching.models import (
 from rapport.matching.services import (
     client_preferences_set,
     consultation_book,
+    consultation_record,
     fit_check_approve,
     fit_check_choose,
     fit_check_close,
@@ -308,6 +311,14 @@ def fit_check_detail(request: AuthenticatedHttpRequest, fit_check_id: int) -> Ht
         "form": form,
         "preferences": _preference_words(fit_check.episode.client),
         "candidates": candidates_section(user, fit_check) if may.coordinate else None,
+        # How the consultations went, with the candidates' notes: for the coordinator only.
+        "consultations": queries.fit_check_consultations(fit_check)
+        if access.is_fit_check_coordinator(
+            user,
+            fit_check.episode.practice_id,
+            queries.coordinators_setting(user.staff_practice_id),
+        )
+        else None,
     }
     return render(request, "matching/fit_check.html", context)
 
@@ -521,6 +532,42 @@ def consultation_new(request: AuthenticatedHttpRequest, fit_check_id: int) -> Ht
         "matching/consultation_new.html",
         {"form": form, "fit_check": fit_check, "client": fit_check.episode.client},
     )
+
+
+@clinical_staff_required
+@require_http_methods(["GET"])
+def consultations(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A therapist's consultations with clients who may come to them, to record how each went."""
+    rows = list(queries.own_consultations(request.user))
+    access.audit_list(request.user, Session, [s.pk for s in rows], view="consultations")
+    return render(request, "matching/consultations.html", {"rows": rows})
+
+
+@role_required(Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def consultation_record_view(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
+    """The candidate therapist (or the coordinator) records once how a consultation went."""
+    session = queries.load_consultation(request.user, session_id)
+    record = getattr(session, "consultation_record", None)
+    audit_record(
+        actor=request.user,
+        action="write" if request.method == "POST" else "read",
+        obj=session,
+        client_id=session.episode.client_id,
+    )
+    form = ConsultationRecordForm(request.POST if request.method == "POST" else None)
+    saved = run_form(
+        request,
+        form,
+        lambda data: consultation_record(actor=request.user, session=session, **data),
+        then=reverse("matching:consultation_record", args=[session.pk]),
+        done=_("Recorded. The coordinator sees it on the fit check."),
+        once=True,
+    )
+    if saved is not None:
+        return saved
+    context = {"session": session, "client": session.episode.client, "record": record}
+    return render(request, "matching/consultation_record.html", context | {"form": form})
 
 
 @role_required(Role.SUPERVISOR, Role.ADMIN)

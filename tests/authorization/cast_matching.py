@@ -3,7 +3,9 @@ primary clinician, in the own (adult), other (outsider's) and foreign episodes; 
 check the adult client sent to the coordinator (own_private_fit), the clinician's own request
 awaiting the supervisor (own_therapist_fit) and a private one in the other practice; a handoff
 of the adult client from the clinician to the outsider (the receiving therapist), begun by the
-coordinator from the private fit check and waiting for the client's consent (own_handoff).
+coordinator from the private fit check and waiting for the client's consent (own_handoff); a
+consultation of the adult client with the outsider, booked from that fit check
+(own_consultation).
 For the adolescent, made by the cases that need them (not in the cast, whose counts other tests
 rely on): their guardian's private request, offered the outsider, for the guardian to choose
 from (teen_guardian_fit), and the young person's own private request, offered the outsider too,
@@ -11,11 +13,16 @@ with a handoff waiting for the young person's consent (teen_handoff)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.utils import timezone
+
 from rapport.accounts.models import User
 from rapport.matching.handoff_models import Handoff
 from rapport.matching.handoff_services import handoff_begin
 from rapport.matching.models import FitCheck
 from rapport.matching.services import (
+    consultation_book,
     fit_check_offer,
     fit_check_request,
     review_open,
@@ -70,6 +77,15 @@ def add_matching(cast: MatrixCast) -> None:
         actor=cast.supervisor,
         fit_check=cast.extra["own_private_fit"],
         offered=[{"clinician": cast.outsider_clinician.pk, "strengths": [], "met": []}],
+    )
+    # A consultation of the adult client with the outsider (the candidate), in three days.
+    cast.extra["own_consultation"] = consultation_book(
+        actor=cast.supervisor,
+        fit_check=cast.extra["own_private_fit"],
+        clinician=cast.outsider_clinician,
+        scheduled_start=timezone.now() + timedelta(days=3),
+        duration_minutes=20,
+        modality="video",
     )
     cast.extra["own_handoff"] = handoff_begin(
         actor=cast.supervisor,

@@ -89,6 +89,8 @@ FIT_SETTINGS = {
     "after_session": "4",
 }
 
+HANDOFF_SETTINGS = {"consent_days": "45", "not_started_days": "28"}
+
 # Columns:        adm  sup  osup cli  co   out  adult teen grd  anon
 
 # The fit check's portal page: a client's own; an adolescent's own, and their guardian's.
@@ -148,6 +150,13 @@ STAFF_PAGE_200 = row(200, 200, 200, 200, 200, 200, 403, 403, 403, LOGIN)
 GUARDIAN_CHOOSES_200 = row(403, 403, 403, 403, 403, 403, 404, 404, 200, LOGIN)
 GUARDIAN_CHOOSES_302 = row(403, 403, 403, 403, 403, 403, 404, 404, 302, LOGIN)
 TEEN_DECIDES_302 = row(403, 403, 403, 403, 403, 403, 404, 302, 403, LOGIN)
+
+# A consultation (own_consultation: the adult client with outsider_clinician, the candidate):
+# the candidate records how it went, and the coordinators (the supervisors); the current
+# therapists and the admin (not a coordinator) do not see it.
+CONSULTATION_200 = row(404, 200, 200, 404, 404, 200, 403, 403, 403, LOGIN)
+CONSULTATION_302 = row(404, 302, 302, 404, 404, 302, 403, 403, 403, LOGIN)
+CONSULTATION_DONE = {"attendance": "cancelled_client", "note": "She asked to move it."}
 
 
 def handoff_to_outsider(cast: Any) -> dict[str, Any]:
@@ -277,6 +286,12 @@ MATCHING_ROUTES: dict[str, list[Case]] = {
         post("foreign", COORDINATE_FOREIGN_404, consultation, fit_check_id=extra("foreign_fit")),
     ],
     "matching:directory": [get("", COORDINATORS_200)],
+    "matching:consultations": [get("", CLINICAL_200)],
+    "matching:consultation_record": [
+        get("own", CONSULTATION_200, session_id=extra("own_consultation")),
+        post("own", CONSULTATION_302, CONSULTATION_DONE, session_id=extra("own_consultation")),
+    ],
+    "matching:handoff_settings": [get("", ADMIN_200), post("", ADMIN_302, HANDOFF_SETTINGS)],
     # The client's own preferences in the portal: who may ask for a fit check there may say them.
     "matching:portal_preferences": [
         get("own", PORTAL_ADULT_200, client_id="adult_client"),
