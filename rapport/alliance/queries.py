@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext
+
 from rapport.access import viewer_shared
 from rapport.accounts.models import User
 from rapport.alliance.models import AllianceSettings, Rupture
@@ -131,7 +133,9 @@ def what_helped(
             session = response.assignment.session
             person = response.assignment.respondent_user
             assert session is not None
-            who = "Client" if respondent == "client" or person is None else person.full_name
+            who = (
+                gettext("Client") if respondent == "client" or person is None else person.full_name
+            )
             found.append(HelpedWords(session, words, who))
     return found
 

@@ -182,6 +182,7 @@ def clinician_chart(progress: EpisodeProgress) -> ProgressChart:
     return ProgressChart(
         x_label=_("Session number (1 = first session)"),
         panels=panels,
+        empty_text=_("No scores yet."),
         # Stuck-case reviews are drawn as the plan's revisions are: each a change of course.
         revisions=[
             *(

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rapport import access
@@ -162,7 +162,7 @@ def settings_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
         form,
         lambda _: trajectory_settings_update(settings=form.save(commit=False), actor=request.user),
         then=reverse("trajectories:settings"),
-        done="Trajectory settings saved and every score classified again.",
+        done=gettext("Trajectory settings saved and every score classified again."),
     )
     if saved is not None:
         return saved

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 
 from rapport.core.reliable import ReliableChangeRule
@@ -35,7 +36,8 @@ def percent_interval(figure: dict[str, Any] | None, prefix: str = "") -> str:
 def number(value: float | None, digits: int = 2) -> str:
     if value is None:
         return "—"
-    return f"{float(value):.{int(digits)}f}".replace("-", "−")
+    # The reader's decimal mark (1.36 in English, 1,36 in Spanish), a true minus sign.
+    return number_format(round(float(value), int(digits)), int(digits)).replace("-", "−")
 
 
 @register.filter
