@@ -200,6 +200,8 @@ READERS = {
     ("dashboard", "en"): "admin",
     ("report", "es"): "co_clinician",
     ("report", "en"): "clinician",
+    ("practice report", "es"): "supervisor",
+    ("practice report", "en"): "admin",
 }
 WORDS = {
     ("dashboard", "es"): ("Panel del centro", "Recalcular ahora", "Abandono por modalidad"),
@@ -216,6 +218,12 @@ WORDS = {
         "Alerts and how each was resolved",
         "Low alliance",
     ),
+    ("practice report", "es"): (
+        "Informe del centro:",
+        "Rupturas y reparación",
+        "Abiertas demasiado",
+    ),
+    ("practice report", "en"): ("Practice report:", "Ruptures and repair", "Open too long"),
 }
 
 
@@ -223,11 +231,15 @@ def report_pages(cast):  # type: ignore[no-untyped-def]
     return {
         "dashboard": reverse("dashboards:practice"),
         "report": reverse("reports:progress", args=[cast.adult_episode.pk]),
+        "practice report": reverse(
+            "reports:practice",
+            args=[f"{timezone.localdate(timezone.now(), cast.practice.zone):%Y-%m}"],
+        ),
     }
 
 
 @pytest.mark.parametrize("language", ["es", "en"])
-@pytest.mark.parametrize("page", ["dashboard", "report"])
+@pytest.mark.parametrize("page", ["dashboard", "report", "practice report"])
 def test_the_practice_dashboard_and_the_clinicians_report_follow_the_readers_language(
     staff, page, language, db
 ):

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods
 
 from rapport import access
@@ -63,10 +63,12 @@ def _note_view(
             form.add_error(None, error)
         else:
             count = 1 + len(also)
-            if resolving:
-                said = ngettext("Alert resolved.", "%(n)s alerts resolved.", count)
+            if count == 1:
+                said = gettext("Alert resolved.") if resolving else gettext("Alert acknowledged.")
+            elif resolving:
+                said = ngettext("%(n)s alert resolved.", "%(n)s alerts resolved.", count)
             else:
-                said = ngettext("Alert acknowledged.", "%(n)s alerts acknowledged.", count)
+                said = ngettext("%(n)s alert acknowledged.", "%(n)s alerts acknowledged.", count)
             messages.success(request, said % {"n": count})
             return redirect("people:client_detail", client_id=alert.client_id)
     return render(
