@@ -1,6 +1,7 @@
 """The client's progress report in its reader's language: a Spanish-speaking client's copy is in
-Spanish (words, dates, page margins, the PDF's language tag), the clinician's report of the same
-episode stays in English, and a guardian's copy is in the guardian's own language, whatever the
+Spanish (words, dates, page margins, the PDF's language tag), the report of the same episode
+for its clinician, who kept English, stays in English (a clinician's copy follows the clinician's
+own language), and a guardian's copy is in the guardian's own language, whatever the
 young person's. The portal pages that show the same words follow the client too.
 
 The demo is built once for the module and its PDFs printed once (WeasyPrint is CPU heavy).

@@ -5,12 +5,25 @@ them in English, word for word as before."""
 
 from __future__ import annotations
 
-import pytest
-from django.urls import reverse
+from datetime import timedelta
 
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from rapport.accounts.services import enrolment_code_send, user_invite
 from rapport.alerts.models import Alert
+from rapport.alerts.notify import alert_escalate
 from rapport.alerts.services import alert_open
+from rapport.charts.progress import render_progress_svg
+from rapport.core.reliable import CATEGORY_KEYS, ReliableChangeRule
+from rapport.dashboards.refresh import dashboards_refresh
+from rapport.measures.reliable import rule_explained
+from rapport.progress.charts import clinician_chart
 from tests.conftest import build_cast, built_once, signed_in
+from tests.test_progress import svg_texts
+from tests.test_progress_charts import full_progress
 from tests.test_translations_complete import template_source, untranslated_text
 
 # The staff templates whose words are all translated. A template converted later belongs here.
@@ -90,6 +103,15 @@ STAFF_TEMPLATES = (
     "accounts/two_factor_setup.html",
     "accounts/two_factor_email_code.html",
     "accounts/two_factor_verify.html",
+    "dashboards/practice.html",
+    "reports/progress_clinician.html",
+    "reports/practice.html",
+    "interop/fhir_import.html",
+    "trajectories/validation.html",
+    # The emails staff receive, in the recipient's language.
+    "accounts/email/invitation.txt",
+    "accounts/email/enrolment_code.txt",
+    "alerts/email/urgent.txt",
     "matching/_facts.html",
     "matching/client_panel.html",
     "matching/consultation_new.html",
@@ -132,6 +154,9 @@ def _build():  # type: ignore[no-untyped-def]
     )
     cast.co_clinician.language = "es"
     cast.co_clinician.save(update_fields=["language"])
+    cast.supervisor.language = "es"
+    cast.supervisor.save(update_fields=["language"])
+    dashboards_refresh(practice=cast.practice)
     return cast
 
 
@@ -183,3 +208,161 @@ def test_a_clinician_who_kept_english_reads_the_same_page_in_english(staff, page
     for words in ENGLISH[page]:
         assert words in response.text
     assert "Episodio de atención" not in response.text
+
+
+# --- The practice dashboard, the clinician's report, their chart and the staff emails -----------
+
+# Who reads each page in each language: a supervisor who chose Spanish and an admin who kept
+# English read the practice dashboard; the two clinicians of the episode read its report.
+READERS = {
+    ("dashboard", "es"): "supervisor",
+    ("dashboard", "en"): "admin",
+    ("report", "es"): "co_clinician",
+    ("report", "en"): "clinician",
+    ("practice report", "es"): "supervisor",
+    ("practice report", "en"): "admin",
+}
+WORDS = {
+    ("dashboard", "es"): ("Panel del centro", "Recalcular ahora", "Abandono por modalidad"),
+    ("dashboard", "en"): ("Practice dashboard", "Recompute now", "Dropout by modality"),
+    ("report", "es"): (
+        "Informe de avances:",
+        "Resultado de un vistazo",
+        "Alertas y cómo se resolvió cada una",
+        "Alianza terapéutica baja",
+    ),
+    ("report", "en"): (
+        "Progress report:",
+        "Outcome at a glance",
+        "Alerts and how each was resolved",
+        "Low alliance",
+    ),
+    ("practice report", "es"): (
+        "Informe del centro:",
+        "Rupturas y reparación",
+        "Abiertas demasiado",
+    ),
+    ("practice report", "en"): ("Practice report:", "Ruptures and repair", "Open too long"),
+}
+
+
+def report_pages(cast):  # type: ignore[no-untyped-def]
+    return {
+        "dashboard": reverse("dashboards:practice"),
+        "report": reverse("reports:progress", args=[cast.adult_episode.pk]),
+        "practice report": reverse(
+            "reports:practice",
+            args=[f"{timezone.localdate(timezone.now(), cast.practice.zone):%Y-%m}"],
+        ),
+    }
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+@pytest.mark.parametrize("page", ["dashboard", "report", "practice report"])
+def test_the_practice_dashboard_and_the_clinicians_report_follow_the_readers_language(
+    staff, page, language, db
+):
+    other = "en" if language == "es" else "es"
+    reader = getattr(staff, READERS[page, language])
+
+    response = signed_in(reader).get(report_pages(staff)[page])
+
+    assert response.status_code == 200
+    assert f'<html lang="{language}">' in response.text
+    for words in WORDS[page, language]:
+        assert words in response.text, words
+    for words in WORDS[page, other]:
+        assert words not in response.text, words
+
+
+def test_the_progress_chart_is_drawn_and_kept_apart_in_each_readers_language(staff, db):
+    chart = reverse("progress:chart", args=[staff.adult_episode.pk])
+
+    spanish = signed_in(staff.co_clinician).get(chart)
+    english = signed_in(staff.clinician).get(chart)
+
+    # The chart's version (its ETag and cache key) names its words: a drawing in one language
+    # is never served to a reader of another.
+    assert spanish["ETag"] != english["ETag"]
+    assert svg_texts(spanish.content) == ["Aún no hay puntuaciones."]
+    assert svg_texts(english.content) == ["No scores yet."]
+
+
+def test_the_clinicians_chart_names_its_axes_key_and_marks_in_the_readers_language():
+    with translation.override("es"):
+        spanish = svg_texts(render_progress_svg(clinician_chart(full_progress())))
+    english = svg_texts(render_progress_svg(clinician_chart(full_progress())))
+
+    for words in ("Número de sesión (1 = primera sesión)", "alerta", "esperado 10–90 %", "Cliente"):
+        assert words in spanish, words
+    for words in ("Session number (1 = first session)", "alert", "expected 10–90%", "Therapist"):
+        assert words in english and words not in spanish, words
+
+
+@pytest.mark.parametrize("category", CATEGORY_KEYS)
+@pytest.mark.parametrize("inclusive", [True, False])
+def test_a_rule_said_in_english_on_a_page_is_word_for_word_the_stored_english(category, inclusive):
+    rule = ReliableChangeRule(
+        points=6 if inclusive else 4.26,
+        direction="lower",
+        inclusive=inclusive,
+        caseness=10,
+        name="NHS Talking Therapies criterion",
+    )
+
+    assert rule_explained(rule, category) == rule.explain(category)
+
+
+def test_a_rule_is_said_in_spanish_to_a_spanish_reader():
+    rule = ReliableChangeRule(
+        points=6,
+        direction="lower",
+        inclusive=True,
+        caseness=10,
+        name="NHS Talking Therapies criterion",
+    )
+
+    with translation.override("es"):
+        said = rule_explained(rule, "improved")
+
+    assert (
+        said == "mejoría fiable (criterio de NHS Talking Therapies: un descenso de 6 puntos o más)"
+    )
+
+
+def test_an_urgent_alerts_escalation_reaches_each_reader_in_their_own_language(staff, db, settings):
+    staff.practice.duty_contact_email = "duty@northside.test"
+    staff.practice.save(update_fields=["duty_contact_email"])
+    alert = alert_open(
+        episode=staff.adult_episode, kind=Alert.Kind.RISK, reason="Item 9 answered", urgent=True
+    )
+
+    alert_escalate(
+        alert_id=alert.pk, now=timezone.now() + timedelta(days=1), base_url="https://x.test"
+    )
+
+    by_address = {message.to[0]: message for message in mail.outbox}
+    spanish = by_address[staff.supervisor.email]
+    assert spanish.subject == "Aún sin reconocer: una alerta urgente requiere atención"
+    assert "Inicie sesión para verla:" in spanish.body
+    english = by_address["duty@northside.test"]
+    assert english.subject == "Not yet acknowledged: an urgent alert needs attention"
+    assert "Sign in to see it:" in english.body
+
+
+def test_a_new_colleague_who_reads_spanish_is_invited_and_sent_their_code_in_spanish(staff, db):
+    details = {
+        "full_name": "Lucía Ortega",
+        "email": "lucia@northside.test",
+        "role": "clinician",
+        "language": "es",
+    }
+
+    user = user_invite(actor=staff.admin, details=details, base_url="https://x.test")
+    enrolment_code_send(user=user)
+
+    invitation, code = mail.outbox
+    assert invitation.subject.startswith("Su cuenta de Rapport en")
+    assert "Hola, Lucía:" in invitation.body and "Elija su contraseña aquí:" in invitation.body
+    assert code.subject == "Su código de configuración de Rapport"
+    assert "inicio de sesión en dos pasos" in code.body

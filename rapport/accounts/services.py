@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from rapport.accounts.models import (
@@ -37,6 +38,7 @@ from rapport.audit.models import AuditEvent
 from rapport.audit.services import audit_record
 from rapport.core.throttle import count_within
 from rapport.core.tokens import hash_token
+from rapport.people.languages import language_of, writing_to
 from rapport.people.models import Client
 
 USER_FIELDS = ("full_name", "email", "role", "team", "language", "is_active")
@@ -53,11 +55,15 @@ def user_invite(*, actor: User, details: dict[str, Any], base_url: str | None = 
     user.full_clean(exclude=["password"])
     user.save()
     link = set_password_link(user, base_url=base_url)
-    body = render_to_string(
-        "accounts/email/invitation.txt", {"user": user, "practice": actor.practice, "link": link}
-    )
+    # In the language the admin chose for the account: the new colleague's own.
+    with writing_to(language_of(user)):
+        body = render_to_string(
+            "accounts/email/invitation.txt",
+            {"user": user, "practice": actor.practice, "link": link},
+        )
+        subject = _("Your Rapport account at %(practice)s") % {"practice": actor.practice}
     # Inside the transaction: if the mail server refuses, no half-made account is left behind.
-    send_mail(f"Your Rapport account at {actor.practice}", body, None, [user.email])
+    send_mail(subject, body, None, [user.email])
     audit_record(actor=actor, action="create", obj=user, detail={"role": user.role})
     return user
 
@@ -218,11 +224,17 @@ def enrolment_code_send(*, user: User, now: datetime | None = None) -> bool:
     ThrottleEvent.objects.create(
         scope="enrolment_send", key=throttle_key("enrolment_send", str(user.pk)), at=now
     )
-    body = render_to_string(
-        "accounts/email/enrolment_code.txt",
-        {"user": user, "code": code, "minutes": int(ENROLMENT_CODE_LIFETIME.total_seconds() // 60)},
-    )
-    send_mail("Your Rapport set-up code", body, None, [user.email])
+    with writing_to(language_of(user)):
+        body = render_to_string(
+            "accounts/email/enrolment_code.txt",
+            {
+                "user": user,
+                "code": code,
+                "minutes": int(ENROLMENT_CODE_LIFETIME.total_seconds() // 60),
+            },
+        )
+        subject = _("Your Rapport set-up code")
+    send_mail(subject, body, None, [user.email])
     audit_record(actor=user, action="enrolment_code_sent", obj=user)
     return True
 

@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
@@ -221,9 +222,14 @@ def _enrolment_step(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = EnrolmentCodeForm(request.POST if "code" in request.POST else None)
     if request.method == "POST" and "send" in request.POST:
         if enrolment_code_send(user=user):
-            messages.success(request, f"We emailed a six-digit code to {user.email}.")
+            messages.success(
+                request,
+                gettext("We emailed a six-digit code to %(email)s.") % {"email": user.email},
+            )
         else:
-            messages.error(request, "Too many codes were asked for. Please try again in an hour.")
+            messages.error(
+                request, gettext("Too many codes were asked for. Please try again in an hour.")
+            )
         return redirect(request.get_full_path())
     if form.is_bound and form.is_valid():
         if enrolment_code_check(user=user, code=form.cleaned_data["code"]):
@@ -261,7 +267,7 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
             request.session.pop(TOTP_SETUP_KEY, None)
             request.session.pop(ENROLMENT_PROVED, None)
             otp_login(request, confirmed)
-            messages.success(request, "Two-step sign-in is on for your account.")
+            messages.success(request, gettext("Two-step sign-in is on for your account."))
             return redirect(_safe_next(request))
         form.add_error(
             "token", "That code did not match. Check the time on your phone and try again."
@@ -347,7 +353,9 @@ def api_token_revoke_view(request: AuthenticatedHttpRequest, token_id: int) -> H
     """Revoke one of one's own tokens; anyone else's is 404, as if it did not exist."""
     token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
     api_token_revoke(actor=request.user, token=token)
-    messages.success(request, f"Token “{token.name}” revoked: it no longer works.")
+    messages.success(
+        request, gettext("Token “%(name)s” revoked: it no longer works.") % {"name": token.name}
+    )
     return redirect("accounts:api_tokens")
 
 

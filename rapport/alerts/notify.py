@@ -17,11 +17,13 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from rapport.accounts.models import User
 from rapport.alerts.models import Alert
 from rapport.audit.services import audit_record
 from rapport.links import absolute_url
+from rapport.people.languages import language_of, writing_to
 
 logger = logging.getLogger(__name__)
 
@@ -54,15 +56,21 @@ def _supervisors(clinicians: list[User]) -> list[User]:
 def recipients(alert: Alert, *, escalation: bool) -> list[str]:
     """The episode's clinicians (not on escalation: they have already been told and did not
     answer), the supervisors of their teams, and the practice's duty contact; each once."""
+    return list(_readers(alert, escalation=escalation))
+
+
+def _readers(alert: Alert, *, escalation: bool) -> dict[str, str]:
+    """`recipients`, each with the language they read Rapport in: a colleague's own, the
+    practice's default for the duty contact (an address, not an account)."""
     clinicians = _clinicians(alert)
     people = [*([] if escalation else clinicians), *_supervisors(clinicians)]
-    addresses = [person.email for person in people if person.email]
+    addresses = [(person.email, language_of(person)) for person in people if person.email]
     if alert.practice.duty_contact_email:
-        addresses.append(alert.practice.duty_contact_email)
-    unique: dict[str, str] = {}
-    for address in addresses:
-        unique.setdefault(address.lower(), address)
-    return list(unique.values())
+        addresses.append((alert.practice.duty_contact_email, language_of(None)))
+    unique: dict[str, tuple[str, str]] = {}
+    for address, language in addresses:
+        unique.setdefault(address.lower(), (address, language))
+    return dict(unique.values())
 
 
 def _link(alert: Alert, base_url: str) -> str:
@@ -70,7 +78,8 @@ def _link(alert: Alert, base_url: str) -> str:
     return absolute_url(f"{path}#alerts-head", base_url)
 
 
-def _send(alert: Alert, *, to: list[str], escalation: bool, base_url: str) -> None:
+def _send(alert: Alert, *, to: dict[str, str], escalation: bool, base_url: str) -> None:
+    """One message per person, in their language: nobody learns who else was told."""
     practice = alert.practice
     context = {
         "practice": practice,
@@ -79,14 +88,14 @@ def _send(alert: Alert, *, to: list[str], escalation: bool, base_url: str) -> No
         "escalation": escalation,
         "minutes": practice.urgent_escalation_minutes,
     }
-    subject = (
-        "Not yet acknowledged: an urgent alert needs attention"
-        if escalation
-        else "An urgent alert needs your attention"
-    )
-    body = render_to_string("alerts/email/urgent.txt", context)
-    # One message per person: nobody learns who else was told.
-    for address in to:
+    for address, language in to.items():
+        with writing_to(language):
+            subject = (
+                _("Not yet acknowledged: an urgent alert needs attention")
+                if escalation
+                else _("An urgent alert needs your attention")
+            )
+            body = render_to_string("alerts/email/urgent.txt", context)
         send_mail(subject, body, None, [address])
 
 
@@ -109,7 +118,7 @@ def alert_notify(*, alert_id: int, base_url: str | None = None) -> bool:
     if not base_url:
         logger.warning("RAPPORT_BASE_URL is not set: urgent alert %s not emailed", alert.pk)
         return False
-    to = recipients(alert, escalation=False)
+    to = _readers(alert, escalation=False)
     _send(alert, to=to, escalation=False, base_url=base_url)
     alert.notified_at = timezone.now()
     alert.save(update_fields=["notified_at"])
@@ -142,7 +151,7 @@ def alert_escalate(*, alert_id: int, now: datetime, base_url: str) -> bool:
     due = alert.opened_at + timedelta(minutes=alert.practice.urgent_escalation_minutes)
     if not alert.urgent or alert.status != Alert.Status.OPEN or alert.escalated_at or due > now:
         return False
-    to = recipients(alert, escalation=True)
+    to = _readers(alert, escalation=True)
     _send(alert, to=to, escalation=True, base_url=base_url)
     alert.escalated_at = now
     alert.save(update_fields=["escalated_at"])

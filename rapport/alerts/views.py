@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods
 
 from rapport import access
@@ -67,9 +68,14 @@ def _note_view(
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            done = "resolved" if resolving else "acknowledged"
             count = 1 + len(also)
-            messages.success(request, f"{count} alerts {done}." if count > 1 else f"Alert {done}.")
+            if count == 1:
+                said = gettext("Alert resolved.") if resolving else gettext("Alert acknowledged.")
+            elif resolving:
+                said = ngettext("%(n)s alert resolved.", "%(n)s alerts resolved.", count)
+            else:
+                said = ngettext("%(n)s alert acknowledged.", "%(n)s alerts acknowledged.", count)
+            messages.success(request, said % {"n": count})
             return redirect("people:client_detail", client_id=alert.client_id)
     return render(
         request,

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.utils.dates import MONTHS_3
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
 from rapport.alerts.models import Alert
 from rapport.alliance.models import AllianceSettings
 from rapport.alliance.queries import SessionAlliance, alliance_by_session, alliance_score_range
@@ -29,14 +33,15 @@ def alliance_chart(episode: Episode) -> LineChart:
     ).exclude(kind="risk")
     cutoff = AllianceSettings.for_practice(episode.practice_id).low_total_cutoff
     lines = [
-        series("Client", lambda row: row.client),
-        series("Therapist", lambda row: row.therapist),
-        series("Guardian", lambda row: row.guardians[0] if row.guardians else None),
+        series(_("Client"), lambda row: row.client),
+        series(_("Therapist"), lambda row: row.therapist),
+        series(_("Guardian"), lambda row: row.guardians[0] if row.guardians else None),
     ]
     scale = alliance_score_range(episode, rows)
+    rupture = _("rupture")
     return LineChart(
-        title=f"Session feedback (total of {scale[1]:g})",
-        y_label="Total",
+        title=_("Session feedback (total of %(high)s)") % {"high": f"{scale[1]:g}"},
+        y_label=_("Total"),
         y_range=score_axis(scale),
         series=lines,
         alerts=[
@@ -45,11 +50,22 @@ def alliance_chart(episode: Episode) -> LineChart:
             if a.session
         ],
         ruptures=[
-            Marker(r.session.scheduled_start if r.session else r.opened_at, "rupture")
+            Marker(r.session.scheduled_start if r.session else r.opened_at, rupture)
             for r in viewer_shared(episode.ruptures.all(), episode.client_id).select_related(
                 "session"
             )
         ],
         threshold=cutoff,
-        threshold_label="practice cut-off",
+        threshold_label=_("practice cut-off"),
+        rupture_label=rupture,
+        alert_label=_("alert"),
+        month_names=month_names(),
     )
+
+
+def month_names() -> tuple[str, ...]:
+    """The dates' month abbreviations in the reader's language ("jun" in Spanish, written in
+    lower case as Spanish does); none in English, whose dates stay as they were drawn."""
+    if (get_language() or "en").startswith("en"):
+        return ()
+    return tuple(str(MONTHS_3[month]) for month in range(1, 13))

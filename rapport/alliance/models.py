@@ -4,6 +4,7 @@ from typing import ClassVar
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from rapport.practices.models import PracticeSettingsRow
 
@@ -90,9 +91,9 @@ class Rupture(models.Model):
     """
 
     class Kind(models.TextChoices):
-        WITHDRAWAL = "withdrawal", "Withdrawal"
-        CONFRONTATION = "confrontation", "Confrontation"
-        UNCLEAR = "unclear", "Unclear"
+        WITHDRAWAL = "withdrawal", _("Withdrawal")
+        CONFRONTATION = "confrontation", _("Confrontation")
+        UNCLEAR = "unclear", _("Unclear")
 
     episode = models.ForeignKey("care.Episode", on_delete=models.PROTECT, related_name="ruptures")
     session = models.ForeignKey(
@@ -122,12 +123,12 @@ class Rupture(models.Model):
 
 class RepairAction(models.Model):
     class Kind(models.TextChoices):
-        TALKED = "talked", "Talked about it in session"
-        ADJUSTED_GOALS = "adjusted_goals", "Adjusted the goals"
-        CHANGED_APPROACH = "changed_approach", "Changed the approach"
-        INVOLVED_SUPERVISOR = "involved_supervisor", "Involved the supervisor"
-        APOLOGISED = "apologised", "Acknowledged my part"
-        OTHER = "other", "Other"
+        TALKED = "talked", _("Talked about it in session")
+        ADJUSTED_GOALS = "adjusted_goals", _("Adjusted the goals")
+        CHANGED_APPROACH = "changed_approach", _("Changed the approach")
+        INVOLVED_SUPERVISOR = "involved_supervisor", _("Involved the supervisor")
+        APOLOGISED = "apologised", _("Acknowledged my part")
+        OTHER = "other", _("Other")
 
     rupture = models.ForeignKey(Rupture, on_delete=models.CASCADE, related_name="actions")
     kind = models.CharField(max_length=24, choices=Kind.choices)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext
 
 from rapport.accounts.models import User
 from rapport.alliance.models import AllianceSettings, Rupture
@@ -133,7 +134,9 @@ def what_helped(
             session = response.assignment.session
             person = response.assignment.respondent_user
             assert session is not None
-            who = "Client" if respondent == "client" or person is None else person.full_name
+            who = (
+                gettext("Client") if respondent == "client" or person is None else person.full_name
+            )
             found.append(HelpedWords(session, words, who))
     return found
 

@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -118,7 +119,7 @@ def rupture_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespo
         form,
         lambda data: rupture_open(actor=request.user, episode=episode, **data),
         then=lambda rupture: reverse("alliance:rupture_detail", args=[rupture.pk]),
-        done="Rupture recorded. Log what you do to repair it.",
+        done=gettext("Rupture recorded. Log what you do to repair it."),
         once=True,
     )
     if saved is not None:
@@ -139,7 +140,7 @@ def rupture_detail(request: AuthenticatedHttpRequest, rupture_id: int) -> HttpRe
         form,
         lambda data: rupture_update(actor=request.user, rupture=rupture, **data),
         then=reverse("alliance:rupture_detail", args=[rupture.pk]),
-        done="Saved.",
+        done=gettext("Saved."),
     )
     if saved is not None:
         return saved
@@ -168,12 +169,12 @@ def repair_new(request: AuthenticatedHttpRequest, rupture_id: int) -> HttpRespon
         form,
         lambda data: repair_log(actor=request.user, rupture=rupture, **data),
         then=back,
-        done="Repair step logged.",
+        done=gettext("Repair step logged."),
         once=True,
         refusal_as_message=True,
     )
     if not form.is_valid():
-        messages.error(request, "Choose what you did.")
+        messages.error(request, gettext("Choose what you did."))
     return saved or redirect(back)
 
 
@@ -258,7 +259,7 @@ def settings_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
         form,
         lambda _: alliance_settings_update(actor=request.user, settings=form.save(commit=False)),
         then=reverse("alliance:settings"),
-        done="Alliance alert settings saved.",
+        done=gettext("Alliance alert settings saved."),
     )
     if saved is not None:
         return saved

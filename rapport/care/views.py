@@ -5,6 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rapport import access
@@ -48,7 +49,7 @@ def session_detail(request: AuthenticatedHttpRequest, session_id: int) -> HttpRe
         form,
         lambda data: session_record(actor=request.user, session=session, **data),
         then=reverse("care:session_detail", args=[session.pk]),
-        done="Session recorded.",
+        done=gettext("Session recorded."),
     )
     if saved is not None:
         return saved
@@ -112,7 +113,7 @@ def episode_close_view(request: AuthenticatedHttpRequest, episode_id: int) -> Ht
         form,
         lambda data: episode_close(actor=request.user, episode=episode, **data),
         then=reverse("people:client_detail", args=[episode.client_id]),
-        done="Episode closed.",
+        done=gettext("Episode closed."),
     )
     if saved is not None:
         return saved
@@ -129,7 +130,7 @@ def episode_transfer_view(request: AuthenticatedHttpRequest, episode_id: int) ->
         form,
         lambda data: episode_transfer(actor=request.user, episode=episode, **data),
         then=lambda _: _after_transfer(request, episode),
-        done="Episode transferred. The history is kept on the client page.",
+        done=gettext("Episode transferred. The history is kept on the client page."),
     )
     if saved is not None:
         return saved
@@ -155,11 +156,11 @@ def episode_status_view(request: AuthenticatedHttpRequest, episode_id: int) -> H
         form,
         lambda data: episode_set_status(actor=request.user, episode=episode, status=data["status"]),
         then=back,
-        done="Episode status updated.",
+        done=gettext("Episode status updated."),
         refusal_as_message=True,
     )
     if not form.is_valid():
-        messages.error(request, "Choose active or on hold.")
+        messages.error(request, gettext("Choose active or on hold."))
     return saved or redirect(back)
 
 
@@ -179,7 +180,7 @@ def episode_team_view(request: AuthenticatedHttpRequest, episode_id: int) -> Htt
             actor=request.user, episode=episode, members=list(data["members"])
         ),
         then=reverse("people:client_detail", args=[episode.client_id]),
-        done="Episode team saved.",
+        done=gettext("Episode team saved."),
     )
     if saved is not None:
         return saved

@@ -14,6 +14,7 @@ matplotlib.use("svg")  # no display, no GUI toolkit: the server only ever writes
 import matplotlib.dates as mdates  # noqa: E402
 from matplotlib.artist import Artist  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from rapport.charts.layout import (  # noqa: E402
     BORDER_PAD,
@@ -71,6 +72,11 @@ class LineChart:
     ruptures: Sequence[Marker] = field(default_factory=tuple)
     threshold: float | None = None
     threshold_label: str = ""
+    # The words of the key's marks and the dates' month names in the reader's language, given
+    # by the caller (this package speaks no language of its own); English otherwise.
+    rupture_label: str = "rupture"
+    alert_label: str = "alert"
+    month_names: Sequence[str] = ()  # January first; empty: "Jun" as strftime writes it
 
 
 def key_labels(chart: LineChart) -> list[str]:
@@ -79,7 +85,8 @@ def key_labels(chart: LineChart) -> list[str]:
     labels = [series.label for series in chart.series if series.x]
     if chart.threshold is not None and chart.threshold_label:
         labels.append(chart.threshold_label)
-    labels += ["rupture"] * bool(chart.ruptures) + ["alert"] * bool(chart.alerts)
+    labels += [chart.rupture_label] * bool(chart.ruptures)
+    labels += [chart.alert_label] * bool(chart.alerts)
     return labels
 
 
@@ -139,7 +146,7 @@ def render_svg(chart: LineChart, *, layout: Layout = WIDE) -> bytes:
             chart.threshold, color="#888888", linewidth=1.2, linestyle=(0, (2, 2))
         )
     for marker in chart.ruptures:
-        handles["rupture"] = axes.axvline(
+        handles[chart.rupture_label] = axes.axvline(
             marker.x,  # type: ignore[arg-type]  # a date, converted by matplotlib
             color=RUPTURE_COLOUR,
             linewidth=1.2,
@@ -147,7 +154,7 @@ def render_svg(chart: LineChart, *, layout: Layout = WIDE) -> bytes:
         )
     low, high = chart.y_range
     if chart.alerts:
-        handles["alert"] = axes.scatter(
+        handles[chart.alert_label] = axes.scatter(
             [m.x for m in chart.alerts],  # type: ignore[arg-type]  # dates, as above
             [high - (high - low) * 0.04] * len(chart.alerts),
             marker="v",
@@ -164,7 +171,16 @@ def render_svg(chart: LineChart, *, layout: Layout = WIDE) -> bytes:
         minticks=2, maxticks=4 if layout.narrow else 8
     )
     axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))  # type: ignore[no-untyped-call]
+    if chart.month_names:
+        names = chart.month_names
+
+        def day_and_month(value: float, _position: int | None = None) -> str:
+            day: datetime = mdates.num2date(value)  # type: ignore[no-untyped-call]
+            return f"{day:%d} {names[day.month - 1]}"
+
+        axes.xaxis.set_major_formatter(FuncFormatter(day_and_month))
+    else:
+        axes.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))  # type: ignore[no-untyped-call]
     axes.tick_params(labelsize=layout.small)
     axes.grid(axis="y", color="#e5e5e5", linewidth=0.6)
     for side in ("top", "right"):

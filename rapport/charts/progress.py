@@ -86,6 +86,16 @@ class Envelope:
 
 
 @dataclass(frozen=True)
+class KeyWords:
+    """A panel's own words in the reader's language, given by the caller (this package speaks
+    no language of its own); the English ones otherwise."""
+
+    alert: str = "alert"
+    risk_item: str = RISK_LABEL  # the key's entry for a ringed score
+    risk: str = "risk"  # beside a ring on the chart
+
+
+@dataclass(frozen=True)
 class Line:
     label: str
     x: Sequence[float]
@@ -110,6 +120,7 @@ class Panel:
     alerts: Sequence[Event] = field(default_factory=tuple)
     # Scores whose form carries a risk flag: ringed on the line, with a key entry.
     risk_points: Sequence[tuple[float, float]] = field(default_factory=tuple)
+    words: KeyWords = KeyWords()
 
 
 @dataclass(frozen=True)
@@ -118,6 +129,9 @@ class ProgressChart:
     panels: Sequence[Panel]
     revisions: Sequence[Event] = field(default_factory=tuple)
     empty_text: str = "No scores yet."
+    # The drawing's name and description for screen readers, in the reader's language.
+    title: str = "Progress chart"
+    description: str = "The same scores are in the tables beside the chart."
 
     @property
     def x_max(self) -> float:
@@ -154,7 +168,8 @@ def key_labels(panel: Panel) -> list[str]:
     if panel.envelope is not None and panel.envelope.x:
         labels += list(panel.envelope.labels)
     labels += [line.label for line in panel.lines if line.x]
-    labels += ["alert"] * bool(panel.alerts) + [RISK_LABEL] * bool(panel.risk_points)
+    labels += [panel.words.alert] * bool(panel.alerts)
+    labels += [panel.words.risk_item] * bool(panel.risk_points)
     return labels if len(labels) > 1 else []
 
 
@@ -265,8 +280,8 @@ def render_progress_svg(chart: ProgressChart, *, layout: Layout = WIDE) -> bytes
     drawing = Drawing(
         geometry.width * 72,
         geometry.height * 72,
-        title="Progress chart: " + "; ".join(panel.title for panel in panels),
-        description="The same scores are in the tables beside the chart.",
+        title=f"{chart.title}: " + "; ".join(panel.title for panel in panels),
+        description=chart.description,
     )
     x_range = (0.5, chart.x_max + 0.5)
     x_ticks = ticks(*x_range, bins=6 if layout.narrow else 10)
@@ -533,7 +548,8 @@ def _draw_risk(drawing: Drawing, frame: _Frame, clip: str, panel: Panel, layout:
         width=2.0,
     )
     drawing.close()
-    half = text_width("risk", layout.small) / 2 + 1
+    word = panel.words.risk
+    half = text_width(word, layout.small) / 2 + 1
     at = [frame.x(x) - frame.left for x, _ in points]
     for (x, y), position, room in zip(points, at, spaced(at, 2 * half + 2), strict=True):
         if not room:
@@ -543,7 +559,7 @@ def _draw_risk(drawing: Drawing, frame: _Frame, clip: str, panel: Panel, layout:
         drawing.text(
             frame.x(x) + shift,
             frame.y(y) + (-10 if above else 10),
-            "risk",
+            word,
             size=layout.small,
             anchor="middle",
             align="bottom" if above else "top",
@@ -595,9 +611,9 @@ def _draw_handle(
             width=1.0,
             dashes=dash_pattern(MEDIAN_DASHES, 1.0),
         )
-    elif label == "alert":
+    elif label == panel.words.alert:
         drawing.markers("v", middle, ALERT_SIZE, fill=ALERT_COLOUR, stroke=ALERT_COLOUR, width=1.5)
-    elif label == RISK_LABEL:
+    elif label == panel.words.risk_item:
         drawing.markers("o", middle, RING_SIZE, stroke=RISK_COLOUR, width=2.0)
     else:
         i = next(n for n, line in enumerate(panel.lines) if line.label == label)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from django.utils.translation import gettext_noop
 
 from rapport.core.change import Z_TWO_TAILED, Direction
 from rapport.core.instruments import Instrument
@@ -48,18 +49,20 @@ from rapport.dashboards.reading import MODALITIES, PracticeData
 FIGURES_VERSION = 1
 MIN_CASELOAD = 15  # closed, classified episodes before a therapist is compared (issue default)
 ALLIANCE_BINS = 10
+# Stored in English with the figures; a page says them in its reader's language
+# (dashboards_tags.stored_words).
 MODALITY_LABELS = {
-    "in_person": "In person",
-    "video": "Video",
-    "phone": "Phone",
-    "text": "Text / chat",
+    "in_person": gettext_noop("In person"),
+    "video": gettext_noop("Video"),
+    "phone": gettext_noop("Phone"),
+    "text": gettext_noop("Text / chat"),
 }
 CATEGORY_LABELS = {
-    "recovered": "Recovered",
-    "improved": "Improved",
-    "unchanged": "Unchanged",
-    "deteriorated": "Deteriorated",
-    "harmed": "Harmed",
+    "recovered": gettext_noop("Recovered"),
+    "improved": gettext_noop("Improved"),
+    "unchanged": gettext_noop("Unchanged"),
+    "deteriorated": gettext_noop("Deteriorated"),
+    "harmed": gettext_noop("Harmed"),
 }
 
 
@@ -178,6 +181,7 @@ def instrument_figures(
             "name": rule.name,
             "published": rule.name != JACOBSON_TRUAX,
             "points": _num(rule.points),
+            "inclusive": rule.inclusive,
             "improvement": rule.improvement_words,
             "deterioration": rule.deterioration_words,
         },

@@ -7,6 +7,8 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from rapport import access
@@ -142,7 +144,11 @@ def practice_refresh(request: AuthenticatedHttpRequest) -> HttpResponse:
     practice = request.user.practice
     assert practice is not None  # staff always belong to a practice (User.staff_practice_id)
     snapshot = dashboards_refresh(practice=practice, actor=request.user)
-    messages.success(request, f"Figures recomputed in {snapshot.seconds:.1f} s.")
+    messages.success(
+        request,
+        gettext("Figures recomputed in %(seconds)s s.")
+        % {"seconds": number_format(snapshot.seconds, 1)},
+    )
     return redirect("dashboards:practice")
 
 

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_http_methods, require_POST
@@ -110,7 +110,7 @@ def ladder_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespon
             steps=data["steps"],
         ),
         then=lambda ladder: reverse("exposure:ladder_detail", args=[ladder.pk]),
-        done="Ladder created. Add steps, then record each practice.",
+        done=gettext("Ladder created. Add steps, then record each practice."),
         once=True,
     )
     if saved is not None:
@@ -169,7 +169,7 @@ def ladder_edit(request: AuthenticatedHttpRequest, ladder_id: int) -> HttpRespon
             mastery_consecutive=data["mastery_consecutive"],
         ),
         then=reverse("exposure:ladder_detail", args=[ladder.pk]),
-        done="Ladder saved.",
+        done=gettext("Ladder saved."),
     )
     if saved is not None:
         return saved
@@ -191,7 +191,7 @@ def step_new(request: AuthenticatedHttpRequest, ladder_id: int) -> HttpResponse:
             expected_suds=data["expected_suds"],
         ),
         then=reverse("exposure:ladder_detail", args=[ladder.pk]) + "#steps",
-        done="Step added.",
+        done=gettext("Step added."),
         once=True,
     )
     if saved is not None:
@@ -209,7 +209,7 @@ def step_edit(request: AuthenticatedHttpRequest, step_id: int) -> HttpResponse:
         form,
         lambda data: step_update(actor=request.user, step=step, **data),
         then=reverse("exposure:ladder_detail", args=[step.ladder_id]) + "#steps",
-        done="Step saved.",
+        done=gettext("Step saved."),
     )
     if saved is not None:
         return saved
@@ -260,7 +260,7 @@ def _record(
         form,
         lambda data: attempt_record(actor=request.user, via=via, **data),
         then=reverse(route, args=[ladder.pk]) + "#progress",
-        done="Practice recorded. Well done for doing it.",
+        done=gettext("Practice recorded. Well done for doing it."),
         once=True,
     )
 

@@ -8,6 +8,7 @@ from typing import cast
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils.translation import ngettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from rapport.accounts.decorators import role_required
@@ -69,24 +70,27 @@ def research_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "interop/research_export.html", {"form": form})
 
 
-# Resource types as the page names what an import adds (one, several), in the order it adds them.
+# Resource types as the page names what an import adds, counted, in the order it adds them.
 IMPORTED_AS = {
-    "Practitioner": ("staff account", "staff accounts"),
-    "Patient": ("client", "clients"),
-    "RelatedPerson": ("parent or guardian", "parents or guardians"),
-    "EpisodeOfCare": ("episode of care", "episodes of care"),
-    "Condition": ("problem", "problems"),
-    "Encounter": ("session", "sessions"),
-    "QuestionnaireResponse": ("questionnaire response", "questionnaire responses"),
-    "CarePlan": ("treatment plan version", "treatment plan versions"),
-    "Goal": ("goal", "goals"),
-    "DetectedIssue": ("alert", "alerts"),
+    "Practitioner": ngettext_lazy("%(n)s staff account", "%(n)s staff accounts", "n"),
+    "Patient": ngettext_lazy("%(n)s client", "%(n)s clients", "n"),
+    "RelatedPerson": ngettext_lazy("%(n)s parent or guardian", "%(n)s parents or guardians", "n"),
+    "EpisodeOfCare": ngettext_lazy("%(n)s episode of care", "%(n)s episodes of care", "n"),
+    "Condition": ngettext_lazy("%(n)s problem", "%(n)s problems", "n"),
+    "Encounter": ngettext_lazy("%(n)s session", "%(n)s sessions", "n"),
+    "QuestionnaireResponse": ngettext_lazy(
+        "%(n)s questionnaire response", "%(n)s questionnaire responses", "n"
+    ),
+    "CarePlan": ngettext_lazy("%(n)s treatment plan version", "%(n)s treatment plan versions", "n"),
+    "Goal": ngettext_lazy("%(n)s goal", "%(n)s goals", "n"),
+    "DetectedIssue": ngettext_lazy("%(n)s alert", "%(n)s alerts", "n"),
 }
 
 
-def _added(created: dict[str, int]) -> list[tuple[int, str]]:
+def _added(created: dict[str, int]) -> list[str]:
+    """What an import adds, in the reader's language: "3 clients", "1 goal"."""
     return [
-        (created[kind], words[0] if created[kind] == 1 else words[1])
+        str(words % {"n": created[kind]})
         for kind, words in IMPORTED_AS.items()
         if created.get(kind)
     ]

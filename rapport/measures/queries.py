@@ -32,7 +32,7 @@ from rapport.measures.models import (
     Response,
 )
 from rapport.measures.registry import choose_version, get_instrument, instruments_for
-from rapport.measures.reliable import change_rule
+from rapport.measures.reliable import change_rule, change_size_words, rule_explained, rule_name
 
 # In plain words for the portal, said in the reader's language when read (category_words).
 CATEGORY_WORDS = {
@@ -83,7 +83,19 @@ class MeasureHistory:
         latest = self.latest
         if latest is None or latest.category is None or self.rule is None:
             return ""
-        return self.rule.explain(latest.category)
+        return rule_explained(self.rule, latest.category)
+
+    @property
+    def rule_words(self) -> dict[str, str]:
+        """The rule in the reader's language: its name, and the sizes of a reliable
+        improvement and deterioration ("a fall of 6 or more points")."""
+        if self.rule is None:
+            return {}
+        return {
+            "name": rule_name(self.rule.name),
+            "improvement": change_size_words(self.rule, better=True),
+            "deterioration": change_size_words(self.rule, better=False),
+        }
 
     @property
     def first_at(self) -> datetime | None:

@@ -7,6 +7,9 @@ its arithmetic are in rapport.core.reliable.
 
 from __future__ import annotations
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext, gettext_noop
+
 from rapport.core.instruments import Instrument
 from rapport.core.reliable import ReliableChangeRule, rule_for
 from rapport.trajectories.models import ExpectedTrajectory
@@ -38,3 +41,64 @@ def change_rule(
     if sd is None and reliability is None and practice_id is not None:
         sd, reliability = practice_estimates(practice_id, instrument.family)
     return rule_for(instrument, sd=sd, reliability=reliability)
+
+
+# --- The rule in the reader's words ---------------------------------------------------------------
+# rapport.core.reliable words a rule in English, the language of what is stored (an alert's
+# reason); a page says the same in its reader's language with these.
+
+# The names of the rules Rapport ships (a practice's own names pass through as written).
+RULE_NAMES = (
+    gettext_noop("Jacobson–Truax reliable change index"),  # JACOBSON_TRUAX
+    gettext_noop("NHS Talking Therapies criterion"),
+)
+
+
+def rule_name(name: str) -> str:
+    return gettext(name) if name else name
+
+
+def change_size_words(rule: ReliableChangeRule, *, better: bool) -> str:
+    """ "a fall of 6 or more points", "una bajada de 6 puntos o más"."""
+    fall = better == (rule.direction == "lower")
+    if rule.inclusive:
+        words = (
+            gettext("a fall of %(points)s or more points")
+            if fall
+            else gettext("a rise of %(points)s or more points")
+        )
+        return words % {"points": f"{rule.points:g}"}
+    words = (
+        gettext("a fall of more than %(points)s points")
+        if fall
+        else gettext("a rise of more than %(points)s points")
+    )
+    return words % {"points": number_format(round(rule.points, 1), 1)}
+
+
+def rule_explained(rule: ReliableChangeRule, category: str) -> str:
+    """ReliableChangeRule.explain in the active language: the category with the rule behind it,
+    "reliable improvement (NHS Talking Therapies criterion: a fall of 6 or more points)"."""
+    improvement = change_size_words(rule, better=True)
+    deterioration = change_size_words(rule, better=False)
+    recovered = ""
+    if rule.caseness is not None:
+        ending = (
+            gettext(", ending below the caseness score of %(score)s")
+            if rule.direction == "lower"
+            else gettext(", ending above the caseness score of %(score)s")
+        )
+        recovered = ending % {"score": f"{rule.caseness:g}"}
+    words = {
+        "recovered": (gettext("recovered"), f"{improvement}{recovered}"),
+        "improved": (gettext("reliable improvement"), improvement),
+        "unchanged": (
+            gettext("no reliable change"),
+            gettext("needs %(improvement)s for improvement, %(deterioration)s for deterioration")
+            % {"improvement": improvement, "deterioration": deterioration},
+        ),
+        "deteriorated": (gettext("reliable deterioration"), deterioration),
+        "harmed": (gettext("reliable deterioration into the clinical range"), deterioration),
+    }
+    label, because = words[category]
+    return f"{label} ({rule_name(rule.name)}: {because})"

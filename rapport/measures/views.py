@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -116,7 +117,7 @@ def link_done(request: HttpRequest) -> HttpResponse:
 def client_mode_start(request: AuthenticatedHttpRequest, assignment_id: int) -> HttpResponse:
     assignment = access.load(request.user, Assignment, assignment_id, write=True)
     if not assignment.is_open or assignment.respondent == "therapist":
-        messages.error(request, "This measure is not waiting for the client.")
+        messages.error(request, gettext("This measure is not waiting for the client."))
         return redirect("care:session_detail", session_id=assignment.session_id)
     if not assignment_available(assignment):
         messages.error(request, not_yet_reason(assignment))
@@ -240,7 +241,7 @@ def assignment_complete(request: AuthenticatedHttpRequest, assignment_id: int) -
         context={"form_action": request.path},
     )
     if isinstance(result, Response):
-        messages.success(request, "Saved.")
+        messages.success(request, gettext("Saved."))
         return redirect("care:session_detail", session_id=assignment.session_id)
     return result
 
@@ -265,7 +266,7 @@ def episode_measures(request: AuthenticatedHttpRequest, episode_id: int) -> Http
         form,
         lambda data: measure_plan_set(actor=request.user, episode=episode, **data),
         then=reverse("measures:episode_measures", args=[episode.pk]),
-        done="Measure added to the plan.",
+        done=gettext("Measure added to the plan."),
         once=True,
     )
     if saved is not None:
@@ -292,7 +293,7 @@ def episode_measures(request: AuthenticatedHttpRequest, episode_id: int) -> Http
 def plan_stop(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     plan = access.load(request.user, MeasurePlan, plan_id, write=True)
     measure_plan_stop(actor=request.user, plan=plan)
-    messages.success(request, "Measure removed from the plan; earlier results are kept.")
+    messages.success(request, gettext("Measure removed from the plan; earlier results are kept."))
     return redirect("measures:episode_measures", episode_id=plan.episode_id)
 
 
@@ -371,7 +372,7 @@ def default_measures(request: AuthenticatedHttpRequest) -> HttpResponse:
         form,
         lambda _: default_measures_save(actor=request.user, by_band=form.entries()),
         then=reverse("measures:default_measures"),
-        done="Default measures saved. They apply to clients registered next.",
+        done=gettext("Default measures saved. They apply to clients registered next."),
     )
     if saved is not None:
         return saved

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -159,7 +160,7 @@ def client_edit(request: AuthenticatedHttpRequest, client_id: int) -> HttpRespon
         form,
         lambda data: client_update(actor=request.user, client=client, details=data),
         then=reverse("people:client_detail", args=[client.pk]),
-        done="Details saved.",
+        done=gettext("Details saved."),
     )
     if saved is not None:
         return saved
@@ -179,7 +180,7 @@ def guardian_link_edit(request: AuthenticatedHttpRequest, link_id: int) -> HttpR
         form,
         lambda data: guardian_link_update(actor=request.user, link=link, settings=data),
         then=reverse("people:client_detail", args=[link.client_id]),
-        done="Guardian settings saved.",
+        done=gettext("Guardian settings saved."),
     )
     if saved is not None:
         return saved
@@ -235,7 +236,7 @@ def guardian_new(request: AuthenticatedHttpRequest, client_id: int) -> HttpRespo
         form,
         lambda data: guardian_add(actor=request.user, client=client, **data),
         then=reverse("people:client_detail", args=[client.pk]),
-        done="Guardian linked. New accounts get an email invitation.",
+        done=gettext("Guardian linked. New accounts get an email invitation."),
         once=True,
     )
     if saved is not None:
@@ -252,7 +253,9 @@ def portal_invite(request: AuthenticatedHttpRequest, client_id: int) -> HttpResp
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"Portal invitation emailed to {user.email}.")
+        messages.success(
+            request, gettext("Portal invitation emailed to %(email)s.") % {"email": user.email}
+        )
     return redirect("people:client_detail", client_id=client.pk)
 
 

@@ -280,8 +280,8 @@ class PlanDecision(models.Model):
     """A client's or guardian's answer to a proposed version: accepted, or changes asked for."""
 
     class Decision(models.TextChoices):
-        ACCEPTED = "accepted", "Accepted"
-        CHANGES_REQUESTED = "changes_requested", "Asked for changes"
+        ACCEPTED = "accepted", _("Accepted")
+        CHANGES_REQUESTED = "changes_requested", _("Asked for changes")
 
     version = models.ForeignKey(PlanVersion, on_delete=models.PROTECT, related_name="decisions")
     decision = models.CharField(max_length=20, choices=Decision.choices)

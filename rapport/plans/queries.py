@@ -70,13 +70,19 @@ def plan_revisions(episode: Episode) -> list[PlanRevision]:
     for version in versions:
         if version.status == PlanVersion.Status.ACCEPTED and version.decided_at is not None:
             markers.append(
-                PlanRevision(version.decided_at, version.number, f"plan v{version.number} accepted")
+                PlanRevision(
+                    version.decided_at,
+                    version.number,
+                    gettext("plan v%(number)s accepted") % {"number": version.number},
+                )
             )
         else:
             assert version.proposed_at is not None
             markers.append(
                 PlanRevision(
-                    version.proposed_at, version.number, f"plan v{version.number} proposed"
+                    version.proposed_at,
+                    version.number,
+                    gettext("plan v%(number)s proposed") % {"number": version.number},
                 )
             )
     return markers

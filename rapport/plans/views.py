@@ -12,6 +12,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rapport import access, consent
@@ -144,7 +145,7 @@ def problem_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespo
         form,
         lambda data: services.problem_add(actor=request.user, episode=episode, **data),
         then=_plan_url(episode.pk),
-        done="Problem added to the list.",
+        done=gettext("Problem added to the list."),
         once=True,
     )
     if saved is not None:
@@ -167,7 +168,7 @@ def problem_edit(request: AuthenticatedHttpRequest, problem_id: int) -> HttpResp
         form,
         lambda data: services.problem_update(actor=request.user, problem=problem, **data),
         then=_plan_url(problem.episode_id),
-        done="Problem saved.",
+        done=gettext("Problem saved."),
     )
     if saved is not None:
         return saved
@@ -222,7 +223,7 @@ def draft_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespons
     episode = access.load(request.user, Episode, episode_id, write=request.method == "POST")
     existing = queries.draft_of(episode)
     if existing is not None:
-        messages.info(request, "This episode already has a draft plan: continue it here.")
+        messages.info(request, gettext("This episode already has a draft plan: continue it here."))
         return redirect("plans:version", version_id=existing.pk)
     form = DraftForm(request.POST if request.method == "POST" else None)
     saved = run_form(
@@ -232,7 +233,7 @@ def draft_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespons
             actor=request.user, episode=episode, reason=data["reason"]
         ),
         then=lambda draft: reverse("plans:version", args=[draft.pk]),
-        done="Draft started. It stays editable until you propose it.",
+        done=gettext("Draft started. It stays editable until you propose it."),
         once=True,
     )
     if saved is not None:
@@ -276,7 +277,7 @@ def version_detail(request: AuthenticatedHttpRequest, version_id: int) -> HttpRe
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Draft saved.")
+            messages.success(request, gettext("Draft saved."))
             return redirect("plans:version", version_id=version.pk)
     record = access.record_access(request.user, episode.client_id)
     return render(
@@ -311,7 +312,7 @@ def goal_new(request: AuthenticatedHttpRequest, version_id: int) -> HttpResponse
         form,
         lambda _: services.goal_add(actor=request.user, version=version, **_goal_fields(form)),
         then=reverse("plans:version", args=[version.pk]),
-        done="Goal added.",
+        done=gettext("Goal added."),
         once=True,
     )
     if saved is not None:
@@ -352,7 +353,7 @@ def goal_edit(request: AuthenticatedHttpRequest, goal_id: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Goal saved.")
+            messages.success(request, gettext("Goal saved."))
             return redirect("plans:version", version_id=goal.version_id)
     return render(
         request,
@@ -397,11 +398,11 @@ def answer_record(request: AuthenticatedHttpRequest, version_id: int) -> HttpRes
         form,
         lambda data: services.plan_decide(user=request.user, version=version, **data),
         then=back,
-        done="Answer recorded.",
+        done=gettext("Answer recorded."),
         refusal_as_message=True,
     )
     if not form.is_valid():
-        messages.error(request, "Choose whose answer this is.")
+        messages.error(request, gettext("Choose whose answer this is."))
     return saved or redirect(back)
 
 
@@ -412,13 +413,15 @@ def changes_reply(request: AuthenticatedHttpRequest, version_id: int) -> HttpRes
     version = access.load(request.user, PlanVersion, version_id, write=True)
     form = ChangesReplyForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Write your answer to the request (a few words at least).")
+        messages.error(request, gettext("Write your answer to the request (a few words at least)."))
         return redirect("plans:version", version_id=version.pk)
     decision = version.decisions.filter(
         party=form.cleaned_data["party"], decision=PlanDecision.Decision.CHANGES_REQUESTED
     ).first()
     if decision is None:
-        messages.error(request, "There is no request for changes to answer on this version.")
+        messages.error(
+            request, gettext("There is no request for changes to answer on this version.")
+        )
         return redirect("plans:version", version_id=version.pk)
 
     back = reverse("plans:version", args=[version.pk])
@@ -429,7 +432,7 @@ def changes_reply(request: AuthenticatedHttpRequest, version_id: int) -> HttpRes
             actor=request.user, decision=decision, reply=data["reply"]
         ),
         then=back,
-        done="Answer sent: it shows under their request in the portal.",
+        done=gettext("Answer sent: it shows under their request in the portal."),
         once=True,
         refusal_as_message=True,
     )
@@ -488,12 +491,12 @@ def rating_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespon
             **data,
         ),
         then=back,
-        done="Rating recorded.",
+        done=gettext("Rating recorded."),
         once=True,
         refusal_as_message=True,
     )
     if not form.is_valid():
-        messages.error(request, "A rating is a whole number from 0 to 10.")
+        messages.error(request, gettext("A rating is a whole number from 0 to 10."))
     return saved or redirect(back)
 
 
@@ -513,12 +516,12 @@ def count_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespons
             **data,
         ),
         then=back,
-        done="Count recorded.",
+        done=gettext("Count recorded."),
         once=True,
         refusal_as_message=True,
     )
     if not form.is_valid():
-        messages.error(request, "A count is a whole number, 0 or more.")
+        messages.error(request, gettext("A count is a whole number, 0 or more."))
     return saved or redirect(back)
 
 
@@ -536,7 +539,7 @@ def review_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespon
             if review.revision_id
             else _plan_url(episode.pk)
         ),
-        done="Review recorded; plan-review alerts are resolved.",
+        done=gettext("Review recorded; plan-review alerts are resolved."),
         once=True,
     )
     if saved is not None:

@@ -4,6 +4,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from rapport import access
@@ -134,7 +135,7 @@ def user_edit(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
             actor=request.user, user=User.objects.get(pk=account.pk), details=data
         ),
         then=reverse("practices:user_list"),
-        done="Account saved.",
+        done=gettext("Account saved."),
     )
     if saved is not None:
         return saved
@@ -171,7 +172,7 @@ def team_edit(request: AuthenticatedHttpRequest, team_id: int | None = None) -> 
         form,
         lambda data: team_save(actor=request.user, team=team_obj, details=data),
         then=reverse("practices:team_list"),
-        done="Team saved.",
+        done=gettext("Team saved."),
     )
     if saved is not None:
         return saved
@@ -190,7 +191,7 @@ def practice_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
         form,
         lambda data: practice_update(actor=request.user, details=data),
         then=reverse("practices:settings"),
-        done="Practice settings saved.",
+        done=gettext("Practice settings saved."),
     )
     if saved is not None:
         return saved

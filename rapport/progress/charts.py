@@ -16,7 +16,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from rapport.charts.layout import score_axis
-from rapport.charts.progress import Envelope, Event, Line, Panel, ProgressChart, Shade
+from rapport.charts.progress import (
+    Envelope,
+    Event,
+    KeyWords,
+    Line,
+    Panel,
+    ProgressChart,
+    Shade,
+)
 from rapport.progress.queries import (
     AlertMark,
     EpisodeProgress,
@@ -86,7 +94,7 @@ def _envelope(
         plain=plain,
         words=(_("most people starting like you"), _("half of them"), _("the middle"))
         if plain
-        else None,
+        else (_("expected 10–90%"), _("expected 25–75%"), _("expected median")),
     )
 
 
@@ -117,7 +125,22 @@ def family_panel(
         else None,
         alerts=[] if simplified else _events(family.alerts),
         risk_points=[] if simplified else risk_points(family),
+        words=key_words(),
     )
+
+
+def key_words() -> KeyWords:
+    """The chart's marks named in the reader's language."""
+    return KeyWords(alert=_("alert"), risk_item=_("risk item answered"), risk=_("risk"))
+
+
+def chart_title() -> str:
+    """The drawing's name for screen readers, in the reader's language (its panels follow)."""
+    return _("Progress chart")
+
+
+def chart_description() -> str:
+    return _("The same scores are in the tables beside the chart.")
 
 
 def risk_points(family: FamilyProgress) -> list[tuple[float, float]]:
@@ -129,9 +152,9 @@ def alliance_panel(progress: EpisodeProgress) -> Panel | None:
         return None
     lines = []
     for label, attribute in (
-        ("Client", "client"),
-        ("Therapist", "therapist"),
-        ("Guardian", "guardian"),
+        (_("Client"), "client"),
+        (_("Therapist"), "therapist"),
+        (_("Guardian"), "guardian"),
     ):
         points = [(p.x, getattr(p, attribute)) for p in progress.alliance]
         kept = [(x, y) for x, y in points if y is not None]
@@ -139,13 +162,14 @@ def alliance_panel(progress: EpisodeProgress) -> Panel | None:
             lines.append(Line(label, [x for x, _ in kept], [y for _, y in kept]))
     low, high = progress.alliance_range
     return Panel(
-        title="Session feedback (alliance) · higher is better",
-        y_label=f"Total of {high:g}",
+        title=_("Session feedback (alliance) · higher is better"),
+        y_label=_("Total of %(high)s") % {"high": f"{high:g}"},
         # The whole scale: ratings crowd its top, and an axis cut to the ratings given would
         # make a fall from 39 to 37 look like a collapse.
         y_range=score_axis((low, high), [y for line in lines for y in line.y]),
         lines=lines,
         alerts=_events(progress.alliance_alerts),
+        words=key_words(),
     )
 
 
@@ -156,13 +180,19 @@ def clinician_chart(progress: EpisodeProgress) -> ProgressChart:
     if alliance is not None:
         panels.append(alliance)
     return ProgressChart(
-        x_label="Session number (1 = first session)",
+        x_label=_("Session number (1 = first session)"),
         panels=panels,
+        empty_text=_("No scores yet."),
         # Stuck-case reviews are drawn as the plan's revisions are: each a change of course.
         revisions=[
-            *(Event(r.x, r.label, short=f"plan v{r.number}") for r in progress.revisions),
-            *(Event(r.x, r.label, short="review") for r in progress.reviews),
+            *(
+                Event(r.x, r.label, short=_("plan v%(number)s") % {"number": r.number})
+                for r in progress.revisions
+            ),
+            *(Event(r.x, r.label, short=_("review")) for r in progress.reviews),
         ],
+        title=chart_title(),
+        description=chart_description(),
     )
 
 
@@ -175,6 +205,8 @@ def portal_chart(progress: PortalProgress, *, expected: bool = False) -> Progres
             family_panel(family, simplified=True, expected=expected) for family in progress.families
         ],
         empty_text=_("No scores to show yet."),
+        title=chart_title(),
+        description=chart_description(),
     )
 
 
@@ -217,7 +249,11 @@ def expected_words(band: ExpectedBand | None, session: float) -> tuple[str, str]
     if band is None or session != int(session) or int(session) not in band.sessions:
         return "", ""
     i = band.sessions.index(int(session))
-    middle = f"{_number(band.p25[i])}–{_number(band.p75[i])}, median {_number(band.p50[i])}"
+    middle = _("%(low)s–%(high)s, median %(median)s") % {
+        "low": _number(band.p25[i]),
+        "high": _number(band.p75[i]),
+        "median": _number(band.p50[i]),
+    }
     return middle, f"{_number(band.p10[i])}–{_number(band.p90[i])}"
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from rapport.accounts.models import User
@@ -178,10 +179,10 @@ class EpisodeProgress:
 
 def _respondent_label(history: MeasureHistory) -> str:
     if history.respondent == "client":
-        return "Client"
+        return gettext("Client")
     person = history.rows[0].response.assignment.respondent_user
     name = person.full_name if person is not None else ""
-    return f"Guardian ({name})" if name else "Guardian"
+    return gettext("Guardian (%(name)s)") % {"name": name} if name else gettext("Guardian")
 
 
 def _series(history: MeasureHistory, clock: SessionClock, label: str) -> ScoreSeries:
@@ -246,7 +247,7 @@ def plan_revision_marks(episode: Episode, clock: SessionClock) -> list[RevisionM
 
 def case_review_marks(episode: Episode, clock: SessionClock) -> list[RevisionMark]:
     return [
-        RevisionMark(clock.at(at), at, "case review", number)
+        RevisionMark(clock.at(at), at, gettext("case review"), number)
         for number, at in enumerate(completion_times(episode), start=1)
     ]
 

@@ -144,6 +144,11 @@ class Chart:
     alt: str
 
 
+def _month(first: date) -> str:
+    """A month written out in the active language: "March 2026", "marzo de 2026"."""
+    return date_format(first, _("F Y"))
+
+
 def _day(day: date) -> str:
     """A date written out in the active language: "3 February 2026", "3 de febrero de 2026"."""
     return date_format(day, _("j F Y"))
@@ -334,9 +339,11 @@ class ClinicianProgressReport:
 
 def _who(history: MeasureHistory) -> str:
     if history.respondent == "client":
-        return "Client"
+        return _("Client")
     person = history.rows[0].response.assignment.respondent_user
-    return f"Guardian ({person.full_name})" if person is not None else "Guardian"
+    if person is None:
+        return _("Guardian")
+    return _("Guardian (%(name)s)") % {"name": person.full_name}
 
 
 def _changes(histories: list[MeasureHistory]) -> dict[str, list[Change]]:
@@ -353,7 +360,7 @@ def _changes(histories: list[MeasureHistory]) -> dict[str, list[Change]]:
                 first=float(first.total),
                 latest=float(latest.total),
                 sessions=len(scored),
-                explained=history.category_explained or "change is not judged for this measure",
+                explained=history.category_explained or _("change is not judged for this measure"),
             )
         )
     return by_family
@@ -401,13 +408,17 @@ def clinician_progress_report(episode: Episode, reader: Reader) -> ClinicianProg
     alerts = viewer_shared(Alert.objects.filter(episode=episode), episode.client_id)
     alerts = alerts.select_related("acknowledged_by", "resolved_by")
     return ClinicianProgressReport(
-        heading=_heading(episode, f"Progress report: {episode.client.full_name}", reader),
+        heading=_heading(
+            episode, _("Progress report: %(name)s") % {"name": episode.client.full_name}, reader
+        ),
         chart=_chart(
             clinician_chart(progress),
-            "Chart of this episode's scores by session, one panel per measure, with severity "
-            "ranges shaded, the expected range where there is one, alerts, plan revisions and "
-            "case reviews marked, and session feedback beneath. The same figures are in the "
-            "tables below.",
+            _(
+                "Chart of this episode's scores by session, one panel per measure, with severity "
+                "ranges shaded, the expected range where there is one, alerts, plan revisions and "
+                "case reviews marked, and session feedback beneath. The same figures are in the "
+                "tables below."
+            ),
             reader,
         ),
         families=families,
@@ -647,9 +658,11 @@ def month_asked(month: str, today: date) -> date:
             raise ValueError
         first = datetime.strptime(month, "%Y-%m").date()
     except ValueError:
-        raise ValueError(f"“{month}” is not a month: write it as YYYY-MM, e.g. 2026-03.") from None
+        raise ValueError(
+            _("“%(month)s” is not a month: write it as YYYY-MM, e.g. 2026-03.") % {"month": month}
+        ) from None
     if first > today:
-        raise ValueError(f"{first:%B %Y} has not begun yet.")
+        raise ValueError(_("%(month)s has not begun yet.") % {"month": _month(first)})
     return first
 
 
@@ -660,10 +673,11 @@ def practice_report(practice: Practice, first: date) -> PracticeReport:
     month = month_of(practice, first)
     return PracticeReport(
         heading=PracticeHeading(
-            title=f"Practice report: {first:%B %Y}",
+            title=_("Practice report: %(month)s") % {"month": _month(first)},
             practice=practice.name,
-            month=f"{first:%B %Y}",
+            month=_month(first),
             issued=timezone.localdate(timezone.now(), practice.zone),
+            lang=translation.get_language() or settings.LANGUAGE_CODE,
         ),
         figures=month_figures(practice, month),
         ruptures=_ruptures_of_month(practice, month),
@@ -759,10 +773,10 @@ Report = (
 def report_language(episode: Episode, reader: Reader) -> str:
     """The client's copy of a report (progress, plan summary, discharge letter) is written in
     its reader's language: a guardian's own (their account's), otherwise the client's (their
-    record's), whoever prints it. The clinician's copies are written in English, the language of
-    the record, whoever reads them."""
+    record's), whoever prints it. The clinician's copies are written in the language of the
+    staff member who reads them (their account's), as their pages are."""
     if reader.audience != CLIENT:
-        return settings.LANGUAGE_CODE
+        return language_of(reader.user)
     if reader.link is not None:
         return language_of(reader.link.guardian)
     return client_language(episode.client)

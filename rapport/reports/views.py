@@ -68,8 +68,8 @@ class Unavailable(Exception):
 
 def _still_open() -> Unavailable:
     return Unavailable(
-        "No discharge letter yet",
-        "A discharge letter summarises a closed episode, and this episode is still open.",
+        gettext("No discharge letter yet"),
+        gettext("A discharge letter summarises a closed episode, and this episode is still open."),
     )
 
 
@@ -79,7 +79,7 @@ def _unavailable(request: AuthenticatedHttpRequest, problem: Unavailable) -> Htt
         "title": problem.title,
         "reason": problem.reason,
         "back_url": reverse("portal:home") if portal else reverse("home"),
-        "back_label": "← Home",
+        "back_label": gettext("← Home"),
     }
     return render(request, "reports/unavailable.html", context, status=409)
 
@@ -114,8 +114,8 @@ def _report(request: AuthenticatedHttpRequest, episode_id: int, kind: str, fmt: 
     if isinstance(report, DischargeLetterReport) and report.letter is None:
         if fmt == "pdf" or request.user.role in PORTAL:
             raise Unavailable(
-                "No discharge letter yet",
-                "The clinician has not written this episode's discharge letter yet.",
+                gettext("No discharge letter yet"),
+                gettext("The clinician has not written this episode's discharge letter yet."),
             )
         return report  # staff see the form, with the letter as it will read: not yet issued
     report_issue(actor=request.user, episode=episode, kind=kind, for_whom=reader.for_whom, fmt=fmt)
@@ -201,7 +201,7 @@ def discharge_write(request: AuthenticatedHttpRequest, episode_id: int) -> HttpR
         form,
         lambda data: letter_write(actor=request.user, episode=episode, **data),
         then=page,
-        done="Discharge letter saved.",
+        done=gettext("Discharge letter saved."),
         once=True,
     )
     if saved is not None:
@@ -231,10 +231,10 @@ def _practice_report(request: AuthenticatedHttpRequest, month: str, fmt: str) ->
 
 def _bad_month(request: AuthenticatedHttpRequest, problem: ValueError) -> HttpResponse:
     context = {
-        "title": "No such month",
+        "title": gettext("No such month"),
         "reason": str(problem),
         "back_url": reverse("dashboards:practice"),
-        "back_label": "← Practice dashboard",
+        "back_label": gettext("← Practice dashboard"),
     }
     return render(request, "reports/unavailable.html", context, status=400)
 
@@ -275,15 +275,15 @@ def report_send(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespo
     recipient = recipients.get(str(request.POST.get("recipient", "")))
     back = redirect("people:client_detail", episode.client_id)
     if kind not in EMAILED_KINDS or recipient is None:
-        messages.error(request, "Choose a report and someone who may receive it.")
+        messages.error(request, gettext("Choose a report and someone who may receive it."))
         return back
     if kind == "discharge" and not DischargeLetter.objects.filter(episode=episode).exists():
-        messages.error(request, "The discharge letter is not written yet.")
+        messages.error(request, gettext("The discharge letter is not written yet."))
         return back
     try:
         key = uuid.UUID(str(request.POST.get("submission_key", "")))
     except ValueError:
-        messages.error(request, "The form was out of date: please send it again.")
+        messages.error(request, gettext("The form was out of date: please send it again."))
         return back
 
     def enqueue() -> str:
@@ -295,7 +295,11 @@ def report_send(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespo
     # A double click or a retry sends one email, not two.
     _, first = submission_once(user=request.user, key=key, perform=enqueue)
     if first:
-        messages.success(request, f"A link to download it is on its way to {recipient.full_name}.")
+        messages.success(
+            request,
+            gettext("A link to download it is on its way to %(name)s.")
+            % {"name": recipient.full_name},
+        )
     return back
 
 

@@ -87,8 +87,8 @@ class TrajectorySettings(PracticeSettingsRow):
 
 
 class Method(models.TextChoices):
-    MODEL = "model", "Expected-trajectory model"
-    RULE = "rule", "Reliable-change rule"
+    MODEL = "model", _("Expected-trajectory model")
+    RULE = "rule", _("Reliable-change rule")
 
 
 class ExpectedTrajectory(models.Model):

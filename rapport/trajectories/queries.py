@@ -24,6 +24,7 @@ from typing import Any
 
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 
 from rapport.accounts.models import User
 from rapport.audit.services import audit_record
@@ -33,11 +34,11 @@ from rapport.consent import consented, viewer_shared, viewer_withholds
 from rapport.core import trajectory as core
 from rapport.core.instruments import Instrument
 from rapport.core.instruments.model import family_title
-from rapport.core.reliable import ReliableChangeRule
+from rapport.core.reliable import JACOBSON_TRUAX, ReliableChangeRule
 from rapport.core.validation import ValidationReport, holdout_validation
 from rapport.measures.models import Response
 from rapport.measures.registry import outcome_families
-from rapport.measures.reliable import change_rule
+from rapport.measures.reliable import change_rule, change_size_words, rule_name
 from rapport.trajectories.models import ExpectedTrajectory, Method, ScoreStatus, TrajectorySettings
 
 MIN_BAND_SESSIONS = 12  # the band reaches at least this far, and two sessions past the last score
@@ -166,7 +167,9 @@ def episode_statuses(episode: Episode) -> list[ScoreStatus]:
 def rule_words(instrument: Instrument, practice_id: int) -> str:
     """The reliable-change rule behind "reliably worse", named where it is said."""
     rule = change_rule(instrument, practice_id=practice_id)
-    return f"{rule.name}: {rule.deterioration_words}" if rule else ""
+    if rule is None:
+        return ""
+    return f"{rule_name(rule.name)}: {change_size_words(rule, better=False)}"
 
 
 # --- Which measures, and their scores numbered by session -----------------------------------------
@@ -386,6 +389,8 @@ class FamilyValidation:
     reliability_source: str
     sd_source: str
     rule: str = ""  # the reliable-change rule the outcome is judged by, in words
+    # Judged by Jacobson–Truax: the reliability and SD it was worked out from are said.
+    jacobson_truax: bool = False
 
 
 def trajectory_validation(*, practice_id: int, family: str, actor: User | None) -> FamilyValidation:
@@ -413,11 +418,11 @@ def trajectory_validation(*, practice_id: int, family: str, actor: User | None) 
     )
     reason = ""
     if report is None:
-        reason = (
-            f"Reliable change cannot be judged: reliability {reliability_source}; SD {sd_source}."
-        )
+        reason = gettext(
+            "Reliable change cannot be judged: reliability %(reliability)s; SD %(sd)s."
+        ) % {"reliability": reliability_source, "sd": sd_source}
     elif report.n_evaluated == 0:
-        reason = "No closed episode has a score after the early window yet."
+        reason = gettext("No closed episode has a score after the early window yet.")
     audit_record(
         actor=actor,
         action="read",
@@ -435,9 +440,17 @@ def trajectory_validation(*, practice_id: int, family: str, actor: User | None) 
         reliability_source=reliability_source,
         sd_source=sd_source,
         rule=(
-            f"{rule.name}: {rule.improvement_words} is a reliable improvement, "
-            f"{rule.deterioration_words} a reliable deterioration"
+            gettext(
+                "%(rule)s: %(improvement)s is a reliable improvement, "
+                "%(deterioration)s a reliable deterioration"
+            )
+            % {
+                "rule": rule_name(rule.name),
+                "improvement": change_size_words(rule, better=True),
+                "deterioration": change_size_words(rule, better=False),
+            }
         )
         if rule is not None
         else "",
+        jacobson_truax=rule is not None and rule.name == JACOBSON_TRUAX,
     )

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rapport import access
@@ -34,10 +35,13 @@ from rapport.web import run_form
 
 STAFF = (Role.ADMIN, Role.SUPERVISOR, Role.CLINICIAN)
 OUTCOME_WORDS = {
-    "not_improved": "no reliable improvement at the last score",
-    "deteriorated": "reliably worse at the last score",
+    "not_improved": gettext_lazy("no reliable improvement at the last score"),
+    "deteriorated": gettext_lazy("reliably worse at the last score"),
 }
-FLAG_WORDS = {"off_track": "off track", "at_risk": "at risk or off track"}
+FLAG_WORDS = {
+    "off_track": gettext_lazy("off track"),
+    "at_risk": gettext_lazy("at risk or off track"),
+}
 
 
 @role_required(*STAFF)
@@ -158,7 +162,7 @@ def settings_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
         form,
         lambda _: trajectory_settings_update(settings=form.save(commit=False), actor=request.user),
         then=reverse("trajectories:settings"),
-        done="Trajectory settings saved and every score classified again.",
+        done=gettext("Trajectory settings saved and every score classified again."),
     )
     if saved is not None:
         return saved
