@@ -171,3 +171,25 @@ def test_rapport_suggests_a_fit_conversation_to_the_therapist_and_it_can_be_set_
     )
     page = web_as(cast.clinician).get(reverse("people:client_detail", args=[cast.adult_client.pk]))
     assert "Consider a fit conversation" not in page.content.decode()
+
+
+def test_after_a_transfer_only_the_new_pairing_counts_towards_a_suggested_fit_conversation(cast):
+    from rapport.care.services import episode_transfer
+
+    sessions = past_sessions(cast.adult_episode, 2)
+    rate(sessions[0], "client", 7, words="Not sure this is working.")
+    rate(sessions[1], "client", 8)
+    rupture = Rupture.objects.get(episode=cast.adult_episode)
+    repair_log(actor=cast.clinician, rupture=rupture, kind="talked", note="We talked about it.")
+    assert fit_suggestion(cast.adult_episode) is not None
+
+    episode_transfer(
+        actor=cast.supervisor,
+        episode=cast.adult_episode,
+        to_clinician=cast.co_clinician,
+        reason="A better fit.",
+    )
+    cast.adult_episode.refresh_from_db()
+
+    # The low ratings and the rupture were with the previous therapist.
+    assert fit_suggestion(cast.adult_episode) is None

@@ -313,8 +313,29 @@ def therapist_fit_checks(episode: Episode) -> list[FitCheck]:
     ][:5]
 
 
-def _low_alliance(episode: Episode) -> tuple[list[bool], datetime | None]:
-    rows = [row for row in alliance_by_session(episode) if row.client is not None]
+def _pairing_since(episode: Episode) -> datetime | None:
+    """When the client and their current therapist began working together, if the episode
+    came to that therapist by a transfer (None: from the start)."""
+    return (
+        episode.transfers.filter(to_clinician_id=episode.primary_clinician_id)
+        .order_by("-transferred_at")
+        .values_list("transferred_at", flat=True)
+        .first()
+    )
+
+
+def _since(at: datetime, since: datetime | None) -> bool:
+    return since is None or at >= since
+
+
+def _low_alliance(
+    episode: Episode, since: datetime | None = None
+) -> tuple[list[bool], datetime | None]:
+    rows = [
+        row
+        for row in alliance_by_session(episode)
+        if row.client is not None and _since(row.session.scheduled_start, since)
+    ]
     cutoff = rules_settings(episode.practice_id).low_total_cutoff
     low = [float(row.client.total or 0) < cutoff for row in rows if row.client is not None]
     latest = rows[-1].session.scheduled_start if rows else None
@@ -322,7 +343,7 @@ def _low_alliance(episode: Episode) -> tuple[list[bool], datetime | None]:
 
 
 def _tracked_measures(
-    episode: Episode,
+    episode: Episode, since: datetime | None = None
 ) -> tuple[list[list[fit_rules.TrackedScore]], datetime | None]:
     """Each outcome measure's classified scores, with whether each is reliably better than the
     intake by the measure's own reliable-change rule."""
@@ -331,6 +352,8 @@ def _tracked_measures(
     latest: datetime | None = None
     intakes: dict[str, float | None] = {}
     for status in episode_statuses(episode):
+        if not _since(status.at, since):
+            continue
         instrument = families.get(status.family)
         if status.family not in intakes:
             first = (
@@ -361,7 +384,10 @@ def fit_suggestion(episode: Episode) -> fit_rules.Suggestion | None:
     nothing calls for it or the therapist set it aside since the latest session or score."""
     if not episode.is_open:
         return None
-    low, alliance_at = _low_alliance(episode)
+    # A fit conversation is about the present pairing: after a transfer, only what happened with
+    # the new therapist counts (and nothing a handoff withheld from them is read).
+    since = _pairing_since(episode)
+    low, alliance_at = _low_alliance(episode, since)
     rows = alliance_by_session(episode)
     ruptures = [
         fit_rules.RuptureState(
@@ -369,8 +395,9 @@ def fit_suggestion(episode: Episode) -> fit_rules.Suggestion | None:
             repair_attempts=rupture.actions.count(),
         )
         for rupture in episode.ruptures.select_related("session", "episode")
+        if _since(rupture.opened_at, since)
     ]
-    measures, scored_at = _tracked_measures(episode)
+    measures, scored_at = _tracked_measures(episode, since)
     found = fit_rules.suggestion(
         alliance_low=low,
         ruptures=ruptures,
