@@ -74,6 +74,12 @@ _FEEDBACK = Q(assignment__plan__family="feedback")
 # belongs to.
 _WITHHELD_BEFORE: dict[str, tuple[str, dict[str, Q]]] = {
     "measures.response": ("completed_at", {"measures": ~_FEEDBACK, "alliance": _FEEDBACK}),
+    # Forms due before the handoff are part of that history; those due after are the new
+    # therapist's to follow.
+    "measures.assignment": (
+        "due_at",
+        {"measures": ~Q(plan__family="feedback"), "alliance": Q(plan__family="feedback")},
+    ),
     "alliance.rupture": ("opened_at", {"alliance": Q()}),
     "alerts.alert": (
         "opened_at",

@@ -240,6 +240,12 @@ def test_scores_responses_and_the_export_follow_the_measures_and_alliance_items(
 
     shown = {row["id"] for row in responses}
     assert (cast.own_response.pk in shown, handed.feedback.pk in shown) == (measures, alliance)
+    forms = new.get(reverse("api:episode_assignments", args=[episode])).json()
+    listed = {row["id"] for row in forms}
+    assert (
+        cast.own_response.assignment_id in listed,
+        handed.feedback.assignment_id in listed,
+    ) == (measures, alliance)
     assert bool(scores["scores"]) == measures
     assert bool(page["histories"]) == measures
     assert any(kind == "QuestionnaireResponse" for kind, _ in exported) == (measures or alliance)

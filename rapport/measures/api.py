@@ -129,7 +129,8 @@ def episode_assignments(request: HttpRequest, episode_id: int) -> list[Assignmen
     """The forms of the episode: waiting, completed, expired or cancelled."""
     user = caller(request, "read")
     episode = access.load(user, Episode, episode_id)
-    assignments = list(Assignment.objects.filter(episode=episode).order_by("due_at", "pk"))
+    shown = viewer_shared(Assignment.objects.filter(episode=episode), episode.client_id)
+    assignments = list(shown.order_by("due_at", "pk"))
     access.audit_list(user, Assignment, [a.pk for a in assignments], view="api:episode_assignments")
     return [AssignmentOut.model_validate(a, from_attributes=True) for a in assignments]
 
