@@ -169,6 +169,29 @@ def test_the_caseload_and_dashboard_flag_a_risk_only_when_risk_alerts_were_agree
     assert dashboard.track == ("on_track" if "measures" in agreed else None)
 
 
+def test_forms_let_expire_before_the_handoff_flag_the_caseload_only_with_the_measures_item(
+    handed: Handed, agreed: frozenset[str]
+) -> None:
+    from rapport.measures.models import Assignment
+
+    cast, new = handed.cast, signed_in(handed.cast.outsider_clinician)
+    before = handed.handoff.completed_at
+    assert before is not None
+    for seconds in (30, 20, 10):  # the latest forms of the time before
+        Assignment.objects.create(
+            episode=cast.adult_episode,
+            instrument_id="phq9",
+            respondent="client",
+            respondent_key="client",
+            status=Assignment.Status.EXPIRED,
+            due_at=before - timedelta(seconds=seconds),
+        )
+
+    caseload = _adult_row(new.get(reverse("people:caseload")).context["rows"], cast)
+
+    assert ("Last 3 forms not completed" in caseload.flags) == ("measures" in agreed)
+
+
 def test_a_response_page_shows_its_risk_alert_only_with_the_risk_alerts_item(
     handed: Handed, agreed: frozenset[str]
 ) -> None:

@@ -169,7 +169,7 @@ def completion(request: AuthenticatedHttpRequest) -> HttpResponse:
     stopped: list[Episode] = []
     if not whole_practice:
         open_ids = list(episodes.filter(status=EpisodeStatus.ACTIVE).values_list("pk", flat=True))
-        quiet = stopped_answering_episodes(open_ids, now=timezone.now())
+        quiet = stopped_answering_episodes(open_ids, now=timezone.now(), viewer=user)
         stopped = list(
             Episode.objects.filter(pk__in=quiet)
             .select_related("client")

@@ -16,7 +16,7 @@ from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from rapport.accounts.models import User
 from rapport.care.models import Episode, Session
-from rapport.consent import viewer_shared
+from rapport.consent import consented, viewer_shared
 from rapport.core.completion import MISSED_IN_A_ROW, stopped_answering
 from rapport.core.instruments import Instrument
 from rapport.core.reliable import CATEGORY_LABELS, ReliableChangeRule
@@ -387,17 +387,21 @@ def respondent_still_linked(assignment: Assignment) -> bool:
     ).exists()
 
 
-def stopped_answering_episodes(episode_ids: list[int], *, now: datetime) -> set[int]:
+def stopped_answering_episodes(
+    episode_ids: list[int], *, now: datetime, viewer: User | None = None
+) -> set[int]:
     """Of these episodes, those whose client let their last MISSED_IN_A_ROW forms expire: one
-    query over the forms with an outcome."""
+    query over the forms with an outcome (those `viewer` may see: a handoff's consent may
+    withhold the forms of the time before it)."""
     outcomes: dict[int, list[str]] = defaultdict(list)
+    forms = Assignment.objects.filter(
+        episode_id__in=episode_ids,
+        respondent="client",
+        status__in=(Assignment.Status.COMPLETED, Assignment.Status.EXPIRED),
+        due_at__lte=now,
+    )
     rows = (
-        Assignment.objects.filter(
-            episode_id__in=episode_ids,
-            respondent="client",
-            status__in=(Assignment.Status.COMPLETED, Assignment.Status.EXPIRED),
-            due_at__lte=now,
-        )
+        (consented(viewer, forms) if viewer is not None else forms)
         .order_by("episode_id", "-due_at", "-pk")
         .values_list("episode_id", "status")
     )

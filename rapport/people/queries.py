@@ -142,7 +142,7 @@ def caseload_page(
     alerts = _alerts_seen_by(viewer)
     ids = _with_attention(episodes, alerts).order_by(*order).values_list("pk", flat=True)
     shown = Paginator(ids, per_page).get_page(page)
-    rows = caseload_rows(list(shown.object_list), order=order, alerts=alerts)
+    rows = caseload_rows(list(shown.object_list), order=order, alerts=alerts, viewer=viewer)
     return CaseloadPage(rows=rows, page=shown)
 
 
@@ -151,6 +151,7 @@ def caseload_rows(
     *,
     order: Sequence[str] = BY_CLIENT,
     alerts: QuerySet[Alert] | None = None,
+    viewer: User | None = None,
 ) -> list[CaseloadRow]:
     """The caseload rows of the given episodes: next and last session, alerts, plan changes,
     unrecorded sessions and clients who stopped answering their forms, in three queries.
@@ -193,7 +194,7 @@ def caseload_rows(
         .order_by(*order)
     )
     counts = unrecorded_counts(episode_ids)
-    quiet = stopped_answering_episodes(episode_ids, now=now)
+    quiet = stopped_answering_episodes(episode_ids, now=now, viewer=viewer)
     rows = []
     for e in episodes:
         e.unrecorded = counts.get(e.pk, 0)  # type: ignore[attr-defined]
