@@ -345,3 +345,17 @@ def test_what_the_new_therapist_records_after_the_transfer_is_theirs(
     # A fresh start, not a copy of the plan the client did not agree to share.
     assert draft.based_on is None and not draft.goals.exists()
     assert page["draft"] == draft and draft.pk in _ids(page["versions"])
+
+
+def test_a_therapists_agreement_with_clients_counts_only_the_sessions_they_held(
+    handed: Handed, agreed: frozenset[str]
+) -> None:
+    from rapport.alliance.queries import therapist_alliance
+
+    new = handed.cast.outsider_clinician
+    before = len(therapist_alliance(new, viewer=new).pairs)
+    # The old therapist's own rating of the session before the handoff, beside the client's.
+    assert handed.feedback.assignment.session is not None
+    rate(handed.feedback.assignment.session, "therapist", 9)
+
+    assert len(therapist_alliance(new, viewer=new).pairs) == before

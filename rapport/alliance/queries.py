@@ -220,9 +220,13 @@ def therapist_alliance(clinician: User, *, viewer: User | None = None) -> Therap
     for episode in episodes:
         rows = alliance_by_session(episode)
         statuses += [status_of(rupture, rows) for rupture in episode.ruptures.all()]
+        # Their own ratings only: after a transfer the sessions before it were another
+        # therapist's (and may be withheld from this one by the handoff's consent).
         pairs += [
             (float(row.therapist.total or 0), float(row.client.total or 0))
             for row in rows
-            if row.client is not None and row.therapist is not None
+            if row.client is not None
+            and row.therapist is not None
+            and row.session.clinician_id == clinician.pk
         ]
     return TherapistAlliance(clinician, statuses, pairs)
