@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import BaseValidator, MaxValueValidator, MinValueValidator
+from django.utils.translation import gettext
 
 
 def _bound(field: forms.Field, kind: type) -> float | None:
@@ -46,11 +47,14 @@ def show_ranges(form: forms.BaseForm) -> None:
         if high is not None:
             field.widget.attrs["max"] = _plain(high)
         if low is not None and high is not None:
-            allowed = f"Allowed: {_plain(low)} to {_plain(high)}."
+            allowed = gettext("Allowed: %(low)s to %(high)s.") % {
+                "low": _plain(low),
+                "high": _plain(high),
+            }
         elif low is not None:
-            allowed = f"Allowed: {_plain(low)} or more."
+            allowed = gettext("Allowed: %(low)s or more.") % {"low": _plain(low)}
         else:
-            allowed = f"Allowed: up to {_plain(high)}."  # type: ignore[arg-type]
+            allowed = gettext("Allowed: up to %(high)s.") % {"high": _plain(high)}  # type: ignore[arg-type]
         help_text = str(field.help_text or "").strip()
         if allowed not in help_text:
             field.help_text = f"{help_text} {allowed}".strip()

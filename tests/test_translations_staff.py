@@ -366,3 +366,21 @@ def test_a_new_colleague_who_reads_spanish_is_invited_and_sent_their_code_in_spa
     assert "Hola, Lucía:" in invitation.body and "Elija su contraseña aquí:" in invitation.body
     assert code.subject == "Su código de configuración de Rapport"
     assert "inicio de sesión en dos pasos" in code.body
+
+
+def test_words_built_in_code_for_the_fit_check_and_the_settings_ranges_follow_the_reader(staff, db):
+    # The co-clinician chose Spanish and works on the adult client's episode.
+    spanish = signed_in(staff.co_clinician).get(
+        reverse("matching:fit_check_new", args=[staff.adult_episode.pk])
+    )
+    english = signed_in(staff.clinician).get(
+        reverse("matching:fit_check_new", args=[staff.adult_episode.pk])
+    )
+    assert spanish.status_code == english.status_code == 200
+    assert "No conectamos, pese a haber intentado repararlo" in spanish.text
+    assert "We are not connecting, despite trying to repair it" in english.text
+    staff.admin.language = "es"
+    staff.admin.save(update_fields=["language"])
+    admin = signed_in(staff.admin).get(reverse("alliance:settings"))
+    assert admin.status_code == 200
+    assert "Permitido: de" in admin.text and "Allowed:" not in admin.text

@@ -101,13 +101,21 @@ class Reason(StrEnum):
     OTHER = "other"
 
 
+def gettext_noop(text: str) -> str:
+    """Marks words for the translators' catalogue (the catalogue tool looks for this name);
+    they are translated where they are shown, in the reader's language."""
+    return text
+
+
 REASON_WORDS = {
-    Reason.NOT_CONNECTING: "We are not connecting, despite trying to repair it",
-    Reason.DIFFERENT_APPROACH: "A different way of working may suit the client better",
-    Reason.SPECIALIST_NEED: "The client needs experience I do not have",
-    Reason.PRACTICAL: "Practical reasons: language, times or how sessions happen",
-    Reason.CLIENT_PREFERENCE: "The client would prefer another kind of therapist",
-    Reason.OTHER: "Another reason (say it below)",
+    Reason.NOT_CONNECTING: gettext_noop("We are not connecting, despite trying to repair it"),
+    Reason.DIFFERENT_APPROACH: gettext_noop(
+        "A different way of working may suit the client better"
+    ),
+    Reason.SPECIALIST_NEED: gettext_noop("The client needs experience I do not have"),
+    Reason.PRACTICAL: gettext_noop("Practical reasons: language, times or how sessions happen"),
+    Reason.CLIENT_PREFERENCE: gettext_noop("The client would prefer another kind of therapist"),
+    Reason.OTHER: gettext_noop("Another reason (say it below)"),
 }
 
 

@@ -290,25 +290,25 @@ class FitCheck(models.Model):
     class Reason(models.TextChoices):
         NOT_CONNECTING = (
             fit_rules.Reason.NOT_CONNECTING.value,
-            fit_rules.REASON_WORDS[fit_rules.Reason.NOT_CONNECTING],
+            _(fit_rules.REASON_WORDS[fit_rules.Reason.NOT_CONNECTING]),
         )
         DIFFERENT_APPROACH = (
             fit_rules.Reason.DIFFERENT_APPROACH.value,
-            fit_rules.REASON_WORDS[fit_rules.Reason.DIFFERENT_APPROACH],
+            _(fit_rules.REASON_WORDS[fit_rules.Reason.DIFFERENT_APPROACH]),
         )
         SPECIALIST_NEED = (
             fit_rules.Reason.SPECIALIST_NEED.value,
-            fit_rules.REASON_WORDS[fit_rules.Reason.SPECIALIST_NEED],
+            _(fit_rules.REASON_WORDS[fit_rules.Reason.SPECIALIST_NEED]),
         )
         PRACTICAL = (
             fit_rules.Reason.PRACTICAL.value,
-            fit_rules.REASON_WORDS[fit_rules.Reason.PRACTICAL],
+            _(fit_rules.REASON_WORDS[fit_rules.Reason.PRACTICAL]),
         )
         CLIENT_PREFERENCE = (
             fit_rules.Reason.CLIENT_PREFERENCE.value,
-            fit_rules.REASON_WORDS[fit_rules.Reason.CLIENT_PREFERENCE],
+            _(fit_rules.REASON_WORDS[fit_rules.Reason.CLIENT_PREFERENCE]),
         )
-        OTHER = fit_rules.Reason.OTHER.value, fit_rules.REASON_WORDS[fit_rules.Reason.OTHER]
+        OTHER = fit_rules.Reason.OTHER.value, _(fit_rules.REASON_WORDS[fit_rules.Reason.OTHER])
 
     episode = models.ForeignKey("care.Episode", on_delete=models.PROTECT, related_name="fit_checks")
     starter = models.CharField(max_length=12, choices=Starter.choices)

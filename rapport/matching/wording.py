@@ -18,7 +18,7 @@ STRENGTH_BADGES: dict[str, Any] = {
     "checkin": _("Has helped many people feel better in everyday life"),
 }
 OTHER_STRENGTH = _("Has helped many people with difficulties like these")
-CAUTION_WORDS = "less evidence of benefit here"
+CAUTION_WORDS = _("less evidence of benefit here")
 
 
 def strength_badge(domain: str) -> Any:
@@ -30,12 +30,12 @@ def strength_badges(domains: list[str] | tuple[str, ...]) -> list[Any]:
 
 
 # Staff pages name an outcome domain by what it measures and the measure's name.
-DOMAIN_NAMES = {
-    "phq9": "low mood (PHQ-9)",
-    "gad7": "anxiety (GAD-7)",
-    "checkin": "everyday life (check-in)",
+DOMAIN_NAMES: dict[str, Any] = {
+    "phq9": _("low mood (PHQ-9)"),
+    "gad7": _("anxiety (GAD-7)"),
+    "checkin": _("everyday life (check-in)"),
 }
 
 
 def domain_name(domain: str) -> str:
-    return DOMAIN_NAMES.get(domain, domain)
+    return str(DOMAIN_NAMES.get(domain, domain))
