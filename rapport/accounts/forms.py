@@ -80,7 +80,7 @@ class UserForm(forms.ModelForm[User]):
         email = str(self.cleaned_data["email"]).strip().lower()
         clash = User.objects.filter(email=email).exclude(pk=self.instance.pk)
         if clash.exists():
-            raise forms.ValidationError("Another account already uses this email address.")
+            raise forms.ValidationError(_("Another account already uses this email address."))
         return email
 
     def clean(self) -> dict[str, Any]:

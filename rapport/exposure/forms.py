@@ -74,11 +74,13 @@ class LadderForm(SubmitOnceMixin, GoalChoiceMixin):
                 expected = int(value.strip())
             except ValueError:
                 raise forms.ValidationError(
-                    f"Line {number}: end the line with a comma and a number from 0 to 100."
+                    _("Line %(number)s: end the line with a comma and a number from 0 to 100.")
+                    % {"number": number}
                 ) from None
             if not rules.SUDS_MIN <= expected <= rules.SUDS_MAX or not situation.strip():
                 raise forms.ValidationError(
-                    f"Line {number}: describe the situation and rate it from 0 to 100."
+                    _("Line %(number)s: describe the situation and rate it from 0 to 100.")
+                    % {"number": number}
                 )
             parsed.append((situation.strip()[:200], expected))
         return parsed
@@ -160,7 +162,7 @@ class AttemptForm(SubmitOnceMixin):
     def clean_practised_on(self) -> Any:
         day = self.cleaned_data["practised_on"]
         if day > timezone.localdate():
-            raise forms.ValidationError("The practice cannot be in the future.")
+            raise forms.ValidationError(_("The practice cannot be in the future."))
         return day
 
     def clean(self) -> dict[str, Any]:

@@ -62,9 +62,11 @@ class FhirImportForm(forms.Form):
         upload = self.cleaned_data["bundle"]
         if upload.size > IMPORT_MAX_BYTES:
             raise forms.ValidationError(
-                "This file is too large for the page: import it from the command line."
+                _("This file is too large for the page: import it from the command line.")
             )
         try:
             return json.loads(upload.read().decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise forms.ValidationError(f"This file is not JSON ({error}).") from error
+            raise forms.ValidationError(
+                _("This file is not JSON (%(error)s).") % {"error": error}
+            ) from error

@@ -150,7 +150,7 @@ class TherapistProfileForm(forms.Form):
     def clean_languages(self) -> list[str]:
         languages = _words(self.cleaned_data["languages"])
         if not languages:
-            raise forms.ValidationError("Give at least one language.")
+            raise forms.ValidationError(_("Give at least one language."))
         return languages
 
     def clean_approaches(self) -> list[str]:

@@ -73,9 +73,9 @@ class ClientForm(forms.ModelForm[Client]):
         value: date = self.cleaned_data["date_of_birth"]
         today = timezone.localdate()
         if value > today:
-            raise forms.ValidationError("The date of birth cannot be in the future.")
+            raise forms.ValidationError(_("The date of birth cannot be in the future."))
         if value.year < today.year - 120:
-            raise forms.ValidationError("Check the year of birth.")
+            raise forms.ValidationError(_("Check the year of birth."))
         return value
 
 

@@ -223,7 +223,7 @@ class ReorderForm(forms.Form):
         try:
             return [int(pk) for pk in self.cleaned_data["order"].split(",") if pk.strip()]
         except ValueError as error:
-            raise forms.ValidationError("Send the problems' ids, comma-separated.") from error
+            raise forms.ValidationError(_("Send the problems' ids, comma-separated.")) from error
 
 
 def conflict_rows(form: forms.Form, current: object) -> list[tuple[str, str, str]]:
