@@ -5,13 +5,17 @@ them in English, word for word as before."""
 
 from __future__ import annotations
 
+import ast
+import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone, translation
 
+import rapport
 from rapport.accounts.services import enrolment_code_send, user_invite
 from rapport.alerts.models import Alert
 from rapport.alerts.notify import alert_escalate
@@ -20,6 +24,7 @@ from rapport.charts.progress import render_progress_svg
 from rapport.core.reliable import CATEGORY_KEYS, ReliableChangeRule
 from rapport.dashboards.refresh import dashboards_refresh
 from rapport.measures.reliable import rule_explained
+from rapport.plans.services import plan_draft_start
 from rapport.progress.charts import clinician_chart
 from tests.conftest import build_cast, built_once, signed_in
 from tests.test_progress import svg_texts
@@ -366,3 +371,93 @@ def test_a_new_colleague_who_reads_spanish_is_invited_and_sent_their_code_in_spa
     assert "Hola, Lucía:" in invitation.body and "Elija su contraseña aquí:" in invitation.body
     assert code.subject == "Su código de configuración de Rapport"
     assert "inicio de sesión en dos pasos" in code.body
+
+
+# --- A service's refusal, in the reader's language ----------------------------------------------
+
+
+# Where refusals are raised: every module but the pure core (no Django, no reader) and the
+# management commands (run at a terminal, in English).
+def refusing_modules() -> list[Path]:
+    package = Path(rapport.__file__).parent
+    return [
+        path
+        for path in sorted(package.rglob("*.py"))
+        if not {"core", "management", "migrations"} & set(path.relative_to(package).parts)
+    ]
+
+
+# A refusal that stays in English on purpose, with the reason. None so far: no refusal's words
+# are stored in a record, and the commands' own words are not checked.
+ENGLISH_ON_PURPOSE: dict[str, str] = {}
+
+
+def untranslated_refusals(path: Path) -> list[str]:
+    """Each `ValidationError("…")` (or f-string) whose words do not pass through gettext."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "id", getattr(node.func, "attr", None)) == "ValidationError"
+            and node.args
+            and isinstance(node.args[0], ast.Constant | ast.JoinedStr)
+        ):
+            found.append(f"{path.relative_to(path.parents[2]).as_posix()}:{node.lineno}")
+    return found
+
+
+def test_no_refusal_is_left_in_untranslated_english():
+    modules = refusing_modules()
+    found = [place for path in modules for place in untranslated_refusals(path)]
+
+    assert len(modules) > 100
+    assert [place for place in found if place not in ENGLISH_ON_PURPOSE] == []
+
+
+def test_the_check_finds_a_refusal_left_in_english(tmp_path):
+    module = tmp_path / "rapport" / "example" / "services.py"
+    module.parent.mkdir(parents=True)
+    module.write_text(
+        'raise ValidationError("No.")\n'
+        'raise forms.ValidationError(f"No {x}.")\n'
+        'raise ValidationError(_("Yes."))\n'
+    )
+
+    assert untranslated_refusals(module) == [
+        "rapport/example/services.py:1",
+        "rapport/example/services.py:2",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("who", "words"),
+    [
+        ("co_clinician", "Un plan necesita al menos un objetivo antes de proponerlo."),
+        ("clinician", "A plan needs at least one goal before it is proposed."),
+    ],
+)
+def test_a_clinician_reads_a_services_refusal_in_their_own_language(staff, who, words, db):
+    draft = plan_draft_start(actor=staff.clinician, episode=staff.adult_episode, reason="Intake")
+
+    page = signed_in(getattr(staff, who)).post(
+        reverse("plans:propose", args=[draft.pk]), follow=True
+    )
+
+    assert words in page.text
+
+
+def test_a_client_who_reads_spanish_reads_a_services_refusal_in_spanish(staff, db):
+    staff.adult_client.language = "es"
+    staff.adult_client.save(update_fields=["language"])
+    rating = {
+        "rating-goal_key": str(uuid.uuid4()),
+        "rating-value": "5",
+        "rating-submission_key": str(uuid.uuid4()),
+    }
+
+    page = signed_in(staff.adult_client_user).post(
+        reverse("plans:portal_rating", args=[staff.adult_client.pk]), rating, follow=True
+    )
+
+    assert "Ese objetivo no forma parte del plan de este cliente." in page.text
+    assert "That goal is not part of" not in page.text
