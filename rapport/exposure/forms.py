@@ -69,7 +69,7 @@ class LadderForm(SubmitOnceMixin, GoalChoiceMixin):
         for number, line in enumerate(self.cleaned_data["steps"].splitlines(), start=1):
             if not line.strip():
                 continue
-            situation, _, value = line.rpartition(",")
+            situation, _comma, value = line.rpartition(",")
             try:
                 expected = int(value.strip())
             except ValueError:
