@@ -6,6 +6,7 @@ them in English, word for word as before."""
 from __future__ import annotations
 
 import ast
+import re
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.dates import MONTHS_3
 
 import rapport
 from rapport.accounts.services import enrolment_code_send, user_invite
@@ -461,3 +463,13 @@ def test_a_client_who_reads_spanish_reads_a_services_refusal_in_spanish(staff, d
 
     assert "Ese objetivo no forma parte del plan de este cliente." in page.text
     assert "That goal is not part of" not in page.text
+
+
+@pytest.mark.parametrize("page", ["client", "alerts"])
+def test_a_spanish_reader_reads_the_months_in_lower_case_as_spanish_writes_them(staff, page, db):
+    with translation.override("es"):
+        months = [str(MONTHS_3[month]) for month in range(1, 13)]
+    text = signed_in(staff.co_clinician).get(pages(staff)[page]).text
+
+    assert re.search(rf"\d (?:{'|'.join(months)})\b", text)
+    assert not re.search(rf"\d (?:{'|'.join(m.title() for m in months)})\b", text)
