@@ -394,15 +394,28 @@ def refusing_modules() -> list[Path]:
 ENGLISH_ON_PURPOSE: dict[str, str] = {}
 
 
+def refusal_words(call: ast.Call) -> list[ast.expr]:
+    """The words a refusal shows: `ValidationError(words)`, its {field: words or [words]}, or
+    `form.add_error(field, words)`."""
+    name = getattr(call.func, "id", getattr(call.func, "attr", None))
+    if name == "add_error" and len(call.args) > 1:
+        return [call.args[1]]
+    if name != "ValidationError" or not call.args:
+        return []
+    if isinstance(call.args[0], ast.Dict):
+        values = call.args[0].values
+        return [e for v in values for e in (v.elts if isinstance(v, ast.List) else [v])]
+    return [call.args[0]]
+
+
 def untranslated_refusals(path: Path) -> list[str]:
-    """Each `ValidationError("…")` (or f-string) whose words do not pass through gettext."""
+    """Each refusal whose words are a literal or an f-string, not passed through gettext."""
     found = []
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
-        if (
-            isinstance(node, ast.Call)
-            and getattr(node.func, "id", getattr(node.func, "attr", None)) == "ValidationError"
-            and node.args
-            and isinstance(node.args[0], ast.Constant | ast.JoinedStr)
+        if isinstance(node, ast.Call) and any(
+            isinstance(words, ast.JoinedStr)
+            or (isinstance(words, ast.Constant) and isinstance(words.value, str))
+            for words in refusal_words(node)
         ):
             found.append(f"{path.relative_to(path.parents[2]).as_posix()}:{node.lineno}")
     return found
@@ -423,11 +436,16 @@ def test_the_check_finds_a_refusal_left_in_english(tmp_path):
         'raise ValidationError("No.")\n'
         'raise forms.ValidationError(f"No {x}.")\n'
         'raise ValidationError(_("Yes."))\n'
+        'raise ValidationError({"when": ["Not then."]})\n'
+        'form.add_error("when", "Not then.")\n'
+        'form.add_error("when", _("Later."))\n'
     )
 
     assert untranslated_refusals(module) == [
         "rapport/example/services.py:1",
         "rapport/example/services.py:2",
+        "rapport/example/services.py:4",
+        "rapport/example/services.py:5",
     ]
 
 

@@ -86,7 +86,7 @@ class UserForm(forms.ModelForm[User]):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("team") and data.get("role") not in {Role.CLINICIAN, Role.SUPERVISOR}:
-            self.add_error("team", "Only clinicians and supervisors belong to a team.")
+            self.add_error("team", _("Only clinicians and supervisors belong to a team."))
         return data
 
 

@@ -169,7 +169,7 @@ class AttemptForm(SubmitOnceMixin):
         data = super().clean() or {}
         peak, end = data.get("peak_suds"), data.get("end_suds")
         if peak is not None and end is not None and end > peak:
-            self.add_error("end_suds", "The distress at the end cannot be above the peak.")
+            self.add_error("end_suds", _("The distress at the end cannot be above the peak."))
         return data
 
 

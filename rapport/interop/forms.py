@@ -39,12 +39,13 @@ class ResearchExportForm(forms.Form):
         if cleaned.get("identified") and len(reason) < REASON_MIN:
             self.add_error(
                 "reason",
-                f"An identified export needs a reason of at least {REASON_MIN} characters.",
+                _("An identified export needs a reason of at least %(min)s characters.")
+                % {"min": REASON_MIN},
             )
         if reason and not cleaned.get("identified"):
             self.add_error(
                 "identified",
-                "You gave a reason: tick this if you need identifiers, or clear the reason.",
+                _("You gave a reason: tick this if you need identifiers, or clear the reason."),
             )
         return cleaned
 

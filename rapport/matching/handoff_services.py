@@ -69,12 +69,12 @@ def handoff_begin(*, actor: User, fit_check: FitCheck, to_clinician: User) -> Ha
         or to_clinician.role not in CLINICAL_STAFF_ROLES
         or not to_clinician.is_active
     ):
-        raise ValidationError({"to_clinician": ["Choose a clinician of this practice."]})
+        raise ValidationError({"to_clinician": [_("Choose a clinician of this practice.")]})
     if to_clinician.pk == episode.primary_clinician_id:
-        raise ValidationError({"to_clinician": ["Choose someone other than the current one."]})
+        raise ValidationError({"to_clinician": [_("Choose someone other than the current one.")]})
     if locked.chosen_clinician_id is not None and to_clinician.pk != locked.chosen_clinician_id:
         raise ValidationError(
-            {"to_clinician": ["The handoff goes to the therapist chosen in this fit check."]}
+            {"to_clinician": [_("The handoff goes to the therapist chosen in this fit check.")]}
         )
     handoff = Handoff.objects.create(
         fit_check=locked,
@@ -145,7 +145,7 @@ def handoff_summary_write(*, actor: User, handoff: Handoff, summary: str) -> Han
     locked = _locked(handoff)
     _require_consent(locked)
     if len(summary.strip()) < MIN_SUMMARY:
-        raise ValidationError({"summary": ["Write a few sentences for the client to read."]})
+        raise ValidationError({"summary": [_("Write a few sentences for the client to read.")]})
     locked.summary = summary.strip()
     locked.summary_written_at = timezone.now()
     locked.summary_read_at = None  # changed words are read again

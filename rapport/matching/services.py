@@ -341,7 +341,7 @@ def fit_check_approve(*, actor: User, fit_check: FitCheck, note: str = "") -> Fi
 def fit_check_decline(*, actor: User, fit_check: FitCheck, note: str) -> FitCheck:
     """The supervisor does not agree, and says why (the therapist reads it)."""
     if len(note.strip()) < MIN_WORDS:
-        raise ValidationError({"note": ["Say why, for the therapist."]})
+        raise ValidationError({"note": [_("Say why, for the therapist.")]})
     return _fit_check_step(
         actor=actor, fit_check=fit_check, action=fit_rules.Action.DECLINE, note=note
     )
@@ -351,7 +351,7 @@ def fit_check_decline(*, actor: User, fit_check: FitCheck, note: str) -> FitChec
 def fit_check_close(*, actor: User, fit_check: FitCheck, note: str) -> FitCheck:
     """Close a fit check: talked through with the therapist, or dealt with by the coordinator."""
     if len(note.strip()) < MIN_WORDS:
-        raise ValidationError({"note": ["Say how it ended."]})
+        raise ValidationError({"note": [_("Say how it ended.")]})
     return _fit_check_step(
         actor=actor, fit_check=fit_check, action=fit_rules.Action.CLOSE, note=note
     )
@@ -496,7 +496,12 @@ def consultation_book(
     low, high = CONSULTATION_MINUTES
     if not low <= duration_minutes <= high:
         raise ValidationError(
-            {"duration_minutes": [f"A consultation is short: {low} to {high} minutes."]}
+            {
+                "duration_minutes": [
+                    _("A consultation is short: %(low)s to %(high)s minutes.")
+                    % {"low": low, "high": high}
+                ]
+            }
         )
     session = session_schedule(
         actor=actor,
@@ -538,13 +543,13 @@ def consultation_record(
             _("Only a consultation with a possible new therapist is recorded here.")
         )
     if attendance not in CONSULTATION_OUTCOMES:
-        raise ValidationError({"attendance": ["Choose how the consultation went."]})
+        raise ValidationError({"attendance": [_("Choose how the consultation went.")]})
     if locked.attendance != Attendance.SCHEDULED or hasattr(locked, "consultation_record"):
         raise ValidationError(_("This consultation is already recorded."))
     now = timezone.now()
     if locked.scheduled_start > now and attendance in (Attendance.ATTENDED, Attendance.NO_SHOW):
         raise ValidationError(
-            {"attendance": ["It has not taken place yet: only a cancellation can be recorded."]}
+            {"attendance": [_("It has not taken place yet: only a cancellation can be recorded.")]}
         )
     locked.attendance = attendance
     locked.save(update_fields=["attendance", "updated_at"])

@@ -63,7 +63,7 @@ class ClientForm(forms.ModelForm[Client]):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if cleaned.get("sms_consent") and not (cleaned.get("phone") or "").strip():
-            self.add_error("phone", "Texts need a phone number.")
+            self.add_error("phone", _("Texts need a phone number."))
         return cleaned
 
     def clean_language(self) -> str:
@@ -159,7 +159,7 @@ class GuardianLinkForm(forms.ModelForm[GuardianLink]):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if cleaned.get("sms_consent") and not (cleaned.get("phone") or "").strip():
-            self.add_error("phone", "Texts need a phone number.")
+            self.add_error("phone", _("Texts need a phone number."))
         return cleaned
 
 

@@ -116,8 +116,10 @@ class Practice(models.Model):
         ):
             raise ValidationError(
                 {
-                    "link_reminder_hours": "The reminder must come after the link is emailed: "
-                    "make it fewer hours before the session than the link."
+                    "link_reminder_hours": _(
+                        "The reminder must come after the link is emailed: "
+                        "make it fewer hours before the session than the link."
+                    )
                 }
             )
 
