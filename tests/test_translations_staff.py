@@ -5,13 +5,19 @@ them in English, word for word as before."""
 
 from __future__ import annotations
 
+import ast
+import re
+import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.dates import MONTHS_3
 
+import rapport
 from rapport.accounts.services import enrolment_code_send, user_invite
 from rapport.alerts.models import Alert
 from rapport.alerts.notify import alert_escalate
@@ -20,6 +26,7 @@ from rapport.charts.progress import render_progress_svg
 from rapport.core.reliable import CATEGORY_KEYS, ReliableChangeRule
 from rapport.dashboards.refresh import dashboards_refresh
 from rapport.measures.reliable import rule_explained
+from rapport.plans.services import plan_draft_start
 from rapport.progress.charts import clinician_chart
 from tests.conftest import build_cast, built_once, signed_in
 from tests.test_progress import svg_texts
@@ -384,3 +391,121 @@ def test_words_built_in_code_for_the_fit_check_and_the_settings_ranges_follow_th
     admin = signed_in(staff.admin).get(reverse("alliance:settings"))
     assert admin.status_code == 200
     assert "Permitido: de" in admin.text and "Allowed:" not in admin.text
+
+
+# --- A service's refusal, in the reader's language ----------------------------------------------
+
+
+# Where refusals are raised: every module but the pure core (no Django, no reader) and the
+# management commands (run at a terminal, in English).
+def refusing_modules() -> list[Path]:
+    package = Path(rapport.__file__).parent
+    return [
+        path
+        for path in sorted(package.rglob("*.py"))
+        if not {"core", "management", "migrations"} & set(path.relative_to(package).parts)
+    ]
+
+
+# A refusal that stays in English on purpose, with the reason. None so far: no refusal's words
+# are stored in a record, and the commands' own words are not checked.
+ENGLISH_ON_PURPOSE: dict[str, str] = {}
+
+
+def refusal_words(call: ast.Call) -> list[ast.expr]:
+    """The words a refusal shows: `ValidationError(words)`, its {field: words or [words]}, or
+    `form.add_error(field, words)`."""
+    name = getattr(call.func, "id", getattr(call.func, "attr", None))
+    if name == "add_error" and len(call.args) > 1:
+        return [call.args[1]]
+    if name != "ValidationError" or not call.args:
+        return []
+    if isinstance(call.args[0], ast.Dict):
+        values = call.args[0].values
+        return [e for v in values for e in (v.elts if isinstance(v, ast.List) else [v])]
+    return [call.args[0]]
+
+
+def untranslated_refusals(path: Path) -> list[str]:
+    """Each refusal whose words are a literal or an f-string, not passed through gettext."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Call) and any(
+            isinstance(words, ast.JoinedStr)
+            or (isinstance(words, ast.Constant) and isinstance(words.value, str))
+            for words in refusal_words(node)
+        ):
+            found.append(f"{path.relative_to(path.parents[2]).as_posix()}:{node.lineno}")
+    return found
+
+
+def test_no_refusal_is_left_in_untranslated_english():
+    modules = refusing_modules()
+    found = [place for path in modules for place in untranslated_refusals(path)]
+
+    assert len(modules) > 100
+    assert [place for place in found if place not in ENGLISH_ON_PURPOSE] == []
+
+
+def test_the_check_finds_a_refusal_left_in_english(tmp_path):
+    module = tmp_path / "rapport" / "example" / "services.py"
+    module.parent.mkdir(parents=True)
+    module.write_text(
+        'raise ValidationError("No.")\n'
+        'raise forms.ValidationError(f"No {x}.")\n'
+        'raise ValidationError(_("Yes."))\n'
+        'raise ValidationError({"when": ["Not then."]})\n'
+        'form.add_error("when", "Not then.")\n'
+        'form.add_error("when", _("Later."))\n'
+    )
+
+    assert untranslated_refusals(module) == [
+        "rapport/example/services.py:1",
+        "rapport/example/services.py:2",
+        "rapport/example/services.py:4",
+        "rapport/example/services.py:5",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("who", "words"),
+    [
+        ("co_clinician", "Un plan necesita al menos un objetivo antes de proponerlo."),
+        ("clinician", "A plan needs at least one goal before it is proposed."),
+    ],
+)
+def test_a_clinician_reads_a_services_refusal_in_their_own_language(staff, who, words, db):
+    draft = plan_draft_start(actor=staff.clinician, episode=staff.adult_episode, reason="Intake")
+
+    page = signed_in(getattr(staff, who)).post(
+        reverse("plans:propose", args=[draft.pk]), follow=True
+    )
+
+    assert words in page.text
+
+
+def test_a_client_who_reads_spanish_reads_a_services_refusal_in_spanish(staff, db):
+    staff.adult_client.language = "es"
+    staff.adult_client.save(update_fields=["language"])
+    rating = {
+        "rating-goal_key": str(uuid.uuid4()),
+        "rating-value": "5",
+        "rating-submission_key": str(uuid.uuid4()),
+    }
+
+    page = signed_in(staff.adult_client_user).post(
+        reverse("plans:portal_rating", args=[staff.adult_client.pk]), rating, follow=True
+    )
+
+    assert "Ese objetivo no forma parte del plan de este cliente." in page.text
+    assert "That goal is not part of" not in page.text
+
+
+@pytest.mark.parametrize("page", ["client", "alerts"])
+def test_a_spanish_reader_reads_the_months_in_lower_case_as_spanish_writes_them(staff, page, db):
+    with translation.override("es"):
+        months = [str(MONTHS_3[month]) for month in range(1, 13)]
+    text = signed_in(staff.co_clinician).get(pages(staff)[page]).text
+
+    assert re.search(rf"\d (?:{'|'.join(months)})\b", text)
+    assert not re.search(rf"\d (?:{'|'.join(m.title() for m in months)})\b", text)

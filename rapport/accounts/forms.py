@@ -80,13 +80,13 @@ class UserForm(forms.ModelForm[User]):
         email = str(self.cleaned_data["email"]).strip().lower()
         clash = User.objects.filter(email=email).exclude(pk=self.instance.pk)
         if clash.exists():
-            raise forms.ValidationError("Another account already uses this email address.")
+            raise forms.ValidationError(_("Another account already uses this email address."))
         return email
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("team") and data.get("role") not in {Role.CLINICIAN, Role.SUPERVISOR}:
-            self.add_error("team", "Only clinicians and supervisors belong to a team.")
+            self.add_error("team", _("Only clinicians and supervisors belong to a team."))
         return data
 
 

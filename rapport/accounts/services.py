@@ -76,7 +76,7 @@ def user_update(*, actor: User, user: User, details: dict[str, Any]) -> User:
     if user.pk == actor.pk and (
         details.get("role", user.role) != Role.ADMIN or not details.get("is_active", True)
     ):
-        raise ValidationError("You cannot remove your own admin role or deactivate yourself.")
+        raise ValidationError(_("You cannot remove your own admin role or deactivate yourself."))
     changed = {}
     for field in USER_FIELDS:
         if field in details and getattr(user, field) != details[field]:
@@ -94,7 +94,7 @@ def account_language_set(*, actor: User, language: str) -> None:
     """A person chooses the language Rapport writes to them in. A client's lives on their
     record, where the clinician sets it too (one place, read by rapport.people.languages)."""
     if language not in {code for code, _name in settings.LANGUAGES}:
-        raise ValidationError("Rapport has no pages in that language.")
+        raise ValidationError(_("Rapport has no pages in that language."))
     if actor.role == Role.CLIENT:
         client = Client.objects.select_for_update().filter(user=actor).first()
         if client is None:
@@ -300,17 +300,20 @@ def api_token_create(
     keys). Only practice staff use the API; a token lives `days` (the practice default when
     not given), never beyond the maximum."""
     if not user.is_practice_staff or not user.is_active:
-        raise ValidationError("API tokens are for active practice staff.")
+        raise ValidationError(_("API tokens are for active practice staff."))
     if scope not in ApiToken.Scope.values:
-        raise ValidationError(f"Scope must be one of {', '.join(ApiToken.Scope.values)}.")
+        raise ValidationError(
+            _("Scope must be one of %(scopes)s.") % {"scopes": ", ".join(ApiToken.Scope.values)}
+        )
     days = settings.RAPPORT_API_TOKEN_DAYS if days is None else days
     if not 1 <= days <= settings.RAPPORT_API_TOKEN_MAX_DAYS:
         raise ValidationError(
-            f"A token lives from 1 to {settings.RAPPORT_API_TOKEN_MAX_DAYS} days."
+            _("A token lives from 1 to %(days)s days.")
+            % {"days": settings.RAPPORT_API_TOKEN_MAX_DAYS}
         )
     name = name.strip()
     if not name:
-        raise ValidationError("Give the token a name.")
+        raise ValidationError(_("Give the token a name."))
     key_id = secrets.token_hex(8)
     token = f"{API_TOKEN_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
     now = timezone.now()

@@ -236,7 +236,7 @@ def _enrolment_step(request: AuthenticatedHttpRequest) -> HttpResponse:
             request.session[ENROLMENT_PROVED] = user.pk
             return redirect(request.get_full_path())
         form.add_error(
-            "code", "That code is wrong, used up or expired. Ask for a new one and try again."
+            "code", _("That code is wrong, used up or expired. Ask for a new one and try again.")
         )
     return render(
         request,
@@ -270,7 +270,7 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(request, gettext("Two-step sign-in is on for your account."))
             return redirect(_safe_next(request))
         form.add_error(
-            "token", "That code did not match. Check the time on your phone and try again."
+            "token", _("That code did not match. Check the time on your phone and try again.")
         )
     secret = base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
     return render(
@@ -297,7 +297,7 @@ def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
             if device.verify_token(form.cleaned_data["token"]):
                 otp_login(request, device)
                 return redirect(_safe_next(request))
-        form.add_error("token", "That code did not match. Please try again.")
+        form.add_error("token", _("That code did not match. Please try again."))
     return render(request, "accounts/two_factor_verify.html", {"form": form})
 
 

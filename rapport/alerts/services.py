@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from rapport.accounts.models import User
 from rapport.alerts.models import Alert
@@ -86,9 +87,9 @@ def alert_acknowledge(*, actor: User, alert: Alert, note: str) -> Alert:
     """A clinician has seen the alert and says what they did about it."""
     locked = Alert.objects.select_for_update().get(pk=alert.pk)
     if locked.status != Alert.Status.OPEN:
-        raise ValidationError("This alert has already been acknowledged.")
+        raise ValidationError(_("This alert has already been acknowledged."))
     if len(note.strip()) < 5:
-        raise ValidationError("Say what you did (a few words at least).")
+        raise ValidationError(_("Say what you did (a few words at least)."))
     locked.status = Alert.Status.ACKNOWLEDGED
     locked.acknowledged_at = timezone.now()
     locked.acknowledged_by = actor
@@ -102,9 +103,9 @@ def alert_acknowledge(*, actor: User, alert: Alert, note: str) -> Alert:
 def alert_resolve(*, actor: User, alert: Alert, note: str) -> Alert:
     locked = Alert.objects.select_for_update().get(pk=alert.pk)
     if locked.status == Alert.Status.RESOLVED:
-        raise ValidationError("This alert is already resolved.")
+        raise ValidationError(_("This alert is already resolved."))
     if len(note.strip()) < 5:
-        raise ValidationError("Say how it was resolved (a few words at least).")
+        raise ValidationError(_("Say how it was resolved (a few words at least)."))
     if locked.status == Alert.Status.OPEN:
         # Resolving implies having seen it; the same note serves both.
         locked.acknowledged_at = timezone.now()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from rapport.accounts.models import User
 from rapport.alerts.models import Alert
@@ -144,9 +145,9 @@ def rupture_open(
     understanding: str,
 ) -> Rupture:
     if kind not in Rupture.Kind.values:
-        raise ValidationError("Choose what kind of rupture this was.")
+        raise ValidationError(_("Choose what kind of rupture this was."))
     if session is not None and session.episode_id != episode.pk:
-        raise ValidationError("That session belongs to another episode.")
+        raise ValidationError(_("That session belongs to another episode."))
     rupture = Rupture.objects.create(
         episode=episode,
         session=session,
@@ -165,7 +166,7 @@ def rupture_update(
     *, actor: User, rupture: Rupture, kind: str, client_words: str, understanding: str
 ) -> Rupture:
     if kind not in Rupture.Kind.values:
-        raise ValidationError("Choose what kind of rupture this was.")
+        raise ValidationError(_("Choose what kind of rupture this was."))
     rupture.kind = kind
     rupture.client_words = client_words.strip()
     rupture.understanding = understanding.strip()
@@ -177,7 +178,7 @@ def rupture_update(
 @transaction.atomic
 def repair_log(*, actor: User, rupture: Rupture, kind: str, note: str) -> RepairAction:
     if kind not in RepairAction.Kind.values:
-        raise ValidationError("Choose what you did.")
+        raise ValidationError(_("Choose what you did."))
     action = RepairAction.objects.create(
         rupture=rupture, kind=kind, note=note.strip(), taken_at=timezone.now(), taken_by=actor
     )

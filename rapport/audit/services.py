@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from rapport.accounts.models import User
 from rapport.audit.context import current_request_id
@@ -230,7 +231,9 @@ def break_glass_grant(*, actor: User, client: Client, reason: str) -> BreakGlass
     record) and audits a refusal; this write checks only what the admin typed."""
     reason = reason.strip()
     if len(reason) < 10:
-        raise ValidationError("Give the reason for opening this record (at least 10 characters).")
+        raise ValidationError(
+            _("Give the reason for opening this record (at least 10 characters).")
+        )
     now = timezone.now()
     grant = BreakGlassGrant.objects.create(
         user=actor,

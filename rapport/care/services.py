@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from rapport.accounts.models import CLINICAL_STAFF_ROLES, User
 from rapport.audit.services import audit_record
@@ -33,15 +34,22 @@ def _require_clinician_in_practice(user: User, practice_id: int, what: str) -> N
         or user.role not in CLINICAL_STAFF_ROLES
         or not user.is_active
     ):
-        raise ValidationError(f"The {what} must be an active clinician in this practice.")
+        messages = {
+            "new clinician": _("The new clinician must be an active clinician in this practice."),
+            "session's clinician": _(
+                "The session's clinician must be an active clinician in this practice."
+            ),
+            "team member": _("The team member must be an active clinician in this practice."),
+        }
+        raise ValidationError(messages[what])
 
 
 @transaction.atomic
 def episode_set_status(*, actor: User, episode: Episode, status: str) -> Episode:
     if status not in {EpisodeStatus.ACTIVE, EpisodeStatus.ON_HOLD}:
-        raise ValidationError("Use episode_close to close an episode.")
+        raise ValidationError(_("Use episode_close to close an episode."))
     if not episode.is_open:
-        raise ValidationError("A closed episode cannot be put on hold or resumed.")
+        raise ValidationError(_("A closed episode cannot be put on hold or resumed."))
     previous = episode.status
     episode.status = status
     episode.save(update_fields=["status"])
@@ -54,11 +62,11 @@ def episode_close(
     *, actor: User, episode: Episode, reason: str, end_date: date, note: str = ""
 ) -> Episode:
     if not episode.is_open:
-        raise ValidationError("This episode is already closed.")
+        raise ValidationError(_("This episode is already closed."))
     if reason not in ClosureReason.values:
-        raise ValidationError("Choose why the episode is closing.")
+        raise ValidationError(_("Choose why the episode is closing."))
     if end_date < episode.start_date:
-        raise ValidationError("The end date cannot be before the episode started.")
+        raise ValidationError(_("The end date cannot be before the episode started."))
     episode.status = EpisodeStatus.CLOSED
     episode.closure_reason = reason
     episode.closure_note = note
@@ -85,11 +93,11 @@ def episode_transfer(
     """Hand the episode to another clinician in the practice, keeping the history."""
     _require_clinician_in_practice(to_clinician, episode.practice_id, "new clinician")
     if not episode.is_open:
-        raise ValidationError("A closed episode cannot be transferred.")
+        raise ValidationError(_("A closed episode cannot be transferred."))
     if to_clinician.pk == episode.primary_clinician_id:
-        raise ValidationError("The episode is already with this clinician.")
+        raise ValidationError(_("The episode is already with this clinician."))
     if not reason.strip():
-        raise ValidationError("Say why the episode is being transferred.")
+        raise ValidationError(_("Say why the episode is being transferred."))
     transfer = EpisodeTransfer.objects.create(
         episode=episode,
         from_clinician_id=episode.primary_clinician_id,
@@ -132,9 +140,9 @@ def session_schedule(
     clinician = clinician or episode.primary_clinician
     _require_clinician_in_practice(clinician, episode.practice_id, "session's clinician")
     if not episode.is_open:
-        raise ValidationError("Sessions cannot be added to a closed episode.")
+        raise ValidationError(_("Sessions cannot be added to a closed episode."))
     if modality not in Modality.values:
-        raise ValidationError("Choose how the session takes place.")
+        raise ValidationError(_("Choose how the session takes place."))
     session = Session(
         episode=episode,
         clinician=clinician,
@@ -172,9 +180,16 @@ def _refuse_a_clash(session: Session) -> None:
             zone = episode.practice.zone
             end = timezone.localtime(other.scheduled_end, zone)
             raise ValidationError(
-                f"{episode.client} already has a session at "
-                f"{when_label(other.scheduled_start, zone)}–{end:%H:%M} "
-                f"with {other.clinician.full_name}. Choose another time, or cancel that one first."
+                _(
+                    "%(client)s already has a session at %(start)s–%(end)s with %(clinician)s. "
+                    "Choose another time, or cancel that one first."
+                )
+                % {
+                    "client": episode.client,
+                    "start": when_label(other.scheduled_start, zone),
+                    "end": f"{end:%H:%M}",
+                    "clinician": other.clinician.full_name,
+                }
             )
 
 
@@ -190,14 +205,14 @@ def session_record(
 ) -> Session:
     """Record what happened: attendance, modality, length and the clinician's private notes."""
     if attendance not in Attendance.values:
-        raise ValidationError("Choose an attendance outcome.")
+        raise ValidationError(_("Choose an attendance outcome."))
     if modality not in Modality.values:
-        raise ValidationError("Choose how the session took place.")
+        raise ValidationError(_("Choose how the session took place."))
     if session.scheduled_start > timezone.now():
         if attendance == Attendance.ATTENDED:
-            raise ValidationError("A session cannot be marked attended before it has started.")
+            raise ValidationError(_("A session cannot be marked attended before it has started."))
         if attendance == Attendance.NO_SHOW:
-            raise ValidationError("A session cannot be marked missed before it has started.")
+            raise ValidationError(_("A session cannot be marked missed before it has started."))
     changed = [
         field
         for field, value in (

@@ -69,16 +69,18 @@ class LadderForm(SubmitOnceMixin, GoalChoiceMixin):
         for number, line in enumerate(self.cleaned_data["steps"].splitlines(), start=1):
             if not line.strip():
                 continue
-            situation, _, value = line.rpartition(",")
+            situation, _comma, value = line.rpartition(",")
             try:
                 expected = int(value.strip())
             except ValueError:
                 raise forms.ValidationError(
-                    f"Line {number}: end the line with a comma and a number from 0 to 100."
+                    _("Line %(number)s: end the line with a comma and a number from 0 to 100.")
+                    % {"number": number}
                 ) from None
             if not rules.SUDS_MIN <= expected <= rules.SUDS_MAX or not situation.strip():
                 raise forms.ValidationError(
-                    f"Line {number}: describe the situation and rate it from 0 to 100."
+                    _("Line %(number)s: describe the situation and rate it from 0 to 100.")
+                    % {"number": number}
                 )
             parsed.append((situation.strip()[:200], expected))
         return parsed
@@ -160,14 +162,14 @@ class AttemptForm(SubmitOnceMixin):
     def clean_practised_on(self) -> Any:
         day = self.cleaned_data["practised_on"]
         if day > timezone.localdate():
-            raise forms.ValidationError("The practice cannot be in the future.")
+            raise forms.ValidationError(_("The practice cannot be in the future."))
         return day
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         peak, end = data.get("peak_suds"), data.get("end_suds")
         if peak is not None and end is not None and end > peak:
-            self.add_error("end_suds", "The distress at the end cannot be above the peak.")
+            self.add_error("end_suds", _("The distress at the end cannot be above the peak."))
         return data
 
 

@@ -9,6 +9,7 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from rapport.accounts.models import User
 from rapport.audit.services import audit_record
@@ -21,7 +22,7 @@ from rapport.exposure.queries import LadderOverview
 
 def _check_goal(episode: Episode, goal_key: uuid.UUID | None) -> None:
     if goal_key is not None and goal_key not in queries.goal_titles(episode):
-        raise ValidationError("That goal is not part of this client's plan.")
+        raise ValidationError(_("That goal is not part of this client's plan."))
 
 
 def _audit(
@@ -52,7 +53,7 @@ def ladder_create(
     """A new ladder; steps given as (situation, expected SUDS) are put easiest first."""
     title = title.strip()
     if not title:
-        raise ValidationError("Give the ladder a title.")
+        raise ValidationError(_("Give the ladder a title."))
     _check_goal(episode, goal_key)
     ladder = Ladder.objects.create(
         episode=episode, title=title, goal_key=goal_key, created_by=actor
@@ -77,7 +78,7 @@ def ladder_update(
 ) -> Ladder:
     title = title.strip()
     if not title:
-        raise ValidationError("Give the ladder a title.")
+        raise ValidationError(_("Give the ladder a title."))
     if goal_key != ladder.goal_key:  # a goal since dropped from the plan may stay as it was
         _check_goal(ladder.episode, goal_key)
     try:
@@ -98,7 +99,7 @@ def ladder_update(
 def _check_step(situation: str, expected_suds: int) -> str:
     situation = situation.strip()
     if not situation:
-        raise ValidationError("Describe the situation.")
+        raise ValidationError(_("Describe the situation."))
     try:
         rules.check_suds(expected_suds, "Expected distress")
     except ValueError as error:
@@ -146,7 +147,7 @@ def step_move(*, actor: User, step: Step, direction: str, seen_at: int | None = 
     no longer there, this click was already carried out (a double click) and is not repeated.
     """
     if direction not in {"easier", "harder"}:
-        raise ValidationError("Move a step towards the easier or the harder end.")
+        raise ValidationError(_("Move a step towards the easier or the harder end."))
     Ladder.objects.select_for_update().filter(pk=step.ladder_id).first()
     steps = list(Step.objects.filter(ladder_id=step.ladder_id))
     index = next(i for i, s in enumerate(steps) if s.pk == step.pk)
@@ -197,7 +198,7 @@ def attempt_record(
     if setting not in Attempt.Setting.values:
         errors["setting"] = "Choose in session or homework."
     if via not in Attempt.Via.values:
-        raise ValidationError("Unknown way of recording.")
+        raise ValidationError(_("Unknown way of recording."))
     if errors:
         raise ValidationError(errors)
     attempt = Attempt(

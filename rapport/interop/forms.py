@@ -39,12 +39,13 @@ class ResearchExportForm(forms.Form):
         if cleaned.get("identified") and len(reason) < REASON_MIN:
             self.add_error(
                 "reason",
-                f"An identified export needs a reason of at least {REASON_MIN} characters.",
+                _("An identified export needs a reason of at least %(min)s characters.")
+                % {"min": REASON_MIN},
             )
         if reason and not cleaned.get("identified"):
             self.add_error(
                 "identified",
-                "You gave a reason: tick this if you need identifiers, or clear the reason.",
+                _("You gave a reason: tick this if you need identifiers, or clear the reason."),
             )
         return cleaned
 
@@ -62,9 +63,11 @@ class FhirImportForm(forms.Form):
         upload = self.cleaned_data["bundle"]
         if upload.size > IMPORT_MAX_BYTES:
             raise forms.ValidationError(
-                "This file is too large for the page: import it from the command line."
+                _("This file is too large for the page: import it from the command line.")
             )
         try:
             return json.loads(upload.read().decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise forms.ValidationError(f"This file is not JSON ({error}).") from error
+            raise forms.ValidationError(
+                _("This file is not JSON (%(error)s).") % {"error": error}
+            ) from error

@@ -150,7 +150,7 @@ class TherapistProfileForm(forms.Form):
     def clean_languages(self) -> list[str]:
         languages = _words(self.cleaned_data["languages"])
         if not languages:
-            raise forms.ValidationError("Give at least one language.")
+            raise forms.ValidationError(_("Give at least one language."))
         return languages
 
     def clean_approaches(self) -> list[str]:
@@ -223,7 +223,7 @@ class ClientPreferencesForm(forms.Form):
         for kind in ClientPreference.Kind.values:
             strength = data.get(f"{kind}_strength")
             if strength and strength != ClientPreference.Strength.NO_MATTER and not data.get(kind):
-                self.add_error(kind, "Say what the client wants, or mark it as no matter.")
+                self.add_error(kind, _("Say what the client wants, or mark it as no matter."))
         return data
 
     def items(self) -> dict[str, tuple[str, str]]:

@@ -112,7 +112,7 @@ class HandoffStepForm(forms.Form):
         data = super().clean() or {}
         action = data.get("action")
         if action in ("joint_session", "closing_session") and not data.get("start"):
-            self.add_error("start", "Say when the session is (or was).")
+            self.add_error("start", _("Say when the session is (or was)."))
         data["minutes"] = data.get("minutes") or 50
         data["modality"] = data.get("modality") or Modality.IN_PERSON.value
         return data

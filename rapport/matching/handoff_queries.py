@@ -29,7 +29,7 @@ MIN_SHOWN = 5
 
 
 def _when(moment: datetime) -> str:
-    return formats.date_format(timezone.localtime(moment), "j M Y")
+    return formats.date_format(timezone.localtime(moment), _("j M Y"))
 
 
 def shared_things(handoff: Handoff) -> list[tuple[str, str]]:

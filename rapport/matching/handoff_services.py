@@ -61,20 +61,20 @@ def handoff_begin(*, actor: User, fit_check: FitCheck, to_clinician: User) -> Ha
         return existing
     episode = locked.episode
     if fit_rules.Status(locked.status) not in fit_rules.WITH_COORDINATOR:
-        raise ValidationError("Only a fit check with the coordinator leads to a new therapist.")
+        raise ValidationError(_("Only a fit check with the coordinator leads to a new therapist."))
     if not episode.is_open:
-        raise ValidationError("This episode is closed.")
+        raise ValidationError(_("This episode is closed."))
     if (
         to_clinician.practice_id != episode.practice_id
         or to_clinician.role not in CLINICAL_STAFF_ROLES
         or not to_clinician.is_active
     ):
-        raise ValidationError({"to_clinician": ["Choose a clinician of this practice."]})
+        raise ValidationError({"to_clinician": [_("Choose a clinician of this practice.")]})
     if to_clinician.pk == episode.primary_clinician_id:
-        raise ValidationError({"to_clinician": ["Choose someone other than the current one."]})
+        raise ValidationError({"to_clinician": [_("Choose someone other than the current one.")]})
     if locked.chosen_clinician_id is not None and to_clinician.pk != locked.chosen_clinician_id:
         raise ValidationError(
-            {"to_clinician": ["The handoff goes to the therapist chosen in this fit check."]}
+            {"to_clinician": [_("The handoff goes to the therapist chosen in this fit check.")]}
         )
     handoff = Handoff.objects.create(
         fit_check=locked,
@@ -98,7 +98,7 @@ def handoff_consent(*, actor: User, handoff: Handoff, items: set[str], shown: li
         raise ValidationError(_("This change of therapist is no longer open."))
     unknown = items - {item.value for item in rules.ITEMS}
     if unknown:
-        raise ValidationError(f"Unknown items: {sorted(unknown)}.")
+        raise ValidationError(_("Unknown items: %(items)s.") % {"items": sorted(unknown)})
     now = timezone.now()
     days = HandoffSettings.for_practice(locked.episode.practice_id).consent_days
     for item in rules.ITEMS:
@@ -132,8 +132,10 @@ def handoff_withdraw(*, actor: User, handoff: Handoff) -> Handoff:
 def _require_consent(locked: Handoff) -> None:
     if not locked.consent_in_force(timezone.now()):
         raise ValidationError(
-            "The client's consent is not in force (not given, withdrawn or expired): nothing "
-            "moves until they agree in the portal."
+            _(
+                "The client's consent is not in force (not given, withdrawn or expired): nothing "
+                "moves until they agree in the portal."
+            )
         )
 
 
@@ -143,7 +145,7 @@ def handoff_summary_write(*, actor: User, handoff: Handoff, summary: str) -> Han
     locked = _locked(handoff)
     _require_consent(locked)
     if len(summary.strip()) < MIN_SUMMARY:
-        raise ValidationError({"summary": ["Write a few sentences for the client to read."]})
+        raise ValidationError({"summary": [_("Write a few sentences for the client to read.")]})
     locked.summary = summary.strip()
     locked.summary_written_at = timezone.now()
     locked.summary_read_at = None  # changed words are read again
@@ -223,7 +225,7 @@ def handoff_closing_session(
     if locked.closing_session_id is not None:
         return locked
     if locked.rule_status in (rules.Status.CANCELLED, rules.Status.WITHDRAWN):
-        raise ValidationError("This handoff is not going ahead.")
+        raise ValidationError(_("This handoff is not going ahead."))
     locked.closing_session = _session(
         actor=actor,
         episode=locked.episode,
@@ -254,11 +256,11 @@ def handoff_complete(*, actor: User, handoff: Handoff) -> Handoff:
     _require_consent(locked)
     if not (_joint_session_held(locked) or locked.summary_read_at is not None):
         raise ValidationError(
-            "Hold the joint session, or wait until the client has read the summary."
+            _("Hold the joint session, or wait until the client has read the summary.")
         )
     episode = Episode.objects.select_for_update().get(pk=locked.episode_id)
     if episode.primary_clinician_id != locked.from_clinician_id:
-        raise ValidationError("The episode has changed hands since the handoff began.")
+        raise ValidationError(_("The episode has changed hands since the handoff began."))
     transfer = episode_transfer(
         actor=actor, episode=episode, to_clinician=locked.to_clinician, reason=TRANSFER_REASON
     )
@@ -286,7 +288,7 @@ def handoff_complete(*, actor: User, handoff: Handoff) -> Handoff:
 def handoff_cancel(*, actor: User, handoff: Handoff) -> Handoff:
     locked = _locked(handoff)
     if not locked.is_open and locked.rule_status is not rules.Status.WITHDRAWN:
-        raise ValidationError("This handoff is finished.")
+        raise ValidationError(_("This handoff is finished."))
     locked.status = rules.Status.CANCELLED.value
     locked.cancelled_by, locked.cancelled_at = actor, timezone.now()
     locked.save()

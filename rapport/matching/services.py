@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from rapport.accounts.models import CLINICAL_STAFF_ROLES, User
 from rapport.alerts.models import Alert
@@ -48,9 +49,9 @@ def review_open(
     clinicians of a team (or one from two alerts) work on the same review. The caller has
     checked that the alert or rupture may start a review (matching.queries)."""
     if alert is not None and rupture is not None:
-        raise ValidationError("A review starts from one alert or one rupture, not both.")
+        raise ValidationError(_("A review starts from one alert or one rupture, not both."))
     if not episode.is_open:
-        raise ValidationError("This episode is closed: there is no case left to review.")
+        raise ValidationError(_("This episode is closed: there is no case left to review."))
     Episode.objects.select_for_update().filter(pk=episode.pk).first()  # one open review each
     existing = episode.case_reviews.filter(status=StuckCaseReview.Status.OPEN).first()
     if existing is not None:
@@ -58,10 +59,10 @@ def review_open(
     if alert is not None:
         trigger = rules.trigger_for_alert(alert.kind)
         if trigger is None or alert.episode_id != episode.pk:
-            raise ValidationError("A review cannot start from this alert.")
+            raise ValidationError(_("A review cannot start from this alert."))
     elif rupture is not None:
         if rupture.episode_id != episode.pk:
-            raise ValidationError("A review cannot start from this rupture.")
+            raise ValidationError(_("A review cannot start from this rupture."))
         trigger = rules.Trigger.RUPTURE
     else:
         trigger = rules.Trigger.BY_HAND
@@ -99,7 +100,7 @@ def review_complete(
     """Record what was found and decided, and close the alert that started the review."""
     locked = StuckCaseReview.objects.select_for_update().get(pk=review.pk)
     if not locked.is_open:
-        raise ValidationError("This review has already been completed.")
+        raise ValidationError(_("This review has already been completed."))
     problems: dict[str, list[str]] = {}
     checklist = rules.checklist_problems({k: v.get("answer", "") for k, v in answers.items()})
     if checklist:
@@ -169,7 +170,7 @@ def therapist_profile_save(
     """Create or update a therapist's profile (one per therapist). Without consent to show
     them, the self-described characteristics are not kept at all."""
     if not therapist.is_clinical_staff or therapist.practice_id is None:
-        raise ValidationError("Only a clinician or a supervisor has a therapist profile.")
+        raise ValidationError(_("Only a clinician or a supervisor has a therapist profile."))
     values = {name: details[name] for name in PROFILE_FIELDS if name in details}
     if not values.get("share_characteristics"):
         values.update(gender="", age_range="", cultural_background="", faith="")
@@ -195,14 +196,14 @@ def client_preferences_set(
     saved = []
     for kind, (value, strength) in items.items():
         if kind not in ClientPreference.Kind.values:
-            raise ValidationError(f"Unknown preference: {kind}.")
+            raise ValidationError(_("Unknown preference: %(kind)s.") % {"kind": kind})
         if strength not in ClientPreference.Strength.values:
-            raise ValidationError(f"Unknown strength: {strength}.")
+            raise ValidationError(_("Unknown strength: %(strength)s.") % {"strength": strength})
         if strength == ClientPreference.Strength.NO_MATTER:
             value = ""
         elif not value:
-            raise ValidationError("Say what the client wants, or mark it as no matter.")
-        preference, _ = ClientPreference.objects.update_or_create(
+            raise ValidationError(_("Say what the client wants, or mark it as no matter."))
+        preference, _created = ClientPreference.objects.update_or_create(
             client=client, kind=kind, defaults={"value": value, "strength": strength}
         )
         saved.append(preference)
@@ -249,7 +250,7 @@ def fit_check_request(
     if active is not None:
         return active
     if not episode.is_open:
-        raise ValidationError("This episode is closed.")
+        raise ValidationError(_("This episode is closed."))
     problems: dict[str, list[str]] = {}
     if len(words.strip()) < MIN_WORDS:
         problems["words"] = ["Say in a few words what is not working."]
@@ -305,7 +306,9 @@ def _fit_check_step(
     locked = FitCheck.objects.select_for_update().select_related("episode").get(pk=fit_check.pk)
     after = fit_rules.next_status(fit_rules.Status(locked.status), action)
     if after is None:
-        raise ValidationError(f"This fit check is {locked.get_status_display().lower()}.")
+        raise ValidationError(
+            _("This fit check is %(status)s.") % {"status": locked.get_status_display().lower()}
+        )
     now = timezone.now()
     if action is fit_rules.Action.CLOSE:
         locked.closed_by, locked.closed_at, locked.closing_note = actor, now, note.strip()
@@ -338,7 +341,7 @@ def fit_check_approve(*, actor: User, fit_check: FitCheck, note: str = "") -> Fi
 def fit_check_decline(*, actor: User, fit_check: FitCheck, note: str) -> FitCheck:
     """The supervisor does not agree, and says why (the therapist reads it)."""
     if len(note.strip()) < MIN_WORDS:
-        raise ValidationError({"note": ["Say why, for the therapist."]})
+        raise ValidationError({"note": [_("Say why, for the therapist.")]})
     return _fit_check_step(
         actor=actor, fit_check=fit_check, action=fit_rules.Action.DECLINE, note=note
     )
@@ -348,7 +351,7 @@ def fit_check_decline(*, actor: User, fit_check: FitCheck, note: str) -> FitChec
 def fit_check_close(*, actor: User, fit_check: FitCheck, note: str) -> FitCheck:
     """Close a fit check: talked through with the therapist, or dealt with by the coordinator."""
     if len(note.strip()) < MIN_WORDS:
-        raise ValidationError({"note": ["Say how it ended."]})
+        raise ValidationError({"note": [_("Say how it ended.")]})
     return _fit_check_step(
         actor=actor, fit_check=fit_check, action=fit_rules.Action.CLOSE, note=note
     )
@@ -402,13 +405,15 @@ def fit_check_offer(*, actor: User, fit_check: FitCheck, offered: list[dict[str,
     preferences met (rapport.matching.queries.offer_rows); never a caution."""
     locked = FitCheck.objects.select_for_update().select_related("episode").get(pk=fit_check.pk)
     if not locked.choosing:
-        raise ValidationError(f"This fit check is {locked.get_status_display().lower()}.")
+        raise ValidationError(
+            _("This fit check is %(status)s.") % {"status": locked.get_status_display().lower()}
+        )
     ids = [int(row["clinician"]) for row in offered]
     clinicians = {u.pk: u for u in User.objects.filter(pk__in=ids)}
     if not ids or len(set(ids)) != len(ids):
-        raise ValidationError("Offer one or more different therapists.")
+        raise ValidationError(_("Offer one or more different therapists."))
     if any(pk not in clinicians or not _may_take_over(locked, clinicians[pk]) for pk in ids):
-        raise ValidationError("One of these therapists cannot take the client.")
+        raise ValidationError(_("One of these therapists cannot take the client."))
     rows = [
         {
             "clinician": int(row["clinician"]),
@@ -445,12 +450,14 @@ def fit_check_choose(*, actor: User, fit_check: FitCheck, clinician: User) -> Fi
         return locked
     after = fit_rules.next_status(fit_rules.Status(locked.status), fit_rules.Action.CHOOSE)
     if after is None:
-        raise ValidationError(f"This fit check is {locked.get_status_display().lower()}.")
+        raise ValidationError(
+            _("This fit check is %(status)s.") % {"status": locked.get_status_display().lower()}
+        )
     if not _may_take_over(locked, clinician):
-        raise ValidationError("This therapist cannot take the client.")
+        raise ValidationError(_("This therapist cannot take the client."))
     from_portal = not actor.is_practice_staff
     if from_portal and clinician.pk not in locked.offered_ids:
-        raise ValidationError("Choose one of the therapists offered.")
+        raise ValidationError(_("Choose one of the therapists offered."))
     locked.chosen_clinician = clinician
     locked.chosen_at = timezone.now()
     locked.chosen_by = actor
@@ -481,13 +488,20 @@ def consultation_book(
     kind "consultation" (care.clock leaves it out of every count of the therapy)."""
     locked = FitCheck.objects.select_for_update().select_related("episode").get(pk=fit_check.pk)
     if not locked.choosing:
-        raise ValidationError(f"This fit check is {locked.get_status_display().lower()}.")
+        raise ValidationError(
+            _("This fit check is %(status)s.") % {"status": locked.get_status_display().lower()}
+        )
     if not _may_take_over(locked, clinician):
-        raise ValidationError("This therapist cannot take the client.")
+        raise ValidationError(_("This therapist cannot take the client."))
     low, high = CONSULTATION_MINUTES
     if not low <= duration_minutes <= high:
         raise ValidationError(
-            {"duration_minutes": [f"A consultation is short: {low} to {high} minutes."]}
+            {
+                "duration_minutes": [
+                    _("A consultation is short: %(low)s to %(high)s minutes.")
+                    % {"low": low, "high": high}
+                ]
+            }
         )
     session = session_schedule(
         actor=actor,
@@ -525,15 +539,17 @@ def consultation_record(
     the coordinator (who may call it is rapport.access.may_record_consultation)."""
     locked = Session.objects.select_for_update().select_related("episode").get(pk=session.pk)
     if not locked.is_consultation:
-        raise ValidationError("Only a consultation with a possible new therapist is recorded here.")
+        raise ValidationError(
+            _("Only a consultation with a possible new therapist is recorded here.")
+        )
     if attendance not in CONSULTATION_OUTCOMES:
-        raise ValidationError({"attendance": ["Choose how the consultation went."]})
+        raise ValidationError({"attendance": [_("Choose how the consultation went.")]})
     if locked.attendance != Attendance.SCHEDULED or hasattr(locked, "consultation_record"):
-        raise ValidationError("This consultation is already recorded.")
+        raise ValidationError(_("This consultation is already recorded."))
     now = timezone.now()
     if locked.scheduled_start > now and attendance in (Attendance.ATTENDED, Attendance.NO_SHOW):
         raise ValidationError(
-            {"attendance": ["It has not taken place yet: only a cancellation can be recorded."]}
+            {"attendance": [_("It has not taken place yet: only a cancellation can be recorded.")]}
         )
     locked.attendance = attendance
     locked.save(update_fields=["attendance", "updated_at"])

@@ -81,11 +81,11 @@ def review_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespon
         if data["alert"]:
             alert = queries.trigger_of_alert(episode, data["alert"])
             if alert is None:
-                raise ValidationError("That alert cannot start a review (it may be resolved).")
+                raise ValidationError(_("That alert cannot start a review (it may be resolved)."))
         if data["rupture"]:
             rupture = queries.trigger_of_rupture(episode, data["rupture"])
             if rupture is None:
-                raise ValidationError("That rupture cannot start a review (it is repaired).")
+                raise ValidationError(_("That rupture cannot start a review (it is repaired)."))
         return review_open(actor=request.user, episode=episode, alert=alert, rupture=rupture)
 
     saved = run_form(
@@ -483,7 +483,7 @@ def fit_check_choose_view(request: AuthenticatedHttpRequest, fit_check_id: int) 
             pk=data["clinician"], practice_id=fit_check.episode.practice_id
         ).first()
         if clinician is None:
-            raise ValidationError("Choose one of the practice's therapists.")
+            raise ValidationError(_("Choose one of the practice's therapists."))
         return fit_check_choose(actor=request.user, fit_check=fit_check, clinician=clinician)
 
     saved = run_form(

@@ -74,7 +74,7 @@ def measure_plan_set(
 ) -> MeasurePlan:
     """Start using a measure in an episode, replacing any earlier plan for the same measure."""
     if not episode.is_open:
-        raise ValidationError("Measures cannot be planned for a closed episode.")
+        raise ValidationError(_("Measures cannot be planned for a closed episode."))
     # Fails early, with a clear message, if no version suits this person.
     instrument_for(episode, family=family, respondent=respondent)
     MeasurePlan.objects.filter(
@@ -274,14 +274,14 @@ def link_issue(
     that shows it once — the database keeps its hash.
     """
     if not assignment.is_open:
-        raise ValidationError("This measure is no longer waiting to be completed.")
+        raise ValidationError(_("This measure is no longer waiting to be completed."))
     if assignment.respondent == "therapist":
-        raise ValidationError("Therapist ratings are completed on the session page.")
+        raise ValidationError(_("Therapist ratings are completed on the session page."))
     now = now or timezone.now()
     if not assignment_available(assignment, now=now):
         raise ValidationError(not_yet_reason(assignment))
     if not respondent_still_linked(assignment):
-        raise ValidationError("This guardian is no longer linked to the client.")
+        raise ValidationError(_("This guardian is no longer linked to the client."))
     assignment.links.filter(used_at__isnull=True, revoked_at__isnull=True).update(revoked_at=now)
     token = secrets.token_urlsafe(TOKEN_BYTES)
     hours = _link_hours(assignment)
@@ -390,7 +390,7 @@ def response_submit(
         existing = Response.objects.filter(assignment=locked).first()
         if existing is not None:
             return existing
-        raise ValidationError("This form is no longer waiting to be completed.")
+        raise ValidationError(_("This form is no longer waiting to be completed."))
     # Never a response for a session that has not happened (or a check-in before its time),
     # whichever page or link the answers came through.
     if not assignment_available(locked):

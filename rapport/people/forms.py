@@ -63,7 +63,7 @@ class ClientForm(forms.ModelForm[Client]):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if cleaned.get("sms_consent") and not (cleaned.get("phone") or "").strip():
-            self.add_error("phone", "Texts need a phone number.")
+            self.add_error("phone", _("Texts need a phone number."))
         return cleaned
 
     def clean_language(self) -> str:
@@ -73,9 +73,9 @@ class ClientForm(forms.ModelForm[Client]):
         value: date = self.cleaned_data["date_of_birth"]
         today = timezone.localdate()
         if value > today:
-            raise forms.ValidationError("The date of birth cannot be in the future.")
+            raise forms.ValidationError(_("The date of birth cannot be in the future."))
         if value.year < today.year - 120:
-            raise forms.ValidationError("Check the year of birth.")
+            raise forms.ValidationError(_("Check the year of birth."))
         return value
 
 
@@ -159,7 +159,7 @@ class GuardianLinkForm(forms.ModelForm[GuardianLink]):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if cleaned.get("sms_consent") and not (cleaned.get("phone") or "").strip():
-            self.add_error("phone", "Texts need a phone number.")
+            self.add_error("phone", _("Texts need a phone number."))
         return cleaned
 
 

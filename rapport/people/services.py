@@ -66,12 +66,12 @@ def client_create(
 ) -> Client:
     """Register a client and open their first episode of care with the given clinician."""
     if actor.role not in CLINICAL_STAFF_ROLES or actor.practice_id is None:
-        raise ValidationError("Only clinicians and supervisors register clients.")
+        raise ValidationError(_("Only clinicians and supervisors register clients."))
     if (
         primary_clinician.practice_id != actor.practice_id
         or primary_clinician.role not in CLINICAL_STAFF_ROLES
     ):
-        raise ValidationError("The primary clinician must be a clinician in this practice.")
+        raise ValidationError(_("The primary clinician must be a clinician in this practice."))
     client = Client(
         practice_id=actor.practice_id, **{k: details[k] for k in details if k in CLIENT_FIELDS}
     )
@@ -187,7 +187,7 @@ def texts_consent_set(
     and by whom it was given (`source`: staff, or the person in the portal); a new number
     carries its own STOP, if it ever texted one. Audited whether or not anything changed."""
     if source not in TextConsentSource.values:
-        raise ValidationError("Unknown source of consent.")
+        raise ValidationError(_("Unknown source of consent."))
     phone = phone.strip()
     if consent and not phone:
         raise ValidationError({"phone": _("Texts need a phone number.")})
@@ -304,7 +304,7 @@ def guardian_add(
     """Link a parent or guardian to a child or adolescent client, inviting them if new."""
 
     if not client.is_minor:
-        raise ValidationError("Guardians are linked to clients under 18 only.")
+        raise ValidationError(_("Guardians are linked to clients under 18 only."))
     email = email.strip().lower()
     guardian = User.objects.filter(email=email).first()
     if guardian is None:
@@ -328,16 +328,20 @@ def guardian_add(
         audit_record(actor=actor, action="create", obj=guardian, client_id=client.pk)
     elif guardian.role != Role.GUARDIAN or guardian.practice_id != client.practice_id:
         # Do not reveal anything about the existing account.
-        raise ValidationError("This email address cannot be used for a guardian here.")
+        raise ValidationError(_("This email address cannot be used for a guardian here."))
     elif guardian.full_name.strip().casefold() != full_name.strip().casefold():
         # Brothers and sisters share a parent's account, but a mistyped address must not hand
         # one family's schedule to another family's parent.
         raise ValidationError(
-            "This email address belongs to a parent account under a different name. "
-            "Check the address, or type the name exactly as on that account."
+            _(
+                "This email address belongs to a parent account under a different name. "
+                "Check the address, or type the name exactly as on that account."
+            )
         )
     if GuardianLink.objects.filter(client=client, guardian=guardian).exists():
-        raise ValidationError(f"{guardian.full_name} is already linked to this client.")
+        raise ValidationError(
+            _("%(name)s is already linked to this client.") % {"name": guardian.full_name}
+        )
     link = GuardianLink(
         client=client,
         guardian=guardian,
@@ -355,12 +359,12 @@ def client_portal_invite(*, actor: User, client: Client, base_url: str | None = 
     """Give a client their own portal login, sent to the email on their record."""
 
     if client.user_id is not None:
-        raise ValidationError("This client already has a portal login.")
+        raise ValidationError(_("This client already has a portal login."))
     if not client.email:
-        raise ValidationError("Add the client's email address first.")
+        raise ValidationError(_("Add the client's email address first."))
     email = client.email.strip().lower()
     if User.objects.filter(email=email).exists():
-        raise ValidationError("This email address cannot be used for a portal login here.")
+        raise ValidationError(_("This email address cannot be used for a portal login here."))
     user = User(
         email=email, full_name=client.full_name, role=Role.CLIENT, practice_id=client.practice_id
     )

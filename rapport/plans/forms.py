@@ -52,7 +52,7 @@ class EditedSinceMixin(forms.Form):
         # A hidden field's error would not be shown beside any input: say it for the form.
         if "edits" in self.errors:
             del self.errors["edits"]
-            self.add_error(None, "This page is out of date: reload it, then make your change.")
+            self.add_error(None, _("This page is out of date: reload it, then make your change."))
         return data
 
 
@@ -137,12 +137,12 @@ class GoalForm(forms.Form):
         data = super().clean() or {}
         benchmark = data.get("benchmark")
         if benchmark in ("measure_target", "reliable_improvement") and not data.get("family"):
-            self.add_error("family", "Choose the measure this goal is judged on.")
+            self.add_error("family", _("Choose the measure this goal is judged on."))
         if benchmark != "reliable_improvement" and data.get("target") is None:
-            self.add_error("target", "Give the target this goal should reach.")
+            self.add_error("target", _("Give the target this goal should reach."))
         target = data.get("target")
         if benchmark == "rating" and target is not None and not 0 <= target <= 10:
-            self.add_error("target", "A rating target is between 0 and 10.")
+            self.add_error("target", _("A rating target is between 0 and 10."))
         return data
 
 
@@ -223,7 +223,7 @@ class ReorderForm(forms.Form):
         try:
             return [int(pk) for pk in self.cleaned_data["order"].split(",") if pk.strip()]
         except ValueError as error:
-            raise forms.ValidationError("Send the problems' ids, comma-separated.") from error
+            raise forms.ValidationError(_("Send the problems' ids, comma-separated.")) from error
 
 
 def conflict_rows(form: forms.Form, current: object) -> list[tuple[str, str, str]]:

@@ -195,7 +195,7 @@ class PlanVersion(models.Model):
             frozen = stored is not None and stored["status"] != self.Status.DRAFT
             if frozen and any(getattr(self, f) != stored[f] for f in self.CONTENT_FIELDS):
                 raise ValidationError(
-                    "A proposed plan version can't be changed: start a revision instead."
+                    _("A proposed plan version can't be changed: start a revision instead.")
                 )
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
@@ -267,12 +267,12 @@ class PlanGoal(models.Model):
 
     def save(self, *args: object, **kwargs: object) -> None:
         if not PlanVersion.objects.filter(pk=self.version_id, status="draft").exists():
-            raise ValidationError("Goals of a proposed plan version can't be changed.")
+            raise ValidationError(_("Goals of a proposed plan version can't be changed."))
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     def delete(self, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
         if not PlanVersion.objects.filter(pk=self.version_id, status="draft").exists():
-            raise ValidationError("Goals of a proposed plan version can't be removed.")
+            raise ValidationError(_("Goals of a proposed plan version can't be removed."))
         return super().delete(*args, **kwargs)  # type: ignore[arg-type]
 
 

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from rapport.accounts.models import User
 from rapport.alerts.models import Alert
@@ -117,7 +118,7 @@ def problems_reorder(*, actor: User, episode: Episode, order: list[int]) -> list
     """Set the agreed priorities: `order` lists every problem of the episode, first first."""
     problems = {p.pk: p for p in Problem.objects.select_for_update().filter(episode=episode)}
     if sorted(order) != sorted(problems) or len(set(order)) != len(order):
-        raise ValidationError("The new order must list each problem of this episode once.")
+        raise ValidationError(_("The new order must list each problem of this episode once."))
     now = timezone.now()
     for priority, pk in enumerate(order, start=1):
         problem = problems[pk]
@@ -159,10 +160,10 @@ def problem_move(
 def plan_draft_start(*, actor: User, episode: Episode, reason: str) -> PlanVersion:
     """A new draft: the first plan, or a revision copied from the latest version."""
     if not reason.strip():
-        raise ValidationError("Say why this version is needed.")
+        raise ValidationError(_("Say why this version is needed."))
     _lock_episode(episode)
     if PlanVersion.objects.filter(episode=episode, status=PlanVersion.Status.DRAFT).exists():
-        raise ValidationError("This episode already has a draft plan: finish that one first.")
+        raise ValidationError(_("This episode already has a draft plan: finish that one first."))
     base = latest_version(episode)
     top = PlanVersion.objects.filter(episode=episode).aggregate(n=Max("number"))["n"] or 0
     content = {f: getattr(base, f) for f in PlanVersion.CONTENT_FIELDS} if base else {}
@@ -224,20 +225,20 @@ def _check_reviewers(episode: Episode, reviewers: str) -> None:
     guardian too where the clinician chooses; the guardian must be able to read it."""
     band = str(episode.client.age_band())
     if reviewers == PlanVersion.Reviewers.CLIENT and band == "child":
-        raise ValidationError("A child's plan is reviewed by their parent or guardian.")
+        raise ValidationError(_("A child's plan is reviewed by their parent or guardian."))
     if reviewers == PlanVersion.Reviewers.GUARDIAN and band != "child":
         raise ValidationError(
-            "The client reviews their own plan; choose both to include the parent or guardian."
+            _("The client reviews their own plan; choose both to include the parent or guardian.")
         )
     if reviewers != PlanVersion.Reviewers.CLIENT and not _guardian_can_review(episode):
         raise ValidationError(
-            "No parent or guardian linked to this client may read the plan in the portal."
+            _("No parent or guardian linked to this client may read the plan in the portal.")
         )
 
 
 def _require_draft(version: PlanVersion) -> None:
     if version.status != PlanVersion.Status.DRAFT:
-        raise ValidationError("This version has been proposed; start a revision to change it.")
+        raise ValidationError(_("This version has been proposed; start a revision to change it."))
 
 
 def _locked_draft(version: PlanVersion) -> PlanVersion:
@@ -278,7 +279,7 @@ def plan_draft_update(
     _require_draft(locked)
     _check_not_changed_since(locked, based_on_edits)
     if not str(content.get("reason", locked.reason)).strip():
-        raise ValidationError("Say why this version is needed.")
+        raise ValidationError(_("Say why this version is needed."))
     if "reviewers" in content:
         _check_reviewers(version.episode, content["reviewers"])
     for name, value in content.items():
@@ -342,14 +343,14 @@ def goal_remove(*, actor: User, goal: PlanGoal) -> None:
 
 def _check_goal(version: PlanVersion, problems: list[Problem], fields: dict[str, Any]) -> None:
     if any(p.episode_id != version.episode_id for p in problems):
-        raise ValidationError("A goal can only address problems of this episode.")
+        raise ValidationError(_("A goal can only address problems of this episode."))
     needs_measure = fields["benchmark"] in {"measure_target", "reliable_improvement"}
     if needs_measure and not fields["family"]:
-        raise ValidationError("Choose the measure this goal is judged on.")
+        raise ValidationError(_("Choose the measure this goal is judged on."))
     if fields["benchmark"] != "reliable_improvement" and fields["target"] is None:
-        raise ValidationError("Give the target this goal should reach.")
+        raise ValidationError(_("Give the target this goal should reach."))
     if fields["benchmark"] == "rating" and not 0 <= fields["target"] <= 10:
-        raise ValidationError("A rating target is between 0 and 10.")
+        raise ValidationError(_("A rating target is between 0 and 10."))
     if needs_measure:
         _check_measure(version, fields)
 
@@ -358,23 +359,24 @@ def _check_measure(version: PlanVersion, fields: dict[str, Any]) -> None:
     """The measure, subscale and target must be ones the data can ever answer."""
     instrument = measure_families(version.episode.practice_id).get(fields["family"])
     if instrument is None:
-        raise ValidationError("Choose a measure the client answers.")
+        raise ValidationError(_("Choose a measure the client answers."))
     subscale = fields.get("subscale") or ""
     if subscale and subscale not in instrument.subscales:
         names = ", ".join(sorted(instrument.subscales)) or "none"
         raise ValidationError(
-            f"The {instrument.short_title} has no subscale {subscale!r} (its subscales: {names})."
+            _("The %(measure)s has no subscale %(subscale)r (its subscales: %(names)s).")
+            % {"measure": instrument.short_title, "subscale": subscale, "names": names}
         )
     if fields["benchmark"] == "reliable_improvement":
         if subscale:
             # Published reliability and norms are for the total; a subscale's would differ.
-            raise ValidationError("Reliable improvement is judged on the total score only.")
+            raise ValidationError(_("Reliable improvement is judged on the total score only."))
         return
     low, high = instrument.score_range
     if not subscale and not low <= fields["target"] <= high:
         raise ValidationError(
-            f"The {instrument.short_title} scores from {low:g} to {high:g}: "
-            "choose a target within that range."
+            _("The %(measure)s scores from %(low)s to %(high)s: choose a target within that range.")
+            % {"measure": instrument.short_title, "low": f"{low:g}", "high": f"{high:g}"}
         )
 
 
@@ -386,7 +388,7 @@ def plan_propose(*, actor: User, version: PlanVersion) -> PlanVersion:
         return locked  # proposed twice (a double click) is proposed once
     _require_draft(locked)
     if not locked.goals.exists():
-        raise ValidationError("A plan needs at least one goal before it is proposed.")
+        raise ValidationError(_("A plan needs at least one goal before it is proposed."))
     _check_reviewers(episode, locked.reviewers)
     now = timezone.now()
     # Only the newest proposal may be answered: one still waiting is replaced, not left open.
@@ -421,13 +423,17 @@ def plan_decide(
     if given is not None:
         if given.decision == ("accepted" if accept else "changes_requested"):
             return locked
-        raise ValidationError(f"The {party}'s answer to this version is already recorded.")
+        answered = {
+            "client": _("The client's answer to this version is already recorded."),
+            "guardian": _("The guardian's answer to this version is already recorded."),
+        }
+        raise ValidationError(answered[party])
     if locked.status != PlanVersion.Status.PROPOSED or not episode.is_open:
-        raise ValidationError("This version is no longer waiting for an answer.")
+        raise ValidationError(_("This version is no longer waiting for an answer."))
     if party not in locked.parties():
-        raise ValidationError("Your therapist has not asked you to review this plan.")
+        raise ValidationError(_("Your therapist has not asked you to review this plan."))
     if not accept and len(comment.strip()) < 3:
-        raise ValidationError("Tell your therapist what you would like to change.")
+        raise ValidationError(_("Tell your therapist what you would like to change."))
     now = timezone.now()
     decision = PlanDecision.objects.create(
         version=locked,
@@ -495,13 +501,13 @@ def plan_changes_reply(*, actor: User, decision: PlanDecision, reply: str) -> Pl
     locked = PlanDecision.objects.select_for_update().get(pk=decision.pk)
     text = reply.strip()
     if locked.decision != PlanDecision.Decision.CHANGES_REQUESTED:
-        raise ValidationError("Only a request for changes can be answered.")
+        raise ValidationError(_("Only a request for changes can be answered."))
     if locked.reply:
         if locked.reply == text:
             return locked
-        raise ValidationError("This request has been answered already.")
+        raise ValidationError(_("This request has been answered already."))
     if len(text) < 3:
-        raise ValidationError("Write your answer to the request.")
+        raise ValidationError(_("Write your answer to the request."))
     locked.reply = text
     locked.replied_by = actor
     locked.replied_at = timezone.now()
@@ -521,12 +527,12 @@ def plan_changes_reply(*, actor: User, decision: PlanDecision, reply: str) -> Pl
 
 def _check_key(episode: Episode, goal_key: uuid.UUID) -> None:
     if not PlanGoal.objects.filter(version__episode=episode, key=goal_key).exists():
-        raise ValidationError("That goal is not part of this client's plan.")
+        raise ValidationError(_("That goal is not part of this client's plan."))
 
 
 def _check_session(episode: Episode, session: Session | None) -> None:
     if session is not None and session.episode_id != episode.pk:
-        raise ValidationError("That session belongs to another episode.")
+        raise ValidationError(_("That session belongs to another episode."))
 
 
 @transaction.atomic
@@ -541,7 +547,7 @@ def goal_rating_record(
     _check_key(episode, goal_key)
     _check_session(episode, session)
     if not 0 <= value <= 10:
-        raise ValidationError("A rating is between 0 and 10.")
+        raise ValidationError(_("A rating is between 0 and 10."))
     rating = GoalRating.objects.create(
         episode=episode,
         goal_key=goal_key,
@@ -632,7 +638,7 @@ def plan_review_record(
     _lock_episode(episode)
     reviewed = latest_version(episode)
     if reviewed is None:
-        raise ValidationError("There is no plan to review yet.")
+        raise ValidationError(_("There is no plan to review yet."))
     review = PlanReview.objects.create(
         episode=episode,
         version=reviewed,

@@ -70,5 +70,5 @@ class TeamForm(forms.ModelForm[Team]):
         name = str(self.cleaned_data["name"]).strip()
         clash = Team.objects.filter(practice_id=self.practice_id, name__iexact=name)
         if clash.exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError("There is already a team with this name.")
+            raise forms.ValidationError(_("There is already a team with this name."))
         return name

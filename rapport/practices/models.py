@@ -6,11 +6,14 @@ from typing import Self
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext as _
 
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
-        raise ValidationError(f"{value!r} is not a known time zone (for example Europe/London).")
+        raise ValidationError(
+            _("%(zone)r is not a known time zone (for example Europe/London).") % {"zone": value}
+        )
 
 
 class Practice(models.Model):
@@ -113,8 +116,10 @@ class Practice(models.Model):
         ):
             raise ValidationError(
                 {
-                    "link_reminder_hours": "The reminder must come after the link is emailed: "
-                    "make it fewer hours before the session than the link."
+                    "link_reminder_hours": _(
+                        "The reminder must come after the link is emailed: "
+                        "make it fewer hours before the session than the link."
+                    )
                 }
             )
 

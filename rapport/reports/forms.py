@@ -27,5 +27,5 @@ class LetterForm(SubmitOnceMixin):
     def clean_recommendations(self) -> str:
         text: str = self.cleaned_data["recommendations"].strip()
         if not text:
-            raise forms.ValidationError("Write the recommendations.")
+            raise forms.ValidationError(_("Write the recommendations."))
         return text

@@ -69,17 +69,19 @@ def letter_write(
     silently replacing what they hold."""
     episode = Episode.objects.select_for_update().get(pk=episode.pk)
     if episode.is_open:
-        raise ValidationError("A discharge letter is written once the episode is closed.")
+        raise ValidationError(_("A discharge letter is written once the episode is closed."))
     if DischargeLetter.objects.filter(episode=episode).exists():
-        raise ValidationError("This episode's discharge letter has already been written.")
+        raise ValidationError(_("This episode's discharge letter has already been written."))
     addressee, organisation = addressee.strip(), organisation.strip()
     recommendations = recommendations.strip()
     if not addressee or not recommendations:
-        raise ValidationError("A letter needs an addressee and recommendations.")
+        raise ValidationError(_("A letter needs an addressee and recommendations."))
     if len(addressee) > NAME_MAX or len(organisation) > NAME_MAX:
-        raise ValidationError(f"Names are at most {NAME_MAX} characters.")
+        raise ValidationError(_("Names are at most %(max)s characters.") % {"max": NAME_MAX})
     if len(recommendations) > RECOMMENDATIONS_MAX:
-        raise ValidationError(f"Recommendations are at most {RECOMMENDATIONS_MAX} characters.")
+        raise ValidationError(
+            _("Recommendations are at most %(max)s characters.") % {"max": RECOMMENDATIONS_MAX}
+        )
     letter = DischargeLetter.objects.create(
         episode=episode,
         addressee=addressee,
@@ -114,9 +116,9 @@ def report_link_send(
     client's copy of a report. The email says who sent it and nothing of the report; the token
     exists only in the email, the database keeps its hash. Run by the worker."""
     if kind not in EMAILED_KINDS:
-        raise ValidationError("This report cannot be emailed.")
+        raise ValidationError(_("This report cannot be emailed."))
     if recipient not in report_recipients(episode, kind):
-        raise ValidationError("This person cannot be sent this client's reports.")
+        raise ValidationError(_("This person cannot be sent this client's reports."))
     now = now or timezone.now()
     token = secrets.token_urlsafe(TOKEN_BYTES)
     practice = episode.practice
@@ -157,7 +159,7 @@ def report_link_use(*, link: ReportLink, now: datetime | None = None) -> ReportL
     locked = ReportLink.objects.select_for_update().select_related("episode", "recipient")
     link = locked.get(pk=link.pk)
     if link.used_at is not None:
-        raise ValidationError("This link has already been used.")
+        raise ValidationError(_("This link has already been used."))
     link.used_at = now or timezone.now()
     link.save(update_fields=["used_at"])
     is_guardian = link.episode.client.user_id != link.recipient_id

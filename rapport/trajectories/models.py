@@ -63,7 +63,7 @@ class TrajectorySettings(PracticeSettingsRow):
     def clean(self) -> None:
         if self.off_track_percentile > self.at_risk_percentile:
             raise ValidationError(
-                {"off_track_percentile": "Off track must be at or below the at-risk percentile."}
+                {"off_track_percentile": _("Off track must be at or below the at-risk percentile.")}
             )
 
     @property
