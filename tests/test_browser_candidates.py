@@ -21,11 +21,11 @@ from tests.browser import (  # noqa: F401 (fixtures)
     assert_strict_csp,
     browser_fixture,
     demo_fixture,
+    enter,
     page_fixture,
     screenshots,
     shots_fixture,
 )
-from tests.test_browser_rematch import enter
 
 pytestmark = [pytest.mark.browser]
 if os.environ.get("PYTEST_XDIST_WORKER"):

@@ -29,6 +29,7 @@ from tests.browser import (  # noqa: F401 (fixtures)
     assert_strict_csp,
     browser_fixture,
     demo_fixture,
+    enter,
     page_fixture,
     screenshots,
     shots_fixture,
@@ -41,15 +42,6 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 
 WORDS = "We keep going round in circles and I feel I cannot be honest in the sessions."
 NOTE = "Easy to talk to; evenings suit her."
-
-
-def enter(page, base_url: str, email: str) -> None:  # type: ignore[no-untyped-def]
-    page.context.clear_cookies()
-    page.goto(base_url + "/accounts/login/")
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
 
 
 def test_a_client_asks_privately_chooses_consents_and_moves_to_a_new_therapist(
