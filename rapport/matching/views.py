@@ -93,14 +93,14 @@ def review_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespon
         form,
         save,
         then=lambda review: reverse("matching:review", args=[review.pk]),
-        done="Case review opened.",
+        done=_("Case review opened."),
         once=True,
         refusal_as_message=True,
     )
     if saved is not None:
         return saved
     if not form.is_valid():
-        messages.error(request, "The review could not be opened; reload the page and try again.")
+        messages.error(request, _("The review could not be opened; reload the page and try again."))
     return redirect("people:client_detail", client_id=episode.client_id)
 
 
@@ -128,7 +128,7 @@ def review_detail(request: AuthenticatedHttpRequest, review_id: int) -> HttpResp
                 today=timezone.localdate(),
             ),
             then=reverse("people:client_detail", args=[episode.client_id]),
-            done="Case review saved.",
+            done=_("Case review saved."),
             once=True,
         )
         if saved is not None:
@@ -155,7 +155,7 @@ def _profile_page(request: AuthenticatedHttpRequest, therapist: User, *, then: s
         form,
         lambda data: therapist_profile_save(actor=request.user, therapist=therapist, details=data),
         then=then,
-        done="Profile saved.",
+        done=_("Profile saved."),
     )
     if saved is not None:
         return saved
@@ -204,7 +204,7 @@ def preferences(request: AuthenticatedHttpRequest, client_id: int) -> HttpRespon
         form,
         lambda data: client_preferences_set(actor=request.user, client=client, items=form.items()),
         then=reverse("people:client_detail", args=[client.pk]),
-        done="Preferences saved.",
+        done=_("Preferences saved."),
     )
     if saved is not None:
         return saved
@@ -234,9 +234,9 @@ def fit_check_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRes
         ),
         then=reverse("people:client_detail", args=[episode.client_id]),
         done=lambda data: (
-            "Fit check sent to the coordinator."
+            _("Fit check sent to the coordinator.")
             if data["client_asked"]
-            else "Fit check sent to your supervisor for approval."
+            else _("Fit check sent to your supervisor for approval.")
         ),
         once=True,
     )
@@ -347,7 +347,9 @@ def fit_suggestion_dismiss(request: AuthenticatedHttpRequest, episode_id: int) -
     """Set aside Rapport's suggestion of a fit conversation (it returns with newer evidence)."""
     episode = access.load(request.user, Episode, episode_id, write=True)
     fit_suggestion_dismiss_service(actor=request.user, episode=episode)
-    messages.success(request, "Suggestion set aside. It comes back if later sessions call for it.")
+    messages.success(
+        request, _("Suggestion set aside. It comes back if later sessions call for it.")
+    )
     return redirect("people:client_detail", client_id=episode.client_id)
 
 
@@ -364,7 +366,7 @@ def fit_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
         form,
         lambda _: fit_check_settings_update(actor=request.user, settings=form.save(commit=False)),
         then=reverse("matching:fit_settings"),
-        done="Fit check settings saved.",
+        done=_("Fit check settings saved."),
     )
     if saved is not None:
         return saved
@@ -461,7 +463,7 @@ def fit_check_offer_view(request: AuthenticatedHttpRequest, fit_check_id: int) -
         form,
         lambda _: fit_check_offer(actor=request.user, fit_check=fit_check, offered=rows),
         then=here,
-        done="Offered to the client: they choose in their portal.",
+        done=_("Offered to the client: they choose in their portal."),
         once=True,
         refusal_as_message=True,
     )
@@ -491,7 +493,7 @@ def fit_check_choose_view(request: AuthenticatedHttpRequest, fit_check_id: int) 
         form,
         save,
         then=here,
-        done="New therapist chosen. The handoff comes next.",
+        done=_("New therapist chosen. The handoff comes next."),
         once=True,
         refusal_as_message=True,
     )
@@ -524,7 +526,7 @@ def consultation_new(request: AuthenticatedHttpRequest, fit_check_id: int) -> Ht
             modality=data["modality"],
         )
 
-    saved = run_form(request, form, save, then=here, done="Consultation booked.", once=True)
+    saved = run_form(request, form, save, then=here, done=_("Consultation booked."), once=True)
     if saved is not None:
         return saved
     return render(

@@ -84,7 +84,7 @@ def client_new(request: AuthenticatedHttpRequest) -> HttpResponse:
             referral_reason=data["referral_reason"],
         ),
         then=lambda client: reverse("people:client_detail", args=[client.pk]),
-        done=lambda data: f"{data['full_name']} is registered.",
+        done=lambda data: gettext("%(name)s is registered.") % {"name": data["full_name"]},
         once=True,
     )
     if saved is not None:
@@ -220,7 +220,7 @@ def break_glass(request: AuthenticatedHttpRequest, client_id: int) -> HttpRespon
         else:
             if first:
                 messages.warning(
-                    request, "Break-glass access granted for 60 minutes. It is audited."
+                    request, gettext("Break-glass access granted for 60 minutes. It is audited.")
                 )
             return redirect(url)
     return render(request, "people/break_glass.html", {"form": form, "client": client})

@@ -61,7 +61,7 @@ def _plan_url(episode_id: int) -> str:
     return reverse("plans:episode", args=[episode_id])
 
 
-def _attempt(request: HttpRequest, action: Callable[[], object], done: str) -> bool:
+def _attempt(request: HttpRequest, action: Callable[[], object], *, done: str) -> bool:
     """Run a service; say what happened. False (with the error shown) when it refused."""
     try:
         action()
@@ -368,7 +368,11 @@ def goal_edit(request: AuthenticatedHttpRequest, goal_id: int) -> HttpResponse:
 def goal_remove(request: AuthenticatedHttpRequest, goal_id: int) -> HttpResponse:
     goal = access.load(request.user, PlanGoal, goal_id, write=True)
     version_id = goal.version_id
-    _attempt(request, lambda: services.goal_remove(actor=request.user, goal=goal), "Goal removed.")
+    _attempt(
+        request,
+        lambda: services.goal_remove(actor=request.user, goal=goal),
+        done=gettext("Goal removed."),
+    )
     return redirect("plans:version", version_id=version_id)
 
 
@@ -379,7 +383,7 @@ def version_propose(request: AuthenticatedHttpRequest, version_id: int) -> HttpR
     proposed = _attempt(
         request,
         lambda: services.plan_propose(actor=request.user, version=version),
-        "Proposed: the plan is waiting for the client's answer in the portal.",
+        done=gettext("Proposed: the plan is waiting for the client's answer in the portal."),
     )
     if proposed:
         return redirect("plans:episode", episode_id=version.episode_id)
