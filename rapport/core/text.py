@@ -1,8 +1,11 @@
-"""Text folding for search: what a person types without accents finds names written with them."""
+"""Text folding for search: what a person types without accents finds names written with them;
+and words stored in English said again in a reader's language."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections.abc import Callable, Sequence
 
 # Letters that Unicode does not decompose into a base letter and an accent.
 _UNDECOMPOSED = str.maketrans(
@@ -19,3 +22,48 @@ def search_key(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text.casefold().translate(_UNDECOMPOSED))
     plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
     return " ".join(plain.translate(_UNDECOMPOSED).split())
+
+
+def gettext_noop(text: str) -> str:
+    """Marks English words for the translators' catalogue (the catalogue tool looks for this
+    name); the core keeps them in English and a page says them in its reader's language."""
+    return text
+
+
+def counted(n: int, words: tuple[str, str]) -> str:
+    """A count in English words, "1 client" or "3 clients": `words` says one, then more (or
+    none), each a phrase said again in the reader's language where it is shown."""
+    return words[0 if n == 1 else 1] % {"n": n}
+
+
+def _phrase_pattern(phrase: str) -> re.Pattern[str]:
+    parts = re.split(r"%\((\w+)\)s", phrase)
+    # Odd parts are the placeholders' names; each takes the shortest text that lets the whole
+    # stored phrase match.
+    return re.compile(
+        "".join(f"(?P<{part}>.+?)" if odd else re.escape(part) for odd, part in _odd_even(parts)),
+        re.DOTALL,
+    )
+
+
+def _odd_even(parts: list[str]) -> list[tuple[bool, str]]:
+    return [(index % 2 == 1, part) for index, part in enumerate(parts)]
+
+
+def said_again(stored: str, phrases: Sequence[str], translate: Callable[[str], str]) -> str:
+    """Words kept in English with their figures, in the reader's language.
+
+    `phrases` are the English phrases (with %(name)s placeholders) the stored text was made of;
+    the first that matches it whole is translated and given the same values, each of which is
+    said again the same way ("3 clients" within a reason). Text made of none is shown as stored:
+    an error a library raised, or a phrase of an older version.
+    """
+    for phrase in phrases:
+        match = _phrase_pattern(phrase).fullmatch(stored)
+        if match is not None:
+            values = {
+                name: said_again(value, phrases, translate)
+                for name, value in match.groupdict().items()
+            }
+            return translate(phrase) % values if values else translate(phrase)
+    return stored

@@ -64,7 +64,14 @@ from rapport.matching.services import (
     therapist_profile_save,
 )
 from rapport.matching.services import fit_suggestion_dismiss as fit_suggestion_dismiss_service
-from rapport.matching.wording import CAUTION_WORDS, domain_name, strength_badges
+from rapport.matching.wording import (
+    CAUTION_WORDS,
+    LABEL_WORDS,
+    domain_name,
+    ranking_said,
+    signed,
+    strength_badges,
+)
 from rapport.people.models import Client
 from rapport.web import run_form
 
@@ -379,6 +386,7 @@ def fit_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
 @dataclass(frozen=True)
 class CandidateRow:
     candidate: cand.Candidate
+    reasons: list[str]  # the ranking's, in the reader's language
     met: list[str]  # "Language: Spanish"
     badges: list[Any]
     cautions: list[str]  # supervisors only
@@ -400,19 +408,34 @@ def candidates_section(user: User, fit_check: FitCheck) -> dict[str, Any]:
         rows.append(
             CandidateRow(
                 candidate=c,
+                reasons=[ranking_said(reason) for reason in c.reasons],
                 met=[f"{_kind_words(p)}: {p.value}" for p in c.met],
                 badges=strength_badges(c.strengths),
                 cautions=[
-                    f"{domain_name(domain)}: {CAUTION_WORDS} "
-                    f"(80 % interval {e.lower:+.2f} to {e.upper:+.2f})"
+                    _("%(domain)s: %(caution)s (80 %% interval %(lower)s to %(upper)s)")
+                    % {
+                        "domain": domain_name(domain),
+                        "caution": CAUTION_WORDS,
+                        "lower": signed(e.lower),
+                        "upper": signed(e.upper),
+                    }
                     for domain, e in c.cautions
                 ]
                 if supervisor
                 else [],
                 evidence=[
-                    f"{domain_name(domain)}: {e.label.value}, n = {e.n}, "
-                    f"estimate {e.estimate:+.2f} "
-                    f"(80 % interval {e.lower:+.2f} to {e.upper:+.2f})"
+                    _(
+                        "%(domain)s: %(label)s, n = %(n)s, estimate %(estimate)s "
+                        "(80 %% interval %(lower)s to %(upper)s)"
+                    )
+                    % {
+                        "domain": domain_name(domain),
+                        "label": LABEL_WORDS[e.label],
+                        "n": e.n,
+                        "estimate": signed(e.estimate),
+                        "lower": signed(e.lower),
+                        "upper": signed(e.upper),
+                    }
                     for domain, e in c.evidence
                 ]
                 if supervisor
@@ -428,6 +451,7 @@ def candidates_section(user: User, fit_check: FitCheck) -> dict[str, Any]:
     )
     return {
         "ranking": ranking,
+        "why_preferences_only": ranking_said(ranking.why_preferences_only),
         "elevated": [domain_name(d) for d in ranking.elevated],
         "stated": fit_check.episode.client.therapist_preferences.exclude(
             strength=ClientPreference.Strength.NO_MATTER

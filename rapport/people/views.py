@@ -23,6 +23,7 @@ from rapport.audit.services import break_glass_grant
 from rapport.care.forms import SessionScheduleForm
 from rapport.care.models import SessionKind
 from rapport.care.queries import unrecorded
+from rapport.core.ages import BAND_WORDS
 from rapport.core.reminders import reply_keyword
 from rapport.http import AuthenticatedHttpRequest
 from rapport.measures.queries import score_histories
@@ -115,6 +116,7 @@ def client_detail(request: AuthenticatedHttpRequest, client_id: int) -> HttpResp
     can_write = access.can_write(request.user, client)
     context = {
         "client": client,
+        "age_band": gettext(BAND_WORDS[client.age_band()]),
         "episodes": episodes,
         "current": current,
         "sessions": sessions,
