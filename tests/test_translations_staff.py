@@ -489,7 +489,7 @@ def test_the_check_finds_a_notice_left_in_english(tmp_path):
         'messages.error(request, f"No {x}.")\n'
         'messages.info(request, _("Saved."))\n'
         'run_form(request, form, save, then=url, done="Booked.")\n'
-        'run_form(request, form, save, then=url, done=lambda d: f"{d[\'n\']} is in.")\n'
+        "run_form(request, form, save, then=url, done=lambda d: f\"{d['n']} is in.\")\n"
         'run_form(request, form, save, then=url, done=lambda d: _("In.") if d else "Out.")\n'
         'run_form(request, form, save, then=url, done=_("%(n)s in.") % {"n": n})\n'
         '_attempt(request, action, done="Removed.")\n'

@@ -27,7 +27,7 @@ from enum import StrEnum
 
 from rapport.core.change import Direction
 from rapport.core.matching import NO_VARIANCE, TOO_FEW_THERAPISTS, Label
-from rapport.core.text import counted, gettext_noop
+from rapport.core.text import Phrase, counted, gettext_noop, plural_noop
 
 SHOWN = 3  # candidates offered: enough to choose, few enough to meet each
 
@@ -204,15 +204,15 @@ TIER_REASONS = {
     3: gettext_noop("Tier 3: less evidence of benefit in one of the client's elevated domains."),
 }
 MEETS_PREFERRED = gettext_noop("Meets %(met)s of %(wanted)s preferences marked “prefer”.")
-OPEN_PLACES = (gettext_noop("%(n)s open place."), gettext_noop("%(n)s open places."))
+OPEN_PLACES = plural_noop("%(n)s open place.", "%(n)s open places.")
 NO_DOMAIN = gettext_noop(
     "none of the client's latest outcome scores is past its clinical cut-off, so no "
     "domain to match on"
 )
-REASON_PHRASES = (
+REASON_PHRASES: tuple[Phrase, ...] = (
     *TIER_REASONS.values(),
     MEETS_PREFERRED,
-    *OPEN_PLACES,
+    OPEN_PLACES,
     NO_DOMAIN,
     TOO_FEW_THERAPISTS,
     NO_VARIANCE,

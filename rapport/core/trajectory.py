@@ -44,7 +44,7 @@ from numpy.typing import ArrayLike, NDArray
 from rapport.core.change import Z_TWO_TAILED
 from rapport.core.growth import fit_growth
 from rapport.core.reliable import ReliableChangeRule
-from rapport.core.text import counted, gettext_noop
+from rapport.core.text import Phrase, counted, gettext_noop, plural_noop
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -254,9 +254,16 @@ TOO_FEW_DATA = gettext_noop(
 FEW_FOLLOWED = gettext_noop("fewer than three clients have a score after intake")
 NOT_FITTED = gettext_noop("the model could not be fitted: %(error)s")
 NOT_CONVERGED = gettext_noop("the model did not converge: %(error)s")
-CLIENTS = (gettext_noop("%(n)s client"), gettext_noop("%(n)s clients"))
-SCORES = (gettext_noop("%(n)s score"), gettext_noop("%(n)s scores"))
-FIT_REASONS = (TOO_FEW_DATA, FEW_FOLLOWED, NOT_FITTED, NOT_CONVERGED, *CLIENTS, *SCORES)
+CLIENTS = plural_noop("%(n)s client", "%(n)s clients")
+SCORES = plural_noop("%(n)s score", "%(n)s scores")
+FIT_REASONS: tuple[Phrase, ...] = (
+    TOO_FEW_DATA,
+    FEW_FOLLOWED,
+    NOT_FITTED,
+    NOT_CONVERGED,
+    CLIENTS,
+    SCORES,
+)
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ from rapport.core.outcomes import (
     wilson,
 )
 from rapport.core.reliable import JACOBSON_TRUAX, ReliableChangeRule, rule_for
-from rapport.core.text import counted
+from rapport.core.text import Phrase, counted, plural_noop
 from rapport.dashboards.reading import MODALITIES, PracticeData
 
 FIGURES_VERSION = 1
@@ -70,12 +70,9 @@ CATEGORY_LABELS = {
 # Why the therapist effect is not estimated, stored with the figures in English and said in the
 # reader's language where it is shown (dashboards_tags.stored_reason).
 TOO_FEW_FOR_EFFECTS = gettext_noop("%(episodes)s of %(therapists)s are too few (%(error)s)")
-EPISODES = (
-    gettext_noop("%(n)s classified closed episode"),
-    gettext_noop("%(n)s classified closed episodes"),
-)
-THERAPISTS = (gettext_noop("%(n)s therapist"), gettext_noop("%(n)s therapists"))
-REASONS = (TOO_FEW_FOR_EFFECTS, *EPISODES, *THERAPISTS)
+EPISODES = plural_noop("%(n)s classified closed episode", "%(n)s classified closed episodes")
+THERAPISTS = plural_noop("%(n)s therapist", "%(n)s therapists")
+REASONS: tuple[Phrase, ...] = (TOO_FEW_FOR_EFFECTS, EPISODES, THERAPISTS)
 
 
 def _num(value: float | None) -> float | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.formats import number_format
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from rapport.core.candidates import REASON_PHRASES
@@ -60,7 +60,7 @@ def domain_name(domain: str) -> str:
 def ranking_said(words: str) -> str:
     """A reason the ranking of candidates gives, in English, in the reader's language."""
     phrases = (*REASON_PHRASES, NO_OUTCOME_DATA, *DOMAIN_NAMES_ENGLISH.values())
-    return said_again(words, phrases, gettext)
+    return said_again(words, phrases, gettext, ngettext)
 
 
 def signed(value: float) -> str:

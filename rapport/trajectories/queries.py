@@ -24,7 +24,7 @@ from typing import Any
 
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from rapport.accounts.models import User
 from rapport.audit.services import audit_record
@@ -349,7 +349,7 @@ SOURCES = (PUBLISHED, NO_ALPHA_YET, NO_ALPHA, ALPHA_OF, SD_PUBLISHED, NO_SD_YET,
 
 def stored_said(stored: str) -> str:
     """A source or a reason stored with a fit, in the reader's language."""
-    return said_again(stored, (*SOURCES, *core.FIT_REASONS), gettext)
+    return said_again(stored, (*SOURCES, *core.FIT_REASONS), gettext, ngettext)
 
 
 def practice_reliability(

@@ -4,7 +4,7 @@ from typing import Any
 
 from django import template
 from django.utils.formats import number_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from rapport.core.reliable import ReliableChangeRule
 from rapport.core.text import said_again
@@ -79,4 +79,4 @@ def rule_read(measure: dict[str, Any]) -> dict[str, str]:
 def stored_reason(value: str) -> str:
     """Why a figure is not estimated, stored in English with its counts, in the reader's
     language."""
-    return said_again(value, REASONS, gettext) if value else value
+    return said_again(value, REASONS, gettext, ngettext) if value else value
