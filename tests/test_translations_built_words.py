@@ -144,9 +144,9 @@ def test_the_dashboards_stored_reason_is_said_in_the_readers_language(language, 
             "es",
             [
                 "Nivel 1: un punto fuerte en el área más elevada del cliente (ansiedad (GAD-7)) "
-                "y ninguna cautela en ninguna de sus áreas elevadas.",
+                "y ninguna precaución en sus áreas elevadas.",
                 "Cumple 0 de 0 preferencias marcadas como «preferible».",
-                "1 plaza libre.",
+                "1 plaza disponible.",
             ],
         ),
         (
