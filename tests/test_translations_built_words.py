@@ -1,11 +1,13 @@
 """Words built in Python code, not in templates, follow the staff reader's language too (issue 17
 §1): a view's notice, the age band after a date of birth, a FHIR import's problems, a fit's
-sources and reasons, the dashboard's reason for an estimate it cannot make and the candidates'
-tier reasons. What is stored stays in English; only what is shown is translated."""
+sources and reasons, why a goal stands where it does, the dashboard's reason for an estimate it
+cannot make and the candidates' tier reasons. What is stored stays in English; only what is
+shown is translated."""
 
 from __future__ import annotations
 
 import json
+from datetime import date
 from html import escape
 
 import pytest
@@ -13,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
+from rapport.core import benchmarks
 from rapport.core import candidates as cand
 from rapport.core.matching import Label
 from rapport.core.text import counted, plural_noop, said_again
@@ -20,6 +23,7 @@ from rapport.dashboards.figures import EPISODES, THERAPISTS, TOO_FEW_FOR_EFFECTS
 from rapport.dashboards.templatetags.dashboards_tags import stored_reason
 from rapport.matching.wording import DOMAIN_NAMES_ENGLISH, ranking_said
 from rapport.plans import services as plans
+from rapport.plans.templatetags.plans_tags import progress_said
 from rapport.trajectories.models import ExpectedTrajectory
 from rapport.trajectories.refresh import trajectories_refresh
 from tests.conftest import build_cast, built_once, signed_in
@@ -176,6 +180,27 @@ def test_a_candidates_tier_reasons_are_said_in_the_readers_language(language, wo
     with translation.override(language):
         assert [ranking_said(reason) for reason in candidate.reasons] == words
     assert candidate.reasons[0].startswith("Tier 1: a strength")
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("es", "11; el objetivo es bajar de 10; la fecha objetivo ya ha pasado"),
+        ("en", "11, aiming for below 10; the target date has passed"),
+    ],
+)
+def test_why_a_goal_stands_where_it_does_is_said_in_the_readers_language(language, words):
+    progress = benchmarks.target_progress(
+        [benchmarks.Observation(date(2026, 1, 5), 11.0)],
+        target=10.0,
+        comparison=benchmarks.Comparison.BELOW,
+        target_date=date(2026, 2, 1),
+        today=date(2026, 3, 1),
+    )
+
+    with translation.override(language):
+        assert progress_said(progress.reason) == words
+    assert progress.reason == "11, aiming for below 10; the target date has passed"
 
 
 SPANISH = {
