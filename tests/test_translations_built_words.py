@@ -50,8 +50,20 @@ def staff(django_db_blocker):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(
     ("who", "words"),
     [
-        ("co_clinician", "Propuesto: el plan espera la respuesta del cliente en el portal."),
-        ("clinician", "Proposed: the plan is waiting for the client's answer in the portal."),
+        (
+            "co_clinician",
+            (
+                "Propuesto: el plan espera la respuesta del cliente en el portal.",
+                "Pendiente de: el cliente.",
+            ),
+        ),
+        (
+            "clinician",
+            (
+                "Proposed: the plan is waiting for the client's answer in the portal.",
+                "Waiting for: the client.",
+            ),
+        ),
     ],
 )
 def test_the_notice_after_proposing_a_plan_is_in_the_readers_language(staff, who, words, db):
@@ -62,7 +74,7 @@ def test_the_notice_after_proposing_a_plan_is_in_the_readers_language(staff, who
         reverse("plans:propose", args=[draft.pk]), follow=True
     )
 
-    assert escape(words) in page.text
+    assert all(escape(w) in page.text for w in words)
 
 
 @pytest.mark.parametrize(

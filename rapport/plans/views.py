@@ -12,7 +12,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rapport import access, consent
@@ -51,6 +51,9 @@ from rapport.plans.models import (
 from rapport.plans.printing import printable_plan
 from rapport.plans.queries import compare_versions
 from rapport.web import run_form
+
+# Who is still to answer a proposed version, as the page names them.
+PENDING_WORDS = {"client": gettext_lazy("the client"), "guardian": gettext_lazy("the guardian")}
 
 
 def _can_write(request: AuthenticatedHttpRequest, episode: Episode) -> bool:
@@ -108,7 +111,7 @@ def episode_plan(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResp
         "current": current,
         "draft": draft,
         "progress": goals_progress(episode, queries.episode_goals(current)),
-        "pending": sorted(queries.pending_for(current)),
+        "pending": [PENDING_WORDS[p] for p in sorted(queries.pending_for(current))],
         "versions": shown(PlanVersion.objects.filter(episode=episode))
         .select_related("author")
         .prefetch_related("decisions__by", "decisions__replied_by"),
