@@ -65,5 +65,6 @@ def ranking_said(words: str) -> str:
 
 def signed(value: float) -> str:
     """An estimate with its sign and two decimals, "+0.35", in the reader's number format."""
-    said = number_format(value, 2)
-    return said if value < 0 else f"+{said}"
+    shown = round(value, 2) + 0.0  # never "-0.00"
+    said = number_format(shown, 2)
+    return said if shown < 0 else f"+{said}"
