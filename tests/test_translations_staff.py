@@ -439,6 +439,68 @@ def untranslated_refusals(path: Path) -> list[str]:
     return found
 
 
+def is_literal(words: ast.expr) -> bool:
+    """Words written out in English: a literal, an f-string, or either one made into a
+    sentence with % or chosen between (`a if x else b`, or a lambda giving one)."""
+    if isinstance(words, ast.Lambda):
+        return is_literal(words.body)
+    if isinstance(words, ast.IfExp):
+        return is_literal(words.body) or is_literal(words.orelse)
+    if isinstance(words, ast.BinOp):
+        return is_literal(words.left)
+    return isinstance(words, ast.JoinedStr) or (
+        isinstance(words, ast.Constant) and isinstance(words.value, str)
+    )
+
+
+NOTICES = {"success", "info", "warning", "error"}
+
+
+def notice_words(call: ast.Call) -> list[ast.expr]:
+    """The words a notice shows: `messages.success(request, words)` (and info, warning, error),
+    or what a form or action says when it is done: `run_form(..., done=words)`."""
+    name = getattr(call.func, "attr", None)
+    owner = getattr(getattr(call.func, "value", None), "id", None)
+    said = [call.args[1]] if owner == "messages" and name in NOTICES and len(call.args) > 1 else []
+    return said + [k.value for k in call.keywords if k.arg == "done"]
+
+
+def untranslated_notices(path: Path) -> list[str]:
+    """Each notice whose words are written out in English, not passed through gettext."""
+    return [
+        f"{path.relative_to(path.parents[2]).as_posix()}:{node.lineno}"
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path)))
+        if isinstance(node, ast.Call) and any(is_literal(w) for w in notice_words(node))
+    ]
+
+
+def test_no_notice_is_left_in_untranslated_english():
+    modules = refusing_modules()
+    found = [place for path in modules for place in untranslated_notices(path)]
+
+    assert found == []
+
+
+def test_the_check_finds_a_notice_left_in_english(tmp_path):
+    module = tmp_path / "rapport" / "example" / "views.py"
+    module.parent.mkdir(parents=True)
+    module.write_text(
+        'messages.success(request, "Saved.")\n'
+        'messages.error(request, f"No {x}.")\n'
+        'messages.info(request, _("Saved."))\n'
+        'run_form(request, form, save, then=url, done="Booked.")\n'
+        "run_form(request, form, save, then=url, done=lambda d: f\"{d['n']} is in.\")\n"
+        'run_form(request, form, save, then=url, done=lambda d: _("In.") if d else "Out.")\n'
+        'run_form(request, form, save, then=url, done=_("%(n)s in.") % {"n": n})\n'
+        '_attempt(request, action, done="Removed.")\n'
+        'messages.warning(request, "Careful: %s." % n)\n'
+    )
+
+    assert untranslated_notices(module) == [
+        f"rapport/example/views.py:{line}" for line in (1, 2, 4, 5, 6, 8, 9)
+    ]
+
+
 def test_no_refusal_is_left_in_untranslated_english():
     modules = refusing_modules()
     found = [place for path in modules for place in untranslated_refusals(path)]

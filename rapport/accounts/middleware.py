@@ -10,9 +10,12 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 from django_otp import user_has_device
 
 from rapport.core.sign_in_sessions import SessionVerdict, session_verdict
+from rapport.people.languages import language_of
 
 SIGNED_IN_AT = "rapport_signed_in_at"
 LAST_SEEN_AT = "rapport_last_seen_at"
@@ -63,12 +66,15 @@ class SessionPolicyMiddleware:
             )
             if verdict != SessionVerdict.CONTINUE:
                 logout(request)
-                messages.info(
-                    request,
-                    "You were signed out after a period without activity."
-                    if verdict == SessionVerdict.IDLE
-                    else "Your session has ended. Please sign in again.",
-                )
+                # Said in the language of the person signed out: the language middleware
+                # comes later and never sees them.
+                with translation.override(language_of(user)):
+                    messages.info(
+                        request,
+                        gettext("You were signed out after a period without activity.")
+                        if verdict == SessionVerdict.IDLE
+                        else gettext("Your session has ended. Please sign in again."),
+                    )
                 if request.htmx:  # type: ignore[attr-defined]
                     response = HttpResponse(status=204)
                     response["HX-Redirect"] = reverse(settings.LOGIN_URL)

@@ -5,6 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -89,7 +90,13 @@ def session_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespo
         ),
         then=reverse("people:client_detail", args=[episode.client_id]),
         done=lambda _: (
-            f"Session booked for {timezone.localtime(form.scheduled_start()):%a %d %b, %H:%M}."
+            gettext("Session booked for %(when)s.")
+            % {
+                # The day and month named in the reader's language, zero-padded as before.
+                "when": date_format(
+                    timezone.localtime(form.scheduled_start()), gettext("D d M, H:i")
+                )
+            }
         ),
         once=True,
     )

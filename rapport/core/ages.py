@@ -5,11 +5,21 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
+from rapport.core.text import gettext_noop
+
 
 class AgeBand(StrEnum):
     CHILD = "child"  # under 13
     ADOLESCENT = "adolescent"  # 13 to 17
     ADULT = "adult"  # 18 and over
+
+
+# How a page names the band after a date of birth; the band's value is what is stored.
+BAND_WORDS = {
+    AgeBand.CHILD: gettext_noop("child"),
+    AgeBand.ADOLESCENT: gettext_noop("adolescent"),
+    AgeBand.ADULT: gettext_noop("adult"),
+}
 
 
 ADOLESCENT_FROM = 13

@@ -26,6 +26,7 @@ from enum import StrEnum
 import numpy as np
 
 from rapport.core.reliable import ReliableChangeRule, jacobson_truax_rule
+from rapport.core.text import gettext_noop
 
 TREND_WINDOW = 4  # the last four values: about a month of weekly sessions
 NEAR_DAYS = 14  # a target date this close, with the goal not met, puts it at risk
@@ -91,6 +92,45 @@ def trend_of(values: Sequence[float], *, lower_is_better: bool, steady_within: f
     return Trend.BETTER if improving else Trend.WORSE
 
 
+# Why a goal stands where it does, in English: a page says it in its reader's language
+# (rapport.core.text.said_again with PROGRESS_REASONS).
+REACHED = {
+    Comparison.BELOW: gettext_noop("%(current)s is below %(target)s"),
+    Comparison.AT_MOST: gettext_noop("%(current)s is at most %(target)s"),
+    Comparison.AT_LEAST: gettext_noop("%(current)s is at least %(target)s"),
+}
+AIMING = {
+    Comparison.BELOW: gettext_noop("%(current)s, aiming for below %(target)s"),
+    Comparison.AT_MOST: gettext_noop("%(current)s, aiming for at most %(target)s"),
+    Comparison.AT_LEAST: gettext_noop("%(current)s, aiming for at least %(target)s"),
+}
+DATE_PASSED = gettext_noop("%(reason)s; the target date has passed")
+DATE_NEAR = gettext_noop("%(reason)s; the target date is near")
+WRONG_WAY = gettext_noop("%(reason)s, and going the wrong way")
+NO_DATA_LATE = gettext_noop("no data yet and the target date has passed")
+NO_DATA = gettext_noop("no data yet")
+NO_CRITERION = gettext_noop(
+    "cannot be judged: the measure has no published reliable-change criterion, and too few "
+    "scores in the practice to estimate one"
+)
+SO_FAR = gettext_noop("%(current)s so far: change is judged from the second score on")
+RELIABLY_BETTER = gettext_noop("reliably better: %(first)s → %(current)s (%(by)s)")
+NOT_YET_RELIABLE = gettext_noop("%(first)s → %(current)s, not yet a reliable improvement (%(by)s)")
+PROGRESS_REASONS = (
+    *REACHED.values(),
+    *AIMING.values(),
+    DATE_PASSED,
+    DATE_NEAR,
+    WRONG_WAY,
+    NO_DATA_LATE,
+    NO_DATA,
+    NO_CRITERION,
+    SO_FAR,
+    RELIABLY_BETTER,
+    NOT_YET_RELIABLE,
+)
+
+
 def _judge(
     met: bool,
     *,
@@ -104,19 +144,17 @@ def _judge(
     if met:
         return Progress(Status.MET, current, trend, met_reason)
     if target_date is not None and (target_date - today).days <= NEAR_DAYS:
-        when = "has passed" if target_date < today else "is near"
-        return Progress(Status.AT_RISK, current, trend, f"{open_reason}; the target date {when}")
+        when = DATE_PASSED if target_date < today else DATE_NEAR
+        return Progress(Status.AT_RISK, current, trend, when % {"reason": open_reason})
     if trend is Trend.WORSE:
-        return Progress(Status.AT_RISK, current, trend, f"{open_reason}, and going the wrong way")
+        return Progress(Status.AT_RISK, current, trend, WRONG_WAY % {"reason": open_reason})
     return Progress(Status.NOT_YET, current, trend, open_reason)
 
 
 def _no_data(target_date: date | None, today: date) -> Progress:
     if target_date is not None and target_date < today:
-        return Progress(
-            Status.AT_RISK, None, Trend.UNKNOWN, "no data yet and the target date has passed"
-        )
-    return Progress(Status.NO_DATA, None, Trend.UNKNOWN, "no data yet")
+        return Progress(Status.AT_RISK, None, Trend.UNKNOWN, NO_DATA_LATE)
+    return Progress(Status.NO_DATA, None, Trend.UNKNOWN, NO_DATA)
 
 
 def target_progress(
@@ -136,15 +174,15 @@ def target_progress(
     trend = trend_of(
         values, lower_is_better=comparison.lower_is_better, steady_within=steady_within
     )
-    words = {"below": "below", "at_most": "at most", "at_least": "at least"}[comparison.value]
+    figures = {"current": f"{current:g}", "target": f"{target:g}"}
     return _judge(
         reaches(current, target, comparison),
         current=current,
         trend=trend,
         target_date=target_date,
         today=today,
-        met_reason=f"{current:g} is {words} {target:g}",
-        open_reason=f"{current:g}, aiming for {words} {target:g}",
+        met_reason=REACHED[comparison] % figures,
+        open_reason=AIMING[comparison] % figures,
     )
 
 
@@ -170,8 +208,7 @@ def reliable_improvement_progress(
             Status.CANNOT_JUDGE,
             current,
             Trend.UNKNOWN,
-            "cannot be judged: the measure has no published reliable-change criterion, and "
-            "too few scores in the practice to estimate one",
+            NO_CRITERION,
         )
     if current is None:
         return _no_data(target_date, today)
@@ -183,17 +220,21 @@ def reliable_improvement_progress(
             target_date=target_date,
             today=today,
             met_reason="",
-            open_reason=f"{current:g} so far: change is judged from the second score on",
+            open_reason=SO_FAR % {"current": f"{current:g}"},
         )
     values = [o.value for o in observations]
     trend = trend_of(values, lower_is_better=lower_is_better, steady_within=steady_within)
-    by = f"{rule.name}: {rule.improvement_words}"
+    figures = {
+        "first": f"{values[0]:g}",
+        "current": f"{current:g}",
+        "by": f"{rule.name}: {rule.improvement_words}",
+    }
     return _judge(
         rule.is_reliably_better(values[0], values[-1]),
         current=current,
         trend=trend,
         target_date=target_date,
         today=today,
-        met_reason=f"reliably better: {values[0]:g} → {current:g} ({by})",
-        open_reason=f"{values[0]:g} → {current:g}, not yet a reliable improvement ({by})",
+        met_reason=RELIABLY_BETTER % figures,
+        open_reason=NOT_YET_RELIABLE % figures,
     )

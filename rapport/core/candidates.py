@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from rapport.core.change import Direction
-from rapport.core.matching import Label
+from rapport.core.matching import NO_VARIANCE, TOO_FEW_THERAPISTS, Label
+from rapport.core.text import Phrase, counted, gettext_noop, plural_noop
 
 SHOWN = 3  # candidates offered: enough to choose, few enough to meet each
 
@@ -192,12 +193,30 @@ def _tier(
     return 2, strengths, cautions
 
 
+# What the ranking says of each candidate, in English: a page says it in its reader's language
+# (rapport.core.text.said_again with REASON_PHRASES).
 TIER_REASONS = {
-    1: "Tier 1: a strength in the client's most elevated domain ({domain}), and no caution in "
-    "any of their elevated domains.",
-    2: "Tier 2: no caution in the client's elevated domains.",
-    3: "Tier 3: less evidence of benefit in one of the client's elevated domains.",
+    1: gettext_noop(
+        "Tier 1: a strength in the client's most elevated domain (%(domain)s), and no caution "
+        "in any of their elevated domains."
+    ),
+    2: gettext_noop("Tier 2: no caution in the client's elevated domains."),
+    3: gettext_noop("Tier 3: less evidence of benefit in one of the client's elevated domains."),
 }
+MEETS_PREFERRED = gettext_noop("Meets %(met)s of %(wanted)s preferences marked “prefer”.")
+OPEN_PLACES = plural_noop("%(n)s open place.", "%(n)s open places.")
+NO_DOMAIN = gettext_noop(
+    "none of the client's latest outcome scores is past its clinical cut-off, so no "
+    "domain to match on"
+)
+REASON_PHRASES: tuple[Phrase, ...] = (
+    *TIER_REASONS.values(),
+    MEETS_PREFERRED,
+    OPEN_PLACES,
+    NO_DOMAIN,
+    TOO_FEW_THERAPISTS,
+    NO_VARIANCE,
+)
 
 
 def rank(
@@ -223,10 +242,7 @@ def rank(
     prefers = [p for p in wanted if not p.must]
     if not preferences_only and not elevated:
         preferences_only = True
-        why_preferences_only = (
-            "none of the client's latest outcome scores is past its clinical cut-off, so no "
-            "domain to match on"
-        )
+        why_preferences_only = NO_DOMAIN
     open_ones = [
         t
         for t in therapists
@@ -242,15 +258,15 @@ def rank(
         met_prefer = tuple(p for p in prefers if meets(t, p))
         unmet = tuple(p for p in prefers if not meets(t, p))
         mine = evidence.get(t.key, {})
-        reasons = [f"Meets {len(met_prefer)} of {len(prefers)} preferences marked “prefer”."]
-        reasons.append(f"{t.capacity} open place{'s' if t.capacity != 1 else ''}.")
+        reasons = [MEETS_PREFERRED % {"met": len(met_prefer), "wanted": len(prefers)}]
+        reasons.append(counted(t.capacity, OPEN_PLACES))
         tier: int | None = None
         strengths: tuple[str, ...] = ()
         cautions: tuple[tuple[str, Evidence], ...] = ()
         if not preferences_only:
             tier, strengths, cautions = _tier(elevated, mine)
             top = (domain_words or {}).get(elevated[0], elevated[0])
-            reasons.insert(0, TIER_REASONS[tier].format(domain=top))
+            reasons.insert(0, TIER_REASONS[tier] % {"domain": top})
         candidates.append(
             Candidate(
                 therapist=t,

@@ -74,6 +74,18 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from rapport.core.change import Direction
+from rapport.core.text import gettext_noop
+
+# Why the outcome data cannot tell therapists apart: kept in English, said in the reader's
+# language where shown (rapport.core.text.said_again).
+TOO_FEW_THERAPISTS = gettext_noop(
+    "only %(n)s therapists have %(episodes)s or more closed episodes in a domain; "
+    "at least %(needed)s are needed to tell therapists apart"
+)
+NO_VARIANCE = gettext_noop(
+    "the therapist variance is indistinguishable from 0 "
+    "(likelihood ratio %(statistic)s, p = %(p)s ≥ %(alpha)s)"
+)
 
 FloatArray = NDArray[np.float64]
 LOG_2PI = math.log(2.0 * math.pi)
@@ -492,15 +504,17 @@ def fit_effectiveness(
     n_qualifying = int(qualifying.sum())
     reason = ""
     if n_qualifying < MIN_THERAPISTS:
-        reason = (
-            f"only {n_qualifying} therapists have {MIN_EPISODES} or more closed episodes in a "
-            f"domain; at least {MIN_THERAPISTS} are needed to tell therapists apart"
-        )
+        reason = TOO_FEW_THERAPISTS % {
+            "n": n_qualifying,
+            "episodes": MIN_EPISODES,
+            "needed": MIN_THERAPISTS,
+        }
     elif p_value >= ALPHA:
-        reason = (
-            f"the therapist variance is indistinguishable from 0 (likelihood ratio "
-            f"{statistic:.2f}, p = {p_value:.3g} ≥ {ALPHA:g})"
-        )
+        reason = NO_VARIANCE % {
+            "statistic": f"{statistic:.2f}",
+            "p": f"{p_value:.3g}",
+            "alpha": f"{ALPHA:g}",
+        }
 
     # Cells come sorted by therapist, then domain (np.unique on therapist·D + domain).
     cell_domain = np.unique(t_codes * n_domains + d_codes) % n_domains

@@ -44,6 +44,7 @@ from numpy.typing import ArrayLike, NDArray
 from rapport.core.change import Z_TWO_TAILED
 from rapport.core.growth import fit_growth
 from rapport.core.reliable import ReliableChangeRule
+from rapport.core.text import Phrase, counted, gettext_noop, plural_noop
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -245,6 +246,26 @@ class ExpectedModel:
         return mean, sd
 
 
+# Why the rule stands in, as stored with the fit (rapport.core.text.said_again says it again).
+TOO_FEW_DATA = gettext_noop(
+    "too few data for a model: %(clients)s with %(scores)s "
+    "(the practice asks for %(min_clients)s clients and %(min_scores)s scores)"
+)
+FEW_FOLLOWED = gettext_noop("fewer than three clients have a score after intake")
+NOT_FITTED = gettext_noop("the model could not be fitted: %(error)s")
+NOT_CONVERGED = gettext_noop("the model did not converge: %(error)s")
+CLIENTS = plural_noop("%(n)s client", "%(n)s clients")
+SCORES = plural_noop("%(n)s score", "%(n)s scores")
+FIT_REASONS: tuple[Phrase, ...] = (
+    TOO_FEW_DATA,
+    FEW_FOLLOWED,
+    NOT_FITTED,
+    NOT_CONVERGED,
+    CLIENTS,
+    SCORES,
+)
+
+
 @dataclass(frozen=True)
 class FitResult:
     """A model, or the reason the rule stands in (too few data, or a fit that failed)."""
@@ -267,14 +288,18 @@ def fit_expected(
     if n_episodes < min_episodes or n_obs < min_observations:
         return FitResult(
             None,
-            f"too few data for a model: {n_episodes} client{'' if n_episodes == 1 else 's'} "
-            f"with {n_obs} score{'' if n_obs == 1 else 's'} "
-            f"(the practice asks for {min_episodes} clients and {min_observations} scores)",
+            TOO_FEW_DATA
+            % {
+                "clients": counted(n_episodes, CLIENTS),
+                "scores": counted(n_obs, SCORES),
+                "min_clients": min_episodes,
+                "min_scores": min_observations,
+            },
             n_episodes,
             n_obs,
         )
     if followed < 3:
-        return FitResult(None, "fewer than three clients have a score after intake", *_n(data))
+        return FitResult(None, FEW_FOLLOWED, *_n(data))
     center = float(data.intakes().mean())
     try:
         fit = fit_growth(
@@ -284,9 +309,9 @@ def fit_expected(
             covariates={COVARIATE: data.intake - center},
         )
     except ValueError as error:
-        return FitResult(None, f"the model could not be fitted: {error}", *_n(data))
+        return FitResult(None, NOT_FITTED % {"error": error}, *_n(data))
     if not fit.converged:
-        return FitResult(None, f"the model did not converge: {fit.message}", *_n(data))
+        return FitResult(None, NOT_CONVERGED % {"error": fit.message}, *_n(data))
     g = fit.random_cov
     model = ExpectedModel(
         coef=(float(fit.coef[0]), float(fit.coef[1]), float(fit.coef[2]), float(fit.coef[3])),

@@ -44,6 +44,7 @@ from rapport.core.outcomes import (
     wilson,
 )
 from rapport.core.reliable import JACOBSON_TRUAX, ReliableChangeRule, rule_for
+from rapport.core.text import Phrase, counted, plural_noop
 from rapport.dashboards.reading import MODALITIES, PracticeData
 
 FIGURES_VERSION = 1
@@ -64,6 +65,14 @@ CATEGORY_LABELS = {
     "deteriorated": gettext_noop("Deteriorated"),
     "harmed": gettext_noop("Harmed"),
 }
+
+
+# Why the therapist effect is not estimated, stored with the figures in English and said in the
+# reader's language where it is shown (dashboards_tags.stored_reason).
+TOO_FEW_FOR_EFFECTS = gettext_noop("%(episodes)s of %(therapists)s are too few (%(error)s)")
+EPISODES = plural_noop("%(n)s classified closed episode", "%(n)s classified closed episodes")
+THERAPISTS = plural_noop("%(n)s therapist", "%(n)s therapists")
+REASONS: tuple[Phrase, ...] = (TOO_FEW_FOR_EFFECTS, EPISODES, THERAPISTS)
 
 
 def _num(value: float | None) -> float | None:
@@ -284,8 +293,12 @@ def _therapists(
     except ValueError as error:
         icc = {
             "available": False,
-            "reason": f"{int(n.sum())} classified closed episode{'s' if n.sum() != 1 else ''} "
-            f"of {g} therapist{'s' if g != 1 else ''} are too few ({error})",
+            "reason": TOO_FEW_FOR_EFFECTS
+            % {
+                "episodes": counted(int(n.sum()), EPISODES),
+                "therapists": counted(int(g), THERAPISTS),
+                "error": error,
+            },
         }
     else:
         icc = {

@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext_noop
 from pydantic import ValidationError
 
 from rapport.core.fhir.questionnaires import absolute
@@ -144,7 +145,7 @@ def read_import(path: Path) -> tuple[list[dict[str, Any]], list[str], list[Probl
         found: list[dict[str, Any]] = []
         files = sorted(path.glob("*.ndjson"))
         if not files:
-            problems.append(Problem(str(path), "", "no .ndjson file in this folder"))
+            problems.append(Problem(str(path), "", gettext_noop("no .ndjson file in this folder")))
         for file in files:
             for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
                 if not line.strip():
@@ -157,7 +158,13 @@ def read_import(path: Path) -> tuple[list[dict[str, Any]], list[str], list[Probl
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
-        return [], [], [Problem(path.name, f"line {error.lineno}", f"not JSON: {error.msg}")]
+        where = f"line {error.lineno}"
+        # The reader's own language frames the JSON parser's words, which are English only.
+        return (
+            [],
+            [],
+            [Problem(path.name, where, gettext_noop("not JSON: %(error)s"), {"error": error.msg})],
+        )
     return bundle_resources(document, path.name)
 
 
@@ -167,10 +174,11 @@ def bundle_resources(
     """The resources of a Bundle already read (a file's, or the body of an API call), with the
     source each entry's fullUrl names."""
     if not isinstance(document, dict) or document.get("resourceType") != "Bundle":
-        return [], [], [Problem(name, "resourceType", "a Bundle (or an NDJSON folder) is needed")]
+        needed = gettext_noop("a Bundle (or an NDJSON folder) is needed")
+        return [], [], [Problem(name, "resourceType", needed)]
     entries = document.get("entry") or []
     if not isinstance(entries, list):
-        return [], [], [Problem(name, "entry", "a Bundle's entries are a list")]
+        return [], [], [Problem(name, "entry", gettext_noop("a Bundle's entries are a list"))]
     kept = [e for e in entries if isinstance(e, dict) and "resource" in e]
     sources = [
         entry_source(e, e["resource"]) if isinstance(e["resource"], dict) else "" for e in kept
@@ -191,7 +199,14 @@ def _validated(resources: list[dict[str, Any]], problems: list[Problem]) -> None
         name = _name(resource, position)
         kind = resource.get("resourceType") if isinstance(resource, dict) else None
         if kind not in KNOWN_TYPES:
-            problems.append(Problem(name, "resourceType", f"{kind!r} is not a type Rapport reads"))
+            problems.append(
+                Problem(
+                    name,
+                    "resourceType",
+                    gettext_noop("%(kind)s is not a type Rapport reads"),
+                    {"kind": repr(kind)},
+                )
+            )
             continue
         try:
             get_fhir_model_class(str(kind)).model_validate(resource)
@@ -246,7 +261,12 @@ def _answers(
             if link.strip("/").split("/")[-1] == instrument.loinc_total or not sent.get("answer"):
                 continue  # a sent total is never read: Rapport scores the answers itself
             problems.append(
-                Problem(name, f"{path}.linkId", f"{link!r} is not an item of {instrument.title}")
+                Problem(
+                    name,
+                    f"{path}.linkId",
+                    gettext_noop("%(link)s is not an item of %(form)s"),
+                    {"link": repr(link), "form": instrument.title},
+                )
             )
             continue
         values = sent.get("answer") or []
@@ -259,7 +279,10 @@ def _answers(
             if option is None:
                 problems.append(
                     Problem(
-                        name, f"{path}.answer[0]", f"{code!r} is not an answer of {item.link_id}"
+                        name,
+                        f"{path}.answer[0]",
+                        gettext_noop("%(code)s is not an answer of %(item)s"),
+                        {"code": repr(code), "item": item.link_id},
                     )
                 )
                 continue
@@ -270,10 +293,16 @@ def _answers(
             answers[item.link_id] = value["valueString"]
         else:
             problems.append(
-                Problem(name, f"{path}.answer[0]", "an answer of a kind Rapport does not read")
+                Problem(
+                    name,
+                    f"{path}.answer[0]",
+                    gettext_noop("an answer of a kind Rapport does not read"),
+                )
             )
     for link_id, message in validate_answers(instrument, answers).items():
-        problems.append(Problem(name, "item", f"{link_id}: {message}"))
+        problems.append(
+            Problem(name, "item", "%(item)s: %(problem)s", {"item": link_id, "problem": message})
+        )
     return answers
 
 
@@ -321,7 +350,11 @@ def plan_import(
             plan.not_stored[kind] = plan.not_stored.get(kind, 0) + 1
         elif isinstance(resource, dict) and not resource.get("id"):
             plan.problems.append(
-                Problem(_name(resource, position), "id", "an id is needed to import it once")
+                Problem(
+                    _name(resource, position),
+                    "id",
+                    gettext_noop("an id is needed to import it once"),
+                )
             )
     plan.problems += reading.problems
     plan.records = list(reading.planned.values())
@@ -341,13 +374,17 @@ def _plan_response(
     name = f"{key[0]}/{key[1]}"
     problems = reading.problems
     if resource.get("status") not in ("completed", "amended"):
-        problems.append(Problem(name, "status", "only completed responses are imported"))
+        problems.append(
+            Problem(name, "status", gettext_noop("only completed responses are imported"))
+        )
         return
     instrument = matcher.instrument(str(resource.get("questionnaire", "")))
     if instrument is None:
         problems.append(
             Problem(
-                name, "questionnaire", "no instrument of this practice has this URL or LOINC code"
+                name,
+                "questionnaire",
+                gettext_noop("no instrument of this practice has this URL or LOINC code"),
             )
         )
         return
@@ -355,26 +392,40 @@ def _plan_response(
     author = key_of(resource.get("author"))
     respondent = RESPONDENT_OF.get(author[0], "") if author else "client"
     if author is not None and author[0] == "Patient" and author != client:
-        problems.append(Problem(name, "author", "a client answers their own forms only"))
+        problems.append(
+            Problem(name, "author", gettext_noop("a client answers their own forms only"))
+        )
         return
     if respondent != instrument.respondent:
-        who = {"client": "the client", "guardian": "a guardian", "therapist": "a therapist"}
+        answered_by = {
+            "client": gettext_noop("%(form)s is answered by the client"),
+            "guardian": gettext_noop("%(form)s is answered by a guardian"),
+            "therapist": gettext_noop("%(form)s is answered by a therapist"),
+        }
+        words = answered_by[instrument.respondent]
+        problems.append(Problem(name, "author", words, {"form": instrument.title}))
+        return
+    if author is not None and respondent != "client" and not reading.ids.resolves(author):
         problems.append(
             Problem(
-                name, "author", f"{instrument.title} is answered by {who[instrument.respondent]}"
+                name,
+                "author",
+                gettext_noop("%(record)s is not in this import"),
+                {"record": f"{author[0]}/{author[1]}"},
             )
         )
         return
-    if author is not None and respondent != "client" and not reading.ids.resolves(author):
-        problems.append(Problem(name, "author", f"{author[0]}/{author[1]} is not in this import"))
-        return
     encounter = key_of(resource.get("encounter"))
     if encounter is not None and not reading.ids.resolves(encounter):
-        problems.append(Problem(name, "encounter", "this Encounter is not in this import"))
+        problems.append(
+            Problem(name, "encounter", gettext_noop("this Encounter is not in this import"))
+        )
         return
     authored = moment(resource.get("authored"))
     if authored is None:
-        problems.append(Problem(name, "authored", "a date and time with its time zone is needed"))
+        problems.append(
+            Problem(name, "authored", gettext_noop("a date and time with its time zone is needed"))
+        )
         return
     if client is None:
         return
@@ -383,7 +434,9 @@ def _plan_response(
     ) or records.open_episode(reading, client, authored)
     if episode is None:
         problems.append(
-            Problem(name, "authored", "the client had no episode of care begun by then")
+            Problem(
+                name, "authored", gettext_noop("the client had no episode of care begun by then")
+            )
         )
         return
     before = len(problems)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from rapport.alerts.models import Alert
 from rapport.core.fhir import codes
 from rapport.core.fhir.plans import GOAL_ACCEPTANCE
@@ -58,7 +60,9 @@ def _decisions(reading: Reading) -> dict[Key, dict[Key, dict[str, Any]]]:
         careplan = next((key_of(t) for t in provenance.get("target") or []), None)
         party = next((key_of(a.get("who")) for a in provenance.get("agent") or []), None)
         if careplan is None or party is None or careplan[0] != "CarePlan":
-            reading.problem(key, "target", "a plan version's acceptance needs who and what")
+            reading.problem(
+                key, "target", gettext_noop("a plan version's acceptance needs who and what")
+            )
             continue
         if reading.ids.existing(key) is not None:
             reading.already_there.append(name_of(key))
@@ -85,20 +89,27 @@ def plan_versions(reading: Reading) -> None:
         created = moment(resource.get("created"))
         started = moment((resource.get("period") or {}).get("start")) or created
         if created is None:
-            reading.problem(key, "created", "the moment it was proposed is needed")
+            reading.problem(key, "created", gettext_noop("the moment it was proposed is needed"))
         if client is None or author is None or created is None:
             continue
         addressed = [key_of(a) for a in resource.get("addresses") or []]
         episodes = {listed[a][0] for a in addressed if a in listed}
         episode = min(episodes) if episodes else open_episode(reading, client, created)
         if episode is None:
-            reading.problem(key, "created", "the client had no episode of care begun by then")
+            reading.problem(
+                key, "created", gettext_noop("the client had no episode of care begun by then")
+            )
             continue
         parties = answers.get(key, {})
         decisions = []
         for party, answer in parties.items():
             if party[0] not in ("Patient", "RelatedPerson") or not reading.ids.resolves(party):
-                reading.problem(key, "goal", f"{name_of(party)} cannot answer this plan")
+                reading.problem(
+                    key,
+                    "goal",
+                    gettext_noop("%(who)s cannot answer this plan"),
+                    {"who": name_of(party)},
+                )
                 continue
             at = answer.get("at") or started
             decisions.append((party, bool(answer.get("accepted")), at, answer.get("key")))
@@ -159,19 +170,21 @@ def plan_goals(reading: Reading) -> None:
         if not reading.new(key):
             continue
         if key not in position:
-            reading.problem(key, "", "no CarePlan of this import holds this goal")
+            reading.problem(key, "", gettext_noop("no CarePlan of this import holds this goal"))
             continue
         careplan, index = position[key]
         if careplan not in reading.planned:
-            reading.problem(key, "", "the goals of a plan version already stored do not change")
+            reading.problem(
+                key, "", gettext_noop("the goals of a plan version already stored do not change")
+            )
             continue
         title = str((resource.get("description") or {}).get("text") or "").strip()
         targets = resource.get("target") or [{}]
         measure = _measure(targets[0].get("measure") or {}, families)
         if not title:
-            reading.problem(key, "description.text", "the goal in words is needed")
+            reading.problem(key, "description.text", gettext_noop("the goal in words is needed"))
         if measure is None:
-            reading.problem(key, "target[0].measure", "not a measure Rapport knows")
+            reading.problem(key, "target[0].measure", gettext_noop("not a measure Rapport knows"))
         if not title or measure is None:
             continue
         kind, family, subscale = measure
@@ -241,7 +254,9 @@ def plan_alerts(reading: Reading, not_stored: dict[str, int]) -> set[Key]:
         episode = reading.ref(key, resource, "implicated.0", "EpisodeOfCare")
         opened = moment(resource.get("identifiedDateTime"))
         if opened is None:
-            reading.problem(key, "identifiedDateTime", "the moment it was raised is needed")
+            reading.problem(
+                key, "identifiedDateTime", gettext_noop("the moment it was raised is needed")
+            )
         if episode is None or opened is None:
             continue
         values: dict[str, Any] = {

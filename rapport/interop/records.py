@@ -38,6 +38,7 @@ from typing import Any
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from rapport.accounts.models import STAFF_ROLES, Role, User
 from rapport.alerts.models import Alert
@@ -260,7 +261,18 @@ def telecom(resource: dict[str, Any], system: str) -> str:
 class Problem:
     resource: str  # "QuestionnaireResponse/abc", or the file and line for what could not be read
     path: str  # where in the resource, "" for the whole of it
-    message: str
+    # In English with %(name)s placeholders, marked for the catalogue: the page says it in its
+    # reader's language (`said`); the command line and the API in English (`message`).
+    words: str
+    values: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return self.words % self.values if self.values else self.words
+
+    def said(self) -> str:
+        """The problem in the reader's language."""
+        return gettext(self.words) % self.values if self.values else gettext(self.words)
 
     def __str__(self) -> str:
         where = f"{self.resource} {self.path}".strip()
@@ -281,7 +293,7 @@ class Reading:
             if isinstance(resource, dict) and resource.get("id"):
                 key = (str(resource.get("resourceType")), str(resource["id"]))
                 if key in self.by_key:
-                    self.problem(key, "id", "is in this import twice")
+                    self.problem(key, "id", gettext_noop("is in this import twice"))
                 self.by_key.setdefault(key, resource)
                 self.sources.setdefault(key, source)
         self.ids = Identities(practice_id, self.sources, base)
@@ -289,8 +301,10 @@ class Reading:
         self.planned: dict[Key, Planned] = {}
         self.already_there: list[str] = []
 
-    def problem(self, key: Key, path: str, message: str) -> None:
-        self.problems.append(Problem(name_of(key), path, message))
+    def problem(
+        self, key: Key, path: str, words: str, values: Mapping[str, object] | None = None
+    ) -> None:
+        self.problems.append(Problem(name_of(key), path, words, values or {}))
 
     def of(self, kind: str) -> list[tuple[Key, dict[str, Any]]]:
         return [(key, r) for key, r in self.by_key.items() if key[0] == kind]
@@ -312,10 +326,17 @@ class Reading:
                 value = value.get(part)
         target = key_of(value)
         if target is None or target[0] != kind:
-            self.problem(key, path, f"a reference to a {kind} is needed")
+            self.problem(
+                key, path, gettext_noop("a reference to a %(kind)s is needed"), {"kind": kind}
+            )
             return None
         if not self.ids.resolves(target):
-            self.problem(key, path, f"{name_of(target)} is neither in this import nor stored")
+            self.problem(
+                key,
+                path,
+                gettext_noop("%(record)s is neither in this import nor stored"),
+                {"record": name_of(target)},
+            )
             return None
         return target
 
@@ -342,10 +363,17 @@ def plan_practitioners(reading: Reading) -> None:
             continue
         email = telecom(resource, "email").lower()
         if not email:
-            reading.problem(key, "telecom", "an email address is needed to match or add staff")
+            reading.problem(
+                key, "telecom", gettext_noop("an email address is needed to match or add staff")
+            )
             continue
         if email in taken:
-            reading.problem(key, "telecom", f"{email} is another practitioner's in this import")
+            reading.problem(
+                key,
+                "telecom",
+                gettext_noop("%(email)s is another practitioner's in this import"),
+                {"email": email},
+            )
             continue
         taken.add(email)
         user = User.objects.filter(email__iexact=email).first()
@@ -354,7 +382,12 @@ def plan_practitioners(reading: Reading) -> None:
         planned = Planned("Practitioner", key, f"staff account {name} ({email})")
         if user is not None:
             if user.practice_id != reading.practice_id or user.role not in STAFF_ROLES:
-                reading.problem(key, "telecom", f"{email} is an account outside this practice")
+                reading.problem(
+                    key,
+                    "telecom",
+                    gettext_noop("%(email)s is an account outside this practice"),
+                    {"email": email},
+                )
                 continue
             planned.what = f"staff account {user.full_name} ({email}), already here"
             planned.values = {"match": user.pk}
@@ -372,9 +405,9 @@ def plan_clients(reading: Reading) -> None:
         born = day(resource.get("birthDate"))
         full = person_name(resource, "official") or person_name(resource)
         if born is None:
-            reading.problem(key, "birthDate", "a date of birth is needed")
+            reading.problem(key, "birthDate", gettext_noop("a date of birth is needed"))
         if not full:
-            reading.problem(key, "name", "a name is needed")
+            reading.problem(key, "name", gettext_noop("a name is needed"))
         if born is None or not full:
             continue
         language = next(
@@ -436,13 +469,20 @@ def plan_guardians(reading: Reading) -> None:
         email = telecom(resource, "email").lower()
         name = person_name(resource) or email
         if not email:
-            reading.problem(key, "telecom", "an email address is needed to add a guardian")
+            reading.problem(
+                key, "telecom", gettext_noop("an email address is needed to add a guardian")
+            )
             continue
         user = User.objects.filter(email__iexact=email).first()
         if user is not None and (
             user.role != Role.GUARDIAN or user.practice_id != reading.practice_id
         ):
-            reading.problem(key, "telecom", f"{email} is an account that is not a guardian here")
+            reading.problem(
+                key,
+                "telecom",
+                gettext_noop("%(email)s is an account that is not a guardian here"),
+                {"email": email},
+            )
             continue
         if client is None:
             continue
@@ -487,11 +527,17 @@ def plan_episodes(reading: Reading) -> None:
         start, end = day(period.get("start")), day(period.get("end"))
         status = EPISODE_STATUS.get(str(resource.get("status")))
         if start is None:
-            reading.problem(key, "period.start", "the date the episode began is needed")
+            reading.problem(
+                key, "period.start", gettext_noop("the date the episode began is needed")
+            )
         if status is None:
-            reading.problem(key, "status", "an episode of care that took place is needed")
+            reading.problem(
+                key, "status", gettext_noop("an episode of care that took place is needed")
+            )
         elif status == "closed" and end is None:
-            reading.problem(key, "period.end", "a finished episode needs the date it ended")
+            reading.problem(
+                key, "period.end", gettext_noop("a finished episode needs the date it ended")
+            )
         if client is None or clinician is None or start is None or status is None:
             continue
         if status == "closed" and end is None:
@@ -521,7 +567,9 @@ def plan_problems(reading: Reading) -> None:
         if not reading.new(key):
             continue
         if key not in listed:
-            reading.problem(key, "", "no EpisodeOfCare of this import lists it as a diagnosis")
+            reading.problem(
+                key, "", gettext_noop("no EpisodeOfCare of this import lists it as a diagnosis")
+            )
             continue
         episode, rank = listed[key]
         recorder = reading.ref(key, resource, "recorder", "Practitioner")
@@ -530,7 +578,7 @@ def plan_problems(reading: Reading) -> None:
             (str(c.get("code")) for c in codings(resource.get("clinicalStatus"))), "active"
         )
         if not text:
-            reading.problem(key, "code.text", "the problem in words is needed")
+            reading.problem(key, "code.text", gettext_noop("the problem in words is needed"))
         if recorder is None or not text:
             continue
         values = {
@@ -558,14 +606,18 @@ def plan_sessions(reading: Reading) -> None:
         period = resource.get("period") or {}
         start, end = moment(period.get("start")), moment(period.get("end"))
         if start is None:
-            reading.problem(key, "period.start", "a start with its time zone is needed")
+            reading.problem(
+                key, "period.start", gettext_noop("a start with its time zone is needed")
+            )
         if episode is None or clinician is None or start is None:
             continue
         minutes = (resource.get("length") or {}).get("value")
         if minutes is None:
             minutes = (end - start).total_seconds() // 60 if end is not None else 50
         if not 5 <= int(minutes) <= 480:
-            reading.problem(key, "length", "a session lasts from 5 minutes to 8 hours")
+            reading.problem(
+                key, "length", gettext_noop("a session lasts from 5 minutes to 8 hours")
+            )
             continue
         coded = [own_code(t, "session-modality") for t in resource.get("type") or []]
         modality = next((m for m in coded if m in MODALITIES), None)

@@ -56,7 +56,7 @@ def handoff_new(request: AuthenticatedHttpRequest, fit_check_id: int) -> HttpRes
             actor=user, fit_check=fit_check, to_clinician=data["to_clinician"]
         ),
         then=lambda handoff: reverse("matching:handoff", args=[handoff.pk]),
-        done="Handoff started: the client is asked in the portal what may be shared.",
+        done=_("Handoff started: the client is asked in the portal what may be shared."),
         once=True,
         refusal_as_message=True,
     )

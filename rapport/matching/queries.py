@@ -39,7 +39,7 @@ from rapport.matching.models import (
     StuckCaseReview,
     TherapistProfile,
 )
-from rapport.matching.wording import DOMAIN_NAMES
+from rapport.matching.wording import DOMAIN_NAMES_ENGLISH, NO_OUTCOME_DATA
 from rapport.measures.models import Response
 from rapport.measures.registry import outcome_families
 from rapport.measures.reliable import change_rule
@@ -585,7 +585,7 @@ def fit_check_candidates(fit_check: FitCheck, *, today: date | None = None) -> c
                 upper=effect.upper,
             )
     if result is None:
-        preferences_only, why = True, "the practice has too few closed episodes with scores"
+        preferences_only, why = True, NO_OUTCOME_DATA
     else:
         preferences_only, why = result.preferences_only, result.reason
     return cand.rank(
@@ -597,7 +597,7 @@ def fit_check_candidates(fit_check: FitCheck, *, today: date | None = None) -> c
         evidence=evidence,
         preferences_only=preferences_only,
         why_preferences_only=why,
-        domain_words=DOMAIN_NAMES,
+        domain_words=DOMAIN_NAMES_ENGLISH,
     )
 
 

@@ -64,7 +64,14 @@ from rapport.matching.services import (
     therapist_profile_save,
 )
 from rapport.matching.services import fit_suggestion_dismiss as fit_suggestion_dismiss_service
-from rapport.matching.wording import CAUTION_WORDS, domain_name, strength_badges
+from rapport.matching.wording import (
+    CAUTION_WORDS,
+    LABEL_WORDS,
+    domain_name,
+    ranking_said,
+    signed,
+    strength_badges,
+)
 from rapport.people.models import Client
 from rapport.web import run_form
 
@@ -93,14 +100,14 @@ def review_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespon
         form,
         save,
         then=lambda review: reverse("matching:review", args=[review.pk]),
-        done="Case review opened.",
+        done=_("Case review opened."),
         once=True,
         refusal_as_message=True,
     )
     if saved is not None:
         return saved
     if not form.is_valid():
-        messages.error(request, "The review could not be opened; reload the page and try again.")
+        messages.error(request, _("The review could not be opened; reload the page and try again."))
     return redirect("people:client_detail", client_id=episode.client_id)
 
 
@@ -128,7 +135,7 @@ def review_detail(request: AuthenticatedHttpRequest, review_id: int) -> HttpResp
                 today=timezone.localdate(),
             ),
             then=reverse("people:client_detail", args=[episode.client_id]),
-            done="Case review saved.",
+            done=_("Case review saved."),
             once=True,
         )
         if saved is not None:
@@ -155,7 +162,7 @@ def _profile_page(request: AuthenticatedHttpRequest, therapist: User, *, then: s
         form,
         lambda data: therapist_profile_save(actor=request.user, therapist=therapist, details=data),
         then=then,
-        done="Profile saved.",
+        done=_("Profile saved."),
     )
     if saved is not None:
         return saved
@@ -204,7 +211,7 @@ def preferences(request: AuthenticatedHttpRequest, client_id: int) -> HttpRespon
         form,
         lambda data: client_preferences_set(actor=request.user, client=client, items=form.items()),
         then=reverse("people:client_detail", args=[client.pk]),
-        done="Preferences saved.",
+        done=_("Preferences saved."),
     )
     if saved is not None:
         return saved
@@ -234,9 +241,9 @@ def fit_check_new(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRes
         ),
         then=reverse("people:client_detail", args=[episode.client_id]),
         done=lambda data: (
-            "Fit check sent to the coordinator."
+            _("Fit check sent to the coordinator.")
             if data["client_asked"]
-            else "Fit check sent to your supervisor for approval."
+            else _("Fit check sent to your supervisor for approval.")
         ),
         once=True,
     )
@@ -347,7 +354,9 @@ def fit_suggestion_dismiss(request: AuthenticatedHttpRequest, episode_id: int) -
     """Set aside Rapport's suggestion of a fit conversation (it returns with newer evidence)."""
     episode = access.load(request.user, Episode, episode_id, write=True)
     fit_suggestion_dismiss_service(actor=request.user, episode=episode)
-    messages.success(request, "Suggestion set aside. It comes back if later sessions call for it.")
+    messages.success(
+        request, _("Suggestion set aside. It comes back if later sessions call for it.")
+    )
     return redirect("people:client_detail", client_id=episode.client_id)
 
 
@@ -364,7 +373,7 @@ def fit_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
         form,
         lambda _: fit_check_settings_update(actor=request.user, settings=form.save(commit=False)),
         then=reverse("matching:fit_settings"),
-        done="Fit check settings saved.",
+        done=_("Fit check settings saved."),
     )
     if saved is not None:
         return saved
@@ -377,6 +386,7 @@ def fit_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
 @dataclass(frozen=True)
 class CandidateRow:
     candidate: cand.Candidate
+    reasons: list[str]  # the ranking's, in the reader's language
     met: list[str]  # "Language: Spanish"
     badges: list[Any]
     cautions: list[str]  # supervisors only
@@ -398,19 +408,34 @@ def candidates_section(user: User, fit_check: FitCheck) -> dict[str, Any]:
         rows.append(
             CandidateRow(
                 candidate=c,
+                reasons=[ranking_said(reason) for reason in c.reasons],
                 met=[f"{_kind_words(p)}: {p.value}" for p in c.met],
                 badges=strength_badges(c.strengths),
                 cautions=[
-                    f"{domain_name(domain)}: {CAUTION_WORDS} "
-                    f"(80 % interval {e.lower:+.2f} to {e.upper:+.2f})"
+                    _("%(domain)s: %(caution)s (80 %% interval %(lower)s to %(upper)s)")
+                    % {
+                        "domain": domain_name(domain),
+                        "caution": CAUTION_WORDS,
+                        "lower": signed(e.lower),
+                        "upper": signed(e.upper),
+                    }
                     for domain, e in c.cautions
                 ]
                 if supervisor
                 else [],
                 evidence=[
-                    f"{domain_name(domain)}: {e.label.value}, n = {e.n}, "
-                    f"estimate {e.estimate:+.2f} "
-                    f"(80 % interval {e.lower:+.2f} to {e.upper:+.2f})"
+                    _(
+                        "%(domain)s: %(label)s, n = %(n)s, estimate %(estimate)s "
+                        "(80 %% interval %(lower)s to %(upper)s)"
+                    )
+                    % {
+                        "domain": domain_name(domain),
+                        "label": LABEL_WORDS[e.label],
+                        "n": e.n,
+                        "estimate": signed(e.estimate),
+                        "lower": signed(e.lower),
+                        "upper": signed(e.upper),
+                    }
                     for domain, e in c.evidence
                 ]
                 if supervisor
@@ -426,6 +451,7 @@ def candidates_section(user: User, fit_check: FitCheck) -> dict[str, Any]:
     )
     return {
         "ranking": ranking,
+        "why_preferences_only": ranking_said(ranking.why_preferences_only),
         "elevated": [domain_name(d) for d in ranking.elevated],
         "stated": fit_check.episode.client.therapist_preferences.exclude(
             strength=ClientPreference.Strength.NO_MATTER
@@ -461,7 +487,7 @@ def fit_check_offer_view(request: AuthenticatedHttpRequest, fit_check_id: int) -
         form,
         lambda _: fit_check_offer(actor=request.user, fit_check=fit_check, offered=rows),
         then=here,
-        done="Offered to the client: they choose in their portal.",
+        done=_("Offered to the client: they choose in their portal."),
         once=True,
         refusal_as_message=True,
     )
@@ -491,7 +517,7 @@ def fit_check_choose_view(request: AuthenticatedHttpRequest, fit_check_id: int) 
         form,
         save,
         then=here,
-        done="New therapist chosen. The handoff comes next.",
+        done=_("New therapist chosen. The handoff comes next."),
         once=True,
         refusal_as_message=True,
     )
@@ -524,7 +550,7 @@ def consultation_new(request: AuthenticatedHttpRequest, fit_check_id: int) -> Ht
             modality=data["modality"],
         )
 
-    saved = run_form(request, form, save, then=here, done="Consultation booked.", once=True)
+    saved = run_form(request, form, save, then=here, done=_("Consultation booked."), once=True)
     if saved is not None:
         return saved
     return render(

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
+
+from rapport.core.candidates import REASON_PHRASES
+from rapport.core.matching import Label
+from rapport.core.text import said_again
 
 # Per outcome domain (an outcome measure's family, rapport.measures.registry.outcome_families).
 STRENGTH_BADGES: dict[str, Any] = {
@@ -29,13 +35,36 @@ def strength_badges(domains: list[str] | tuple[str, ...]) -> list[Any]:
     return [strength_badge(d) for d in domains]
 
 
-# Staff pages name an outcome domain by what it measures and the measure's name.
-DOMAIN_NAMES: dict[str, Any] = {
-    "phq9": _("low mood (PHQ-9)"),
-    "gad7": _("anxiety (GAD-7)"),
-    "checkin": _("everyday life (check-in)"),
+# Staff pages name an outcome domain by what it measures and the measure's name; the ranking
+# (pure, in English) names it in English and `ranking_said` says it again.
+DOMAIN_NAMES_ENGLISH = {
+    "phq9": gettext_noop("low mood (PHQ-9)"),
+    "gad7": gettext_noop("anxiety (GAD-7)"),
+    "checkin": gettext_noop("everyday life (check-in)"),
+}
+DOMAIN_NAMES: dict[str, Any] = {key: _(words) for key, words in DOMAIN_NAMES_ENGLISH.items()}
+
+# Why the practice's outcome data rank nobody (rapport.matching.queries).
+NO_OUTCOME_DATA = gettext_noop("the practice has too few closed episodes with scores")
+LABEL_WORDS = {
+    Label.STRENGTH: _("strength"),
+    Label.CAUTION: _("caution"),
+    Label.NO_EVIDENCE: _("no evidence"),
 }
 
 
 def domain_name(domain: str) -> str:
     return str(DOMAIN_NAMES.get(domain, domain))
+
+
+def ranking_said(words: str) -> str:
+    """A reason the ranking of candidates gives, in English, in the reader's language."""
+    phrases = (*REASON_PHRASES, NO_OUTCOME_DATA, *DOMAIN_NAMES_ENGLISH.values())
+    return said_again(words, phrases, gettext, ngettext)
+
+
+def signed(value: float) -> str:
+    """An estimate with its sign and two decimals, "+0.35", in the reader's number format."""
+    shown = round(value, 2) + 0.0  # never "-0.00"
+    said = number_format(shown, 2)
+    return said if shown < 0 else f"+{said}"

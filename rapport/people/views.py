@@ -23,6 +23,7 @@ from rapport.audit.services import break_glass_grant
 from rapport.care.forms import SessionScheduleForm
 from rapport.care.models import SessionKind
 from rapport.care.queries import unrecorded
+from rapport.core.ages import BAND_WORDS
 from rapport.core.reminders import reply_keyword
 from rapport.http import AuthenticatedHttpRequest
 from rapport.measures.queries import score_histories
@@ -84,7 +85,7 @@ def client_new(request: AuthenticatedHttpRequest) -> HttpResponse:
             referral_reason=data["referral_reason"],
         ),
         then=lambda client: reverse("people:client_detail", args=[client.pk]),
-        done=lambda data: f"{data['full_name']} is registered.",
+        done=lambda data: gettext("%(name)s is registered.") % {"name": data["full_name"]},
         once=True,
     )
     if saved is not None:
@@ -115,6 +116,7 @@ def client_detail(request: AuthenticatedHttpRequest, client_id: int) -> HttpResp
     can_write = access.can_write(request.user, client)
     context = {
         "client": client,
+        "age_band": gettext(BAND_WORDS[client.age_band()]),
         "episodes": episodes,
         "current": current,
         "sessions": sessions,
@@ -220,7 +222,7 @@ def break_glass(request: AuthenticatedHttpRequest, client_id: int) -> HttpRespon
         else:
             if first:
                 messages.warning(
-                    request, "Break-glass access granted for 60 minutes. It is audited."
+                    request, gettext("Break-glass access granted for 60 minutes. It is audited.")
                 )
             return redirect(url)
     return render(request, "people/break_glass.html", {"form": form, "client": client})

@@ -12,7 +12,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rapport import access, consent
@@ -52,6 +52,9 @@ from rapport.plans.printing import printable_plan
 from rapport.plans.queries import compare_versions
 from rapport.web import run_form
 
+# Who is still to answer a proposed version, as the page names them.
+PENDING_WORDS = {"client": gettext_lazy("the client"), "guardian": gettext_lazy("the guardian")}
+
 
 def _can_write(request: AuthenticatedHttpRequest, episode: Episode) -> bool:
     return access.can_write(request.user, episode)
@@ -61,7 +64,7 @@ def _plan_url(episode_id: int) -> str:
     return reverse("plans:episode", args=[episode_id])
 
 
-def _attempt(request: HttpRequest, action: Callable[[], object], done: str) -> bool:
+def _attempt(request: HttpRequest, action: Callable[[], object], *, done: str) -> bool:
     """Run a service; say what happened. False (with the error shown) when it refused."""
     try:
         action()
@@ -108,7 +111,7 @@ def episode_plan(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResp
         "current": current,
         "draft": draft,
         "progress": goals_progress(episode, queries.episode_goals(current)),
-        "pending": sorted(queries.pending_for(current)),
+        "pending": [PENDING_WORDS[p] for p in sorted(queries.pending_for(current))],
         "versions": shown(PlanVersion.objects.filter(episode=episode))
         .select_related("author")
         .prefetch_related("decisions__by", "decisions__replied_by"),
@@ -368,7 +371,11 @@ def goal_edit(request: AuthenticatedHttpRequest, goal_id: int) -> HttpResponse:
 def goal_remove(request: AuthenticatedHttpRequest, goal_id: int) -> HttpResponse:
     goal = access.load(request.user, PlanGoal, goal_id, write=True)
     version_id = goal.version_id
-    _attempt(request, lambda: services.goal_remove(actor=request.user, goal=goal), "Goal removed.")
+    _attempt(
+        request,
+        lambda: services.goal_remove(actor=request.user, goal=goal),
+        done=gettext("Goal removed."),
+    )
     return redirect("plans:version", version_id=version_id)
 
 
@@ -379,7 +386,7 @@ def version_propose(request: AuthenticatedHttpRequest, version_id: int) -> HttpR
     proposed = _attempt(
         request,
         lambda: services.plan_propose(actor=request.user, version=version),
-        "Proposed: the plan is waiting for the client's answer in the portal.",
+        done=gettext("Proposed: the plan is waiting for the client's answer in the portal."),
     )
     if proposed:
         return redirect("plans:episode", episode_id=version.episode_id)

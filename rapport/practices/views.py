@@ -109,7 +109,10 @@ def user_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         form,
         lambda _: user_invite(actor=request.user, details=form.cleaned_data),
         then=reverse("practices:user_list"),
-        done=lambda data: f"Account created; an invitation was emailed to {data['email']}.",
+        done=lambda data: (
+            gettext("Account created; an invitation was emailed to %(email)s.")
+            % {"email": data["email"]}
+        ),
         once=True,
     )
     if saved is not None:

@@ -24,7 +24,7 @@ from typing import Any
 
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from rapport.accounts.models import User
 from rapport.audit.services import audit_record
@@ -35,6 +35,7 @@ from rapport.core import trajectory as core
 from rapport.core.instruments import Instrument
 from rapport.core.instruments.model import family_title
 from rapport.core.reliable import JACOBSON_TRUAX, ReliableChangeRule
+from rapport.core.text import said_again
 from rapport.core.validation import ValidationReport, holdout_validation
 from rapport.measures.models import Response
 from rapport.measures.registry import outcome_families
@@ -331,23 +332,40 @@ def series_of(rows: list[ScoreRow]) -> core.Series:
     )
 
 
+# Where a fit's reliability and SD came from, stored with it in English (and said again in the
+# reader's language by `stored_said`).
+PUBLISHED = gettext_noop("published with the instrument")
+NO_ALPHA_YET = gettext_noop(
+    "none published, and fewer than %(n)s intake answers to estimate it from"
+)
+NO_ALPHA = gettext_noop("none published, and the practice's intake answers give no usable estimate")
+ALPHA_OF = gettext_noop("Cronbach's alpha of %(n)s intake answers in this practice")
+SD_PUBLISHED = gettext_noop("clinical SD published with the instrument")
+NO_SD_YET = gettext_noop("fewer than %(n)s intake scores in this practice")
+SD_FLAT = gettext_noop("the practice's intake scores do not vary")
+SD_OF = gettext_noop("SD of %(n)s intake scores in this practice")
+SOURCES = (PUBLISHED, NO_ALPHA_YET, NO_ALPHA, ALPHA_OF, SD_PUBLISHED, NO_SD_YET, SD_FLAT, SD_OF)
+
+
+def stored_said(stored: str) -> str:
+    """A source or a reason stored with a fit, in the reader's language."""
+    return said_again(stored, (*SOURCES, *core.FIT_REASONS), gettext, ngettext)
+
+
 def practice_reliability(
     instrument: Instrument, practice_id: int, rows: list[ScoreRow]
 ) -> tuple[float | None, str]:
     if instrument.reliability is not None:
-        return instrument.reliability, "published with the instrument"
+        return instrument.reliability, PUBLISHED
     intake_ids = [r.response_id for r in rows if r.session == 1]
     if len(intake_ids) < MIN_INTAKES_FOR_ALPHA:
-        return None, (
-            f"none published, and fewer than {MIN_INTAKES_FOR_ALPHA} intake answers to "
-            "estimate it from"
-        )
+        return None, NO_ALPHA_YET % {"n": MIN_INTAKES_FOR_ALPHA}
     answers = Response.objects.filter(pk__in=intake_ids).values_list("answers", flat=True)
     matrix = [[_number(a.get(link)) for link in instrument.total_items] for a in answers]
     alpha = core.cronbach_alpha(matrix)
     if alpha is None or not 0 < alpha < 1:
-        return None, "none published, and the practice's intake answers give no usable estimate"
-    return alpha, f"Cronbach's alpha of {len(matrix)} intake answers in this practice"
+        return None, NO_ALPHA
+    return alpha, ALPHA_OF % {"n": len(matrix)}
 
 
 def _number(value: object) -> float:
@@ -356,14 +374,14 @@ def _number(value: object) -> float:
 
 def practice_sd(instrument: Instrument, rows: list[ScoreRow]) -> tuple[float | None, str]:
     if instrument.clinical_sd is not None and instrument.clinical_sd > 0:
-        return instrument.clinical_sd, "clinical SD published with the instrument"
+        return instrument.clinical_sd, SD_PUBLISHED
     intakes = [r.total for r in rows if r.session == 1]
     if len(intakes) < MIN_INTAKES_FOR_SD:
-        return None, f"fewer than {MIN_INTAKES_FOR_SD} intake scores in this practice"
+        return None, NO_SD_YET % {"n": MIN_INTAKES_FOR_SD}
     sd = statistics.stdev(intakes)
     if not sd > 0:
-        return None, "the practice's intake scores do not vary"
-    return sd, f"SD of {len(intakes)} intake scores in this practice"
+        return None, SD_FLAT
+    return sd, SD_OF % {"n": len(intakes)}
 
 
 def expected_rule(
@@ -420,7 +438,7 @@ def trajectory_validation(*, practice_id: int, family: str, actor: User | None) 
     if report is None:
         reason = gettext(
             "Reliable change cannot be judged: reliability %(reliability)s; SD %(sd)s."
-        ) % {"reliability": reliability_source, "sd": sd_source}
+        ) % {"reliability": stored_said(reliability_source), "sd": stored_said(sd_source)}
     elif report.n_evaluated == 0:
         reason = gettext("No closed episode has a score after the early window yet.")
     audit_record(

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rapport import access
@@ -74,8 +74,14 @@ def refresh(request: AuthenticatedHttpRequest) -> HttpResponse:
     models = sum(1 for e in fitted if e.method == "model")
     messages.success(
         request,
-        f"Refitted {len(fitted)} measures ({models} by model, {len(fitted) - models} by rule); "
-        "every score was classified again.",
+        ngettext(
+            "Refitted %(n)s measure (%(models)s by model, %(rules)s by rule); "
+            "every score was classified again.",
+            "Refitted %(n)s measures (%(models)s by model, %(rules)s by rule); "
+            "every score was classified again.",
+            len(fitted),
+        )
+        % {"n": len(fitted), "models": models, "rules": len(fitted) - models},
     )
     return redirect("trajectories:overview")
 

@@ -4,9 +4,11 @@ from typing import Any
 
 from django import template
 from django.utils.formats import number_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from rapport.core.reliable import ReliableChangeRule
+from rapport.core.text import said_again
+from rapport.dashboards.figures import REASONS
 from rapport.measures.reliable import change_size_words, rule_name
 
 register = template.Library()
@@ -71,3 +73,10 @@ def rule_read(measure: dict[str, Any]) -> dict[str, str]:
         "improvement": change_size_words(rule, better=True),
         "deterioration": change_size_words(rule, better=False),
     }
+
+
+@register.filter
+def stored_reason(value: str) -> str:
+    """Why a figure is not estimated, stored in English with its counts, in the reader's
+    language."""
+    return said_again(value, REASONS, gettext, ngettext) if value else value

@@ -4,11 +4,14 @@ import uuid
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext, ngettext
 
 from rapport.accounts.models import User
 from rapport.alerts.models import Alert
 from rapport.care.models import Episode
 from rapport.consent import viewer_shared
+from rapport.core.benchmarks import PROGRESS_REASONS
+from rapport.core.text import said_again
 from rapport.people.models import Client, GuardianLink
 from rapport.plans import queries, services
 from rapport.plans.goal_status import goals_progress, measure_families
@@ -75,3 +78,9 @@ def family_title(family: str, practice_id: int | None = None) -> str:
     """A measure family's short title ("gad7" → "GAD-7")."""
     instrument = measure_families(practice_id).get(family)
     return instrument.short_title if instrument else family
+
+
+@register.filter
+def progress_said(reason: str) -> str:
+    """Why a goal stands where it does, built in English, in the reader's language."""
+    return said_again(reason, PROGRESS_REASONS, gettext, ngettext) if reason else reason

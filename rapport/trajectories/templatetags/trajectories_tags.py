@@ -9,7 +9,7 @@ from django import template
 from rapport.care.models import Episode
 from rapport.core.instruments.model import family_title
 from rapport.trajectories.models import ScoreStatus
-from rapport.trajectories.queries import client_outcome_families, rule_words
+from rapport.trajectories.queries import client_outcome_families, rule_words, stored_said
 
 register = template.Library()
 
@@ -34,3 +34,9 @@ def trajectory_panel(episode: Episode | None) -> dict[str, Any]:
         for family, status in sorted(latest.items())
     ]
     return {"episode": episode, "latest": rows}
+
+
+@register.filter
+def said(stored: str) -> str:
+    """A fit's source or reason, stored in English, in the reader's language."""
+    return stored_said(stored) if stored else stored

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.core.management.commands import makemessages
 
 from rapport.measures.registry import builtin_instruments
 from rapport.measures.wording import translatable, words_of
@@ -41,6 +42,12 @@ def wording_module() -> str:
     return "".join(lines)
 
 
+class MakeMessages(makemessages.Command):
+    # The pure core marks a count's phrases for one and for more with plural_noop
+    # (rapport.core.text): Django's own names for that are not to be imported there.
+    xgettext_options = [*makemessages.Command.xgettext_options, "--keyword=plural_noop:1,2"]
+
+
 class Command(BaseCommand):
     help = (
         "Update the translation catalogues (rapport/locale/<language>/LC_MESSAGES/django.po) "
@@ -56,7 +63,7 @@ class Command(BaseCommand):
         os.chdir(PACKAGE)
         try:
             call_command(
-                "makemessages",
+                MakeMessages(),
                 locale=languages,
                 extensions=["html", "txt", "py"],
                 no_obsolete=True,
