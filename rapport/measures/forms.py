@@ -92,8 +92,8 @@ class MeasurePlanForm(SubmitOnceMixin):
         min_value=LINK_VALID_HOURS_MIN,
         max_value=LINK_VALID_HOURS_MAX,
         required=False,
-        label="Hours a link works",
-        help_text="Leave empty for the practice's setting (shown above).",
+        label=_("Hours a link works"),
+        help_text=_("Leave empty for the practice's setting (shown above)."),
     )
 
     def __init__(self, *args: Any, families: list[tuple[str, str]], **kwargs: Any) -> None:
