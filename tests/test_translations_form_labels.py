@@ -175,3 +175,62 @@ def test_the_check_finds_a_label_or_a_help_text_left_in_english():
         "Careless.helped label: 'Set when made'",
         "Careless.helped help_text: 'In English'",
     ]
+
+
+# --- As a Spanish-choosing staff member reads them ------------------------------------------------
+
+
+def _spanish_readers():  # type: ignore[no-untyped-def]
+    cast = build_cast()
+    for person in (cast.admin, cast.co_clinician):
+        person.language = "es"
+        person.save(update_fields=["language"])
+    return cast
+
+
+@pytest.fixture(scope="module")
+def readers(django_db_blocker):  # type: ignore[no-untyped-def]
+    """The practice admin and a clinician of the adult client's episode, who chose Spanish."""
+    yield from built_once(django_db_blocker, _spanish_readers)
+
+
+# (who reads it, the page, words in Spanish it shows, the English words it no longer shows)
+PAGES = {
+    "alliance settings": (
+        "admin",
+        lambda cast: reverse("alliance:settings"),
+        ("Punto de corte del total bajo", "Alertar cuando el total del cliente (0–40)"),
+        ("Low total cutoff", "Alert when the client's total"),
+    ),
+    "practice settings": (
+        "admin",
+        lambda cast: reverse("practices:settings"),
+        ("Zona horaria", "Horas de silencio: desde", "Tres como máximo"),
+        ("Time zone", "Three at most"),
+    ),
+    "fit check settings": (
+        "admin",
+        lambda cast: reverse("matching:fit_settings"),
+        ("Quién coordina las revisiones de encaje", "Administradores del centro"),
+        ("Who coordinates fit checks", "Practice admins"),
+    ),
+    "fit check": (
+        "co_clinician",
+        lambda cast: reverse("matching:fit_check_new", args=[cast.adult_episode.pk]),
+        ("Por qué una revisión de encaje", "Lo que dijo el cliente, con sus palabras"),
+        ("Why a fit check", "What the client said", "no supervisor approval needed"),
+    ),
+}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_staff_member_who_chose_spanish_reads_the_forms_words_in_spanish(readers, page, db):
+    who, url, spanish, english = PAGES[page]
+
+    response = signed_in(getattr(readers, who)).get(url(readers))
+
+    assert response.status_code == 200
+    for words in spanish:
+        assert words in response.text, words
+    for words in english:
+        assert words not in response.text, words
