@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from rapport.core import case_review as rules
@@ -83,7 +84,8 @@ class StuckCaseReview(models.Model):
 
     @property
     def option_words(self) -> list[str]:
-        return [rules.OPTION_WORDS[rules.Option(value)] for value in self.options]
+        # The core's English words, translated for the reader (matching.forms lists them).
+        return [gettext(rules.OPTION_WORDS[rules.Option(value)]) for value in self.options]
 
     @property
     def answer_rows(self) -> list[tuple[rules.ChecklistItem, str, str]]:
@@ -92,7 +94,7 @@ class StuckCaseReview(models.Model):
         for item in rules.CHECKLIST:
             given = self.answers.get(item.key) or {}
             answer = given.get("answer", "")
-            words = rules.ANSWER_WORDS.get(rules.Answer(answer), "") if answer else ""
+            words = gettext(rules.ANSWER_WORDS[rules.Answer(answer)]) if answer else ""
             rows.append((item, words, str(given.get("note", ""))))
         return rows
 
