@@ -226,7 +226,7 @@ class TherapistProfileForm(forms.Form):
 
 
 # The kinds whose value is chosen from a list rather than typed.
-PREFERENCE_CHOICES: dict[str, list[tuple[str, str]]] = {
+PREFERENCE_CHOICES: dict[str, list[tuple[str, Any]]] = {
     ClientPreference.Kind.MODALITY: [("", "—"), *TherapistProfile.Modality.choices],
     ClientPreference.Kind.DIRECTIVE: [
         ("", "—"),

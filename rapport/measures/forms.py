@@ -137,7 +137,7 @@ class DefaultMeasuresForm(forms.Form):
                     initial=chosen.get((family, respondent), ""),
                 )
                 names.append(name)
-            self.bands.append((band, labels.get(band, band), [self[n] for n in names]))
+            self.bands.append((band, str(labels.get(band, band)), [self[n] for n in names]))
 
     def entries(self) -> dict[str, list[DefaultEntry]]:
         """The chosen measures by age band (only after is_valid)."""
