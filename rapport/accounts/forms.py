@@ -40,7 +40,7 @@ class TokenForm(forms.Form):
     token = forms.RegexField(
         label=_("Six-digit code"),
         regex=r"^\d{6}$",
-        error_messages={"invalid": "Enter the six digits your authenticator app shows."},
+        error_messages={"invalid": _("Enter the six digits your authenticator app shows.")},
         widget=forms.TextInput(
             attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": "6"}
         ),
@@ -51,7 +51,7 @@ class EnrolmentCodeForm(forms.Form):
     code = forms.RegexField(
         label=_("Code from the email"),
         regex=r"^\s*\d{6}\s*$",
-        error_messages={"invalid": "Enter the six digits from the email."},
+        error_messages={"invalid": _("Enter the six digits from the email.")},
         widget=forms.TextInput(
             attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": "6"}
         ),
@@ -64,7 +64,13 @@ class UserForm(forms.ModelForm[User]):
     class Meta:
         model = User
         fields = ["full_name", "email", "role", "team", "language", "is_active"]
-        labels = {"full_name": "Full name", "is_active": "Account active"}
+        labels = {
+            "full_name": _("Full name"),
+            "email": _("Email"),
+            "role": _("Role"),
+            "team": _("Team"),
+            "is_active": _("Account active"),
+        }
 
     def __init__(self, *args: Any, practice_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -135,9 +141,13 @@ class ApiTokenForm(SubmitOnceMixin):
     """A new personal access token: its name, its scope and how many days it lives."""
 
     name = forms.CharField(
-        max_length=80, help_text=_("What the token is for, for example “nightly sync script”.")
+        max_length=80,
+        label=_("Name"),
+        help_text=_("What the token is for, for example “nightly sync script”."),
     )
-    scope = forms.ChoiceField(choices=ApiToken.Scope.choices, initial=ApiToken.Scope.READ)
+    scope = forms.ChoiceField(
+        choices=ApiToken.Scope.choices, initial=ApiToken.Scope.READ, label=_("Scope")
+    )
     days = forms.IntegerField(label=_("Days it works"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

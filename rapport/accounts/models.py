@@ -7,22 +7,28 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+# The names of the languages in settings.LANGUAGES, for the catalogues: a language added there
+# is named as the settings name it until a translator gives it its name.
+LANGUAGE_NAMES = (gettext_noop("English"), gettext_noop("Spanish (español)"))
 
 
-def language_choices() -> list[tuple[str, str]]:
+def language_choices() -> list[tuple[str, Any]]:
     """The languages people may choose, read when asked: a new language needs no migration."""
-    return list(settings.LANGUAGES)
+    return [(code, _(name)) for code, name in settings.LANGUAGES]
 
 
 LANGUAGE_MAX_LENGTH = 8
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "Practice admin"
-    SUPERVISOR = "supervisor", "Supervisor"
-    CLINICIAN = "clinician", "Clinician"
-    CLIENT = "client", "Client"
-    GUARDIAN = "guardian", "Parent or guardian"
+    ADMIN = "admin", _("Practice admin")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    CLINICIAN = "clinician", _("Clinician")
+    CLIENT = "client", _("Client")
+    GUARDIAN = "guardian", _("Parent or guardian")
 
 
 STAFF_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.CLINICIAN})
@@ -57,7 +63,7 @@ class User(AbstractBaseUser):
         null=True,
         blank=True,
         related_name="members",
-        help_text="The clinician's team; its supervisor sees the clinician's caseload.",
+        help_text=_("The clinician's team; its supervisor sees the clinician's caseload."),
     )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(auto_now_add=True)
@@ -67,7 +73,7 @@ class User(AbstractBaseUser):
         choices=language_choices,
         default="en",
         db_default="en",
-        verbose_name="Language of Rapport's pages",
+        verbose_name=_("Language of Rapport's pages"),
     )
 
     objects = UserManager()
@@ -189,12 +195,12 @@ class ApiToken(models.Model):
     hashes are then compared in constant time."""
 
     class Scope(models.TextChoices):
-        READ = "read", "Read the records you may read"
-        WRITE = "write", "Read, and write what you may write"
-        FHIR = "fhir", "FHIR exports (and imports, for a practice admin)"
+        READ = "read", _("Read the records you may read")
+        WRITE = "write", _("Read, and write what you may write")
+        FHIR = "fhir", _("FHIR exports (and imports, for a practice admin)")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=80, help_text="What the token is for, to tell it apart.")
+    name = models.CharField(max_length=80, help_text=_("What the token is for, to tell it apart."))
     scope = models.CharField(max_length=8, choices=Scope.choices)
     key_id = models.CharField(max_length=16, unique=True)
     token_hash = models.CharField(max_length=64)

@@ -12,7 +12,9 @@ from rapport.ranges import show_ranges
 
 
 class RuptureForm(SubmitOnceMixin):
-    session = forms.ModelChoiceField(queryset=Session.objects.none(), required=False)
+    session = forms.ModelChoiceField(
+        queryset=Session.objects.none(), required=False, label=_("Session")
+    )
     kind = forms.ChoiceField(choices=Rupture.Kind.choices, label=_("What it looked like"))
     client_words = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("What the client said")
@@ -33,7 +35,11 @@ class RuptureEditForm(forms.ModelForm[Rupture]):
     class Meta:
         model = Rupture
         fields = ["kind", "client_words", "understanding"]
-        labels = {"kind": _("What it looked like")}
+        labels = {
+            "kind": _("What it looked like"),
+            "client_words": _("What the client said"),
+            "understanding": _("Your understanding"),
+        }
         widgets = {
             "client_words": forms.Textarea(attrs={"rows": 3}),
             "understanding": forms.Textarea(attrs={"rows": 3}),
@@ -42,7 +48,9 @@ class RuptureEditForm(forms.ModelForm[Rupture]):
 
 class RepairForm(SubmitOnceMixin):
     kind = forms.ChoiceField(choices=RepairAction.Kind.choices, label=_("What you did"))
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Note")
+    )
 
 
 class AllianceSettingsForm(forms.ModelForm[AllianceSettings]):
@@ -61,10 +69,23 @@ class AllianceSettingsForm(forms.ModelForm[AllianceSettings]):
             "repair_window_sessions",
             "overdue_alert_days",
         ]
+        labels = {
+            "low_total_cutoff": _("Low total cutoff"),
+            "low_item_value": _("Low item value"),
+            "drop_from_previous": _("Drop from previous"),
+            "drop_from_recent_mean": _("Drop from recent mean"),
+            "disagreement_total": _("Disagreement total"),
+            "disagreement_item": _("Disagreement item"),
+            "child_guardian_discrepancy": _("Child guardian discrepancy"),
+            "goals_item_low": _("Goals item low"),
+            "ceiling_sessions": _("Ceiling sessions"),
+            "repair_window_sessions": _("Repair window sessions"),
+            "overdue_alert_days": _("Overdue alert days"),
+        }
         # The goals item is judged by its own line only (core.alliance.ITEM_RULE_ITEMS).
         help_texts = {
             "low_item_value": _("Alert when bond, approach or overall (0–10) is at or below this."),
-            "goals_item_low": (
+            "goals_item_low": _(
                 "The goals item's only line: at or below this suggests a plan review."
             ),
         }

@@ -26,57 +26,57 @@ class AllianceSettings(PracticeSettingsRow):
     low_total_cutoff = models.FloatField(
         default=36,
         validators=_between(1, 40),
-        help_text="Alert when the client's total (0–40) is below this.",
+        help_text=_("Alert when the client's total (0–40) is below this."),
     )
     low_item_value = models.FloatField(
         default=7,
         validators=_between(0, 9),
-        help_text="Alert when any single item (0–10) is at or below this.",
+        help_text=_("Alert when any single item (0–10) is at or below this."),
     )
     drop_from_previous = models.FloatField(
         default=1,
         validators=_between(1, 40),
-        help_text="Alert when the total falls this much below the previous session.",
+        help_text=_("Alert when the total falls this much below the previous session."),
     )
     drop_from_recent_mean = models.FloatField(
         default=3,
         validators=_between(1, 40),
-        help_text="Alert when the total falls this much below the mean of the last three.",
+        help_text=_("Alert when the total falls this much below the mean of the last three."),
     )
     disagreement_total = models.FloatField(
         default=4,
         validators=_between(1, 40),
-        help_text="Alert when the therapist's total is this much above the client's.",
+        help_text=_("Alert when the therapist's total is this much above the client's."),
     )
     disagreement_item = models.FloatField(
         default=2,
         validators=_between(1, 10),
-        help_text="Alert when any therapist item is this much above the client's.",
+        help_text=_("Alert when any therapist item is this much above the client's."),
     )
     child_guardian_discrepancy = models.FloatField(
         default=6,
         validators=_between(1, 40),
-        help_text="Alert when a young person's and a guardian's totals differ this much.",
+        help_text=_("Alert when a young person's and a guardian's totals differ this much."),
     )
     goals_item_low = models.FloatField(
         default=6,
         validators=_between(0, 9),
-        help_text="A goals item at or below this suggests a plan review.",
+        help_text=_("A goals item at or below this suggests a plan review."),
     )
     ceiling_sessions = models.PositiveSmallIntegerField(
         default=4,
         validators=_between(2, 20),
-        help_text="Prompt after this many sessions in a row at the maximum score.",
+        help_text=_("Prompt after this many sessions in a row at the maximum score."),
     )
     repair_window_sessions = models.PositiveSmallIntegerField(
         default=3,
         validators=_between(1, 20),
-        help_text="Sessions within which a rupture must return to its baseline.",
+        help_text=_("Sessions within which a rupture must return to its baseline."),
     )
     overdue_alert_days = models.PositiveSmallIntegerField(
         default=7,
         validators=_between(1, 90),
-        help_text="Supervisors see alerts left open longer than this.",
+        help_text=_("Supervisors see alerts left open longer than this."),
     )
 
     def __str__(self) -> str:
@@ -107,8 +107,10 @@ class Rupture(models.Model):
         "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.UNCLEAR)
-    client_words = models.TextField(blank=True, help_text="What the client said or showed.")
-    understanding = models.TextField(blank=True, help_text="Your understanding of what happened.")
+    client_words = models.TextField(blank=True, help_text=_("What the client said or showed."))
+    understanding = models.TextField(
+        blank=True, help_text=_("Your understanding of what happened.")
+    )
 
     # Whose record this is, for rapport.access.load.
     client_path: ClassVar[str] = "episode__client"

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from rapport.core.auditchain import ChainedEvent
 
@@ -19,9 +20,9 @@ class AuditEvent(models.Model):
     """
 
     class Outcome(models.TextChoices):
-        OK = "ok", "Allowed"
-        DENIED = "denied", "Denied"
-        INVALID = "invalid", "Rejected input"
+        OK = "ok", _("Allowed")
+        DENIED = "denied", _("Denied")
+        INVALID = "invalid", _("Rejected input")
 
     # The place in the chain, given when sealed; None while the event waits for the sequencer.
     sequence = models.PositiveBigIntegerField(unique=True, null=True)

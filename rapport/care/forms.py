@@ -75,7 +75,9 @@ class EpisodeTransferForm(forms.Form):
 
 
 class EpisodeStatusForm(forms.Form):
-    status = forms.ChoiceField(choices=[("active", _("Active")), ("on_hold", _("On hold"))])
+    status = forms.ChoiceField(
+        choices=[("active", _("Active")), ("on_hold", _("On hold"))], label=_("Status")
+    )
 
 
 class EpisodeTeamForm(forms.Form):

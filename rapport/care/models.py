@@ -105,10 +105,10 @@ class Attendance(models.TextChoices):
 
 
 class SessionKind(models.TextChoices):
-    THERAPY = "therapy", "Therapy session"
+    THERAPY = "therapy", _("Therapy session")
     # A short meeting of the client with a possible new therapist (issue 14, part 5): not part
     # of the course of therapy, so no session number, no forms, no attendance figures count it.
-    CONSULTATION = "consultation", "Consultation with a possible new therapist"
+    CONSULTATION = "consultation", _("Consultation with a possible new therapist")
 
 
 def when_label(moment: datetime, zone: tzinfo | None = None) -> str:
@@ -139,7 +139,7 @@ class Session(models.Model):
     )
     private_notes = models.TextField(
         blank=True,
-        help_text=(
+        help_text=_(
             "Seen only by clinicians on this episode and their supervisor — never by the client "
             "or their family."
         ),

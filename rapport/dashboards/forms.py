@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from rapport.dashboards.queries import DEFAULT_SORT, SORTS
@@ -8,8 +9,12 @@ from rapport.dashboards.queries import DEFAULT_SORT, SORTS
 
 class SortForm(forms.Form):
     sort = forms.ChoiceField(
-        choices=[(key, label) for key, (label, _) in SORTS.items()]
-        + [(f"-{key}", f"{label} (reversed)") for key, (label, _) in SORTS.items()],
+        # The sorts' names are the table's column headings, whose translations they share.
+        choices=[(key, _(label)) for key, (label, _order) in SORTS.items()]
+        + [
+            (f"-{key}", format_lazy("{} ({})", _(label), _("reversed")))
+            for key, (label, _order) in SORTS.items()
+        ],
         required=False,
         label=_("Sort by"),
     )

@@ -12,11 +12,11 @@ from rapport.accounts.forms import SubmitOnceMixin
 from rapport.core import exposure as rules
 from rapport.exposure.models import Attempt, Ladder, Step
 
-SUDS_HELP = "0 = completely calm, 100 = the worst distress imaginable."
+SUDS_HELP = gettext_lazy("0 = completely calm, 100 = the worst distress imaginable.")
 NO_GOAL = ""
 
 
-def suds_field(label: str, *, required: bool = True, help_text: str = SUDS_HELP) -> forms.Field:
+def suds_field(label: Any, *, required: bool = True, help_text: Any = SUDS_HELP) -> forms.Field:
     return forms.IntegerField(
         label=label,
         min_value=rules.SUDS_MIN,
@@ -38,10 +38,10 @@ class GoalChoiceMixin(forms.Form):
     )
 
     def set_goals(self, goals: dict[uuid.UUID, str], current: uuid.UUID | None) -> None:
-        choices = [(NO_GOAL, "— not linked to a goal —")]
+        choices = [(NO_GOAL, _("— not linked to a goal —"))]
         choices += [(str(key), title) for key, title in goals.items()]
         if current is not None and current not in goals:
-            choices.append((str(current), "A goal no longer in the plan"))
+            choices.append((str(current), _("A goal no longer in the plan")))
         if len(choices) == 1:
             del self.fields["goal_key"]
         else:
@@ -107,7 +107,7 @@ class LadderEditForm(GoalChoiceMixin, forms.ModelForm[Ladder]):
 
 
 class StepForm(forms.ModelForm[Step]):
-    expected_suds = suds_field("Expected distress (0–100)")
+    expected_suds = suds_field(gettext_lazy("Expected distress (0–100)"))
 
     class Meta:
         model = Step
@@ -132,9 +132,11 @@ class AttemptForm(SubmitOnceMixin):
         label=gettext_lazy("Where"),
         initial=Attempt.Setting.IN_SESSION,
     )
-    anticipated_suds = suds_field("Distress expected beforehand (0–100)")
-    peak_suds = suds_field("Highest distress during it (0–100)")
-    end_suds = suds_field("Distress at the end (optional)", required=False, help_text="")
+    anticipated_suds = suds_field(gettext_lazy("Distress expected beforehand (0–100)"))
+    peak_suds = suds_field(gettext_lazy("Highest distress during it (0–100)"))
+    end_suds = suds_field(
+        gettext_lazy("Distress at the end (optional)"), required=False, help_text=""
+    )
     duration_minutes = forms.IntegerField(
         label=gettext_lazy("How long (minutes, optional)"),
         min_value=1,
@@ -154,7 +156,8 @@ class AttemptForm(SubmitOnceMixin):
         field = self.fields["step"]
         field.queryset = ladder.steps.all()  # type: ignore[attr-defined]
         field.label_from_instance = lambda step: (  # type: ignore[attr-defined]
-            f"{step.position}. {step.situation} (expected {step.expected_suds})"
+            _("%(number)s. %(situation)s (expected %(suds)s)")
+            % {"number": step.position, "situation": step.situation, "suds": step.expected_suds}
         )
         if initial_step is not None:
             field.initial = initial_step.pk

@@ -10,6 +10,7 @@ from typing import ClassVar
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from rapport.accounts.models import Role, User
 from rapport.core import exposure as rules
@@ -24,7 +25,7 @@ class Ladder(models.Model):
     # a ladder stays with its goal across versions.
     goal_key = models.UUIDField(null=True, blank=True)
     title = models.CharField(
-        max_length=120, help_text="What the ladder is about, in the client's words."
+        max_length=120, help_text=_("What the ladder is about, in the client's words.")
     )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
@@ -33,17 +34,17 @@ class Ladder(models.Model):
     mastery_peak_suds = models.PositiveSmallIntegerField(
         default=rules.MASTERY_PEAK_SUDS,
         validators=SUDS_VALIDATORS,
-        help_text="A step is mastered when the peak distress is at most this…",
+        help_text=_("A step is mastered when the peak distress is at most this…"),
     )
     mastery_fall_percent = models.PositiveSmallIntegerField(
         default=rules.MASTERY_FALL_PERCENT,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
-        help_text="…or this many per cent below the first attempt…",
+        help_text=_("…or this many per cent below the first attempt…"),
     )
     mastery_consecutive = models.PositiveSmallIntegerField(
         default=rules.MASTERY_CONSECUTIVE,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
-        help_text="…on this many attempts in a row.",
+        help_text=_("…on this many attempts in a row."),
     )
 
     # Whose record this is, for rapport.access.load.
@@ -84,7 +85,7 @@ class Step(models.Model):
     situation = models.CharField(max_length=200)
     expected_suds = models.PositiveSmallIntegerField(
         validators=SUDS_VALIDATORS,
-        help_text="Expected distress (0–100) when the ladder was set up.",
+        help_text=_("Expected distress (0–100) when the ladder was set up."),
     )
     position = models.PositiveSmallIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -102,12 +103,12 @@ class Step(models.Model):
 
 class Attempt(models.Model):
     class Setting(models.TextChoices):
-        IN_SESSION = "in_session", "In session"
-        HOMEWORK = "homework", "Homework"
+        IN_SESSION = "in_session", _("In session")
+        HOMEWORK = "homework", _("Homework")
 
     class Via(models.TextChoices):
-        CLINIC = "clinic", "Recorded by the clinician"
-        PORTAL = "portal", "Recorded in the portal"
+        CLINIC = "clinic", _("Recorded by the clinician")
+        PORTAL = "portal", _("Recorded in the portal")
 
     step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="attempts")
     practised_on = models.DateField()

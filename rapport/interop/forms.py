@@ -14,10 +14,11 @@ from rapport.interop.research import REASON_MIN
 class ResearchExportForm(forms.Form):
     format = forms.ChoiceField(
         choices=[
-            ("csv", "CSV: opens in a spreadsheet, R or pandas"),
-            ("parquet", "Parquet: typed and compact, for large practices"),
+            ("csv", _("CSV: opens in a spreadsheet, R or pandas")),
+            ("parquet", _("Parquet: typed and compact, for large practices")),
         ],
         initial="csv",
+        label=_("Format"),
         widget=forms.RadioSelect,
     )
     identified = forms.BooleanField(
@@ -55,8 +56,8 @@ IMPORT_MAX_BYTES = 200 * 1024 * 1024
 
 class FhirImportForm(forms.Form):
     bundle = forms.FileField(
-        label="FHIR R4 Bundle (a .json file)",
-        help_text="A collection Bundle, such as another Rapport's export or another system's.",
+        label=_("FHIR R4 Bundle (a .json file)"),
+        help_text=_("A collection Bundle, such as another Rapport's export or another system's."),
     )
 
     def clean_bundle(self) -> object:

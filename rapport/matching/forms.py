@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.db import models
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from rapport.accounts.forms import SubmitOnceMixin
@@ -13,8 +14,46 @@ from rapport.core import fit_check as fit_rules
 from rapport.matching.models import ClientPreference, FitCheck, FitCheckSettings, TherapistProfile
 from rapport.ranges import show_ranges
 
-ANSWER_CHOICES = [(answer.value, rules.ANSWER_WORDS[answer]) for answer in rules.Answer]
-OPTION_CHOICES = [(option.value, rules.OPTION_WORDS[option]) for option in rules.Option]
+# The case review's words are the core's, in English: listed here so that the catalogue has
+# them, and translated when a form is shown. A word changed in the core reads in English until it
+# is translated (the form labels' test says which).
+REVIEW_WORDS = (
+    gettext_noop("Our working relationship"),
+    gettext_noop("Does the client feel heard and safe with me, and do I feel I can reach them?"),
+    gettext_noop("Agreement on goals and tasks"),
+    gettext_noop(
+        "Do we still want the same things from therapy, and does what we do in sessions make "
+        "sense to the client?"
+    ),
+    gettext_noop("Motivation and readiness"),
+    gettext_noop(
+        "Is change something the client wants now, or are they here for someone else's sake?"
+    ),
+    gettext_noop("Life outside therapy"),
+    gettext_noop(
+        "Has something happened (a loss, a move, money, health, work or school) that weighs "
+        "more than our sessions can?"
+    ),
+    gettext_noop("People around the client"),
+    gettext_noop(
+        "Does the client have people who help, and is anyone at home making change harder?"
+    ),
+    gettext_noop("Fit of the approach"),
+    gettext_noop(
+        "Does the way I am working suit this client, or would another way, pace or format "
+        "serve them better?"
+    ),
+    gettext_noop("Fine"),
+    gettext_noop("A concern"),
+    gettext_noop("Not sure"),
+    gettext_noop("Talk about the relationship with the client (rupture and repair)"),
+    gettext_noop("Revise the treatment plan"),
+    gettext_noop("Change the measures or how often we meet"),
+    gettext_noop("Talk the case through with my supervisor"),
+    gettext_noop("Check with the client whether we are the right fit"),
+)
+ANSWER_CHOICES = [(answer.value, _(rules.ANSWER_WORDS[answer])) for answer in rules.Answer]
+OPTION_CHOICES = [(option.value, _(rules.OPTION_WORDS[option])) for option in rules.Option]
 
 
 class ReviewOpenForm(SubmitOnceMixin):
@@ -28,38 +67,42 @@ class ReviewCompleteForm(SubmitOnceMixin):
     """The checklist (one answer and an optional note per item) and the decision."""
 
     options = forms.MultipleChoiceField(
-        label="Ways forward",
+        label=_("Ways forward"),
         choices=OPTION_CHOICES,
         widget=forms.CheckboxSelectMultiple,
-        help_text="One or more.",
-        error_messages={"required": "Choose at least one way forward."},
+        help_text=_("One or more."),
+        error_messages={"required": _("Choose at least one way forward.")},
     )
     decision = forms.CharField(
-        label="What we decided",
+        label=_("What we decided"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
-        error_messages={"required": "Say what was decided."},
+        error_messages={"required": _("Say what was decided.")},
     )
     follow_up_on = forms.DateField(
-        label="Look at the case again on",
+        label=_("Look at the case again on"),
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=f"Within {rules.MAX_FOLLOW_UP_DAYS} days.",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["follow_up_on"].help_text = gettext("Within %(days)s days.") % {
+            "days": rules.MAX_FOLLOW_UP_DAYS
+        }
         # The checklist's fields first, in its order, then the decision.
         checklist: dict[str, forms.Field] = {}
         for item in rules.CHECKLIST:
+            title = gettext(item.title)
             checklist[f"{item.key}"] = forms.ChoiceField(
-                label=item.title,
-                help_text=item.question,
+                label=title,
+                help_text=gettext(item.question),
                 choices=ANSWER_CHOICES,
                 widget=forms.RadioSelect,
-                error_messages={"required": "Answer this item."},
+                error_messages={"required": _("Answer this item.")},
             )
             checklist[f"{item.key}_note"] = forms.CharField(
-                label=f"Note on {item.title[0].lower()}{item.title[1:]} (optional)",
+                label=gettext("Note on %(item)s (optional)")
+                % {"item": f"{title[0].lower()}{title[1:]}"},
                 required=False,
                 max_length=1000,
             )
@@ -88,61 +131,61 @@ def _words(text: str) -> list[str]:
 
 class TherapistProfileForm(forms.Form):
     languages = forms.CharField(
-        label="Languages you offer therapy in",
+        label=_("Languages you offer therapy in"),
         max_length=300,
-        help_text="Separated by commas: English, Polish.",
+        help_text=_("Separated by commas: English, Polish."),
     )
     approaches = forms.CharField(
-        label="Approaches",
+        label=_("Approaches"),
         max_length=500,
         required=False,
-        help_text="Separated by commas: CBT, systemic, person-centred.",
+        help_text=_("Separated by commas: CBT, systemic, person-centred."),
     )
     populations = forms.MultipleChoiceField(
-        label="Who you work with",
+        label=_("Who you work with"),
         choices=TherapistProfile.Population.choices,
         widget=forms.CheckboxSelectMultiple,
     )
     modalities = forms.MultipleChoiceField(
-        label="How you offer sessions",
+        label=_("How you offer sessions"),
         choices=TherapistProfile.Modality.choices,
         widget=forms.CheckboxSelectMultiple,
     )
     days = forms.MultipleChoiceField(
-        label="Days you work",
+        label=_("Days you work"),
         choices=TherapistProfile.Day.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     hours = forms.CharField(
-        label="Hours", max_length=200, required=False, help_text="For example: 9:00 to 17:00."
+        label=_("Hours"), max_length=200, required=False, help_text=_("For example: 9:00 to 17:00.")
     )
     capacity = forms.IntegerField(
-        label="Open places",
+        label=_("Open places"),
         min_value=0,
         max_value=100,
-        help_text="How many new clients you can take now; 0 when your caseload is full.",
+        help_text=_("How many new clients you can take now; 0 when your caseload is full."),
     )
     share_characteristics = forms.BooleanField(
-        label="Show the details below to clients and coordinators looking for a therapist",
+        label=_("Show the details below to clients and coordinators looking for a therapist"),
         required=False,
     )
-    gender = forms.CharField(label="Gender (optional)", max_length=100, required=False)
+    gender = forms.CharField(label=_("Gender (optional)"), max_length=100, required=False)
     age_range = forms.CharField(
-        label="Age range (optional)", max_length=100, required=False, help_text="e.g. 40s."
+        label=_("Age range (optional)"), max_length=100, required=False, help_text=_("e.g. 40s.")
     )
     cultural_background = forms.CharField(
-        label="Cultural background (optional)", max_length=200, required=False
+        label=_("Cultural background (optional)"), max_length=200, required=False
     )
-    faith = forms.CharField(label="Faith (optional)", max_length=100, required=False)
+    faith = forms.CharField(label=_("Faith (optional)"), max_length=100, required=False)
     directive = forms.ChoiceField(
-        label="How you tend to work",
+        label=_("How you tend to work"),
         choices=[("", "—"), *TherapistProfile._meta.get_field("directive").choices],  # type: ignore[misc]
         required=False,
-        help_text="For clients who say they want one or the other.",
+        help_text=_("For clients who say they want one or the other."),
     )
     challenge = forms.ChoiceField(
-        label="Your manner",
+        label=_("Your manner"),
         choices=[("", "—"), *TherapistProfile._meta.get_field("challenge").choices],  # type: ignore[misc]
         required=False,
     )
@@ -183,17 +226,17 @@ class TherapistProfileForm(forms.Form):
 
 
 # The kinds whose value is chosen from a list rather than typed.
-PREFERENCE_CHOICES: dict[str, list[tuple[str, str]]] = {
+PREFERENCE_CHOICES: dict[str, list[tuple[str, Any]]] = {
     ClientPreference.Kind.MODALITY: [("", "—"), *TherapistProfile.Modality.choices],
     ClientPreference.Kind.DIRECTIVE: [
         ("", "—"),
-        ("directive", "More directive: suggests what to do"),
-        ("exploratory", "More exploratory: helps me find my own way"),
+        ("directive", _("More directive: suggests what to do")),
+        ("exploratory", _("More exploratory: helps me find my own way")),
     ],
     ClientPreference.Kind.CHALLENGE: [
         ("", "—"),
-        ("gentle", "Gentler"),
-        ("challenging", "More challenging"),
+        ("gentle", _("Gentler")),
+        ("challenging", _("More challenging")),
     ],
 }
 
@@ -212,7 +255,8 @@ class ClientPreferencesForm(forms.Form):
                 value = forms.CharField(label=label, max_length=200, required=False)
             self.fields[kind] = value
             self.fields[f"{kind}_strength"] = forms.ChoiceField(
-                label=f"How much it matters: {label[0].lower()}{label[1:]}",
+                label=gettext("How much it matters: %(preference)s")
+                % {"preference": f"{str(label)[0].lower()}{str(label)[1:]}"},
                 choices=ClientPreference.Strength.choices,
                 initial=ClientPreference.Strength.NO_MATTER,
                 widget=forms.RadioSelect,
@@ -247,7 +291,7 @@ class ClientPreferencesForm(forms.Form):
 
 # --- Fit checks ----------------------------------------------------------------------------------
 
-# The portal's words for the preferences (the staff form's are the model's, in English only).
+# The portal's words for the preferences (the staff form's are the model's, for staff).
 PORTAL_PREFERENCE_LABELS: dict[str, Any] = {
     ClientPreference.Kind.LANGUAGE: _("Language"),
     ClientPreference.Kind.APPROACH: _("Way of working"),
@@ -372,19 +416,19 @@ class PortalFitCheckForm(PortalPreferenceFields):
 
 class TherapistFitCheckForm(SubmitOnceMixin):
     reason = forms.ChoiceField(
-        label="Why a fit check",
+        label=_("Why a fit check"),
         choices=[("", "—"), *FitCheck.Reason.choices],
-        error_messages={"required": "Choose a reason."},
+        error_messages={"required": _("Choose a reason.")},
     )
     words = forms.CharField(
-        label="What the client said, in their words",
-        help_text="As the client put it; the coordinator reads it.",
+        label=_("What the client said, in their words"),
+        help_text=_("As the client put it; the coordinator reads it."),
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=4000,
-        error_messages={"required": "Write what the client said."},
+        error_messages={"required": _("Write what the client said.")},
     )
     client_asked = forms.BooleanField(
-        label="The client asked for this (no supervisor approval needed)", required=False
+        label=_("The client asked for this (no supervisor approval needed)"), required=False
     )
 
 
@@ -393,7 +437,7 @@ class FitCheckStepForm(forms.Form):
 
     action = forms.ChoiceField(choices=[(a.value, a.value) for a in fit_rules.Action])
     note = forms.CharField(
-        label="Note", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False
     )
 
 
@@ -408,11 +452,11 @@ class FitCheckSettingsForm(forms.ModelForm[FitCheckSettings]):
             "after_session",
         ]
         labels = {
-            "coordinator": "Who coordinates fit checks",
-            "alliance_window": "Sessions looked at",
-            "alliance_low_sessions": "Low sessions among them",
-            "off_track_in_a_row": "Off-track scores in a row",
-            "after_session": "Counting from after session",
+            "coordinator": _("Who coordinates fit checks"),
+            "alliance_window": _("Sessions looked at"),
+            "alliance_low_sessions": _("Low sessions among them"),
+            "off_track_in_a_row": _("Off-track scores in a row"),
+            "after_session": _("Counting from after session"),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -484,32 +528,32 @@ class ConsultationRecordForm(SubmitOnceMixin):
     )
 
 
-def _choices_with_any(choices: Any) -> list[tuple[str, str]]:
-    return [("", "Any"), *[(str(v), str(label)) for v, label in choices]]
+def _choices_with_any(choices: Any) -> list[tuple[str, Any]]:
+    return [("", _("Any")), *[(str(v), label) for v, label in choices]]
 
 
 class DirectoryFilterForm(forms.Form):
     """The therapist directory's filters (a GET form: every field optional)."""
 
-    language = forms.CharField(label="Language", max_length=100, required=False)
-    approach = forms.CharField(label="Approach", max_length=100, required=False)
+    language = forms.CharField(label=_("Language"), max_length=100, required=False)
+    approach = forms.CharField(label=_("Approach"), max_length=100, required=False)
     population = forms.ChoiceField(
-        label="Works with",
+        label=_("Works with"),
         choices=_choices_with_any(TherapistProfile.Population.choices),
         required=False,
     )
     modality = forms.ChoiceField(
-        label="Sessions",
+        label=_("Sessions"),
         choices=_choices_with_any(TherapistProfile.Modality.choices),
         required=False,
     )
     day = forms.ChoiceField(
-        label="Day", choices=_choices_with_any(TherapistProfile.Day.choices), required=False
+        label=_("Day"), choices=_choices_with_any(TherapistProfile.Day.choices), required=False
     )
-    open_places = forms.BooleanField(label="Open places only", required=False)
-    gender = forms.CharField(label="Gender", max_length=100, required=False)
-    age_range = forms.CharField(label="Age range", max_length=100, required=False)
+    open_places = forms.BooleanField(label=_("Open places only"), required=False)
+    gender = forms.CharField(label=_("Gender"), max_length=100, required=False)
+    age_range = forms.CharField(label=_("Age range"), max_length=100, required=False)
     cultural_background = forms.CharField(
-        label="Cultural background", max_length=200, required=False
+        label=_("Cultural background"), max_length=200, required=False
     )
-    faith = forms.CharField(label="Faith", max_length=100, required=False)
+    faith = forms.CharField(label=_("Faith"), max_length=100, required=False)

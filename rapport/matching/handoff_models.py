@@ -29,7 +29,7 @@ class HandoffSettings(PracticeSettingsRow):
             MinValueValidator(rules.CONSENT_DAYS_RANGE[0]),
             MaxValueValidator(rules.CONSENT_DAYS_RANGE[1]),
         ],
-        help_text="Days a client's agreement to share lasts before it is asked again.",
+        help_text=_("Days a client's agreement to share lasts before it is asked again."),
     )
     not_started_days = models.PositiveSmallIntegerField(
         default=rules.NOT_STARTED_DAYS,
@@ -37,8 +37,10 @@ class HandoffSettings(PracticeSettingsRow):
             MinValueValidator(rules.NOT_STARTED_DAYS_RANGE[0]),
             MaxValueValidator(rules.NOT_STARTED_DAYS_RANGE[1]),
         ],
-        help_text="Days after the transfer with no session with the new therapist before the "
-        "coordinator is told.",
+        help_text=_(
+            "Days after the transfer with no session with the new therapist before the "
+            "coordinator is told."
+        ),
     )
 
     def __str__(self) -> str:

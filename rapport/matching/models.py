@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from rapport.core import case_review as rules
@@ -32,8 +33,8 @@ class StuckCaseReview(models.Model):
         BY_HAND = rules.Trigger.BY_HAND.value, rules.TRIGGER_WORDS[rules.Trigger.BY_HAND]
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        DONE = "done", "Done"
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
 
     episode = models.ForeignKey(
         "care.Episode", on_delete=models.PROTECT, related_name="case_reviews"
@@ -83,7 +84,8 @@ class StuckCaseReview(models.Model):
 
     @property
     def option_words(self) -> list[str]:
-        return [rules.OPTION_WORDS[rules.Option(value)] for value in self.options]
+        # The core's English words, translated for the reader (matching.forms lists them).
+        return [gettext(rules.OPTION_WORDS[rules.Option(value)]) for value in self.options]
 
     @property
     def answer_rows(self) -> list[tuple[rules.ChecklistItem, str, str]]:
@@ -92,7 +94,7 @@ class StuckCaseReview(models.Model):
         for item in rules.CHECKLIST:
             given = self.answers.get(item.key) or {}
             answer = given.get("answer", "")
-            words = rules.ANSWER_WORDS.get(rules.Answer(answer), "") if answer else ""
+            words = gettext(rules.ANSWER_WORDS[rules.Answer(answer)]) if answer else ""
             rows.append((item, words, str(given.get("note", ""))))
         return rows
 
@@ -104,24 +106,24 @@ class TherapistProfile(models.Model):
     them is never presented as a better outcome (the evidence is on retention, not outcomes)."""
 
     class Population(models.TextChoices):
-        CHILDREN = "children", "Children"
-        ADOLESCENTS = "adolescents", "Adolescents"
-        ADULTS = "adults", "Adults"
-        COUPLES = "couples", "Couples"
+        CHILDREN = "children", _("Children")
+        ADOLESCENTS = "adolescents", _("Adolescents")
+        ADULTS = "adults", _("Adults")
+        COUPLES = "couples", _("Couples")
 
     class Modality(models.TextChoices):
-        IN_PERSON = "in_person", "In person"
-        VIDEO = "video", "Video"
-        PHONE = "phone", "Phone"
+        IN_PERSON = "in_person", _("In person")
+        VIDEO = "video", _("Video")
+        PHONE = "phone", _("Phone")
 
     class Day(models.TextChoices):
-        MON = "mon", "Monday"
-        TUE = "tue", "Tuesday"
-        WED = "wed", "Wednesday"
-        THU = "thu", "Thursday"
-        FRI = "fri", "Friday"
-        SAT = "sat", "Saturday"
-        SUN = "sun", "Sunday"
+        MON = "mon", _("Monday")
+        TUE = "tue", _("Tuesday")
+        WED = "wed", _("Wednesday")
+        THU = "thu", _("Thursday")
+        FRI = "fri", _("Friday")
+        SAT = "sat", _("Saturday")
+        SUN = "sun", _("Sunday")
 
     user = models.OneToOneField(
         "accounts.User", on_delete=models.PROTECT, related_name="therapist_profile"
@@ -133,7 +135,7 @@ class TherapistProfile(models.Model):
     modalities = models.JSONField(default=list, blank=True)  # Modality values
     days = models.JSONField(default=list, blank=True)  # Day values
     hours = models.CharField(max_length=200, blank=True)
-    capacity = models.PositiveSmallIntegerField(default=0, help_text="Open places.")
+    capacity = models.PositiveSmallIntegerField(default=0, help_text=_("Open places."))
     gender = models.CharField(max_length=100, blank=True)
     age_range = models.CharField(max_length=100, blank=True)
     cultural_background = models.CharField(max_length=200, blank=True)
@@ -143,12 +145,12 @@ class TherapistProfile(models.Model):
     directive = models.CharField(
         max_length=12,
         blank=True,
-        choices=[("directive", "More directive"), ("exploratory", "More exploratory")],
+        choices=[("directive", _("More directive")), ("exploratory", _("More exploratory"))],
     )
     challenge = models.CharField(
         max_length=12,
         blank=True,
-        choices=[("gentle", "Gentler"), ("challenging", "More challenging")],
+        choices=[("gentle", _("Gentler")), ("challenging", _("More challenging"))],
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -163,21 +165,21 @@ class ClientPreference(models.Model):
     challenging."""
 
     class Kind(models.TextChoices):
-        LANGUAGE = "language", "Language"
-        APPROACH = "approach", "Approach"
-        MODALITY = "modality", "How sessions happen"
-        DAYS = "days", "Days"
-        GENDER = "gender", "Therapist's gender"
-        AGE_RANGE = "age_range", "Therapist's age"
-        CULTURAL_BACKGROUND = "cultural_background", "Therapist's cultural background"
-        FAITH = "faith", "Therapist's faith"
-        DIRECTIVE = "directive", "Directive or exploratory"
-        CHALLENGE = "challenge", "Gentle or challenging"
+        LANGUAGE = "language", _("Language")
+        APPROACH = "approach", _("Approach")
+        MODALITY = "modality", _("How sessions happen")
+        DAYS = "days", _("Days")
+        GENDER = "gender", _("Therapist's gender")
+        AGE_RANGE = "age_range", _("Therapist's age")
+        CULTURAL_BACKGROUND = "cultural_background", _("Therapist's cultural background")
+        FAITH = "faith", _("Therapist's faith")
+        DIRECTIVE = "directive", _("Directive or exploratory")
+        CHALLENGE = "challenge", _("Gentle or challenging")
 
     class Strength(models.TextChoices):
-        MUST = "must", "Must"
-        PREFER = "prefer", "Prefer"
-        NO_MATTER = "no_matter", "No matter"
+        MUST = "must", _("Must")
+        PREFER = "prefer", _("Prefer")
+        NO_MATTER = "no_matter", _("No matter")
 
     client = models.ForeignKey(
         "people.Client", on_delete=models.PROTECT, related_name="therapist_preferences"
@@ -215,8 +217,8 @@ class FitCheckSettings(PracticeSettingsRow):
         # content that an admin otherwise reads only under break-glass; a supervisor also knows
         # the therapists' caseloads and ways of working. A practice without supervisors (or
         # whose admin is its intake coordinator) chooses admins.
-        SUPERVISORS = "supervisors", "Supervisors"
-        ADMINS = "admins", "Practice admins"
+        SUPERVISORS = "supervisors", _("Supervisors")
+        ADMINS = "admins", _("Practice admins")
 
     practice = models.OneToOneField(
         "practices.Practice", on_delete=models.CASCADE, related_name="fit_check_settings"
@@ -225,28 +227,32 @@ class FitCheckSettings(PracticeSettingsRow):
         max_length=12,
         choices=Coordinator.choices,
         default=Coordinator.SUPERVISORS,
-        help_text="Who receives the fit checks clients send privately, and finds a new therapist.",
+        help_text=_(
+            "Who receives the fit checks clients send privately, and finds a new therapist."
+        ),
     )
     alliance_window = models.PositiveSmallIntegerField(
         default=fit_rules.SuggestionSettings.alliance_window,
         validators=_between(*fit_rules.ALLIANCE_WINDOW_RANGE),
-        help_text="Sessions looked at for a low alliance.",
+        help_text=_("Sessions looked at for a low alliance."),
     )
     alliance_low_sessions = models.PositiveSmallIntegerField(
         default=fit_rules.SuggestionSettings.alliance_low_sessions,
         validators=_between(*fit_rules.ALLIANCE_LOW_RANGE),
-        help_text="Of those, how many rated low suggest a fit conversation (with a rupture still "
-        "open after a repair attempt).",
+        help_text=_(
+            "Of those, how many rated low suggest a fit conversation (with a rupture still "
+            "open after a repair attempt)."
+        ),
     )
     off_track_in_a_row = models.PositiveSmallIntegerField(
         default=fit_rules.SuggestionSettings.off_track_in_a_row,
         validators=_between(*fit_rules.OFF_TRACK_RANGE),
-        help_text="Consecutive off-track scores that suggest a fit conversation.",
+        help_text=_("Consecutive off-track scores that suggest a fit conversation."),
     )
     after_session = models.PositiveSmallIntegerField(
         default=fit_rules.SuggestionSettings.after_session,
         validators=_between(*fit_rules.AFTER_SESSION_RANGE),
-        help_text="Off-track scores count only after this session.",
+        help_text=_("Off-track scores count only after this session."),
     )
 
     def __str__(self) -> str:
@@ -315,12 +321,12 @@ class FitCheck(models.Model):
     requested_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField()
     status = models.CharField(max_length=20, choices=Status.choices)
-    words = models.TextField(help_text="What is not working, in the client's own words.")
+    words = models.TextField(help_text=_("What is not working, in the client's own words."))
     reason = models.CharField(max_length=24, choices=Reason.choices, blank=True)
     talk_first = models.BooleanField(default=False)
     client_asked = models.BooleanField(default=False)
     share_reason = models.BooleanField(
-        default=False, help_text="The client allows the current therapist to learn the reason."
+        default=False, help_text=_("The client allows the current therapist to learn the reason.")
     )
     rupture = models.ForeignKey(
         "alliance.Rupture", on_delete=models.PROTECT, null=True, blank=True, related_name="+"

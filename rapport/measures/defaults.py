@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from django.utils.translation import gettext_lazy as _
+
 from rapport.core.ages import AgeBand
 
 
@@ -42,12 +44,12 @@ BUILTIN_DEFAULTS: dict[str, tuple[DefaultEntry, ...]] = {
 
 # What the settings page offers for each measure: bounded choices, so no number needs a range.
 SCHEDULE_CHOICES = (
-    ("", "Not used"),
-    ("every_session", "Every session"),
-    ("every_n_sessions:2", "Every 2 sessions"),
-    ("every_n_sessions:4", "Every 4 sessions"),
-    ("intake_discharge", "At intake and discharge"),
-    ("between_sessions", "Between sessions, from home"),
+    ("", _("Not used")),
+    ("every_session", _("Every session")),
+    ("every_n_sessions:2", _("Every 2 sessions")),
+    ("every_n_sessions:4", _("Every 4 sessions")),
+    ("intake_discharge", _("At intake and discharge")),
+    ("between_sessions", _("Between sessions, from home")),
 )
 
 
@@ -62,5 +64,5 @@ def choice_of(entry: DefaultEntry) -> str:
 def entry_from_choice(family: str, respondent: str, choice: str) -> DefaultEntry | None:
     if not choice:
         return None
-    schedule, _, n = choice.partition(":")
+    schedule, _colon, n = choice.partition(":")
     return DefaultEntry(family, respondent, schedule, int(n) if n else 1)

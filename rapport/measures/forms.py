@@ -92,8 +92,8 @@ class MeasurePlanForm(SubmitOnceMixin):
         min_value=LINK_VALID_HOURS_MIN,
         max_value=LINK_VALID_HOURS_MAX,
         required=False,
-        label="Hours a link works",
-        help_text="Leave empty for the practice's setting (shown above).",
+        label=_("Hours a link works"),
+        help_text=_("Leave empty for the practice's setting (shown above)."),
     )
 
     def __init__(self, *args: Any, families: list[tuple[str, str]], **kwargs: Any) -> None:
@@ -137,7 +137,7 @@ class DefaultMeasuresForm(forms.Form):
                     initial=chosen.get((family, respondent), ""),
                 )
                 names.append(name)
-            self.bands.append((band, labels.get(band, band), [self[n] for n in names]))
+            self.bands.append((band, str(labels.get(band, band)), [self[n] for n in names]))
 
     def entries(self) -> dict[str, list[DefaultEntry]]:
         """The chosen measures by age band (only after is_valid)."""

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from rapport.accounts.models import Role, User
 from rapport.core.instruments import clean_answers, score
@@ -51,16 +52,16 @@ class InstrumentDefinition(models.Model):
 
 
 class Respondent(models.TextChoices):
-    CLIENT = "client", "Client"
-    GUARDIAN = "guardian", "Parent or guardian"
-    THERAPIST = "therapist", "Therapist"
+    CLIENT = "client", _("Client")
+    GUARDIAN = "guardian", _("Parent or guardian")
+    THERAPIST = "therapist", _("Therapist")
 
 
 class Schedule(models.TextChoices):
-    EVERY_SESSION = "every_session", "Every session"
-    EVERY_N_SESSIONS = "every_n_sessions", "Every N sessions"
-    INTAKE_DISCHARGE = "intake_discharge", "At intake and discharge"
-    BETWEEN_SESSIONS = "between_sessions", "Between sessions, from home"
+    EVERY_SESSION = "every_session", _("Every session")
+    EVERY_N_SESSIONS = "every_n_sessions", _("Every N sessions")
+    INTAKE_DISCHARGE = "intake_discharge", _("At intake and discharge")
+    BETWEEN_SESSIONS = "between_sessions", _("Between sessions, from home")
 
 
 class MeasurePlan(models.Model):
@@ -68,7 +69,7 @@ class MeasurePlan(models.Model):
 
     episode = models.ForeignKey("care.Episode", on_delete=models.CASCADE, related_name="measures")
     family = models.CharField(
-        max_length=64, help_text="The measure; the age-appropriate version is chosen per person."
+        max_length=64, help_text=_("The measure; the age-appropriate version is chosen per person.")
     )
     respondent = models.CharField(max_length=16, choices=Respondent.choices)
     schedule = models.CharField(max_length=24, choices=Schedule.choices)
@@ -80,7 +81,7 @@ class MeasurePlan(models.Model):
     lead_hours = models.PositiveSmallIntegerField(
         default=LEAD_HOURS_DEFAULT,
         validators=[MaxValueValidator(LEAD_HOURS_MAX)],
-        help_text="How many hours before the session a check-in from home opens.",
+        help_text=_("How many hours before the session a check-in from home opens."),
     )
     # Empty: the practice's number of reminders; a clinician may ask for fewer or more for one
     # measure (none for a client who asked not to be chased, say).
@@ -88,7 +89,7 @@ class MeasurePlan(models.Model):
         null=True,
         blank=True,
         validators=[MaxValueValidator(3)],
-        help_text="Reminders for a form still not done (0 to 3); empty: the practice's setting.",
+        help_text=_("Reminders for a form still not done (0 to 3); empty: the practice's setting."),
     )
     # Empty: the practice's link life. A clinician may shorten it for a check-in that says
     # little once its session has passed, or lengthen it (up to the practice's own maximum, 30
@@ -100,7 +101,7 @@ class MeasurePlan(models.Model):
             MinValueValidator(LINK_VALID_HOURS_MIN),
             MaxValueValidator(LINK_VALID_HOURS_MAX),
         ],
-        help_text="How long a link to this measure works; empty: the practice's setting.",
+        help_text=_("How long a link to this measure works; empty: the practice's setting."),
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -149,9 +150,9 @@ class DefaultMeasurePlan(models.Model):
     """
 
     class AgeBandChoice(models.TextChoices):
-        CHILD = "child", "Children (under 13)"
-        ADOLESCENT = "adolescent", "Adolescents (13 to 17)"
-        ADULT = "adult", "Adults (18 and over)"
+        CHILD = "child", _("Children (under 13)")
+        ADOLESCENT = "adolescent", _("Adolescents (13 to 17)")
+        ADULT = "adult", _("Adults (18 and over)")
 
     practice = models.ForeignKey(
         "practices.Practice", on_delete=models.CASCADE, related_name="default_measure_plans"
@@ -176,10 +177,10 @@ class Assignment(models.Model):
     """One measure for one person to complete, in session or from home."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting"
-        COMPLETED = "completed", "Completed"
-        EXPIRED = "expired", "Expired"
-        CANCELLED = "cancelled", "Cancelled"
+        PENDING = "pending", _("Waiting")
+        COMPLETED = "completed", _("Completed")
+        EXPIRED = "expired", _("Expired")
+        CANCELLED = "cancelled", _("Cancelled")
 
     episode = models.ForeignKey(
         "care.Episode", on_delete=models.CASCADE, related_name="assignments"
@@ -198,12 +199,12 @@ class Assignment(models.Model):
         null=True,
         blank=True,
         related_name="assignments",
-        help_text="The guardian (or clinician) who answers; empty for the client themself.",
+        help_text=_("The guardian (or clinician) who answers; empty for the client themself."),
     )
     # "client", "guardian:<user id>" or "therapist:<user id>": one assignment per person.
     respondent_key = models.CharField(max_length=40)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
-    remote = models.BooleanField(default=False, help_text="Completed from home through a link.")
+    remote = models.BooleanField(default=False, help_text=_("Completed from home through a link."))
     draft = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     due_at = models.DateTimeField()
@@ -266,12 +267,12 @@ class Response(models.Model):
     """A completed administration: the answers as given and their scores at that time."""
 
     class Mode(models.TextChoices):
-        IN_SESSION = "in_session", "In session"
-        LINK = "link", "From home (link)"
-        PORTAL = "portal", "Portal"
-        CLINICIAN = "clinician", "Entered by clinician"
+        IN_SESSION = "in_session", _("In session")
+        LINK = "link", _("From home (link)")
+        PORTAL = "portal", _("Portal")
+        CLINICIAN = "clinician", _("Entered by clinician")
         # Brought in from another system (a FHIR import): who answered is `respondent`.
-        IMPORTED = "imported", "Imported"
+        IMPORTED = "imported", _("Imported")
 
     assignment = models.OneToOneField(Assignment, on_delete=models.PROTECT, related_name="response")
     episode = models.ForeignKey("care.Episode", on_delete=models.PROTECT, related_name="responses")

@@ -5,8 +5,9 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from rapport.accounts.forms import SubmitOnceMixin
 from rapport.accounts.models import CLINICAL_STAFF_ROLES, User, language_choices
@@ -35,9 +36,20 @@ class ClientForm(forms.ModelForm[Client]):
             "status",
         ]
         widgets = {"date_of_birth": DateInput(), "address": forms.Textarea(attrs={"rows": 3})}
+        labels = {
+            "full_name": _("Full name"),
+            "preferred_name": _("Preferred name"),
+            "pronouns": _("Pronouns"),
+            "date_of_birth": _("Date of birth"),
+            "email": _("Email"),
+            "phone": _("Phone"),
+            "address": _("Address"),
+            "preferred_language": _("Preferred language"),
+            "status": _("Status"),
+        }
         help_texts = {
             "language": _("Forms, the portal and emails reach the client in this language."),
-            "sms_consent": (
+            "sms_consent": _(
                 "Tick only with the client's own agreement. Texts carry the link to a form and "
                 "never say what it is about; the client can reply STOP at any time."
             ),
@@ -50,15 +62,19 @@ class ClientForm(forms.ModelForm[Client]):
         stopped = self.instance.sms_stopped_at
         given = self.instance.sms_consent_at
         if self.instance.sms_consent and given is not None and stopped is None:
-            source = self.instance.get_sms_consent_source_display() or "recorded"
+            source = self.instance.get_sms_consent_source_display() or gettext("recorded")
+            agreed = gettext("Agreed on %(when)s (%(source)s).") % {
+                "when": date_format(timezone.localtime(given), "d M Y, H:i"),
+                "source": source,
+            }
             self.fields[
                 "sms_consent"
-            ].help_text += f" Agreed on {timezone.localtime(given):%d %b %Y, %H:%M} ({source})."
+            ].help_text = f"{self.fields['sms_consent'].help_text} {agreed}"
         if stopped is not None:
-            self.fields["sms_consent"].help_text = (
-                f"The client texted STOP on {timezone.localdate(stopped):%d %b %Y}: no texts "
-                "reach them until they text START, whatever is ticked here."
-            )
+            self.fields["sms_consent"].help_text = gettext(
+                "The client texted STOP on %(day)s: no texts reach them until they text START, "
+                "whatever is ticked here."
+            ) % {"day": date_format(timezone.localdate(stopped), "d M Y")}
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -80,7 +96,9 @@ class ClientForm(forms.ModelForm[Client]):
 
 
 class NewClientForm(SubmitOnceMixin, ClientForm):
-    primary_clinician = forms.ModelChoiceField(queryset=User.objects.none())
+    primary_clinician = forms.ModelChoiceField(
+        queryset=User.objects.none(), label=_("Primary clinician")
+    )
     start_date = forms.DateField(widget=DateInput(), label=_("Episode start"))
     referral_reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Reason for referral")
@@ -111,6 +129,10 @@ class GuardianLinkForm(forms.ModelForm[GuardianLink]):
             "is_active",
         ]
         labels = {
+            "relationship": _("Relationship"),
+            "has_parental_responsibility": _("Has parental responsibility"),
+            "consent_to_treatment": _("Consent to treatment"),
+            "consent_to_contact": _("Consent to contact"),
             "may_see_schedule": _("May see the appointment schedule"),
             "may_see_plan_summary": _("May see shared plan summaries"),
             "may_see_client_answers": _("May see the young person's own scores"),
@@ -128,13 +150,13 @@ class GuardianLinkForm(forms.ModelForm[GuardianLink]):
     phone = forms.CharField(
         max_length=40,
         required=False,
-        label="The guardian's mobile number",
-        help_text="Their own: forms they answer are texted here, never to the child's number.",
+        label=_("The guardian's mobile number"),
+        help_text=_("Their own: forms they answer are texted here, never to the child's number."),
     )
     sms_consent = forms.BooleanField(
         required=False,
-        label="Text messages",
-        help_text=(
+        label=_("Text messages"),
+        help_text=_(
             "Tick only with the guardian's own agreement. Texts carry the link to a form and "
             "never say what it is about; they can reply STOP at any time."
         ),
@@ -151,10 +173,10 @@ class GuardianLinkForm(forms.ModelForm[GuardianLink]):
                 self.initial.setdefault("sms_consent", texts.sms_consent)
                 if texts.sms_stopped_at is not None:
                     day = timezone.localdate(texts.sms_stopped_at)
-                    self.fields["sms_consent"].help_text = (
-                        f"This number texted STOP on {day:%d %b %Y}: no texts reach it until "
-                        "it texts START, whatever is ticked here."
-                    )
+                    self.fields["sms_consent"].help_text = gettext(
+                        "This number texted STOP on %(day)s: no texts reach it until it texts "
+                        "START, whatever is ticked here."
+                    ) % {"day": date_format(day, "d M Y")}
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -210,7 +232,9 @@ class CaseloadFilterForm(CaseloadSearchForm):
 class GuardianAddForm(SubmitOnceMixin):
     full_name = forms.CharField(max_length=200, label=_("Full name"))
     email = forms.EmailField(label=_("Email"))
-    relationship = forms.ChoiceField(choices=GuardianLink.Relationship.choices)
+    relationship = forms.ChoiceField(
+        choices=GuardianLink.Relationship.choices, label=_("Relationship")
+    )
     consent_to_treatment = forms.BooleanField(
         required=False, label=_("Has consented to the young person's treatment")
     )

@@ -23,8 +23,8 @@ class ClientStatus(models.TextChoices):
 class TextConsentSource(models.TextChoices):
     """Who recorded a yes to texts: shown to the clinician next to when it was given."""
 
-    STAFF = "staff", "recorded by staff"
-    PORTAL = "portal", "given in the portal"
+    STAFF = "staff", _("recorded by staff")
+    PORTAL = "portal", _("given in the portal")
 
 
 class Client(models.Model):
@@ -39,7 +39,7 @@ class Client(models.Model):
         null=True,
         blank=True,
         related_name="client_record",
-        help_text="The client's own portal login, if they have one.",
+        help_text=_("The client's own portal login, if they have one."),
     )
     full_name = models.CharField(max_length=200)
     preferred_name = models.CharField(max_length=100, blank=True)
@@ -56,15 +56,15 @@ class Client(models.Model):
         choices=language_choices,
         default="en",
         db_default="en",
-        verbose_name="Language of forms and the portal",
+        verbose_name=_("Language of forms and the portal"),
     )
     # Text messages (links to forms only) need the client's own yes, recorded when given; a STOP
     # the client texts back is recorded too and outranks the yes until they text START.
     sms_consent = models.BooleanField(
         default=False,
         db_default=False,  # bulk SQL loaders that predate the column keep working
-        verbose_name="Text messages",
-        help_text="The client agreed to receive links to their forms by text message.",
+        verbose_name=_("Text messages"),
+        help_text=_("The client agreed to receive links to their forms by text message."),
     )
     sms_consent_at = models.DateTimeField(null=True, blank=True, editable=False)
     sms_consent_source = models.CharField(
@@ -165,19 +165,19 @@ class GuardianLink(models.Model):
     relationship = models.CharField(max_length=20, choices=Relationship.choices)
     has_parental_responsibility = models.BooleanField(default=True)
     consent_to_treatment = models.BooleanField(
-        default=False, help_text="The guardian has consented to the child's treatment."
+        default=False, help_text=_("The guardian has consented to the child's treatment.")
     )
     consent_to_contact = models.BooleanField(
-        default=True, help_text="Rapport may email this guardian reminders and forms."
+        default=True, help_text=_("Rapport may email this guardian reminders and forms.")
     )
     # What the guardian may see. Defaults follow adolescent confidentiality: their own forms and
     # shared plan summaries, never the young person's own answers or free text.
     may_see_plan_summary = models.BooleanField(default=True)
     may_see_client_answers = models.BooleanField(
-        default=False, help_text="Scores from the young person's own measures."
+        default=False, help_text=_("Scores from the young person's own measures.")
     )
     may_see_client_free_text = models.BooleanField(
-        default=False, help_text="What the young person wrote in free-text answers."
+        default=False, help_text=_("What the young person wrote in free-text answers.")
     )
     may_see_schedule = models.BooleanField(default=True)
     is_active = models.BooleanField(default=True)
@@ -206,7 +206,7 @@ class GuardianPhone(models.Model):
     )
     phone = models.CharField(max_length=40, blank=True)
     phone_digits = models.CharField(max_length=40, blank=True, editable=False, db_index=True)
-    sms_consent = models.BooleanField(default=False, verbose_name="Text messages")
+    sms_consent = models.BooleanField(default=False, verbose_name=_("Text messages"))
     sms_consent_at = models.DateTimeField(null=True, blank=True, editable=False)
     sms_consent_source = models.CharField(
         max_length=8, choices=TextConsentSource.choices, blank=True, editable=False

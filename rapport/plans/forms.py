@@ -5,7 +5,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from rapport.accounts.forms import SubmitOnceMixin
@@ -25,7 +25,7 @@ class ProblemForm(forms.Form):
     onset = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Onset and context")
     )
-    status = forms.ChoiceField(choices=Problem.Status.choices)
+    status = forms.ChoiceField(choices=Problem.Status.choices, label=_("Status"))
     measure_families = forms.MultipleChoiceField(
         choices=[],
         required=False,
@@ -60,8 +60,9 @@ class DraftForm(SubmitOnceMixin):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         label=_("Why this version"),
-        help_text='For example "first plan, agreed at intake" or "client asked to focus on '
-        'sleep first".',
+        help_text=_(
+            'For example "first plan, agreed at intake" or "client asked to focus on sleep first".'
+        ),
     )
 
 
@@ -87,7 +88,9 @@ class PlanContentForm(EditedSinceMixin, forms.Form):
         label=_("Approaches"),
     )
     session_frequency = forms.CharField(max_length=60, required=False, label=_("How often we meet"))
-    modality = forms.ChoiceField(choices=[("", "—"), *Modality.choices], required=False)
+    modality = forms.ChoiceField(
+        choices=[("", "—"), *Modality.choices], required=False, label=_("How we meet")
+    )
     participants = forms.CharField(max_length=200, required=False, label=_("Who takes part"))
     review_every = forms.IntegerField(min_value=1, max_value=52, label=_("Review every"))
     review_unit = forms.ChoiceField(choices=PlanVersion.ReviewUnit.choices, label=_("Unit"))
@@ -106,7 +109,10 @@ class PlanContentForm(EditedSinceMixin, forms.Form):
 class GoalForm(forms.Form):
     title = forms.CharField(max_length=200, label=_("Goal, in the client's words"))
     problems = forms.ModelMultipleChoiceField(
-        queryset=Problem.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+        queryset=Problem.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Problems it addresses"),
     )
     target_date = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}), label=_("Target date")
@@ -166,7 +172,7 @@ class BehaviourCountForm(SubmitOnceMixin):
 
 class DecisionForm(forms.Form):
     accept = forms.TypedChoiceField(
-        choices=[("yes", "Accept"), ("no", "Ask for changes")],
+        choices=[("yes", _("Accept")), ("no", _("Ask for changes"))],
         coerce=lambda value: value == "yes",
         widget=forms.HiddenInput,
     )
@@ -186,9 +192,9 @@ class InSessionAnswerForm(DecisionForm):
 
     def __init__(self, *args: Any, parties: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        names = {"client": "The client", "guardian": "The parent or guardian"}
+        names = {"client": _("The client"), "guardian": _("The parent or guardian")}
         self.fields["party"].choices = [(p, names[p]) for p in parties]  # type: ignore[attr-defined]
-        self.fields["comment"].label = "What they would like to change (if they ask for changes)"
+        self.fields["comment"].label = _("What they would like to change (if they ask for changes)")
 
 
 class ChangesReplyForm(SubmitOnceMixin):
@@ -251,10 +257,10 @@ def _blank_as_none(value: object) -> object:
 def _shown(field: forms.Field, value: object) -> str:
     """A value in words, as the form offers it (choice labels, not stored codes)."""
     if value is None or value == "":
-        return "(empty)"
+        return gettext("(empty)")
     choices = {str(k): v for k, v in getattr(field, "choices", None) or []}
     if isinstance(value, list | tuple):
-        return ", ".join(str(choices.get(str(v), v)) for v in value) or "(empty)"
+        return ", ".join(str(choices.get(str(v), v)) for v in value) or gettext("(empty)")
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(choices.get(str(value), value))

@@ -21,15 +21,15 @@ from rapport.care.models import Modality
 
 # The approaches a plan version may name (a form's choices and the plan's wording).
 APPROACH_TAGS = [
-    ("CBT", "CBT"),
-    ("exposure", "Exposure"),
-    ("behavioural activation", "Behavioural activation"),
-    ("family work", "Family work"),
-    ("parent training", "Parent training"),
-    ("psychoeducation", "Psychoeducation"),
-    ("relaxation", "Relaxation"),
-    ("sleep", "Sleep"),
-    ("problem solving", "Problem solving"),
+    ("CBT", _("CBT")),
+    ("exposure", _("Exposure")),
+    ("behavioural activation", _("Behavioural activation")),
+    ("family work", _("Family work")),
+    ("parent training", _("Parent training")),
+    ("psychoeducation", _("Psychoeducation")),
+    ("relaxation", _("Relaxation")),
+    ("sleep", _("Sleep")),
+    ("problem solving", _("Problem solving")),
 ]
 
 
@@ -44,14 +44,16 @@ class Problem(models.Model):
 
     episode = models.ForeignKey("care.Episode", on_delete=models.PROTECT, related_name="problems")
     title = models.CharField(max_length=120)
-    client_words = models.TextField(blank=True, help_text="How the client puts it, in their words.")
-    description = models.TextField(blank=True, help_text="Your description.")
-    onset = models.TextField(blank=True, help_text="When it started and in what context.")
+    client_words = models.TextField(
+        blank=True, help_text=_("How the client puts it, in their words.")
+    )
+    description = models.TextField(blank=True, help_text=_("Your description."))
+    onset = models.TextField(blank=True, help_text=_("When it started and in what context."))
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
     measure_families = models.JSONField(
-        default=list, blank=True, help_text="Measure families that follow this problem."
+        default=list, blank=True, help_text=_("Measure families that follow this problem.")
     )
-    priority = models.PositiveSmallIntegerField(help_text="1 is what the client wants first.")
+    priority = models.PositiveSmallIntegerField(help_text=_("1 is what the client wants first."))
     created_at = models.DateTimeField()
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
 
@@ -94,13 +96,13 @@ class PlanVersion(models.Model):
         SUPERSEDED = "superseded", _("Replaced before an answer")
 
     class Reviewers(models.TextChoices):
-        CLIENT = "client", "The client"
-        GUARDIAN = "guardian", "The parent or guardian"
-        BOTH = "both", "The client and the parent or guardian"
+        CLIENT = "client", _("The client")
+        GUARDIAN = "guardian", _("The parent or guardian")
+        BOTH = "both", _("The client and the parent or guardian")
 
     class ReviewUnit(models.TextChoices):
-        SESSIONS = "sessions", "sessions"
-        WEEKS = "weeks", "weeks"
+        SESSIONS = "sessions", _("sessions")
+        WEEKS = "weeks", _("weeks")
 
     # What makes up the agreement: frozen once the version is proposed.
     CONTENT_FIELDS = (
@@ -125,18 +127,18 @@ class PlanVersion(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="revisions"
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
-    reason = models.TextField(help_text="Why this version: what the client asked, a review, ...")
+    reason = models.TextField(help_text=_("Why this version: what the client asked, a review, ..."))
     shared_formulation = models.TextField(
         "how we understand things",
         blank=True,
-        help_text="Our shared understanding, in plain language the client will read.",
+        help_text=_("Our shared understanding, in plain language the client will read."),
     )
     private_formulation = models.TextField(
         blank=True,
-        help_text="Your private formulation notes: never shown to the client or their family.",
+        help_text=_("Your private formulation notes: never shown to the client or their family."),
     )
     approach = models.TextField(
-        "what we will do", blank=True, help_text="What we will do, in plain language."
+        "what we will do", blank=True, help_text=_("What we will do, in plain language.")
     )
     approach_tags = models.JSONField("approaches", default=list, blank=True)
     session_frequency = models.CharField("how often we meet", max_length=60, blank=True)
@@ -227,18 +229,18 @@ class PlanGoal(models.Model):
     """A goal of one plan version; `key` is the same goal in every version."""
 
     class Benchmark(models.TextChoices):
-        MEASURE_TARGET = "measure_target", "A measure score reaching a target"
-        RELIABLE_IMPROVEMENT = "reliable_improvement", "Reliable improvement on a measure"
-        RATING = "rating", "The client's own 0–10 rating of this goal"
-        COUNT = "count", "A count of a behaviour, recorded in session"
+        MEASURE_TARGET = "measure_target", _("A measure score reaching a target")
+        RELIABLE_IMPROVEMENT = "reliable_improvement", _("Reliable improvement on a measure")
+        RATING = "rating", _("The client's own 0–10 rating of this goal")
+        COUNT = "count", _("A count of a behaviour, recorded in session")
 
     class CountDirection(models.TextChoices):
-        AT_LEAST = "at_least", "at least"
-        AT_MOST = "at_most", "at most"
+        AT_LEAST = "at_least", _("at least")
+        AT_MOST = "at_most", _("at most")
 
     version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="goals")
     key = models.UUIDField(default=uuid.uuid4)
-    title = models.CharField("goal", max_length=200, help_text="In the client's own words.")
+    title = models.CharField("goal", max_length=200, help_text=_("In the client's own words."))
     problems = models.ManyToManyField(Problem, blank=True, related_name="goals")
     target_date = models.DateField(null=True, blank=True)
     benchmark = models.CharField("how we will know", max_length=24, choices=Benchmark.choices)

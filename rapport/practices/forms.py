@@ -12,7 +12,9 @@ from rapport.ranges import show_ranges
 
 
 class PracticeSettingsForm(forms.ModelForm[Practice]):
-    time_zone = forms.ChoiceField(choices=[(z, z) for z in sorted(zoneinfo.available_timezones())])
+    time_zone = forms.ChoiceField(
+        choices=[(z, z) for z in sorted(zoneinfo.available_timezones())], label=_("Time zone")
+    )
     # The model's range, also in the field so the browser shows it (min/max on the input).
     urgent_escalation_minutes = forms.IntegerField(
         min_value=5,
@@ -37,6 +39,7 @@ class PracticeSettingsForm(forms.ModelForm[Practice]):
             "urgent_escalation_minutes",
         ]
         labels = {
+            "name": _("Name"),
             "duty_contact_email": _("Duty contact email"),
             "link_lead_hours": _(
                 "Send a form's link this many hours before a video or phone session"
@@ -58,6 +61,7 @@ class TeamForm(forms.ModelForm[Team]):
     class Meta:
         model = Team
         fields = ["name", "supervisor"]
+        labels = {"name": _("Name"), "supervisor": _("Supervisor")}
 
     def __init__(self, *args: Any, practice_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

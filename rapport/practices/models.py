@@ -6,13 +6,15 @@ from typing import Self
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(
-            _("%(zone)r is not a known time zone (for example Europe/London).") % {"zone": value}
+            gettext("%(zone)r is not a known time zone (for example Europe/London).")
+            % {"zone": value}
         )
 
 
@@ -28,17 +30,19 @@ class Practice(models.Model):
     link_lead_hours = models.PositiveSmallIntegerField(
         default=24,
         validators=[MinValueValidator(1), MaxValueValidator(168)],
-        help_text="How long before a video or phone session the link is emailed.",
+        help_text=_("How long before a video or phone session the link is emailed."),
     )
     link_reminder_hours = models.PositiveSmallIntegerField(
         default=2,
         validators=[MinValueValidator(1), MaxValueValidator(72)],
-        help_text="The first reminder comes this long before the session, if the form is not done.",
+        help_text=_(
+            "The first reminder comes this long before the session, if the form is not done."
+        ),
     )
     link_valid_hours = models.PositiveSmallIntegerField(
         default=72,
         validators=[MinValueValidator(1), MaxValueValidator(720)],
-        help_text="How long a link works (it also stops working once used).",
+        help_text=_("How long a link works (it also stops working once used)."),
     )
     # One reminder by default: the second and third raise completion less than they annoy
     # (people who did not answer one reminder mostly chose not to); three at most.
@@ -46,14 +50,14 @@ class Practice(models.Model):
         default=1,
         db_default=1,
         validators=[MaxValueValidator(3)],
-        help_text="Three at most: more annoy more than they help.",
+        help_text=_("Three at most: more annoy more than they help."),
     )
     # A day apart by default: a second reminder the same evening reads as nagging.
     link_reminder_every_hours = models.PositiveSmallIntegerField(
         default=24,
         db_default=24,
         validators=[MinValueValidator(1), MaxValueValidator(72)],
-        help_text="Between one reminder and the next.",
+        help_text=_("Between one reminder and the next."),
     )
     # Nothing is sent from 21:00 to 08:00 in the practice's time zone by default: a message about
     # therapy arriving at night can worry, and wakes people. Equal hours mean no quiet hours.
@@ -61,19 +65,19 @@ class Practice(models.Model):
         default=21,
         db_default=21,
         validators=[MaxValueValidator(23)],
-        help_text="No links or reminders are sent from this hour, in the practice's time zone.",
+        help_text=_("No links or reminders are sent from this hour, in the practice's time zone."),
     )
     quiet_until_hour = models.PositiveSmallIntegerField(
         default=8,
         db_default=8,
         validators=[MaxValueValidator(23)],
-        help_text="… until this hour. The same hour twice means no quiet hours.",
+        help_text=_("… until this hour. The same hour twice means no quiet hours."),
     )
     # Urgent alerts (a risk answer): who else hears of them, and when an unacknowledged one
     # escalates to the team's supervisor and the duty contact.
     duty_contact_email = models.EmailField(
         blank=True,
-        help_text=(
+        help_text=_(
             "Optional. Also told when an urgent alert opens from a form completed at home, and "
             "when one is not acknowledged in time (for example a duty clinician's shared inbox)."
         ),
@@ -81,7 +85,7 @@ class Practice(models.Model):
     urgent_escalation_minutes = models.PositiveSmallIntegerField(
         default=60,
         validators=[MinValueValidator(5), MaxValueValidator(1440)],
-        help_text=(
+        help_text=_(
             "An urgent alert not acknowledged within this many minutes is escalated to the "
             "supervisor and the duty contact. Between 5 and 1440 minutes (24 hours)."
         ),
@@ -116,7 +120,7 @@ class Practice(models.Model):
         ):
             raise ValidationError(
                 {
-                    "link_reminder_hours": _(
+                    "link_reminder_hours": gettext(
                         "The reminder must come after the link is emailed: "
                         "make it fewer hours before the session than the link."
                     )

@@ -21,31 +21,31 @@ class TrajectorySettings(PracticeSettingsRow):
     at_risk_percentile = models.FloatField(
         default=core.DEFAULT_AT_RISK_PERCENTILE,
         validators=[MinValueValidator(1), MaxValueValidator(50)],
-        help_text="A score below this percentile of expected improvement is at risk.",
+        help_text=_("A score below this percentile of expected improvement is at risk."),
     )
     off_track_percentile = models.FloatField(
         default=core.DEFAULT_OFF_TRACK_PERCENTILE,
         validators=[MinValueValidator(1), MaxValueValidator(50)],
-        help_text="A score below this percentile of expected improvement is off track.",
+        help_text=_("A score below this percentile of expected improvement is off track."),
     )
     min_clients = models.PositiveIntegerField(
         default=core.DEFAULT_MIN_CLIENTS,
         validators=[MinValueValidator(10), MaxValueValidator(100_000)],
-        help_text="Clients (episodes) with an intake score before a model replaces the rule.",
+        help_text=_("Clients (episodes) with an intake score before a model replaces the rule."),
     )
     min_observations = models.PositiveIntegerField(
         default=core.DEFAULT_MIN_OBSERVATIONS,
         validators=[MinValueValidator(30), MaxValueValidator(1_000_000)],
-        help_text="Scores needed before a model replaces the rule.",
+        help_text=_("Scores needed before a model replaces the rule."),
     )
     fallback_session = models.PositiveSmallIntegerField(
         default=core.DEFAULT_FALLBACK_SESSION,
         validators=[MinValueValidator(2), MaxValueValidator(40)],
-        help_text="Without a model: off track without reliable improvement by this session.",
+        help_text=_("Without a model: off track without reliable improvement by this session."),
     )
     alert_at_risk = models.BooleanField(
         default=False,
-        help_text=(
+        help_text=_(
             "Also open an alert when a client is at risk (by design a quarter of clients who do "
             "as expected fall below the 25th percentile at some session, so this is off by "
             "default)."
@@ -54,7 +54,7 @@ class TrajectorySettings(PracticeSettingsRow):
     validation_window = models.PositiveSmallIntegerField(
         default=4,
         validators=[MinValueValidator(2), MaxValueValidator(20)],
-        help_text="The validation report counts flags raised up to this session as early.",
+        help_text=_("The validation report counts flags raised up to this session as early."),
     )
 
     def __str__(self) -> str:
@@ -100,7 +100,7 @@ class ExpectedTrajectory(models.Model):
     family = models.CharField(max_length=64)
     fitted_at = models.DateTimeField()
     method = models.CharField(max_length=8, choices=Method.choices)
-    reason = models.TextField(blank=True, help_text="Why the rule stands in, if it does.")
+    reason = models.TextField(blank=True, help_text=_("Why the rule stands in, if it does."))
     n_clients = models.PositiveIntegerField(default=0)
     n_obs = models.PositiveIntegerField(default=0)
     converged = models.BooleanField(default=False)
@@ -159,14 +159,14 @@ class ScoreStatus(models.Model):
         "care.Episode", on_delete=models.CASCADE, related_name="score_statuses"
     )
     family = models.CharField(max_length=64)
-    session_number = models.PositiveSmallIntegerField(help_text="1 is the intake.")
-    at = models.DateTimeField(help_text="When the score was given.")
+    session_number = models.PositiveSmallIntegerField(help_text=_("1 is the intake."))
+    at = models.DateTimeField(help_text=_("When the score was given."))
     status = models.CharField(max_length=12, choices=Status.choices)
     method = models.CharField(max_length=8, choices=Method.choices)
     percentile = models.FloatField(
-        null=True, blank=True, help_text="Of expected improvement (model only)."
+        null=True, blank=True, help_text=_("Of expected improvement (model only).")
     )
-    expected = models.FloatField(null=True, blank=True, help_text="Median expected score.")
+    expected = models.FloatField(null=True, blank=True, help_text=_("Median expected score."))
     reliable_deterioration = models.BooleanField(default=False)
     classified_at = models.DateTimeField()
 
