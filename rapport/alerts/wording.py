@@ -14,6 +14,7 @@ from rapport.alerts.models import RISK_REASON
 from rapport.core.alliance import REASON_PHRASES as ALLIANCE_PHRASES
 from rapport.core.text import Phrase, said_again
 from rapport.plans.queries import PLAN_ALERT_PHRASES
+from rapport.trajectories.alert_reasons import JOINED
 from rapport.trajectories.alert_reasons import REASON_PHRASES as TRAJECTORY_PHRASES
 
 # The risk rules' messages of the instruments Rapport ships (their `scoring.risk_rules`): staff
@@ -33,13 +34,15 @@ _KINDS = (
     gettext_noop("Goals rated low"),
 )
 
-# Most particular first: the risk reason ("PHQ-9: ...") would match any text with a colon.
+# Most particular first: a trajectory's sentences joined ("....") would match any text ending in
+# a full stop, the risk reason ("PHQ-9: ...") any text with a colon.
 PHRASES: tuple[Phrase, ...] = (
     *ALLIANCE_PHRASES,
     *TRAJECTORY_PHRASES,
     *PLAN_ALERT_PHRASES,
     *_KINDS,
     *RISK_MESSAGES,
+    *JOINED,
     RISK_REASON,
 )
 

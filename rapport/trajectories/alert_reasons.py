@@ -33,9 +33,9 @@ _NO_IMPROVEMENT_BY_RULE = gettext_noop(
 )
 _TWO = gettext_noop("%(first)s. %(second)s.")
 _ONE = gettext_noop("%(first)s.")
+# The sentences joined: any text ending in a full stop matches these, so they come last.
+JOINED: tuple[Phrase, ...] = (_TWO, _ONE)
 REASON_PHRASES: tuple[Phrase, ...] = (
-    _TWO,
-    _ONE,
     _WORSE,
     _BEHIND,
     _NO_IMPROVEMENT_BY_RULE,
