@@ -78,6 +78,16 @@ BUILT = [
         "El cliente dio el máximo de 40 durante 4 sesiones seguidas",
     ),
     (
+        "PHQ-9 19 at session 18 (intake 13) is reliably worse than at intake: a change of +6, "
+        "where the NHS Talking Therapies criterion counts a rise of 6 or more points as reliable "
+        "deterioration. It is behind the course expected in this practice: only about 6 in 100 "
+        "clients who started at 13 had improved this little, and most would be about 8 by now "
+        "(at risk when fewer than 25 in 100, off track when fewer than 10 in 100).",
+        "PHQ-9 19 en la sesión 18 (13 al inicio) es fiablemente peor que al inicio: un cambio de "
+        "+6, cuando el criterio de NHS Talking Therapies considera un aumento de 6 puntos o más un "
+        "empeoramiento fiable. El resultado va por detrás",
+    ),
+    (
         PROMPTED_REVIEW % {"kind": "Off track"},
         "Fuera de trayectoria: conviene revisar el plan con el cliente.",
     ),

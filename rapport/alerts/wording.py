@@ -12,6 +12,7 @@ from django.utils.translation import gettext, gettext_noop, ngettext
 
 from rapport.alerts.models import RISK_REASON
 from rapport.core.alliance import REASON_PHRASES as ALLIANCE_PHRASES
+from rapport.core.alliance import REASON_WORDS as ALLIANCE_WORDS
 from rapport.core.text import Phrase, said_again
 from rapport.plans.queries import PLAN_ALERT_PHRASES
 from rapport.trajectories.alert_reasons import JOINED
@@ -34,14 +35,16 @@ _KINDS = (
     gettext_noop("Goals rated low"),
 )
 
-# Most particular first: a trajectory's sentences joined ("....") would match any text ending in
-# a full stop, the risk reason ("PHQ-9: ...") any text with a colon.
+# Most particular first: a count of points ("... points") would match any text ending so, a
+# trajectory's sentences joined any text ending in a full stop, the risk reason ("PHQ-9: ...")
+# any text with a colon.
 PHRASES: tuple[Phrase, ...] = (
     *ALLIANCE_PHRASES,
     *TRAJECTORY_PHRASES,
     *PLAN_ALERT_PHRASES,
     *_KINDS,
     *RISK_MESSAGES,
+    *ALLIANCE_WORDS,
     *JOINED,
     RISK_REASON,
 )

@@ -402,6 +402,10 @@ REASON_PHRASES: tuple[Phrase, ...] = (
     _GOALS_LOW,
     _CEILING,
     _ITEM_APART,
+)
+# The words within those reasons: "%(n)s points" matches any text ending in "points", so these
+# are tried after every whole reason.
+REASON_WORDS: tuple[Phrase, ...] = (
     _POINTS,
     gettext_noop("bond"),
     gettext_noop("goals"),
