@@ -19,7 +19,13 @@ from rapport.alerts.queries import reason_lines
 from rapport.alerts.wording import reason_said
 from rapport.core import alliance
 from rapport.demo.practice import DemoSummary
-from rapport.plans.queries import CHANGES_ASKED, GUARDIAN_OF, PROMPTED_REVIEW
+from rapport.plans.queries import (
+    CHANGES_ASKED,
+    GUARDIAN_OF,
+    PROMPTED_REVIEW,
+    REVIEW_AGREED,
+    REVIEW_REASON,
+)
 from tests.conftest import built_once, signed_in
 from tests.demo_snapshot import demo_practice
 
@@ -102,6 +108,10 @@ BUILT = [
         "«More on sleep»",
     ),
     (
+        REVIEW_REASON % {"changes": REVIEW_AGREED},
+        "Revisión del plan: cambios acordados en la revisión",
+    ),
+    (
         "The plan is reviewed every 4 weeks; the last was 02 Mar 2026.",
         "El plan se revisa cada 4 semanas; la última revisión fue el 02 Mar 2026.",
     ),
@@ -182,3 +192,23 @@ def test_the_session_page_says_the_risk_answer_in_the_clinicians_language(
     page = signed_in(clinician).get(url).content.decode()
     assert "valore el riesgo sin demora" in page
     assert "assess risk promptly" not in page
+
+
+def test_the_plan_page_says_a_plan_review_alert_in_the_clinicians_language(
+    demo: DemoSummary,
+) -> None:
+    alert = (
+        Alert.objects.filter(practice=demo.practice, kind="plan_review")
+        .unresolved()
+        .select_related("episode__primary_clinician")
+        .order_by("pk")
+        .first()
+    )
+    assert alert is not None
+    clinician = alert.episode.primary_clinician
+    clinician.language = "es"
+    clinician.save(update_fields=["language"])
+    url = reverse("plans:episode", args=[alert.episode_id])
+    page = signed_in(clinician).get(url).content.decode()
+    assert escape(_said("es", alert.reason)) in page
+    assert escape(alert.reason) not in page

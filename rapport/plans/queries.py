@@ -287,12 +287,17 @@ CHANGES_ASKED = gettext_noop(
     "%(who)s asked for changes to the plan (version %(number)s): “%(comment)s”"
 )
 GUARDIAN_OF = gettext_noop("%(guardian)s (%(client)s's parent or guardian)")
+# A version started by a review gives the review's changes as its reason (a page shows it).
+REVIEW_REASON = gettext_noop("Plan review: %(changes)s")
+REVIEW_AGREED = gettext_noop("changes agreed in review")
 PLAN_ALERT_PHRASES: tuple[Phrase, ...] = (
     _DUE_WEEKS,
     _DUE_SESSIONS,
     PROMPTED_REVIEW,
     CHANGES_ASKED,
     GUARDIAN_OF,
+    REVIEW_REASON,
+    REVIEW_AGREED,
 )
 
 

@@ -36,6 +36,8 @@ from rapport.plans.queries import (
     CHANGES_ASKED,
     GUARDIAN_OF,
     PROMPTED_REVIEW,
+    REVIEW_AGREED,
+    REVIEW_REASON,
     latest_version,
     plan_review_due_reason,
 )
@@ -655,7 +657,7 @@ def plan_review_record(
         by=actor,
     )
     if revise:
-        reason = f"Plan review: {changes.strip() or 'changes agreed in review'}"
+        reason = REVIEW_REASON % {"changes": changes.strip() or REVIEW_AGREED}
         review.revision = plan_draft_start(actor=actor, episode=episode, reason=reason)
         review.save(update_fields=["revision"])
     _audit(actor, "create", review, episode, version=reviewed.number)
