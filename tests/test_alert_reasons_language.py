@@ -6,8 +6,10 @@ helper. A reason made of no known phrase (an older wording) is shown as stored."
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from html import escape
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +18,7 @@ from django.utils import translation
 
 from rapport.alerts.models import Alert
 from rapport.alerts.queries import reason_lines
-from rapport.alerts.wording import reason_said
+from rapport.alerts.wording import RISK_MESSAGES, reason_said
 from rapport.core import alliance
 from rapport.demo.practice import DemoSummary
 from rapport.plans.queries import (
@@ -140,6 +142,18 @@ def test_the_alliance_rules_still_store_their_reasons_in_english_whatever_the_la
     assert "Client rated bond 3 (at or below 7)" in reasons
     assert "18 points below last session (36 → 18)" in reasons
     assert "El cliente puntuó vínculo con 3 (7 o menos)" in [_said("es", r) for r in reasons]
+
+
+def test_every_risk_message_of_a_shipped_instrument_is_said_in_the_readers_language() -> None:
+    folder = Path(__file__).resolve().parent.parent / "rapport" / "instruments"
+    messages = {
+        rule["message"]
+        for path in folder.glob("*.json")
+        for rule in json.loads(path.read_text())["scoring"].get("risk_rules", [])
+    }
+    assert messages
+    assert messages <= set(RISK_MESSAGES)
+    assert all(_said("es", message) != message for message in messages)
 
 
 def test_a_reason_made_of_no_known_phrase_is_shown_as_stored() -> None:
