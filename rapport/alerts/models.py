@@ -7,9 +7,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from rapport.core.text import gettext_noop
+
 if TYPE_CHECKING:
     from rapport.care.models import Episode, Session
     from rapport.measures.models import Response
+
+# A risk alert's reason, in English like every stored reason (rapport.alerts.wording says it).
+RISK_REASON = gettext_noop("%(instrument)s: %(message)s")
 
 
 class AlertQuerySet(models.QuerySet["Alert"]):
@@ -121,7 +126,7 @@ class Alert(models.Model):
     @staticmethod
     def risk_reason(instrument_title: str, flag: dict[str, object]) -> str:
         """Why a risk alert opened: the instrument and the flag's message (see Response.flags)."""
-        return f"{instrument_title}: {flag['message']}"
+        return RISK_REASON % {"instrument": instrument_title, "message": flag["message"]}
 
     @property
     def is_open(self) -> bool:

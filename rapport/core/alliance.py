@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal, NamedTuple
 
+from rapport.core.text import Phrase, gettext_noop, plural_noop
+
 ITEMS = ("bond", "goals", "approach", "overall")
 # The goals item has its own line (goals_item_low) and its own finding (GOALS_LOW, a plan review
 # suggested); judging it by the general item line as well gave one rating two thresholds in two
@@ -241,15 +243,15 @@ def _low_alliance(latest: AllianceRating, settings: AllianceSettings) -> list[st
     reasons = []
     if latest.total < settings.low_total_cutoff - _TOLERANCE:
         reasons.append(
-            f"Client total {_number(latest.total)} is below the practice cut-off of "
-            f"{_number(settings.low_total_cutoff)}"
+            _BELOW_CUTOFF
+            % {"total": _number(latest.total), "cutoff": _number(settings.low_total_cutoff)}
         )
     for name in ITEM_RULE_ITEMS:
         value = latest.items.get(name)
         if value is not None and value <= settings.low_item_value + _TOLERANCE:
             reasons.append(
-                f"Client rated {name} {_number(value)} "
-                f"(at or below {_number(settings.low_item_value)})"
+                _ITEM_LOW
+                % {"item": name, "value": _number(value), "line": _number(settings.low_item_value)}
             )
     return reasons
 
@@ -264,7 +266,12 @@ def _drop(
     fall = previous - latest.total
     if fall >= settings.drop_from_previous - _TOLERANCE:
         reasons.append(
-            f"{_points(fall)} below last session ({_number(previous)} → {_number(latest.total)})"
+            _BELOW_LAST
+            % {
+                "points": _points(fall),
+                "previous": _number(previous),
+                "total": _number(latest.total),
+            }
         )
     # Early in therapy, fewer earlier ratings than the window: the mean of those there are. With
     # only one it is the previous session again, which the first rule has already judged.
@@ -274,10 +281,14 @@ def _drop(
     recent_mean = statistics.fmean(rating.total for rating in recent)
     fall = recent_mean - latest.total
     if fall >= settings.drop_from_recent_mean - _TOLERANCE:
-        window = f"last {len(recent)} sessions"
         reasons.append(
-            f"{_points(fall)} below the mean of the {window} "
-            f"({_number(recent_mean)} → {_number(latest.total)})"
+            _BELOW_MEAN[0 if len(recent) == 1 else 1]
+            % {
+                "points": _points(fall),
+                "n": len(recent),
+                "mean": _number(recent_mean),
+                "total": _number(latest.total),
+            }
         )
     return reasons
 
@@ -289,8 +300,12 @@ def _disagreement(
     gap = therapist.total - client.total
     if gap >= settings.disagreement_total - _TOLERANCE:
         reasons.append(
-            f"Therapist total {_number(therapist.total)} is {_points(gap)} above the client's "
-            f"{_number(client.total)}"
+            _THERAPIST_HIGHER
+            % {
+                "therapist": _number(therapist.total),
+                "points": _points(gap),
+                "client": _number(client.total),
+            }
         )
     for name in ITEMS:
         theirs, ours = client.items.get(name), therapist.items.get(name)
@@ -299,8 +314,13 @@ def _disagreement(
         gap = ours - theirs
         if gap >= settings.disagreement_item - _TOLERANCE:
             reasons.append(
-                f"{name.capitalize()}: therapist {_number(ours)}, client {_number(theirs)} "
-                f"({_points(gap)} apart)"
+                _ITEM_APART
+                % {
+                    "item": name.capitalize(),
+                    "therapist": _number(ours),
+                    "client": _number(theirs),
+                    "points": _points(gap),
+                }
             )
     return reasons
 
@@ -313,8 +333,13 @@ def _child_guardian(
         return []
     threshold = _number(settings.child_guardian_discrepancy)
     return [
-        f"Child total {_number(child.total)} and guardian total {_number(guardian.total)} "
-        f"differ by {_points(gap)} (practice threshold {threshold})"
+        _CHILD_GUARDIAN
+        % {
+            "child": _number(child.total),
+            "guardian": _number(guardian.total),
+            "points": _points(gap),
+            "threshold": threshold,
+        }
     ]
 
 
@@ -322,10 +347,7 @@ def _goals_low(latest: AllianceRating, settings: AllianceSettings) -> list[str]:
     value = latest.items.get("goals")
     if value is None or value > settings.goals_item_low + _TOLERANCE:
         return []
-    return [
-        f"Client rated goals {_number(value)} (at or below {_number(settings.goals_item_low)}): "
-        "review the plan together"
-    ]
+    return [_GOALS_LOW % {"value": _number(value), "line": _number(settings.goals_item_low)}]
 
 
 def _ceiling(history: Sequence[AllianceRating], settings: AllianceSettings) -> list[str]:
@@ -338,10 +360,62 @@ def _ceiling(history: Sequence[AllianceRating], settings: AllianceSettings) -> l
     # is neither missed nor repeated every week.
     if run == 0 or run % settings.ceiling_sessions != 0:
         return []
-    return [
-        f"Client gave the maximum {TOTAL_MAX} for {run} sessions in a row: "
-        "invite feedback on what could be better"
-    ]
+    return [_CEILING[0 if run == 1 else 1] % {"max": TOTAL_MAX, "n": run}]
+
+
+# The English a finding's reasons are made of (stored so, said in the reader's language where
+# an alert is shown). Item names are said in their words too: "Client rated bond 3".
+_POINTS = plural_noop("%(n)s point", "%(n)s points")
+_BELOW_CUTOFF = gettext_noop("Client total %(total)s is below the practice cut-off of %(cutoff)s")
+_ITEM_LOW = gettext_noop("Client rated %(item)s %(value)s (at or below %(line)s)")
+_BELOW_LAST = gettext_noop("%(points)s below last session (%(previous)s → %(total)s)")
+_BELOW_MEAN = plural_noop(
+    "%(points)s below the mean of the last %(n)s session (%(mean)s → %(total)s)",
+    "%(points)s below the mean of the last %(n)s sessions (%(mean)s → %(total)s)",
+)
+_THERAPIST_HIGHER = gettext_noop(
+    "Therapist total %(therapist)s is %(points)s above the client's %(client)s"
+)
+_ITEM_APART = gettext_noop(
+    "%(item)s: therapist %(therapist)s, client %(client)s (%(points)s apart)"
+)
+_CHILD_GUARDIAN = gettext_noop(
+    "Child total %(child)s and guardian total %(guardian)s differ by %(points)s "
+    "(practice threshold %(threshold)s)"
+)
+_GOALS_LOW = gettext_noop(
+    "Client rated goals %(value)s (at or below %(line)s): review the plan together"
+)
+_CEILING = plural_noop(
+    "Client gave the maximum %(max)s for %(n)s session in a row: "
+    "invite feedback on what could be better",
+    "Client gave the maximum %(max)s for %(n)s sessions in a row: "
+    "invite feedback on what could be better",
+)
+REASON_PHRASES: tuple[Phrase, ...] = (
+    _BELOW_CUTOFF,
+    _ITEM_LOW,
+    _BELOW_LAST,
+    _BELOW_MEAN,
+    _THERAPIST_HIGHER,
+    _CHILD_GUARDIAN,
+    _GOALS_LOW,
+    _CEILING,
+    _ITEM_APART,
+)
+# The words within those reasons: "%(n)s points" matches any text ending in "points", so these
+# are tried after every whole reason.
+REASON_WORDS: tuple[Phrase, ...] = (
+    _POINTS,
+    gettext_noop("bond"),
+    gettext_noop("goals"),
+    gettext_noop("approach"),
+    gettext_noop("overall"),
+    gettext_noop("Bond"),
+    gettext_noop("Goals"),
+    gettext_noop("Approach"),
+    gettext_noop("Overall"),
+)
 
 
 # --- Rupture and repair ------------------------------------------------------------------------
@@ -450,4 +524,4 @@ def _number(value: float) -> str:
 
 def _points(value: float) -> str:
     text = _number(value)
-    return f"{text} point" if text == "1" else f"{text} points"
+    return _POINTS[0 if text == "1" else 1] % {"n": text}

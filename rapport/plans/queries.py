@@ -17,6 +17,7 @@ from rapport.care.clock import attended_since, booked_sessions
 from rapport.care.models import Episode, Session
 from rapport.consent import viewer_shared
 from rapport.core.instruments import Instrument
+from rapport.core.text import Phrase, plural_noop
 from rapport.people.models import Client
 from rapport.plans.goal_status import goal_target_words, measure_families
 from rapport.plans.models import APPROACH_TAGS, PlanGoal, PlanReview, PlanVersion
@@ -271,6 +272,35 @@ def _review_anchor(episode: Episode, accepted: PlanVersion) -> datetime:
     return max(accepted.decided_at, last.at) if last else accepted.decided_at
 
 
+# The English of the plan alerts' reasons: stored so, said in the reader's language where an
+# alert is shown (rapport.alerts.wording).
+_DUE_WEEKS = plural_noop(
+    "The plan is reviewed every %(n)s week; the last was %(day)s.",
+    "The plan is reviewed every %(n)s weeks; the last was %(day)s.",
+)
+_DUE_SESSIONS = plural_noop(
+    "The plan is reviewed every %(n)s session; %(held)s held since the last.",
+    "The plan is reviewed every %(n)s sessions; %(held)s held since the last.",
+)
+PROMPTED_REVIEW = gettext_noop("%(kind)s: worth reviewing the plan with the client.")
+CHANGES_ASKED = gettext_noop(
+    "%(who)s asked for changes to the plan (version %(number)s): “%(comment)s”"
+)
+GUARDIAN_OF = gettext_noop("%(guardian)s (%(client)s's parent or guardian)")
+# A version started by a review gives the review's changes as its reason (a page shows it).
+REVIEW_REASON = gettext_noop("Plan review: %(changes)s")
+REVIEW_AGREED = gettext_noop("changes agreed in review")
+PLAN_ALERT_PHRASES: tuple[Phrase, ...] = (
+    _DUE_WEEKS,
+    _DUE_SESSIONS,
+    PROMPTED_REVIEW,
+    CHANGES_ASKED,
+    GUARDIAN_OF,
+    REVIEW_REASON,
+    REVIEW_AGREED,
+)
+
+
 def plan_review_due_reason(episode: Episode, *, now: datetime | None = None) -> str | None:
     """Why a review is due by the accepted plan's schedule, or None when it is not."""
     accepted = accepted_version(episode)
@@ -283,11 +313,11 @@ def plan_review_due_reason(episode: Episode, *, now: datetime | None = None) -> 
         if now - since >= timedelta(weeks=every):
             # The sweep runs outside any request, so the practice's own calendar day is named.
             day = timezone.localtime(since, episode.practice.zone)
-            return f"The plan is reviewed every {every} weeks; the last was {day:%d %b %Y}."
+            return _DUE_WEEKS[0 if every == 1 else 1] % {"n": every, "day": f"{day:%d %b %Y}"}
         return None
     attended = attended_since(episode, since=since, now=now)
     if attended >= every:
-        return f"The plan is reviewed every {every} sessions; {attended} held since the last."
+        return _DUE_SESSIONS[0 if every == 1 else 1] % {"n": every, "held": attended}
     return None
 
 

@@ -32,7 +32,15 @@ from rapport.plans.models import (
     Problem,
     ProblemChange,
 )
-from rapport.plans.queries import latest_version, plan_review_due_reason
+from rapport.plans.queries import (
+    CHANGES_ASKED,
+    GUARDIAN_OF,
+    PROMPTED_REVIEW,
+    REVIEW_AGREED,
+    REVIEW_REASON,
+    latest_version,
+    plan_review_due_reason,
+)
 
 PROBLEM_FIELDS = ("title", "client_words", "description", "onset", "status", "measure_families")
 GOAL_FIELDS = (
@@ -479,11 +487,11 @@ def _changes_reason(decision: PlanDecision, episode: Episode) -> str:
     client = episode.client
     name = client.preferred_name.strip() or client.full_name
     if decision.party == "guardian":
-        who = f"{decision.by.full_name} ({name}'s parent or guardian)"
+        who = GUARDIAN_OF % {"guardian": decision.by.full_name, "client": name}
     else:
         who = name
     number = decision.version.number
-    return f"{who} asked for changes to the plan (version {number}): “{decision.comment}”"
+    return CHANGES_ASKED % {"who": who, "number": number, "comment": decision.comment}
 
 
 def _changes_alerts_resolve(actor: User, episode: Episode, note: str) -> None:
@@ -619,7 +627,7 @@ def plan_review_prompted(*, alert: Alert) -> Alert | None:
     return alert_open_unless_open(
         episode=episode,
         kind=Alert.Kind.PLAN_REVIEW,
-        reason=f"{kind}: worth reviewing the plan with the client.",
+        reason=PROMPTED_REVIEW % {"kind": kind},
         session=alert.session,
     )
 
@@ -649,7 +657,7 @@ def plan_review_record(
         by=actor,
     )
     if revise:
-        reason = f"Plan review: {changes.strip() or 'changes agreed in review'}"
+        reason = REVIEW_REASON % {"changes": changes.strip() or REVIEW_AGREED}
         review.revision = plan_draft_start(actor=actor, episode=episode, reason=reason)
         review.save(update_fields=["revision"])
     _audit(actor, "create", review, episode, version=reviewed.number)
