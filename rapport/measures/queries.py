@@ -55,7 +55,8 @@ class ScoreRow:
     @property
     def category_label(self) -> str:
         """ "reliable improvement", for staff tables (the rule is stated with the table)."""
-        return CATEGORY_LABELS.get(self.category or "", "")
+        label = CATEGORY_LABELS.get(self.category or "", "")
+        return gettext(label) if label else ""
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 
 from rapport.core.instruments import Instrument
-from rapport.measures.wording import in_reader_language
+from rapport.measures.wording import band_read, in_reader_language
 
 register = template.Library()
 
@@ -18,3 +18,8 @@ def title_read(instrument: Instrument) -> str:
 @register.filter
 def short_title_read(instrument: Instrument) -> str:
     return in_reader_language(instrument).short_title
+
+
+@register.filter(name="band_read")
+def band_read_filter(name: str) -> str:
+    return band_read(name)
