@@ -1,7 +1,7 @@
 """A score's words on the staff pages follow the staff reader's language (issue 17 §1): the
-severity band, what changed since last time and since intake, the alliance line's respondents
-and our own measures' names. Responses keep the English the instrument gave them; only what is
-shown is translated."""
+severity band, what changed since last time and since intake, the alliance line's respondents,
+and our own measures' names. Responses keep the English the instrument gave them;
+only what is shown is translated."""
 
 from __future__ import annotations
 

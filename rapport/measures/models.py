@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from rapport.accounts.models import Role, User
 from rapport.core.instruments import clean_answers, score
 from rapport.core.schedules import LEAD_HOURS_DEFAULT, LEAD_HOURS_MAX
+from rapport.measures.wording import in_reader_language
 
 # The practice's own range for how long a link works (practices.Practice.link_valid_hours).
 LINK_VALID_HOURS_MIN = 1
@@ -369,7 +370,7 @@ class Response(models.Model):
         more than one thing in words (session feedback: what helped, what could be better)."""
         return [
             (item.text, words)
-            for item in self.assignment.instrument.text_items
+            for item in in_reader_language(self.assignment.instrument).text_items
             if (words := str(self.answers.get(item.link_id) or "").strip())
         ]
 
