@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from rapport.accounts.models import Role, User
 from rapport.core.instruments import clean_answers, score
 from rapport.core.schedules import LEAD_HOURS_DEFAULT, LEAD_HOURS_MAX
-from rapport.measures.wording import in_reader_language
 
 # The practice's own range for how long a link works (practices.Practice.link_valid_hours).
 LINK_VALID_HOURS_MIN = 1
@@ -364,13 +363,13 @@ class Response(models.Model):
             if isinstance(value, str) and value.strip()
         ]
 
-    @property
-    def written_items(self) -> list[tuple[str, str]]:
-        """What the person wrote, each with its question, in the form's order: a form may ask
-        more than one thing in words (session feedback: what helped, what could be better)."""
+    def written_in(self, instrument: Instrument) -> list[tuple[str, str]]:
+        """What the person wrote, each with its question as `instrument` words it (the form in
+        the reader's language), in the form's order: a form may ask more than one thing in words
+        (session feedback: what helped, what could be better)."""
         return [
             (item.text, words)
-            for item in in_reader_language(self.assignment.instrument).text_items
+            for item in instrument.text_items
             if (words := str(self.answers.get(item.link_id) or "").strip())
         ]
 
