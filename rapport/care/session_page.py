@@ -11,11 +11,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.utils.translation import gettext, ngettext, pgettext
+
 from rapport.alliance.queries import alliance_by_session, status_of
 from rapport.care.models import Session
 from rapport.care.queries import session_assignments
 from rapport.consent import viewer_shared
 from rapport.measures.queries import CATEGORY_WORDS, score_histories, subscale_scores
+from rapport.measures.wording import band_read, in_reader_language
 from rapport.plans.queries import plan_review_due_reason
 from rapport.trajectories.models import ScoreStatus
 
@@ -63,16 +66,44 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
-def _change_words(change: float | None, direction: str, since: str) -> str:
+def _change_words(change: float | None, direction: str, *, since_intake: bool) -> str:
+    """ "3 points lower than last time (better)", in the reader's language: the page is composed
+    for one reader, so its words are said here rather than stored."""
     if change is None:
         return ""
     if change == 0:
-        return f"no change since {since}"
-    better = (change < 0) == (direction == "lower")
+        return (
+            gettext("no change since intake")
+            if since_intake
+            else gettext("no change since last time")
+        )
     size = abs(change)
-    unit = "point" if size == 1 else "points"
-    way = "lower" if change < 0 else "higher"
-    return f"{_number(size)} {unit} {way} than {since} ({'better' if better else 'worse'})"
+    # A fraction of a point takes the plural, as "1.5 points" does in English and Spanish.
+    count = 1 if size == 1 else 2
+    if change < 0:
+        words = (
+            ngettext("%(n)s point lower than at intake", "%(n)s points lower than at intake", count)
+            if since_intake
+            else ngettext(
+                "%(n)s point lower than last time", "%(n)s points lower than last time", count
+            )
+        )
+    else:
+        words = (
+            ngettext(
+                "%(n)s point higher than at intake", "%(n)s points higher than at intake", count
+            )
+            if since_intake
+            else ngettext(
+                "%(n)s point higher than last time", "%(n)s points higher than last time", count
+            )
+        )
+    better = (change < 0) == (direction == "lower")
+    verdict = pgettext("score change", "better") if better else pgettext("score change", "worse")
+    return gettext("%(change)s (%(verdict)s)") % {
+        "change": words % {"n": _number(size)},
+        "verdict": verdict,
+    }
 
 
 def session_overview(session: Session) -> SessionOverview:
@@ -90,25 +121,29 @@ def session_overview(session: Session) -> SessionOverview:
         previous = rows[-2] if len(rows) > 1 else None
         direction = history.instrument.direction
         since_last = (
-            _change_words(latest.total - previous.total, direction, "last time")
+            _change_words(latest.total - previous.total, direction, since_intake=False)
             if previous and latest.total is not None and previous.total is not None
             else ""
         )
         flags = latest.response.flags or []
         overview.scores.append(
             ScoreGlance(
-                title=history.instrument.short_title,
+                title=in_reader_language(history.instrument).short_title,
                 who=latest.response.get_respondent_display(),
                 total=_number(latest.total) if latest.total is not None else "",
-                band=latest.band,
+                band=band_read(latest.band),
                 risks=[str(flag.get("message", "")) for flag in flags],
                 urgent=any(flag.get("urgent") for flag in flags),
                 since_last=since_last,
                 # With two scores the last one was the intake: said once, not twice.
                 since_intake=(
-                    _change_words(latest.change, direction, "at intake") if len(rows) > 2 else ""
+                    _change_words(latest.change, direction, since_intake=True)
+                    if len(rows) > 2
+                    else ""
                 ),
-                category=CATEGORY_WORDS.get(latest.category or "", ""),
+                category=gettext(CATEGORY_WORDS[latest.category])
+                if latest.category in CATEGORY_WORDS
+                else "",
                 track=tracks.get(latest.response.pk, ""),
                 response_id=latest.response.pk,
                 subscales=subscale_scores(history.instrument, latest.response.subscales or {}),
@@ -121,11 +156,11 @@ def session_overview(session: Session) -> SessionOverview:
         last = held[-1]
         sides = []
         if last.client is not None:
-            sides.append(("Client", _number(last.client.total or 0)))
+            sides.append((gettext("Client"), _number(last.client.total or 0)))
         if last.therapist is not None:
-            sides.append(("Therapist", _number(last.therapist.total or 0)))
+            sides.append((gettext("Therapist"), _number(last.therapist.total or 0)))
         for guardian in last.guardians:
-            sides.append(("Parent or guardian", _number(guardian.total or 0)))
+            sides.append((gettext("Parent or guardian"), _number(guardian.total or 0)))
         overview.alliance = AllianceGlance(
             last.session.scheduled_start, sides, last.client_words, last.client_helped
         )
@@ -139,5 +174,7 @@ def session_overview(session: Session) -> SessionOverview:
         response = getattr(assignment, "response", None)
         if response is not None and response.respondent != "therapist":
             for words in response.written_answers:
-                overview.written.append((assignment.instrument.short_title, words))
+                overview.written.append(
+                    (in_reader_language(assignment.instrument).short_title, words)
+                )
     return overview

@@ -363,13 +363,13 @@ class Response(models.Model):
             if isinstance(value, str) and value.strip()
         ]
 
-    @property
-    def written_items(self) -> list[tuple[str, str]]:
-        """What the person wrote, each with its question, in the form's order: a form may ask
-        more than one thing in words (session feedback: what helped, what could be better)."""
+    def written_in(self, instrument: Instrument) -> list[tuple[str, str]]:
+        """What the person wrote, each with its question as `instrument` words it (the form in
+        the reader's language), in the form's order: a form may ask more than one thing in words
+        (session feedback: what helped, what could be better)."""
         return [
             (item.text, words)
-            for item in self.assignment.instrument.text_items
+            for item in instrument.text_items
             if (words := str(self.answers.get(item.link_id) or "").strip())
         ]
 

@@ -55,7 +55,8 @@ class ScoreRow:
     @property
     def category_label(self) -> str:
         """ "reliable improvement", for staff tables (the rule is stated with the table)."""
-        return CATEGORY_LABELS.get(self.category or "", "")
+        label = CATEGORY_LABELS.get(self.category or "", "")
+        return gettext(label) if label else ""
 
 
 @dataclass
@@ -201,8 +202,11 @@ class SubscaleScore:
     def __str__(self) -> str:
         if not self.cutoff:
             return f"{self.title} {self.value}"
-        where = "at or above" if self.at_or_above else "below"
-        return f"{self.title} {self.value} ({where} the cut-off of {self.cutoff})"
+        # Said when shown, in the reader's language.
+        words = {"title": self.title, "value": self.value, "cutoff": self.cutoff}
+        if self.at_or_above:
+            return gettext("%(title)s %(value)s (at or above the cut-off of %(cutoff)s)") % words
+        return gettext("%(title)s %(value)s (below the cut-off of %(cutoff)s)") % words
 
 
 def subscale_scores(instrument: Instrument, subscales: dict[str, Any]) -> list[SubscaleScore]:

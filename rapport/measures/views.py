@@ -49,6 +49,7 @@ from rapport.measures.services import (
     measure_plan_set,
     measure_plan_stop,
 )
+from rapport.measures.wording import in_reader_language
 from rapport.people.languages import supported, writing_to
 from rapport.people.queries import guardian_reach
 from rapport.web import client_ip, needs_fhir_base, run_form
@@ -251,7 +252,7 @@ def measure_families(practice_id: int) -> list[tuple[str, str]]:
     names: dict[str, str] = {}
     for instrument in instruments_for(practice_id):
         if instrument.family not in names or instrument.respondent == "client":
-            names[instrument.family] = instrument.short_title
+            names[instrument.family] = in_reader_language(instrument).short_title
     return sorted(names.items(), key=lambda pair: pair[1])
 
 

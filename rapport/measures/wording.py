@@ -60,6 +60,13 @@ def in_reader_language(instrument: Instrument) -> Instrument:
     )
 
 
+def band_read(name: str) -> str:
+    """A score's severity band in the reader's language. Responses keep the instrument's English
+    name; the built-in ones are in the catalogue (rapport.progress.charts.BAND_NAMES), and a
+    practice's own pass through as written."""
+    return gettext(name) if name else name
+
+
 def words_of(instrument: Instrument) -> Iterator[tuple[str, str]]:
     """Every translatable string of an instrument with where it comes from, in form order."""
     yield "title", instrument.title

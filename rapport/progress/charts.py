@@ -234,8 +234,8 @@ def session_words(x: float) -> str:
 
 def revision_words(x: float) -> str:
     if x == int(x):
-        return f"at session {int(x)}"
-    return "before session 1" if x < 1 else f"after session {int(x)}"
+        return _("at session %(n)s") % {"n": int(x)}
+    return _("before session 1") if x < 1 else _("after session %(n)s") % {"n": int(x)}
 
 
 def _number(value: float) -> str:

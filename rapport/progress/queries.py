@@ -31,6 +31,7 @@ from rapport.matching.queries import completion_times
 from rapport.measures.models import Response
 from rapport.measures.queries import MeasureHistory, score_histories
 from rapport.measures.registry import get_instrument
+from rapport.measures.wording import in_reader_language
 from rapport.people.models import Client, GuardianLink
 from rapport.plans import queries as plans
 from rapport.trajectories import queries as trajectories
@@ -124,7 +125,9 @@ class FamilyProgress:
 
     @property
     def title(self) -> str:
-        return self.instrument.short_title or self.instrument.title
+        """The measure's short name in the reader's language (the chart's panels and key)."""
+        said = in_reader_language(self.instrument)
+        return said.short_title or said.title
 
     @property
     def lower_is_better(self) -> bool:

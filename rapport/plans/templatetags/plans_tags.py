@@ -12,6 +12,7 @@ from rapport.care.models import Episode
 from rapport.consent import viewer_shared
 from rapport.core.benchmarks import PROGRESS_REASONS
 from rapport.core.text import said_again
+from rapport.measures.wording import in_reader_language
 from rapport.people.models import Client, GuardianLink
 from rapport.plans import queries, services
 from rapport.plans.goal_status import goals_progress, measure_families
@@ -77,7 +78,7 @@ def subscale_title(family: str, subscale: str, practice_id: int | None = None) -
 def family_title(family: str, practice_id: int | None = None) -> str:
     """A measure family's short title ("gad7" → "GAD-7")."""
     instrument = measure_families(practice_id).get(family)
-    return instrument.short_title if instrument else family
+    return in_reader_language(instrument).short_title if instrument else family
 
 
 @register.filter
