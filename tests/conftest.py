@@ -11,6 +11,7 @@ team B (supervised by `other_supervisor`) holds `outsider_clinician`.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -137,8 +138,146 @@ def phq9_before_video(cast: Cast, start: datetime) -> Session:
 
 
 @pytest.fixture
-def cast(db: None) -> Cast:
-    return build_cast()
+def cast(request: pytest.FixtureRequest, db: None) -> Cast:
+    shared = _SHARED.cast_for(request.node)
+    return copy.deepcopy(shared) if shared is not None else build_cast()
+
+
+# The cast is built by about 1,300 tests and costs ~130 queries each time. A module's ordinary
+# tests share one build instead: it is made in a transaction opened before the first of them,
+# each test runs in a savepoint inside it (as the `db` fixture does anyway) and gets its own deep
+# copy of the objects, so what a test writes or changes in memory is still undone when it ends.
+# Anything that needs the database in another state closes the shared transaction first: a test
+# that does not use the cast (it must not see the cast's rows), a transactional or live-server
+# test (it needs committed data), a test with its own django_db mark or with module data of its
+# own (`built_once`), or the next module (so that the cast's dates are never older than one
+# module's run). A test that ends the transaction itself (a command closing every connection)
+# is noticed before the next one, which then builds the cast afresh.
+_TRANSACTIONAL = {
+    "transactional_db",
+    "live_server",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+}
+_BROWSER = {"browser", "page", "playwright"}
+
+
+def _shares_the_cast(item: pytest.Item) -> bool:
+    names = set(getattr(item, "fixturenames", ()))
+    if "cast" not in names or names & _TRANSACTIONAL or item.get_closest_marker("django_db"):
+        return False
+    # After a test drove a browser, Django was found using another connection than the one
+    # holding the shared transaction (which then kept SQLite locked for every later test).
+    if names & _BROWSER or item.get_closest_marker("browser"):
+        return False
+    definitions = item._fixtureinfo.name2fixturedefs  # type: ignore[attr-defined]
+    # A module may have a cast of its own (the authorization matrix's): that one is not shared.
+    if getattr(definitions["cast"][-1].func, "__module__", None) != build_cast.__module__:
+        return False
+    for name in names:
+        if name.startswith(("django_", "_django")):
+            continue
+        for fixturedef in definitions.get(name, ()):
+            if fixturedef.scope != "function" and "django_db_blocker" in fixturedef.argnames:
+                return False
+    return True
+
+
+class _SharedCast:
+    def __init__(self) -> None:
+        self.module: str | None = None
+        self.cast: Cast | None = None
+        self._atomic: Any = None
+        self._blocker: Any = None
+        self._connection: Any = None
+
+    def cast_for(self, item: pytest.Item) -> Cast | None:
+        if self.cast is not None and self.module == item.module.__name__ and self.intact():
+            return self.cast
+        return None
+
+    def intact(self) -> bool:
+        """The shared transaction is the connection's outermost and only open block (between
+        tests), on the connection it was opened on."""
+        from django.db import connection, connections
+
+        return (
+            self._atomic is not None
+            and connections["default"] is self._connection
+            and not connection.closed_in_transaction
+            and connection.in_atomic_block
+            and connection.atomic_blocks[:1] == [self._atomic]
+        )
+
+    def open(self, item: pytest.Item, blocker: Any) -> None:
+        from django.db import connection, connections, transaction
+
+        with blocker.unblock():
+            if connection.in_atomic_block:  # something else holds a transaction: build per test
+                return
+            atomic = transaction.atomic()
+            atomic.__enter__()
+            try:
+                cast = build_cast()
+            except BaseException:
+                transaction.set_rollback(True)
+                atomic.__exit__(None, None, None)
+                raise
+        self.module, self.cast, self._atomic, self._blocker = (
+            item.module.__name__,
+            cast,
+            atomic,
+            blocker,
+        )
+        self._connection = connections["default"]
+
+    def close(self) -> None:
+        if self._atomic is None:
+            return
+        from django.db import connection, connections, transaction
+
+        atomic, blocker, opened_on = self._atomic, self._blocker, self._connection
+        whole = self.intact() and len(connection.atomic_blocks) == 1
+        self.module = self.cast = self._atomic = self._blocker = self._connection = None
+        with blocker.unblock():
+            if whole:
+                transaction.set_rollback(True)
+                atomic.__exit__(None, None, None)
+            elif connections["default"] is not opened_on:
+                # Left behind on a connection the thread no longer uses: closing it rolls the
+                # transaction back and frees the database (SQLite locks it for writing).
+                opened_on.close()
+            elif connection.atomic_blocks[:1] == [atomic] and connection.closed_in_transaction:
+                # Its connection was closed under it: the database rolled it back; forget it.
+                while connection.atomic_blocks:
+                    connection.atomic_blocks[-1].__exit__(None, None, None)
+            # Otherwise it is gone already (its connection was closed and opened anew).
+
+
+_SHARED = _SharedCast()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if not _shares_the_cast(item) or _SHARED.module != item.module.__name__ or not _SHARED.intact():
+        _SHARED.close()
+
+
+@pytest.fixture(scope="session")
+def _shared_cast_closed_before_the_database_goes(django_db_setup: None) -> Iterator[None]:
+    # Set up after the test database, so torn down (at the very end) before it is dropped.
+    yield
+    _SHARED.close()
+
+
+@pytest.fixture(autouse=True)
+def _the_cast_shared_by_a_modules_tests(request: pytest.FixtureRequest) -> None:
+    # Autouse fixtures are set up before the `db` fixture's transaction, so this one can open
+    # the transaction that the test's own becomes a savepoint of.
+    if _SHARED.cast_for(request.node) is None and _shares_the_cast(request.node):
+        request.getfixturevalue("_shared_cast_closed_before_the_database_goes")
+        _SHARED.close()
+        _SHARED.open(request.node, request.getfixturevalue("django_db_blocker"))
 
 
 def build_cast() -> Cast:
