@@ -12,6 +12,7 @@ from django.utils.dates import MONTHS_3
 
 from rapport.matching.models import StuckCaseReview
 from tests.conftest import build_cast, built_once, signed_in
+from tests.core.test_candidates import prefer, ranked, therapist
 from tests.test_partitions import a_response
 
 # A Tuesday at five in the afternoon in London (the cast's practice), winter time.
@@ -79,3 +80,41 @@ def test_a_spanish_clinician_reads_a_full_date_with_its_de(cast, built, where, d
     page = signed_in(cast.clinician).get(url).content.decode()
 
     assert "martes 1 de diciembre de 2026, 17:00" in page
+
+
+@pytest.mark.parametrize(
+    ("team", "musts", "spanish", "english"),
+    [
+        (
+            [therapist(2, capacity=0)],
+            (),
+            "No hay ningún otro terapeuta que trabaje con adultos con plazas libres.",
+            "No other therapist who works with adults has an open place.",
+        ),
+        (
+            [therapist(2)],
+            (("language", "Welsh"),),
+            "Ningún terapeuta con plazas libres cumple: idioma «Welsh» (obligatoria).",
+            "No therapist with an open place meets: language “Welsh” (must).",
+        ),
+        (
+            [therapist(2, languages=("Polish",)), therapist(3, modalities=("phone",))],
+            (("language", "Polish"), ("modality", "phone")),
+            "pero ningún terapeuta con plazas libres las cumple todas a la vez: idioma «Polish»; "
+            "cómo son las sesiones «phone».",
+            # The kind in the page's words, as the client's preferences are listed.
+            "meets them all together: language “Polish”; how sessions happen “phone”.",
+        ),
+    ],
+)
+def test_a_spanish_coordinator_reads_why_nobody_can_be_offered_in_spanish(
+    team, musts, spanish, english
+):  # type: ignore[no-untyped-def]
+    from rapport.matching.wording import nobody_said
+
+    ranking = ranked(team, [prefer(kind, value, must=True) for kind, value in musts])
+
+    with translation.override("es"):
+        assert spanish in nobody_said(ranking)
+    with translation.override("en"):
+        assert english in nobody_said(ranking)
