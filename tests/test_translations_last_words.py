@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dates import MONTHS_3
 
+from rapport.alerts.wording import reason_said
 from rapport.matching.models import StuckCaseReview
 from tests.conftest import build_cast, built_once, signed_in
 from tests.core.test_candidates import prefer, ranked, therapist
@@ -118,3 +119,23 @@ def test_a_spanish_coordinator_reads_why_nobody_can_be_offered_in_spanish(
         assert spanish in nobody_said(ranking)
     with translation.override("en"):
         assert english in nobody_said(ranking)
+
+
+@pytest.mark.parametrize(
+    ("stored", "spanish"),
+    [
+        (
+            "7.5 below last session (30.0 → 22.5)",
+            "7,5 por debajo de la sesión anterior (30,0 → 22,5)",
+        ),
+        (
+            "The plan is reviewed every 4 weeks; the last was 02 Mar 2026.",
+            "la última revisión fue el 02 mar 2026.",
+        ),
+    ],
+)
+def test_a_stored_reasons_numbers_and_days_are_said_in_the_readers_format(stored, spanish):  # type: ignore[no-untyped-def]
+    with translation.override("es"):
+        assert spanish in reason_said(stored)
+    with translation.override("en"):
+        assert reason_said(stored) == stored

@@ -17,6 +17,7 @@ from rapport.core import candidates as cand
 from rapport.core.candidates import REASON_PHRASES
 from rapport.core.matching import Label
 from rapport.core.text import said_again
+from rapport.figures import figure_said
 from rapport.matching.models import ClientPreference, TherapistProfile
 
 # Per outcome domain (an outcome measure's family, rapport.measures.registry.outcome_families).
@@ -62,7 +63,7 @@ def domain_name(domain: str) -> str:
 def ranking_said(words: str) -> str:
     """A reason the ranking of candidates gives, in English, in the reader's language."""
     phrases = (*REASON_PHRASES, NO_OUTCOME_DATA, *DOMAIN_NAMES_ENGLISH.values())
-    return said_again(words, phrases, gettext, ngettext)
+    return said_again(words, phrases, gettext, ngettext, figure_said)
 
 
 def signed(value: float) -> str:
