@@ -115,7 +115,7 @@ BUILT = [
     ),
     (
         "The plan is reviewed every 4 weeks; the last was 02 Mar 2026.",
-        "El plan se revisa cada 4 semanas; la última revisión fue el 02 Mar 2026.",
+        "El plan se revisa cada 4 semanas; la última revisión fue el 02 mar 2026.",
     ),
 ]
 

@@ -14,6 +14,7 @@ from rapport.alerts.models import RISK_REASON
 from rapport.core.alliance import REASON_PHRASES as ALLIANCE_PHRASES
 from rapport.core.alliance import REASON_WORDS as ALLIANCE_WORDS
 from rapport.core.text import Phrase, said_again
+from rapport.figures import figure_said
 from rapport.plans.queries import PLAN_ALERT_PHRASES
 from rapport.trajectories.alert_reasons import JOINED
 from rapport.trajectories.alert_reasons import REASON_PHRASES as TRAJECTORY_PHRASES
@@ -52,4 +53,4 @@ PHRASES: tuple[Phrase, ...] = (
 
 def reason_said(stored: str) -> str:
     """A stored reason (or one line of it, or a risk flag's message) in the reader's language."""
-    return said_again(stored, PHRASES, gettext, ngettext) if stored else stored
+    return said_again(stored, PHRASES, gettext, ngettext, figure_said) if stored else stored

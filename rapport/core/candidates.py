@@ -135,6 +135,11 @@ class Ranking:
     # sentence saying what excluded everyone.
     excluding: tuple[Preference, ...] = ()
     nobody: str = ""
+    # The same in parts, for a page to say in its reader's language: the English phrase (one of
+    # NOBODY_PHRASES), the population it names and the musts it lists.
+    nobody_phrase: str = ""
+    nobody_population: str = ""
+    nobody_musts: tuple[Preference, ...] = ()
 
     @property
     def shown(self) -> tuple[Candidate, ...]:
@@ -209,6 +214,20 @@ NO_DOMAIN = gettext_noop(
     "none of the client's latest outcome scores is past its clinical cut-off, so no "
     "domain to match on"
 )
+# Why nobody can be offered, in English (Ranking.nobody); a page says it in its reader's
+# language, the musts and the population in its own words.
+NOBODY_OPEN = gettext_noop("No other therapist has an open place.")
+NOBODY_OPEN_FOR = gettext_noop(
+    "No other therapist who works with %(population)s has an open place."
+)
+NOBODY_MEETS = gettext_noop("No therapist with an open place meets: %(musts)s.")
+NOBODY_MEETS_ALL = gettext_noop(
+    "Each of the client's musts is met by someone, but no therapist with an open place meets "
+    "them all together: %(musts)s."
+)
+# One must in those lists: its kind and its value, marked as a must when it alone leaves no one.
+A_MUST = gettext_noop("%(kind)s “%(value)s” (must)")
+A_WISH = gettext_noop("%(kind)s “%(value)s”")
 REASON_PHRASES: tuple[Phrase, ...] = (
     *TIER_REASONS.values(),
     MEETS_PREFERRED,
@@ -305,24 +324,22 @@ def _nobody(
     population: str,
 ) -> Ranking:
     """Nobody passed the filters: say which filter left no one."""
+    listed: tuple[Preference, ...] = ()
+    excluding: tuple[Preference, ...] = ()
     if not open_ones:
-        who = f" who work with {population}" if population else ""
-        sentence = f"No other therapist{who} has an open place."
-        excluding: tuple[Preference, ...] = ()
+        phrase = NOBODY_OPEN_FOR if population else NOBODY_OPEN
     else:
         excluding = tuple(p for p in musts if not any(meets(t, p) for t in open_ones))
-        if excluding:
-            sentence = "No therapist with an open place meets: " + "; ".join(
-                f"{p.kind.value.replace('_', ' ')} “{p.value}” (must)" for p in excluding
-            )
-            sentence += "."
-        else:
-            sentence = (
-                "Each of the client's musts is met by someone, but no therapist with an open "
-                "place meets them all together: "
-                + "; ".join(f"{p.kind.value.replace('_', ' ')} “{p.value}”" for p in musts)
-                + "."
-            )
+        phrase, listed = (
+            (NOBODY_MEETS, excluding) if excluding else (NOBODY_MEETS_ALL, tuple(musts))
+        )
+    must_words = A_MUST if excluding else A_WISH
+    sentence = phrase % {
+        "population": population,
+        "musts": "; ".join(
+            must_words % {"kind": p.kind.value.replace("_", " "), "value": p.value} for p in listed
+        ),
+    }
     return Ranking(
         candidates=(),
         elevated=tuple(elevated),
@@ -330,4 +347,7 @@ def _nobody(
         why_preferences_only=why if preferences_only else "",
         excluding=excluding,
         nobody=sentence,
+        nobody_phrase=phrase,
+        nobody_population=population,
+        nobody_musts=listed,
     )

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from rapport.core.text import gettext_noop
+
 
 class Trigger(StrEnum):
     OFF_TRACK = "off_track"
@@ -161,6 +163,31 @@ def follow_up_problem(follow_up: date, *, today: date) -> str | None:
     return None
 
 
+# Why a review is overdue, in English; a page says it in its reader's language, date included.
+OPENED_NOT_COMPLETED = gettext_noop("Opened %(day)s and not completed")
+FOLLOW_UP_WAS_DUE = gettext_noop("Follow-up was due %(day)s")
+
+
+def overdue_words(
+    *,
+    done: bool,
+    opened_on: date,
+    follow_up: date | None,
+    later_review: bool,
+    today: date,
+) -> tuple[str, date] | None:
+    """Why a review is overdue, as an English phrase (with its %(day)s) and that day, or None
+    when it is not: open and unfinished after COMPLETE_WITHIN_DAYS, or done with a follow-up
+    date passed and no later review."""
+    if not done:
+        if (today - opened_on).days > COMPLETE_WITHIN_DAYS:
+            return OPENED_NOT_COMPLETED, opened_on
+        return None
+    if follow_up is not None and follow_up < today and not later_review:
+        return FOLLOW_UP_WAS_DUE, follow_up
+    return None
+
+
 def overdue_reason(
     *,
     done: bool,
@@ -169,12 +196,11 @@ def overdue_reason(
     later_review: bool,
     today: date,
 ) -> str | None:
-    """Why a review is overdue, or None when it is not: open and unfinished after
-    COMPLETE_WITHIN_DAYS, or done with a follow-up date passed and no later review."""
-    if not done:
-        if (today - opened_on).days > COMPLETE_WITHIN_DAYS:
-            return f"Opened {opened_on:%-d %b %Y} and not completed"
+    """Why a review is overdue in English ("Opened 3 Dec 2026 and not completed"), or None."""
+    words = overdue_words(
+        done=done, opened_on=opened_on, follow_up=follow_up, later_review=later_review, today=today
+    )
+    if words is None:
         return None
-    if follow_up is not None and follow_up < today and not later_review:
-        return f"Follow-up was due {follow_up:%-d %b %Y}"
-    return None
+    phrase, day = words
+    return phrase % {"day": f"{day:%-d %b %Y}"}

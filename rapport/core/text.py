@@ -70,6 +70,7 @@ def said_again(
     phrases: Sequence[Phrase],
     gettext: Callable[[str], str],
     ngettext: Callable[[str, str, int], str],
+    figure: Callable[[str], str] | None = None,
 ) -> str:
     """Words kept in English with their figures, in the reader's language.
 
@@ -77,15 +78,27 @@ def said_again(
     the first that matches it whole is translated (a count's with the count, its %(n)s) and
     given the same values, each of which is said again the same way ("3 clients" within a
     reason). Text made of none is shown as stored: an error a library raised, or a phrase of an
-    older version.
+    older version; or, for a value within a phrase, as `figure` says it (a number or a date
+    written the English way, in the reader's).
     """
+    said = _said(stored, phrases, gettext, ngettext, figure)
+    return stored if said is None else said
+
+
+def _said(
+    stored: str,
+    phrases: Sequence[Phrase],
+    gettext: Callable[[str], str],
+    ngettext: Callable[[str, str, int], str],
+    figure: Callable[[str], str] | None,
+) -> str | None:
     for phrase in phrases:
         for form in phrase if isinstance(phrase, tuple) else (phrase,):
             match = _phrase_pattern(form).fullmatch(stored)
             if match is None:
                 continue
             values = {
-                name: said_again(value, phrases, gettext, ngettext)
+                name: _value_said(value, phrases, gettext, ngettext, figure)
                 for name, value in match.groupdict().items()
             }
             words = (
@@ -94,4 +107,23 @@ def said_again(
                 else gettext(phrase)
             )
             return words % values if values else words
-    return stored
+    return None
+
+
+def _value_said(
+    value: str,
+    phrases: Sequence[Phrase],
+    gettext: Callable[[str], str],
+    ngettext: Callable[[str, str, int], str],
+    figure: Callable[[str], str] | None,
+) -> str:
+    said = _said(value, phrases, gettext, ngettext, figure)
+    if said is not None:
+        return said
+    return value if figure is None else figure(value)
+
+
+# A value that is wholly a decimal number ("7.5", "-0.35") or wholly a day as the core writes
+# one ("02 Mar 2026"): what a reader's number and date formats may say again.
+DECIMAL = re.compile(r"-?\d+\.\d+")
+ENGLISH_DAY = re.compile(r"\d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}")

@@ -12,6 +12,8 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from rapport import access
 from rapport.accounts.models import CLINICAL_STAFF_ROLES, User
@@ -183,14 +185,17 @@ def overdue_reviews(user: User, *, today: date | None = None) -> list[OverdueRev
         if review.episode_id in seen:
             continue
         seen.add(review.episode_id)
-        reason = rules.overdue_reason(
+        words = rules.overdue_words(
             done=not review.is_open,
             opened_on=timezone.localdate(review.opened_at),
             follow_up=review.follow_up_on,
             later_review=False,  # the latest review of its episode, by construction
             today=day,
         )
-        if reason is not None:
+        if words is not None:
+            # Said in the reader's language, the day too ("Abierta el 3 dic 2026 ...").
+            phrase, when = words
+            reason = gettext(phrase) % {"day": date_format(when, gettext("j M Y"))}
             found.append(OverdueReview(review, reason))
     return found
 

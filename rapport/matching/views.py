@@ -68,6 +68,7 @@ from rapport.matching.wording import (
     CAUTION_WORDS,
     LABEL_WORDS,
     domain_name,
+    nobody_said,
     ranking_said,
     signed,
     strength_badges,
@@ -452,6 +453,7 @@ def candidates_section(user: User, fit_check: FitCheck) -> dict[str, Any]:
     return {
         "ranking": ranking,
         "why_preferences_only": ranking_said(ranking.why_preferences_only),
+        "nobody": nobody_said(ranking),
         "elevated": [domain_name(d) for d in ranking.elevated],
         "stated": fit_check.episode.client.therapist_preferences.exclude(
             strength=ClientPreference.Strength.NO_MATTER

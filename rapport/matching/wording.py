@@ -13,9 +13,12 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from rapport.core import candidates as cand
 from rapport.core.candidates import REASON_PHRASES
 from rapport.core.matching import Label
 from rapport.core.text import said_again
+from rapport.figures import figure_said
+from rapport.matching.models import ClientPreference, TherapistProfile
 
 # Per outcome domain (an outcome measure's family, rapport.measures.registry.outcome_families).
 STRENGTH_BADGES: dict[str, Any] = {
@@ -60,7 +63,7 @@ def domain_name(domain: str) -> str:
 def ranking_said(words: str) -> str:
     """A reason the ranking of candidates gives, in English, in the reader's language."""
     phrases = (*REASON_PHRASES, NO_OUTCOME_DATA, *DOMAIN_NAMES_ENGLISH.values())
-    return said_again(words, phrases, gettext, ngettext)
+    return said_again(words, phrases, gettext, ngettext, figure_said)
 
 
 def signed(value: float) -> str:
@@ -68,3 +71,19 @@ def signed(value: float) -> str:
     shown = round(value, 2) + 0.0  # never "-0.00"
     said = number_format(shown, 2)
     return said if shown < 0 else f"+{said}"
+
+
+def nobody_said(ranking: cand.Ranking) -> str:
+    """Why no therapist can be offered, in the reader's language: the population and each
+    must's kind in the page's words, the must's value as the client's preference has it."""
+    if not ranking.nobody_phrase:
+        return ranking.nobody
+    choices = dict(TherapistProfile.Population.choices)
+    population = str(choices.get(ranking.nobody_population, ranking.nobody_population)).lower()
+    one = cand.A_MUST if ranking.nobody_phrase == cand.NOBODY_MEETS else cand.A_WISH
+    musts = "; ".join(
+        gettext(one)
+        % {"kind": str(ClientPreference.Kind(p.kind.value).label).lower(), "value": p.value}
+        for p in ranking.nobody_musts
+    )
+    return gettext(ranking.nobody_phrase) % {"population": population, "musts": musts}

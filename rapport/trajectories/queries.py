@@ -37,6 +37,7 @@ from rapport.core.instruments.model import family_title
 from rapport.core.reliable import JACOBSON_TRUAX, ReliableChangeRule
 from rapport.core.text import said_again
 from rapport.core.validation import ValidationReport, holdout_validation
+from rapport.figures import figure_said
 from rapport.measures.models import Response
 from rapport.measures.registry import outcome_families
 from rapport.measures.reliable import change_rule, change_size_words, rule_name
@@ -349,7 +350,7 @@ SOURCES = (PUBLISHED, NO_ALPHA_YET, NO_ALPHA, ALPHA_OF, SD_PUBLISHED, NO_SD_YET,
 
 def stored_said(stored: str) -> str:
     """A source or a reason stored with a fit, in the reader's language."""
-    return said_again(stored, (*SOURCES, *core.FIT_REASONS), gettext, ngettext)
+    return said_again(stored, (*SOURCES, *core.FIT_REASONS), gettext, ngettext, figure_said)
 
 
 def practice_reliability(

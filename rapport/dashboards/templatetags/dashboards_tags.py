@@ -9,6 +9,7 @@ from django.utils.translation import gettext, ngettext
 from rapport.core.reliable import ReliableChangeRule
 from rapport.core.text import said_again
 from rapport.dashboards.figures import REASONS
+from rapport.figures import figure_said
 from rapport.measures.reliable import change_size_words, rule_name
 
 register = template.Library()
@@ -79,4 +80,4 @@ def rule_read(measure: dict[str, Any]) -> dict[str, str]:
 def stored_reason(value: str) -> str:
     """Why a figure is not estimated, stored in English with its counts, in the reader's
     language."""
-    return said_again(value, REASONS, gettext, ngettext) if value else value
+    return said_again(value, REASONS, gettext, ngettext, figure_said) if value else value

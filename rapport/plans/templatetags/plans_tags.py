@@ -12,6 +12,7 @@ from rapport.care.models import Episode
 from rapport.consent import viewer_shared
 from rapport.core.benchmarks import PROGRESS_REASONS
 from rapport.core.text import said_again
+from rapport.figures import figure_said
 from rapport.measures.wording import in_reader_language
 from rapport.people.models import Client, GuardianLink
 from rapport.plans import queries, services
@@ -84,4 +85,6 @@ def family_title(family: str, practice_id: int | None = None) -> str:
 @register.filter
 def progress_said(reason: str) -> str:
     """Why a goal stands where it does, built in English, in the reader's language."""
-    return said_again(reason, PROGRESS_REASONS, gettext, ngettext) if reason else reason
+    return (
+        said_again(reason, PROGRESS_REASONS, gettext, ngettext, figure_said) if reason else reason
+    )
