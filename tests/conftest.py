@@ -12,9 +12,11 @@ team B (supervised by `other_supervisor`) holds `outsider_clinician`.
 from __future__ import annotations
 
 import copy
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -280,6 +282,32 @@ def _the_cast_shared_by_a_modules_tests(request: pytest.FixtureRequest) -> None:
         _SHARED.open(request.node, request.getfixturevalue("django_db_blocker"))
 
 
+@pytest.fixture(autouse=True)
+def _shared_data_checked_once(request: pytest.FixtureRequest) -> None:
+    """On PostgreSQL, check the deferred foreign keys of data shared by a module's tests (a
+    module fixture's, the shared cast) once, before the first test's savepoint.
+
+    Django checks them at the end of every test, before rolling the test's savepoint back: that
+    fires every check still queued in the transaction, the shared data's too, and the rollback
+    queues them again. Each test of a module on the demo practice paid most of a second for it.
+    """
+    # Set up after the autouse fixture that opens the shared cast's transaction (defined above),
+    # and after every module fixture (a wider scope comes first); before the test's own `db`.
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        return
+    outermost = connection.atomic_blocks[0]
+    if _CHECKED.get("outermost") is outermost:
+        return
+    with request.getfixturevalue("django_db_blocker").unblock():
+        connection.check_constraints()
+    _CHECKED["outermost"] = outermost
+
+
+_CHECKED: dict[str, Any] = {}
+
+
 def build_cast() -> Cast:
     # No quiet hours: the worker's tests must not depend on the hour the suite runs at (the
     # quiet hours have their own tests, tests/test_reminders.py, at fixed times).
@@ -387,10 +415,21 @@ def assignment_for(assignments, family: str, respondent: str = "client"):  # typ
     return found
 
 
+@pytest.fixture(scope="session")
+def _checkpoint_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A fresh, not yet made folder name for each test (the audit creates it when it writes)."""
+    base = tmp_path_factory.mktemp("audit-checkpoints")
+    return (base / str(number) for number in itertools.count())
+
+
 @pytest.fixture(autouse=True)
-def _audit_checkpoints_in_a_temporary_directory(settings, tmp_path):
-    # Checkpoints are files outside the database: each test gets its own directory.
-    settings.RAPPORT_AUDIT_CHECKPOINT_DIR = tmp_path / "audit-checkpoints"
+def _audit_checkpoints_in_a_temporary_directory(
+    settings: Any, _checkpoint_folders: Iterator[Path]
+) -> None:
+    # Checkpoints are files outside the database: each test gets its own directory. Not
+    # `tmp_path`: making it scans every earlier test's folder, so over a worker's thousands of
+    # tests its cost grew with the square of their number (seconds per module by the end).
+    settings.RAPPORT_AUDIT_CHECKPOINT_DIR = next(_checkpoint_folders)
 
 
 def built_once[T](django_db_blocker: Any, build: Callable[[], T]) -> Iterator[T]:
