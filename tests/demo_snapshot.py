@@ -159,6 +159,13 @@ def _replay(recording: _Recording, tables: list[_Table]) -> DemoSummary:
         for name, rows in recording.inserts.items():
             table = by_name[name]
             columns = ", ".join(connection.ops.quote_name(c) for c in table.columns)
+            if connection.vendor == "postgresql":
+                # COPY: a few times faster than one INSERT per row, which cost ~5 s a replay.
+                into = f"COPY {connection.ops.quote_name(name)} ({columns}) FROM STDIN"
+                with cursor.cursor.copy(into) as copy:
+                    for row in rows:
+                        copy.write_row(_adapted(table, row))
+                continue
             marks = ", ".join(["%s"] * len(table.columns))
             cursor.executemany(
                 f"INSERT INTO {connection.ops.quote_name(name)} ({columns}) VALUES ({marks})",  # noqa: S608
