@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -413,6 +414,15 @@ def assignment_for(assignments, family: str, respondent: str = "client"):  # typ
     (session feedback is planned for every session, so sessions carry more than one)."""
     [found] = [a for a in assignments if a.plan.family == family and a.respondent == respondent]
     return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _demo_recordings_shared_by_the_workers(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # Each worker's temporary folder is in the run's own (tests/demo_snapshot.py).
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        from tests.demo_snapshot import share_recordings_in
+
+        share_recordings_in(tmp_path_factory.getbasetemp().parent / "demo-recordings")
 
 
 @pytest.fixture(scope="session")

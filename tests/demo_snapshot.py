@@ -1,5 +1,7 @@
-"""The demo practice built once per test process, then replayed as rows into every later test
-that asks for it from the same starting database.
+"""The demo practice built once per test run, then replayed as rows into every later test that
+asks for it from the same starting database (under xdist, in any worker: the first build's
+recording is kept in a folder the workers share, and a worker that asks while another builds
+waits for it).
 
 Building the demo takes seconds of ORM work (thousands of objects, a trajectory refit); about
 forty modules and browser tests need it, and on two cores that was a fifth of `make test`. The
@@ -16,15 +18,20 @@ and a flush re-creates them with new ids.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import pickle  # nosec B403 - recordings this run wrote, read back by its own workers
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.apps import apps
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 
+from rapport.demo.data import DEMO_TIME_ZONE
 from rapport.demo.practice import (
     DemoLogin,
     DemoSummary,
@@ -57,12 +64,26 @@ class _Recording:
 _RECORDINGS: dict[tuple[Any, ...], _Recording | None] = {}
 
 
+# Under xdist: a folder all workers of one run share, where a recording is kept for the others
+# (tests/conftest.py sets it). Each start (a key) is then built once per run, not once per worker.
+_SHARED: list[Path] = []
+
+
+def share_recordings_in(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    _SHARED[:] = [folder]
+
+
 def demo_practice(*, today: date | None = None, seed: int = 7) -> DemoSummary:
-    """`build_demo_practice(today=, seed=)`, replayed from this process's first build when the
+    """`build_demo_practice(today=, seed=)`, replayed from this run's first build when the
     database starts from the same state."""
     tables = _tables()
     before = _contents(tables)
     key = (today, seed, _digest(before))
+    if key not in _RECORDINGS and _SHARED:
+        built = _shared_build(key, today=today, seed=seed, tables=tables, before=before)
+        if built is not None:
+            return built
     if key in _RECORDINGS:
         recording = _RECORDINGS[key]
         if recording is not None:
@@ -72,6 +93,37 @@ def demo_practice(*, today: date | None = None, seed: int = 7) -> DemoSummary:
     summary = build_demo_practice(today=today, seed=seed)
     _RECORDINGS[key] = _record(summary, tables, before, others_before)
     return summary
+
+
+def _shared_build(
+    key: tuple[Any, ...],
+    *,
+    today: date | None,
+    seed: int,
+    tables: list[_Table],
+    before: dict[str, list[tuple[Any, ...]]],
+) -> DemoSummary | None:
+    """Under a lock on the key's file: another worker's recording is loaded into this process's
+    (None returned: the caller replays it), or the demo is built and its recording stored for
+    the others. A worker that asks while another builds waits for that build."""
+    # The day the demo is built for is part of its start: `today=None` means the day it runs.
+    day = today or datetime.now(ZoneInfo(DEMO_TIME_ZONE)).date()
+    name = hashlib.sha256(repr((day, *key[1:])).encode()).hexdigest()
+    folder = _SHARED[0]
+    with (folder / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stored = folder / f"{name}.pickle"
+        if stored.exists():
+            # Written by a worker of this very run, in this run's own temporary folder.
+            _RECORDINGS[key] = pickle.loads(stored.read_bytes())  # noqa: S301
+            return None
+        others_before = _other_table_counts(tables)
+        summary = build_demo_practice(today=today, seed=seed)
+        _RECORDINGS[key] = _record(summary, tables, before, others_before)
+        unfinished = stored.with_suffix(".part")
+        unfinished.write_bytes(pickle.dumps(_RECORDINGS[key]))
+        unfinished.replace(stored)
+        return summary
 
 
 def _tables() -> list[_Table]:
