@@ -19,20 +19,6 @@ TODAY = dt.date(2026, 3, 18)
 
 
 @pytest.mark.django_db
-def test_demo_command_prints_the_logins_and_refuses_a_second_load(
-    settings: Settings,
-) -> None:
-    settings.DEBUG = True
-    out = StringIO()
-    call_command("demo", stdout=out)
-    assert "clinician@demo.rapport.test" in out.getvalue()
-    assert DEMO_PASSWORD in out.getvalue()
-    assert "guardian." not in out.getvalue()  # guardians without a password are not listed
-    with pytest.raises(CommandError, match="already loaded"):
-        call_command("demo", stdout=StringIO())
-
-
-@pytest.mark.django_db
 def test_demo_refuses_under_production_settings(settings: Settings) -> None:
     settings.DEBUG = False
     with pytest.raises(CommandError, match="development only"):
@@ -50,14 +36,20 @@ def test_demo_if_empty_leaves_an_existing_database_alone(settings: Settings) -> 
     assert list(Practice.objects.values_list("name", flat=True)) == ["Real Practice"]
 
 
-# One test for both: each load of the demo through the command takes seconds.
+# One test for the three: each load of the demo through the command takes seconds.
 @pytest.mark.django_db
-def test_demo_if_empty_loads_into_an_empty_database_then_prints_the_logins_again(
+def test_demo_if_empty_loads_into_an_empty_database_refuses_a_second_load_then_prints_the_logins(
     settings: Settings,
 ) -> None:
     settings.DEBUG = True
-    call_command("demo", "--if-empty", "--seed", "3", stdout=StringIO())
+    out = StringIO()
+    call_command("demo", "--if-empty", "--seed", "3", stdout=out)
     assert Practice.objects.get().is_demo
+    assert "clinician@demo.rapport.test" in out.getvalue()
+    assert DEMO_PASSWORD in out.getvalue()
+    assert "guardian." not in out.getvalue()  # guardians without a password are not listed
+    with pytest.raises(CommandError, match="already loaded"):
+        call_command("demo", stdout=StringIO())
     out = StringIO()
     call_command("demo", "--if-empty", stdout=out)
     assert "demo not loaded" in out.getvalue()
