@@ -3,11 +3,11 @@
 Each login signs in through the login form and walks breadth-first from its home page along
 same-origin GET links (anchors and images, so charts are drawn too). Pages whose content depends
 most on the data — a client, an episode's alliance, progress, plan, trajectory and ladders — are
-visited for every object reached (once across all logins); other routes for a few objects each,
-which keeps the walk bounded. Then every route of the URLconf the walk did not reach is
-requested with ids of demo
-objects (ids seen during the walk first), so a page linked from nowhere is not missed. Refusals
-(403, 404, 405) are fine here; the authorization matrix checks who may see what.
+visited for every object reached (once across all logins); other routes for a few objects each
+(a PDF for one), which keeps the walk bounded. Then every route of the URLconf the walk did not
+reach is requested with ids of demo objects (ids seen during the walk first), so a page linked
+from nowhere is not missed. Refusals (403, 404, 405) are fine here; the authorization matrix
+checks who may see what.
 """
 
 from __future__ import annotations
@@ -48,6 +48,9 @@ EVERY_OBJECT = {
     "exposure:portal_chart",
 }
 PER_ROUTE = 2
+# A PDF is drawn by WeasyPrint (about a second each): one of each per login. Their content is
+# checked against the page they print in tests/test_reports_*.py.
+PER_PDF_ROUTE = 1
 MAX_PAGES_PER_LOGIN = 400
 # Not followed: signing out ends the walk, and the client-mode hand-over locks the session.
 SKIP = {"accounts:logout", "measures:client_mode_start"}
@@ -149,7 +152,8 @@ class Walk:
         if name in EVERY_OBJECT and path not in self.covered:
             self.covered.add(path)
             return True
-        return self.per_route.get(name, 0) < PER_ROUTE
+        limit = PER_PDF_ROUTE if name.endswith("_pdf") else PER_ROUTE
+        return self.per_route.get(name, 0) < limit
 
     def breadth_first(self) -> None:
         queue = deque(["/"])
