@@ -41,3 +41,25 @@ def test_every_operation_says_how_it_is_authenticated_and_what_it_refuses(db):
         for method, operation in operations.items():
             assert operation.get("security"), f"{method} {path} names no authentication"
             assert operation.get("description") or operation.get("summary"), f"{method} {path}"
+
+
+def test_the_document_is_built_once_and_each_caller_gets_a_copy_of_its_own(db, monkeypatch):
+    from ninja import NinjaAPI
+
+    from rapport.api.site import api
+
+    built = []
+    build = NinjaAPI.get_openapi_schema
+
+    def counted(self, **kwargs):  # type: ignore[no-untyped-def]
+        built.append(kwargs)
+        return build(self, **kwargs)
+
+    monkeypatch.setattr(NinjaAPI, "get_openapi_schema", counted)
+    first = api.get_openapi_schema()
+    first["info"]["title"] = "Changed by one caller"
+    second = api.get_openapi_schema()
+
+    assert second["info"]["title"] == "Rapport API"
+    assert served_document()["info"]["title"] == "Rapport API"
+    assert len(built) <= 1  # none where an earlier test of this process already had it built
