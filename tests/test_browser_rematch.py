@@ -95,7 +95,12 @@ def test_a_client_asks_privately_chooses_consents_and_moves_to_a_new_therapist(
     page.get_by_role("button", name="Offer these to the client").click()
     expect(page.locator(".message.success")).to_contain_text("Offered to the client")
 
-    # The first candidate met the client an hour ago and records how it went.
+    # The first candidate met the client an hour ago and records how it went. The request was
+    # made before that meeting (just after midnight, one made now is of a later day than it, and
+    # the fit check lists only the consultations from the day it was asked for).
+    FitCheck.objects.filter(pk=fit_check.pk).update(
+        requested_at=timezone.now() - timedelta(hours=2)
+    )
     new = User.objects.get(pk=FitCheck.objects.get(pk=fit_check.pk).offered_ids[0])
     consultation = consultation_book(
         actor=coordinator,

@@ -160,6 +160,12 @@ def test_the_candidate_records_a_consultation_once_and_only_the_coordinator_read
 
     profile(cast.outsider_clinician)
     fit_check = private_request(cast)
+    # Asked for before the consultation was held (2 hours ago): just after midnight, a request
+    # made now is of a later day than the consultation, which the fit check then does not list.
+    FitCheck.objects.filter(pk=fit_check.pk).update(
+        requested_at=timezone.now() - timedelta(hours=3)
+    )
+    fit_check.refresh_from_db()
     session = consultation_book(
         actor=cast.supervisor,
         fit_check=fit_check,
