@@ -25,7 +25,13 @@ from rapport.core.fhir import resources as fhir
 from rapport.core.fhir import safety as fhir_safety
 from rapport.core.fhir.inputs import PracticeInput
 from rapport.core.fhir.questionnaires import questionnaire_resource
-from rapport.interop.record_batch import CLINICAL, ClientRecord, Recipient, client_record
+from rapport.interop.record_batch import (
+    CLINICAL,
+    ClientRecord,
+    Recipient,
+    client_record,
+    client_records,
+)
 from rapport.links import fhir_base
 from rapport.people.models import Client
 from rapport.plans.queries import sharing_for
@@ -114,11 +120,12 @@ PAGE_SIZE = 50
 def practice_resources(
     practice: Practice, base: str, *, page_size: int = PAGE_SIZE
 ) -> Iterator[dict[str, Any]]:
-    """Every client's record of the practice (the whole record but the private notes), one
-    client at a time and the clients a page at a time (by primary key, so a page is one short
-    query however far in): what is held at once is one client's record, whatever the size of
-    the practice. Only the ids of the shared resources already written are kept, and those
-    grow with the staff and the instruments, not the clients."""
+    """Every client's record of the practice (the whole record but the private notes), the
+    clients a page at a time (by primary key, so a page is one short query however far in),
+    each page's records read together (a query for each kind of row, not for each client):
+    what is held at once is one page's records, whatever the size of the practice. Only the
+    ids of the shared resources already written are kept, and those grow with the staff and
+    the instruments, not the clients."""
     written: set[tuple[str, str]] = set()
     organization = fhir.organization_json(PracticeInput(pk=practice.pk, name=practice.name))
     written.add(("Organization", organization["id"]))
@@ -132,8 +139,8 @@ def practice_resources(
         )
         if not page:
             return
-        for client in page:
-            for resource in record_resources(client_record(client, CLINICAL), base):
+        for record in client_records(page, CLINICAL):
+            for resource in record_resources(record, base):
                 if resource["resourceType"] in SHARED_TYPES:
                     key = (resource["resourceType"], resource["id"])
                     if key in written:

@@ -4,17 +4,23 @@ Those inputs have no place for a session's private notes or a plan's private for
 never leave Rapport. What of a young person's own answers goes out depends on who receives the
 export (`Recipient`; rapport.interop.queries.recipient_for gives the portal's rules): everything
 for their clinicians, and for a guardian what the guardian link shares.
+
+Records are read a page of clients at a time (`client_records`, a practice's export): each kind
+of row in one query for the whole page, grouped by client here, so the export costs a dozen
+queries a page rather than ten a client. `client_record` reads one client's the same way.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rapport.accounts.models import User
 from rapport.alerts.models import Alert
 from rapport.care.models import Episode, EpisodeStatus, Session
-from rapport.consent import viewer_shared
+from rapport.consent import viewer_shared_each
 from rapport.core.fhir import safety as fhir_safety
 from rapport.core.fhir.inputs import (
     AlertInput,
@@ -104,40 +110,156 @@ class ClientRecord:
     alerts: tuple[AlertInput, ...] = ()
 
 
-def client_record(client: Client, recipient: Recipient) -> ClientRecord:
-    """Everything of one client's record (all their episodes) that goes into an export."""
-    episodes = list(Episode.objects.filter(client=client).order_by("start_date", "pk"))
-    links = list(
-        GuardianLink.objects.filter(client=client).select_related("guardian").order_by("pk")
+@dataclass
+class _Page:
+    """The rows of a page of clients' records: each kind read for all of them in one query,
+    then grouped by client (team members and plan versions by episode), in the order read."""
+
+    episodes: defaultdict[int, list[Episode]]
+    links: defaultdict[int, list[GuardianLink]]
+    sessions: defaultdict[int, list[Session]]
+    problems: defaultdict[int, list[Problem]]
+    responses: defaultdict[int, list[Response]]
+    team: defaultdict[int, set[int]]
+    versions: defaultdict[int, list[PlanVersion]]
+    alerts: defaultdict[int, list[Alert]]
+    # Looked up once for the page, not once a response or a client.
+    instruments: dict[tuple[str, int], Instrument] = field(default_factory=dict)
+    families: dict[int, dict[str, Instrument]] = field(default_factory=dict)
+
+    def instrument(self, instrument_id: str, practice_id: int) -> Instrument:
+        key = (instrument_id, practice_id)
+        if key not in self.instruments:
+            self.instruments[key] = get_instrument(instrument_id, practice_id=practice_id)
+        return self.instruments[key]
+
+    def measure_families(self, practice_id: int) -> dict[str, Instrument]:
+        if practice_id not in self.families:
+            self.families[practice_id] = measure_families(practice_id)
+        return self.families[practice_id]
+
+
+def _grouped[T](rows: Iterable[T], key: Callable[[T], int]) -> defaultdict[int, list[T]]:
+    found: defaultdict[int, list[T]] = defaultdict(list)
+    for row in rows:
+        found[key(row)].append(row)
+    return found
+
+
+def _read_page(client_ids: list[int], recipient: Recipient) -> _Page:
+    episodes = list(Episode.objects.filter(client_id__in=client_ids).order_by("start_date", "pk"))
+    # The rows of an episode are read by the episodes read: no join, and none of an episode
+    # begun since, whose client would not be known.
+    client_of = {episode.pk: episode.client_id for episode in episodes}
+    links = (
+        GuardianLink.objects.filter(client_id__in=client_ids)
+        .select_related("guardian")
+        .order_by("pk")
     )
-    link_of_user = {link.guardian_id: link.pk for link in links}
     sessions = (
-        list(Session.objects.filter(episode__client=client).order_by("scheduled_start", "pk"))
+        Session.objects.filter(episode_id__in=client_of).order_by("scheduled_start", "pk")
         if recipient.schedule
         else []
     )
     # What a handoff's consent withholds from the staff member exporting is left out, as on
-    # the pages (rapport.consent).
-    problems = list(
-        viewer_shared(Problem.objects.filter(episode__client=client), client.pk).order_by(
-            "priority", "pk"
-        )
-    )
-    responses = [
-        r
-        for r in viewer_shared(Response.objects.filter(episode__client=client), client.pk)
+    # the pages (rapport.consent), each client's by that client's handoff.
+    problems = viewer_shared_each(
+        Problem.objects.filter(episode_id__in=client_of), client_ids
+    ).order_by("priority", "pk")
+    responses = (
+        viewer_shared_each(Response.objects.filter(episode_id__in=client_of), client_ids)
         .select_related("assignment")
         .order_by("completed_at", "pk")
-        if _shown(r, recipient)
-    ]
-    by_pk = {episode.pk: episode for episode in episodes}
-    team = {
-        (row["episode_id"], row["user_id"])
-        for row in Episode.team_members.through.objects.filter(episode__client=client).values(
-            "episode_id", "user_id"
+    )
+    team: defaultdict[int, set[int]] = defaultdict(set)
+    members = Episode.team_members.through.objects.filter(episode_id__in=client_of)
+    for episode_id, user_id in members.values_list("episode_id", "user_id"):
+        team[episode_id].add(user_id)
+    versions = (
+        viewer_shared_each(PlanVersion.objects.filter(episode_id__in=client_of), client_ids)
+        .filter(proposed_at__isnull=False)
+        .exclude(status=PlanVersion.Status.DRAFT)
+        .prefetch_related("goals__problems", "decisions")
+        .order_by("number")
+        if recipient.plans
+        else []
+    )
+    alerts = (
+        viewer_shared_each(Alert.objects.filter(client_id__in=client_ids), client_ids).order_by(
+            "opened_at", "pk"
         )
-    }
+        if recipient.alerts
+        else []
+    )
+    return _Page(
+        episodes=_grouped(episodes, lambda e: e.client_id),
+        links=_grouped(links, lambda link: link.client_id),
+        sessions=_grouped(sessions, lambda s: client_of[s.episode_id]),
+        problems=_grouped(problems, lambda p: client_of[p.episode_id]),
+        responses=_grouped(responses, lambda r: client_of[r.episode_id]),
+        team=team,
+        versions=_grouped(versions, lambda v: v.episode_id),
+        alerts=_grouped(alerts, lambda a: a.client_id),
+    )
 
+
+def client_records(clients: Sequence[Client], recipient: Recipient) -> list[ClientRecord]:
+    """Everything of each client's record (all their episodes) that goes into an export, for
+    a page of clients read at once: a query for each kind of row, whatever their number."""
+    if not clients:
+        return []
+    page = _read_page([client.pk for client in clients], recipient)
+    records = [_record(client, page, recipient) for client in clients]
+    staff = {pk for record in records for pk in _staff_pks(record)}
+    users = {user.pk: user for user in User.objects.filter(pk__in=staff)}
+    return [
+        replace(
+            record,
+            practitioners=tuple(
+                PractitionerInput(
+                    pk=user.pk,
+                    name=user.full_name,
+                    email=user.email,
+                    role=user.role,
+                    practice_pk=record.client.practice_pk,
+                )
+                for user in (users[pk] for pk in sorted(_staff_pks(record)) if pk in users)
+            ),
+        )
+        for record in records
+    ]
+
+
+def client_record(client: Client, recipient: Recipient) -> ClientRecord:
+    """Everything of one client's record (all their episodes) that goes into an export."""
+    [record] = client_records([client], recipient)
+    return record
+
+
+def _staff_pks(record: ClientRecord) -> set[int]:
+    """The staff the record names: its Practitioners."""
+    found = {e.clinician_pk for e in record.episodes}
+    found |= {pk for e in record.episodes for pk in e.team_pks}
+    found |= {e.clinician_pk for e in record.encounters}
+    found |= {p.recorder_pk for e in record.episodes for p in e.problems}
+    found |= {plan.author_pk for plan in record.plans}
+    found |= {a.acknowledged_by_pk for a in record.alerts if a.acknowledged_by_pk is not None}
+    found |= {a.resolved_by_pk for a in record.alerts if a.resolved_by_pk is not None}
+    found |= {
+        r.author_pk
+        for r in record.responses
+        if r.author_kind == "practitioner" and r.author_pk is not None
+    }
+    return found
+
+
+def _record(client: Client, page: _Page, recipient: Recipient) -> ClientRecord:
+    """One client's record from the page's rows, without its practitioners (read for the
+    whole page once every record has named its own)."""
+    episodes = page.episodes[client.pk]
+    links = page.links[client.pk]
+    link_of_user = {link.guardian_id: link.pk for link in links}
+    by_pk = {episode.pk: episode for episode in episodes}
     problem_inputs = [
         ProblemInput(
             pk=p.pk,
@@ -150,7 +272,7 @@ def client_record(client: Client, recipient: Recipient) -> ClientRecord:
             recorded_at=p.created_at,
             recorder_pk=p.created_by_id,
         )
-        for p in problems
+        for p in page.problems[client.pk]
     ]
     episode_inputs = tuple(
         EpisodeInput(
@@ -158,7 +280,7 @@ def client_record(client: Client, recipient: Recipient) -> ClientRecord:
             client_pk=client.pk,
             practice_pk=e.practice_id,
             clinician_pk=e.primary_clinician_id,
-            team_pks=tuple(sorted(user for episode, user in team if episode == e.pk)),
+            team_pks=tuple(sorted(page.team[e.pk])),
             status=e.status,
             start=e.start_date,
             end=e.end_date,
@@ -177,13 +299,15 @@ def client_record(client: Client, recipient: Recipient) -> ClientRecord:
             modality=s.modality,
             attendance=s.attendance,
         )
-        for s in sessions
+        for s in page.sessions[client.pk]
     )
     response_inputs = []
-    for r in responses:
+    for r in page.responses[client.pk]:
+        if not _shown(r, recipient):
+            continue
         episode = by_pk[r.episode_id]
         kind, author = _author(r, episode, link_of_user)
-        instrument = get_instrument(r.instrument_id, practice_id=episode.practice_id)
+        instrument = page.instrument(r.instrument_id, episode.practice_id)
         response_inputs.append(
             ResponseInput(
                 pk=r.pk,
@@ -201,31 +325,15 @@ def client_record(client: Client, recipient: Recipient) -> ClientRecord:
             )
         )
 
-    plans = _plans(client, episodes, link_of_user) if recipient.plans else ()
+    plans = _plans(client, episodes, link_of_user, page) if recipient.plans else ()
     alerts = (
-        _alerts(client, {r.pk: r for r in response_inputs}, recipient) if recipient.alerts else ()
-    )
-    staff_pks = {e.clinician_pk for e in episode_inputs}
-    staff_pks |= {pk for e in episode_inputs for pk in e.team_pks}
-    staff_pks |= {e.clinician_pk for e in encounters}
-    staff_pks |= {p.recorder_pk for p in problem_inputs}
-    staff_pks |= {plan.author_pk for plan in plans}
-    staff_pks |= {a.acknowledged_by_pk for a in alerts if a.acknowledged_by_pk is not None}
-    staff_pks |= {a.resolved_by_pk for a in alerts if a.resolved_by_pk is not None}
-    staff_pks |= {
-        r.author_pk
-        for r in response_inputs
-        if r.author_kind == "practitioner" and r.author_pk is not None
-    }
-    practitioners = tuple(
-        PractitionerInput(
-            pk=u.pk, name=u.full_name, email=u.email, role=u.role, practice_pk=client.practice_id
-        )
-        for u in User.objects.filter(pk__in=staff_pks).order_by("pk")
+        _alerts(client, page.alerts[client.pk], {r.pk: r for r in response_inputs}, recipient)
+        if recipient.alerts
+        else ()
     )
     return ClientRecord(
         practice=PracticeInput(pk=client.practice_id, name=client.practice.name),
-        practitioners=practitioners,
+        practitioners=(),
         client=ClientInput(
             pk=client.pk,
             practice_pk=client.practice_id,
@@ -264,14 +372,16 @@ def client_record(client: Client, recipient: Recipient) -> ClientRecord:
 
 
 def _alerts(
-    client: Client, responses: dict[int, ResponseInput], recipient: Recipient
+    client: Client,
+    alerts: list[Alert],
+    responses: dict[int, ResponseInput],
+    recipient: Recipient,
 ) -> tuple[AlertInput, ...]:
     """The client's clinical alerts (rapport.core.fhir.safety says which), with the form that
     raised each where that form is in the export."""
     found = []
     kinds = dict(Alert.Kind.choices)
-    alerts = viewer_shared(Alert.objects.filter(client=client), client.pk)
-    for alert in alerts.order_by("opened_at", "pk"):
+    for alert in alerts:
         response = responses.get(alert.source_response_id or 0)
         found.append(
             AlertInput(
@@ -297,20 +407,14 @@ def _alerts(
 
 
 def _plans(
-    client: Client, episodes: list[Episode], link_of_user: dict[int, int]
+    client: Client, episodes: list[Episode], link_of_user: dict[int, int], page: _Page
 ) -> tuple[PlanInput, ...]:
     """The plan versions that reached the client or their family, never a draft (work in
     progress, as on the portal), each with its goals and who answered it."""
-    families = measure_families(client.practice_id)
+    families = page.measure_families(client.practice_id)
     found: list[PlanInput] = []
     for episode in episodes:
-        versions = list(
-            viewer_shared(PlanVersion.objects.filter(episode=episode), client.pk)
-            .filter(proposed_at__isnull=False)
-            .exclude(status=PlanVersion.Status.DRAFT)
-            .prefetch_related("goals__problems", "decisions")
-            .order_by("number")
-        )
+        versions = page.versions[episode.pk]
         for index, version in enumerate(versions):
             assert version.proposed_at is not None  # filtered above
             goals = tuple(
