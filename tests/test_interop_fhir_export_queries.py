@@ -1,18 +1,23 @@
 """What a practice's FHIR export costs: its reads are made a page of clients at a time, a query
-for each kind of row (rapport.interop.record_batch).
+for each kind of row (rapport.interop.record_batch), and a resource that several records share
+is built once, however many clients' records hold it.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from rapport.accounts.models import Role
 from rapport.alerts.models import Alert
+from rapport.core.fhir.questionnaires import questionnaire_resource
+from rapport.core.instruments import Instrument
 from rapport.interop.queries import practice_resources
 from rapport.measures.services import measure_plan_set, response_submit, session_assignments_ensure
 from rapport.people.models import Client, GuardianLink
@@ -130,3 +135,23 @@ def test_a_practice_of_twice_as_many_clients_is_exported_in_as_many_queries(cast
     for kind in EVERY_KIND:
         assert many_kinds[kind] > few_kinds[kind] > 0, kind
     assert many == few
+
+
+def test_the_practice_export_builds_each_questionnaire_once_whoever_answered_it(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for number in range(3):
+        client_with_a_full_record(cast, number)
+    built: list[str] = []
+
+    def counted(instrument: Instrument, base: str) -> dict[str, Any]:
+        built.append(instrument.id)
+        return questionnaire_resource(instrument, base)
+
+    monkeypatch.setattr("rapport.interop.queries.questionnaire_resource", counted)
+
+    written = [r for r in practice_resources(cast.practice, BASE)]
+
+    questionnaires = [r for r in written if r["resourceType"] == "Questionnaire"]
+    assert questionnaires  # PHQ-9, answered by all three
+    assert len(built) == len(questionnaires)

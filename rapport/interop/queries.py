@@ -9,7 +9,7 @@ exports, each audited.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +24,7 @@ from rapport.core.fhir import plans as fhir_plans
 from rapport.core.fhir import resources as fhir
 from rapport.core.fhir import safety as fhir_safety
 from rapport.core.fhir.inputs import PracticeInput
-from rapport.core.fhir.questionnaires import questionnaire_resource
+from rapport.core.fhir.questionnaires import questionnaire_id, questionnaire_resource
 from rapport.interop.record_batch import (
     CLINICAL,
     ClientRecord,
@@ -63,15 +63,25 @@ def recipient_for(user: User, client: Client) -> Recipient:
     return CLINICAL
 
 
-def record_resources(record: ClientRecord, base: str) -> list[dict[str, Any]]:
+def record_resources(
+    record: ClientRecord, base: str, *, written: Container[tuple[str, str]] = frozenset()
+) -> list[dict[str, Any]]:
     """The record's resources, in an order a reader can follow: who, then the care, then what
-    was measured."""
-    found: list[dict[str, Any]] = [fhir.organization_json(record.practice)]
+    was measured. The resources other records share (SHARED_TYPES) that are in `written`, as
+    (type, id), are left out and not built: a practice's export has written them already, and
+    a Questionnaire is costly to build for each client who answered it."""
+
+    def new(kind: str, resource_id: str) -> bool:
+        return (kind, resource_id) not in written
+
+    found: list[dict[str, Any]] = []
+    if new("Organization", fhir.resource_id("Organization", record.practice.pk)):
+        found.append(fhir.organization_json(record.practice))
     for practitioner in record.practitioners:
-        found += [
-            fhir.practitioner_json(practitioner),
-            fhir.practitioner_role_json(practitioner, base),
-        ]
+        if new("Practitioner", fhir.resource_id("Practitioner", practitioner.pk)):
+            found.append(fhir.practitioner_json(practitioner))
+        if new("PractitionerRole", fhir.resource_id("PractitionerRole", practitioner.pk)):
+            found.append(fhir.practitioner_role_json(practitioner, base))
     found.append(fhir.patient_json(record.client))
     for guardian in record.guardians:
         found += [fhir.related_person_json(guardian), fhir_consents.consent_json(guardian, base)]
@@ -80,7 +90,11 @@ def record_resources(record: ClientRecord, base: str) -> list[dict[str, Any]]:
         found += [fhir.condition_json(problem) for problem in episode.problems]
     found += [fhir.encounter_json(encounter, base) for encounter in record.encounters]
     used = {(r.instrument.id, r.instrument.version): r.instrument for r in record.responses}
-    found += [questionnaire_resource(used[key], base) for key in sorted(used)]
+    found += [
+        questionnaire_resource(used[key], base)
+        for key in sorted(used)
+        if new("Questionnaire", questionnaire_id(used[key]))
+    ]
     for response in record.responses:
         found.append(fhir.questionnaire_response_resource(response, base))
         total = fhir.observation_json(response, base)
@@ -124,8 +138,8 @@ def practice_resources(
     clients a page at a time (by primary key, so a page is one short query however far in),
     each page's records read together (a query for each kind of row, not for each client):
     what is held at once is one page's records, whatever the size of the practice. Only the
-    ids of the shared resources already written are kept, and those grow with the staff and
-    the instruments, not the clients."""
+    ids of the shared resources already written are kept (so that none is built or written
+    twice), and those grow with the staff and the instruments, not the clients."""
     written: set[tuple[str, str]] = set()
     organization = fhir.organization_json(PracticeInput(pk=practice.pk, name=practice.name))
     written.add(("Organization", organization["id"]))
@@ -140,7 +154,9 @@ def practice_resources(
         if not page:
             return
         for record in client_records(page, CLINICAL):
-            for resource in record_resources(record, base):
+            for resource in record_resources(record, base, written=written):
+                # Where `written` grows; and one record may hold a shared resource twice (two
+                # instruments' versions whose Questionnaire ids come out the same).
                 if resource["resourceType"] in SHARED_TYPES:
                     key = (resource["resourceType"], resource["id"])
                     if key in written:
