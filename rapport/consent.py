@@ -14,7 +14,8 @@ The rule lives here, once, and every read applies it through one of:
 - `shared_only(user, rows, client_id)`: one client's rows, for a reader known by the caller;
 - `viewer_shared(rows, client_id)`: one client's rows, for the reader `rapport.access.load` let
   in during this request (reads that are given an episode, not a reader: score histories, the
-  alliance by session);
+  alliance by session); `viewer_shared_each(rows, client_ids)` the same for several clients'
+  rows read at once (a page of a practice's export);
 - `shown_since(user, client_id, item)` / `withheld_before_by_client(user, item)`: for reads that
   gather rows or figures themselves, the moment from which an item may be shown.
 
@@ -33,6 +34,7 @@ Which item a record belongs to (the table `_WITHHELD_BEFORE`):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
@@ -250,6 +252,19 @@ def viewer_shared[S: QuerySet[Any]](rows: S, client_id: int) -> S:
     withheld = _viewer_withheld(client_id)
     hidden = _withheld_rows(rows.model, withheld) if withheld is not None else None
     return rows.exclude(hidden) if hidden is not None else rows
+
+
+def viewer_shared_each[S: QuerySet[Any]](rows: S, client_ids: Iterable[int]) -> S:
+    """`viewer_shared` for the rows of several clients' records read in one query: each client's
+    rows without what a handoff withholds from that client's viewer in this request. No query
+    of its own, like `viewer_shared`: the viewer is remembered, not read."""
+    hidden = []
+    for client_id in client_ids:
+        withheld = _viewer_withheld(client_id)
+        rule = _withheld_rows(rows.model, withheld) if withheld is not None else None
+        if rule is not None:
+            hidden.append(Q(**{_client_path(rows.model): client_id}) & rule)
+    return rows.exclude(reduce(or_, hidden)) if hidden else rows
 
 
 def viewer_withholds(client_id: int, item: str) -> bool:

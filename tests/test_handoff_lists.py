@@ -21,11 +21,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from rapport.alerts.models import Alert
-from rapport.consent import HANDOFF_ITEMS, ITEM_WORDS
+from rapport.audit.context import current_request_id
+from rapport.consent import (
+    HANDOFF_ITEMS,
+    ITEM_WORDS,
+    remember_viewer,
+    viewer_shared,
+    viewer_shared_each,
+)
 from rapport.matching import handoff_services
 from rapport.matching.handoff_models import Handoff
 from rapport.measures.models import Response
-from rapport.plans.models import PlanVersion
+from rapport.plans.models import PlanVersion, Problem
 from rapport.trajectories.models import ScoreStatus
 from tests.authorization.fixtures import (  # noqa: F401
     Prepared,
@@ -359,3 +366,31 @@ def test_a_therapists_agreement_with_clients_counts_only_the_sessions_they_held(
     rate(handed.feedback.assignment.session, "therapist", 9)
 
     assert len(therapist_alliance(new, viewer=new).pairs) == before
+
+
+def test_rows_of_several_clients_read_at_once_leave_out_what_each_ones_own_handoff_withholds(
+    handed: Handed, agreed: frozenset[str]
+) -> None:
+    """As a page of a practice's export reads them: the new therapist loaded the handed-over
+    client's record in this request; the other clients' rows are all kept."""
+    cast = handed.cast
+    clients = [cast.adult_client.pk, cast.other_client.pk, cast.adolescent_client.pk]
+    request = current_request_id.set(f"test-{uuid.uuid4()}")
+    try:
+        remember_viewer(cast.outsider_clinician, cast.adult_client.pk)
+        withheld = 0
+        for rows, path in (
+            (Alert.objects.all(), "client_id"),
+            (Response.objects.all(), "episode__client_id"),
+            (Problem.objects.all(), "episode__client_id"),
+            (PlanVersion.objects.all(), "episode__client_id"),
+        ):
+            together = viewer_shared_each(rows.filter(**{f"{path}__in": clients}), clients)
+            one_by_one = set().union(
+                *(_ids(viewer_shared(rows.filter(**{path: pk}), pk)) for pk in clients)
+            )
+            assert _ids(together) == one_by_one, rows.model
+            withheld += rows.filter(**{f"{path}__in": clients}).count() - len(one_by_one)
+    finally:
+        current_request_id.reset(request)
+    assert withheld  # something of the handed-over client's is withheld, whatever was agreed

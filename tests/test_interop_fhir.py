@@ -23,13 +23,8 @@ from rapport.care.models import Session
 from rapport.core.fhir import codes
 from rapport.core.fhir.plans import CAREPLAN_STATUSES, GOAL_LIFECYCLE_STATUSES
 from rapport.demo.practice import DemoSummary
-from rapport.interop.queries import (
-    CLINICAL,
-    Recipient,
-    client_bundle,
-    recipient_for,
-    system_client_export,
-)
+from rapport.interop.queries import client_bundle, recipient_for, system_client_export
+from rapport.interop.record_batch import CLINICAL, Recipient
 from rapport.measures.models import Response
 from rapport.people.models import Client, GuardianLink
 from rapport.plans.models import PlanVersion, Problem

@@ -29,7 +29,8 @@ from rapport.audit.models import AuditEvent
 from rapport.care.models import Session
 from rapport.core.fhir import codes
 from rapport.demo.practice import DemoSummary
-from rapport.interop.queries import CLINICAL, client_bundle, recipient_for
+from rapport.interop.queries import client_bundle, recipient_for
+from rapport.interop.record_batch import CLINICAL
 from rapport.people.models import Client, GuardianLink
 from rapport.plans.models import PlanDecision, PlanVersion
 from tests.conftest import built_once, signed_in
