@@ -47,6 +47,9 @@ class Command(BaseCommand):
         "columns are passed through). Adds total, one column per subscale (subscale_<name>), "
         "band, prorated, missing and flags. Nothing is written unless every row is valid."
     )
+    # Reads a file and prints (with --practice, that practice's imported instruments too): the
+    # site's checks would import every page's code first, two thirds of its start-up time.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("instrument_id")
