@@ -3,15 +3,16 @@ rupture status, a therapist's ruptures and paired ratings."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext
 
 from rapport.accounts.models import User
 from rapport.alliance.models import AllianceSettings, Rupture
 from rapport.care.models import Episode, Session
-from rapport.consent import consented, viewer_shared
+from rapport.consent import consented, viewer_shared, viewer_shared_each
 from rapport.core import alliance as rules
 from rapport.measures.models import Response
 from rapport.measures.registry import get_instrument
@@ -75,19 +76,14 @@ def written(response: Response | None, item: str) -> str:
     return str(response.answers.get(item) or "").strip() if response is not None else ""
 
 
-def alliance_by_session(episode: Episode) -> list[SessionAlliance]:
-    """Every session with any feedback, in order, with each perspective's response."""
-    # What a handoff's consent withholds from the reader is left out (rapport.access).
-    responses = (
-        viewer_shared(Response.objects.all(), episode.client_id)
-        .filter(
-            episode=episode,
-            assignment__plan__family=FEEDBACK_FAMILY,
-            assignment__session__isnull=False,
-        )
-        .select_related("assignment__session", "assignment__respondent_user")
-        .order_by("assignment__session__scheduled_start", "pk")
-    )
+def _feedback(responses: QuerySet[Response]) -> QuerySet[Response]:
+    """The feedback among `responses` that belongs to a session, in the sessions' order."""
+    return responses.filter(
+        assignment__plan__family=FEEDBACK_FAMILY, assignment__session__isnull=False
+    ).order_by("assignment__session__scheduled_start", "pk")
+
+
+def _by_session(responses: Iterable[Response]) -> list[SessionAlliance]:
     rows: dict[int, SessionAlliance] = {}
     for response in responses:
         session = response.assignment.session
@@ -100,6 +96,43 @@ def alliance_by_session(episode: Episode) -> list[SessionAlliance]:
         else:
             row.guardians.append(response)
     return list(rows.values())
+
+
+def alliance_by_session(episode: Episode) -> list[SessionAlliance]:
+    """Every session with any feedback, in order, with each perspective's response."""
+    # What a handoff's consent withholds from the reader is left out (rapport.access).
+    responses = viewer_shared(Response.objects.all(), episode.client_id).filter(episode=episode)
+    return _by_session(
+        _feedback(responses).select_related("assignment__session", "assignment__respondent_user")
+    )
+
+
+SUMMARY_FIELDS = (
+    "episode",
+    "respondent",
+    "total",
+    "answers",
+    "assignment",
+    "assignment__session__scheduled_start",
+    "assignment__session__clinician",
+)
+
+
+def alliance_by_episode(episodes: Sequence[Episode]) -> dict[int, list[SessionAlliance]]:
+    """`alliance_by_session` of several episodes, by episode id, read in one query (a therapist's
+    overview covers all their episodes: a query each made it the slowest of the alliance pages),
+    for summaries: each response holds only SUMMARY_FIELDS."""
+    responses = viewer_shared_each(
+        Response.objects.filter(episode__in=[episode.pk for episode in episodes]),
+        {episode.client_id for episode in episodes},
+    )
+    grouped: dict[int, list[Response]] = {episode.pk: [] for episode in episodes}
+    # Only what the summaries read (totals, the client's item answers, each session's time and
+    # therapist): a therapist's thousands of responses are otherwise most of the page's time.
+    summarised = _feedback(responses).select_related("assignment__session").only(*SUMMARY_FIELDS)
+    for response in summarised:
+        grouped[response.episode_id].append(response)
+    return {pk: _by_session(found) for pk, found in grouped.items()}
 
 
 @dataclass(frozen=True)
@@ -163,8 +196,13 @@ def client_ratings(rows: list[SessionAlliance]) -> list[rules.AllianceRating]:
     return [rating_of(row.client, i) for i, row in enumerate(rated) if row.client is not None]
 
 
-def status_of(rupture: Rupture, rows: list[SessionAlliance] | None = None) -> rules.RuptureStatus:
-    """Repaired / unresolved / open, computed from the client's ratings around the rupture."""
+def status_of(
+    rupture: Rupture,
+    rows: list[SessionAlliance] | None = None,
+    settings: rules.AllianceSettings | None = None,
+) -> rules.RuptureStatus:
+    """Repaired / unresolved / open, computed from the client's ratings around the rupture
+    (`rows`: its episode's, `settings`: its practice's, when the caller has already read them)."""
     rows = alliance_by_session(rupture.episode) if rows is None else rows
     rated = [row for row in rows if row.client is not None]
     start = rupture.session.scheduled_start if rupture.session else rupture.opened_at
@@ -175,7 +213,7 @@ def status_of(rupture: Rupture, rows: list[SessionAlliance] | None = None) -> ru
     return rules.rupture_status(
         before=[rating_of(row.client, index[row.session.pk]) for row in before if row.client],
         after=[rating_of(row.client, index[row.session.pk]) for row in after if row.client],
-        settings=rules_settings(rupture.episode.practice_id),
+        settings=settings or rules_settings(rupture.episode.practice_id),
     )
 
 
@@ -209,17 +247,24 @@ def therapist_alliance(clinician: User, *, viewer: User | None = None) -> Therap
     """A therapist's ruptures with their computed status, and their paired ratings with clients.
     With `viewer`, without the ruptures a handoff's consent withholds from them.
 
-    Each episode's feedback is read once and serves both.
+    All their episodes' feedback is read at once and serves both.
     """
     ruptures = Rupture.objects.all() if viewer is None else consented(viewer, Rupture.objects.all())
     statuses: list[rules.RuptureStatus] = []
     pairs: list[tuple[float, float]] = []
-    episodes = Episode.objects.filter(primary_clinician=clinician).prefetch_related(
-        Prefetch("ruptures", queryset=ruptures.select_related("session"))
+    episodes = list(
+        Episode.objects.filter(primary_clinician=clinician).prefetch_related(
+            Prefetch("ruptures", queryset=ruptures.select_related("session"))
+        )
     )
+    feedback = alliance_by_episode(episodes)
+    settings = {pk: rules_settings(pk) for pk in {episode.practice_id for episode in episodes}}
     for episode in episodes:
-        rows = alliance_by_session(episode)
-        statuses += [status_of(rupture, rows) for rupture in episode.ruptures.all()]
+        rows = feedback[episode.pk]
+        statuses += [
+            status_of(rupture, rows, settings[episode.practice_id])
+            for rupture in episode.ruptures.all()
+        ]
         # Their own ratings only: after a transfer the sessions before it were another
         # therapist's (and may be withheld from this one by the handoff's consent).
         pairs += [
