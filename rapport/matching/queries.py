@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -20,6 +20,7 @@ from rapport.accounts.models import CLINICAL_STAFF_ROLES, User
 from rapport.alerts.models import Alert
 from rapport.alliance.models import Rupture
 from rapport.alliance.queries import (
+    SessionAlliance,
     alliance_by_session,
     alliance_score_range,
     rules_settings,
@@ -31,6 +32,7 @@ from rapport.core import candidates as cand
 from rapport.core import case_review as rules
 from rapport.core import fit_check as fit_rules
 from rapport.core.ages import AgeBand
+from rapport.core.alliance import AllianceSettings as AllianceRules
 from rapport.core.change import Direction
 from rapport.core.instruments import Instrument
 from rapport.core.matching import EffectivenessResult, fit_effectiveness
@@ -334,14 +336,12 @@ def _since(at: datetime, since: datetime | None) -> bool:
 
 
 def _low_alliance(
-    episode: Episode, since: datetime | None = None
+    rows: list[SessionAlliance], settings: AllianceRules, since: datetime | None = None
 ) -> tuple[list[bool], datetime | None]:
     rows = [
-        row
-        for row in alliance_by_session(episode)
-        if row.client is not None and _since(row.session.scheduled_start, since)
+        row for row in rows if row.client is not None and _since(row.session.scheduled_start, since)
     ]
-    cutoff = rules_settings(episode.practice_id).low_total_cutoff
+    cutoff = settings.low_total_cutoff
     low = [float(row.client.total or 0) < cutoff for row in rows if row.client is not None]
     latest = rows[-1].session.scheduled_start if rows else None
     return low, latest
@@ -392,14 +392,19 @@ def fit_suggestion(episode: Episode) -> fit_rules.Suggestion | None:
     # A fit conversation is about the present pairing: after a transfer, only what happened with
     # the new therapist counts (and nothing a handoff withheld from them is read).
     since = _pairing_since(episode)
-    low, alliance_at = _low_alliance(episode, since)
+    # The episode's feedback and alliance settings are read once for all that follows (the
+    # client page asks for this suggestion every time it is opened).
     rows = alliance_by_session(episode)
+    settings = rules_settings(episode.practice_id)
+    low, alliance_at = _low_alliance(rows, settings, since)
     ruptures = [
         fit_rules.RuptureState(
-            repaired=status_of(rupture, rows).state == "repaired",
-            repair_attempts=rupture.actions.count(),
+            repaired=status_of(rupture, rows, settings).state == "repaired",
+            repair_attempts=rupture.repair_attempts,
         )
-        for rupture in episode.ruptures.select_related("session", "episode")
+        for rupture in episode.ruptures.select_related("session", "episode").annotate(
+            repair_attempts=Count("actions")
+        )
         if _since(rupture.opened_at, since)
     ]
     measures, scored_at = _tracked_measures(episode, since)
