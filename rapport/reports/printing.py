@@ -5,10 +5,10 @@ reader can read it."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
-import weasyprint
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
@@ -31,14 +31,24 @@ def report_context(kind: str, audience: str, report: object) -> dict[str, Any]:
     return {"report": report, "kind": kind, "body": BODIES[kind, audience]}
 
 
-class _NothingFetched(weasyprint.URLFetcher):  # type: ignore[misc]
-    """The document is whole (its charts are data: URIs, its stylesheet is given): fetching
-    anything else, from the network or the server's files, would be a way out of the report."""
+@functools.cache
+def _nothing_fetched() -> type[Any]:
+    """A URL fetcher that refuses everything but data: URIs. The document is whole (its charts
+    are data: URIs, its stylesheet is given): fetching anything else, from the network or the
+    server's files, would be a way out of the report.
 
-    def fetch(self, url: str, headers: Any = None) -> Any:
-        if not url.startswith("data:"):
-            raise ValueError("a report fetches nothing")
-        return super().fetch(url, headers)
+    WeasyPrint is imported here, at the first print, not with the pages' code: it is two thirds
+    of a second of every process's start (each command's system checks, each server worker), and
+    most never print."""
+    import weasyprint  # noqa: PLC0415 -- heavy: for a print only
+
+    class NothingFetched(weasyprint.URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if not url.startswith("data:"):
+                raise ValueError("a report fetches nothing")
+            return super().fetch(url, headers)
+
+    return NothingFetched
 
 
 def _css_string(text: str) -> str:
@@ -60,7 +70,9 @@ def page_words() -> str:
 
 
 def pdf_of(html: str, language: str = "en") -> bytes:
-    document = weasyprint.HTML(string=html, url_fetcher=_NothingFetched())
+    import weasyprint  # noqa: PLC0415 -- heavy: for a print only
+
+    document = weasyprint.HTML(string=html, url_fetcher=_nothing_fetched()())
     with writing_to(language):
         words = weasyprint.CSS(string=page_words())
     pdf: bytes = document.write_pdf(
