@@ -41,7 +41,6 @@ def history(cast, n_clients: int, *, sessions: int = 10, seed: int = 1, closed_s
     sessions, forms and answers in three bulk inserts (a 60-client history is 1,800 rows)."""
     rng = random.Random(seed)
     start = timezone.now() - timedelta(weeks=sessions + 2)
-    episodes = []
     series: list[tuple[Episode, MeasurePlan, list[tuple[Session, float]]]] = []
     for i in range(n_clients):
         client = Client.objects.create(
@@ -74,7 +73,6 @@ def history(cast, n_clients: int, *, sessions: int = 10, seed: int = 1, closed_s
             value = intake if s == 1 else intake + pace * math.log(s) + rng.gauss(0, 1.5)
             scores.append((session, value))
         series.append((episode, plan, scores))
-        episodes.append(episode)
     Session.objects.bulk_create([session for _, _, scores in series for session, _ in scores])
     assignments = Assignment.objects.bulk_create(
         Assignment(
@@ -106,6 +104,7 @@ def history(cast, n_clients: int, *, sessions: int = 10, seed: int = 1, closed_s
         for assignment, value in zip(assignments, values, strict=True)
     )
     # What saving each attended session would have set off (bulk inserts send no signal).
+    episodes = [episode for episode, _, _ in series]
     for episode in episodes:
         plan_review_check(episode=episode)
     return episodes

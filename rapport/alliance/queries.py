@@ -213,7 +213,7 @@ def status_of(
     return rules.rupture_status(
         before=[rating_of(row.client, index[row.session.pk]) for row in before if row.client],
         after=[rating_of(row.client, index[row.session.pk]) for row in after if row.client],
-        settings=settings or rules_settings(rupture.episode.practice_id),
+        settings=rules_settings(rupture.episode.practice_id) if settings is None else settings,
     )
 
 

@@ -338,12 +338,12 @@ def _since(at: datetime, since: datetime | None) -> bool:
 def _low_alliance(
     rows: list[SessionAlliance], settings: AllianceRules, since: datetime | None = None
 ) -> tuple[list[bool], datetime | None]:
-    rows = [
+    rated = [
         row for row in rows if row.client is not None and _since(row.session.scheduled_start, since)
     ]
     cutoff = settings.low_total_cutoff
-    low = [float(row.client.total or 0) < cutoff for row in rows if row.client is not None]
-    latest = rows[-1].session.scheduled_start if rows else None
+    low = [float(row.client.total or 0) < cutoff for row in rated if row.client is not None]
+    latest = rated[-1].session.scheduled_start if rated else None
     return low, latest
 
 
